@@ -1,0 +1,136 @@
+package org.tramontane.backend.cpu;
+
+import org.bytedeco.javacpp.Loader;
+import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.javacpp.annotation.Cast;
+import org.bytedeco.javacpp.annotation.Name;
+import org.bytedeco.javacpp.annotation.Platform;
+
+/**
+ * JavaCPP peer of native/cpu/include/tramontane_cpu.h. Only {@link CpuBackend} calls it.
+ * Pointers travel as raw addresses ({@code long}); the native side checks every index it is
+ * given and answers with a status code (0 ok, negative TN_E_*).
+ */
+@Platform(include = "tramontane_cpu.h", link = "tramontane_cpu", compiler = "cpp17")
+final class CpuNative {
+    static {
+        Loader.load();
+    }
+
+    private CpuNative() {}
+
+    static final int TN_OK = 0;
+    static final int TN_E_ARG = -1;
+    static final int TN_E_INDEX = -2;
+
+    @Name("tn_kv_layout")
+    static final class KvLayout extends Pointer {
+        static {
+            Loader.load();
+        }
+
+        KvLayout() {
+            allocate();
+        }
+
+        private native void allocate();
+
+        native int num_blocks(); native KvLayout num_blocks(int v);
+        native int block_size(); native KvLayout block_size(int v);
+        native int num_kv_heads(); native KvLayout num_kv_heads(int v);
+        native int head_dim(); native KvLayout head_dim(int v);
+        native int dtype(); native KvLayout dtype(int v);
+    }
+
+    @Name("tn_attention_params")
+    static final class AttentionParams extends Pointer {
+        static {
+            Loader.load();
+        }
+
+        AttentionParams() {
+            allocate();
+        }
+
+        private native void allocate();
+
+        native int num_tokens(); native AttentionParams num_tokens(int v);
+        native int num_seqs(); native AttentionParams num_seqs(int v);
+        native int num_heads(); native AttentionParams num_heads(int v);
+        native int max_blocks_per_seq(); native AttentionParams max_blocks_per_seq(int v);
+        native int window(); native AttentionParams window(int v);
+        native float scale(); native AttentionParams scale(float v);
+    }
+
+    @Name("tn_moe_params")
+    static final class MoeParams extends Pointer {
+        static {
+            Loader.load();
+        }
+
+        MoeParams() {
+            allocate();
+        }
+
+        private native void allocate();
+
+        native int num_tokens(); native MoeParams num_tokens(int v);
+        native int hidden(); native MoeParams hidden(int v);
+        native int inter(); native MoeParams inter(int v);
+        native int num_experts(); native MoeParams num_experts(int v);
+        native int top_k(); native MoeParams top_k(int v);
+        native int w_dtype(); native MoeParams w_dtype(int v);
+        native int round_act(); native MoeParams round_act(int v);
+    }
+
+    static native int tn_isa_supported();
+    static native int tn_isa_active();
+    static native int tn_set_isa(int level);
+    static native int tn_set_threads(int numThreads);
+    static native int tn_num_threads();
+
+    static native @Cast("intptr_t") long tn_alloc(@Cast("size_t") long bytes);
+    static native void tn_free(@Cast("void*") long p);
+    static native @Cast("intptr_t") long tn_map_file(String path, @Cast("size_t*") long[] len);
+    static native void tn_unmap(@Cast("void*") long p, @Cast("size_t") long len);
+
+    static native int tn_convert(@Cast("const void*") long src, int srcDtype,
+            @Cast("void*") long dst, int dstDtype, @Cast("size_t") long n);
+
+    static native int tn_embedding(@Cast("const void*") long table, int dtype, long vocab, int hidden,
+            @Cast("const int32_t*") long ids, int numTokens, @Cast("float*") long out);
+
+    static native int tn_rms_norm(@Cast("const float*") long x, @Cast("const float*") long w,
+            @Cast("float*") long out, int rows, int dim, float eps);
+
+    static native int tn_linear(@Cast("const float*") long x, int m, int k, @Cast("const void*") long w,
+            int wDtype, int n, @Cast("float*") long out, int roundAct);
+
+    static native int tn_rope(@Cast("float*") long q, int qStride, @Cast("float*") long k, int kStride,
+            @Cast("const int32_t*") long positions, int numTokens, int numHeads, int numKvHeads,
+            int headDim, float theta);
+
+    static native int tn_reshape_and_cache(@Cast("const float*") long k, int kStride,
+            @Cast("const float*") long v, int vStride, int numTokens,
+            @Cast("const int32_t*") long slotMapping, @Cast("void*") long kCache,
+            @Cast("void*") long vCache, @Cast("const tn_kv_layout*") KvLayout kv);
+
+    static native int tn_paged_attention(@Cast("const float*") long q, int qStride,
+            @Cast("const void*") long kCache, @Cast("const void*") long vCache,
+            @Cast("const tn_kv_layout*") KvLayout kv, @Cast("const tn_attention_params*") AttentionParams p,
+            @Cast("const int32_t*") long seqIdx, @Cast("const int32_t*") long positions,
+            @Cast("const int32_t*") long blockTables, @Cast("float*") long out);
+
+    static native int tn_moe_gate(@Cast("const float*") long x, @Cast("const float*") long gateW,
+            int numTokens, int hidden, int numExperts, int topK, @Cast("int32_t*") long expertIds,
+            @Cast("float*") long routingWeights, @Cast("float*") long routerLogits);
+
+    static native @Cast("size_t") long tn_moe_scratch_floats(@Cast("const tn_moe_params*") MoeParams p);
+
+    static native int tn_moe_experts(@Cast("const float*") long x, @Cast("const tn_moe_params*") MoeParams p,
+            @Cast("const int32_t*") long expertIds, @Cast("const float*") long routingWeights,
+            @Cast("const void*") long w1, @Cast("const void*") long w3, @Cast("const void*") long w2,
+            @Cast("float*") long scratch, @Cast("float*") long out);
+
+    static native int tn_add(@Cast("float*") long y, @Cast("const float*") long x, @Cast("size_t") long n);
+}

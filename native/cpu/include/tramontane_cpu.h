@@ -1,0 +1,128 @@
+// tramontane cpu backend: the flat C ABI between Java (JavaCPP) and the kernels.
+// Primitives, pointers and POD structs only; no STL, templates or exceptions cross it.
+// Every entry point that takes indices from the caller checks them and returns a
+// status code (TN_OK or a negative TN_E_*), so a bad id never becomes a wild read.
+#ifndef TRAMONTANE_CPU_H
+#define TRAMONTANE_CPU_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+// ---- dtype codes (mirror of org.tramontane.backend.DType; see dtype.h) ----
+enum { TN_F32 = 0, TN_F16 = 1, TN_BF16 = 2 };
+
+// ---- ISA levels (runtime dispatch; see dispatch.cpp) ----
+enum { TN_ISA_SCALAR = 0, TN_ISA_AVX2 = 1, TN_ISA_AVX512 = 2 };
+
+// ---- status codes ----
+enum {
+  TN_OK = 0,
+  TN_E_ARG = -1,        // a size or dtype argument is invalid
+  TN_E_INDEX = -2,      // a token id, slot or block id is out of range
+  TN_E_NOMEM = -3,
+  TN_E_IO = -4
+};
+
+// Highest ISA level this CPU supports.
+int tn_isa_supported(void);
+// Level in use (after tn_set_isa); starts at tn_isa_supported().
+int tn_isa_active(void);
+// Force a level <= supported; returns the level now active or TN_E_ARG.
+int tn_set_isa(int level);
+// Size the persistent worker pool (calling thread included); 0 = number of cores.
+int tn_set_threads(int num_threads);
+int tn_num_threads(void);
+
+// 64-byte aligned, zero-filled native memory.
+void* tn_alloc(size_t bytes);
+void tn_free(void* p);
+// Read-only private mapping of a whole file; *len receives its length. NULL on failure.
+void* tn_map_file(const char* path, size_t* len);
+void tn_unmap(void* p, size_t len);
+
+// dst[i] = (dst_dtype) src[i], round-to-nearest-even when narrowing.
+int tn_convert(const void* src, int src_dtype, void* dst, int dst_dtype, size_t n);
+
+// out[t, :] = table[ids[t], :] widened to f32.  ids checked against vocab.
+int tn_embedding(const void* table, int dtype, int64_t vocab, int hidden,
+                 const int32_t* ids, int num_tokens, float* out);
+
+// out[r] = x[r] / sqrt(mean(x[r]^2) + eps) * w   (HF MixtralRMSNorm, f32)
+int tn_rms_norm(const float* x, const float* w, float* out, int rows, int dim, float eps);
+
+// out[m, n] = sum_k x[m, k] * W[n, k]   (W row-major [n, k], any weight dtype).
+// round_act: round activations to the weight dtype before the products (bf16 mode).
+int tn_linear(const float* x, int m, int k, const void* w, int w_dtype, int n, float* out,
+              int round_act);
+
+// In place rotate-half RoPE on q [T, heads*hd] and k [T, kv_heads*hd] (row strides given).
+int tn_rope(float* q, int q_stride, float* k, int k_stride, const int32_t* positions,
+            int num_tokens, int num_heads, int num_kv_heads, int head_dim, float theta);
+
+// Paged KV cache geometry: cache tensors are [num_blocks, block_size, kv_heads, head_dim].
+typedef struct tn_kv_layout {
+  int32_t num_blocks;
+  int32_t block_size;
+  int32_t num_kv_heads;
+  int32_t head_dim;
+  int32_t dtype;        // TN_F32 / TN_F16 / TN_BF16
+} tn_kv_layout;
+
+// Writes token t's k/v rows into slot slot_mapping[t] of the caches (slots checked).
+int tn_reshape_and_cache(const float* k, int k_stride, const float* v, int v_stride,
+                         int num_tokens, const int32_t* slot_mapping,
+                         void* k_cache, void* v_cache, const tn_kv_layout* kv);
+
+// Attention over the paged cache for a flat batch of query tokens (prefill and decode alike):
+// token t belongs to sequence seq_idx[t], sits at absolute position positions[t] and attends
+// to that sequence's keys j with positions[t] - window < j <= positions[t] (window <= 0: no
+// window), read through block_tables[seq_idx[t] * max_blocks_per_seq + j / block_size].
+typedef struct tn_attention_params {
+  int32_t num_tokens;
+  int32_t num_seqs;
+  int32_t num_heads;
+  int32_t max_blocks_per_seq;
+  int32_t window;
+  float scale;
+} tn_attention_params;
+
+int tn_paged_attention(const float* q, int q_stride, const void* k_cache, const void* v_cache,
+                       const tn_kv_layout* kv, const tn_attention_params* p,
+                       const int32_t* seq_idx, const int32_t* positions,
+                       const int32_t* block_tables, float* out);
+
+// Router: logits = x Wg^T (f32), softmax over all experts, top_k, renormalise.
+// expert_ids / routing_weights are [T, top_k] by descending weight; router_logits [T, E] (may be NULL).
+int tn_moe_gate(const float* x, const float* gate_w, int num_tokens, int hidden, int num_experts,
+                int top_k, int32_t* expert_ids, float* routing_weights, float* router_logits);
+
+// Expert weights, stacked: w1, w3 [E, inter, hidden]; w2 [E, hidden, inter].
+typedef struct tn_moe_params {
+  int32_t num_tokens;
+  int32_t hidden;
+  int32_t inter;
+  int32_t num_experts;
+  int32_t top_k;
+  int32_t w_dtype;
+  int32_t round_act;
+} tn_moe_params;
+
+// out[t] = sum_j routing_weights[t, j] * w2_e(silu(w1_e x_t) * w3_e x_t), e = expert_ids[t, j];
+// the tokens routed to one expert are gathered and run together, so each expert's weights are
+// read once per call.  scratch: at least tn_moe_scratch_floats(p) floats.
+size_t tn_moe_scratch_floats(const tn_moe_params* p);
+int tn_moe_experts(const float* x, const tn_moe_params* p, const int32_t* expert_ids,
+                   const float* routing_weights, const void* w1, const void* w3, const void* w2,
+                   float* scratch, float* out);
+
+// y[i] += x[i]
+int tn_add(float* y, const float* x, size_t n);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
