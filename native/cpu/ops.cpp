@@ -308,4 +308,19 @@ int tn_add(float* y, const float* x, size_t n) {
   for (size_t i = 0; i < n; i++) y[i] += x[i];
   return TN_OK;
 }
+
+int tn_fill_random(void* dst, int dtype, size_t n, uint64_t seed, float scale) {
+  if (!valid_dtype(dtype) || !dst) return TN_E_ARG;
+  parallel_for((int64_t)n, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; i++) {
+      uint64_t z = seed + 0x9e3779b97f4a7c15ull * (uint64_t)(i + 1);  // splitmix64
+      z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+      z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+      z ^= z >> 31;
+      float u = (float)(z >> 40) * (1.0f / 8388608.0f) - 1.0f;  // 24 bits -> [-1, 1)
+      store_elem(dst, dtype, i, scale * u);
+    }
+  });
+  return TN_OK;
+}
 }

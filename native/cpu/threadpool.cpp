@@ -54,7 +54,10 @@ class Pool {
   void start(int n) {
     if (n < 1) n = 1;
     quit_ = false;
-    for (int i = 1; i < n; i++) workers_.emplace_back([this, i] { loop(i); });
+    // The generation is read here, not in the new thread: a job posted before the thread first
+    // runs must still count as new for it (else the caller waits forever for that chunk).
+    uint64_t gen = generation_;
+    for (int i = 1; i < n; i++) workers_.emplace_back([this, i, gen] { loop(i, gen); });
   }
 
   void stop() {
@@ -67,8 +70,7 @@ class Pool {
     workers_.clear();
   }
 
-  void loop(int idx) {
-    uint64_t seen = generation_;
+  void loop(int idx, uint64_t seen) {
     for (;;) {
       std::unique_lock<std::mutex> lk(mu_);
       cv_.wait(lk, [&] { return quit_ || generation_ != seen; });

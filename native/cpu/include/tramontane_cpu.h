@@ -122,6 +122,10 @@ int tn_moe_experts(const float* x, const tn_moe_params* p, const int32_t* expert
 // y[i] += x[i]
 int tn_add(float* y, const float* x, size_t n);
 
+// dst[i] = scale * u_i, u_i uniform in [-1, 1) from a counter-based hash of (seed, i): the
+// same values for any thread count (deterministic dummy weights).
+int tn_fill_random(void* dst, int dtype, size_t n, uint64_t seed, float scale);
+
 #ifdef __cplusplus
 }
 #endif

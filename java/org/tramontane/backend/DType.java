@@ -12,7 +12,9 @@ public enum DType {
     F16(1, 2, "F16", "float16", "fp16"),
     BF16(2, 2, "BF16", "bfloat16", "bf16"),
     /** int8 weights of the quantized schemes; not a compute dtype of its own. */
-    I8(3, 1, "I8", "int8", "int8");
+    I8(3, 1, "I8", "int8", "int8"),
+    /** token ids, positions, slots, block tables, expert ids. */
+    I32(4, 4, "I32", "int32", "int32");
 
     /** Code shared with the native table. */
     public final int code;
@@ -33,7 +35,7 @@ public enum DType {
     }
 
     public boolean isFloat() {
-        return this != I8;
+        return this == F32 || this == F16 || this == BF16;
     }
 
     public static DType fromSafetensors(String name) {

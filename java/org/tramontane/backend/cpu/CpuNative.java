@@ -132,5 +132,8 @@ final class CpuNative {
             @Cast("const void*") long w1, @Cast("const void*") long w3, @Cast("const void*") long w2,
             @Cast("float*") long scratch, @Cast("float*") long out);
 
+    static native int tn_fill_random(@Cast("void*") long dst, int dtype, @Cast("size_t") long n,
+            @Cast("uint64_t") long seed, float scale);
+
     static native int tn_add(@Cast("float*") long y, @Cast("const float*") long x, @Cast("size_t") long n);
 }

@@ -1,0 +1,93 @@
+package org.tramontane.backend;
+
+/**
+ * The only seam between the engine and compute. Operations sit at the granularity of ATB
+ * operations (Linear, RmsNorm, Rope, ReshapeAndCache, PagedAttention, MoE gating, grouped expert
+ * matmul, Elewise), one native call each, so an Ascend backend maps each method to one
+ * operation. Activations are f32 [rows, cols]; weights carry their own dtype. No method knows
+ * what Mixtral is.
+ */
+public interface Backend extends AutoCloseable {
+
+    String name();
+
+    /** The precision this backend instance computes in (DESIGN.md, Precision). */
+    Precision precision();
+
+    // ---- memory ----
+
+    /** Zero-filled tensor. */
+    DeviceTensor allocate(DType dtype, long... shape);
+
+    /** The same memory seen with another shape of the same element count (no copy). */
+    DeviceTensor reshape(DeviceTensor t, long... shape);
+
+    /** A view of the first {@code rows} rows of {@code t} (no copy). */
+    DeviceTensor firstRows(DeviceTensor t, long rows);
+
+    /**
+     * Loads a weight from disk converted to {@code target}; {@code parts} are concatenated along
+     * the first axis (fused QKV, stacked experts). Every part must have the same trailing shape.
+     */
+    DeviceTensor loadWeight(DType target, WeightRef... parts);
+
+    /** Deterministic pseudo-random weight of the given shape ({@code --load-format dummy}). */
+    DeviceTensor randomWeight(DType target, long seed, float scale, long... shape);
+
+    void write(DeviceTensor dst, int[] src);
+
+    void write(DeviceTensor dst, float[] src);
+
+    void read(DeviceTensor src, float[] dst);
+
+    void read(DeviceTensor src, int[] dst);
+
+    /** Releases one tensor made by allocate/loadWeight/randomWeight (views are not freed). */
+    void free(DeviceTensor t);
+
+    // ---- operations ----
+
+    /** out[t] = table[ids[t]] (ids int32 [numTokens], checked against the table's rows). */
+    void embedding(DeviceTensor table, DeviceTensor ids, DeviceTensor out);
+
+    /** out = x / sqrt(mean(x^2) + eps) * weight, per row. */
+    void rmsNorm(DeviceTensor x, DeviceTensor weight, float eps, DeviceTensor out);
+
+    /** out[m, n] = x[m, :] . weight[n, :]  (weight [n, k]). */
+    void linear(DeviceTensor x, DeviceTensor weight, DeviceTensor out);
+
+    /** Rotate-half RoPE in place on the q and k columns of a fused qkv activation. */
+    void rope(DeviceTensor qkv, QkvLayout layout, DeviceTensor positions, float theta);
+
+    /** A paged KV cache for one layer. */
+    KvCache allocateKvCache(KvCacheSpec spec);
+
+    /** Writes each token's k and v (from qkv) into its slot of the layer's cache. */
+    void reshapeAndCache(DeviceTensor qkv, QkvLayout layout, KvCache cache, AttentionBatch batch);
+
+    /**
+     * Causal attention of every query token over its sequence's cached keys, limited to the last
+     * {@code window} positions when window > 0; GQA by layout. out [numTokens, numHeads * headDim].
+     */
+    void pagedAttention(DeviceTensor qkv, QkvLayout layout, KvCache cache, AttentionBatch batch,
+            int window, DeviceTensor out);
+
+    /**
+     * Router: softmax(x . gate^T) in f32 over all experts, top-k, renormalised.
+     * expertIds int32 [numTokens, topK], routingWeights f32 [numTokens, topK], descending weight.
+     */
+    void moeGate(DeviceTensor x, DeviceTensor gate, DeviceTensor expertIds, DeviceTensor routingWeights);
+
+    /** out[t] = sum_j w[t,j] * expert_{id[t,j]}(x[t]) with SwiGLU experts, grouped per expert. */
+    void moeExperts(DeviceTensor x, ExpertWeights experts, DeviceTensor expertIds,
+            DeviceTensor routingWeights, DeviceTensor out);
+
+    /** y += x (same shape). */
+    void add(DeviceTensor y, DeviceTensor x);
+
+    /** out[i] = src[rowIdx[i]] for float tensors (rowIdx on the host). */
+    void gatherRows(DeviceTensor src, int[] rowIdx, DeviceTensor out);
+
+    @Override
+    void close();
+}

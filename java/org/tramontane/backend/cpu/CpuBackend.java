@@ -1,0 +1,429 @@
+package org.tramontane.backend.cpu;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.IntPointer;
+import org.bytedeco.javacpp.Pointer;
+import org.tramontane.backend.AttentionBatch;
+import org.tramontane.backend.Backend;
+import org.tramontane.backend.DType;
+import org.tramontane.backend.DeviceTensor;
+import org.tramontane.backend.ExpertWeights;
+import org.tramontane.backend.KvCache;
+import org.tramontane.backend.KvCacheSpec;
+import org.tramontane.backend.Precision;
+import org.tramontane.backend.QkvLayout;
+import org.tramontane.backend.WeightRef;
+
+/**
+ * The embedded default backend: the project's C++ kernels (native/cpu), one native call per
+ * operation. Shapes are checked here; indices that come from data (token ids, slots, block ids)
+ * are checked by the native side, which answers with a status code.
+ */
+public final class CpuBackend implements Backend {
+    private final Precision precision;
+    private final List<CpuTensor> owned = new ArrayList<>();
+    private final CpuNative.KvLayout kvLayout = new CpuNative.KvLayout();
+    private final CpuNative.AttentionParams attnParams = new CpuNative.AttentionParams();
+    private final CpuNative.MoeParams moeParams = new CpuNative.MoeParams();
+    private CpuTensor moeScratch;
+    private boolean closed;
+
+    public CpuBackend(Precision precision) {
+        this.precision = precision;
+    }
+
+    /** ISA levels: 0 scalar, 1 AVX2, 2 AVX-512. */
+    public static int isaSupported() {
+        return CpuNative.tn_isa_supported();
+    }
+
+    public static int isaActive() {
+        return CpuNative.tn_isa_active();
+    }
+
+    public static String isaName(int level) {
+        return switch (level) {
+            case 0 -> "scalar";
+            case 1 -> "avx2";
+            case 2 -> "avx512";
+            default -> "unknown(" + level + ")";
+        };
+    }
+
+    /** Forces an ISA level (tests, {@code tramontane.cpu.isa}); must be <= supported. */
+    public static void forceIsa(int level) {
+        if (CpuNative.tn_set_isa(level) < 0) {
+            throw new IllegalArgumentException("ISA level " + isaName(level) + " is not supported by this CPU"
+                    + " (highest: " + isaName(isaSupported()) + ")");
+        }
+    }
+
+    public static int setThreads(int numThreads) {
+        return CpuNative.tn_set_threads(numThreads);
+    }
+
+    public static int threads() {
+        return CpuNative.tn_num_threads();
+    }
+
+    @Override
+    public String name() {
+        return "cpu";
+    }
+
+    @Override
+    public Precision precision() {
+        return precision;
+    }
+
+    // ---------------------------------------------------------------- memory
+
+    @Override
+    public DeviceTensor allocate(DType dtype, long... shape) {
+        return alloc(dtype, shape);
+    }
+
+    private CpuTensor alloc(DType dtype, long... shape) {
+        long n = 1;
+        for (long d : shape) {
+            if (d < 0) throw new IllegalArgumentException("negative dimension in " + Arrays.toString(shape));
+            n = Math.multiplyExact(n, d);
+        }
+        long bytes = Math.multiplyExact(n, (long) dtype.elemBytes);
+        long addr = CpuNative.tn_alloc(bytes);
+        if (addr == 0) throw new OutOfMemoryError("native allocation of " + bytes + " bytes failed");
+        CpuTensor t = new CpuTensor(dtype, shape, addr, true);
+        owned.add(t);
+        return t;
+    }
+
+    @Override
+    public DeviceTensor reshape(DeviceTensor t, long... shape) {
+        CpuTensor c = cpu(t);
+        long n = 1;
+        for (long d : shape) n *= d;
+        if (n != c.numElements()) {
+            throw new IllegalArgumentException("cannot reshape " + c + " to " + Arrays.toString(shape));
+        }
+        return new CpuTensor(c.dtype(), shape, c.addr(), false);
+    }
+
+    @Override
+    public DeviceTensor firstRows(DeviceTensor t, long rows) {
+        CpuTensor c = cpu(t);
+        if (rows < 0 || rows > c.rows()) {
+            throw new IllegalArgumentException("view of " + rows + " rows of " + c);
+        }
+        long[] s = c.shape().clone();
+        s[0] = rows;
+        return new CpuTensor(c.dtype(), s, c.addr(), false);
+    }
+
+    @Override
+    public DeviceTensor loadWeight(DType target, WeightRef... parts) {
+        if (parts.length == 0) throw new IllegalArgumentException("no weight parts");
+        checkComputeDtype(target);
+        long[] trailing = Arrays.copyOfRange(parts[0].shape(), 1, parts[0].shape().length);
+        long rows = 0;
+        for (WeightRef p : parts) {
+            if (!Arrays.equals(trailing, Arrays.copyOfRange(p.shape(), 1, p.shape().length))) {
+                throw new IllegalArgumentException("cannot stack " + Arrays.toString(p.shape())
+                        + " under " + Arrays.toString(parts[0].shape()));
+            }
+            checkComputeDtype(p.dtype());
+            rows += p.shape()[0];
+        }
+        long[] shape = parts[0].shape().clone();
+        shape[0] = rows;
+        CpuTensor out = alloc(target, shape);
+        long dstOffset = 0;
+        for (WeightRef p : parts) {
+            copyFromFile(p, out.addr() + dstOffset * target.elemBytes, target);
+            dstOffset += p.numElements();
+        }
+        return out;
+    }
+
+    private static void checkComputeDtype(DType d) {
+        if (!d.isFloat()) {
+            throw new UnsupportedOperationException(d + " weights are not supported by the cpu backend yet");
+        }
+    }
+
+    /** Maps the file natively (no 2 GiB limit), converts the tensor's bytes to dst, unmaps. */
+    private static void copyFromFile(WeightRef p, long dst, DType target) {
+        long expected = Math.multiplyExact(p.numElements(), (long) p.dtype().elemBytes);
+        if (p.byteLength() != expected) {
+            throw new IllegalArgumentException(p.file() + ": tensor byte length " + p.byteLength()
+                    + " does not match " + p.dtype() + " x " + Arrays.toString(p.shape()));
+        }
+        long[] len = new long[1];
+        long base = CpuNative.tn_map_file(p.file().toString(), len);
+        if (base == 0) throw new IllegalStateException(p.file() + ": cannot map file");
+        try {
+            if (p.dataOffset() < 0 || p.dataOffset() + p.byteLength() > len[0]) {
+                throw new IllegalArgumentException(p.file() + ": tensor data [" + p.dataOffset() + ", "
+                        + (p.dataOffset() + p.byteLength()) + ") lies outside the file (" + len[0] + " bytes)");
+            }
+            check(CpuNative.tn_convert(base + p.dataOffset(), p.dtype().code, dst, target.code, p.numElements()),
+                    "convert");
+        } finally {
+            CpuNative.tn_unmap(base, len[0]);
+        }
+    }
+
+    @Override
+    public DeviceTensor randomWeight(DType target, long seed, float scale, long... shape) {
+        checkComputeDtype(target);
+        CpuTensor t = alloc(target, shape);
+        check(CpuNative.tn_fill_random(t.addr(), target.code, t.numElements(), seed, scale), "fill_random");
+        return t;
+    }
+
+    @Override
+    public void write(DeviceTensor dst, int[] src) {
+        CpuTensor c = sized(dst, DType.I32, src.length);
+        new IntPointer(new Raw(c.addr(), src.length)).put(src, 0, src.length);
+    }
+
+    @Override
+    public void write(DeviceTensor dst, float[] src) {
+        CpuTensor c = sized(dst, DType.F32, src.length);
+        new FloatPointer(new Raw(c.addr(), src.length)).put(src, 0, src.length);
+    }
+
+    @Override
+    public void read(DeviceTensor src, float[] dst) {
+        CpuTensor c = sized(src, DType.F32, dst.length);
+        new FloatPointer(new Raw(c.addr(), dst.length)).get(dst, 0, dst.length);
+    }
+
+    @Override
+    public void read(DeviceTensor src, int[] dst) {
+        CpuTensor c = sized(src, DType.I32, dst.length);
+        new IntPointer(new Raw(c.addr(), dst.length)).get(dst, 0, dst.length);
+    }
+
+    /** Host copies: the tensor has the host array's element type and room for {@code count} elements. */
+    private static CpuTensor sized(DeviceTensor t, DType dtype, int count) {
+        CpuTensor c = cpu(t);
+        if (c.dtype() != dtype || c.numElements() < count) {
+            throw new IllegalArgumentException("host copy of " + count + " " + dtype + " elements with " + c);
+        }
+        return c;
+    }
+
+    @Override
+    public void free(DeviceTensor t) {
+        CpuTensor c = cpu(t);
+        if (!c.owner) return;
+        if (owned.remove(c)) {
+            CpuNative.tn_free(c.addr());
+            c.markFreed();
+        }
+    }
+
+    // ---------------------------------------------------------------- operations
+
+    @Override
+    public void embedding(DeviceTensor table, DeviceTensor ids, DeviceTensor out) {
+        long n = ids.numElements();
+        long hidden = table.rowElems();
+        requireShape(out, n, hidden);
+        check(CpuNative.tn_embedding(cpu(table).addr(), table.dtype().code, table.rows(), (int) hidden,
+                cpu(ids).addr(), (int) n, cpu(out).addr()), "embedding");
+    }
+
+    @Override
+    public void rmsNorm(DeviceTensor x, DeviceTensor weight, float eps, DeviceTensor out) {
+        requireF32(x, weight, out);
+        long dim = x.rowElems();
+        if (weight.numElements() != dim) throw new IllegalArgumentException("rmsNorm weight " + weight + " vs " + x);
+        requireShape(out, x.rows(), dim);
+        check(CpuNative.tn_rms_norm(cpu(x).addr(), cpu(weight).addr(), cpu(out).addr(), (int) x.rows(), (int) dim, eps),
+                "rms_norm");
+    }
+
+    @Override
+    public void linear(DeviceTensor x, DeviceTensor weight, DeviceTensor out) {
+        requireF32(x, out);
+        long k = x.rowElems();
+        if (weight.rowElems() != k) {
+            throw new IllegalArgumentException("linear " + x + " x " + weight + ": inner dimensions differ");
+        }
+        requireShape(out, x.rows(), weight.rows());
+        check(CpuNative.tn_linear(cpu(x).addr(), (int) x.rows(), (int) k, cpu(weight).addr(), weight.dtype().code,
+                (int) weight.rows(), cpu(out).addr(), roundAct()), "linear");
+    }
+
+    private int roundAct() {
+        return precision.roundActivations ? 1 : 0;
+    }
+
+    @Override
+    public void rope(DeviceTensor qkv, QkvLayout layout, DeviceTensor positions, float theta) {
+        requireShape(qkv, positions.numElements(), layout.width());
+        long base = cpu(qkv).addr();
+        check(CpuNative.tn_rope(base, layout.width(), base + 4L * layout.qSize(), layout.width(), cpu(positions).addr(),
+                (int) qkv.rows(), layout.numHeads(), layout.numKvHeads(), layout.headDim(), theta), "rope");
+    }
+
+    @Override
+    public KvCache allocateKvCache(KvCacheSpec spec) {
+        checkComputeDtype(spec.dtype());
+        long[] shape = {spec.numBlocks(), spec.blockSize(), spec.numKvHeads(), spec.headDim()};
+        return new KvCache(spec, alloc(spec.dtype(), shape), alloc(spec.dtype(), shape));
+    }
+
+    private CpuNative.KvLayout layout(KvCache cache, QkvLayout qkv) {
+        KvCacheSpec s = cache.spec();
+        if (s.numKvHeads() != qkv.numKvHeads() || s.headDim() != qkv.headDim()) {
+            throw new IllegalArgumentException("KV cache " + s + " does not fit " + qkv);
+        }
+        return kvLayout.num_blocks(s.numBlocks()).block_size(s.blockSize()).num_kv_heads(s.numKvHeads())
+                .head_dim(s.headDim()).dtype(s.dtype().code);
+    }
+
+    @Override
+    public void reshapeAndCache(DeviceTensor qkv, QkvLayout layout, KvCache cache, AttentionBatch batch) {
+        requireShape(qkv, batch.numTokens(), layout.width());
+        long base = cpu(qkv).addr();
+        long k = base + 4L * layout.qSize();
+        long v = k + 4L * layout.kvSize();
+        check(CpuNative.tn_reshape_and_cache(k, layout.width(), v, layout.width(), batch.numTokens(),
+                cpu(batch.slotMapping()).addr(), cpu(cache.keys()).addr(), cpu(cache.values()).addr(),
+                layout(cache, layout)), "reshape_and_cache");
+    }
+
+    @Override
+    public void pagedAttention(DeviceTensor qkv, QkvLayout layout, KvCache cache, AttentionBatch batch, int window,
+            DeviceTensor out) {
+        requireShape(qkv, batch.numTokens(), layout.width());
+        requireShape(out, batch.numTokens(), layout.qSize());
+        requireShape(batch.blockTables(), batch.numSeqs(), batch.maxBlocksPerSeq());
+        attnParams.num_tokens(batch.numTokens()).num_seqs(batch.numSeqs()).num_heads(layout.numHeads())
+                .max_blocks_per_seq(batch.maxBlocksPerSeq()).window(window)
+                .scale((float) (1.0 / Math.sqrt(layout.headDim())));
+        check(CpuNative.tn_paged_attention(cpu(qkv).addr(), layout.width(), cpu(cache.keys()).addr(),
+                cpu(cache.values()).addr(), layout(cache, layout), attnParams, cpu(batch.seqIdx()).addr(),
+                cpu(batch.positions()).addr(), cpu(batch.blockTables()).addr(), cpu(out).addr()), "paged_attention");
+    }
+
+    @Override
+    public void moeGate(DeviceTensor x, DeviceTensor gate, DeviceTensor expertIds, DeviceTensor routingWeights) {
+        requireF32(x, gate, routingWeights);
+        long topK = expertIds.rowElems();
+        requireShape(expertIds, x.rows(), topK);
+        requireShape(routingWeights, x.rows(), topK);
+        check(CpuNative.tn_moe_gate(cpu(x).addr(), cpu(gate).addr(), (int) x.rows(), (int) x.rowElems(),
+                (int) gate.rows(), (int) topK, cpu(expertIds).addr(), cpu(routingWeights).addr(), 0L), "moe_gate");
+    }
+
+    @Override
+    public void moeExperts(DeviceTensor x, ExpertWeights experts, DeviceTensor expertIds,
+            DeviceTensor routingWeights, DeviceTensor out) {
+        requireF32(x, out);
+        long[] w1 = experts.w1().shape();
+        DType wd = experts.w1().dtype();
+        if (experts.w3().dtype() != wd || experts.w2().dtype() != wd) {
+            throw new IllegalArgumentException("experts must share one dtype");
+        }
+        int numExperts = (int) w1[0];
+        int inter = (int) w1[1];
+        int hidden = (int) w1[2];
+        requireShape(experts.w3(), numExperts, inter, hidden);
+        requireShape(experts.w2(), numExperts, hidden, inter);
+        requireShape(x, x.rows(), hidden);
+        requireShape(out, x.rows(), hidden);
+        int topK = (int) expertIds.rowElems();
+        moeParams.num_tokens((int) x.rows()).hidden(hidden).inter(inter).num_experts(numExperts).top_k(topK)
+                .w_dtype(wd.code).round_act(roundAct());
+        long scratchFloats = CpuNative.tn_moe_scratch_floats(moeParams);
+        if (moeScratch == null || moeScratch.numElements() < scratchFloats) {
+            if (moeScratch != null) free(moeScratch);
+            moeScratch = alloc(DType.F32, scratchFloats);
+        }
+        check(CpuNative.tn_moe_experts(cpu(x).addr(), moeParams, cpu(expertIds).addr(), cpu(routingWeights).addr(),
+                cpu(experts.w1()).addr(), cpu(experts.w3()).addr(), cpu(experts.w2()).addr(), moeScratch.addr(),
+                cpu(out).addr()), "moe_experts");
+    }
+
+    @Override
+    public void add(DeviceTensor y, DeviceTensor x) {
+        requireF32(y, x);
+        if (y.numElements() != x.numElements()) throw new IllegalArgumentException("add " + y + " + " + x);
+        check(CpuNative.tn_add(cpu(y).addr(), cpu(x).addr(), y.numElements()), "add");
+    }
+
+    @Override
+    public void gatherRows(DeviceTensor src, int[] rowIdx, DeviceTensor out) {
+        requireF32(src, out);
+        long cols = src.rowElems();
+        requireShape(out, rowIdx.length, cols);
+        long rowBytes = cols * 4;
+        for (int i = 0; i < rowIdx.length; i++) {
+            if (rowIdx[i] < 0 || rowIdx[i] >= src.rows()) {
+                throw new IndexOutOfBoundsException("row " + rowIdx[i] + " of " + src);
+            }
+            Pointer.memcpy(new Raw(cpu(out).addr() + i * rowBytes, rowBytes),
+                    new Raw(cpu(src).addr() + rowIdx[i] * rowBytes, rowBytes), rowBytes);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed) return;
+        closed = true;
+        for (CpuTensor t : owned) {
+            CpuNative.tn_free(t.address);
+            t.markFreed();
+        }
+        owned.clear();
+        kvLayout.close();
+        attnParams.close();
+        moeParams.close();
+    }
+
+    // ---------------------------------------------------------------- checks
+
+    private static CpuTensor cpu(DeviceTensor t) {
+        if (t instanceof CpuTensor c) return c;
+        throw new IllegalArgumentException("tensor " + t + " does not belong to the cpu backend");
+    }
+
+    private static void requireF32(DeviceTensor... ts) {
+        for (DeviceTensor t : ts) {
+            if (t.dtype() != DType.F32) throw new IllegalArgumentException("expected an f32 tensor, got " + t);
+        }
+    }
+
+    private static void requireShape(DeviceTensor t, long... dims) {
+        long n = 1;
+        for (long d : dims) n *= d;
+        if (t.numElements() != n || t.rows() != dims[0]) {
+            throw new IllegalArgumentException("tensor " + t + " should be " + Arrays.toString(dims));
+        }
+    }
+
+    private static void check(int status, String op) {
+        if (status == CpuNative.TN_OK) return;
+        String why = switch (status) {
+            case CpuNative.TN_E_ARG -> "invalid argument";
+            case CpuNative.TN_E_INDEX -> "index out of range";
+            default -> "status " + status;
+        };
+        throw new IllegalStateException("native " + op + " failed: " + why);
+    }
+
+    /** A non-owning JavaCPP view of native memory at a raw address (for host copies). */
+    private static final class Raw extends Pointer {
+        Raw(long address, long limit) {
+            this.address = address;
+            this.limit = limit;
+            this.capacity = limit;
+        }
+    }
+}

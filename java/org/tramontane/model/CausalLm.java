@@ -1,0 +1,15 @@
+package org.tramontane.model;
+
+/** What the engine needs of a model: a vocabulary, a KV cache and one forward step. */
+public interface CausalLm extends AutoCloseable {
+    int vocabSize();
+
+    /** Paged KV cache geometry of this model (set by {@link #allocateKvCache}). */
+    void allocateKvCache(int numBlocks, int blockSize);
+
+    /** Logits [logitsIdx.length][vocabSize] of the batch's selected tokens. */
+    float[][] forward(ForwardBatch batch);
+
+    @Override
+    void close();
+}

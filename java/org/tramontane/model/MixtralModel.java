@@ -1,0 +1,167 @@
+package org.tramontane.model;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.tramontane.backend.AttentionBatch;
+import org.tramontane.backend.Backend;
+import org.tramontane.backend.DType;
+import org.tramontane.backend.DeviceTensor;
+import org.tramontane.backend.KvCache;
+import org.tramontane.backend.KvCacheSpec;
+import org.tramontane.backend.QkvLayout;
+
+/**
+ * The Mixtral forward pass (HF MixtralForCausalLM), written against {@link Backend} only: each
+ * line below is one backend call, in the order of DESIGN.md's pseudocode.
+ */
+public final class MixtralModel implements CausalLm {
+    private final MixtralConfig cfg;
+    private final Backend backend;
+    private final MixtralWeights weights;
+    private final QkvLayout qkvLayout;
+    private final float eps;
+    private final float theta;
+    private final int window;
+    private final List<KvCache> kvCaches = new ArrayList<>();
+    private StepBuffers buffers;
+
+    public MixtralModel(MixtralConfig cfg, Backend backend, MixtralWeights weights) {
+        this.cfg = cfg;
+        this.backend = backend;
+        this.weights = weights;
+        this.qkvLayout = new QkvLayout(cfg.numHeads(), cfg.numKvHeads(), cfg.headDim());
+        this.eps = (float) cfg.rmsNormEps();
+        this.theta = (float) cfg.ropeTheta();
+        this.window = cfg.slidingWindow() == null ? 0 : cfg.slidingWindow();
+    }
+
+    public MixtralConfig config() {
+        return cfg;
+    }
+
+    @Override
+    public int vocabSize() {
+        return cfg.vocabSize();
+    }
+
+    @Override
+    public void allocateKvCache(int numBlocks, int blockSize) {
+        if (!kvCaches.isEmpty()) throw new IllegalStateException("KV cache already allocated");
+        KvCacheSpec spec = new KvCacheSpec(numBlocks, blockSize, cfg.numKvHeads(), cfg.headDim(),
+                backend.precision().kvCacheDtype);
+        for (int l = 0; l < cfg.numLayers(); l++) kvCaches.add(backend.allocateKvCache(spec));
+    }
+
+    @Override
+    public float[][] forward(ForwardBatch batch) {
+        return forward(batch, null);
+    }
+
+    /** One step; {@code trace} (may be null) observes router decisions. */
+    public float[][] forward(ForwardBatch batch, StepTrace trace) {
+        if (kvCaches.isEmpty()) throw new IllegalStateException("allocateKvCache first");
+        int numTokens = batch.numTokens();
+        AttentionBatch attn = upload(batch);
+        Step s = new Step(numTokens);
+
+        backend.embedding(weights.embedTokens(), s.ids, s.h);                         // h = embed(tokens)
+        for (int l = 0; l < cfg.numLayers(); l++) {
+            LayerWeights w = weights.layers().get(l);
+            backend.rmsNorm(s.h, w.inputNorm(), eps, s.x);                             // x = rmsNorm(h, in_norm)
+            backend.linear(s.x, w.wqkv(), s.qkv);                                      // q,k,v = x Wqkv
+            backend.rope(s.qkv, qkvLayout, s.positions, theta);                        // rotate-half RoPE
+            backend.reshapeAndCache(s.qkv, qkvLayout, kvCaches.get(l), attn);          // k,v -> paged cache
+            backend.pagedAttention(s.qkv, qkvLayout, kvCaches.get(l), attn, window, s.attn);
+            backend.linear(s.attn, w.wo(), s.delta);                                   // o_proj
+            backend.add(s.h, s.delta);                                                 // h += attention
+            backend.rmsNorm(s.h, w.postNorm(), eps, s.x);                              // x = rmsNorm(h, post_norm)
+            backend.moeGate(s.x, w.router(), s.expertIds, s.routingWeights);           // softmax, top-k, renormalise
+            backend.moeExperts(s.x, w.experts(), s.expertIds, s.routingWeights, s.delta);
+            backend.add(s.h, s.delta);                                                 // h += moe
+            if (trace != null) traceRouter(trace, l, s);
+        }
+        int[] rows = batch.logitsIdx();
+        DeviceTensor last = backend.allocate(DType.F32, rows.length, cfg.hiddenSize());
+        DeviceTensor normed = backend.allocate(DType.F32, rows.length, cfg.hiddenSize());
+        DeviceTensor logits = backend.allocate(DType.F32, rows.length, cfg.vocabSize());
+        try {
+            backend.gatherRows(s.h, rows, last);                                       // last position of each seq
+            backend.rmsNorm(last, weights.finalNorm(), eps, normed);                   // final norm
+            backend.linear(normed, weights.lmHead(), logits);                          // lm_head
+            float[] flat = new float[rows.length * cfg.vocabSize()];
+            backend.read(logits, flat);
+            float[][] out = new float[rows.length][];
+            for (int i = 0; i < rows.length; i++) {
+                out[i] = java.util.Arrays.copyOfRange(flat, i * cfg.vocabSize(), (i + 1) * cfg.vocabSize());
+            }
+            return out;
+        } finally {
+            backend.free(last);
+            backend.free(normed);
+            backend.free(logits);
+        }
+    }
+
+    /** Views of the step buffers sized to this step's tokens. */
+    private final class Step {
+        final DeviceTensor ids, positions, h, x, qkv, attn, delta, expertIds, routingWeights;
+
+        Step(int n) {
+            ids = backend.firstRows(buffers.ids, n);
+            positions = backend.firstRows(buffers.positions, n);
+            h = backend.firstRows(buffers.h, n);
+            x = backend.firstRows(buffers.x, n);
+            qkv = backend.firstRows(buffers.qkv, n);
+            attn = backend.firstRows(buffers.attn, n);
+            delta = backend.firstRows(buffers.delta, n);
+            expertIds = backend.firstRows(buffers.expertIds, n);
+            routingWeights = backend.firstRows(buffers.routingWeights, n);
+        }
+    }
+
+    private AttentionBatch upload(ForwardBatch b) {
+        int n = b.numTokens();
+        int numSeqs = b.numSeqs();
+        int maxBlocks = 1;
+        for (int[] t : b.blockTables()) maxBlocks = Math.max(maxBlocks, t.length);
+        if (buffers == null || !buffers.fits(n, numSeqs, maxBlocks)) {
+            int tokens = Math.max(n, buffers == null ? 0 : buffers.maxTokens);
+            int seqs = Math.max(numSeqs, buffers == null ? 0 : buffers.maxSeqs);
+            int blocks = Math.max(maxBlocks, buffers == null ? 0 : buffers.maxBlocksPerSeq);
+            if (buffers != null) buffers.free(backend);
+            buffers = new StepBuffers(backend, cfg, tokens, seqs, blocks);
+        }
+        int[] tables = new int[numSeqs * maxBlocks];
+        for (int s = 0; s < numSeqs; s++) {
+            System.arraycopy(b.blockTables()[s], 0, tables, s * maxBlocks, b.blockTables()[s].length);
+        }
+        backend.write(buffers.ids, b.tokenIds());
+        backend.write(buffers.positions, b.positions());
+        backend.write(buffers.seqIdx, b.seqIdx());
+        backend.write(buffers.slotMapping, b.slotMapping());
+        backend.write(buffers.blockTables, tables);
+        return new AttentionBatch(n, numSeqs, maxBlocks, backend.firstRows(buffers.seqIdx, n),
+                backend.firstRows(buffers.positions, n), backend.firstRows(buffers.slotMapping, n),
+                backend.reshape(backend.firstRows(buffers.blockTables, (long) numSeqs * maxBlocks), numSeqs, maxBlocks));
+    }
+
+    private void traceRouter(StepTrace trace, int layer, Step s) {
+        int n = (int) s.expertIds.numElements();
+        int[] ids = new int[n];
+        float[] w = new float[n];
+        backend.read(s.expertIds, ids);
+        backend.read(s.routingWeights, w);
+        trace.router(layer, ids, w);
+    }
+
+    @Override
+    public void close() {
+        if (buffers != null) buffers.free(backend);
+        buffers = null;
+        for (KvCache c : kvCaches) {
+            backend.free(c.keys());
+            backend.free(c.values());
+        }
+        kvCaches.clear();
+    }
+}

@@ -1,0 +1,57 @@
+package org.tramontane.model;
+
+import org.tramontane.backend.Backend;
+import org.tramontane.backend.DType;
+import org.tramontane.backend.DeviceTensor;
+
+/**
+ * Activations of one forward step, allocated for {@code maxTokens} tokens and reused (grown only
+ * when a larger step arrives). Each step works on views of the first numTokens rows.
+ */
+final class StepBuffers {
+    final int maxTokens;
+    final int maxSeqs;
+    final int maxBlocksPerSeq;
+    final DeviceTensor ids;          // i32 [maxTokens]
+    final DeviceTensor positions;    // i32 [maxTokens]
+    final DeviceTensor seqIdx;       // i32 [maxTokens]
+    final DeviceTensor slotMapping;  // i32 [maxTokens]
+    final DeviceTensor blockTables;  // i32 [maxSeqs * maxBlocksPerSeq]
+    final DeviceTensor h;            // f32 [maxTokens, hidden] residual stream
+    final DeviceTensor x;            // f32 [maxTokens, hidden] normed input of a sub-block
+    final DeviceTensor qkv;          // f32 [maxTokens, qSize + 2 * kvSize]
+    final DeviceTensor attn;         // f32 [maxTokens, qSize]
+    final DeviceTensor delta;        // f32 [maxTokens, hidden] o_proj / MoE output
+    final DeviceTensor expertIds;    // i32 [maxTokens, topK]
+    final DeviceTensor routingWeights; // f32 [maxTokens, topK]
+
+    StepBuffers(Backend b, MixtralConfig cfg, int maxTokens, int maxSeqs, int maxBlocksPerSeq) {
+        this.maxTokens = maxTokens;
+        this.maxSeqs = maxSeqs;
+        this.maxBlocksPerSeq = maxBlocksPerSeq;
+        int hidden = cfg.hiddenSize();
+        ids = b.allocate(DType.I32, maxTokens);
+        positions = b.allocate(DType.I32, maxTokens);
+        seqIdx = b.allocate(DType.I32, maxTokens);
+        slotMapping = b.allocate(DType.I32, maxTokens);
+        blockTables = b.allocate(DType.I32, (long) maxSeqs * maxBlocksPerSeq);
+        h = b.allocate(DType.F32, maxTokens, hidden);
+        x = b.allocate(DType.F32, maxTokens, hidden);
+        qkv = b.allocate(DType.F32, maxTokens, cfg.qSize() + 2L * cfg.kvSize());
+        attn = b.allocate(DType.F32, maxTokens, cfg.qSize());
+        delta = b.allocate(DType.F32, maxTokens, hidden);
+        expertIds = b.allocate(DType.I32, maxTokens, cfg.topK());
+        routingWeights = b.allocate(DType.F32, maxTokens, cfg.topK());
+    }
+
+    boolean fits(int numTokens, int numSeqs, int blocksPerSeq) {
+        return numTokens <= maxTokens && numSeqs <= maxSeqs && blocksPerSeq <= maxBlocksPerSeq;
+    }
+
+    void free(Backend b) {
+        for (DeviceTensor t : new DeviceTensor[] {ids, positions, seqIdx, slotMapping, blockTables, h, x, qkv, attn,
+                delta, expertIds, routingWeights}) {
+            b.free(t);
+        }
+    }
+}

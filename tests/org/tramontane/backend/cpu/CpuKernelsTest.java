@@ -1,0 +1,456 @@
+package org.tramontane.backend.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.Random;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.tramontane.backend.AttentionBatch;
+import org.tramontane.backend.DType;
+import org.tramontane.backend.DeviceTensor;
+import org.tramontane.backend.ExpertWeights;
+import org.tramontane.backend.KvCache;
+import org.tramontane.backend.KvCacheSpec;
+import org.tramontane.backend.Precision;
+import org.tramontane.backend.QkvLayout;
+
+/**
+ * Every native operation against a plain Java reference, on every ISA level this CPU has
+ * (scalar forced too). Tolerances are relative to the magnitude of the sums involved: the SIMD
+ * paths only reorder f32 additions.
+ */
+class CpuKernelsTest {
+    private final CpuBackend b = new CpuBackend(Precision.FP32);
+    private final Random rnd = new Random(42);
+
+    static Stream<Integer> isaLevels() {
+        return IntStream.rangeClosed(0, CpuBackend.isaSupported()).boxed();
+    }
+
+    @AfterEach
+    void restore() {
+        CpuBackend.forceIsa(CpuBackend.isaSupported());
+        b.close();
+    }
+
+    private float[] randn(int n) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) v[i] = (float) rnd.nextGaussian();
+        return v;
+    }
+
+    private DeviceTensor f32(float[] v, long... shape) {
+        DeviceTensor t = b.allocate(DType.F32, shape);
+        b.write(t, v);
+        return t;
+    }
+
+    private DeviceTensor i32(int[] v, long... shape) {
+        DeviceTensor t = b.allocate(DType.I32, shape);
+        b.write(t, v);
+        return t;
+    }
+
+    private float[] read(DeviceTensor t) {
+        float[] v = new float[(int) t.numElements()];
+        b.read(t, v);
+        return v;
+    }
+
+    // ---- scalar conversions, mirrored from native/cpu/dtype.h semantics ----
+
+    static float bf16Round(float f) {
+        int u = Float.floatToRawIntBits(f);
+        u += 0x7fff + ((u >>> 16) & 1);
+        return Float.intBitsToFloat(u & 0xffff0000);
+    }
+
+    static float f16Round(float f) {
+        return halfToFloat(floatToHalf(f));
+    }
+
+    /** IEEE binary16 decode, written from the definition (Java 17 has no Float.float16ToFloat). */
+    static float halfToFloat(int h) {
+        int sign = (h & 0x8000) != 0 ? -1 : 1;
+        int exp = (h >> 10) & 0x1f;
+        int mant = h & 0x3ff;
+        if (exp == 0x1f) return mant == 0 ? sign * Float.POSITIVE_INFINITY : Float.NaN;
+        if (exp == 0) return mant == 0 ? (sign < 0 ? -0f : 0f) : (float) (sign * mant * Math.pow(2, -24));
+        return (float) (sign * (1024 + mant) * Math.pow(2, exp - 25));
+    }
+
+    /** f32 -> binary16, round half to even via Math.rint on exact doubles. */
+    static int floatToHalf(float f) {
+        int sign = f < 0 || (f == 0 && 1 / f < 0) ? 0x8000 : 0;
+        double a = Math.abs((double) f);
+        if (Double.isNaN(a)) return 0x7e00;
+        if (a < Math.pow(2, -14)) return sign | (int) Math.rint(a * Math.pow(2, 24));
+        int e = Math.getExponent(a);
+        double m = Math.rint(a / Math.pow(2, e) * 1024);
+        if (m == 2048) {
+            m = 1024;
+            e++;
+        }
+        if (e > 15) return sign | 0x7c00;
+        return sign | ((e + 15) << 10) | ((int) m - 1024);
+    }
+
+    /** A weight of the given dtype holding values exactly representable in it; returns its f32 values. */
+    private float[] roundTo(DType d, float[] v) {
+        float[] r = v.clone();
+        for (int i = 0; i < r.length; i++) {
+            r[i] = d == DType.BF16 ? bf16Round(r[i]) : d == DType.F16 ? f16Round(r[i]) : r[i];
+        }
+        return r;
+    }
+
+    private DeviceTensor weight(DType d, float[] exact, long... shape) {
+        // go through f32 -> d conversion natively: exact values survive unchanged
+        DeviceTensor src = f32(exact, shape);
+        DeviceTensor dst = b.allocate(d, shape);
+        CpuNative.tn_convert(((CpuTensor) src).addr(), DType.F32.code, ((CpuTensor) dst).addr(), d.code, exact.length);
+        return dst;
+    }
+
+    private static void assertClose(float[] expected, float[] actual, double tol, String what) {
+        assertEquals(expected.length, actual.length, what + " length");
+        for (int i = 0; i < expected.length; i++) {
+            double scale = Math.max(1.0, Math.abs(expected[i]));
+            if (Math.abs(expected[i] - actual[i]) > tol * scale) {
+                throw new AssertionError(what + "[" + i + "]: expected " + expected[i] + " got " + actual[i]);
+            }
+        }
+    }
+
+    // ---- tests ----
+
+    @Test
+    void conversionsRoundToNearestEven() {
+        float[] v = {1.0f, -2.5f, 3.14159265f, 65504f, 65520f, 1e-8f, 6.0e-5f, -0f, 1.00390625f, 1.01171875f,
+                Float.MIN_NORMAL, 3.0e-7f, 1e38f};
+        for (DType d : new DType[] {DType.BF16, DType.F16}) {
+            DeviceTensor src = f32(v, v.length);
+            DeviceTensor mid = b.allocate(d, v.length);
+            DeviceTensor back = b.allocate(DType.F32, v.length);
+            CpuNative.tn_convert(((CpuTensor) src).addr(), 0, ((CpuTensor) mid).addr(), d.code, v.length);
+            CpuNative.tn_convert(((CpuTensor) mid).addr(), d.code, ((CpuTensor) back).addr(), 0, v.length);
+            float[] got = read(back);
+            for (int i = 0; i < v.length; i++) {
+                float want = d == DType.BF16 ? bf16Round(v[i]) : f16Round(v[i]);
+                assertEquals(Float.floatToIntBits(want), Float.floatToIntBits(got[i]), d + " of " + v[i]);
+            }
+        }
+        // every f16 bit pattern widens exactly
+        int[] all = new int[65536];
+        for (int i = 0; i < all.length; i++) all[i] = i;
+        float[] want = new float[65536];
+        for (int i = 0; i < 65536; i++) want[i] = halfToFloat(i);
+        int[] packed = new int[32768];
+        for (int i = 0; i < 32768; i++) packed[i] = (all[2 * i] & 0xffff) | (all[2 * i + 1] << 16);
+        DeviceTensor asInts = b.allocate(DType.I32, 32768);
+        b.write(asInts, packed);
+        DeviceTensor wide = b.allocate(DType.F32, 65536);
+        CpuNative.tn_convert(((CpuTensor) asInts).addr(), DType.F16.code, ((CpuTensor) wide).addr(), 0, 65536);
+        float[] got = read(wide);
+        for (int i = 0; i < 65536; i++) {
+            if (Float.isNaN(want[i])) {
+                assertEquals(true, Float.isNaN(got[i]), "NaN " + i);
+            } else {
+                assertEquals(Float.floatToIntBits(want[i]), Float.floatToIntBits(got[i]), "f16 bits " + i);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("isaLevels")
+    void linearAllDtypes(int isa) {
+        CpuBackend.forceIsa(isa);
+        for (DType d : new DType[] {DType.F32, DType.F16, DType.BF16}) {
+            for (int[] mkn : new int[][] {{1, 64, 96}, {3, 67, 5}, {5, 1, 3}, {2, 250, 31}, {1, 4096, 8}}) {
+                int m = mkn[0], k = mkn[1], n = mkn[2];
+                float[] x = randn(m * k);
+                float[] w = roundTo(d, randn(n * k));
+                DeviceTensor out = b.allocate(DType.F32, m, n);
+                b.linear(f32(x, m, k), weight(d, w, n, k), out);
+                float[] want = new float[m * n];
+                for (int r = 0; r < m; r++)
+                    for (int j = 0; j < n; j++) {
+                        double s = 0;
+                        for (int i = 0; i < k; i++) s += (double) x[r * k + i] * w[j * k + i];
+                        want[r * n + j] = (float) s;
+                    }
+                assertClose(want, read(out), 1e-5 * Math.sqrt(k), "linear " + d + " isa " + isa + " mkn " + m + "," + k + "," + n);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("isaLevels")
+    void linearBf16RoundsActivations(int isa) {
+        CpuBackend.forceIsa(isa);
+        try (CpuBackend bf = new CpuBackend(Precision.BF16)) {
+            int m = 3, k = 70, n = 9;
+            float[] x = randn(m * k);
+            float[] w = roundTo(DType.BF16, randn(n * k));
+            DeviceTensor xt = bf.allocate(DType.F32, m, k);
+            bf.write(xt, x);
+            DeviceTensor wt = bf.allocate(DType.BF16, n, k);
+            DeviceTensor wf = bf.allocate(DType.F32, n, k);
+            bf.write(wf, w);
+            CpuNative.tn_convert(((CpuTensor) wf).addr(), 0, ((CpuTensor) wt).addr(), DType.BF16.code, (long) n * k);
+            DeviceTensor out = bf.allocate(DType.F32, m, n);
+            bf.linear(xt, wt, out);
+            float[] got = new float[m * n];
+            bf.read(out, got);
+            float[] want = new float[m * n];
+            for (int r = 0; r < m; r++)
+                for (int j = 0; j < n; j++) {
+                    double s = 0;
+                    for (int i = 0; i < k; i++) s += (double) bf16Round(x[r * k + i]) * w[j * k + i];
+                    want[r * n + j] = (float) s;
+                }
+            assertClose(want, got, 1e-4, "bf16 linear isa " + isa);
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("isaLevels")
+    void rmsNorm(int isa) {
+        CpuBackend.forceIsa(isa);
+        int rows = 4, dim = 77;
+        float[] x = randn(rows * dim);
+        float[] w = randn(dim);
+        DeviceTensor out = b.allocate(DType.F32, rows, dim);
+        b.rmsNorm(f32(x, rows, dim), f32(w, dim), 1e-5f, out);
+        float[] want = new float[rows * dim];
+        for (int r = 0; r < rows; r++) {
+            double ss = 0;
+            for (int i = 0; i < dim; i++) ss += (double) x[r * dim + i] * x[r * dim + i];
+            double inv = 1 / Math.sqrt(ss / dim + 1e-5);
+            for (int i = 0; i < dim; i++) want[r * dim + i] = (float) (w[i] * (x[r * dim + i] * inv));
+        }
+        assertClose(want, read(out), 1e-5, "rmsNorm isa " + isa);
+    }
+
+    @Test
+    void ropeRotateHalf() {
+        QkvLayout lay = new QkvLayout(4, 2, 16);
+        int n = 3;
+        float[] qkv = randn(n * lay.width());
+        int[] pos = {0, 7, 1000};
+        DeviceTensor t = f32(qkv, n, lay.width());
+        b.rope(t, lay, i32(pos, n), 1e6f);
+        float[] want = qkv.clone();
+        int hd = lay.headDim(), half = hd / 2;
+        for (int tok = 0; tok < n; tok++) {
+            for (int head = 0; head < lay.numHeads() + lay.numKvHeads(); head++) {
+                int base = tok * lay.width() + head * hd;
+                for (int i = 0; i < half; i++) {
+                    double invFreq = 1.0 / Math.pow(1e6, (2.0 * i) / hd);
+                    float f = (float) pos[tok] * (float) invFreq;
+                    double c = Math.cos(f), s = Math.sin(f);
+                    float x1 = qkv[base + i], x2 = qkv[base + i + half];
+                    want[base + i] = (float) (x1 * c - x2 * s);
+                    want[base + i + half] = (float) (x2 * c + x1 * s);
+                }
+            }
+        }
+        assertClose(want, read(t), 2e-5, "rope");
+    }
+
+    /** Reference attention over contiguous per-sequence k/v. */
+    private static float[] refAttention(float[] qkv, QkvLayout lay, int[] seqOf, int[] pos, int window) {
+        int n = pos.length, hd = lay.headDim(), w = lay.width();
+        float[] out = new float[n * lay.qSize()];
+        int group = lay.numHeads() / lay.numKvHeads();
+        for (int t = 0; t < n; t++) {
+            for (int h = 0; h < lay.numHeads(); h++) {
+                int kvh = h / group;
+                // keys: tokens u of the same sequence with pos[u] <= pos[t] and within the window
+                double[] scores = new double[n];
+                double max = Double.NEGATIVE_INFINITY;
+                for (int u = 0; u < n; u++) {
+                    scores[u] = Double.NaN;
+                    if (seqOf[u] != seqOf[t] || pos[u] > pos[t]) continue;
+                    if (window > 0 && pos[u] <= pos[t] - window) continue;
+                    double s = 0;
+                    for (int i = 0; i < hd; i++) {
+                        s += (double) qkv[t * w + h * hd + i] * qkv[u * w + lay.qSize() + kvh * hd + i];
+                    }
+                    scores[u] = s / Math.sqrt(hd);
+                    max = Math.max(max, scores[u]);
+                }
+                double denom = 0;
+                double[] acc = new double[hd];
+                for (int u = 0; u < n; u++) {
+                    if (Double.isNaN(scores[u])) continue;
+                    double p = Math.exp(scores[u] - max);
+                    denom += p;
+                    for (int i = 0; i < hd; i++) acc[i] += p * qkv[u * w + lay.qSize() + lay.kvSize() + kvh * hd + i];
+                }
+                for (int i = 0; i < hd; i++) out[t * lay.qSize() + h * hd + i] = (float) (acc[i] / denom);
+            }
+        }
+        return out;
+    }
+
+    @ParameterizedTest
+    @MethodSource("isaLevels")
+    void pagedAttentionGqaWindowAndBlocks(int isa) {
+        CpuBackend.forceIsa(isa);
+        for (DType cacheType : new DType[] {DType.F32, DType.F16, DType.BF16}) {
+            for (int window : new int[] {0, 3}) {
+                QkvLayout lay = new QkvLayout(4, 2, 16);
+                // two sequences of 5 and 9 tokens, interleaved in the flat batch, block size 4
+                int[] lens = {5, 9};
+                int n = lens[0] + lens[1];
+                int[] seqOf = new int[n], pos = new int[n];
+                int[][] tables = {{6, 1}, {0, 3, 5}};
+                int bs = 4;
+                int[] slots = new int[n];
+                int t = 0;
+                for (int s = 0; s < 2; s++) {
+                    for (int p = 0; p < lens[s]; p++, t++) {
+                        seqOf[t] = s;
+                        pos[t] = p;
+                        slots[t] = tables[s][p / bs] * bs + p % bs;
+                    }
+                }
+                float[] qkv = randn(n * lay.width());
+                // the cache holds k/v rounded to its dtype: compare against the same rounding
+                float[] ref = qkv.clone();
+                for (int u = 0; u < n; u++) {
+                    for (int i = lay.qSize(); i < lay.width(); i++) {
+                        ref[u * lay.width() + i] = roundTo(cacheType, new float[] {qkv[u * lay.width() + i]})[0];
+                    }
+                }
+                DeviceTensor q = f32(qkv, n, lay.width());
+                KvCache cache = b.allocateKvCache(new KvCacheSpec(8, bs, 2, 16, cacheType));
+                int[] flat = new int[2 * 3];
+                System.arraycopy(tables[0], 0, flat, 0, 2);
+                System.arraycopy(tables[1], 0, flat, 3, 3);
+                AttentionBatch ab = new AttentionBatch(n, 2, 3, i32(seqOf, n), i32(pos, n), i32(slots, n), i32(flat, 2, 3));
+                b.reshapeAndCache(q, lay, cache, ab);
+                DeviceTensor out = b.allocate(DType.F32, n, lay.qSize());
+                b.pagedAttention(q, lay, cache, ab, window, out);
+                assertClose(refAttention(ref, lay, seqOf, pos, window), read(out), 2e-5,
+                        "attention isa " + isa + " cache " + cacheType + " window " + window);
+            }
+        }
+    }
+
+    @Test
+    void pagedAttentionRejectsBadBlockIds() {
+        QkvLayout lay = new QkvLayout(2, 1, 8);
+        KvCache cache = b.allocateKvCache(new KvCacheSpec(2, 4, 1, 8, DType.F32));
+        DeviceTensor q = b.allocate(DType.F32, 1, lay.width());
+        AttentionBatch ab = new AttentionBatch(1, 1, 1, i32(new int[] {0}, 1), i32(new int[] {0}, 1),
+                i32(new int[] {0}, 1), i32(new int[] {7}, 1, 1));
+        assertThrows(IllegalStateException.class,
+                () -> b.pagedAttention(q, lay, cache, ab, 0, b.allocate(DType.F32, 1, lay.qSize())));
+        AttentionBatch badSlot = new AttentionBatch(1, 1, 1, i32(new int[] {0}, 1), i32(new int[] {0}, 1),
+                i32(new int[] {8}, 1), i32(new int[] {0}, 1, 1));
+        assertThrows(IllegalStateException.class, () -> b.reshapeAndCache(q, lay, cache, badSlot));
+    }
+
+    @Test
+    void embeddingChecksIds() {
+        float[] table = randn(10 * 4);
+        DeviceTensor out = b.allocate(DType.F32, 2, 4);
+        b.embedding(f32(table, 10, 4), i32(new int[] {9, 2}, 2), out);
+        float[] got = read(out);
+        for (int i = 0; i < 4; i++) {
+            assertEquals(table[36 + i], got[i]);
+            assertEquals(table[8 + i], got[4 + i]);
+        }
+        assertThrows(IllegalStateException.class, () -> b.embedding(f32(table, 10, 4), i32(new int[] {10, 0}, 2), out));
+    }
+
+    @ParameterizedTest
+    @MethodSource("isaLevels")
+    void moeGateAndExperts(int isa) {
+        CpuBackend.forceIsa(isa);
+        int tokens = 7, hidden = 24, inter = 40, experts = 5, topK = 2;
+        float[] x = randn(tokens * hidden);
+        float[] gate = randn(experts * hidden);
+        DeviceTensor xt = f32(x, tokens, hidden);
+        DeviceTensor ids = b.allocate(DType.I32, tokens, topK);
+        DeviceTensor wts = b.allocate(DType.F32, tokens, topK);
+        b.moeGate(xt, f32(gate, experts, hidden), ids, wts);
+        int[] gotIds = new int[tokens * topK];
+        b.read(ids, gotIds);
+        float[] gotW = read(wts);
+        int[] wantIds = new int[tokens * topK];
+        float[] wantW = new float[tokens * topK];
+        for (int t = 0; t < tokens; t++) {
+            double[] p = new double[experts];
+            double max = Double.NEGATIVE_INFINITY;
+            for (int e = 0; e < experts; e++) {
+                double s = 0;
+                for (int i = 0; i < hidden; i++) s += (double) x[t * hidden + i] * gate[e * hidden + i];
+                p[e] = s;
+                max = Math.max(max, s);
+            }
+            double sum = 0;
+            for (int e = 0; e < experts; e++) sum += p[e] = Math.exp(p[e] - max);
+            Integer[] order = IntStream.range(0, experts).boxed().toArray(Integer[]::new);
+            java.util.Arrays.sort(order, (a, c) -> Double.compare(p[c], p[a]));
+            double picked = p[order[0]] + p[order[1]];
+            for (int j = 0; j < topK; j++) {
+                wantIds[t * topK + j] = order[j];
+                wantW[t * topK + j] = (float) (p[order[j]] / picked);
+            }
+        }
+        assertArrayEquals(wantIds, gotIds, "top-k experts");
+        assertClose(wantW, gotW, 1e-5, "routing weights");
+
+        for (DType d : new DType[] {DType.F32, DType.BF16}) {
+            float[] w1 = roundTo(d, randn(experts * inter * hidden));
+            float[] w3 = roundTo(d, randn(experts * inter * hidden));
+            float[] w2 = roundTo(d, randn(experts * hidden * inter));
+            ExpertWeights ew = new ExpertWeights(weight(d, w1, experts, inter, hidden),
+                    weight(d, w3, experts, inter, hidden), weight(d, w2, experts, hidden, inter));
+            DeviceTensor out = b.allocate(DType.F32, tokens, hidden);
+            b.moeExperts(xt, ew, ids, wts, out);
+            float[] want = new float[tokens * hidden];
+            for (int t = 0; t < tokens; t++) {
+                for (int j = 0; j < topK; j++) {
+                    int e = gotIds[t * topK + j];
+                    double[] act = new double[inter];
+                    for (int r = 0; r < inter; r++) {
+                        double g = 0, u = 0;
+                        for (int i = 0; i < hidden; i++) {
+                            g += (double) x[t * hidden + i] * w1[(e * inter + r) * hidden + i];
+                            u += (double) x[t * hidden + i] * w3[(e * inter + r) * hidden + i];
+                        }
+                        act[r] = g / (1 + Math.exp(-g)) * u;
+                    }
+                    for (int o = 0; o < hidden; o++) {
+                        double s = 0;
+                        for (int r = 0; r < inter; r++) s += act[r] * w2[(e * hidden + o) * inter + r];
+                        want[t * hidden + o] += (float) (s * gotW[t * topK + j]);
+                    }
+                }
+            }
+            assertClose(want, read(out), 1e-4, "moe experts " + d + " isa " + isa);
+        }
+    }
+
+    @Test
+    void randomWeightsAreDeterministicAndBounded() {
+        DeviceTensor a = b.randomWeight(DType.F32, 7, 0.5f, 1000);
+        DeviceTensor c = b.randomWeight(DType.F32, 7, 0.5f, 1000);
+        float[] va = read(a);
+        assertArrayEquals(va, read(c));
+        for (float v : va) {
+            if (v < -0.5f || v >= 0.5f) throw new AssertionError("out of range " + v);
+        }
+        assertThrows(IllegalArgumentException.class, () -> CpuBackend.forceIsa(CpuBackend.isaSupported() + 1));
+    }
+}
