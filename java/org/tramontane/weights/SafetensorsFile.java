@@ -16,10 +16,12 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Collectors;
 import org.tramontane.backend.DType;
 
@@ -39,9 +41,8 @@ public final class SafetensorsFile {
     public static final long MAX_HEADER_BYTES = 100_000_000L;
 
     private static final String METADATA_KEY = "__metadata__";
-    private static final JsonFactory JSON = JsonFactory.builder()
-            .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .build();
+    /** Duplicate keys are checked by hand, so the message can say which tensor is doubled. */
+    private static final JsonFactory JSON = new JsonFactory();
 
     private final Path path;
     private final long dataStart;
@@ -171,9 +172,11 @@ public final class SafetensorsFile {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 throw fail(path, "header is not a JSON object");
             }
+            Set<String> seen = new HashSet<>();
             JsonToken t;
             while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
                 String name = p.currentName();
+                if (!seen.add(name)) throw fail(path, "tensor " + name + " appears twice in the header");
                 p.nextToken();
                 if (METADATA_KEY.equals(name)) {
                     parseMetadata(path, p, metadata);
@@ -198,6 +201,7 @@ public final class SafetensorsFile {
         }
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String key = p.currentName();
+            if (metadata.containsKey(key)) throw fail(path, METADATA_KEY + " key " + key + " appears twice");
             if (p.nextToken() != JsonToken.VALUE_STRING) {
                 throw fail(path, METADATA_KEY + " value of " + key + " is not a string");
             }
@@ -212,8 +216,10 @@ public final class SafetensorsFile {
         String dtypeName = null;
         List<Long> shape = null;
         List<Long> offsets = null;
+        Set<String> seen = new HashSet<>();
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String field = p.currentName();
+            if (!seen.add(field)) throw fail(path, "tensor " + name + ": " + field + " appears twice");
             JsonToken v = p.nextToken();
             switch (field) {
                 case "dtype" -> {
