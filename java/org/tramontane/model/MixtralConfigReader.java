@@ -165,7 +165,9 @@ public final class MixtralConfigReader {
 
         Integer optionalInt(String key, Integer dflt) {
             JsonNode v = present(key);
-            return v == null ? dflt : toInt(key, v);
+            // not a ternary: int/Integer would unbox a null default
+            if (v == null) return dflt;
+            return toInt(key, v);
         }
 
         double requiredDouble(String key) {
