@@ -115,7 +115,11 @@ final class ProtoReader {
                 require(8);
                 position += 8;
             }
-            case LENGTH_DELIMITED -> position += readLength();
+            case LENGTH_DELIMITED -> {
+                // Not "position += readLength()": that would add to the position read before the length.
+                int length = readLength();
+                position += length;
+            }
             case FIXED32 -> {
                 require(4);
                 position += 4;
