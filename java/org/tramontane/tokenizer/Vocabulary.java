@@ -1,5 +1,6 @@
 package org.tramontane.tokenizer;
 
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,7 +28,7 @@ final class Vocabulary {
         this.types = types.toArray(new PieceType[0]);
         this.idsByPiece = new HashMap<>(size * 2);
         this.byteValues = new int[size];
-        java.util.Arrays.fill(idsByByte, -1);
+        Arrays.fill(idsByByte, -1);
         for (int id = 0; id < size; id++) {
             String piece = this.pieces[id];
             if (piece == null) {

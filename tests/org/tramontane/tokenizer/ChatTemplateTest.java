@@ -6,6 +6,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -52,7 +53,7 @@ class ChatTemplateTest {
         Tokenizer tokenizer = Tokenizer.load(Fixtures.mixtralDir());
         int[] ids = tokenizer.encode(loaded.render(List.of(ChatMessage.user("Hello world"))), false);
         assertEquals(1, ids[0]);
-        assertEquals(1, java.util.Arrays.stream(ids).filter(id -> id == 1).count(), "exactly one BOS");
+        assertEquals(1, Arrays.stream(ids).filter(id -> id == 1).count(), "exactly one BOS");
     }
 
     @Test

@@ -5,6 +5,7 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -39,7 +40,7 @@ class SentencePieceModelTest {
         assertEquals(237, cases.size());
         return cases.stream().map(c -> DynamicTest.dynamicTest(MixtralTokenizerTest.abbreviate(c.text()), () -> {
             int[] ids = tokenizer.encode(c.text(), true);
-            List<String> pieces = java.util.Arrays.stream(ids).skip(1).mapToObj(tokenizer::idToPiece).toList();
+            List<String> pieces = Arrays.stream(ids).skip(1).mapToObj(tokenizer::idToPiece).toList();
             assertEquals(c.pieces(), pieces, "pieces");
             assertArrayEquals(c.ids(), ids, "ids");
             if (!c.text().contains("\u2581")) {
