@@ -1,0 +1,15 @@
+package org.tramontane.tokenizer;
+
+/**
+ * A tokenizer file is missing, unreadable, malformed or uses a feature we do not implement.
+ * The message is one line and names the file, so the CLI can print it as is.
+ */
+public final class TokenizerException extends RuntimeException {
+    public TokenizerException(String message) {
+        super(message);
+    }
+
+    public TokenizerException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

@@ -1,0 +1,98 @@
+package org.tramontane.tokenizer;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Loading from odd directories: errors are one line and name the file. */
+class TokenizerFilesTest {
+
+    @Test
+    void missingDirectoryIsNamed(@TempDir Path tmp) {
+        Path missing = tmp.resolve("no-such-model");
+        assertFails(() -> Tokenizer.load(missing), missing.toString());
+    }
+
+    @Test
+    void directoryWithoutTokenizerIsNamed(@TempDir Path dir) {
+        assertFails(() -> Tokenizer.load(dir), dir.toString());
+    }
+
+    @Test
+    void malformedTokenizerJsonIsNamed(@TempDir Path dir) throws IOException {
+        Files.writeString(dir.resolve("tokenizer.json"), "{\"model\": {\"type\": \"BPE\", ");
+        String message = assertFails(() -> Tokenizer.load(dir), dir.resolve("tokenizer.json").toString());
+        assertTrue(message.startsWith("cannot parse "), message);
+    }
+
+    @Test
+    void tokenizerJsonWithoutVocabNamesKey(@TempDir Path dir) throws IOException {
+        Files.writeString(dir.resolve("tokenizer.json"), "{\"model\": {\"type\": \"BPE\"}, \"decoder\": null}");
+        String message = assertFails(() -> Tokenizer.load(dir), dir.resolve("tokenizer.json").toString());
+        assertTrue(message.contains("model.vocab"), message);
+    }
+
+    @Test
+    void unsupportedModelTypeIsNamed(@TempDir Path dir) throws IOException {
+        Files.writeString(dir.resolve("tokenizer.json"), "{\"model\": {\"type\": \"Unigram\"}}");
+        String message = assertFails(() -> Tokenizer.load(dir), dir.resolve("tokenizer.json").toString());
+        assertTrue(message.contains("not supported"), message);
+    }
+
+    @Test
+    void malformedTokenizerConfigIsNamed(@TempDir Path dir) throws IOException {
+        Files.copy(Fixtures.mixtralDir().resolve("tokenizer.json"), dir.resolve("tokenizer.json"));
+        Files.writeString(dir.resolve("tokenizer_config.json"), "{ not json");
+        assertFails(() -> Tokenizer.load(dir), dir.resolve("tokenizer_config.json").toString());
+    }
+
+    @Test
+    void tokenizerJsonWithoutConfigsHasNoBos(@TempDir Path dir) throws IOException {
+        Files.copy(Fixtures.mixtralDir().resolve("tokenizer.json"), dir.resolve("tokenizer.json"));
+        String message = assertFails(() -> Tokenizer.load(dir), "bos_token");
+        assertTrue(message.contains(dir.toString()), message);
+    }
+
+    @Test
+    void specialTokensMapAloneIsEnough(@TempDir Path dir) throws IOException {
+        Files.copy(Fixtures.mixtralDir().resolve("tokenizer.json"), dir.resolve("tokenizer.json"));
+        Files.copy(Fixtures.mixtralDir().resolve("special_tokens_map.json"), dir.resolve("special_tokens_map.json"));
+        Tokenizer tokenizer = Tokenizer.load(dir);
+        assertEquals(1, tokenizer.bosId());
+        assertEquals(2, tokenizer.eosId());
+    }
+
+    @Test
+    void truncatedTokenizerModelIsNamed(@TempDir Path dir) throws IOException {
+        byte[] model = Files.readAllBytes(Fixtures.root().resolve("tokenizer/spm-bpe-1k/tokenizer.model"));
+        Files.write(dir.resolve("tokenizer.model"), java.util.Arrays.copyOf(model, model.length / 2));
+        String message = assertFails(() -> Tokenizer.load(dir), dir.resolve("tokenizer.model").toString());
+        assertTrue(message.contains("SentencePiece"), message);
+    }
+
+    @Test
+    void tokenizerJsonIsPreferredOverTokenizerModel(@TempDir Path dir) throws IOException {
+        Files.copy(Fixtures.mixtralDir().resolve("tokenizer.json"), dir.resolve("tokenizer.json"));
+        Files.copy(Fixtures.mixtralDir().resolve("tokenizer_config.json"), dir.resolve("tokenizer_config.json"));
+        Files.copy(Fixtures.root().resolve("tokenizer/spm-bpe-1k/tokenizer.model"), dir.resolve("tokenizer.model"));
+        assertEquals(32000, Tokenizer.load(dir).vocabSize());
+        assertArrayEquals(new int[] {1, 22557, 1526}, Tokenizer.load(dir).encode("Hello world", true));
+    }
+
+    /** Asserts a one-line TokenizerException mentioning {@code expected}; returns its message. */
+    private static String assertFails(org.junit.jupiter.api.function.Executable load, String expected) {
+        TokenizerException e = assertThrows(TokenizerException.class, load);
+        assertTrue(e.getMessage().contains(expected), e.getMessage());
+        assertFalse(e.getMessage().contains("\n"), "one line: " + e.getMessage());
+        return e.getMessage();
+    }
+}
