@@ -89,7 +89,8 @@ public record MixtralWeights(DeviceTensor embedTokens, List<LayerWeights> layers
 
     private static WeightRef ref(Checkpoint ckpt, String name) {
         TensorInfo t = ckpt.tensor(name);
-        return new WeightRef(t.file(), t.dataOffset(), t.byteLength(), t.dtype(), t.shape());
+        return new WeightRef(t.file(), t.dataOffset(), t.byteLength(), t.dtype(),
+                t.shape().stream().mapToLong(Long::longValue).toArray());
     }
 
     private static WeightRef[] refs(Checkpoint ckpt, int n, IntFunction<String> name) {

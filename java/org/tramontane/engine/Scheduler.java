@@ -1,0 +1,78 @@
+package org.tramontane.engine;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Optional;
+import org.tramontane.kvcache.BlockPool;
+
+/**
+ * Continuous batching over a paged KV cache (vLLM's shape): each step decodes one token of every
+ * running sequence and admits waiting sequences whose whole prompt fits in free blocks. When a
+ * running sequence cannot get a block, the most recently admitted one is preempted: its blocks
+ * go back to the pool and it waits to be recomputed. Knows nothing of the model or the backend.
+ */
+final class Scheduler {
+    private final BlockPool pool;
+    private final int maxNumSeqs;
+    private final Deque<Sequence> waiting = new ArrayDeque<>();
+    private final List<Sequence> running = new ArrayList<>();
+
+    Scheduler(BlockPool pool, int maxNumSeqs) {
+        this.pool = pool;
+        this.maxNumSeqs = maxNumSeqs;
+    }
+
+    void add(Sequence s) {
+        waiting.addLast(s);
+    }
+
+    boolean hasWork() {
+        return !waiting.isEmpty() || !running.isEmpty();
+    }
+
+    /** The next step, or empty when nothing can run (nothing left, or a pool too small for any one sequence). */
+    Optional<SchedulerOutput> schedule() {
+        List<ScheduledSeq> out = new ArrayList<>();
+        // 1. running sequences: one new token each (their previous token is not yet computed)
+        for (int i = 0; i < running.size(); i++) {
+            Sequence s = running.get(i);
+            while (!s.blockTable.ensureCapacity(s.numTokens(), pool)) {
+                Sequence victim = running.remove(running.size() - 1);
+                preempt(victim);
+                if (victim == s) break;
+            }
+            if (i < running.size() && running.get(i) == s) {
+                out.add(new ScheduledSeq(s, s.numComputed, s.numTokens() - s.numComputed));
+            }
+        }
+        // 2. admit waiting sequences in order while their tokens fit
+        while (!waiting.isEmpty() && running.size() < maxNumSeqs) {
+            Sequence s = waiting.peekFirst();
+            if (!s.blockTable.ensureCapacity(s.numTokens(), pool)) break;
+            waiting.pollFirst();
+            running.add(s);
+            out.add(new ScheduledSeq(s, s.numComputed, s.numTokens() - s.numComputed));
+        }
+        return out.isEmpty() ? Optional.empty() : Optional.of(new SchedulerOutput(out));
+    }
+
+    private void preempt(Sequence s) {
+        s.blockTable.release(pool);
+        s.numComputed = 0;
+        waiting.addFirst(s);
+    }
+
+    /** After a step: the scheduled tokens are computed; finished sequences free their blocks. */
+    void update(SchedulerOutput out) {
+        for (ScheduledSeq ss : out.scheduled()) {
+            Sequence s = ss.seq();
+            s.numComputed = ss.start() + ss.numTokens();
+            if (s.finished()) {
+                running.remove(s);
+                s.blockTable.release(pool);
+            }
+        }
+    }
+}

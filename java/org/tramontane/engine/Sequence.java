@@ -1,0 +1,58 @@
+package org.tramontane.engine;
+
+import java.util.SplittableRandom;
+import org.tramontane.kvcache.BlockTable;
+
+/** A request's running state: its tokens so far, its KV blocks, and how much of it is computed. */
+final class Sequence {
+    final int requestIdx;
+    final GenerationRequest request;
+    final BlockTable blockTable;
+    final SplittableRandom rng;
+    private int[] tokens;
+    private int numTokens;
+    /** Tokens whose k/v are in the cache. */
+    int numComputed;
+    FinishReason finishReason;
+
+    Sequence(int requestIdx, GenerationRequest request, int blockSize) {
+        this.requestIdx = requestIdx;
+        this.request = request;
+        this.blockTable = new BlockTable(blockSize);
+        this.rng = new SplittableRandom(request.sampling().seed() + requestIdx);
+        this.tokens = new int[request.promptIds().length + request.maxNewTokens()];
+        System.arraycopy(request.promptIds(), 0, tokens, 0, request.promptIds().length);
+        this.numTokens = request.promptIds().length;
+    }
+
+    int numTokens() {
+        return numTokens;
+    }
+
+    int token(int pos) {
+        return tokens[pos];
+    }
+
+    int numOutput() {
+        return numTokens - request.promptIds().length;
+    }
+
+    void append(int id) {
+        tokens[numTokens++] = id;
+    }
+
+    boolean finished() {
+        return finishReason != null;
+    }
+
+    /** Most tokens this sequence can ever hold (prompt + every new token). */
+    int maxTokens() {
+        return tokens.length;
+    }
+
+    GenerationResult result() {
+        int p = request.promptIds().length;
+        return new GenerationResult(request.promptIds().clone(), java.util.Arrays.copyOfRange(tokens, p, numTokens),
+                finishReason);
+    }
+}

@@ -1,0 +1,34 @@
+package org.tramontane.model;
+
+import java.nio.file.Path;
+import org.tramontane.backend.Backend;
+import org.tramontane.weights.Checkpoint;
+import org.tramontane.weights.MixtralCheckpointValidator;
+
+/** Builds a {@link MixtralModel} from a checkpoint directory or from a config with dummy weights. */
+public final class MixtralLoader {
+    /** Seed of {@code --load-format dummy}: fixed, so every run of a preset sees the same weights. */
+    public static final long DUMMY_SEED = 0x7a4d6f6e74616eL;
+
+    private MixtralLoader() {}
+
+    /** Reads config.json, validates every tensor's name, dtype and shape, then binds the weights. */
+    public static MixtralModel load(Path modelDir, Backend backend) {
+        MixtralConfig cfg = MixtralConfigReader.read(modelDir.resolve("config.json"));
+        return load(modelDir, cfg, backend);
+    }
+
+    public static MixtralModel load(Path modelDir, MixtralConfig cfg, Backend backend) {
+        if (cfg.quantize() != null) {
+            throw new ConfigException(modelDir.resolve("config.json") + ": quantize=" + cfg.quantize()
+                    + " checkpoints are not supported yet (quantized inference is a later milestone)");
+        }
+        Checkpoint ckpt = Checkpoint.open(modelDir);
+        MixtralCheckpointValidator.validate(ckpt, cfg);
+        return new MixtralModel(cfg, backend, MixtralWeights.load(ckpt, cfg, backend));
+    }
+
+    public static MixtralModel dummy(MixtralConfig cfg, Backend backend) {
+        return new MixtralModel(cfg, backend, MixtralWeights.dummy(cfg, backend, DUMMY_SEED));
+    }
+}
