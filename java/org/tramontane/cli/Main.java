@@ -1,7 +1,45 @@
 package org.tramontane.cli;
 
+import java.io.PrintWriter;
+import org.tramontane.UserException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code java -jar tramontane.jar VERB ...}. Exit codes: 0 ok, 2 usage error, 1 failure with one
+ * line on stderr (a stack trace only with {@code --verbose}). The only place that calls System.exit.
+ */
+@Command(name = "tramontane", mixinStandardHelpOptions = true, version = "tramontane 0.1.0",
+        description = "Mixtral mixture-of-experts inference (CPU kernels; Ascend later).",
+        subcommands = {GenerateCommand.class, ChatCommand.class, TokenizeCommand.class, InfoCommand.class,
+                RunPaCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
+    @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,
+            description = "Print stack traces of errors.")
+    boolean verbose;
+
     public static void main(String[] args) {
-        System.out.println("tramontane");
+        System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /** Runs one command line; used by main and by tests. */
+    public static int run(String[] args, PrintWriter out, PrintWriter err) {
+        NativeSetup.apply();
+        CommandLine cl = new CommandLine(new Main());
+        cl.setOut(out);
+        cl.setErr(err);
+        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            boolean verbose = parsed.hasMatchedOption("--verbose");
+            if (verbose) ex.printStackTrace(err);
+            if (ex instanceof UserException || ex instanceof IllegalArgumentException
+                    || ex instanceof UnsupportedOperationException) {
+                err.println("error: " + ex.getMessage());
+                return 1;
+            }
+            if (!verbose) err.println("error: " + ex + " (run with --verbose for the stack trace)");
+            return 1;
+        });
+        return cl.execute(args);
     }
 }

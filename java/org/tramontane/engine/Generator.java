@@ -33,7 +33,7 @@ public final class Generator {
                 }
             }
             int total = r.promptIds().length + r.maxNewTokens();
-            if (total > options.maxModelLen()) {
+            if (options.maxModelLen() > 0 && total > options.maxModelLen()) {
                 throw new EngineException("prompt (" + r.promptIds().length + " tokens) + --max-output-length ("
                         + r.maxNewTokens() + ") exceeds max_position_embeddings " + options.maxModelLen());
             }

@@ -1,0 +1,86 @@
+package org.tramontane.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import org.tramontane.backend.DType;
+import org.tramontane.backend.cpu.CpuBackend;
+import org.tramontane.model.MixtralConfig;
+import org.tramontane.model.MixtralConfigReader;
+import org.tramontane.weights.Checkpoint;
+import org.tramontane.weights.TensorInfo;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "info", mixinStandardHelpOptions = true,
+        description = "Show a checkpoint's config, parameter count, dtypes and the memory it needs.")
+final class InfoCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--model", required = true, paramLabel = "DIR", description = "Checkpoint directory, or a preset .json file.")
+    Path model;
+
+    @Option(names = "--kv-length", paramLabel = "N", defaultValue = "4096", description = "Tokens of KV cache to size. Default: ${DEFAULT-VALUE}.")
+    int kvLength;
+
+    @Override
+    public Integer call() {
+        boolean preset = Files.isRegularFile(model);
+        MixtralConfig c = MixtralConfigReader.read(preset ? model : model.resolve("config.json"));
+        var out = spec.commandLine().getOut();
+        out.printf("model        %s%n", model);
+        out.printf("layers %d, hidden %d, intermediate %d, heads %d (kv %d, head dim %d), experts %d (top %d)%n",
+                c.numLayers(), c.hiddenSize(), c.intermediateSize(), c.numHeads(), c.numKvHeads(), c.headDim(),
+                c.numExperts(), c.topK());
+        out.printf("vocab %d, max positions %d, sliding window %s, rope theta %.0f, torch_dtype %s, quantize %s%n",
+                c.vocabSize(), c.maxPositionEmbeddings(), c.slidingWindow() == null ? "none" : c.slidingWindow(),
+                c.ropeTheta(), c.torchDtype(), c.quantize() == null ? "none" : c.quantize());
+        long params = parameterCount(c);
+        long active = activeParameters(c);
+        out.printf("parameters   %,d (%,d touched per token: attention, router, %d of %d experts, lm_head)%n",
+                params, active, c.topK(), c.numExperts());
+        if (!preset) {
+            TreeMap<String, Long> byDtype = new TreeMap<>();
+            long bytes = 0;
+            for (TensorInfo t : Checkpoint.open(model).tensors()) {
+                byDtype.merge(t.dtype().name(), t.numElements(), Long::sum);
+                bytes += t.byteLength();
+            }
+            out.printf("stored       %s, %s on disk%n", byDtype, gib(bytes));
+        }
+        for (DType d : new DType[] {DType.F32, DType.BF16, DType.F16}) {
+            long kv = 2L * c.numLayers() * c.kvSize() * kvLength * d.elemBytes;
+            out.printf("--dtype %-5s weights %s, KV cache for %d tokens %s%n", d.cliName, gib(params * d.elemBytes),
+                    kvLength, gib(kv));
+        }
+        out.printf("cpu          ISA %s (supported: %s), %d threads%n", CpuBackend.isaName(CpuBackend.isaActive()),
+                CpuBackend.isaName(CpuBackend.isaSupported()), CpuBackend.threads());
+        out.flush();
+        return 0;
+    }
+
+    static long parameterCount(MixtralConfig c) {
+        long h = c.hiddenSize();
+        long attn = h * (c.qSize() + 2L * c.kvSize()) + (long) c.qSize() * h;
+        long experts = 3L * c.numExperts() * h * c.intermediateSize();
+        long layer = attn + experts + (long) c.numExperts() * h + 2 * h;
+        long embed = (long) c.vocabSize() * h;
+        return c.numLayers() * layer + embed * (c.tieWordEmbeddings() ? 1 : 2) + h;
+    }
+
+    static long activeParameters(MixtralConfig c) {
+        long h = c.hiddenSize();
+        long attn = h * (c.qSize() + 2L * c.kvSize()) + (long) c.qSize() * h;
+        long layer = attn + 3L * c.topK() * h * c.intermediateSize() + (long) c.numExperts() * h + 2 * h;
+        return c.numLayers() * layer + (long) c.vocabSize() * h + 2 * h;
+    }
+
+    private static String gib(long bytes) {
+        return String.format(Locale.ROOT, "%.2f GiB", bytes / (double) (1L << 30));
+    }
+}

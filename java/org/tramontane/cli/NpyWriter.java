@@ -1,0 +1,46 @@
+package org.tramontane.cli;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+
+/** NumPy .npy format 1.0, little-endian float32, C order; written to a temp file then renamed. */
+final class NpyWriter {
+    private NpyWriter() {}
+
+    static void writeF32(Path file, long[] shape, float[] data) throws IOException {
+        StringBuilder dims = new StringBuilder();
+        for (int i = 0; i < shape.length; i++) dims.append(i > 0 ? ", " : "").append(shape[i]);
+        if (shape.length == 1) dims.append(',');  // Python's one-element tuple
+        String dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + dims + "), }";
+        // magic (6) + version (2) + header length (2) + dict, padded with spaces and a newline to 64 bytes
+        int unpadded = 10 + dict.length() + 1;
+        int total = (unpadded + 63) / 64 * 64;
+        String header = dict + " ".repeat(total - unpadded) + "\n";
+        Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), ".npy", ".tmp");
+        try (OutputStream out = Files.newOutputStream(tmp)) {
+            out.write(new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0});
+            int hl = header.length();
+            out.write(new byte[] {(byte) (hl & 0xff), (byte) (hl >> 8)});
+            out.write(header.getBytes(StandardCharsets.US_ASCII));
+            ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
+            for (float v : data) {
+                if (!buf.hasRemaining()) {
+                    out.write(buf.array(), 0, buf.position());
+                    buf.clear();
+                }
+                buf.putFloat(v);
+            }
+            out.write(buf.array(), 0, buf.position());
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(tmp);
+            throw e;
+        }
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+}

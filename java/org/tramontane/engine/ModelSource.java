@@ -1,0 +1,23 @@
+package org.tramontane.engine;
+
+import java.nio.file.Path;
+import org.tramontane.backend.BackendKind;
+import org.tramontane.backend.DType;
+
+/**
+ * Where a model comes from and how to run it.
+ *
+ * @param path       a checkpoint directory, or with {@link LoadFormat#DUMMY} a preset config file
+ * @param dtype      compute precision; null = the checkpoint's torch_dtype
+ * @param threads    native worker threads; 0 = one per core
+ */
+public record ModelSource(Path path, LoadFormat loadFormat, DType dtype, BackendKind backend, int threads) {
+
+    /** {@code --load-format}, as vLLM names them. */
+    public enum LoadFormat {
+        /** safetensors weights from the directory. */
+        AUTO,
+        /** deterministic random weights of a preset's shapes; nothing read but the config. */
+        DUMMY
+    }
+}

@@ -1,0 +1,230 @@
+package org.tramontane.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.tramontane.testing.Fixtures;
+
+/** Every verb through {@link Main#run}: output and exit code, as scripts see them. */
+class CliTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    record Result(int code, String out, String err) {
+        JsonNode json() throws IOException {
+            return JSON.readTree(out);
+        }
+    }
+
+    static Result run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        return new Result(code, out.toString(), err.toString());
+    }
+
+    static String tiny() {
+        return Fixtures.dir("tiny-mixtral").toString();
+    }
+
+    static JsonNode golden(String name) {
+        for (JsonNode p : Fixtures.json(Fixtures.dir("tiny-mixtral").resolve("golden.json")).get("prompts")) {
+            if (p.get("name").asText().equals(name)) return p;
+        }
+        throw new AssertionError("no golden prompt " + name);
+    }
+
+    private static void assertOneLineError(Result r, int code, String... mentions) {
+        assertEquals(code, r.code(), "exit code; stderr: " + r.err());
+        String err = r.err().strip();
+        assertFalse(err.contains("\n\tat "), "no stack trace: " + err);
+        for (String m : mentions) assertTrue(err.contains(m), "stderr should mention " + m + ": " + err);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"generate", "chat", "tokenize", "info", "run-pa"})
+    void everyVerbHasHelp(String verb) {
+        Result r = run(verb, "--help");
+        assertEquals(0, r.code());
+        assertTrue(r.out().contains("Usage:"), r.out());
+    }
+
+    @Test
+    void generateTextPromptMatchesGoldenGreedy() throws IOException {
+        JsonNode g = golden("hello");
+        Result r = run("generate", "--model", tiny(), "--dtype", "fp32", "--input-text", "Hello world",
+                "--max-output-length", "16", "--output-format", "json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode o = r.json().get("outputs").get(0);
+        assertArrayEquals(Fixtures.ints(g.get("prompt_ids")), Fixtures.ints(o.get("input_ids")));
+        assertArrayEquals(Fixtures.ints(g.get("greedy").get("ids")), Fixtures.ints(o.get("output_ids")));
+        assertTrue(o.get("text").isTextual());
+    }
+
+    @Test
+    void generateBatchOfIdsAndChatPromptsInOrder() throws IOException {
+        JsonNode chat = golden("chat");
+        JsonNode noBos = golden("hello_no_bos");
+        Result r = run("generate", "--model", tiny(), "--dtype", "fp32", "--input-ids", "22557,1526",
+                "--chat", "--input-text", "What is the capital of France?", "--max-output-length", "16",
+                "--output-format", "json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode outs = r.json().get("outputs");
+        assertEquals(2, outs.size());
+        assertArrayEquals(new int[] {22557, 1526}, Fixtures.ints(outs.get(0).get("input_ids")));
+        assertArrayEquals(Fixtures.ints(noBos.get("greedy").get("ids")), Fixtures.ints(outs.get(0).get("output_ids")));
+        // single user turn through the template: <s>[INST] ... [/INST]
+        int[] ids = Fixtures.ints(outs.get(1).get("input_ids"));
+        int[] goldenChat = Fixtures.ints(chat.get("prompt_ids"));
+        assertArrayEquals(java.util.Arrays.copyOf(goldenChat, 4), java.util.Arrays.copyOf(ids, 4), "[INST] prefix");
+    }
+
+    @Test
+    void logitsOutWritesNpyOfChosenRows(@TempDir Path tmp) throws IOException {
+        JsonNode g = golden("sentence");
+        Path npy = tmp.resolve("logits.npy");
+        String ids = String.join(",", Stream.of(Fixtures.ints(g.get("prompt_ids"))).flatMapToInt(java.util.Arrays::stream)
+                .mapToObj(Integer::toString).toList());
+        Result r = run("generate", "--model", tiny(), "--dtype", "fp32", "--input-ids", ids, "--max-output-length", "3",
+                "--logits-out", npy.toString(), "--output-format", "json");
+        assertEquals(0, r.code(), r.err());
+        byte[] bytes = Files.readAllBytes(npy);
+        assertEquals((byte) 0x93, bytes[0]);
+        assertEquals("NUMPY", new String(bytes, 1, 5, StandardCharsets.US_ASCII));
+        int headerLen = (bytes[8] & 0xff) | (bytes[9] & 0xff) << 8;
+        String header = new String(bytes, 10, headerLen, StandardCharsets.US_ASCII);
+        assertTrue(header.contains("'descr': '<f4'") && header.contains("'shape': (1, 3, 32000)"), header);
+        assertEquals(0, (10 + headerLen) % 64, "header aligned to 64 bytes");
+        ByteBuffer data = ByteBuffer.wrap(bytes, 10 + headerLen, bytes.length - 10 - headerLen).order(ByteOrder.LITTLE_ENDIAN);
+        float[] row0 = new float[32000];
+        data.asFloatBuffer().get(row0);
+        float[] want = Fixtures.floats(g.get("last_logits"));
+        for (int i = 0; i < want.length; i++) assertEquals(want[i], row0[i], 1e-3, "logit " + i);
+        assertEquals(bytes.length - 10 - headerLen, 3 * 32000 * 4);
+    }
+
+    @Test
+    void samplingIsReproducibleWithASeed() throws IOException {
+        String[] base = {"generate", "--model", tiny(), "--dtype", "fp32", "--input-text", "Hello world",
+                "--max-output-length", "8", "--temperature", "1.0", "--top-k", "50", "--top-p", "0.9", "--output-format", "json"};
+        Result a = run(concat(base, "--seed", "7"));
+        Result b = run(concat(base, "--seed", "7"));
+        Result c = run(concat(base, "--seed", "8"));
+        assertEquals(0, a.code(), a.err());
+        assertEquals(a.out(), b.out());
+        assertNotEquals(a.out(), c.out());
+    }
+
+    @Test
+    void tokenizeTextAndFile(@TempDir Path tmp) throws IOException {
+        Result r = run("tokenize", "--model", tiny(), "Hello world");
+        assertEquals(0, r.code(), r.err());
+        assertEquals("[1,22557,1526]", r.out().strip());
+        Path f = tmp.resolve("in.jsonl");
+        Files.writeString(f, "{\"text\": \"Hello world\"}\n{\"text\": \"def f(x):\\n    return x * 2\\n\"}\n");
+        r = run("tokenize", "--model", tiny(), "--input-file", f.toString());
+        assertEquals(0, r.code(), r.err());
+        String[] lines = r.out().strip().split("\n");
+        assertEquals(2, lines.length);
+        assertEquals("{\"text\":\"Hello world\",\"ids\":[1,22557,1526]}", lines[0]);
+        assertArrayEquals(Fixtures.ints(golden("code").get("prompt_ids")), Fixtures.ints(JSON.readTree(lines[1]).get("ids")));
+    }
+
+    @Test
+    void infoShowsShapeAndMemory() {
+        Result r = run("info", "--model", tiny());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("layers 2, hidden 64"), r.out());
+        assertTrue(r.out().contains("{F32="), r.out());
+        Result mini = run("info", "--model", Path.of(System.getProperty("tramontane.basedir", ".")).resolve("configs/mixtral-mini.json").toString());
+        assertTrue(mini.out().contains("791,233,536"), mini.out());
+    }
+
+    @Test
+    void runPaDemoOnDummyWeights() {
+        Path preset = Path.of(System.getProperty("tramontane.basedir", ".")).resolve("configs/mixtral-demo.json");
+        Result r = run("run-pa", "--config", preset.toString(), "--load-format", "dummy", "--batch-size", "2");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("Answer[1]: "), r.out());
+        assertTrue(r.out().contains("Generate[0] token num: "), r.out());
+        assertTrue(r.out().contains("dummy weights"), r.out());
+    }
+
+    // ---- bad input: one line naming the file or flag ----
+
+    @Test
+    void missingModelDirectory() {
+        assertOneLineError(run("generate", "--model", "/nonexistent/model", "--input-text", "x"), 1, "/nonexistent/model");
+    }
+
+    @Test
+    void nonMixtralConfig(@TempDir Path tmp) throws IOException {
+        Files.writeString(tmp.resolve("config.json"), "{\"model_type\": \"llama\", \"vocab_size\": 10}");
+        assertOneLineError(run("generate", "--model", tmp.toString(), "--input-text", "x"), 1, "config.json", "Mixtral");
+    }
+
+    @Test
+    void truncatedSafetensors(@TempDir Path tmp) throws IOException {
+        Path src = Fixtures.dir("tiny-mixtral");
+        for (String f : new String[] {"config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"}) {
+            Files.copy(src.resolve(f), tmp.resolve(f));
+        }
+        byte[] all = Files.readAllBytes(src.resolve("model.safetensors"));
+        Files.write(tmp.resolve("model.safetensors"), java.util.Arrays.copyOf(all, all.length / 2));
+        assertOneLineError(run("generate", "--model", tmp.toString(), "--input-text", "x"), 1, "model.safetensors");
+    }
+
+    @Test
+    void idsOutsideVocabulary() {
+        assertOneLineError(run("generate", "--model", tiny(), "--input-ids", "1,32000"), 1, "32000", "--input-ids");
+    }
+
+    @Test
+    void promptBeyondContext() {
+        assertOneLineError(run("generate", "--model", tiny(), "--input-ids", "1,2", "--max-output-length", "40000"), 1,
+                "max_position_embeddings", "--max-output-length");
+    }
+
+    @Test
+    void kvPoolTooSmall() {
+        assertOneLineError(run("generate", "--model", tiny(), "--input-ids", "1,2,3", "--block-size", "2",
+                "--num-blocks", "1"), 1, "--num-blocks");
+    }
+
+    @Test
+    void worldSizeAboveOneIsNotSupportedYet() {
+        assertOneLineError(run("generate", "--model", tiny(), "--input-ids", "1", "--world-size", "2"), 1,
+                "--world-size 2", "not supported yet");
+    }
+
+    @Test
+    void usageErrorsExitTwo() {
+        assertEquals(2, run("generate", "--model", tiny()).code());
+        assertEquals(2, run("generate", "--model", tiny(), "--input-ids", "1", "--dtype", "fp64").code());
+        assertEquals(2, run("generate", "--config", "x.json", "--input-ids", "1").code());
+        assertEquals(2, run("frobnicate").code());
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] r = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, r, a.length, b.length);
+        return r;
+    }
+}
