@@ -1,6 +1,9 @@
 package org.tramontane.backend.cpu;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Arrays;
 import java.util.List;
 import org.bytedeco.javacpp.FloatPointer;
@@ -139,12 +142,27 @@ public final class CpuBackend implements Backend {
         long[] shape = parts[0].shape().clone();
         shape[0] = rows;
         CpuTensor out = alloc(target, shape);
-        long dstOffset = 0;
-        for (WeightRef p : parts) {
-            copyFromFile(p, out.addr() + dstOffset * target.elemBytes, target);
-            dstOffset += p.numElements();
+        // Parts are often many slices of one file (a row-parallel shard is one part per row):
+        // each file is mapped once per call.
+        Map<Path, long[]> maps = new HashMap<>();
+        try {
+            long dstOffset = 0;
+            for (WeightRef p : parts) {
+                long[] m = maps.computeIfAbsent(p.file(), CpuBackend::mapFile);
+                copyFromMap(p, m[0], m[1], out.addr() + dstOffset * target.elemBytes, target);
+                dstOffset += p.numElements();
+            }
+        } finally {
+            for (long[] m : maps.values()) CpuNative.tn_unmap(m[0], m[1]);
         }
         return out;
+    }
+
+    private static long[] mapFile(Path file) {
+        long[] len = new long[1];
+        long base = CpuNative.tn_map_file(file.toString(), len);
+        if (base == 0) throw new IllegalStateException(file + ": cannot map file");
+        return new long[] {base, len[0]};
     }
 
     private static void checkComputeDtype(DType d) {
@@ -153,26 +171,18 @@ public final class CpuBackend implements Backend {
         }
     }
 
-    /** Maps the file natively (no 2 GiB limit), converts the tensor's bytes to dst, unmaps. */
-    private static void copyFromFile(WeightRef p, long dst, DType target) {
+    /** Converts one tensor's bytes from a native mapping of its file (no 2 GiB limit) into dst. */
+    private static void copyFromMap(WeightRef p, long base, long fileLen, long dst, DType target) {
         long expected = Math.multiplyExact(p.numElements(), (long) p.dtype().elemBytes);
         if (p.byteLength() != expected) {
             throw new IllegalArgumentException(p.file() + ": tensor byte length " + p.byteLength()
                     + " does not match " + p.dtype() + " x " + Arrays.toString(p.shape()));
         }
-        long[] len = new long[1];
-        long base = CpuNative.tn_map_file(p.file().toString(), len);
-        if (base == 0) throw new IllegalStateException(p.file() + ": cannot map file");
-        try {
-            if (p.dataOffset() < 0 || p.dataOffset() + p.byteLength() > len[0]) {
-                throw new IllegalArgumentException(p.file() + ": tensor data [" + p.dataOffset() + ", "
-                        + (p.dataOffset() + p.byteLength()) + ") lies outside the file (" + len[0] + " bytes)");
-            }
-            check(CpuNative.tn_convert(base + p.dataOffset(), p.dtype().code, dst, target.code, p.numElements()),
-                    "convert");
-        } finally {
-            CpuNative.tn_unmap(base, len[0]);
+        if (p.dataOffset() < 0 || p.dataOffset() + p.byteLength() > fileLen) {
+            throw new IllegalArgumentException(p.file() + ": tensor data [" + p.dataOffset() + ", "
+                    + (p.dataOffset() + p.byteLength()) + ") lies outside the file (" + fileLen + " bytes)");
         }
+        check(CpuNative.tn_convert(base + p.dataOffset(), p.dtype().code, dst, target.code, p.numElements()), "convert");
     }
 
     @Override
