@@ -46,8 +46,7 @@ final class ChatCommand implements Callable<Integer> {
         var out = spec.commandLine().getOut();
         EngineOptions opts = new EngineOptions(EngineOptions.DEFAULT_BLOCK_SIZE,
                 BlockTable.blocksFor(maxContext, EngineOptions.DEFAULT_BLOCK_SIZE), 1, 0);
-        parallel.resolve();
-        try (LlmEngine engine = LlmEngine.open(model.toSource(), opts)) {
+        try (LlmEngine engine = LlmEngine.open(model.toSource(parallel.resolve()), opts)) {
             ChatTemplate template = ChatTemplate.load(engine.tokenizerDir());
             BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
             List<ChatMessage> history = new ArrayList<>();

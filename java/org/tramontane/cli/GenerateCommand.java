@@ -58,8 +58,7 @@ final class GenerateCommand implements Callable<Integer> {
                 && !Files.isDirectory(logitsOut.toAbsolutePath().getParent())) {
             throw new EngineException(logitsOut + ": directory does not exist (--logits-out)");
         }
-        parallel.resolve();
-        try (LlmEngine engine = LlmEngine.open(model.toSource(), engineFlags.toOptions())) {
+        try (LlmEngine engine = LlmEngine.open(model.toSource(parallel.resolve()), engineFlags.toOptions())) {
             List<GenerationRequest> requests = new ArrayList<>();
             for (int[] ids : prompts.encode(engine)) {
                 requests.add(new GenerationRequest(ids, sampling.maxOutputLength, sampling.ignoreEos, sampling.params()));

@@ -39,7 +39,7 @@ final class ModelOptions {
     @Option(names = "--threads", paramLabel = "N", defaultValue = "0", description = "Native worker threads (default: one per core).")
     int threads;
 
-    ModelSource toSource() {
+    ModelSource toSource(int worldSize) {
         ModelSource.LoadFormat format = switch (loadFormat) {
             case "auto" -> ModelSource.LoadFormat.AUTO;
             case "dummy" -> ModelSource.LoadFormat.DUMMY;
@@ -61,7 +61,7 @@ final class ModelOptions {
         }
         if (threads < 0) throw usage("--threads must be >= 0");
         Path path = format == ModelSource.LoadFormat.DUMMY ? source.config : source.model;
-        return new ModelSource(path, format, d, kind, threads);
+        return new ModelSource(path, format, d, kind, threads, worldSize);
     }
 
     private ParameterException usage(String msg) {

@@ -5,8 +5,7 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code --world-size}: when absent, the number of devices in ASCEND_RT_VISIBLE_DEVICES (MindIE's
- * convention), else 1. Tensor parallelism itself is not built yet, so a world size above 1 is
- * refused with a clear message instead of silently running on one rank.
+ * convention), else 1. On the cpu backend the ranks run in-process, one thread each.
  */
 final class ParallelOptions {
     @Option(names = "--world-size", paramLabel = "N",
@@ -16,10 +15,6 @@ final class ParallelOptions {
     int resolve() {
         int ws = worldSize != null ? worldSize : fromEnvironment();
         if (ws < 1) throw new EngineException("--world-size must be >= 1 (got " + ws + ")");
-        if (ws > 1) {
-            throw new EngineException("tensor parallelism (--world-size " + ws
-                    + (worldSize == null ? ", from ASCEND_RT_VISIBLE_DEVICES" : "") + ") is not supported yet; use 1");
-        }
         return ws;
     }
 

@@ -49,8 +49,7 @@ final class RunPaCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--batch-size and --max-output-length must be >= 1");
         }
         var out = spec.commandLine().getOut();
-        parallel.resolve();
-        try (LlmEngine engine = LlmEngine.open(model.toSource(), org.tramontane.engine.EngineOptions.defaults())) {
+        try (LlmEngine engine = LlmEngine.open(model.toSource(parallel.resolve()), org.tramontane.engine.EngineOptions.defaults())) {
             out.printf(Locale.ROOT, "Model loaded in %.2f s (%s)%n", engine.loadMillis() / 1000.0, engine.precision());
             if (model.loadFormat.equals("dummy")) {
                 out.println("NOTE: dummy weights (deterministic random): the pipeline is real, the answers are gibberish.");

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.tramontane.backend.Backend;
 import org.tramontane.backend.DType;
@@ -14,7 +15,10 @@ import org.tramontane.model.ConfigException;
 import org.tramontane.model.MixtralConfig;
 import org.tramontane.model.MixtralConfigReader;
 import org.tramontane.model.MixtralLoader;
-import org.tramontane.model.MixtralModel;
+import org.tramontane.model.CausalLm;
+import org.tramontane.parallel.Communicator;
+import org.tramontane.parallel.InProcessGroup;
+import org.tramontane.parallel.ShardingPlan;
 import org.tramontane.tokenizer.Tokenizer;
 import org.tramontane.tokenizer.TokenizerException;
 
@@ -25,21 +29,25 @@ import org.tramontane.tokenizer.TokenizerException;
  */
 public final class LlmEngine implements AutoCloseable {
     public static final String PRESET_TOKENIZER_KEY = "tramontane_tokenizer";
+    /** A collective that waits longer than this for the other ranks fails instead of hanging. */
+    static final long COLLECTIVE_TIMEOUT_SECONDS = 600;
 
     private final MixtralConfig config;
     private final Path tokenizerDir;
     private final Tokenizer tokenizer;
-    private final Backend backend;
-    private final MixtralModel model;
+    private final Precision precision;
+    private final List<Backend> backends;
+    private final CausalLm model;
     private final Generator generator;
     private final long loadMillis;
 
-    private LlmEngine(MixtralConfig config, Path tokenizerDir, Tokenizer tokenizer, Backend backend,
-            MixtralModel model, EngineOptions options, long loadMillis) {
+    private LlmEngine(MixtralConfig config, Path tokenizerDir, Tokenizer tokenizer, Precision precision,
+            List<Backend> backends, CausalLm model, EngineOptions options, long loadMillis) {
         this.config = config;
         this.tokenizerDir = tokenizerDir;
         this.tokenizer = tokenizer;
-        this.backend = backend;
+        this.precision = precision;
+        this.backends = backends;
         this.model = model;
         this.generator = new Generator(model, options, tokenizer.eosId());
         this.loadMillis = loadMillis;
@@ -57,13 +65,29 @@ public final class LlmEngine implements AutoCloseable {
         Tokenizer tok = loadTokenizer(tokDir);
         DType dtype = source.dtype() != null ? source.dtype() : DType.fromTorch(cfg.torchDtype());
         if (source.threads() > 0) CpuBackend.setThreads(source.threads());
-        Backend backend = source.backend().create(Precision.of(dtype));
+        int ws = source.worldSize();
+        ShardingPlan.validate(cfg, ws);
+        Precision precision = Precision.of(dtype);
+        List<Backend> backends = new ArrayList<>();
+        List<CausalLm> ranks = new ArrayList<>();
+        InProcessGroup group = new InProcessGroup(ws, COLLECTIVE_TIMEOUT_SECONDS);
+        List<Communicator> comms = new ArrayList<>();
         try {
-            MixtralModel model = dummy ? MixtralLoader.dummy(cfg, backend) : MixtralLoader.load(source.path(), cfg, backend);
-            return new LlmEngine(cfg, tokDir, tok, backend, model, options.withModelLen(cfg.maxPositionEmbeddings()),
-                    (System.nanoTime() - t0) / 1_000_000);
+            for (int r = 0; r < ws; r++) {
+                Backend backend = source.backend().create(precision);
+                backends.add(backend);
+                ShardingPlan plan = ShardingPlan.of(cfg, ws, r);
+                Communicator comm = ws == 1 ? Communicator.single() : group.rank(r);
+                comms.add(comm);
+                ranks.add(dummy ? MixtralLoader.dummy(cfg, backend, plan, comm)
+                        : MixtralLoader.load(source.path(), cfg, backend, plan, comm));
+            }
+            CausalLm model = ws == 1 ? ranks.get(0) : new TensorParallelLm(ranks, comms);
+            return new LlmEngine(cfg, tokDir, tok, precision, backends, model,
+                    options.withModelLen(cfg.maxPositionEmbeddings()), (System.nanoTime() - t0) / 1_000_000);
         } catch (RuntimeException e) {
-            backend.close();
+            for (CausalLm m : ranks) m.close();
+            for (Backend b : backends) b.close();
             throw e;
         }
     }
@@ -105,7 +129,11 @@ public final class LlmEngine implements AutoCloseable {
     }
 
     public Precision precision() {
-        return backend.precision();
+        return precision;
+    }
+
+    public int worldSize() {
+        return backends.size();
     }
 
     public long loadMillis() {
@@ -119,6 +147,6 @@ public final class LlmEngine implements AutoCloseable {
     @Override
     public void close() {
         model.close();
-        backend.close();
+        for (Backend b : backends) b.close();
     }
 }

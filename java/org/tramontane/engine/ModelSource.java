@@ -10,8 +10,10 @@ import org.tramontane.backend.DType;
  * @param path       a checkpoint directory, or with {@link LoadFormat#DUMMY} a preset config file
  * @param dtype      compute precision; null = the checkpoint's torch_dtype
  * @param threads    native worker threads; 0 = one per core
+ * @param worldSize  tensor-parallel ranks (in-process on the cpu backend)
  */
-public record ModelSource(Path path, LoadFormat loadFormat, DType dtype, BackendKind backend, int threads) {
+public record ModelSource(Path path, LoadFormat loadFormat, DType dtype, BackendKind backend, int threads,
+        int worldSize) {
 
     /** {@code --load-format}, as vLLM names them. */
     public enum LoadFormat {

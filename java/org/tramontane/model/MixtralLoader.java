@@ -2,6 +2,8 @@ package org.tramontane.model;
 
 import java.nio.file.Path;
 import org.tramontane.backend.Backend;
+import org.tramontane.parallel.Communicator;
+import org.tramontane.parallel.ShardingPlan;
 import org.tramontane.weights.Checkpoint;
 import org.tramontane.weights.MixtralCheckpointValidator;
 
@@ -19,16 +21,26 @@ public final class MixtralLoader {
     }
 
     public static MixtralModel load(Path modelDir, MixtralConfig cfg, Backend backend) {
+        return load(modelDir, cfg, backend, ShardingPlan.single(cfg), Communicator.single());
+    }
+
+    /** One tensor-parallel rank of a checkpoint: only this rank's shards are read. */
+    public static MixtralModel load(Path modelDir, MixtralConfig cfg, Backend backend, ShardingPlan plan,
+            Communicator comm) {
         if (cfg.quantize() != null) {
             throw new ConfigException(modelDir.resolve("config.json") + ": quantize=" + cfg.quantize()
                     + " checkpoints are not supported yet (quantized inference is a later milestone)");
         }
         Checkpoint ckpt = Checkpoint.open(modelDir);
         MixtralCheckpointValidator.validate(ckpt, cfg);
-        return new MixtralModel(cfg, backend, MixtralWeights.load(ckpt, cfg, backend));
+        return new MixtralModel(cfg, backend, MixtralWeights.load(ckpt, cfg, backend, plan), plan, comm);
     }
 
     public static MixtralModel dummy(MixtralConfig cfg, Backend backend) {
-        return new MixtralModel(cfg, backend, MixtralWeights.dummy(cfg, backend, DUMMY_SEED));
+        return dummy(cfg, backend, ShardingPlan.single(cfg), Communicator.single());
+    }
+
+    public static MixtralModel dummy(MixtralConfig cfg, Backend backend, ShardingPlan plan, Communicator comm) {
+        return new MixtralModel(cfg, backend, MixtralWeights.dummy(cfg, backend, DUMMY_SEED, plan), plan, comm);
     }
 }

@@ -9,6 +9,8 @@ import org.tramontane.backend.DeviceTensor;
 import org.tramontane.backend.KvCache;
 import org.tramontane.backend.KvCacheSpec;
 import org.tramontane.backend.QkvLayout;
+import org.tramontane.parallel.Communicator;
+import org.tramontane.parallel.ShardingPlan;
 
 /**
  * The Mixtral forward pass (HF MixtralForCausalLM), written against {@link Backend} only: each
@@ -18,6 +20,8 @@ public final class MixtralModel implements CausalLm {
     private final MixtralConfig cfg;
     private final Backend backend;
     private final MixtralWeights weights;
+    private final ShardingPlan plan;
+    private final Communicator comm;
     private final QkvLayout qkvLayout;
     private final float eps;
     private final float theta;
@@ -26,10 +30,17 @@ public final class MixtralModel implements CausalLm {
     private StepBuffers buffers;
 
     public MixtralModel(MixtralConfig cfg, Backend backend, MixtralWeights weights) {
+        this(cfg, backend, weights, ShardingPlan.single(cfg), Communicator.single());
+    }
+
+    /** One tensor-parallel rank: weights already sharded by {@code plan}. */
+    public MixtralModel(MixtralConfig cfg, Backend backend, MixtralWeights weights, ShardingPlan plan, Communicator comm) {
         this.cfg = cfg;
         this.backend = backend;
         this.weights = weights;
-        this.qkvLayout = new QkvLayout(cfg.numHeads(), cfg.numKvHeads(), cfg.headDim());
+        this.plan = plan;
+        this.comm = comm;
+        this.qkvLayout = new QkvLayout(plan.numHeadsPerRank(), plan.numKvHeadsPerRank(), cfg.headDim());
         this.eps = (float) cfg.rmsNormEps();
         this.theta = (float) cfg.ropeTheta();
         this.window = cfg.slidingWindow() == null ? 0 : cfg.slidingWindow();
@@ -47,7 +58,7 @@ public final class MixtralModel implements CausalLm {
     @Override
     public void allocateKvCache(int numBlocks, int blockSize) {
         if (!kvCaches.isEmpty()) throw new IllegalStateException("KV cache already allocated");
-        KvCacheSpec spec = new KvCacheSpec(numBlocks, blockSize, cfg.numKvHeads(), cfg.headDim(),
+        KvCacheSpec spec = new KvCacheSpec(numBlocks, blockSize, qkvLayout.numKvHeads(), cfg.headDim(),
                 backend.precision().kvCacheDtype);
         for (int l = 0; l < cfg.numLayers(); l++) kvCaches.add(backend.allocateKvCache(spec));
     }
@@ -72,27 +83,33 @@ public final class MixtralModel implements CausalLm {
             backend.rope(s.qkv, qkvLayout, s.positions, theta);                        // rotate-half RoPE
             backend.reshapeAndCache(s.qkv, qkvLayout, kvCaches.get(l), attn);          // k,v -> paged cache
             backend.pagedAttention(s.qkv, qkvLayout, kvCaches.get(l), attn, window, s.attn);
-            backend.linear(s.attn, w.wo(), s.delta);                                   // o_proj
+            backend.linear(s.attn, w.wo(), s.delta);                                   // o_proj (row-parallel)
+            allReduce(s.delta);
             backend.add(s.h, s.delta);                                                 // h += attention
             backend.rmsNorm(s.h, w.postNorm(), eps, s.x);                              // x = rmsNorm(h, post_norm)
             backend.moeGate(s.x, w.router(), s.expertIds, s.routingWeights);           // softmax, top-k, renormalise
             backend.moeExperts(s.x, w.experts(), s.expertIds, s.routingWeights, s.delta);
+            allReduce(s.delta);
             backend.add(s.h, s.delta);                                                 // h += moe
             if (trace != null) traceRouter(trace, l, s);
         }
         int[] rows = batch.logitsIdx();
+        int vocabPerRank = plan.vocabPerRank();
         DeviceTensor last = backend.allocate(DType.F32, rows.length, cfg.hiddenSize());
         DeviceTensor normed = backend.allocate(DType.F32, rows.length, cfg.hiddenSize());
-        DeviceTensor logits = backend.allocate(DType.F32, rows.length, cfg.vocabSize());
+        DeviceTensor logits = backend.allocate(DType.F32, rows.length, vocabPerRank);
         try {
             backend.gatherRows(s.h, rows, last);                                       // last position of each seq
             backend.rmsNorm(last, weights.finalNorm(), eps, normed);                   // final norm
-            backend.linear(normed, weights.lmHead(), logits);                          // lm_head
-            float[] flat = new float[rows.length * cfg.vocabSize()];
-            backend.read(logits, flat);
-            float[][] out = new float[rows.length][];
-            for (int i = 0; i < rows.length; i++) {
-                out[i] = java.util.Arrays.copyOfRange(flat, i * cfg.vocabSize(), (i + 1) * cfg.vocabSize());
+            backend.linear(normed, weights.lmHead(), logits);                          // lm_head (vocab-split)
+            float[] local = new float[rows.length * vocabPerRank];
+            backend.read(logits, local);
+            float[] all = comm.allGather(local);                                       // [rank][row][vocabPerRank]
+            float[][] out = new float[rows.length][cfg.vocabSize()];
+            for (int r = 0; r < plan.worldSize(); r++) {
+                for (int i = 0; i < rows.length; i++) {
+                    System.arraycopy(all, (r * rows.length + i) * vocabPerRank, out[i], r * vocabPerRank, vocabPerRank);
+                }
             }
             return out;
         } finally {
@@ -100,6 +117,15 @@ public final class MixtralModel implements CausalLm {
             backend.free(normed);
             backend.free(logits);
         }
+    }
+
+    /** Sums a row-parallel partial over the ranks (a no-op on one rank). */
+    private void allReduce(DeviceTensor t) {
+        if (plan.worldSize() == 1) return;
+        float[] host = new float[(int) t.numElements()];
+        backend.read(t, host);
+        comm.allReduceSum(host);
+        backend.write(t, host);
     }
 
     /** Views of the step buffers sized to this step's tokens. */
@@ -129,7 +155,7 @@ public final class MixtralModel implements CausalLm {
             int seqs = Math.max(numSeqs, buffers == null ? 0 : buffers.maxSeqs);
             int blocks = Math.max(maxBlocks, buffers == null ? 0 : buffers.maxBlocksPerSeq);
             if (buffers != null) buffers.free(backend);
-            buffers = new StepBuffers(backend, cfg, tokens, seqs, blocks);
+            buffers = new StepBuffers(backend, cfg, qkvLayout, tokens, seqs, blocks);
         }
         int[] tables = new int[numSeqs * maxBlocks];
         for (int s = 0; s < numSeqs; s++) {

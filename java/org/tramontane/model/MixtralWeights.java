@@ -9,6 +9,9 @@ import org.tramontane.backend.DType;
 import org.tramontane.backend.DeviceTensor;
 import org.tramontane.backend.ExpertWeights;
 import org.tramontane.backend.WeightRef;
+import org.tramontane.parallel.ShardingPlan;
+import org.tramontane.parallel.ShardingPlan.Role;
+import org.tramontane.parallel.TensorShard;
 import org.tramontane.weights.Checkpoint;
 import org.tramontane.weights.MixtralWeightNames;
 import org.tramontane.weights.TensorInfo;
@@ -25,27 +28,34 @@ import org.tramontane.weights.TensorInfo;
 public record MixtralWeights(DeviceTensor embedTokens, List<LayerWeights> layers, DeviceTensor finalNorm,
         DeviceTensor lmHead) {
 
-    /** Binds a float checkpoint (already validated against the config). */
-    public static MixtralWeights load(Checkpoint ckpt, MixtralConfig cfg, Backend backend) {
+    /** Binds a float checkpoint (already validated against the config) on one rank. */
+    public static MixtralWeights load(Checkpoint ckpt, MixtralConfig cfg, Backend backend, ShardingPlan plan) {
         DType wd = backend.precision().weightDtype;
         List<LayerWeights> layers = new ArrayList<>();
         for (int l = 0; l < cfg.numLayers(); l++) {
             final int layer = l;
-            DeviceTensor w1 = backend.loadWeight(wd, refs(ckpt, cfg.numExperts(), e -> MixtralWeightNames.expertW1(layer, e)));
-            DeviceTensor w3 = backend.loadWeight(wd, refs(ckpt, cfg.numExperts(), e -> MixtralWeightNames.expertW3(layer, e)));
-            DeviceTensor w2 = backend.loadWeight(wd, refs(ckpt, cfg.numExperts(), e -> MixtralWeightNames.expertW2(layer, e)));
             int e = cfg.numExperts();
+            DeviceTensor w1 = backend.loadWeight(wd, shards(ckpt, plan.shard(Role.EXPERT_W1), e,
+                    x -> MixtralWeightNames.expertW1(layer, x)));
+            DeviceTensor w3 = backend.loadWeight(wd, shards(ckpt, plan.shard(Role.EXPERT_W3), e,
+                    x -> MixtralWeightNames.expertW3(layer, x)));
+            DeviceTensor w2 = backend.loadWeight(wd, shards(ckpt, plan.shard(Role.EXPERT_W2), e,
+                    x -> MixtralWeightNames.expertW2(layer, x)));
             layers.add(new LayerWeights(
                     backend.loadWeight(DType.F32, ref(ckpt, MixtralWeightNames.inputLayerNorm(l))),
-                    backend.loadWeight(wd, ref(ckpt, MixtralWeightNames.qProj(l)), ref(ckpt, MixtralWeightNames.kProj(l)),
-                            ref(ckpt, MixtralWeightNames.vProj(l))),
-                    backend.loadWeight(wd, ref(ckpt, MixtralWeightNames.oProj(l))),
+                    backend.loadWeight(wd, concat(
+                            plan.shard(Role.Q_PROJ).of(ref(ckpt, MixtralWeightNames.qProj(l))),
+                            plan.shard(Role.K_PROJ).of(ref(ckpt, MixtralWeightNames.kProj(l))),
+                            plan.shard(Role.V_PROJ).of(ref(ckpt, MixtralWeightNames.vProj(l))))),
+                    backend.loadWeight(wd, plan.shard(Role.O_PROJ).of(ref(ckpt, MixtralWeightNames.oProj(l)))),
                     backend.loadWeight(DType.F32, ref(ckpt, MixtralWeightNames.postAttentionLayerNorm(l))),
                     backend.loadWeight(DType.F32, ref(ckpt, MixtralWeightNames.router(l))),
                     new ExpertWeights(reshape3(backend, w1, e), reshape3(backend, w3, e), reshape3(backend, w2, e))));
         }
         DeviceTensor embed = backend.loadWeight(wd, ref(ckpt, MixtralWeightNames.embedTokens()));
-        DeviceTensor lmHead = cfg.tieWordEmbeddings() ? embed : backend.loadWeight(wd, ref(ckpt, MixtralWeightNames.lmHead()));
+        String head = cfg.tieWordEmbeddings() ? MixtralWeightNames.embedTokens() : MixtralWeightNames.lmHead();
+        DeviceTensor lmHead = plan.worldSize() == 1 && cfg.tieWordEmbeddings() ? embed
+                : backend.loadWeight(wd, plan.shard(Role.LM_HEAD).of(ref(ckpt, head)));
         return new MixtralWeights(embed, List.copyOf(layers),
                 backend.loadWeight(DType.F32, ref(ckpt, MixtralWeightNames.finalNorm())), lmHead);
     }
@@ -54,7 +64,11 @@ public record MixtralWeights(DeviceTensor embedTokens, List<LayerWeights> layers
      * Deterministic random weights of the config's shapes ({@code --load-format dummy}, as vLLM
      * calls it): uniform in +-1/sqrt(fan_in) for linears, ones for norms. Nothing is read from disk.
      */
-    public static MixtralWeights dummy(MixtralConfig cfg, Backend backend, long seed) {
+    public static MixtralWeights dummy(MixtralConfig cfg, Backend backend, long seed, ShardingPlan plan) {
+        if (plan.worldSize() != 1) {
+            // each rank would draw different numbers: shards of one model need one draw, sliced
+            throw new UnsupportedOperationException("--load-format dummy with --world-size > 1 is not supported yet");
+        }
         DType wd = backend.precision().weightDtype;
         int h = cfg.hiddenSize();
         int inter = cfg.intermediateSize();
@@ -93,15 +107,20 @@ public record MixtralWeights(DeviceTensor embedTokens, List<LayerWeights> layers
                 t.shape().stream().mapToLong(Long::longValue).toArray());
     }
 
-    private static WeightRef[] refs(Checkpoint ckpt, int n, IntFunction<String> name) {
-        WeightRef[] r = new WeightRef[n];
-        for (int i = 0; i < n; i++) r[i] = ref(ckpt, name.apply(i));
-        return r;
+    /** Every expert's shard of one weight, in expert order (stacked along axis 0). */
+    private static WeightRef[] shards(Checkpoint ckpt, TensorShard shard, int n, IntFunction<String> name) {
+        WeightRef[][] parts = new WeightRef[n][];
+        for (int i = 0; i < n; i++) parts[i] = shard.of(ref(ckpt, name.apply(i)));
+        return concat(parts);
+    }
+
+    private static WeightRef[] concat(WeightRef[]... parts) {
+        return Arrays.stream(parts).flatMap(Arrays::stream).toArray(WeightRef[]::new);
     }
 
     /** Stacked [E * rows, cols] seen as [E, rows, cols] (a view, same memory). */
     private static DeviceTensor reshape3(Backend backend, DeviceTensor t, int numExperts) {
         long[] s = t.shape();
-        return backend.reshape(t, numExperts, s[0] / numExperts, s[1]);
+        return backend.reshape(t, numExperts, s[0] / numExperts, s[s.length - 1]);
     }
 }

@@ -3,6 +3,7 @@ package org.tramontane.model;
 import org.tramontane.backend.Backend;
 import org.tramontane.backend.DType;
 import org.tramontane.backend.DeviceTensor;
+import org.tramontane.backend.QkvLayout;
 
 /**
  * Activations of one forward step, allocated for {@code maxTokens} tokens and reused (grown only
@@ -19,13 +20,13 @@ final class StepBuffers {
     final DeviceTensor blockTables;  // i32 [maxSeqs * maxBlocksPerSeq]
     final DeviceTensor h;            // f32 [maxTokens, hidden] residual stream
     final DeviceTensor x;            // f32 [maxTokens, hidden] normed input of a sub-block
-    final DeviceTensor qkv;          // f32 [maxTokens, qSize + 2 * kvSize]
-    final DeviceTensor attn;         // f32 [maxTokens, qSize]
+    final DeviceTensor qkv;          // f32 [maxTokens, this rank's qSize + 2 * kvSize]
+    final DeviceTensor attn;         // f32 [maxTokens, this rank's qSize]
     final DeviceTensor delta;        // f32 [maxTokens, hidden] o_proj / MoE output
     final DeviceTensor expertIds;    // i32 [maxTokens, topK]
     final DeviceTensor routingWeights; // f32 [maxTokens, topK]
 
-    StepBuffers(Backend b, MixtralConfig cfg, int maxTokens, int maxSeqs, int maxBlocksPerSeq) {
+    StepBuffers(Backend b, MixtralConfig cfg, QkvLayout layout, int maxTokens, int maxSeqs, int maxBlocksPerSeq) {
         this.maxTokens = maxTokens;
         this.maxSeqs = maxSeqs;
         this.maxBlocksPerSeq = maxBlocksPerSeq;
@@ -37,8 +38,8 @@ final class StepBuffers {
         blockTables = b.allocate(DType.I32, (long) maxSeqs * maxBlocksPerSeq);
         h = b.allocate(DType.F32, maxTokens, hidden);
         x = b.allocate(DType.F32, maxTokens, hidden);
-        qkv = b.allocate(DType.F32, maxTokens, cfg.qSize() + 2L * cfg.kvSize());
-        attn = b.allocate(DType.F32, maxTokens, cfg.qSize());
+        qkv = b.allocate(DType.F32, maxTokens, layout.width());
+        attn = b.allocate(DType.F32, maxTokens, layout.qSize());
         delta = b.allocate(DType.F32, maxTokens, hidden);
         expertIds = b.allocate(DType.I32, maxTokens, cfg.topK());
         routingWeights = b.allocate(DType.F32, maxTokens, cfg.topK());
