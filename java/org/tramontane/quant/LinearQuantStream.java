@@ -22,11 +22,17 @@ final class LinearQuantStream {
     static final int BLOCK_ELEMS = 1 << 20;
 
     private final TensorInfo src;
+    private final int blockElems;
     private final int outFeatures;
     private final int inFeatures;
     private float[] scales;
 
     LinearQuantStream(TensorInfo src) {
+        this(src, BLOCK_ELEMS);
+    }
+
+    /** @param blockElems values widened at once (rounded to whole rows, at least one row) */
+    LinearQuantStream(TensorInfo src, int blockElems) {
         if (src.rank() != 2) throw new IllegalArgumentException(src.name() + " has shape " + src.shapeString() + ", not [out, in]");
         if (!FloatBits.widensToFloat(src.dtype())) {
             throw new IllegalArgumentException(src.name() + " is " + src.dtype().safetensorsName + ", not a float dtype");
@@ -35,6 +41,7 @@ final class LinearQuantStream {
             throw new IllegalArgumentException(src.name() + " shape " + src.shapeString() + " is too large");
         }
         this.src = src;
+        this.blockElems = blockElems;
         this.outFeatures = (int) src.dim(0);
         this.inFeatures = (int) src.dim(1);
     }
@@ -67,7 +74,7 @@ final class LinearQuantStream {
 
     private void writeWeight(WritableByteChannel out) throws IOException {
         float[] rowScales = new float[outFeatures];
-        int rowsPerBlock = Math.max(1, Math.min(outFeatures, BLOCK_ELEMS / Math.max(1, inFeatures)));
+        int rowsPerBlock = Math.max(1, Math.min(outFeatures, blockElems / Math.max(1, inFeatures)));
         int elemBytes = src.dtype().elemBytes;
         ByteBuffer raw = ByteBuffer.allocate(rowsPerBlock * inFeatures * elemBytes);
         float[] w = new float[rowsPerBlock * inFeatures];

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.channels.WritableByteChannel;
 import java.security.SecureRandom;
 import java.nio.file.DirectoryStream;
@@ -14,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFileAttributeView;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -91,11 +93,17 @@ public final class Quantizer {
         Path tmp = createTemp(dst);
         boolean moved = false;
         try {
-            writeWeights(source, tmp.resolve(scheme.weightFileName()), scheme, progress);
+            Path weights = tmp.resolve(scheme.weightFileName());
+            writeWeights(source, weights, scheme, progress);
             writeConfig(source, tmp.resolve(CONFIG_FILE), scheme);
+            matchPermissions(weights, tmp.resolve(CONFIG_FILE));
             for (String name : COPIED_FILES) {
                 Path f = src.resolve(name);
-                if (Files.isRegularFile(f)) Files.copy(f, tmp.resolve(name));
+                if (!Files.isRegularFile(f)) continue;
+                // through a stream, so the copy gets the umask's permissions, not the source's (often read-only)
+                try (InputStream in = Files.newInputStream(f)) {
+                    Files.copy(in, tmp.resolve(name));
+                }
             }
             // rename(2): atomic, and replaces dst only if it is an empty directory
             Files.move(tmp, dst, StandardCopyOption.ATOMIC_MOVE);
@@ -238,6 +246,15 @@ public final class Quantizer {
         }
         SafetensorsWriter.write(file, SAFETENSORS_METADATA, out);
         PythonStyleJson.write(file.resolveSibling(QuantDescription.FILE_NAME), description);
+    }
+
+    /**
+     * SafetensorsWriter builds the file with createTempFile, which makes it 0600; give it the
+     * permissions a freshly created file (here config.json) gets under the user's umask.
+     */
+    private static void matchPermissions(Path file, Path like) throws IOException {
+        if (!Files.getFileStore(file).supportsFileAttributeView(PosixFileAttributeView.class)) return;
+        Files.setPosixFilePermissions(file, Files.getPosixFilePermissions(like));
     }
 
     private static ByteSource then(ByteSource first, ByteSource second) {

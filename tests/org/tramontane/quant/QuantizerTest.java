@@ -68,6 +68,11 @@ class QuantizerTest {
             assertEquals(new Progress(i + 1, srcTensors.size(), srcTensors.get(i).name()), progress.get(i));
         }
         assertNoTempSiblings(out);
+        // not createTempFile's 0600: the weights get what a new file (config.json) gets
+        assertEquals(Files.getPosixFilePermissions(out.resolve("config.json")),
+                Files.getPosixFilePermissions(out.resolve(W8A8_FILE)));
+        assertEquals(Files.getPosixFilePermissions(out.resolve("config.json")),
+                Files.getPosixFilePermissions(out.resolve("tokenizer.json")));
 
         // the engine's loader side accepts the result
         MixtralConfig config = MixtralConfigReader.read(out.resolve("config.json"));
