@@ -82,6 +82,17 @@ class QuantizerTest {
     }
 
     @Test
+    void reproducesThe8HeadW8a8FixtureExactly() throws IOException {
+        Path expected = QuantFixtures.dir("tiny-mixtral-8h-w8a8");
+        Path out = tmp.resolve("out-8h");
+        Quantizer.quantize(QuantFixtures.dir("tiny-mixtral-8h"), out, QuantScheme.W8A8_DYNAMIC, ProgressListener.none());
+        assertSameTensors(expected.resolve(W8A8_FILE), out.resolve(W8A8_FILE));
+        assertArrayEquals(Files.readAllBytes(expected.resolve(W8A8_FILE)), Files.readAllBytes(out.resolve(W8A8_FILE)));
+        assertSameJson(expected.resolve("quant_model_description.json"), out.resolve("quant_model_description.json"));
+        assertSameJson(expected.resolve("config.json"), out.resolve("config.json"));
+    }
+
+    @Test
     void w8a16HasTheSameInt8TensorsUnderItsOwnNames() throws IOException {
         Path expected = QuantFixtures.dir("tiny-mixtral-w8a8");
         Path out = tmp.resolve("w8a16");
