@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.tramontane.UserException;
@@ -75,7 +76,7 @@ public final class Quantizer {
             .build();
 
     /** A checked float source: its config.json as written, and its weights. */
-    private record Source(Path dir, ObjectNode configJson, Checkpoint checkpoint, Set<String> quantizable) {}
+    private record Source(ObjectNode configJson, Checkpoint checkpoint, Set<String> quantizable) {}
 
     /**
      * Quantizes the float checkpoint in {@code srcDir} into the new directory {@code dstDir}.
@@ -188,16 +189,12 @@ public final class Quantizer {
                 .filter(e -> e.role() == Role.QUANTIZABLE_LINEAR)
                 .map(MixtralWeightNames.Expected::name)
                 .collect(Collectors.toUnmodifiableSet());
-        return new Source(src, readConfigTree(configFile), ckpt, quantizable);
+        return new Source(readConfigTree(configFile), ckpt, quantizable);
     }
 
-    private interface Step<T> {
-        T run();
-    }
-
-    private static <T> T notFloatMixtral(Path src, Step<T> step) {
+    private static <T> T notFloatMixtral(Path src, Supplier<T> step) {
         try {
-            return step.run();
+            return step.get();
         } catch (UserException e) {
             throw new QuantException("source directory " + src + " is not a usable float Mixtral checkpoint: "
                     + e.getMessage(), e);
