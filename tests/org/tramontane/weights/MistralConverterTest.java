@@ -77,6 +77,24 @@ class MistralConverterTest {
     }
 
     @Test
+    void roundingToF16GivesTheF16FixturesTensors() {
+        // tiny-mixtral-swa holds the same draws in F16 (sharded, and with another sliding_window)
+        Path out = tmp.resolve("f16");
+        MistralConverter.convert(Fixtures.dir("tiny-mixtral-consolidated"), out, DType.F16, MistralConverter.Progress.NONE);
+        Checkpoint expected = Checkpoint.open(Fixtures.dir("tiny-mixtral-swa"));
+        Checkpoint actual = Checkpoint.open(out);
+        assertEquals(expected.tensors().stream().map(TensorInfo::name).toList(),
+                actual.tensors().stream().map(TensorInfo::name).toList());
+        for (TensorInfo e : expected.tensors()) {
+            TensorInfo a = actual.tensor(e.name());
+            assertEquals(DType.F16, a.dtype(), e.name());
+            assertEquals(e.shape(), a.shape(), e.name());
+            assertArrayEquals(expected.readBytes(e), actual.readBytes(a), e.name());
+        }
+        assertEquals("float16", MixtralConfigReader.read(out.resolve("config.json")).torchDtype());
+    }
+
+    @Test
     void configJsonIsWhatTransformersWroteExceptItsVersion() throws IOException {
         Path out = tmp.resolve("hf");
         MistralConverter.convert(Fixtures.dir("tiny-mixtral-consolidated"), out, null, MistralConverter.Progress.NONE);
