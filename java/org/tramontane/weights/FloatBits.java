@@ -29,6 +29,20 @@ public final class FloatBits {
         WIDENERS.put(DType.BF16, b -> bf16ToFloat(b.getShort()));
     }
 
+    /** Writes one float as a little-endian element at the buffer's position; advances the buffer. */
+    private interface Narrower {
+        void put(ByteBuffer dst, float value);
+    }
+
+    /** The float dtypes float32 rounds to (round to nearest even, as PyTorch's {@code .to()}). */
+    private static final Map<DType, Narrower> NARROWERS = new EnumMap<>(DType.class);
+
+    static {
+        NARROWERS.put(DType.F32, ByteBuffer::putFloat);
+        NARROWERS.put(DType.F16, (b, v) -> b.putShort(floatToF16(v)));
+        NARROWERS.put(DType.BF16, (b, v) -> b.putShort(floatToBf16(v)));
+    }
+
     /** Whether {@link #widen} accepts this dtype. */
     public static boolean widensToFloat(DType dtype) {
         return WIDENERS.containsKey(dtype);
@@ -40,6 +54,19 @@ public final class FloatBits {
         if (w == null) throw new IllegalArgumentException(dtype + " does not widen to float");
         ByteBuffer b = src.duplicate().order(ByteOrder.LITTLE_ENDIAN);
         for (int i = 0; i < dst.length; i++) dst[i] = w.next(b);
+    }
+
+    /**
+     * Writes {@code count} elements of {@code src} as little-endian {@code dtype} at {@code dst}'s
+     * position, rounding to nearest even; advances {@code dst}.
+     */
+    public static void narrow(DType dtype, float[] src, int count, ByteBuffer dst) {
+        Narrower n = NARROWERS.get(dtype);
+        if (n == null) throw new IllegalArgumentException(dtype + " is not a float dtype to round to");
+        ByteOrder order = dst.order();
+        dst.order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < count; i++) n.put(dst, src[i]);
+        dst.order(order);
     }
 
     public static float bf16ToFloat(short bits) {
