@@ -59,7 +59,7 @@ class CliTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"generate", "chat", "tokenize", "info", "run-pa"})
+    @ValueSource(strings = {"generate", "chat", "tokenize", "info", "run-pa", "quantize", "convert"})
     void everyVerbHasHelp(String verb) {
         Result r = run(verb, "--help");
         assertEquals(0, r.code());
@@ -167,6 +167,31 @@ class CliTest {
         assertTrue(r.out().contains("dummy weights"), r.out());
     }
 
+    @Test
+    void quantizeReproducesMindIeLayoutAndRefusesANonEmptyTarget(@TempDir Path tmp) throws IOException {
+        Path dst = tmp.resolve("w8a8");
+        Result r = run("quantize", "--model-path", tiny(), "--save-directory", dst.toString(), "--type", "w8a8_dynamic");
+        assertEquals(0, r.code(), r.err());
+        String name = "quant_model_weight_w8a8_dynamic.safetensors";
+        assertArrayEquals(Files.readAllBytes(Fixtures.dir("tiny-mixtral-w8a8").resolve(name)), Files.readAllBytes(dst.resolve(name)));
+        assertOneLineError(run("quantize", "--model-path", tiny(), "--save-directory", dst.toString()), 1, dst.toString());
+        assertEquals(2, run("quantize", "--model-path", tiny(), "--save-directory", tmp.resolve("x").toString(),
+                "--type", "w4a16").code());
+    }
+
+    @Test
+    void convertMistralToHf(@TempDir Path tmp) throws IOException {
+        Path out = tmp.resolve("hf");
+        Result r = run("convert", "--from", "mistral", "--to", "hf", "--input",
+                Fixtures.dir("tiny-mixtral-consolidated").toString(), "--output", out.toString());
+        assertEquals(0, r.code(), r.err());
+        Result gen = run("generate", "--model", out.toString(), "--input-ids", "1,22557,1526", "--max-output-length", "4",
+                "--output-format", "json");
+        assertEquals("[9592,8095,28970,18564]", gen.json().get("outputs").get(0).get("output_ids").toString());
+        assertOneLineError(run("convert", "--from", "hf", "--to", "tramontane", "--input", tiny(), "--output",
+                tmp.resolve("t").toString()), 1, "not supported yet");
+    }
+
     // ---- bad input: one line naming the file or flag ----
 
     @Test
@@ -209,9 +234,18 @@ class CliTest {
     }
 
     @Test
-    void worldSizeAboveOneIsNotSupportedYet() {
-        assertOneLineError(run("generate", "--model", tiny(), "--input-ids", "1", "--world-size", "2"), 1,
-                "--world-size 2", "not supported yet");
+    void worldSizeThatDoesNotDivideTheHeads() {
+        assertOneLineError(run("generate", "--model", tiny(), "--input-ids", "1", "--world-size", "8"), 1,
+                "--world-size 8", "num_attention_heads");
+    }
+
+    @Test
+    void tensorParallelGenerateMatchesSingleRank() throws IOException {
+        Result r = run("generate", "--model", tiny(), "--dtype", "fp32", "--input-ids", "1,22557,1526",
+                "--max-output-length", "16", "--output-format", "json", "--world-size", "4");
+        assertEquals(0, r.code(), r.err());
+        assertArrayEquals(Fixtures.ints(golden("hello").get("greedy").get("ids")),
+                Fixtures.ints(r.json().get("outputs").get(0).get("output_ids")));
     }
 
     @Test

@@ -67,8 +67,13 @@ class JarIT {
                 Fixtures.dir("tiny-mixtral").toString(), "--trust_remote_code");
         assertEquals(0, q.code(), q.err());
         assertTrue(q.out().contains("Generate[0] token num: 3"), q.out());
-        Proc tp = exec(Map.of("ASCEND_RT_VISIBLE_DEVICES", "0,1,2,3"), "bash", "run_pa.sh");
-        assertEquals(1, tp.code());
-        assertTrue(tp.err().contains("--world-size 4"), tp.err());
+        // MindIE's convention: the world size is the number of visible devices
+        Proc tp = exec(Map.of("ASCEND_RT_VISIBLE_DEVICES", "0,1,2,3", "MAX_OUTPUT_LENGTH", "3", "IS_CHAT_MODEL", "false"),
+                "bash", "run_pa.sh", Fixtures.dir("tiny-mixtral").toString());
+        assertEquals(0, tp.code(), tp.err());
+        assertTrue(tp.out().contains("Generate[0] token num: 3"), tp.out());
+        Proc bad = exec(Map.of("ASCEND_RT_VISIBLE_DEVICES", "0,1,2"), "bash", "run_pa.sh", Fixtures.dir("tiny-mixtral").toString());
+        assertEquals(1, bad.code());
+        assertTrue(bad.err().contains("--world-size 3"), bad.err());
     }
 }

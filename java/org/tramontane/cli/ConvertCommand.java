@@ -1,0 +1,66 @@
+package org.tramontane.cli;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.tramontane.backend.DType;
+import org.tramontane.engine.EngineException;
+import org.tramontane.weights.MistralConverter;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+@Command(name = "convert", mixinStandardHelpOptions = true,
+        description = "Convert weights between layouts. Supported: --from mistral --to hf (Mistral's consolidated release).")
+final class ConvertCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--from", required = true, paramLabel = "FORMAT", description = "mistral, hf or tramontane.")
+    String from;
+
+    @Option(names = "--to", required = true, paramLabel = "FORMAT", description = "hf or tramontane.")
+    String to;
+
+    @Option(names = "--input", required = true, paramLabel = "DIR")
+    Path input;
+
+    @Option(names = "--output", required = true, paramLabel = "DIR", description = "New directory (must not exist or be empty).")
+    Path output;
+
+    @Option(names = "--dtype", paramLabel = "DTYPE", description = "fp32, bf16 or fp16 (default: the source's).")
+    String dtype;
+
+    @Option(names = "--world-size", paramLabel = "N", defaultValue = "1", description = "Ranks of a pre-sharded output.")
+    int worldSize;
+
+    @Override
+    public Integer call() {
+        DType target;
+        try {
+            target = dtype == null ? null : DType.fromCli(dtype);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+        if (!from.equals("mistral") || !to.equals("hf")) {
+            if (!isFormat(from) || !isFormat(to)) {
+                throw new ParameterException(spec.commandLine(), "--from/--to must be mistral, hf or tramontane");
+            }
+            throw new EngineException("convert --from " + from + " --to " + to
+                    + " is not supported yet (only --from mistral --to hf is)");
+        }
+        if (worldSize != 1) throw new EngineException("--world-size applies to --to tramontane only");
+        try (TensorProgress progress = new TensorProgress("convert")) {
+            MistralConverter.Result r = MistralConverter.convert(input, output, target,
+                    (name, done, total) -> progress.update(done, total, name));
+            spec.commandLine().getOut().println("wrote " + r.outputDir() + " (" + r.numTensors() + " tensors, "
+                    + r.dtype().cliName + ")");
+        }
+        return 0;
+    }
+
+    private static boolean isFormat(String f) {
+        return f.equals("mistral") || f.equals("hf") || f.equals("tramontane");
+    }
+}

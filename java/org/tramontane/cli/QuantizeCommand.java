@@ -1,0 +1,39 @@
+package org.tramontane.cli;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.tramontane.quant.QuantScheme;
+import org.tramontane.quant.Quantizer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+@Command(name = "quantize", mixinStandardHelpOptions = true,
+        description = "Quantize a float HF checkpoint into MindIE's ascendV1 layout (per-channel symmetric int8, data-free).")
+final class QuantizeCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--model-path", required = true, paramLabel = "SRC", description = "Float HF checkpoint directory.")
+    Path src;
+
+    @Option(names = "--save-directory", required = true, paramLabel = "DST", description = "New directory (must not exist or be empty).")
+    Path dst;
+
+    @Option(names = "--type", paramLabel = "TYPE", defaultValue = "w8a8_dynamic",
+            description = "w8a8_dynamic or w8a16. Default: ${DEFAULT-VALUE}.")
+    String type;
+
+    @Override
+    public Integer call() {
+        QuantScheme scheme = QuantScheme.fromConfigName(type).orElseThrow(() -> new ParameterException(
+                spec.commandLine(), "--type must be one of " + QuantScheme.configNames() + " (got " + type + ")"));
+        try (TensorProgress progress = new TensorProgress("quantize")) {
+            Quantizer.quantize(src, dst, scheme, (done, total, name) -> progress.update(done, total, name));
+        }
+        spec.commandLine().getOut().println("wrote " + dst + " (" + scheme.configName + ")");
+        return 0;
+    }
+}
