@@ -56,7 +56,6 @@ int linear_impl(const float* x, int m, int k, const void* w, int w_dtype, int n,
   return TN_OK;
 }
 
-inline float silu(float v) { return v / (1.f + expf(-v)); }
 
 }  // namespace
 
@@ -253,55 +252,6 @@ int tn_moe_gate(const float* x, const float* gate_w, int num_tokens, int hidden,
 size_t tn_moe_scratch_floats(const tn_moe_params* p) {
   size_t T = (size_t)p->num_tokens;
   return T * p->hidden * 2 + T * p->inter * 2;
-}
-
-int tn_moe_experts(const float* x, const tn_moe_params* p, const int32_t* expert_ids,
-                   const float* routing_weights, const void* w1, const void* w3, const void* w2,
-                   float* scratch, float* out) {
-  if (!p || !valid_dtype(p->w_dtype) || p->num_tokens < 0 || p->top_k <= 0 || p->hidden <= 0 ||
-      p->inter <= 0 || p->num_experts <= 0)
-    return TN_E_ARG;
-  const int T = p->num_tokens, H = p->hidden, I = p->inter, K = p->top_k;
-  for (int i = 0; i < T * K; i++)
-    if (expert_ids[i] < 0 || expert_ids[i] >= p->num_experts) return TN_E_INDEX;
-  float* xg = scratch;                    // [n_e, H] tokens routed to e
-  float* g = xg + (size_t)T * H;          // [n_e, I] w1 x
-  float* u = g + (size_t)T * I;           // [n_e, I] w3 x
-  float* d = u + (size_t)T * I;           // [n_e, H] w2(...)
-  memset(out, 0, sizeof(float) * (size_t)T * H);
-  std::vector<int> rows;
-  std::vector<float> weights;
-  rows.reserve(T);
-  weights.reserve(T);
-  // Experts in index order, as HF's loop adds them (same float summation order per token).
-  for (int e = 0; e < p->num_experts; e++) {
-    rows.clear();
-    weights.clear();
-    for (int t = 0; t < T; t++)
-      for (int j = 0; j < K; j++)
-        if (expert_ids[t * K + j] == e) {
-          rows.push_back(t);
-          weights.push_back(routing_weights[t * K + j]);
-        }
-    int ne = (int)rows.size();
-    if (ne == 0) continue;
-    for (int r = 0; r < ne; r++) memcpy(xg + (size_t)r * H, x + (size_t)rows[r] * H, sizeof(float) * H);
-    const void* w1e = row_ptr(w1, p->w_dtype, (int64_t)e * I, H);
-    const void* w3e = row_ptr(w3, p->w_dtype, (int64_t)e * I, H);
-    const void* w2e = row_ptr(w2, p->w_dtype, (int64_t)e * H, I);
-    int rc = linear_impl(xg, ne, H, w1e, p->w_dtype, I, g, p->round_act);
-    if (rc == TN_OK) rc = linear_impl(xg, ne, H, w3e, p->w_dtype, I, u, p->round_act);
-    if (rc != TN_OK) return rc;
-    for (size_t i = 0; i < (size_t)ne * I; i++) g[i] = silu(g[i]) * u[i];
-    rc = linear_impl(g, ne, I, w2e, p->w_dtype, H, d, p->round_act);
-    if (rc != TN_OK) return rc;
-    for (int r = 0; r < ne; r++) {
-      float* o = out + (size_t)rows[r] * H;
-      const float* dr = d + (size_t)r * H;
-      for (int i = 0; i < H; i++) o[i] += dr[i] * weights[r];
-    }
-  }
-  return TN_OK;
 }
 
 int tn_add(float* y, const float* x, size_t n) {

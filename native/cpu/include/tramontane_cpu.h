@@ -111,13 +111,8 @@ typedef struct tn_moe_params {
   int32_t round_act;
 } tn_moe_params;
 
-// out[t] = sum_j routing_weights[t, j] * w2_e(silu(w1_e x_t) * w3_e x_t), e = expert_ids[t, j];
-// the tokens routed to one expert are gathered and run together, so each expert's weights are
-// read once per call.  scratch: at least tn_moe_scratch_floats(p) floats.
+// Floats of scratch tn_moe_experts_w needs for p->num_tokens tokens.
 size_t tn_moe_scratch_floats(const tn_moe_params* p);
-int tn_moe_experts(const float* x, const tn_moe_params* p, const int32_t* expert_ids,
-                   const float* routing_weights, const void* w1, const void* w3, const void* w2,
-                   float* scratch, float* out);
 
 // y[i] += x[i]
 int tn_add(float* y, const float* x, size_t n);
@@ -125,6 +120,38 @@ int tn_add(float* y, const float* x, size_t n);
 // dst[i] = scale * u_i, u_i uniform in [-1, 1) from a counter-based hash of (seed, i): the
 // same values for any thread count (deterministic dummy weights).
 int tn_fill_random(void* dst, int dtype, size_t n, uint64_t seed, float scale);
+
+// ---- quantized linears (W8A8 dynamic, W8A16) and the MoE over any linear weight ----
+
+enum { TN_ACT_NONE = 0, TN_ACT_INT8_PER_TOKEN = 1 };
+
+// A linear weight [n, k] (or E stacked [E, n, k]): float (dtype F32/F16/BF16, scale NULL) or
+// symmetric int8 (dtype TN_I8) with one f32 scale per output row.
+enum { TN_I8 = 3 };
+typedef struct tn_linear_weight {
+  const void* w;
+  const float* scale;
+  int32_t dtype;
+  int32_t act_quant;  // TN_ACT_*: what an int8 weight does with its input
+} tn_linear_weight;
+
+// out[m, n] = x W^T.  int8 + TN_ACT_INT8_PER_TOKEN: each row of x is quantized (s = max|x|/127,
+// q = clamp(round_half_away(x / s), -127, 127)), acc = q . Wq exactly in int32, and
+// out = (float(acc) * scale[n]) * s, each product rounded to f32 in that order (MindIE's
+// DynamicQuant + QuantMatmul).  int8 + TN_ACT_NONE: out = (x . float(Wq)) * scale[n].
+int tn_linear_w(const float* x, int m, int k, const tn_linear_weight* w, int n, float* out, int round_act);
+
+// Per-token dynamic quantization of rows of x [m, k]: xq int8 [m, k], scales [m].
+int tn_quantize_rows(const float* x, int m, int k, int8_t* xq, float* scales);
+
+// out[t] = sum_j routing_weights[t, j] * w2_e(silu(w1_e x_t) * w3_e x_t), e = expert_ids[t, j],
+// over any linear weights (w1/w3 [E, inter, hidden], w2 [E, hidden, inter]; int8 scales [E * n]).
+// The tokens routed to one expert are gathered and run together, so each expert's weights are
+// read once per call.  scratch: at least tn_moe_scratch_floats(p) floats.
+int tn_moe_experts_w(const float* x, const tn_moe_params* p, const int32_t* expert_ids,
+                     const float* routing_weights, const tn_linear_weight* w1,
+                     const tn_linear_weight* w3, const tn_linear_weight* w2, float* scratch,
+                     float* out);
 
 #ifdef __cplusplus
 }

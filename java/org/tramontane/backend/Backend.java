@@ -31,6 +31,9 @@ public interface Backend extends AutoCloseable {
      */
     DeviceTensor loadWeight(DType target, WeightRef... parts);
 
+    /** A linear weight of int8 values [..., n, k] and one f32 scale per output row [..., n]. */
+    DeviceTensor quantizedWeight(DeviceTensor int8Weight, DeviceTensor scale, ActivationQuant activation);
+
     /** Deterministic pseudo-random weight of the given shape ({@code --load-format dummy}). */
     DeviceTensor randomWeight(DType target, long seed, float scale, long... shape);
 
@@ -53,7 +56,7 @@ public interface Backend extends AutoCloseable {
     /** out = x / sqrt(mean(x^2) + eps) * weight, per row. */
     void rmsNorm(DeviceTensor x, DeviceTensor weight, float eps, DeviceTensor out);
 
-    /** out[m, n] = x[m, :] . weight[n, :]  (weight [n, k]). */
+    /** out[m, n] = x[m, :] . weight[n, :]  (weight [n, k], float or {@link QuantizedTensor}). */
     void linear(DeviceTensor x, DeviceTensor weight, DeviceTensor out);
 
     /** Rotate-half RoPE in place on the q and k columns of a fused qkv activation. */

@@ -52,6 +52,12 @@ final class InfoCommand implements Callable<Integer> {
                 bytes += t.byteLength();
             }
             out.printf("stored       %s, %s on disk%n", byDtype, gib(bytes));
+            if (c.quantize() != null) {
+                // every quantized linear would be 2 bytes per weight in bf16: int8 keeps 1 (+ scales)
+                long int8 = byDtype.getOrDefault(DType.I8.name(), 0L);
+                out.printf("quantization %s: %,d int8 weights, %s saved against bf16 linears%n", c.quantize(), int8,
+                        gib(int8));
+            }
         }
         for (DType d : new DType[] {DType.F32, DType.BF16, DType.F16}) {
             long kv = 2L * c.numLayers() * c.kvSize() * kvLength * d.elemBytes;

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import org.tramontane.backend.Backend;
 import org.tramontane.parallel.Communicator;
 import org.tramontane.parallel.ShardingPlan;
+import org.tramontane.quant.QuantDescription;
 import org.tramontane.weights.Checkpoint;
 import org.tramontane.weights.MixtralCheckpointValidator;
 
@@ -27,13 +28,10 @@ public final class MixtralLoader {
     /** One tensor-parallel rank of a checkpoint: only this rank's shards are read. */
     public static MixtralModel load(Path modelDir, MixtralConfig cfg, Backend backend, ShardingPlan plan,
             Communicator comm) {
-        if (cfg.quantize() != null) {
-            throw new ConfigException(modelDir.resolve("config.json") + ": quantize=" + cfg.quantize()
-                    + " checkpoints are not supported yet (quantized inference is a later milestone)");
-        }
         Checkpoint ckpt = Checkpoint.open(modelDir);
         MixtralCheckpointValidator.validate(ckpt, cfg);
-        return new MixtralModel(cfg, backend, MixtralWeights.load(ckpt, cfg, backend, plan), plan, comm);
+        QuantDescription quant = cfg.quantize() == null ? null : QuantDescription.read(modelDir);
+        return new MixtralModel(cfg, backend, MixtralWeights.load(ckpt, cfg, backend, plan, quant), plan, comm);
     }
 
     public static MixtralModel dummy(MixtralConfig cfg, Backend backend) {

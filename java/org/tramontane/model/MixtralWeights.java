@@ -8,10 +8,14 @@ import org.tramontane.backend.Backend;
 import org.tramontane.backend.DType;
 import org.tramontane.backend.DeviceTensor;
 import org.tramontane.backend.ExpertWeights;
+import org.tramontane.backend.QuantizedTensor;
 import org.tramontane.backend.WeightRef;
 import org.tramontane.parallel.ShardingPlan;
 import org.tramontane.parallel.ShardingPlan.Role;
+import org.tramontane.parallel.Split;
 import org.tramontane.parallel.TensorShard;
+import org.tramontane.quant.QuantDescription;
+import org.tramontane.quant.QuantScheme;
 import org.tramontane.weights.Checkpoint;
 import org.tramontane.weights.MixtralWeightNames;
 import org.tramontane.weights.TensorInfo;
@@ -28,29 +32,32 @@ import org.tramontane.weights.TensorInfo;
 public record MixtralWeights(DeviceTensor embedTokens, List<LayerWeights> layers, DeviceTensor finalNorm,
         DeviceTensor lmHead) {
 
-    /** Binds a float checkpoint (already validated against the config) on one rank. */
-    public static MixtralWeights load(Checkpoint ckpt, MixtralConfig cfg, Backend backend, ShardingPlan plan) {
+    /**
+     * Binds a checkpoint (already validated against the config) on one rank. Quantized linears
+     * (config {@code quantize}, per-tensor labels in {@code quant}) stay int8 with their per-channel
+     * scales; everything else is converted to the precision's dtype.
+     *
+     * @param quant the checkpoint's quant description, null for a float checkpoint
+     */
+    public static MixtralWeights load(Checkpoint ckpt, MixtralConfig cfg, Backend backend, ShardingPlan plan,
+            QuantDescription quant) {
+        Linears lin = new Linears(ckpt, backend, quant);
         DType wd = backend.precision().weightDtype;
+        int e = cfg.numExperts();
         List<LayerWeights> layers = new ArrayList<>();
         for (int l = 0; l < cfg.numLayers(); l++) {
             final int layer = l;
-            int e = cfg.numExperts();
-            DeviceTensor w1 = backend.loadWeight(wd, shards(ckpt, plan.shard(Role.EXPERT_W1), e,
-                    x -> MixtralWeightNames.expertW1(layer, x)));
-            DeviceTensor w3 = backend.loadWeight(wd, shards(ckpt, plan.shard(Role.EXPERT_W3), e,
-                    x -> MixtralWeightNames.expertW3(layer, x)));
-            DeviceTensor w2 = backend.loadWeight(wd, shards(ckpt, plan.shard(Role.EXPERT_W2), e,
-                    x -> MixtralWeightNames.expertW2(layer, x)));
             layers.add(new LayerWeights(
                     backend.loadWeight(DType.F32, ref(ckpt, MixtralWeightNames.inputLayerNorm(l))),
-                    backend.loadWeight(wd, concat(
-                            plan.shard(Role.Q_PROJ).of(ref(ckpt, MixtralWeightNames.qProj(l))),
-                            plan.shard(Role.K_PROJ).of(ref(ckpt, MixtralWeightNames.kProj(l))),
-                            plan.shard(Role.V_PROJ).of(ref(ckpt, MixtralWeightNames.vProj(l))))),
-                    backend.loadWeight(wd, plan.shard(Role.O_PROJ).of(ref(ckpt, MixtralWeightNames.oProj(l)))),
+                    lin.load(List.of(MixtralWeightNames.qProj(l), MixtralWeightNames.kProj(l), MixtralWeightNames.vProj(l)),
+                            List.of(plan.shard(Role.Q_PROJ), plan.shard(Role.K_PROJ), plan.shard(Role.V_PROJ))),
+                    lin.load(List.of(MixtralWeightNames.oProj(l)), List.of(plan.shard(Role.O_PROJ))),
                     backend.loadWeight(DType.F32, ref(ckpt, MixtralWeightNames.postAttentionLayerNorm(l))),
                     backend.loadWeight(DType.F32, ref(ckpt, MixtralWeightNames.router(l))),
-                    new ExpertWeights(reshape3(backend, w1, e), reshape3(backend, w3, e), reshape3(backend, w2, e))));
+                    new ExpertWeights(
+                            reshape3(backend, lin.experts(e, x -> MixtralWeightNames.expertW1(layer, x), plan.shard(Role.EXPERT_W1)), e),
+                            reshape3(backend, lin.experts(e, x -> MixtralWeightNames.expertW3(layer, x), plan.shard(Role.EXPERT_W3)), e),
+                            reshape3(backend, lin.experts(e, x -> MixtralWeightNames.expertW2(layer, x), plan.shard(Role.EXPERT_W2)), e))));
         }
         DeviceTensor embed = backend.loadWeight(wd, ref(ckpt, MixtralWeightNames.embedTokens()));
         String head = cfg.tieWordEmbeddings() ? MixtralWeightNames.embedTokens() : MixtralWeightNames.lmHead();
@@ -58,6 +65,46 @@ public record MixtralWeights(DeviceTensor embedTokens, List<LayerWeights> layers
                 : backend.loadWeight(wd, plan.shard(Role.LM_HEAD).of(ref(ckpt, head)));
         return new MixtralWeights(embed, List.copyOf(layers),
                 backend.loadWeight(DType.F32, ref(ckpt, MixtralWeightNames.finalNorm())), lmHead);
+    }
+
+    /** Loads linear weights, float or int8 + scales, shards concatenated along the output axis. */
+    private record Linears(Checkpoint ckpt, Backend backend, QuantDescription quant) {
+
+        DeviceTensor experts(int n, IntFunction<String> name, TensorShard shard) {
+            List<String> names = new ArrayList<>();
+            for (int i = 0; i < n; i++) names.add(name.apply(i));
+            return load(names, java.util.Collections.nCopies(n, shard));
+        }
+
+        /** names[i] cut by shards[i], stacked: one weight [sum of rows, cols]. */
+        DeviceTensor load(List<String> names, List<TensorShard> shards) {
+            QuantScheme scheme = schemeOf(names);
+            List<WeightRef> parts = new ArrayList<>();
+            for (int i = 0; i < names.size(); i++) parts.addAll(List.of(shards.get(i).of(ref(ckpt, names.get(i)))));
+            if (scheme == null) return backend.loadWeight(backend.precision().weightDtype, parts.toArray(WeightRef[]::new));
+            DeviceTensor w = backend.loadWeight(DType.I8, parts.toArray(WeightRef[]::new));
+            // scales are per output row: they follow a row split (COLUMN) and stay whole for ROW
+            List<WeightRef> scales = new ArrayList<>();
+            for (int i = 0; i < names.size(); i++) {
+                TensorShard sh = shards.get(i).split() == Split.ROW ? TensorShard.REPLICATED : shards.get(i);
+                scales.addAll(List.of(sh.of(ref(ckpt, MixtralWeightNames.weightScale(names.get(i))))));
+            }
+            DeviceTensor s = backend.loadWeight(DType.F32, scales.toArray(WeightRef[]::new));
+            return backend.quantizedWeight(w, backend.reshape(s, s.numElements()), scheme.activationMode);
+        }
+
+        /** The scheme of a group fused into one weight: all quantized alike, or all float (null). */
+        private QuantScheme schemeOf(List<String> names) {
+            if (quant == null) return null;
+            QuantScheme first = quant.schemeOf(names.get(0)).orElse(null);
+            for (String n : names) {
+                if (quant.schemeOf(n).orElse(null) != first) {
+                    throw new ConfigException(quant.file() + ": " + names.get(0) + " and " + n
+                            + " are quantized differently; mixed schemes within one fused weight are not supported yet");
+                }
+            }
+            return first;
+        }
     }
 
     /**
@@ -107,20 +154,13 @@ public record MixtralWeights(DeviceTensor embedTokens, List<LayerWeights> layers
                 t.shape().stream().mapToLong(Long::longValue).toArray());
     }
 
-    /** Every expert's shard of one weight, in expert order (stacked along axis 0). */
-    private static WeightRef[] shards(Checkpoint ckpt, TensorShard shard, int n, IntFunction<String> name) {
-        WeightRef[][] parts = new WeightRef[n][];
-        for (int i = 0; i < n; i++) parts[i] = shard.of(ref(ckpt, name.apply(i)));
-        return concat(parts);
-    }
-
-    private static WeightRef[] concat(WeightRef[]... parts) {
-        return Arrays.stream(parts).flatMap(Arrays::stream).toArray(WeightRef[]::new);
-    }
-
-    /** Stacked [E * rows, cols] seen as [E, rows, cols] (a view, same memory). */
+    /** Stacked [E * rows, cols] seen as [E, rows, cols] (a view, same memory); int8 scales as [E, rows]. */
     private static DeviceTensor reshape3(Backend backend, DeviceTensor t, int numExperts) {
         long[] s = t.shape();
+        if (t instanceof QuantizedTensor q) {
+            return backend.quantizedWeight(reshape3(backend, q.weight(), numExperts),
+                    backend.reshape(q.scale(), numExperts, s[0] / numExperts), q.activation());
+        }
         return backend.reshape(t, numExperts, s[0] / numExperts, s[s.length - 1]);
     }
 }

@@ -3,6 +3,7 @@ package org.tramontane.quant;
 import java.util.Arrays;
 import java.util.Optional;
 import java.util.stream.Collectors;
+import org.tramontane.backend.ActivationQuant;
 import org.tramontane.backend.DType;
 
 /**
@@ -13,9 +14,9 @@ import org.tramontane.backend.DType;
  */
 public enum QuantScheme {
     /** Activations quantized per token at run time (absmax / 127), int32 accumulation. */
-    W8A8_DYNAMIC("w8a8_dynamic", "W8A8_DYNAMIC", ActivationMode.INT8_PER_TOKEN),
+    W8A8_DYNAMIC("w8a8_dynamic", "W8A8_DYNAMIC", ActivationQuant.INT8_PER_TOKEN),
     /** Float activations times int8 weights dequantized per channel (weight-only int8). */
-    W8A16("w8a16", "W8A16", ActivationMode.FLOAT);
+    W8A16("w8a16", "W8A16", ActivationQuant.NONE);
 
     /** Label of an unquantized tensor in a quant description. */
     public static final String FLOAT_LABEL = "FLOAT";
@@ -29,17 +30,9 @@ public enum QuantScheme {
     /** Stored dtype of {@code .weight_scale} and {@code .weight_offset}. */
     public final DType scaleDType = DType.F32;
     /** What happens to a quantized linear's input at run time. */
-    public final ActivationMode activationMode;
+    public final ActivationQuant activationMode;
 
-    /** How a quantized linear treats its input. */
-    public enum ActivationMode {
-        /** Quantized per token row (absmax / 127) before an int8 x int8 -> int32 product. */
-        INT8_PER_TOKEN,
-        /** Kept in the compute dtype; the int8 weight is dequantized per output channel. */
-        FLOAT
-    }
-
-    QuantScheme(String configName, String label, ActivationMode activationMode) {
+    QuantScheme(String configName, String label, ActivationQuant activationMode) {
         this.configName = configName;
         this.label = label;
         this.activationMode = activationMode;

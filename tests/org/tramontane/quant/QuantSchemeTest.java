@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.tramontane.backend.ActivationQuant;
 import org.tramontane.backend.DType;
 import org.tramontane.model.MixtralConfigReader;
 
@@ -17,8 +18,8 @@ class QuantSchemeTest {
         assertEquals("w8a16", QuantScheme.W8A16.configName);
         assertEquals("W8A16", QuantScheme.W8A16.label);
         assertEquals("quant_model_weight_w8a16.safetensors", QuantScheme.W8A16.weightFileName());
-        assertEquals(QuantScheme.ActivationMode.INT8_PER_TOKEN, QuantScheme.W8A8_DYNAMIC.activationMode);
-        assertEquals(QuantScheme.ActivationMode.FLOAT, QuantScheme.W8A16.activationMode);
+        assertEquals(ActivationQuant.INT8_PER_TOKEN, QuantScheme.W8A8_DYNAMIC.activationMode);
+        assertEquals(ActivationQuant.NONE, QuantScheme.W8A16.activationMode);
         for (QuantScheme s : QuantScheme.values()) {
             assertEquals(DType.I8, s.weightDType);
             assertEquals(DType.F32, s.scaleDType);

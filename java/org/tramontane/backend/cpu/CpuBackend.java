@@ -9,6 +9,7 @@ import java.util.List;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.Pointer;
+import org.tramontane.backend.ActivationQuant;
 import org.tramontane.backend.AttentionBatch;
 import org.tramontane.backend.Backend;
 import org.tramontane.backend.DType;
@@ -18,6 +19,7 @@ import org.tramontane.backend.KvCache;
 import org.tramontane.backend.KvCacheSpec;
 import org.tramontane.backend.Precision;
 import org.tramontane.backend.QkvLayout;
+import org.tramontane.backend.QuantizedTensor;
 import org.tramontane.backend.WeightRef;
 
 /**
@@ -31,6 +33,9 @@ public final class CpuBackend implements Backend {
     private final CpuNative.KvLayout kvLayout = new CpuNative.KvLayout();
     private final CpuNative.AttentionParams attnParams = new CpuNative.AttentionParams();
     private final CpuNative.MoeParams moeParams = new CpuNative.MoeParams();
+    private final CpuNative.LinearWeight linW1 = new CpuNative.LinearWeight();
+    private final CpuNative.LinearWeight linW3 = new CpuNative.LinearWeight();
+    private final CpuNative.LinearWeight linW2 = new CpuNative.LinearWeight();
     private CpuTensor moeScratch;
     private boolean closed;
 
@@ -128,7 +133,6 @@ public final class CpuBackend implements Backend {
     @Override
     public DeviceTensor loadWeight(DType target, WeightRef... parts) {
         if (parts.length == 0) throw new IllegalArgumentException("no weight parts");
-        checkComputeDtype(target);
         long[] trailing = Arrays.copyOfRange(parts[0].shape(), 1, parts[0].shape().length);
         long rows = 0;
         for (WeightRef p : parts) {
@@ -136,7 +140,7 @@ public final class CpuBackend implements Backend {
                 throw new IllegalArgumentException("cannot stack " + Arrays.toString(p.shape())
                         + " under " + Arrays.toString(parts[0].shape()));
             }
-            checkComputeDtype(p.dtype());
+            checkLoadable(p.dtype(), target);
             rows += p.shape()[0];
         }
         long[] shape = parts[0].shape().clone();
@@ -165,6 +169,20 @@ public final class CpuBackend implements Backend {
         return new long[] {base, len[0]};
     }
 
+    @Override
+    public DeviceTensor quantizedWeight(DeviceTensor int8Weight, DeviceTensor scale, ActivationQuant activation) {
+        cpu(int8Weight);
+        cpu(scale);
+        return new QuantizedTensor(int8Weight, scale, activation);
+    }
+
+    /** Float dtypes convert into each other; int8 weights are only copied. */
+    private static void checkLoadable(DType source, DType target) {
+        if (target == DType.I8 && source == DType.I8) return;
+        checkComputeDtype(source);
+        checkComputeDtype(target);
+    }
+
     private static void checkComputeDtype(DType d) {
         if (!d.isFloat()) {
             throw new UnsupportedOperationException(d + " weights are not supported by the cpu backend yet");
@@ -182,7 +200,12 @@ public final class CpuBackend implements Backend {
             throw new IllegalArgumentException(p.file() + ": tensor data [" + p.dataOffset() + ", "
                     + (p.dataOffset() + p.byteLength()) + ") lies outside the file (" + fileLen + " bytes)");
         }
-        check(CpuNative.tn_convert(base + p.dataOffset(), p.dtype().code, dst, target.code, p.numElements()), "convert");
+        if (p.dtype() == target) {
+            Pointer.memcpy(new Raw(dst, p.byteLength()), new Raw(base + p.dataOffset(), p.byteLength()), p.byteLength());
+        } else {
+            check(CpuNative.tn_convert(base + p.dataOffset(), p.dtype().code, dst, target.code, p.numElements()),
+                    "convert");
+        }
     }
 
     @Override
@@ -265,8 +288,22 @@ public final class CpuBackend implements Backend {
             throw new IllegalArgumentException("linear " + x + " x " + weight + ": inner dimensions differ");
         }
         requireShape(out, x.rows(), weight.rows());
+        if (weight instanceof QuantizedTensor q) {
+            check(CpuNative.tn_linear_w(cpu(x).addr(), (int) x.rows(), (int) k, linearWeight(linW1, q), (int) q.rows(),
+                    cpu(out).addr(), roundAct()), "linear_w");
+            return;
+        }
         check(CpuNative.tn_linear(cpu(x).addr(), (int) x.rows(), (int) k, cpu(weight).addr(), weight.dtype().code,
                 (int) weight.rows(), cpu(out).addr(), roundAct()), "linear");
+    }
+
+    /** Fills a native weight descriptor (float tensors: no scale). */
+    private static CpuNative.LinearWeight linearWeight(CpuNative.LinearWeight into, DeviceTensor t) {
+        if (t instanceof QuantizedTensor q) {
+            return into.w(cpu(q.weight()).addr()).scale(cpu(q.scale()).addr()).dtype(DType.I8.code)
+                    .act_quant(q.activation().code);
+        }
+        return into.w(cpu(t).addr()).scale(0L).dtype(t.dtype().code).act_quant(ActivationQuant.NONE.code);
     }
 
     private int roundAct() {
@@ -356,9 +393,9 @@ public final class CpuBackend implements Backend {
             if (moeScratch != null) free(moeScratch);
             moeScratch = alloc(DType.F32, scratchFloats);
         }
-        check(CpuNative.tn_moe_experts(cpu(x).addr(), moeParams, cpu(expertIds).addr(), cpu(routingWeights).addr(),
-                cpu(experts.w1()).addr(), cpu(experts.w3()).addr(), cpu(experts.w2()).addr(), moeScratch.addr(),
-                cpu(out).addr()), "moe_experts");
+        check(CpuNative.tn_moe_experts_w(cpu(x).addr(), moeParams, cpu(expertIds).addr(), cpu(routingWeights).addr(),
+                linearWeight(linW1, experts.w1()), linearWeight(linW3, experts.w3()), linearWeight(linW2, experts.w2()),
+                moeScratch.addr(), cpu(out).addr()), "moe_experts");
     }
 
     @Override
@@ -395,6 +432,9 @@ public final class CpuBackend implements Backend {
         kvLayout.close();
         attnParams.close();
         moeParams.close();
+        linW1.close();
+        linW3.close();
+        linW2.close();
     }
 
     // ---------------------------------------------------------------- checks

@@ -3,6 +3,7 @@ package org.tramontane.backend.cpu;
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.annotation.Cast;
+import org.bytedeco.javacpp.annotation.MemberSetter;
 import org.bytedeco.javacpp.annotation.Name;
 import org.bytedeco.javacpp.annotation.Platform;
 
@@ -83,6 +84,25 @@ final class CpuNative {
         native int round_act(); native MoeParams round_act(int v);
     }
 
+    @Name("tn_linear_weight")
+    static final class LinearWeight extends Pointer {
+        static {
+            Loader.load();
+        }
+
+        LinearWeight() {
+            allocate();
+        }
+
+        private native void allocate();
+
+        // pointer members: explicit setters (a @Cast on a plain setter breaks JavaCPP's getter/setter pairing)
+        @MemberSetter @Name("w") native LinearWeight w(@Cast("const void*") long v);
+        @MemberSetter @Name("scale") native LinearWeight scale(@Cast("const float*") long v);
+        native int dtype(); native LinearWeight dtype(int v);
+        native int act_quant(); native LinearWeight act_quant(int v);
+    }
+
     static native int tn_isa_supported();
     static native int tn_isa_active();
     static native int tn_set_isa(int level);
@@ -127,10 +147,16 @@ final class CpuNative {
 
     static native @Cast("size_t") long tn_moe_scratch_floats(@Cast("const tn_moe_params*") MoeParams p);
 
-    static native int tn_moe_experts(@Cast("const float*") long x, @Cast("const tn_moe_params*") MoeParams p,
+    static native int tn_linear_w(@Cast("const float*") long x, int m, int k,
+            @Cast("const tn_linear_weight*") LinearWeight w, int n, @Cast("float*") long out, int roundAct);
+
+    static native int tn_quantize_rows(@Cast("const float*") long x, int m, int k, @Cast("int8_t*") long xq,
+            @Cast("float*") long scales);
+
+    static native int tn_moe_experts_w(@Cast("const float*") long x, @Cast("const tn_moe_params*") MoeParams p,
             @Cast("const int32_t*") long expertIds, @Cast("const float*") long routingWeights,
-            @Cast("const void*") long w1, @Cast("const void*") long w3, @Cast("const void*") long w2,
-            @Cast("float*") long scratch, @Cast("float*") long out);
+            @Cast("const tn_linear_weight*") LinearWeight w1, @Cast("const tn_linear_weight*") LinearWeight w3,
+            @Cast("const tn_linear_weight*") LinearWeight w2, @Cast("float*") long scratch, @Cast("float*") long out);
 
     static native int tn_fill_random(@Cast("void*") long dst, int dtype, @Cast("size_t") long n,
             @Cast("uint64_t") long seed, float scale);

@@ -1,0 +1,35 @@
+// AVX-512 (F/BW) int8 bodies: 32 int8 -> 32 int16 per step, vpmaddwd into int32 (exact).
+#include <immintrin.h>
+#include "qkernels.h"
+
+namespace tn {
+namespace {
+
+int32_t dot_i8_avx512(const int8_t* a, const int8_t* b, int n) {
+  __m512i acc = _mm512_setzero_si512();
+  int i = 0;
+  for (; i + 32 <= n; i += 32) {
+    __m512i va = _mm512_cvtepi8_epi16(_mm256_loadu_si256((const __m256i*)(a + i)));
+    __m512i vb = _mm512_cvtepi8_epi16(_mm256_loadu_si256((const __m256i*)(b + i)));
+    acc = _mm512_add_epi32(acc, _mm512_madd_epi16(va, vb));
+  }
+  int32_t s = _mm512_reduce_add_epi32(acc);
+  for (; i < n; i++) s += (int32_t)a[i] * (int32_t)b[i];
+  return s;
+}
+
+float dot_f32_i8_avx512(const float* x, const int8_t* w, int n) {
+  __m512 acc = _mm512_setzero_ps();
+  for (int i = 0; i < n; i += 16) {
+    __mmask16 m = n - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - i)) - 1);
+    __m512 vw = _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(m, w + i)));
+    acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, x + i), vw, acc);
+  }
+  return _mm512_reduce_add_ps(acc);
+}
+
+}  // namespace
+
+const QKernels kAvx512QKernels = {dot_i8_avx512, dot_f32_i8_avx512};
+
+}  // namespace tn

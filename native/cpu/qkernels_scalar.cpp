@@ -1,0 +1,30 @@
+// Portable int8 reference bodies.
+#include "qkernels.h"
+
+namespace tn {
+namespace {
+
+int32_t dot_i8_scalar(const int8_t* a, const int8_t* b, int n) {
+  int32_t s = 0;
+  for (int i = 0; i < n; i++) s += (int32_t)a[i] * (int32_t)b[i];
+  return s;
+}
+
+float dot_f32_i8_scalar(const float* x, const int8_t* w, int n) {
+  float s0 = 0.f, s1 = 0.f, s2 = 0.f, s3 = 0.f;
+  int i = 0;
+  for (; i + 4 <= n; i += 4) {
+    s0 += x[i] * (float)w[i];
+    s1 += x[i + 1] * (float)w[i + 1];
+    s2 += x[i + 2] * (float)w[i + 2];
+    s3 += x[i + 3] * (float)w[i + 3];
+  }
+  for (; i < n; i++) s0 += x[i] * (float)w[i];
+  return (s0 + s1) + (s2 + s3);
+}
+
+}  // namespace
+
+const QKernels kScalarQKernels = {dot_i8_scalar, dot_f32_i8_scalar};
+
+}  // namespace tn
