@@ -87,6 +87,7 @@ final class InfoCommand implements Callable<Integer> {
     }
 
     private static String gib(long bytes) {
+        if (bytes < (1L << 30)) return String.format(Locale.ROOT, "%.2f MiB", bytes / (double) (1L << 20));
         return String.format(Locale.ROOT, "%.2f GiB", bytes / (double) (1L << 30));
     }
 }

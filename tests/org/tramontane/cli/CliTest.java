@@ -180,6 +180,16 @@ class CliTest {
     }
 
     @Test
+    void generateOnAQuantizedCheckpoint() throws IOException {
+        Result r = run("generate", "--model", Fixtures.dir("tiny-mixtral-w8a8").toString(), "--dtype", "fp32",
+                "--input-ids", "1,22557,1526", "--max-output-length", "4", "--output-format", "json");
+        assertEquals(0, r.code(), r.err());
+        assertEquals("[9592,8095,28970,18564]", r.json().get("outputs").get(0).get("output_ids").toString());
+        Result info = run("info", "--model", Fixtures.dir("tiny-mixtral-w8a8").toString());
+        assertTrue(info.out().contains("quantization w8a8_dynamic"), info.out());
+    }
+
+    @Test
     void convertMistralToHf(@TempDir Path tmp) throws IOException {
         Path out = tmp.resolve("hf");
         Result r = run("convert", "--from", "mistral", "--to", "hf", "--input",
