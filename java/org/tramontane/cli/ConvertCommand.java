@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.tramontane.backend.DType;
 import org.tramontane.engine.EngineException;
+import org.tramontane.parallel.PreShardedCheckpoint;
 import org.tramontane.weights.MistralConverter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -12,7 +13,8 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 @Command(name = "convert", mixinStandardHelpOptions = true,
-        description = "Convert weights between layouts. Supported: --from mistral --to hf (Mistral's consolidated release).")
+        description = "Convert weights between layouts: mistral -> hf (Mistral's consolidated release),"
+                + " hf -> tramontane (pre-sharded for --world-size N), tramontane -> hf.")
 final class ConvertCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -43,18 +45,32 @@ final class ConvertCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
-        if (!from.equals("mistral") || !to.equals("hf")) {
-            if (!isFormat(from) || !isFormat(to)) {
-                throw new ParameterException(spec.commandLine(), "--from/--to must be mistral, hf or tramontane");
-            }
-            throw new EngineException("convert --from " + from + " --to " + to
-                    + " is not supported yet (only --from mistral --to hf is)");
+        if (!isFormat(from) || !isFormat(to)) {
+            throw new ParameterException(spec.commandLine(), "--from/--to must be mistral, hf or tramontane");
         }
-        if (worldSize != 1) throw new EngineException("--world-size applies to --to tramontane only");
+        var out = spec.commandLine().getOut();
+        if (from.equals("hf") && to.equals("tramontane")) {
+            try (TensorProgress progress = new TensorProgress("convert")) {
+                PreShardedCheckpoint.fromHf(input, output, worldSize, target, (r, ws) -> progress.update(r + 1, ws, "rank " + r));
+            }
+            out.println("wrote " + output + " (tramontane layout, world size " + worldSize + ")");
+            return 0;
+        }
+        if (worldSize != 1) throw new ParameterException(spec.commandLine(), "--world-size applies to --to tramontane only");
+        if (from.equals("tramontane") && to.equals("hf")) {
+            if (target != null) throw new ParameterException(spec.commandLine(), "--dtype: tramontane -> hf keeps the stored dtype");
+            PreShardedCheckpoint.toHf(input, output);
+            out.println("wrote " + output + " (HF layout)");
+            return 0;
+        }
+        if (!from.equals("mistral") || !to.equals("hf")) {
+            throw new EngineException("convert --from " + from + " --to " + to + " is not supported yet"
+                    + " (supported: mistral -> hf, hf -> tramontane, tramontane -> hf)");
+        }
         try (TensorProgress progress = new TensorProgress("convert")) {
             MistralConverter.Result r = MistralConverter.convert(input, output, target,
                     (name, done, total) -> progress.update(done, total, name));
-            spec.commandLine().getOut().println("wrote " + r.outputDir() + " (" + r.numTensors() + " tensors, "
+            out.println("wrote " + r.outputDir() + " (" + r.numTensors() + " tensors, "
                     + r.dtype().cliName + ")");
         }
         return 0;

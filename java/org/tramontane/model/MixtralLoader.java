@@ -3,6 +3,7 @@ package org.tramontane.model;
 import java.nio.file.Path;
 import org.tramontane.backend.Backend;
 import org.tramontane.parallel.Communicator;
+import org.tramontane.parallel.PreShardedCheckpoint;
 import org.tramontane.parallel.ShardingPlan;
 import org.tramontane.quant.QuantDescription;
 import org.tramontane.weights.Checkpoint;
@@ -28,6 +29,11 @@ public final class MixtralLoader {
     /** One tensor-parallel rank of a checkpoint: only this rank's shards are read. */
     public static MixtralModel load(Path modelDir, MixtralConfig cfg, Backend backend, ShardingPlan plan,
             Communicator comm) {
+        if (PreShardedCheckpoint.isPreSharded(modelDir)) {
+            PreShardedCheckpoint.Manifest m = PreShardedCheckpoint.readManifest(modelDir, plan.worldSize());
+            Checkpoint rank = PreShardedCheckpoint.openRank(modelDir, m, plan.rank());
+            return new MixtralModel(cfg, backend, MixtralWeights.loadPreSharded(rank, cfg, backend), plan, comm);
+        }
         Checkpoint ckpt = Checkpoint.open(modelDir);
         MixtralCheckpointValidator.validate(ckpt, cfg);
         QuantDescription quant = cfg.quantize() == null ? null : QuantDescription.read(modelDir);

@@ -18,6 +18,7 @@ import org.tramontane.quant.QuantDescription;
 import org.tramontane.quant.QuantScheme;
 import org.tramontane.weights.Checkpoint;
 import org.tramontane.weights.MixtralWeightNames;
+import org.tramontane.weights.PreShardedNames;
 import org.tramontane.weights.TensorInfo;
 
 /**
@@ -65,6 +66,29 @@ public record MixtralWeights(DeviceTensor embedTokens, List<LayerWeights> layers
                 : backend.loadWeight(wd, plan.shard(Role.LM_HEAD).of(ref(ckpt, head)));
         return new MixtralWeights(embed, List.copyOf(layers),
                 backend.loadWeight(DType.F32, ref(ckpt, MixtralWeightNames.finalNorm())), lmHead);
+    }
+
+    /**
+     * Binds one rank's file of a pre-sharded (tramontane layout) checkpoint: every tensor is
+     * already cut and fused for this rank, so each is one straight copy.
+     */
+    public static MixtralWeights loadPreSharded(Checkpoint rank, MixtralConfig cfg, Backend backend) {
+        DType wd = backend.precision().weightDtype;
+        List<LayerWeights> layers = new ArrayList<>();
+        for (int l = 0; l < cfg.numLayers(); l++) {
+            layers.add(new LayerWeights(
+                    backend.loadWeight(DType.F32, ref(rank, PreShardedNames.inputNorm(l))),
+                    backend.loadWeight(wd, ref(rank, PreShardedNames.qkvProj(l))),
+                    backend.loadWeight(wd, ref(rank, PreShardedNames.oProj(l))),
+                    backend.loadWeight(DType.F32, ref(rank, PreShardedNames.postNorm(l))),
+                    backend.loadWeight(DType.F32, ref(rank, PreShardedNames.router(l))),
+                    new ExpertWeights(backend.loadWeight(wd, ref(rank, PreShardedNames.experts(l, "w1"))),
+                            backend.loadWeight(wd, ref(rank, PreShardedNames.experts(l, "w3"))),
+                            backend.loadWeight(wd, ref(rank, PreShardedNames.experts(l, "w2"))))));
+        }
+        return new MixtralWeights(backend.loadWeight(wd, ref(rank, PreShardedNames.embedTokens())), List.copyOf(layers),
+                backend.loadWeight(DType.F32, ref(rank, PreShardedNames.finalNorm())),
+                backend.loadWeight(wd, ref(rank, PreShardedNames.lmHead())));
     }
 
     /** Loads linear weights, float or int8 + scales, shards concatenated along the output axis. */

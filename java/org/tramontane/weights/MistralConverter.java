@@ -105,7 +105,7 @@ public final class MistralConverter {
         if (targetDtype != null && !targetDtype.isFloat()) {
             throw new ConvertException("--dtype " + targetDtype.cliName + ": the target dtype must be fp32, fp16 or bf16");
         }
-        checkOutput(outputDir);
+        OutputDirectory.check(outputDir, "--output");
         if (!Files.isDirectory(inputDir)) {
             throw new ConvertException("--input " + inputDir + ": " + (Files.exists(inputDir) ? "not a directory" : "no such directory"));
         }
@@ -114,7 +114,7 @@ public final class MistralConverter {
         try (Sources sources = Sources.open(inputDir)) {
             List<Job> jobs = plan(params, sources);
             DType dtype = targetDtype != null ? targetDtype : sourceDtype(jobs);
-            writeAtomically(outputDir, tmp -> {
+            OutputDirectory.writeAtomically(outputDir, "--output", tmp -> {
                 writeJson(tmp.resolve("config.json"), params.hfConfigJson(dtype));
                 writeJson(tmp.resolve("generation_config.json"), params.hfGenerationConfigJson());
                 writeWeights(tmp.resolve(Checkpoint.SINGLE_FILE), jobs, dtype, progress);
@@ -578,66 +578,4 @@ public final class MistralConverter {
 
     // ---- output directory -----------------------------------------------------------------------
 
-    private static void checkOutput(Path out) {
-        if (!Files.exists(out)) return;
-        if (!Files.isDirectory(out)) throw new ConvertException("--output " + out + ": exists and is not a directory");
-        if (!isEmptyDir(out)) throw new ConvertException("--output " + out + ": exists and is not empty");
-    }
-
-    private static boolean isEmptyDir(Path dir) {
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-            return !ds.iterator().hasNext();
-        } catch (IOException e) {
-            throw new ConvertException("--output " + dir + ": cannot list: " + e.getMessage(), e);
-        }
-    }
-
-    @FunctionalInterface
-    private interface DirWriter {
-        void writeInto(Path dir);
-    }
-
-    /** Runs {@code writer} on a fresh temporary sibling of {@code out}, then renames it to {@code out}. */
-    private static void writeAtomically(Path out, DirWriter writer) {
-        Path target = out.toAbsolutePath().normalize();
-        Path parent = target.getParent();
-        Path tmp = null;
-        try {
-            Files.createDirectories(parent);
-            tmp = Files.createTempDirectory(parent, "." + target.getFileName() + ".converting-");
-            writer.writeInto(tmp);
-            checkOutput(out); // still free? (nothing may have appeared there meanwhile)
-            if (Files.exists(target)) Files.delete(target); // an empty directory; rename needs it gone
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target);
-            }
-            tmp = null;
-        } catch (IOException e) {
-            throw new ConvertException("--output " + out + ": cannot write: " + e.getMessage(), e);
-        } finally {
-            if (tmp != null) deleteTree(tmp);
-        }
-    }
-
-    private static void deleteTree(Path dir) {
-        try {
-            Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                    Files.delete(file);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
-                    Files.delete(d);
-                    return FileVisitResult.CONTINUE;
-                }
-            });
-        } catch (IOException suppressed) {
-            // the failure that brought us here is what the user needs; a leftover hidden temp dir is named like one
-        }
-    }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,6 +15,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.tramontane.backend.BackendKind;
@@ -32,11 +34,22 @@ import org.tramontane.testing.Fixtures;
 /** The sharded model at every allowed world size against the world-size-1 goldens (float math). */
 class TensorParallelTest {
 
+    @TempDir
+    static Path converted;
+
     @ParameterizedTest
-    @CsvSource({"tiny-mixtral-8h,2", "tiny-mixtral-8h,4", "tiny-mixtral-8h,8", "tiny-mixtral,2", "tiny-mixtral,4"})
-    void shardedModelMatchesGolden(String fixture, int worldSize) {
-        Path dir = Fixtures.dir(fixture);
-        JsonNode golden = Fixtures.json(dir.resolve("golden.json"));
+    @CsvSource({"tiny-mixtral-8h,2,hf", "tiny-mixtral-8h,4,hf", "tiny-mixtral-8h,8,hf", "tiny-mixtral,2,hf",
+            "tiny-mixtral,4,hf", "tiny-mixtral-bf16,2,hf", "tiny-mixtral-bf16,4,hf", "tiny-mixtral-swa,2,hf",
+            "tiny-mixtral-swa,4,hf", "tiny-mixtral,1,tramontane", "tiny-mixtral,4,tramontane",
+            "tiny-mixtral-swa,2,tramontane", "tiny-mixtral-8h,8,tramontane"})
+    void shardedModelMatchesGolden(String fixture, int worldSize, String layout) {
+        Path hf = Fixtures.dir(fixture);
+        JsonNode golden = Fixtures.json(hf.resolve("golden.json"));
+        Path dir = hf;
+        if (layout.equals("tramontane")) {
+            dir = converted.resolve(fixture + "-ws" + worldSize);
+            PreShardedCheckpoint.fromHf(hf, dir, worldSize, null, (r, ws) -> { });
+        }
         List<GenerationRequest> reqs = new ArrayList<>();
         List<JsonNode> prompts = new ArrayList<>();
         for (JsonNode p : golden.get("prompts")) {
@@ -53,7 +66,7 @@ class TensorParallelTest {
             });
             for (int i = 0; i < prompts.size(); i++) {
                 JsonNode p = prompts.get(i);
-                String what = fixture + " ws " + worldSize + " " + p.get("name").asText();
+                String what = fixture + " ws " + worldSize + " " + layout + " " + p.get("name").asText();
                 if (p.has("last_logits")) {
                     float[] want = Fixtures.floats(p.get("last_logits"));
                     for (int v = 0; v < want.length; v++) assertEquals(want[v], first[i][v], 1e-3, what + " logit " + v);
@@ -66,6 +79,33 @@ class TensorParallelTest {
                 }
             }
         }
+    }
+
+    @Test
+    void hfToTramontaneToHfIsBitIdenticalAndCorruptionIsCaught(@TempDir Path tmp) throws Exception {
+        for (String fixture : new String[] {"tiny-mixtral", "tiny-mixtral-8h"}) {
+            int ws = fixture.equals("tiny-mixtral") ? 4 : 8;
+            Path ts = tmp.resolve(fixture + "-ts");
+            Path back = tmp.resolve(fixture + "-hf");
+            PreShardedCheckpoint.fromHf(Fixtures.dir(fixture), ts, ws, null, (r, w) -> { });
+            PreShardedCheckpoint.toHf(ts, back);
+            assertArrayEquals(Files.readAllBytes(Fixtures.dir(fixture).resolve("model.safetensors")),
+                    Files.readAllBytes(back.resolve("model.safetensors")), fixture);
+        }
+        Path ts = tmp.resolve("tiny-mixtral-ts");
+        // loading at another world size is refused, naming both
+        ModelSource two = new ModelSource(ts, ModelSource.LoadFormat.AUTO, DType.F32, BackendKind.CPU, 0, 2);
+        ParallelException e = assertThrows(ParallelException.class, () -> LlmEngine.open(two, EngineOptions.defaults()));
+        assertTrue(e.getMessage().contains("world size 4") && e.getMessage().contains("--world-size is 2"), e.getMessage());
+        // a flipped byte in a shard is caught at load
+        Path shard = ts.resolve("rank-02/model.safetensors");
+        byte[] bytes = Files.readAllBytes(shard);
+        bytes[bytes.length - 5] ^= 0x10;
+        Files.write(shard, bytes);
+        ModelSource four = new ModelSource(ts, ModelSource.LoadFormat.AUTO, DType.F32, BackendKind.CPU, 0, 4);
+        org.tramontane.UserException c = assertThrows(org.tramontane.UserException.class,
+                () -> LlmEngine.open(four, EngineOptions.defaults()));
+        assertTrue(c.getMessage().contains("rank-02") && c.getMessage().contains("corrupt"), c.getMessage());
     }
 
     @Test
