@@ -133,6 +133,21 @@ class CliTest {
     }
 
     @Test
+    void chatStreamsTwoTurnsFromStdin() {
+        java.io.InputStream saved = System.in;
+        try {
+            System.setIn(new java.io.ByteArrayInputStream("Hello there\n/reset\nAnd again?\n/exit\n"
+                    .getBytes(StandardCharsets.UTF_8)));
+            Result r = run("chat", "--model", tiny(), "--dtype", "fp32", "--max-output-length", "3");
+            assertEquals(0, r.code(), r.err());
+            // banner, then one prompt marker per line read (two turns, /reset, /exit)
+            assertEquals(4, r.out().split("> ", -1).length - 1, r.out());
+        } finally {
+            System.setIn(saved);
+        }
+    }
+
+    @Test
     void tokenizeTextAndFile(@TempDir Path tmp) throws IOException {
         Result r = run("tokenize", "--model", tiny(), "Hello world");
         assertEquals(0, r.code(), r.err());
@@ -198,8 +213,14 @@ class CliTest {
         Result gen = run("generate", "--model", out.toString(), "--input-ids", "1,22557,1526", "--max-output-length", "4",
                 "--output-format", "json");
         assertEquals("[9592,8095,28970,18564]", gen.json().get("outputs").get(0).get("output_ids").toString());
-        assertOneLineError(run("convert", "--from", "hf", "--to", "tramontane", "--input", tiny(), "--output",
-                tmp.resolve("t").toString()), 1, "not supported yet");
+        assertOneLineError(run("convert", "--from", "hf", "--to", "mistral", "--input", tiny(), "--output",
+                tmp.resolve("t").toString()), 2, "--from/--to");
+        Path ts = tmp.resolve("ts");
+        assertEquals(0, run("convert", "--from", "hf", "--to", "tramontane", "--world-size", "2", "--input", tiny(),
+                "--output", ts.toString()).code());
+        Result two = run("generate", "--model", ts.toString(), "--world-size", "2", "--input-ids", "1,22557,1526",
+                "--max-output-length", "4", "--output-format", "json");
+        assertEquals("[9592,8095,28970,18564]", two.json().get("outputs").get(0).get("output_ids").toString());
     }
 
     // ---- bad input: one line naming the file or flag ----
