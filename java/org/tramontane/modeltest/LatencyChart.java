@@ -66,10 +66,11 @@ final class LatencyChart {
         XYStyler s = c.getStyler();
         s.setChartBackgroundColor(Color.WHITE);
         s.setPlotGridLinesColor(new Color(0xdddddd));
-        s.setLegendPosition(Styler.LegendPosition.InsideNW);
-        s.setLegendBackgroundColor(new Color(255, 255, 255, 220));
-        c.getStyler().setYAxisMin(0.0);
-        c.getStyler().setDecimalPattern("#,##0.##");
+        // below the plot, so that no line is hidden behind it
+        s.setLegendPosition(Styler.LegendPosition.OutsideS);
+        s.setLegendLayout(Styler.LegendLayout.Horizontal);
+        s.setYAxisMin(0.0);
+        s.setDecimalPattern("#,##0.##");
         return c;
     }
 
