@@ -52,9 +52,9 @@ final class ModelTestCommand implements Callable<Integer> {
         if (args.mode() != Mode.FULL_BOOLQ && datasetPath != null) {
             throw new ParameterException(spec.commandLine(), "--dataset-path is only for full_BoolQ");
         }
+        ModelSource source = load.toSource(spec.commandLine(), Path.of(args.weights()), args.dtype(), args.chipNum());
         List<BoolqDataset> data = args.mode() == Mode.FULL_BOOLQ
                 ? BoolqDataset.load(datasetPath != null ? datasetPath : BoolqDataset.DEFAULT_DIR) : List.of();
-        ModelSource source = load.toSource(spec.commandLine(), Path.of(args.weights()), args.dtype(), args.chipNum());
         var out = spec.commandLine().getOut();
         try (LlmEngine engine = LlmEngine.open(source, ModelTest.engineOptions(args)); BarProgress progress = new BarProgress()) {
             out.printf(Locale.ROOT, "Model loaded in %.2f s (%s, world size %d)%n", engine.loadMillis() / 1000.0,
