@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
 @Command(name = "tramontane", mixinStandardHelpOptions = true, version = "tramontane 0.1.0",
         description = "Mixtral mixture-of-experts inference (CPU kernels; Ascend later).",
         subcommands = {GenerateCommand.class, ChatCommand.class, TokenizeCommand.class, InfoCommand.class,
-                RunPaCommand.class, QuantizeCommand.class, ConvertCommand.class, CommandLine.HelpCommand.class})
+                RunPaCommand.class, QuantizeCommand.class, ConvertCommand.class, ModelTestCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
     @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,
             description = "Print stack traces of errors.")
@@ -29,6 +29,12 @@ public final class Main {
         CommandLine cl = new CommandLine(new Main());
         cl.setOut(out);
         cl.setErr(err);
+        // a usage error is one line naming the argument, like every other error; --help has the rest
+        cl.setParameterExceptionHandler((ex, badArgs) -> {
+            CommandLine cmd = ex.getCommandLine();
+            cmd.getErr().println("error: " + ex.getMessage() + " (see '" + cmd.getCommandSpec().qualifiedName() + " --help')");
+            return cmd.getCommandSpec().exitCodeOnInvalidInput();
+        });
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             boolean verbose = parsed.hasMatchedOption("--verbose");
             if (verbose) ex.printStackTrace(err);

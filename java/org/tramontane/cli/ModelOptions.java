@@ -1,10 +1,9 @@
 package org.tramontane.cli;
 
 import java.nio.file.Path;
-import org.tramontane.backend.BackendKind;
-import org.tramontane.backend.DType;
 import org.tramontane.engine.ModelSource;
 import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -26,42 +25,19 @@ final class ModelOptions {
         Path config;
     }
 
-    @Option(names = "--load-format", paramLabel = "FORMAT", defaultValue = "auto",
-            description = "auto (safetensors) or dummy (deterministic random weights; needs --config). Default: ${DEFAULT-VALUE}.")
-    String loadFormat;
-
-    @Option(names = "--dtype", paramLabel = "DTYPE", description = "fp32, bf16 or fp16 (default: the checkpoint's torch_dtype).")
-    String dtype;
-
-    @Option(names = "--backend", paramLabel = "NAME", defaultValue = "cpu", description = "Compute backend: cpu. Default: ${DEFAULT-VALUE}.")
-    String backend;
-
-    @Option(names = "--threads", paramLabel = "N", defaultValue = "0", description = "Native worker threads (default: one per core).")
-    int threads;
+    @Mixin
+    LoadOptions load;
 
     ModelSource toSource(int worldSize) {
-        ModelSource.LoadFormat format = switch (loadFormat) {
-            case "auto" -> ModelSource.LoadFormat.AUTO;
-            case "dummy" -> ModelSource.LoadFormat.DUMMY;
-            default -> throw usage("--load-format must be auto or dummy (got " + loadFormat + ")");
-        };
+        ModelSource.LoadFormat format = load.format(spec.commandLine());
         if (format == ModelSource.LoadFormat.DUMMY && source.config == null) {
             throw usage("--load-format dummy needs --config PRESET.json");
         }
         if (format == ModelSource.LoadFormat.AUTO && source.model == null) {
             throw usage("--config PRESET.json needs --load-format dummy (weights come from --model DIR otherwise)");
         }
-        DType d;
-        BackendKind kind;
-        try {
-            d = dtype == null ? null : DType.fromCli(dtype);
-            kind = BackendKind.fromCli(backend);
-        } catch (IllegalArgumentException e) {
-            throw usage(e.getMessage());
-        }
-        if (threads < 0) throw usage("--threads must be >= 0");
         Path path = format == ModelSource.LoadFormat.DUMMY ? source.config : source.model;
-        return new ModelSource(path, format, d, kind, threads, worldSize);
+        return load.toSource(spec.commandLine(), path, null, worldSize);
     }
 
     private ParameterException usage(String msg) {

@@ -51,7 +51,7 @@ final class RunPaCommand implements Callable<Integer> {
         var out = spec.commandLine().getOut();
         try (LlmEngine engine = LlmEngine.open(model.toSource(parallel.resolve()), org.tramontane.engine.EngineOptions.defaults())) {
             out.printf(Locale.ROOT, "Model loaded in %.2f s (%s)%n", engine.loadMillis() / 1000.0, engine.precision());
-            if (model.loadFormat.equals("dummy")) {
+            if (model.load.loadFormat.equals("dummy")) {
                 out.println("NOTE: dummy weights (deterministic random): the pipeline is real, the answers are gibberish.");
             }
             int[] ids = base ? engine.tokenizer().encode(inputText, true)

@@ -59,7 +59,7 @@ class CliTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"generate", "chat", "tokenize", "info", "run-pa", "quantize", "convert"})
+    @ValueSource(strings = {"generate", "chat", "tokenize", "info", "run-pa", "modeltest", "quantize", "convert"})
     void everyVerbHasHelp(String verb) {
         Result r = run(verb, "--help");
         assertEquals(0, r.code());
