@@ -3,6 +3,7 @@ package org.tramontane.model;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
+import org.tramontane.JsonKeys;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
@@ -39,7 +40,7 @@ public final class MixtralConfigReader {
 
     public static MixtralConfig read(Path configJson) {
         JsonNode root = parse(configJson);
-        Keys k = new Keys(configJson, root);
+        JsonKeys k = new JsonKeys(configJson, root, ConfigException::new);
         checkIsMixtral(configJson, root);
 
         int numHeads = k.requiredInt("num_attention_heads");
@@ -150,54 +151,4 @@ public final class MixtralConfigReader {
         }
     }
 
-    /** Typed access to the keys of the parsed object; every failure names file and key. */
-    private record Keys(Path file, JsonNode root) {
-        private JsonNode present(String key) {
-            JsonNode v = root.get(key);
-            return v == null || v.isNull() ? null : v;
-        }
-
-        int requiredInt(String key) {
-            JsonNode v = present(key);
-            if (v == null) throw new ConfigException(file + ": missing required key " + key);
-            return toInt(key, v);
-        }
-
-        Integer optionalInt(String key, Integer dflt) {
-            JsonNode v = present(key);
-            // not a ternary: int/Integer would unbox a null default
-            if (v == null) return dflt;
-            return toInt(key, v);
-        }
-
-        double requiredDouble(String key) {
-            JsonNode v = present(key);
-            if (v == null) throw new ConfigException(file + ": missing required key " + key);
-            if (!v.isNumber()) throw wrongType(key, "a number", v);
-            return v.doubleValue();
-        }
-
-        boolean optionalBoolean(String key, boolean dflt) {
-            JsonNode v = present(key);
-            if (v == null) return dflt;
-            if (!v.isBoolean()) throw wrongType(key, "true or false", v);
-            return v.booleanValue();
-        }
-
-        String optionalString(String key, String dflt) {
-            JsonNode v = present(key);
-            if (v == null) return dflt;
-            if (!v.isTextual()) throw wrongType(key, "a string", v);
-            return v.textValue();
-        }
-
-        private int toInt(String key, JsonNode v) {
-            if (!v.isIntegralNumber() || !v.canConvertToInt()) throw wrongType(key, "an integer (32-bit)", v);
-            return v.intValue();
-        }
-
-        private ConfigException wrongType(String key, String expected, JsonNode v) {
-            return new ConfigException(file + ": " + key + " must be " + expected + ", got " + v);
-        }
-    }
 }

@@ -3,6 +3,7 @@ package org.tramontane.weights;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
+import org.tramontane.JsonKeys;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -61,7 +62,7 @@ public record MistralParams(int hiddenSize, int intermediateSize, int numHeads, 
             throw new ConvertException(file + ": has \"dim\"/\"n_layers\"-style keys (mistral-inference layout);"
                     + " only the layout with hidden_size, num_hidden_layers, ... is supported");
         }
-        Keys k = new Keys(file, root);
+        JsonKeys k = new JsonKeys(file, root, ConvertException::new);
         int numHeads = k.requiredInt("num_attention_heads");
         MistralParams p = new MistralParams(
                 k.requiredInt("hidden_size"),
@@ -73,7 +74,7 @@ public record MistralParams(int hiddenSize, int intermediateSize, int numHeads, 
                 k.requiredInt("vocab_size"),
                 k.requiredDouble("rms_norm_eps"),
                 k.optionalDouble("rope_theta", DEFAULT_ROPE_THETA),
-                k.slidingWindow());
+                slidingWindow(k));
         p.validate(file);
         return p;
     }
@@ -165,62 +166,20 @@ public record MistralParams(int hiddenSize, int intermediateSize, int numHeads, 
         if (v <= 0) throw new ConvertException(file + ": " + key + " must be positive, got " + v);
     }
 
-    /** Typed access to params.json's keys; every failure names file and key. */
-    private record Keys(Path file, JsonNode root) {
-        private JsonNode present(String key) {
-            JsonNode v = root.get(key);
-            return v == null || v.isNull() ? null : v;
-        }
 
-        int requiredInt(String key) {
-            JsonNode v = present(key);
-            if (v == null) throw new ConvertException(file + ": missing required key " + key);
-            return toInt(key, v);
-        }
-
-        int optionalInt(String key, int dflt) {
-            JsonNode v = present(key);
-            return v == null ? dflt : toInt(key, v);
-        }
-
-        double requiredDouble(String key) {
-            JsonNode v = present(key);
-            if (v == null) throw new ConvertException(file + ": missing required key " + key);
-            return toDouble(key, v);
-        }
-
-        double optionalDouble(String key, double dflt) {
-            JsonNode v = present(key);
-            return v == null ? dflt : toDouble(key, v);
-        }
-
-        /** Required key, but its value may be null (no window), a decimal string or an integer. */
-        Integer slidingWindow() {
-            String key = "sliding_window";
-            JsonNode v = root.get(key);
-            if (v == null) throw new ConvertException(file + ": missing required key " + key);
-            if (v.isNull()) return null;
-            if (v.isTextual()) {
-                try {
-                    return Integer.parseInt(v.textValue().trim());
-                } catch (NumberFormatException e) {
-                    throw new ConvertException(file + ": " + key + " must be an integer or a string holding one, got "
-                            + v, e);
-                }
+    /** Required key, but its value may be null (no window), a decimal string or an integer. */
+    private static Integer slidingWindow(JsonKeys k) {
+        String key = "sliding_window";
+        JsonNode v = k.raw(key);
+        if (v == null) throw new ConvertException(k.file() + ": missing required key " + key);
+        if (v.isNull()) return null;
+        if (v.isTextual()) {
+            try {
+                return Integer.parseInt(v.textValue().trim());
+            } catch (NumberFormatException e) {
+                throw k.fail(key, "must be an integer or a string holding one, got " + v);
             }
-            return toInt(key, v);
         }
-
-        private int toInt(String key, JsonNode v) {
-            if (!v.isIntegralNumber() || !v.canConvertToInt()) {
-                throw new ConvertException(file + ": " + key + " must be an integer (32-bit), got " + v);
-            }
-            return v.intValue();
-        }
-
-        private double toDouble(String key, JsonNode v) {
-            if (!v.isNumber()) throw new ConvertException(file + ": " + key + " must be a number, got " + v);
-            return v.doubleValue();
-        }
+        return k.toInt(key, v);
     }
 }

@@ -30,6 +30,7 @@ import org.tramontane.engine.SamplingParams;
 import org.tramontane.model.MixtralConfig;
 import org.tramontane.model.MixtralConfigReader;
 import org.tramontane.testing.Fixtures;
+import org.tramontane.testing.GoldenRun;
 
 /** The sharded model at every allowed world size against the world-size-1 goldens (float math). */
 class TensorParallelTest {
@@ -50,20 +51,11 @@ class TensorParallelTest {
             dir = converted.resolve(fixture + "-ws" + worldSize);
             PreShardedCheckpoint.fromHf(hf, dir, worldSize, null, (r, ws) -> { });
         }
-        List<GenerationRequest> reqs = new ArrayList<>();
-        List<JsonNode> prompts = new ArrayList<>();
-        for (JsonNode p : golden.get("prompts")) {
-            prompts.add(p);
-            reqs.add(new GenerationRequest(Fixtures.ints(p.get("prompt_ids")), p.get("greedy").get("ids").size(), true,
-                    SamplingParams.greedy()));
-        }
-        float[][] first = new float[reqs.size()][];
-        ModelSource src = new ModelSource(dir, ModelSource.LoadFormat.AUTO, DType.F32, BackendKind.CPU, 0, worldSize);
-        try (LlmEngine engine = LlmEngine.open(src, new EngineOptions(16, 0, 8, 0))) {
-            assertEquals(worldSize, engine.worldSize());
-            List<GenerationResult> out = engine.generate(reqs, (r, step, tok, logits) -> {
-                if (step == 0) first[r] = logits.clone();
-            });
+        GoldenRun run = GoldenRun.run(dir, golden, DType.F32, BackendKind.CPU, worldSize);
+        {
+            List<JsonNode> prompts = run.prompts();
+            float[][] first = run.firstLogits();
+            List<GenerationResult> out = run.outputs();
             for (int i = 0; i < prompts.size(); i++) {
                 JsonNode p = prompts.get(i);
                 String what = fixture + " ws " + worldSize + " " + layout + " " + p.get("name").asText();

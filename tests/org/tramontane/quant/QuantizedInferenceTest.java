@@ -17,6 +17,7 @@ import org.tramontane.engine.LlmEngine;
 import org.tramontane.engine.ModelSource;
 import org.tramontane.engine.SamplingParams;
 import org.tramontane.testing.Fixtures;
+import org.tramontane.testing.GoldenRun;
 
 /**
  * W8A8-dynamic checkpoints (float parts at fp32) against the goldens of each world size: logits
@@ -36,19 +37,11 @@ class QuantizedInferenceTest {
         JsonNode golden = Fixtures.json(dir.resolve(goldenFile));
         JsonNode stable = golden.get("w8a8_vs_float").get("sensitivity_rel_1e-6_input_perturbation")
                 .get("greedy_unchanged_under_perturbation");
-        List<GenerationRequest> reqs = new ArrayList<>();
-        List<JsonNode> prompts = new ArrayList<>();
-        for (JsonNode p : golden.get("prompts")) {
-            prompts.add(p);
-            reqs.add(new GenerationRequest(Fixtures.ints(p.get("prompt_ids")), p.get("greedy").get("ids").size(), true,
-                    SamplingParams.greedy()));
-        }
-        float[][] first = new float[reqs.size()][];
-        ModelSource src = new ModelSource(dir, ModelSource.LoadFormat.AUTO, DType.F32, BackendKind.CPU, 0, worldSize);
-        try (LlmEngine engine = LlmEngine.open(src, new EngineOptions(16, 0, 8, 0))) {
-            List<GenerationResult> out = engine.generate(reqs, (r, step, tok, logits) -> {
-                if (step == 0) first[r] = logits.clone();
-            });
+        GoldenRun run = GoldenRun.run(dir, golden, DType.F32, BackendKind.CPU, worldSize);
+        {
+            List<JsonNode> prompts = run.prompts();
+            float[][] first = run.firstLogits();
+            List<GenerationResult> out = run.outputs();
             for (int i = 0; i < prompts.size(); i++) {
                 JsonNode p = prompts.get(i);
                 String name = p.get("name").asText();
