@@ -694,4 +694,39 @@ int tna_add(tna_device* d, float* y, const float* x, size_t n) {
     finish(d);
   });
 }
+int tna_probe(tna_device* d, int which) {
+  return guarded(d, [&] {
+    aclDataType cd = ACL_FLOAT16;
+    if (which == 1) {
+      void* x = tmp(d, 64);
+      void* w = tmp(d, 64);
+      void* o = tmp(d, 64);
+      std::unique_ptr<atb::infer::LinearParam> p(new atb::infer::LinearParam());
+      p->hasBias = false;
+      atb::VariantPack vp = pack(LinearSlots{tensor(x, cd, {2, 4}), tensor(w, cd, {4, 4}), tensor(o, cd, {2, 4})});
+      atb::Operation* op = nullptr;
+      atbCheck(atb::CreateOperation(*p, &op), "Linear", "CreateOperation");
+      d->pendingOps.push_back(op);
+      uint64_t ws = 0;
+      atbCheck(op->Setup(vp, ws, d->ctx), "Linear", "Setup");
+      void* buf = tmp(d, ws);
+      atbCheck(op->Execute(vp, static_cast<uint8_t*>(buf), ws - 1, d->ctx), "Linear", "Execute");
+    } else {
+      void* q = tmp(d, 64);
+      void* kc = tmp(d, 256);
+      void* vc = tmp(d, 256);
+      int32_t zero = 0, one = 1;
+      void* bt = upload(d, &zero, 4);
+      void* cl = upload(d, &one, 4);
+      void* o = tmp(d, 64);
+      std::unique_ptr<atb::infer::PagedAttentionParam> p(new atb::infer::PagedAttentionParam());
+      p->headNum = 2;
+      p->kvHeadNum = 1;
+      runAtb(d, "PagedAttention", *p,
+             pack(PagedAttentionSlots{tensor(q, cd, {1, 2, 4}), tensor(kc, cd, {2, 4, 1, 4}), tensor(vc, cd, {2, 4, 1, 4}),
+                                      tensor(bt, ACL_INT32, {1, 1}), tensor(cl, ACL_INT32, {1}), tensor(o, cd, {1, 2, 4})}));
+    }
+    finish(d);
+  });
+}
 }  // extern "C"

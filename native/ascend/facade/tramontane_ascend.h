@@ -71,6 +71,10 @@ int tna_moe_experts(tna_device* d, const float* x, int num_tokens, int hidden, i
 // y += x (f32, Elewise ADD).
 int tna_add(tna_device* d, float* y, const float* x, size_t n);
 
+// Deliberate misuse, for the tests of the runtime's refusals: 1 = Execute a Linear with one byte
+// less workspace than Setup asked for; 2 = PagedAttention with contextLens lacking hostData.
+int tna_probe(tna_device* d, int which);
+
 #ifdef __cplusplus
 }
 #endif

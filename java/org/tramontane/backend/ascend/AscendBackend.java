@@ -626,6 +626,16 @@ public final class AscendBackend implements Backend {
         }
     }
 
+    /** The native device handle, for the tests that call the facade from a foreign thread. */
+    long handleForTests() {
+        return dev;
+    }
+
+    /** Runs one of the facade's deliberate-misuse probes (tna_probe) on the device thread. */
+    void probeForTests(int which) {
+        run("probe " + which, () -> AscendNative.tna_probe(dev, which));
+    }
+
     // ---------------------------------------------------------------- checks
 
     private static AscendTensor asc(DeviceTensor t) {

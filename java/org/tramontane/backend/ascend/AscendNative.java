@@ -78,4 +78,6 @@ final class AscendNative {
             @Cast("const float*") long weights, @Cast("float*") long out, int cd);
     static native int tna_add(@Cast("tna_device*") long d, @Cast("float*") long y, @Cast("const float*") long x,
             @Cast("size_t") long n);
+
+    static native int tna_probe(@Cast("tna_device*") long d, int which);
 }
