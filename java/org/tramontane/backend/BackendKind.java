@@ -1,11 +1,16 @@
 package org.tramontane.backend;
 
 import java.util.Locale;
+import org.tramontane.backend.ascend.AscendBackend;
 import org.tramontane.backend.cpu.CpuBackend;
 
 /** {@code --backend}: an enum factory, never a class name looked up at run time. */
 public enum BackendKind {
-    CPU("cpu");
+    CPU("cpu"),
+    /** Atlas NPU through ACL / ATB / aclnn; needs a build with the CANN runtime (never falls back). */
+    ASCEND("ascend"),
+    /** The same binding on the CPU simulator of that API (native/ascend/sim); only by name. */
+    ASCEND_SIM("ascend-sim");
 
     public final String cliName;
 
@@ -16,18 +21,17 @@ public enum BackendKind {
     public Backend create(Precision precision) {
         return switch (this) {
             case CPU -> new CpuBackend(precision);
+            case ASCEND -> AscendBackend.open(precision, false);
+            case ASCEND_SIM -> AscendBackend.open(precision, true);
         };
     }
 
-    /** Parses {@code --backend}; names the Ascend backends honestly as not available yet. */
+    /** Parses {@code --backend}; cpu, ascend or ascend-sim. */
     public static BackendKind fromCli(String name) {
         String n = name.toLowerCase(Locale.ROOT);
         for (BackendKind k : values()) {
             if (k.cliName.equals(n)) return k;
         }
-        if (n.equals("ascend") || n.equals("ascend-sim")) {
-            throw new IllegalArgumentException("--backend " + n + " is not supported yet (only cpu is built)");
-        }
-        throw new IllegalArgumentException("--backend must be cpu (got " + name + ")");
+        throw new IllegalArgumentException("--backend must be cpu, ascend or ascend-sim (got " + name + ")");
     }
 }

@@ -1,0 +1,668 @@
+package org.tramontane.backend.ascend;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Supplier;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.Pointer;
+import org.tramontane.backend.ActivationQuant;
+import org.tramontane.backend.AttentionBatch;
+import org.tramontane.backend.Backend;
+import org.tramontane.backend.DType;
+import org.tramontane.backend.DeviceTensor;
+import org.tramontane.backend.ExpertWeights;
+import org.tramontane.backend.KvCache;
+import org.tramontane.backend.KvCacheSpec;
+import org.tramontane.backend.Precision;
+import org.tramontane.backend.QkvLayout;
+import org.tramontane.backend.WeightRef;
+
+/**
+ * The Ascend NPU backend: each {@link Backend} call is one facade call (native/ascend/facade) that
+ * runs the ATB / aclnn operations MindIE runs for it, in fp16 (or bf16) on the device, and
+ * synchronises the stream. Activations cross the SPI as f32 device tensors and are cast to the
+ * compute dtype inside each call. All native work of one backend runs on its own device thread,
+ * the one that called aclrtSetDevice. Built against the simulator (native/ascend/sim) unless the
+ * jar was built with the {@code ascend} Maven profile.
+ */
+public final class AscendBackend implements Backend {
+    private static final BitSet DEVICES_IN_USE = new BitSet();
+
+    private final Precision precision;
+    private final boolean simulator;
+    private final int deviceId;
+    private final int cd;
+    private final ExecutorService thread;
+    private final long dev;
+    private final List<AscendTensor> owned = new ArrayList<>();
+    private final Map<ExpertWeights, AscendTensor> fusedGateUp = new IdentityHashMap<>();
+    private AscendTensor cosTable;
+    private AscendTensor sinTable;
+    private int ropePositions;
+    private float ropeTheta;
+    private boolean closed;
+
+    /** {@code --backend ascend} (real device) or {@code ascend-sim} (the CPU simulator). */
+    public static AscendBackend open(Precision precision, boolean simulator) {
+        return new AscendBackend(precision, simulator);
+    }
+
+    private AscendBackend(Precision precision, boolean simulator) {
+        if (precision != Precision.FP16 && precision != Precision.BF16) {
+            throw new AscendException("--backend ascend computes in fp16 or bf16 on the NPU; --dtype "
+                    + precision.weightDtype.cliName + " is not supported (use --dtype fp16)");
+        }
+        boolean built;
+        try {
+            built = AscendNative.tna_is_simulator() == 1;
+        } catch (UnsatisfiedLinkError e) {
+            throw new AscendException("--backend ascend: cannot load the Ascend runtime (libascendcl.so, libatb.so): "
+                    + "run `source /usr/local/Ascend/ascend-toolkit/set_env.sh && source "
+                    + "/usr/local/Ascend/nnal/atb/set_env.sh` first (" + e.getMessage() + ")");
+        }
+        if (!simulator && built) {
+            throw new AscendException("--backend ascend: this build has no Ascend runtime; on an Ascend host run "
+                    + "`source /usr/local/Ascend/ascend-toolkit/set_env.sh && source /usr/local/Ascend/nnal/atb/set_env.sh`"
+                    + " and rebuild with `mvn -Pascend package` (--backend ascend-sim runs the CPU simulator)");
+        }
+        if (simulator && !built) {
+            throw new AscendException("--backend ascend-sim: this build links the real CANN runtime, not the simulator"
+                    + " (use --backend ascend)");
+        }
+        this.precision = precision;
+        this.simulator = simulator;
+        this.cd = precision == Precision.FP16 ? AscendNative.ACL_FLOAT16 : AscendNative.ACL_BF16;
+        synchronized (DEVICES_IN_USE) {
+            deviceId = DEVICES_IN_USE.nextClearBit(0);
+            DEVICES_IN_USE.set(deviceId);
+        }
+        thread = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "ascend-device-" + deviceId);
+            t.setDaemon(true);
+            return t;
+        });
+        long handle;
+        try {
+            handle = on(() -> {
+                int[] status = new int[1];
+                long h = AscendNative.tna_open(deviceId, status);
+                if (h == 0) throw failure("open device " + deviceId, status[0]);
+                return h;
+            });
+        } catch (RuntimeException e) {
+            thread.shutdownNow();
+            release(deviceId);
+            throw e;
+        }
+        dev = handle;
+    }
+
+    private static void release(int id) {
+        synchronized (DEVICES_IN_USE) {
+            DEVICES_IN_USE.clear(id);
+        }
+    }
+
+    /** Runs native work on this backend's device thread (the one bound by aclrtSetDevice). */
+    private <T> T on(Supplier<T> work) {
+        Future<T> f = thread.submit(work::get);
+        try {
+            return f.get();
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof RuntimeException re) throw re;
+            if (c instanceof Error err) throw err;
+            throw new IllegalStateException(c);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for ascend device " + deviceId, e);
+        }
+    }
+
+    private void run(String op, Supplier<Integer> call) {
+        on(() -> {
+            check(call.get(), op);
+            return null;
+        });
+    }
+
+    private AscendException failure(String op, int status) {
+        return new AscendException("ascend" + (simulator ? "-sim" : "") + " device " + deviceId + ": " + op
+                + " failed: " + AscendNative.tna_last_error() + " [status " + status + "]");
+    }
+
+    private void check(int status, String op) {
+        if (status != 0) throw failure(op, status);
+    }
+
+    /** The device this backend drives (logical id after ASCEND_RT_VISIBLE_DEVICES). */
+    public int deviceId() {
+        return deviceId;
+    }
+
+    @Override
+    public String name() {
+        return simulator ? "ascend-sim" : "ascend";
+    }
+
+    @Override
+    public Precision precision() {
+        return precision;
+    }
+
+    // ---------------------------------------------------------------- memory
+
+    @Override
+    public DeviceTensor allocate(DType dtype, long... shape) {
+        AscendTensor t = alloc(dtype, shape);
+        run("aclrtMemset", () -> AscendNative.tna_memset_zero(dev, t.address, t.bytes()));
+        return t;
+    }
+
+    private AscendTensor alloc(DType dtype, long... shape) {
+        long n = 1;
+        for (long d : shape) {
+            if (d < 0) throw new IllegalArgumentException("negative dimension in " + Arrays.toString(shape));
+            n = Math.multiplyExact(n, d);
+        }
+        long bytes = Math.max(1, Math.multiplyExact(n, (long) dtype.elemBytes));
+        long addr = on(() -> {
+            long[] out = new long[1];
+            check(AscendNative.tna_malloc(dev, bytes, out), "aclrtMalloc of " + bytes + " bytes");
+            return out[0];
+        });
+        int[] host = dtype == DType.I32 && n <= Integer.MAX_VALUE ? new int[(int) n] : null;
+        AscendTensor t = new AscendTensor(dtype, shape, addr, true, host);
+        owned.add(t);
+        return t;
+    }
+
+    @Override
+    public DeviceTensor reshape(DeviceTensor t, long... shape) {
+        AscendTensor a = asc(t);
+        long n = 1;
+        for (long d : shape) n *= d;
+        if (n != a.numElements()) throw new IllegalArgumentException("cannot reshape " + a + " to " + Arrays.toString(shape));
+        return new AscendTensor(a.dtype(), shape, a.addr(), false, a.host);
+    }
+
+    @Override
+    public DeviceTensor firstRows(DeviceTensor t, long rows) {
+        AscendTensor a = asc(t);
+        if (rows < 0 || rows > a.rows()) throw new IllegalArgumentException("view of " + rows + " rows of " + a);
+        long[] s = a.shape().clone();
+        s[0] = rows;
+        return new AscendTensor(a.dtype(), s, a.addr(), false, a.host);
+    }
+
+    @Override
+    public DeviceTensor loadWeight(DType target, WeightRef... parts) {
+        if (parts.length == 0) throw new IllegalArgumentException("no weight parts");
+        if (target == DType.I8 || parts[0].dtype() == DType.I8) {
+            throw new AscendException("ascend backend: quantized (int8) checkpoints are not supported yet");
+        }
+        DType source = parts[0].dtype();
+        long[] trailing = Arrays.copyOfRange(parts[0].shape(), 1, parts[0].shape().length);
+        long rows = 0;
+        long bytes = 0;
+        for (WeightRef p : parts) {
+            if (p.dtype() != source || !Arrays.equals(trailing, Arrays.copyOfRange(p.shape(), 1, p.shape().length))) {
+                throw new IllegalArgumentException("cannot stack " + p.dtype() + Arrays.toString(p.shape()) + " under "
+                        + source + Arrays.toString(parts[0].shape()));
+            }
+            if (!source.isFloat() || !target.isFloat()) {
+                throw new IllegalArgumentException("ascend backend loads float weights only, got " + source);
+            }
+            if (p.byteLength() != p.numElements() * source.elemBytes) {
+                throw new IllegalArgumentException(p.file() + ": tensor byte length " + p.byteLength() + " does not match "
+                        + source + " x " + Arrays.toString(p.shape()));
+            }
+            rows += p.shape()[0];
+            bytes += p.byteLength();
+        }
+        long[] shape = parts[0].shape().clone();
+        shape[0] = rows;
+        // stage the parts on the host in the file's dtype, upload once, convert on the device
+        try (BytePointer staging = new BytePointer(bytes)) {
+            Map<Path, MappedByteBuffer> maps = new HashMap<>();
+            long off = 0;
+            for (WeightRef p : parts) {
+                ByteBuffer src = slice(p, maps);
+                Pointer.memcpy(staging.position(off), new BytePointer(src), p.byteLength());
+                off += p.byteLength();
+            }
+            staging.position(0);
+            long total = bytes;
+            AscendTensor out = alloc(target, shape);
+            if (source == target) {
+                run("aclrtMemcpy(H2D) " + parts[0].file().getFileName(),
+                        () -> AscendNative.tna_upload(dev, out.address, staging.address(), total));
+            } else {
+                AscendTensor raw = alloc(source, shape);
+                try {
+                    run("aclrtMemcpy(H2D) " + parts[0].file().getFileName(),
+                            () -> AscendNative.tna_upload(dev, raw.address, staging.address(), total));
+                    run("Elewise(CAST) " + source + "->" + target, () -> AscendNative.tna_cast(dev, raw.address,
+                            aclType(source), out.address, aclType(target), out.numElements()));
+                } finally {
+                    free(raw);
+                }
+            }
+            return out;
+        }
+    }
+
+    private static ByteBuffer slice(WeightRef p, Map<Path, MappedByteBuffer> maps) {
+        try (FileChannel ch = FileChannel.open(p.file(), StandardOpenOption.READ)) {
+            long size = ch.size();
+            if (p.dataOffset() < 0 || p.dataOffset() + p.byteLength() > size) {
+                throw new IllegalArgumentException(p.file() + ": tensor data lies outside the file");
+            }
+            if (size <= Integer.MAX_VALUE) {
+                MappedByteBuffer m = maps.get(p.file());
+                if (m == null) {
+                    m = ch.map(FileChannel.MapMode.READ_ONLY, 0, size);
+                    maps.put(p.file(), m);
+                }
+                return m.slice((int) p.dataOffset(), (int) p.byteLength());
+            }
+            return ch.map(FileChannel.MapMode.READ_ONLY, p.dataOffset(), p.byteLength());
+        } catch (IOException e) {
+            throw new IllegalStateException(p.file() + ": cannot map file: " + e.getMessage(), e);
+        }
+    }
+
+    private static int aclType(DType d) {
+        return switch (d) {
+            case F32 -> AscendNative.ACL_FLOAT;
+            case F16 -> AscendNative.ACL_FLOAT16;
+            case BF16 -> AscendNative.ACL_BF16;
+            case I32 -> AscendNative.ACL_INT32;
+            case I8 -> 2;
+        };
+    }
+
+    @Override
+    public DeviceTensor quantizedWeight(DeviceTensor int8Weight, DeviceTensor scale, ActivationQuant activation) {
+        throw new AscendException("ascend backend: quantized weights (" + activation + ") are not supported yet");
+    }
+
+    @Override
+    public DeviceTensor randomWeight(DType target, long seed, float scale, long... shape) {
+        if (!target.isFloat()) throw new IllegalArgumentException("random weights are float, not " + target);
+        AscendTensor t = alloc(target, shape);
+        run("fill_random", () -> AscendNative.tna_fill_random(dev, t.address, aclType(target), t.numElements(), seed, scale));
+        return t;
+    }
+
+    @Override
+    public void write(DeviceTensor dst, int[] src) {
+        AscendTensor a = sized(dst, DType.I32, src.length);
+        if (a.host != null) System.arraycopy(src, 0, a.host, 0, src.length);
+        run("aclrtMemcpy(H2D)", () -> AscendNative.tna_upload(dev, a.addr(), src, 4L * src.length));
+    }
+
+    @Override
+    public void write(DeviceTensor dst, float[] src) {
+        AscendTensor a = sized(dst, DType.F32, src.length);
+        run("aclrtMemcpy(H2D)", () -> AscendNative.tna_upload(dev, a.addr(), src, 4L * src.length));
+    }
+
+    @Override
+    public void read(DeviceTensor src, float[] dst) {
+        AscendTensor a = sized(src, DType.F32, dst.length);
+        run("aclrtMemcpy(D2H)", () -> AscendNative.tna_download(dev, dst, a.addr(), 4L * dst.length));
+    }
+
+    @Override
+    public void read(DeviceTensor src, int[] dst) {
+        AscendTensor a = sized(src, DType.I32, dst.length);
+        run("aclrtMemcpy(D2H)", () -> AscendNative.tna_download(dev, dst, a.addr(), 4L * dst.length));
+    }
+
+    private static AscendTensor sized(DeviceTensor t, DType dtype, int count) {
+        AscendTensor a = asc(t);
+        if (a.dtype() != dtype || a.numElements() < count) {
+            throw new IllegalArgumentException("host copy of " + count + " " + dtype + " elements with " + a);
+        }
+        return a;
+    }
+
+    @Override
+    public void free(DeviceTensor t) {
+        AscendTensor a = asc(t);
+        if (!a.owner || !owned.remove(a)) return;
+        a.markFreed();
+        run("aclrtFree", () -> AscendNative.tna_free(dev, a.address));
+    }
+
+    // ---------------------------------------------------------------- operations
+
+    @Override
+    public void embedding(DeviceTensor table, DeviceTensor ids, DeviceTensor out) {
+        AscendTensor tb = computeWeight(table);
+        long n = ids.numElements();
+        requireShape(out, n, tb.rowElems());
+        run("embedding (Gather)", () -> AscendNative.tna_embedding(dev, tb.addr(), cd, tb.rows(), (int) tb.rowElems(),
+                asc(ids).addr(), (int) n, f32(out).addr()));
+    }
+
+    @Override
+    public void rmsNorm(DeviceTensor x, DeviceTensor weight, float eps, DeviceTensor out) {
+        long dim = x.rowElems();
+        if (weight.numElements() != dim) throw new IllegalArgumentException("rmsNorm weight " + weight + " vs " + x);
+        requireShape(out, x.rows(), dim);
+        run("rmsNorm (RmsNorm)", () -> AscendNative.tna_rms_norm(dev, f32(x).addr(), f32(weight).addr(), f32(out).addr(),
+                (int) x.rows(), (int) dim, eps, cd));
+    }
+
+    @Override
+    public void linear(DeviceTensor x, DeviceTensor weight, DeviceTensor out) {
+        AscendTensor w = computeWeight(weight);
+        long k = x.rowElems();
+        if (w.rowElems() != k) throw new IllegalArgumentException("linear " + x + " x " + w + ": inner dimensions differ");
+        requireShape(out, x.rows(), w.rows());
+        run("linear (Linear)", () -> AscendNative.tna_linear(dev, f32(x).addr(), (int) x.rows(), (int) k, w.addr(), cd,
+                (int) w.rows(), f32(out).addr()));
+    }
+
+    @Override
+    public void rope(DeviceTensor qkv, QkvLayout layout, DeviceTensor positions, float theta) {
+        requireShape(qkv, positions.numElements(), layout.width());
+        int[] pos = asc(positions).host;
+        int maxPos = 0;
+        for (int i = 0; i < positions.numElements(); i++) maxPos = Math.max(maxPos, pos[i]);
+        ensureRopeTables(maxPos + 1, layout.headDim(), theta);
+        int n = (int) qkv.rows();
+        run("rope (Gather + Rope)", () -> AscendNative.tna_rope(dev, f32(qkv).addr(), n, layout.numHeads(),
+                layout.numKvHeads(), layout.headDim(), cosTable.addr(), sinTable.addr(), ropePositions,
+                asc(positions).addr(), cd));
+    }
+
+    /** cos/sin [positions, headDim] in the compute dtype, as HF computes them (f32 inv_freq, f32 angles). */
+    private void ensureRopeTables(int needed, int headDim, float theta) {
+        if (cosTable != null && needed <= ropePositions && theta == ropeTheta && cosTable.shape()[1] == headDim) return;
+        int n = Math.max(256, Integer.highestOneBit(Math.max(1, needed - 1)) << 1);
+        float[] cos = new float[n * headDim];
+        float[] sin = new float[n * headDim];
+        int half = headDim / 2;
+        for (int i = 0; i < half; i++) {
+            float invFreq = (float) (1.0 / Math.pow(theta, (float) (2 * i) / headDim));
+            for (int p = 0; p < n; p++) {
+                float angle = (float) p * invFreq;
+                float c = (float) Math.cos(angle);
+                float s = (float) Math.sin(angle);
+                cos[p * headDim + i] = c;
+                cos[p * headDim + i + half] = c;
+                sin[p * headDim + i] = s;
+                sin[p * headDim + i + half] = s;
+            }
+        }
+        if (cosTable != null) {
+            free(cosTable);
+            free(sinTable);
+        }
+        cosTable = hostToCompute(cos, n, headDim);
+        sinTable = hostToCompute(sin, n, headDim);
+        ropePositions = n;
+        ropeTheta = theta;
+    }
+
+    private AscendTensor hostToCompute(float[] values, long rows, long cols) {
+        AscendTensor f = alloc(DType.F32, rows, cols);
+        try {
+            write(f, values);
+            AscendTensor out = alloc(precision.weightDtype, rows, cols);
+            run("Elewise(CAST)", () -> AscendNative.tna_cast(dev, f.address, AscendNative.ACL_FLOAT, out.address, cd,
+                    values.length));
+            return out;
+        } finally {
+            free(f);
+        }
+    }
+
+    @Override
+    public KvCache allocateKvCache(KvCacheSpec spec) {
+        if (spec.dtype() != precision.kvCacheDtype) {
+            throw new IllegalArgumentException("ascend KV cache is " + precision.kvCacheDtype + ", asked " + spec.dtype());
+        }
+        long[] shape = {spec.numBlocks(), spec.blockSize(), spec.numKvHeads(), spec.headDim()};
+        return new KvCache(spec, allocate(spec.dtype(), shape), allocate(spec.dtype(), shape));
+    }
+
+    private static void checkCache(KvCache cache, QkvLayout qkv) {
+        KvCacheSpec s = cache.spec();
+        if (s.numKvHeads() != qkv.numKvHeads() || s.headDim() != qkv.headDim()) {
+            throw new IllegalArgumentException("KV cache " + s + " does not fit " + qkv);
+        }
+    }
+
+    @Override
+    public void reshapeAndCache(DeviceTensor qkv, QkvLayout layout, KvCache cache, AttentionBatch batch) {
+        requireShape(qkv, batch.numTokens(), layout.width());
+        checkCache(cache, layout);
+        KvCacheSpec s = cache.spec();
+        run("reshapeAndCache (ReshapeAndCache)", () -> AscendNative.tna_reshape_and_cache(dev, f32(qkv).addr(),
+                batch.numTokens(), layout.numHeads(), layout.numKvHeads(), layout.headDim(), asc(cache.keys()).addr(),
+                asc(cache.values()).addr(), s.numBlocks(), s.blockSize(), asc(batch.slotMapping()).addr(), cd));
+    }
+
+    /**
+     * Splits the flat batch into runs the two ATB kernels take: whole-prompt prefills (positions
+     * 0..n-1, SelfAttention PA_ENCODER) and single-token steps over the cache (PagedAttention).
+     */
+    @Override
+    public void pagedAttention(DeviceTensor qkv, QkvLayout layout, KvCache cache, AttentionBatch batch, int window,
+            DeviceTensor out) {
+        int n = batch.numTokens();
+        requireShape(qkv, n, layout.width());
+        requireShape(out, n, layout.qSize());
+        checkCache(cache, layout);
+        int[] seq = asc(batch.seqIdx()).host;
+        int[] pos = asc(batch.positions()).host;
+        if (window > 0) {
+            for (int t = 0; t < n; t++) {
+                if (pos[t] >= window) {
+                    throw new AscendException("ascend backend: sliding window " + window + " is not supported yet and "
+                            + "this context reaches position " + pos[t] + " (MindIE ignores the window; we refuse)");
+                }
+            }
+        }
+        float scale = (float) (1.0 / Math.sqrt(layout.headDim()));
+        KvCacheSpec s = cache.spec();
+        long rowQkv = 4L * layout.width();
+        long rowOut = 4L * layout.qSize();
+        int t = 0;
+        while (t < n) {
+            // a run of sequences of one kind
+            int start = t;
+            boolean decode = isSingle(seq, t, n);
+            List<Integer> lens = new ArrayList<>();
+            int firstSeq = seq[t];
+            while (t < n && isSingle(seq, t, n) == decode) {
+                int len = seqLength(seq, t, n);
+                if (!decode) {
+                    for (int i = 0; i < len; i++) {
+                        if (pos[t + i] != i) {
+                            throw new AscendException("ascend backend: a prefill that continues a cached prefix "
+                                    + "(chunked prefill / prefix cache) is not supported yet");
+                        }
+                    }
+                }
+                if (seq[t] != firstSeq + lens.size()) {
+                    throw new IllegalArgumentException("ascend backend: sequences must appear in order in the batch");
+                }
+                lens.add(decode ? pos[t] + 1 : len);
+                t += len;
+            }
+            int[] l = lens.stream().mapToInt(Integer::intValue).toArray();
+            long qkvAt = f32(qkv).addr() + start * rowQkv;
+            long outAt = f32(out).addr() + start * rowOut;
+            if (decode) {
+                long tables = asc(batch.blockTables()).addr() + 4L * firstSeq * batch.maxBlocksPerSeq();
+                run("pagedAttention (PagedAttention)", () -> AscendNative.tna_decode_attention(dev, qkvAt, l.length,
+                        layout.numHeads(), layout.numKvHeads(), layout.headDim(), asc(cache.keys()).addr(),
+                        asc(cache.values()).addr(), s.numBlocks(), s.blockSize(), tables, batch.maxBlocksPerSeq(), l,
+                        scale, outAt, cd));
+            } else {
+                int tokens = t - start;
+                run("pagedAttention (SelfAttention PA_ENCODER)", () -> AscendNative.tna_prefill_attention(dev, qkvAt,
+                        tokens, layout.numHeads(), layout.numKvHeads(), layout.headDim(), l, l.length, scale, outAt, cd));
+            }
+        }
+    }
+
+    /** Whether the sequence starting at token t has exactly one token in this step. */
+    private static boolean isSingle(int[] seq, int t, int n) {
+        return seqLength(seq, t, n) == 1;
+    }
+
+    private static int seqLength(int[] seq, int t, int n) {
+        int e = t;
+        while (e < n && seq[e] == seq[t]) e++;
+        return e - t;
+    }
+
+    @Override
+    public void moeGate(DeviceTensor x, DeviceTensor gate, DeviceTensor expertIds, DeviceTensor routingWeights) {
+        long topK = expertIds.rowElems();
+        requireShape(expertIds, x.rows(), topK);
+        requireShape(routingWeights, x.rows(), topK);
+        run("moeGate (Linear + aclnnMoeGatingTopKSoftmax + renormalise)", () -> AscendNative.tna_moe_gate(dev,
+                f32(x).addr(), f32(gate).addr(), (int) x.rows(), (int) x.rowElems(), (int) gate.rows(), (int) topK,
+                asc(expertIds).addr(), f32(routingWeights).addr(), cd));
+    }
+
+    @Override
+    public void moeExperts(DeviceTensor x, ExpertWeights experts, DeviceTensor expertIds,
+            DeviceTensor routingWeights, DeviceTensor out) {
+        long[] w1 = experts.w1().shape();
+        int numExperts = (int) w1[0];
+        int inter = (int) w1[1];
+        int hidden = (int) w1[2];
+        requireShape(experts.w3(), numExperts, inter, hidden);
+        requireShape(experts.w2(), numExperts, hidden, inter);
+        requireShape(out, x.rows(), hidden);
+        AscendTensor gateUp = gateUp(experts, numExperts, inter, hidden);
+        AscendTensor down = computeWeight(experts.w2());
+        run("moeExperts (MoeInitRoutingV2 + GroupedMatmulV4 + SwiGLU + MoeTokenUnpermute)",
+                () -> AscendNative.tna_moe_experts(dev, f32(x).addr(), (int) x.rows(), hidden, inter, numExperts,
+                        (int) expertIds.rowElems(), gateUp.addr(), down.addr(), asc(expertIds).addr(),
+                        f32(routingWeights).addr(), f32(out).addr(), cd));
+    }
+
+    /** MindIE's packed gate_up [E, 2I, H] (w1 rows then w3 rows per expert), built once per layer. */
+    private AscendTensor gateUp(ExpertWeights experts, int numExperts, int inter, int hidden) {
+        AscendTensor g = fusedGateUp.get(experts);
+        if (g != null) return g;
+        AscendTensor w1 = computeWeight(experts.w1());
+        AscendTensor w3 = computeWeight(experts.w3());
+        AscendTensor fused = alloc(w1.dtype(), numExperts, 2L * inter, hidden);
+        long block = (long) inter * hidden * w1.dtype().elemBytes;
+        for (int e = 0; e < numExperts; e++) {
+            long dst = fused.address + 2 * e * block;
+            long src1 = w1.addr() + e * block;
+            long src3 = w3.addr() + e * block;
+            run("aclrtMemcpy(D2D) gate_up", () -> AscendNative.tna_copy(dev, dst, src1, block));
+            run("aclrtMemcpy(D2D) gate_up", () -> AscendNative.tna_copy(dev, dst + block, src3, block));
+        }
+        fusedGateUp.put(experts, fused);
+        return fused;
+    }
+
+    @Override
+    public void add(DeviceTensor y, DeviceTensor x) {
+        if (y.numElements() != x.numElements()) throw new IllegalArgumentException("add " + y + " + " + x);
+        run("add (Elewise ADD)", () -> AscendNative.tna_add(dev, f32(y).addr(), f32(x).addr(), y.numElements()));
+    }
+
+    @Override
+    public void gatherRows(DeviceTensor src, int[] rowIdx, DeviceTensor out) {
+        AscendTensor s = f32(src);
+        AscendTensor o = f32(out);
+        long cols = src.rowElems();
+        requireShape(out, rowIdx.length, cols);
+        long rowBytes = cols * 4;
+        for (int i = 0; i < rowIdx.length; i++) {
+            if (rowIdx[i] < 0 || rowIdx[i] >= src.rows()) throw new IndexOutOfBoundsException("row " + rowIdx[i] + " of " + src);
+            long dst = o.addr() + i * rowBytes;
+            long from = s.addr() + rowIdx[i] * rowBytes;
+            run("gatherRows (aclrtMemcpy D2D)", () -> AscendNative.tna_copy(dev, dst, from, rowBytes));
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed) return;
+        closed = true;
+        try {
+            on(() -> {
+                for (AscendTensor t : owned) {
+                    AscendNative.tna_free(dev, t.address);
+                    t.markFreed();
+                }
+                owned.clear();
+                check(AscendNative.tna_close(dev), "close device");
+                return null;
+            });
+        } finally {
+            thread.shutdownNow();
+            release(deviceId);
+        }
+    }
+
+    /** The native device handle, for the tests that call the facade from a foreign thread. */
+    long handleForTests() {
+        return dev;
+    }
+
+    /** Runs one of the facade's deliberate-misuse probes (tna_probe) on the device thread. */
+    void probeForTests(int which) {
+        run("probe " + which, () -> AscendNative.tna_probe(dev, which));
+    }
+
+    // ---------------------------------------------------------------- checks
+
+    private static AscendTensor asc(DeviceTensor t) {
+        if (t instanceof AscendTensor a) return a;
+        throw new IllegalArgumentException("tensor " + t + " does not belong to the ascend backend");
+    }
+
+    private static AscendTensor f32(DeviceTensor t) {
+        AscendTensor a = asc(t);
+        if (a.dtype() != DType.F32) throw new IllegalArgumentException("expected an f32 tensor, got " + a);
+        return a;
+    }
+
+    /** A float weight in this backend's compute dtype (weights load in the precision's dtype). */
+    private AscendTensor computeWeight(DeviceTensor t) {
+        AscendTensor a = asc(t);
+        if (a.dtype() != precision.weightDtype) {
+            throw new IllegalArgumentException("ascend backend expects " + precision.weightDtype + " weights, got " + a);
+        }
+        return a;
+    }
+
+    private static void requireShape(DeviceTensor t, long... dims) {
+        long n = 1;
+        for (long d : dims) n *= d;
+        if (t.numElements() != n || t.rows() != dims[0]) {
+            throw new IllegalArgumentException("tensor " + t + " should be " + Arrays.toString(dims));
+        }
+    }
+}

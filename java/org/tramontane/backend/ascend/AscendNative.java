@@ -1,0 +1,83 @@
+package org.tramontane.backend.ascend;
+
+import org.bytedeco.javacpp.Loader;
+import org.bytedeco.javacpp.annotation.Cast;
+import org.bytedeco.javacpp.annotation.Platform;
+
+/**
+ * JavaCPP peer of native/ascend/facade/tramontane_ascend.h. Only the ascend backend calls it.
+ * Device addresses and the device handle travel as raw {@code long}s; every function answers a
+ * status (0 ok), with {@link #tna_last_error()} naming the failing API. JavaCPP passes link
+ * libraries to the linker in reverse order: the facade first, then the runtime it calls (the
+ * simulator, or CANN), then the cpu kernels the simulator reuses.
+ */
+@Platform(include = "tramontane_ascend.h",
+        link = {"tramontane_cpu", "tramontane_ascend_runtime", "tramontane_ascend"}, compiler = "cpp17")
+final class AscendNative {
+    static {
+        Loader.load();
+    }
+
+    private AscendNative() {}
+
+    /** aclDataType codes. */
+    static final int ACL_FLOAT = 0;
+    static final int ACL_FLOAT16 = 1;
+    static final int ACL_INT32 = 3;
+    static final int ACL_BF16 = 27;
+
+    static native int tna_is_simulator();
+    static native @Cast("intptr_t") long tna_open(int deviceId, int[] status);
+    static native int tna_close(@Cast("tna_device*") long d);
+    static native @Cast("const char*") String tna_last_error();
+
+    static native int tna_malloc(@Cast("tna_device*") long d, @Cast("size_t") long bytes, @Cast("void**") long[] out);
+    static native int tna_free(@Cast("tna_device*") long d, @Cast("void*") long p);
+    static native int tna_memset_zero(@Cast("tna_device*") long d, @Cast("void*") long p, @Cast("size_t") long bytes);
+    static native int tna_upload(@Cast("tna_device*") long d, @Cast("void*") long dst, @Cast("const void*") long src,
+            @Cast("size_t") long bytes);
+    static native int tna_upload(@Cast("tna_device*") long d, @Cast("void*") long dst, int[] src, @Cast("size_t") long bytes);
+    static native int tna_upload(@Cast("tna_device*") long d, @Cast("void*") long dst, float[] src, @Cast("size_t") long bytes);
+    static native int tna_download(@Cast("tna_device*") long d, int[] dst, @Cast("const void*") long src,
+            @Cast("size_t") long bytes);
+    static native int tna_download(@Cast("tna_device*") long d, float[] dst, @Cast("const void*") long src,
+            @Cast("size_t") long bytes);
+    static native int tna_copy(@Cast("tna_device*") long d, @Cast("void*") long dst, @Cast("const void*") long src,
+            @Cast("size_t") long bytes);
+    static native int tna_sync(@Cast("tna_device*") long d);
+    static native int tna_fill_random(@Cast("tna_device*") long d, @Cast("void*") long dst, int dtype,
+            @Cast("size_t") long n, @Cast("uint64_t") long seed, float scale);
+
+    static native int tna_cast(@Cast("tna_device*") long d, @Cast("const void*") long src, int srcDtype,
+            @Cast("void*") long dst, int dstDtype, @Cast("size_t") long n);
+    static native int tna_embedding(@Cast("tna_device*") long d, @Cast("const void*") long table, int cd, long vocab,
+            int hidden, @Cast("const int32_t*") long ids, int n, @Cast("float*") long out);
+    static native int tna_rms_norm(@Cast("tna_device*") long d, @Cast("const float*") long x,
+            @Cast("const float*") long gamma, @Cast("float*") long out, int rows, int dim, float eps, int cd);
+    static native int tna_linear(@Cast("tna_device*") long d, @Cast("const float*") long x, int m, int k,
+            @Cast("const void*") long w, int cd, int n, @Cast("float*") long out);
+    static native int tna_rope(@Cast("tna_device*") long d, @Cast("float*") long qkv, int numTokens, int nq, int nk,
+            int hd, @Cast("const void*") long cosTable, @Cast("const void*") long sinTable, int maxPos,
+            @Cast("const int32_t*") long positions, int cd);
+    static native int tna_reshape_and_cache(@Cast("tna_device*") long d, @Cast("const float*") long qkv, int numTokens,
+            int nq, int nk, int hd, @Cast("void*") long kCache, @Cast("void*") long vCache, int numBlocks,
+            int blockSize, @Cast("const int32_t*") long slots, int cd);
+    static native int tna_prefill_attention(@Cast("tna_device*") long d, @Cast("const float*") long qkv,
+            int numTokens, int nq, int nk, int hd, @Cast("const int32_t*") int[] seqLensHost, int numSeqs,
+            float scale, @Cast("float*") long out, int cd);
+    static native int tna_decode_attention(@Cast("tna_device*") long d, @Cast("const float*") long qkv, int numSeqs,
+            int nq, int nk, int hd, @Cast("const void*") long kCache, @Cast("const void*") long vCache,
+            int numBlocks, int blockSize, @Cast("const int32_t*") long blockTables, int maxBlocks,
+            @Cast("const int32_t*") int[] contextLensHost, float scale, @Cast("float*") long out, int cd);
+    static native int tna_moe_gate(@Cast("tna_device*") long d, @Cast("const float*") long x,
+            @Cast("const float*") long gate, int numTokens, int hidden, int numExperts, int topK,
+            @Cast("int32_t*") long expertIds, @Cast("float*") long weights, int cd);
+    static native int tna_moe_experts(@Cast("tna_device*") long d, @Cast("const float*") long x, int numTokens,
+            int hidden, int inter, int numExperts, int topK, @Cast("const void*") long gateUp,
+            @Cast("const void*") long down, @Cast("const int32_t*") long expertIds,
+            @Cast("const float*") long weights, @Cast("float*") long out, int cd);
+    static native int tna_add(@Cast("tna_device*") long d, @Cast("float*") long y, @Cast("const float*") long x,
+            @Cast("size_t") long n);
+
+    static native int tna_probe(@Cast("tna_device*") long d, int which);
+}

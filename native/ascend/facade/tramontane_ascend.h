@@ -1,0 +1,81 @@
+// tramontane ascend facade: the flat C ABI between Java (JavaCPP) and ACL / ATB / aclnn.
+// Primitives and pointers only; no STL, templates or exceptions cross it. Device addresses travel
+// as void*. Activations handed in and out are fp32 device buffers; each call casts them to the
+// compute dtype `cd` (ACL_FLOAT16 = 1 or ACL_BF16 = 27), runs the operations MindIE runs, casts back,
+// and synchronises the stream (so a kernel fault is reported by the call that caused it).
+// Every function returns 0 or the first failing status (ACL / ATB / aclnn code, or TNA_E_*);
+// tna_last_error() then names the API that failed and why.
+#ifndef TRAMONTANE_ASCEND_H
+#define TRAMONTANE_ASCEND_H
+#include <stddef.h>
+#include <stdint.h>
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum { TNA_OK = 0, TNA_E_EXCEPTION = -100, TNA_E_ARG = -101 };
+
+typedef struct tna_device tna_device;
+
+// 1 when this library is linked to the CPU simulator, 0 when linked to the real CANN runtime.
+int tna_is_simulator(void);
+// aclInit (once per process), then on the calling thread: aclrtSetDevice, a stream, an ATB context.
+tna_device* tna_open(int device_id, int* status);
+int tna_close(tna_device* d);
+const char* tna_last_error(void);
+
+int tna_malloc(tna_device* d, size_t bytes, void** out);
+int tna_free(tna_device* d, void* p);
+int tna_memset_zero(tna_device* d, void* p, size_t bytes);
+int tna_upload(tna_device* d, void* dst, const void* host_src, size_t bytes);
+int tna_download(tna_device* d, void* host_dst, const void* src, size_t bytes);
+int tna_copy(tna_device* d, void* dst, const void* src, size_t bytes);
+int tna_sync(tna_device* d);
+// Deterministic dummy weights (the cpu backend's generator), made on the host and uploaded.
+int tna_fill_random(tna_device* d, void* dst, int acl_dtype, size_t n, uint64_t seed, float scale);
+
+// dst = (dst_dtype) src, elementwise (Elewise CAST).
+int tna_cast(tna_device* d, const void* src, int src_dtype, void* dst, int dst_dtype, size_t n);
+// out f32 [n, hidden] = table[ids] (Gather axis 0; table in cd).
+int tna_embedding(tna_device* d, const void* table, int cd, int64_t vocab, int hidden, const int32_t* ids, int n,
+                  float* out);
+// out = RmsNorm(x) * gamma (gamma f32 [dim]).
+int tna_rms_norm(tna_device* d, const float* x, const float* gamma, float* out, int rows, int dim, float eps, int cd);
+// out f32 [m, n] = x [m, k] . w[n, k]^T (Linear, transposeB, no bias; w in cd).
+int tna_linear(tna_device* d, const float* x, int m, int k, const void* w, int cd, int n, float* out);
+// Rotate-half RoPE in place on the q and k columns of qkv f32 [T, (nq + 2 nk) hd]; cos/sin tables
+// [max_pos, hd] in cd gathered by positions (int32 [T]).
+int tna_rope(tna_device* d, float* qkv, int num_tokens, int nq, int nk, int hd, const void* cos_table,
+             const void* sin_table, int max_pos, const int32_t* positions, int cd);
+// k, v columns of qkv -> caches [num_blocks, block_size, nk, hd] (cd) at slots (int32 [T]).
+int tna_reshape_and_cache(tna_device* d, const float* qkv, int num_tokens, int nq, int nk, int hd, void* k_cache,
+                          void* v_cache, int num_blocks, int block_size, const int32_t* slots, int cd);
+// Causal prefill of whole sequences (SelfAttention PA_ENCODER, [128,128] triu mask): tokens of
+// num_seqs sequences, seq_lens on the host. out f32 [T, nq hd].
+int tna_prefill_attention(tna_device* d, const float* qkv, int num_tokens, int nq, int nk, int hd,
+                          const int32_t* seq_lens_host, int num_seqs, float scale, float* out, int cd);
+// One query token per sequence over the paged cache (PagedAttention): block_tables int32
+// [num_seqs, max_blocks] on the device, context_lens on the host. out f32 [num_seqs, nq hd].
+int tna_decode_attention(tna_device* d, const float* qkv, int num_seqs, int nq, int nk, int hd, const void* k_cache,
+                         const void* v_cache, int num_blocks, int block_size, const int32_t* block_tables,
+                         int max_blocks, const int32_t* context_lens_host, float scale, float* out, int cd);
+// Router: Linear (gate f32 [E, H] cast to cd) -> MoeGatingTopKSoftmax -> renormalised top-k
+// (Activation LOG + Softmax). expert_ids int32 [T, k], weights f32 [T, k].
+int tna_moe_gate(tna_device* d, const float* x, const float* gate, int num_tokens, int hidden, int num_experts,
+                 int top_k, int32_t* expert_ids, float* weights, int cd);
+// Experts: MoeInitRoutingV2 -> GroupedMatmulV4 (gate_up [E, 2I, H]) -> SwiGLU -> GroupedMatmulV4
+// (down [E, H, I]) -> MoeTokenUnpermute weighted by the routing weights. out f32 [T, H].
+int tna_moe_experts(tna_device* d, const float* x, int num_tokens, int hidden, int inter, int num_experts, int top_k,
+                    const void* gate_up, const void* down, const int32_t* expert_ids, const float* weights,
+                    float* out, int cd);
+// y += x (f32, Elewise ADD).
+int tna_add(tna_device* d, float* y, const float* x, size_t n);
+
+// Deliberate misuse, for the tests of the runtime's refusals: 1 = Execute a Linear with one byte
+// less workspace than Setup asked for; 2 = PagedAttention with contextLens lacking hostData.
+int tna_probe(tna_device* d, int which);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,18 @@
+// aclnnMoeGatingTopKSoftmax (libopapi), ascend-api.md §3b.
+#ifndef TRAMONTANE_DECL_ACLNN_MOE_GATING_TOP_K_SOFTMAX_H
+#define TRAMONTANE_DECL_ACLNN_MOE_GATING_TOP_K_SOFTMAX_H
+#include "aclnn/acl_meta.h"
+#ifdef __cplusplus
+extern "C" {
+#endif
+// x [T, E]; finished optional (NULL); y [T, k] (x dtype) = top-k of softmax(x); expertIdx, rowIdx int32 [T, k].
+aclnnStatus aclnnMoeGatingTopKSoftmaxGetWorkspaceSize(const aclTensor* x, const aclTensor* finishedOptional,
+                                                      int64_t k, aclTensor* yOut, aclTensor* expertIdxOut,
+                                                      aclTensor* rowIdxOut, uint64_t* workspaceSize,
+                                                      aclOpExecutor** executor);
+aclnnStatus aclnnMoeGatingTopKSoftmax(void* workspace, uint64_t workspaceSize, aclOpExecutor* executor,
+                                      aclrtStream stream);
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,24 @@
+// aclnnMoeInitRoutingV2 (libopapi), ascend-api.md §3b.
+#ifndef TRAMONTANE_DECL_ACLNN_MOE_INIT_ROUTING_V2_H
+#define TRAMONTANE_DECL_ACLNN_MOE_INIT_ROUTING_V2_H
+#include "aclnn/acl_meta.h"
+#ifdef __cplusplus
+extern "C" {
+#endif
+// Dropless routing: rows (t, j) of x sorted by expertIdx[t, j] into expandedX [T*k, H];
+// expandedRowIdx [T*k]: for flattened (t*k + j), the row of expandedX holding it;
+// expertTokensCountOrCumsum [E] int32 (flag 1 = cumsum).
+aclnnStatus aclnnMoeInitRoutingV2GetWorkspaceSize(const aclTensor* x, const aclTensor* expertIdx, int64_t activeNum,
+                                                  int64_t expertCapacity, int64_t expertNum, int64_t dropPadMode,
+                                                  int64_t expertTokensCountOrCumsumFlag,
+                                                  bool expertTokensBeforeCapacityFlag, aclTensor* expandedXOut,
+                                                  aclTensor* expandedRowIdxOut,
+                                                  aclTensor* expertTokensCountOrCumsumOut,
+                                                  aclTensor* expertTokensBeforeCapacityOut,
+                                                  uint64_t* workspaceSize, aclOpExecutor** executor);
+aclnnStatus aclnnMoeInitRoutingV2(void* workspace, uint64_t workspaceSize, aclOpExecutor* executor,
+                                  aclrtStream stream);
+#ifdef __cplusplus
+}
+#endif
+#endif
