@@ -7,10 +7,16 @@ import org.tramontane.engine.LlmEngine;
 import org.tramontane.tokenizer.ChatMessage;
 import org.tramontane.tokenizer.ChatTemplate;
 import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /** The prompts of one batch, in command-line order: each --input-text or --input-ids is one sequence. */
 final class PromptOptions {
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec spec;
+
     @ArgGroup(exclusive = true, multiplicity = "1..*")
     List<Prompt> prompts = new ArrayList<>();
 
@@ -18,12 +24,28 @@ final class PromptOptions {
         @Option(names = "--input-text", paramLabel = "TEXT", description = "A prompt, encoded with BOS (or rendered with the chat template under --chat).")
         String text;
 
-        @Option(names = "--input-ids", paramLabel = "ID,ID,...", split = ",", description = "A prompt as token ids, fed verbatim (no BOS added).")
-        int[] ids;
+        // a single String (not a split int[]): picocli then starts a new group per occurrence, so
+        // each --input-ids is its own sequence instead of extending the previous one
+        @Option(names = "--input-ids", paramLabel = "ID,ID,...", description = "A prompt as token ids, fed verbatim (no BOS added).")
+        String ids;
     }
 
     @Option(names = "--chat", description = "Render each --input-text as one user turn of the chat template ([INST] ... [/INST]).")
     boolean chat;
+
+    private int[] parseIds(String text) {
+        String[] parts = text.split(",", -1);
+        int[] ids = new int[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            try {
+                ids[i] = Integer.parseInt(parts[i].strip());
+            } catch (NumberFormatException e) {
+                throw new ParameterException(spec.commandLine(), "--input-ids must be comma-separated integers (got '"
+                        + text + "')");
+            }
+        }
+        return ids;
+    }
 
     /** Token ids of every prompt, in order. */
     List<int[]> encode(LlmEngine engine) {
@@ -31,8 +53,7 @@ final class PromptOptions {
         ChatTemplate template = chat ? ChatTemplate.load(engine.tokenizerDir()) : null;
         for (Prompt p : prompts) {
             if (p.ids != null) {
-                if (p.ids.length == 0) throw new EngineException("--input-ids is empty");
-                out.add(p.ids);
+                out.add(parseIds(p.ids));
             } else if (template != null) {
                 out.add(engine.tokenizer().encode(template.render(List.of(ChatMessage.user(p.text))), false));
             } else {

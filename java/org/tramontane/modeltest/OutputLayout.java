@@ -22,6 +22,7 @@ public record OutputLayout(Path root, String device, String dtypeLabel, int worl
     static String device(BackendKind backend) {
         return switch (backend) {
             case CPU -> "CPU";
+            case ASCEND, ASCEND_SIM -> "NPU";
         };
     }
 

@@ -97,6 +97,18 @@ class CliTest {
     }
 
     @Test
+    void eachRepeatedInputIdsIsOneSequence() throws IOException {
+        Result r = run("generate", "--model", tiny(), "--dtype", "fp32", "--input-ids", "1,22557,1526", "--input-ids",
+                "22557,1526", "--input-ids", "1", "--max-output-length", "2", "--output-format", "json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode outs = r.json().get("outputs");
+        assertEquals(3, outs.size());
+        assertEquals("[22557,1526]", outs.get(1).get("input_ids").toString());
+        assertEquals("[1]", outs.get(2).get("input_ids").toString());
+        assertEquals(2, run("generate", "--model", tiny(), "--input-ids", "1,x").code());
+    }
+
+    @Test
     void logitsOutWritesNpyOfChosenRows(@TempDir Path tmp) throws IOException {
         JsonNode g = golden("sentence");
         Path npy = tmp.resolve("logits.npy");
