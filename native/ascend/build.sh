@@ -25,7 +25,8 @@ build() {  # build OBJ SRC FLAGS...
 if [ "$mode" = sim ]; then
   decl=(-I"$src/include" -DTRAMONTANE_ASCEND_SIM)
   build "$out/obj/facade_sim.o" "$src/facade/facade.cpp" "${decl[@]}"
-  rm -f "$out/libtramontane_ascend.a" && ar rcs "$out/libtramontane_ascend.a" "$out/obj/facade_sim.o"
+  build "$out/obj/layout_sim.o" "$src/facade/layout.cpp" "${decl[@]}"
+  rm -f "$out/libtramontane_ascend.a" && ar rcs "$out/libtramontane_ascend.a" "$out/obj/facade_sim.o" "$out/obj/layout_sim.o"
   simobjs=()
   for f in "$src"/sim/*.cpp; do
     o="$out/obj/sim_$(basename "$f" .cpp).o"
@@ -40,6 +41,7 @@ else
   case "$ATB_HOME_PATH" in *cxx_abi_0*) abi=0 ;; esac
   real=(-I"$ASCEND_TOOLKIT_HOME/include" -I"$ATB_HOME_PATH/include" -D_GLIBCXX_USE_CXX11_ABI=$abi)
   build "$out/obj/facade_cann.o" "$src/facade/facade.cpp" "${real[@]}"
-  rm -f "$out/libtramontane_ascend.a" && ar rcs "$out/libtramontane_ascend.a" "$out/obj/facade_cann.o"
+  build "$out/obj/layout_cann.o" "$src/facade/layout.cpp" "${real[@]}"
+  rm -f "$out/libtramontane_ascend.a" && ar rcs "$out/libtramontane_ascend.a" "$out/obj/facade_cann.o" "$out/obj/layout_cann.o"
   printf 'INPUT(-latb -lopapi -lnnopbase -lascendcl -lhccl)\n' > "$out/libtramontane_ascend_runtime.a"
 fi

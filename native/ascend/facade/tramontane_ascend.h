@@ -68,8 +68,22 @@ int tna_moe_gate(tna_device* d, const float* x, const float* gate, int num_token
 int tna_moe_experts(tna_device* d, const float* x, int num_tokens, int hidden, int inter, int num_experts, int top_k,
                     const void* gate_up, const void* down, const int32_t* expert_ids, const float* weights,
                     float* out, int cd);
+// W8A8 dynamic experts, as MindIE on A2: MoeInitRoutingV2 -> DynamicQuant -> GroupedMatmulV4 (int8
+// gate_up [E, 2I, H], scales f32 [E, 2I], per-token scales) -> SwiGLU -> DynamicQuant -> GroupedMatmulV4
+// (int8 down [E, H, I], scales f32 [E, H]) -> MoeTokenUnpermute. out f32 [T, H].
+int tna_moe_experts_w8a8(tna_device* d, const float* x, int num_tokens, int hidden, int inter, int num_experts,
+                         int top_k, const void* gate_up, const float* gate_up_scale, const void* down,
+                         const float* down_scale, const int32_t* expert_ids, const float* weights, float* out, int cd);
+// W8A8 dynamic linear: x (cast to cd) -> DynamicQuant (int8, f32 per-row scale) -> QuantMatmulV4 with
+// w int8 [n, k] (transposeX2), w_scale f32 [n] and the per-token scales -> out f32 [m, n].
+int tna_quant_linear(tna_device* d, const float* x, int m, int k, const void* w, const float* w_scale, int n,
+                     float* out, int cd);
 // y += x (f32, Elewise ADD).
 int tna_add(tna_device* d, float* y, const float* x, size_t n);
+
+// sizeof/alignof/offsetof of every ATB struct the facade fills, as compiled (layout.cpp): one
+// "abi", "struct" or "field" record per line.
+const char* tna_struct_layouts(void);
 
 // Deliberate misuse, for the tests of the runtime's refusals: 1 = Execute a Linear with one byte
 // less workspace than Setup asked for; 2 = PagedAttention with contextLens lacking hostData.

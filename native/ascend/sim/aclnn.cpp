@@ -7,10 +7,12 @@
 #include <cstring>
 #include <functional>
 #include <vector>
+#include "aclnnop/aclnn_dynamic_quant.h"
 #include "aclnnop/aclnn_grouped_matmul_v4.h"
 #include "aclnnop/aclnn_moe_gating_top_k_softmax.h"
 #include "aclnnop/aclnn_moe_init_routing_v2.h"
 #include "aclnnop/aclnn_moe_token_unpermute.h"
+#include "aclnnop/aclnn_quant_matmul_v4.h"
 #include "sim.h"
 #include "tramontane_cpu.h"
 
@@ -71,6 +73,15 @@ aclnnStatus launch(const char* op, void* ws, uint64_t wsSize, aclOpExecutor* exe
   exec->run(ws, st);
   delete exec;
   return ACL_SUCCESS;
+}
+// The dequantising epilogue of the int8 matmuls: (float(acc) * scale[n]) * tokenScale[m], each
+// product rounded to f32 in that order (the cpu backend's quant_ops.cpp does the same).
+inline float dequant(int32_t acc, float scale, float tokenScale) { return (float(acc) * scale) * tokenScale; }
+// Exact int8 dot product with an int32 accumulator; w is read with stride `ws` elements.
+inline int32_t dotI8(const int8_t* x, const int8_t* w, int64_t k, int64_t ws) {
+  int32_t acc = 0;
+  for (int64_t i = 0; i < k; i++) acc += int32_t(x[i]) * int32_t(w[i * ws]);
+  return acc;
 }
 aclnnStatus give(aclOpExecutor* e, uint64_t* ws, aclOpExecutor** out) {
   *ws = e->workspace;
@@ -195,7 +206,10 @@ aclnnStatus aclnnMoeInitRoutingV2(void* w, uint64_t n, aclOpExecutor* e, aclrtSt
   return launch("aclnnMoeInitRoutingV2", w, n, e, s);
 }
 
-// ---------------------------------------------------------------- GroupedMatmulV4 (float, split on M)
+// ---------------------------------------------------------------- GroupedMatmulV4 (split on M)
+// Float: x, weight, y one of fp16/bf16. W8A8 per-token (MindIE's CreateW8A8Token): x int8 [M, K],
+// weight int8 [E, K, N], scale float [E, N], perTokenScale float [M], y fp16/bf16 [M, N] =
+// (x_e @ W_e) * scale_e * perTokenScale, exact int32 accumulation.
 aclnnStatus aclnnGroupedMatmulV4GetWorkspaceSize(
     const aclTensorList* x, const aclTensorList* weight, const aclTensorList* bias, const aclTensorList* scale,
     const aclTensorList* offset, const aclTensorList* aScale, const aclTensorList* aOffset, const aclTensorList* ptScale,
@@ -204,16 +218,30 @@ aclnnStatus aclnnGroupedMatmulV4GetWorkspaceSize(
     aclTensorList* actOut, aclTensorList* dynOut, uint64_t* ws, aclOpExecutor** exec) {
   const char* op = "aclnnGroupedMatmulV4";
   if (!x || !weight || !out || !groupList || !ws || !exec) return bad(op, "null argument");
-  if (bias || scale || offset || aScale || aOffset || ptScale || actIn || actQs || actQo || actOut || dynOut)
-    return bad(op, "simulator: float grouped matmul without bias, quantisation or activation only");
+  if (bias || offset || aScale || aOffset || actIn || actQs || actQo || actOut || dynOut)
+    return bad(op, "simulator: no bias, offset, antiquant or fused activation");
   if (groupType != 0 || groupListType != 0 || actType != 0 || (splitItem != 2 && splitItem != 3))
     return bad(op, "simulator: groupType 0 (split M), cumsum groupList, splitItem 2/3");
   if (x->items.size() != 1 || weight->items.size() != 1 || out->items.size() != 1) return bad(op, "one x, weight, out tensor");
   const aclTensor *X = x->items[0], *W = weight->items[0], *Y = out->items[0];
   if (X->dims.size() != 2 || W->dims.size() != 3 || !X->contiguous() || !Y->contiguous()) return bad(op, "x [M, K], weight [E, K, N]");
   int64_t M = X->dims[0], K = X->dims[1], E = W->dims[0], N = W->dims[2];
-  if (W->dims[1] != K || Y->numel() != M * N || !half(X->dtype) || W->dtype != X->dtype || Y->dtype != X->dtype)
-    return bad(op, "shapes/dtypes: x [M, K], weight [E, K, N], y [M, N], fp16/bf16");
+  bool quant = X->dtype == ACL_INT8;
+  if (quant) {
+    if (!scale || !ptScale || scale->items.size() != 1 || ptScale->items.size() != 1)
+      return bad(op, "int8 x needs one scale [E, N] and one perTokenScale [M] tensor");
+    if (W->dtype != ACL_INT8 || !half(Y->dtype)) return bad(op, "W8A8: x, weight int8, y fp16/bf16");
+    const aclTensor *S = scale->items[0], *P = ptScale->items[0];
+    if (S->dtype != ACL_FLOAT || S->numel() != E * N || !S->contiguous() || P->dtype != ACL_FLOAT || P->numel() != M ||
+        !P->contiguous())
+      return bad(op, "W8A8: scale float [E, N], perTokenScale float [M] (simulator: float scales only)");
+    if (!onDevice(S) || !onDevice(P)) return bad(op, "tensors must be device memory");
+  } else {
+    if (scale || ptScale) return bad(op, "scale / perTokenScale are for int8 x only");
+    if (!half(X->dtype) || W->dtype != X->dtype || Y->dtype != X->dtype)
+      return bad(op, "float: x, weight, y one of fp16/bf16");
+  }
+  if (W->dims[1] != K || Y->numel() != M * N) return bad(op, "shapes: x [M, K], weight [E, K, N], y [M, N]");
   bool transposed = W->strides[0] == K * N && W->strides[1] == 1 && W->strides[2] == K;  // [E, N, K] memory
   if (!transposed && !W->contiguous()) return bad(op, "weight must be contiguous [E, K, N] or its transpose view");
   if (groupList->dtype != ACL_INT64 || groupList->numel() != E) return bad(op, "groupList int64 [E]");
@@ -221,6 +249,29 @@ aclnnStatus aclnnGroupedMatmulV4GetWorkspaceSize(
       !isDeviceRange(W->at(0), size_t(E * K * N) * dtypeBytes(W->dtype)))
     return bad(op, "tensors must be device memory");
   aclTensor XX = *X, WW = *W, YY = *Y, G = *groupList;
+  if (quant) {
+    aclTensor SS = *scale->items[0], PP = *ptScale->items[0];
+    return give(new aclOpExecutor{0, [=](void*, Stream* st) {
+                  const int8_t* xq = reinterpret_cast<const int8_t*>(XX.at(0));
+                  const int8_t* wq = reinterpret_cast<const int8_t*>(WW.at(0));
+                  const float* sc = reinterpret_cast<const float*>(SS.at(0));
+                  const float* pt = reinterpret_cast<const float*>(PP.at(0));
+                  const int64_t* gl = reinterpret_cast<const int64_t*>(G.at(0));
+                  int64_t start = 0;
+                  for (int64_t e = 0; e < E; e++) {
+                    int64_t end = gl[e];
+                    if (end < start || end > M) return kernelFault(st, "GroupedMatmul: groupList not a cumsum within M");
+                    const int8_t* we = wq + e * K * N;
+                    for (int64_t r = start; r < end; r++)
+                      for (int64_t n = 0; n < N; n++) {
+                        int32_t acc = transposed ? dotI8(xq + r * K, we + n * K, K, 1) : dotI8(xq + r * K, we + n, K, N);
+                        storeFloat(YY.at(0), YY.dtype, size_t(r * N + n), dequant(acc, sc[e * N + n], pt[r]));
+                      }
+                    start = end;
+                  }
+                }},
+                ws, exec);
+  }
   return give(new aclOpExecutor{uint64_t(M * K + M * N + K * N) * 4, [=](void* w, Stream* st) {
                 float* x32 = static_cast<float*>(w);
                 float* y32 = x32 + M * K;
@@ -285,5 +336,67 @@ aclnnStatus aclnnMoeTokenUnpermuteGetWorkspaceSize(const aclTensor* permuted, co
 }
 aclnnStatus aclnnMoeTokenUnpermute(void* w, uint64_t n, aclOpExecutor* e, aclrtStream s) {
   return launch("aclnnMoeTokenUnpermute", w, n, e, s);
+}
+
+// ---------------------------------------------------------------- DynamicQuant
+aclnnStatus aclnnDynamicQuantGetWorkspaceSize(const aclTensor* x, const aclTensor* smooth, const aclTensor* y,
+                                              const aclTensor* scale, uint64_t* ws, aclOpExecutor** exec) {
+  const char* op = "aclnnDynamicQuant";
+  if (!x || !y || !scale || !ws || !exec) return bad(op, "null argument");
+  if (smooth) return bad(op, "simulator: smoothScales must be null");
+  if (x->dims.size() < 2 || !x->contiguous() || !half(x->dtype)) return bad(op, "x fp16/bf16, contiguous, at least 2-D");
+  int64_t k = x->dims.back(), rows = x->numel() / k;
+  if (y->dtype != ACL_INT8 || y->numel() != x->numel() || !y->contiguous()) return bad(op, "y int8 like x");
+  if (scale->dtype != ACL_FLOAT || scale->numel() != rows) return bad(op, "scale float [rows]");
+  if (!onDevice(x) || !onDevice(y) || !onDevice(scale)) return bad(op, "tensors must be device memory");
+  aclTensor X = *x, Y = *y, S = *scale;
+  return give(new aclOpExecutor{uint64_t(rows * k) * 4, [=](void* w, Stream*) {
+                float* x32 = static_cast<float*>(w);
+                tn_convert(X.at(0), tnDtype(X.dtype), x32, TN_F32, size_t(rows * k));
+                tn_quantize_rows(x32, int(rows), int(k), reinterpret_cast<int8_t*>(Y.at(0)),
+                                 reinterpret_cast<float*>(S.at(0)));
+              }},
+              ws, exec);
+}
+aclnnStatus aclnnDynamicQuant(void* w, uint64_t n, aclOpExecutor* e, aclrtStream s) {
+  return launch("aclnnDynamicQuant", w, n, e, s);
+}
+
+// ---------------------------------------------------------------- QuantMatmulV4 (per-token)
+aclnnStatus aclnnQuantMatmulV4GetWorkspaceSize(const aclTensor* x1, const aclTensor* x2, const aclTensor* scale,
+                                               const aclTensor* offset, const aclTensor* pertoken,
+                                               const aclTensor* bias, bool transposeX1, bool transposeX2,
+                                               const aclTensor* out, uint64_t* ws, aclOpExecutor** exec) {
+  const char* op = "aclnnQuantMatmulV4";
+  if (!x1 || !x2 || !scale || !out || !ws || !exec) return bad(op, "null argument");
+  if (offset || bias || transposeX1) return bad(op, "simulator: no offset, no bias, transposeX1 false");
+  if (!pertoken) return bad(op, "simulator: per-token scale required (W8A8 dynamic)");
+  if (x1->dtype != ACL_INT8 || x2->dtype != ACL_INT8) return bad(op, "x1, x2 int8");
+  if (x1->dims.size() != 2 || x2->dims.size() != 2 || !x1->contiguous() || !x2->contiguous())
+    return bad(op, "simulator: 2-D contiguous x1 [m, k] and x2 ([k, n], or [n, k] with transposeX2)");
+  int64_t m = x1->dims[0], k = x1->dims[1];
+  int64_t n = transposeX2 ? x2->dims[0] : x2->dims[1];
+  if ((transposeX2 ? x2->dims[1] : x2->dims[0]) != k) return bad(op, "x1 and x2 disagree on k");
+  if (scale->dtype != ACL_FLOAT || scale->numel() != n) return bad(op, "simulator: scale float [n]");
+  if (pertoken->dtype != ACL_FLOAT || pertoken->numel() != m) return bad(op, "pertokenScale float [m]");
+  if (!half(out->dtype) || out->numel() != m * n || !out->contiguous()) return bad(op, "out fp16/bf16 [m, n]");
+  if (!onDevice(x1) || !onDevice(x2) || !onDevice(scale) || !onDevice(pertoken) || !onDevice(out))
+    return bad(op, "tensors must be device memory");
+  aclTensor A = *x1, B = *x2, S = *scale, P = *pertoken, O = *out;
+  return give(new aclOpExecutor{0, [=](void*, Stream*) {
+                const int8_t* a = reinterpret_cast<const int8_t*>(A.at(0));
+                const int8_t* b = reinterpret_cast<const int8_t*>(B.at(0));
+                const float* sc = reinterpret_cast<const float*>(S.at(0));
+                const float* pt = reinterpret_cast<const float*>(P.at(0));
+                for (int64_t r = 0; r < m; r++)
+                  for (int64_t j = 0; j < n; j++) {
+                    int32_t acc = transposeX2 ? dotI8(a + r * k, b + j * k, k, 1) : dotI8(a + r * k, b + j, k, n);
+                    storeFloat(O.at(0), O.dtype, size_t(r * n + j), dequant(acc, sc[j], pt[r]));
+                  }
+              }},
+              ws, exec);
+}
+aclnnStatus aclnnQuantMatmulV4(void* w, uint64_t n, aclOpExecutor* e, aclrtStream s) {
+  return launch("aclnnQuantMatmulV4", w, n, e, s);
 }
 }  // extern "C"

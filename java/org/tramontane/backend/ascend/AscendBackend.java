@@ -30,6 +30,7 @@ import org.tramontane.backend.KvCache;
 import org.tramontane.backend.KvCacheSpec;
 import org.tramontane.backend.Precision;
 import org.tramontane.backend.QkvLayout;
+import org.tramontane.backend.QuantizedTensor;
 import org.tramontane.backend.WeightRef;
 
 /**
@@ -50,7 +51,7 @@ public final class AscendBackend implements Backend {
     private final ExecutorService thread;
     private final long dev;
     private final List<AscendTensor> owned = new ArrayList<>();
-    private final Map<ExpertWeights, AscendTensor> fusedGateUp = new IdentityHashMap<>();
+    private final Map<ExpertWeights, GateUp> fusedGateUp = new IdentityHashMap<>();
     private AscendTensor cosTable;
     private AscendTensor sinTable;
     private int ropePositions;
@@ -213,10 +214,8 @@ public final class AscendBackend implements Backend {
     @Override
     public DeviceTensor loadWeight(DType target, WeightRef... parts) {
         if (parts.length == 0) throw new IllegalArgumentException("no weight parts");
-        if (target == DType.I8 || parts[0].dtype() == DType.I8) {
-            throw new AscendException("ascend backend: quantized (int8) checkpoints are not supported yet");
-        }
         DType source = parts[0].dtype();
+        boolean int8 = source == DType.I8 && target == DType.I8;
         long[] trailing = Arrays.copyOfRange(parts[0].shape(), 1, parts[0].shape().length);
         long rows = 0;
         long bytes = 0;
@@ -225,8 +224,9 @@ public final class AscendBackend implements Backend {
                 throw new IllegalArgumentException("cannot stack " + p.dtype() + Arrays.toString(p.shape()) + " under "
                         + source + Arrays.toString(parts[0].shape()));
             }
-            if (!source.isFloat() || !target.isFloat()) {
-                throw new IllegalArgumentException("ascend backend loads float weights only, got " + source);
+            if (!int8 && (!source.isFloat() || !target.isFloat())) {
+                throw new IllegalArgumentException("ascend backend loads float weights, or int8 weights as int8; got "
+                        + source + " as " + target);
             }
             if (p.byteLength() != p.numElements() * source.elemBytes) {
                 throw new IllegalArgumentException(p.file() + ": tensor byte length " + p.byteLength() + " does not match "
@@ -293,13 +293,23 @@ public final class AscendBackend implements Backend {
             case F16 -> AscendNative.ACL_FLOAT16;
             case BF16 -> AscendNative.ACL_BF16;
             case I32 -> AscendNative.ACL_INT32;
-            case I8 -> 2;
+            case I8 -> AscendNative.ACL_INT8;
         };
     }
 
+    /**
+     * W8A8 dynamic (int8 weights, per-token int8 activations) runs through aclnnDynamicQuant +
+     * aclnnQuantMatmulV4 / GroupedMatmulV4 as MindIE does; weight-only int8 (W8A16) is not bound yet.
+     */
     @Override
     public DeviceTensor quantizedWeight(DeviceTensor int8Weight, DeviceTensor scale, ActivationQuant activation) {
-        throw new AscendException("ascend backend: quantized weights (" + activation + ") are not supported yet");
+        if (activation != ActivationQuant.INT8_PER_TOKEN) {
+            throw new AscendException("ascend backend: " + activation + " quantized weights (W8A16) are not supported yet;"
+                    + " W8A8 dynamic is");
+        }
+        asc(int8Weight);
+        f32(scale);
+        return new QuantizedTensor(int8Weight, scale, activation);
     }
 
     @Override
@@ -373,12 +383,25 @@ public final class AscendBackend implements Backend {
 
     @Override
     public void linear(DeviceTensor x, DeviceTensor weight, DeviceTensor out) {
+        if (weight instanceof QuantizedTensor q) {
+            quantLinear(x, q, out);
+            return;
+        }
         AscendTensor w = computeWeight(weight);
         long k = x.rowElems();
         if (w.rowElems() != k) throw new IllegalArgumentException("linear " + x + " x " + w + ": inner dimensions differ");
         requireShape(out, x.rows(), w.rows());
         run("linear (Linear)", () -> AscendNative.tna_linear(dev, f32(x).addr(), (int) x.rows(), (int) k, w.addr(), cd,
                 (int) w.rows(), f32(out).addr()));
+    }
+
+    private void quantLinear(DeviceTensor x, QuantizedTensor q, DeviceTensor out) {
+        AscendTensor w = int8(q.weight());
+        long k = x.rowElems();
+        if (w.rowElems() != k) throw new IllegalArgumentException("linear " + x + " x " + w + ": inner dimensions differ");
+        requireShape(out, x.rows(), w.rows());
+        run("linear (DynamicQuant + QuantMatmulV4)", () -> AscendNative.tna_quant_linear(dev, f32(x).addr(),
+                (int) x.rows(), (int) k, w.addr(), f32(q.scale()).addr(), (int) w.rows(), f32(out).addr(), cd));
     }
 
     @Override
@@ -558,30 +581,63 @@ public final class AscendBackend implements Backend {
         requireShape(experts.w3(), numExperts, inter, hidden);
         requireShape(experts.w2(), numExperts, hidden, inter);
         requireShape(out, x.rows(), hidden);
-        AscendTensor gateUp = gateUp(experts, numExperts, inter, hidden);
+        int topK = (int) expertIds.rowElems();
+        GateUp gateUp = gateUp(experts, numExperts, inter, hidden);
+        if (gateUp.scale() != null) {
+            QuantizedTensor down = quantized(experts.w2());
+            AscendTensor downW = int8(down.weight());
+            AscendTensor downS = f32(down.scale());
+            run("moeExperts (MoeInitRoutingV2 + DynamicQuant + GroupedMatmulV4 W8A8 + SwiGLU + MoeTokenUnpermute)",
+                    () -> AscendNative.tna_moe_experts_w8a8(dev, f32(x).addr(), (int) x.rows(), hidden, inter,
+                            numExperts, topK, gateUp.weight().addr(), gateUp.scale().addr(), downW.addr(),
+                            downS.addr(), asc(expertIds).addr(), f32(routingWeights).addr(), f32(out).addr(), cd));
+            return;
+        }
         AscendTensor down = computeWeight(experts.w2());
         run("moeExperts (MoeInitRoutingV2 + GroupedMatmulV4 + SwiGLU + MoeTokenUnpermute)",
                 () -> AscendNative.tna_moe_experts(dev, f32(x).addr(), (int) x.rows(), hidden, inter, numExperts,
-                        (int) expertIds.rowElems(), gateUp.addr(), down.addr(), asc(expertIds).addr(),
+                        topK, gateUp.weight().addr(), down.addr(), asc(expertIds).addr(),
                         f32(routingWeights).addr(), f32(out).addr(), cd));
     }
 
-    /** MindIE's packed gate_up [E, 2I, H] (w1 rows then w3 rows per expert), built once per layer. */
-    private AscendTensor gateUp(ExpertWeights experts, int numExperts, int inter, int hidden) {
-        AscendTensor g = fusedGateUp.get(experts);
+    /** MindIE's packed gate_up: weight [E, 2I, H] (w1 rows then w3 rows per expert); scale [E, 2I] when int8. */
+    private record GateUp(AscendTensor weight, AscendTensor scale) {}
+
+    /** The packed gate_up of a layer, built once on the device. */
+    private GateUp gateUp(ExpertWeights experts, int numExperts, int inter, int hidden) {
+        GateUp g = fusedGateUp.get(experts);
         if (g != null) return g;
-        AscendTensor w1 = computeWeight(experts.w1());
-        AscendTensor w3 = computeWeight(experts.w3());
-        AscendTensor fused = alloc(w1.dtype(), numExperts, 2L * inter, hidden);
-        long block = (long) inter * hidden * w1.dtype().elemBytes;
+        boolean quant = experts.w1() instanceof QuantizedTensor;
+        if (quant != experts.w3() instanceof QuantizedTensor || quant != experts.w2() instanceof QuantizedTensor) {
+            throw new IllegalArgumentException("ascend backend: expert w1, w3, w2 must be all quantized or all float");
+        }
+        AscendTensor w1 = quant ? int8(quantized(experts.w1()).weight()) : computeWeight(experts.w1());
+        AscendTensor w3 = quant ? int8(quantized(experts.w3()).weight()) : computeWeight(experts.w3());
+        AscendTensor fused = interleave(w1, w3, numExperts, (long) inter * hidden * w1.dtype().elemBytes, 2L * inter,
+                hidden);
+        AscendTensor scale = null;
+        if (quant) {
+            scale = interleave(f32(quantized(experts.w1()).scale()), f32(quantized(experts.w3()).scale()), numExperts,
+                    4L * inter, 2L * inter);
+        }
+        g = new GateUp(fused, scale);
+        fusedGateUp.put(experts, g);
+        return g;
+    }
+
+    /** Per expert e: a's block e then b's block e (each {@code block} bytes), as a new tensor of {@code shape} after E. */
+    private AscendTensor interleave(AscendTensor a, AscendTensor b, int numExperts, long block, long... shape) {
+        long[] full = new long[shape.length + 1];
+        full[0] = numExperts;
+        System.arraycopy(shape, 0, full, 1, shape.length);
+        AscendTensor fused = alloc(a.dtype(), full);
         for (int e = 0; e < numExperts; e++) {
             long dst = fused.address + 2 * e * block;
-            long src1 = w1.addr() + e * block;
-            long src3 = w3.addr() + e * block;
+            long src1 = a.addr() + e * block;
+            long src3 = b.addr() + e * block;
             run("aclrtMemcpy(D2D) gate_up", () -> AscendNative.tna_copy(dev, dst, src1, block));
             run("aclrtMemcpy(D2D) gate_up", () -> AscendNative.tna_copy(dev, dst + block, src3, block));
         }
-        fusedGateUp.put(experts, fused);
         return fused;
     }
 
@@ -646,6 +702,17 @@ public final class AscendBackend implements Backend {
     private static AscendTensor f32(DeviceTensor t) {
         AscendTensor a = asc(t);
         if (a.dtype() != DType.F32) throw new IllegalArgumentException("expected an f32 tensor, got " + a);
+        return a;
+    }
+
+    private static QuantizedTensor quantized(DeviceTensor t) {
+        if (t instanceof QuantizedTensor q) return q;
+        throw new IllegalArgumentException("expected a quantized weight, got " + t);
+    }
+
+    private static AscendTensor int8(DeviceTensor t) {
+        AscendTensor a = asc(t);
+        if (a.dtype() != DType.I8) throw new IllegalArgumentException("expected an int8 tensor, got " + a);
         return a;
     }
 

@@ -23,6 +23,7 @@ final class AscendNative {
     /** aclDataType codes. */
     static final int ACL_FLOAT = 0;
     static final int ACL_FLOAT16 = 1;
+    static final int ACL_INT8 = 2;
     static final int ACL_INT32 = 3;
     static final int ACL_BF16 = 27;
 
@@ -76,8 +77,16 @@ final class AscendNative {
             int hidden, int inter, int numExperts, int topK, @Cast("const void*") long gateUp,
             @Cast("const void*") long down, @Cast("const int32_t*") long expertIds,
             @Cast("const float*") long weights, @Cast("float*") long out, int cd);
+    static native int tna_moe_experts_w8a8(@Cast("tna_device*") long d, @Cast("const float*") long x, int numTokens,
+            int hidden, int inter, int numExperts, int topK, @Cast("const void*") long gateUp,
+            @Cast("const float*") long gateUpScale, @Cast("const void*") long down, @Cast("const float*") long downScale,
+            @Cast("const int32_t*") long expertIds, @Cast("const float*") long weights, @Cast("float*") long out, int cd);
+    static native int tna_quant_linear(@Cast("tna_device*") long d, @Cast("const float*") long x, int m, int k,
+            @Cast("const void*") long w, @Cast("const float*") long wScale, int n, @Cast("float*") long out, int cd);
     static native int tna_add(@Cast("tna_device*") long d, @Cast("float*") long y, @Cast("const float*") long x,
             @Cast("size_t") long n);
+
+    static native @Cast("const char*") String tna_struct_layouts();
 
     static native int tna_probe(@Cast("tna_device*") long d, int which);
 }
