@@ -4,11 +4,22 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.tramontane.backend.ActivationQuant;
+import org.tramontane.backend.Backend;
 import org.tramontane.backend.BackendKind;
 import org.tramontane.backend.DType;
+import org.tramontane.backend.DeviceTensor;
+import org.tramontane.backend.Precision;
+import org.tramontane.backend.WeightRef;
+import org.tramontane.backend.cpu.CpuBackend;
 import org.tramontane.testing.Fixtures;
 import org.tramontane.testing.GoldenRun;
 
@@ -100,5 +111,59 @@ class AscendW8a8SimTest {
             }
         }
         assertArrayEquals(cpu, npu, what + " greedy ids");
+    }
+
+    /**
+     * The integer path bit for bit: on inputs fp16 holds exactly, DynamicQuant sees the values the
+     * cpu backend quantizes, so QuantMatmulV4's fp16 output must be the cpu's f32 result rounded to
+     * fp16 (round to nearest even). Rows: random, one with |x|max = 127 (s = 1) and exact .5 ties
+     * (round half away from zero), and a zero row (s = 0). The simulator's DynamicQuant reuses the
+     * cpu library's row quantizer, so this checks the binding (scales, transposeX2, epilogue order,
+     * dtypes), not an independent rounding implementation.
+     */
+    @Test
+    void quantLinearIsBitExactWithTheCpuBackendOnFp16ExactInputs(@TempDir Path tmp) throws IOException {
+        int m = 4, k = 64, n = 24;
+        Random rnd = new Random(7);
+        byte[] w = new byte[n * k];
+        for (int i = 0; i < w.length; i++) w[i] = (byte) (rnd.nextInt(255) - 127);
+        float[] scale = new float[n];
+        for (int j = 0; j < n; j++) scale[j] = (1 + rnd.nextInt(1000)) / 8192f / 127f;
+        float[] x = new float[m * k];
+        for (int i = 0; i < k; i++) x[i] = (rnd.nextInt(4097) - 2048) / 256f;
+        for (int i = 0; i < k; i++) x[k + i] = i == 0 ? 127f : (i % 2 == 0 ? 1 : -1) * (i % 100 + 0.5f);
+        for (int i = 0; i < k; i++) x[2 * k + i] = (rnd.nextInt(2049) - 1024) / 4096f;
+        Path file = tmp.resolve("w.bin");
+        Files.write(file, w);
+        WeightRef ref = new WeightRef(file, 0, w.length, DType.I8, new long[] {n, k});
+        float[] cpuOut = new float[m * n];
+        float[] npuOut = new float[m * n];
+        try (Backend cpu = new CpuBackend(Precision.FP16); Backend npu = AscendBackend.open(Precision.FP16, true)) {
+            for (Backend b : new Backend[] {cpu, npu}) {
+                DeviceTensor s = b.allocate(DType.F32, n);
+                b.write(s, scale);
+                DeviceTensor q = b.quantizedWeight(b.loadWeight(DType.I8, ref), s, ActivationQuant.INT8_PER_TOKEN);
+                DeviceTensor in = b.allocate(DType.F32, m, k);
+                b.write(in, x);
+                DeviceTensor out = b.allocate(DType.F32, m, n);
+                b.linear(in, q, out);
+                b.read(out, b == cpu ? cpuOut : npuOut);
+            }
+        }
+        int nonZero = 0;
+        for (int i = 0; i < 3 * n; i++) nonZero += npuOut[i] != 0 ? 1 : 0;
+        assertTrue(nonZero > 2 * n, "rows 0-2 should be mostly non-zero: " + nonZero);
+        for (int i = 0; i < m * n; i++) {
+            assertTrue(Float.floatToIntBits(toHalf(cpuOut[i])) == Float.floatToIntBits(npuOut[i]),
+                    "element " + i + ": cpu " + cpuOut[i] + " -> fp16 " + toHalf(cpuOut[i]) + ", ascend-sim " + npuOut[i]);
+        }
+    }
+
+    /** f32 rounded to the nearest fp16 value (ties to even), as a float. */
+    static float toHalf(float f) {
+        float a = Math.abs(f);
+        if (a >= 65520f) return Math.copySign(Float.POSITIVE_INFINITY, f);
+        float quantum = a < 6.103515625e-05f ? 5.9604645e-08f : Math.scalb(1f, Math.getExponent(a) - 10);
+        return Math.copySign((float) (Math.rint(a / quantum) * quantum), f);
     }
 }
