@@ -20,7 +20,7 @@ final class LoadOptions {
     @Option(names = "--dtype", paramLabel = "DTYPE", description = "fp32, bf16 or fp16 (default: the checkpoint's torch_dtype).")
     String dtype;
 
-    @Option(names = "--backend", paramLabel = "NAME", defaultValue = "cpu", description = "Compute backend: cpu. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--backend", paramLabel = "NAME", defaultValue = "cpu", description = "Compute backend: cpu, ascend (needs CANN) or ascend-sim (the simulator). Default: ${DEFAULT-VALUE}.")
     String backend;
 
     @Option(names = "--threads", paramLabel = "N", defaultValue = "0", description = "Native worker threads (default: one per core).")
