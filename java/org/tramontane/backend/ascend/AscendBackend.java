@@ -171,7 +171,7 @@ public final class AscendBackend implements Backend {
     @Override
     public DeviceTensor allocate(DType dtype, long... shape) {
         AscendTensor t = alloc(dtype, shape);
-        run("aclrtMemset", () -> AscendNative.tna_memset_zero(dev, t.address, t.bytes()));
+        run("aclrtMemset", () -> AscendNative.tna_memset_zero(dev, t.address(), t.bytes()));
         return t;
     }
 
@@ -251,14 +251,14 @@ public final class AscendBackend implements Backend {
             AscendTensor out = alloc(target, shape);
             if (source == target) {
                 run("aclrtMemcpy(H2D) " + parts[0].file().getFileName(),
-                        () -> AscendNative.tna_upload(dev, out.address, staging.address(), total));
+                        () -> AscendNative.tna_upload(dev, out.address(), staging.address(), total));
             } else {
                 AscendTensor raw = alloc(source, shape);
                 try {
                     run("aclrtMemcpy(H2D) " + parts[0].file().getFileName(),
-                            () -> AscendNative.tna_upload(dev, raw.address, staging.address(), total));
-                    run("Elewise(CAST) " + source + "->" + target, () -> AscendNative.tna_cast(dev, raw.address,
-                            aclType(source), out.address, aclType(target), out.numElements()));
+                            () -> AscendNative.tna_upload(dev, raw.address(), staging.address(), total));
+                    run("Elewise(CAST) " + source + "->" + target, () -> AscendNative.tna_cast(dev, raw.address(),
+                            aclType(source), out.address(), aclType(target), out.numElements()));
                 } finally {
                     free(raw);
                 }
@@ -316,7 +316,7 @@ public final class AscendBackend implements Backend {
     public DeviceTensor randomWeight(DType target, long seed, float scale, long... shape) {
         if (!target.isFloat()) throw new IllegalArgumentException("random weights are float, not " + target);
         AscendTensor t = alloc(target, shape);
-        run("fill_random", () -> AscendNative.tna_fill_random(dev, t.address, aclType(target), t.numElements(), seed, scale));
+        run("fill_random", () -> AscendNative.tna_fill_random(dev, t.address(), aclType(target), t.numElements(), seed, scale));
         return t;
     }
 
@@ -356,9 +356,9 @@ public final class AscendBackend implements Backend {
     @Override
     public void free(DeviceTensor t) {
         AscendTensor a = asc(t);
-        if (!a.owner || !owned.remove(a)) return;
+        if (!a.owner() || !owned.remove(a)) return;
         a.markFreed();
-        run("aclrtFree", () -> AscendNative.tna_free(dev, a.address));
+        run("aclrtFree", () -> AscendNative.tna_free(dev, a.address()));
     }
 
     // ---------------------------------------------------------------- operations
@@ -451,7 +451,7 @@ public final class AscendBackend implements Backend {
         try {
             write(f, values);
             AscendTensor out = alloc(precision.weightDtype, rows, cols);
-            run("Elewise(CAST)", () -> AscendNative.tna_cast(dev, f.address, AscendNative.ACL_FLOAT, out.address, cd,
+            run("Elewise(CAST)", () -> AscendNative.tna_cast(dev, f.address(), AscendNative.ACL_FLOAT, out.address(), cd,
                     values.length));
             return out;
         } finally {
@@ -632,7 +632,7 @@ public final class AscendBackend implements Backend {
         System.arraycopy(shape, 0, full, 1, shape.length);
         AscendTensor fused = alloc(a.dtype(), full);
         for (int e = 0; e < numExperts; e++) {
-            long dst = fused.address + 2 * e * block;
+            long dst = fused.address() + 2 * e * block;
             long src1 = a.addr() + e * block;
             long src3 = b.addr() + e * block;
             run("aclrtMemcpy(D2D) gate_up", () -> AscendNative.tna_copy(dev, dst, src1, block));
@@ -669,7 +669,7 @@ public final class AscendBackend implements Backend {
         try {
             on(() -> {
                 for (AscendTensor t : owned) {
-                    AscendNative.tna_free(dev, t.address);
+                    AscendNative.tna_free(dev, t.address());
                     t.markFreed();
                 }
                 owned.clear();

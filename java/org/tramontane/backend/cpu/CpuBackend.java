@@ -252,7 +252,7 @@ public final class CpuBackend implements Backend {
     @Override
     public void free(DeviceTensor t) {
         CpuTensor c = cpu(t);
-        if (!c.owner) return;
+        if (!c.owner()) return;
         if (owned.remove(c)) {
             CpuNative.tn_free(c.addr());
             c.markFreed();
@@ -425,7 +425,7 @@ public final class CpuBackend implements Backend {
         if (closed) return;
         closed = true;
         for (CpuTensor t : owned) {
-            CpuNative.tn_free(t.address);
+            CpuNative.tn_free(t.address());
             t.markFreed();
         }
         owned.clear();
