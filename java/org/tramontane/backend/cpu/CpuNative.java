@@ -135,5 +135,15 @@ final class CpuNative {
     static native int tn_fill_random(@Cast("void*") long dst, int dtype, @Cast("size_t") long n,
             @Cast("uint64_t") long seed, float scale);
 
+    static final int TN_PEAK_FP32_FMA = 0;
+    static final int TN_PEAK_BF16_DOT = 1;
+    static final int TN_PEAK_INT8_VNNI = 2;
+
+    static native int tn_probe_peak(int kind, int millis, int repeats, double[] opsPerS);
+
+    static native int tn_probe_read_bandwidth(@Cast("size_t") long bytes, int repeats, double[] bytesPerS);
+
+    static native @Cast("uint64_t") long tn_weight_bytes_read();
+
     static native int tn_add(@Cast("float*") long y, @Cast("const float*") long x, @Cast("size_t") long n);
 }
