@@ -73,6 +73,7 @@ void gemv_tile(const float* x, int ldx, const void* w, size_t ldw, int k, float*
 #pragma GCC unroll 16
       for (int t = 0; t < M; t++) acc[u][r][t] = _mm256_setzero_ps();
   const void* wr[R];
+#pragma GCC unroll 16
   for (int r = 0; r < R; r++) wr[r] = wrow<D>(w, ldw, r);
   int i = 0;
   for (; i + 8 * U <= k; i += 8 * U) {
@@ -91,13 +92,18 @@ void gemv_tile(const float* x, int ldx, const void* w, size_t ldw, int k, float*
   }
   for (; i + 8 <= k; i += 8) {
     __m256 wv[R];
+#pragma GCC unroll 16
     for (int r = 0; r < R; r++) wv[r] = loadw<D>(wr[r], i);
+#pragma GCC unroll 16
     for (int t = 0; t < M; t++) {
       __m256 xv = load8(x + (size_t)t * ldx + i);
+#pragma GCC unroll 16
       for (int r = 0; r < R; r++) acc[0][r][t] = _mm256_fmadd_ps(wv[r], xv, acc[0][r][t]);
     }
   }
+#pragma GCC unroll 16
   for (int r = 0; r < R; r++)
+#pragma GCC unroll 16
     for (int t = 0; t < M; t++) {
       __m256 a = acc[0][r][t];
       if (U == 2) a = _mm256_add_ps(a, acc[U - 1][r][t]);
@@ -190,6 +196,7 @@ void micro_tile(const float* x, int ldx, const float* panel, int k, float* out, 
       c1[t] = _mm256_fmadd_ps(a, b1, c1[t]);
     }
   }
+#pragma GCC unroll 8
   for (int t = 0; t < MR; t++) {
     float* o = out + (size_t)t * ldo;
     if (cols == kNr) {

@@ -68,6 +68,7 @@ void gemv_tile(const float* x, int ldx, const void* w, size_t ldw, int k, float*
 #pragma GCC unroll 16
       for (int t = 0; t < M; t++) acc[u][r][t] = _mm512_setzero_ps();
   const void* wr[R];
+#pragma GCC unroll 16
   for (int r = 0; r < R; r++) wr[r] = wrow<D>(w, ldw, r);
   const __mmask16 all = 0xffff;
   int i = 0;
@@ -88,13 +89,18 @@ void gemv_tile(const float* x, int ldx, const void* w, size_t ldw, int k, float*
   for (; i < k; i += 16) {
     __mmask16 m = tail_mask(k - i);
     __m512 wv[R];
+#pragma GCC unroll 16
     for (int r = 0; r < R; r++) wv[r] = loadw<D>(wr[r], i, m);
+#pragma GCC unroll 16
     for (int t = 0; t < M; t++) {
       __m512 xv = _mm512_maskz_loadu_ps(m, x + (size_t)t * ldx + i);
+#pragma GCC unroll 16
       for (int r = 0; r < R; r++) acc[0][r][t] = _mm512_fmadd_ps(wv[r], xv, acc[0][r][t]);
     }
   }
+#pragma GCC unroll 16
   for (int r = 0; r < R; r++)
+#pragma GCC unroll 16
     for (int t = 0; t < M; t++) {
       __m512 a = acc[0][r][t];
       if (U == 2) a = _mm512_add_ps(a, acc[U - 1][r][t]);
@@ -189,6 +195,7 @@ void micro_tile(const float* x, int ldx, const float* panel, int k, float* out, 
     }
   }
   __mmask16 m0 = tail_mask(cols), m1 = cols > 16 ? tail_mask(cols - 16) : (__mmask16)0;
+#pragma GCC unroll 8
   for (int t = 0; t < MR; t++) {
     float* o = out + (size_t)t * ldo;
     _mm512_mask_storeu_ps(o, m0, c0[t]);

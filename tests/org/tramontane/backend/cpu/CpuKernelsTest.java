@@ -190,12 +190,43 @@ class CpuKernelsTest {
         }
     }
 
+    /** Row counts on both sides of the gemv-tile / packed-GEMM switch, panel and tile tails included. */
+    @ParameterizedTest
+    @MethodSource("isaLevels")
+    void linearTilesAndPackedGemm(int isa) {
+        CpuBackend.forceIsa(isa);
+        for (DType d : new DType[] {DType.F32, DType.F16, DType.BF16}) {
+            for (int[] mkn : new int[][] {{6, 67, 33}, {7, 16, 5}, {11, 40, 9}, {12, 200, 50}, {13, 67, 17},
+                    {40, 130, 70}, {64, 1024, 36}}) {
+                int m = mkn[0], k = mkn[1], n = mkn[2];
+                float[] x = randn(m * k);
+                float[] w = roundTo(d, randn(n * k));
+                DeviceTensor out = b.allocate(DType.F32, m, n);
+                b.linear(f32(x, m, k), weight(d, w, n, k), out);
+                float[] want = new float[m * n];
+                for (int r = 0; r < m; r++)
+                    for (int j = 0; j < n; j++) {
+                        double s = 0;
+                        for (int i = 0; i < k; i++) s += (double) x[r * k + i] * w[j * k + i];
+                        want[r * n + j] = (float) s;
+                    }
+                assertClose(want, read(out), 1e-5 * Math.sqrt(k),
+                        "linear " + d + " isa " + isa + " mkn " + m + "," + k + "," + n);
+            }
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("isaLevels")
     void linearBf16RoundsActivations(int isa) {
         CpuBackend.forceIsa(isa);
+        for (int m : new int[] {3, 20}) bf16LinearWithRows(m);
+    }
+
+    private void bf16LinearWithRows(int m) {
+        int isa = CpuBackend.isaActive();
         try (CpuBackend bf = new CpuBackend(Precision.BF16)) {
-            int m = 3, k = 70, n = 9;
+            int k = 70, n = 9;
             float[] x = randn(m * k);
             float[] w = roundTo(DType.BF16, randn(n * k));
             DeviceTensor xt = bf.allocate(DType.F32, m, k);
@@ -215,7 +246,7 @@ class CpuKernelsTest {
                     for (int i = 0; i < k; i++) s += (double) bf16Round(x[r * k + i]) * w[j * k + i];
                     want[r * n + j] = (float) s;
                 }
-            assertClose(want, got, 1e-4, "bf16 linear isa " + isa);
+            assertClose(want, got, 1e-4, "bf16 linear isa " + isa + " rows " + m);
         }
     }
 
@@ -372,11 +403,21 @@ class CpuKernelsTest {
         assertThrows(IllegalStateException.class, () -> b.embedding(f32(table, 10, 4), i32(new int[] {10, 0}, 2), out));
     }
 
+    /**
+     * 7 tokens: every expert group on gemv tiles; 300 tokens: packed GEMM groups and 600 routed
+     * rows, more than one chunk of TN_MOE_MAX_ROWS (512).
+     */
     @ParameterizedTest
     @MethodSource("isaLevels")
     void moeGateAndExperts(int isa) {
         CpuBackend.forceIsa(isa);
-        int tokens = 7, hidden = 24, inter = 40, experts = 5, topK = 2;
+        moeCase(7, 24, 40, 5);
+        moeCase(300, 16, 24, 3);
+    }
+
+    private void moeCase(int tokens, int hidden, int inter, int experts) {
+        int isa = CpuBackend.isaActive();
+        int topK = 2;
         float[] x = randn(tokens * hidden);
         float[] gate = randn(experts * hidden);
         DeviceTensor xt = f32(x, tokens, hidden);
