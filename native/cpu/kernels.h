@@ -32,6 +32,12 @@ typedef void (*PackFn)(const void* w, size_t ldw, int rows, int k, float* panel)
 // out[t * ldo + c] = sum_{i<k} x[t * ldx + i] * panel[i * nr + c],  t < m <= gemm_mr, c < cols <= nr
 typedef void (*GemmMicroFn)(const float* x, int ldx, int m, const float* panel, int k, float* out, int ldo,
                             int cols);
+// Online-softmax attention of g query heads (rows q + h * hd) that share one KV head, over n
+// keys and values of the table's dtype at k + j * ld and v + j * ld (elements).  Updates each
+// head's running max m[h], normaliser l[h] and weighted value sum acc[h * hd ..] (flash style:
+// no [keys] score row is ever materialised beyond a small chunk).  Scores are dot * scale.
+typedef void (*AttnFn)(const float* q, int g, int hd, float scale, const void* k, const void* v, size_t ld,
+                       int n, float* m, float* l, float* acc);
 // sum of n floats (the read-bandwidth probe's stream)
 typedef float (*SumFn)(const float* x, size_t n);
 // runs iters rounds of independent FMAs in registers; returns the FLOPs done
@@ -41,6 +47,7 @@ struct Kernels {
   const char* isa_name;
   DotFn dot[kNumDTypes];
   AxpyFn axpy[kNumDTypes];
+  AttnFn attn[kNumDTypes];
   GemvTileFn gemv[kNumDTypes];
   PackFn pack[kNumDTypes];
   GemmMicroFn gemm_micro;

@@ -1,6 +1,8 @@
 // Portable reference bodies: the ground truth the SIMD files are tested against.
 // Four independent accumulators keep the dependency chain short without changing the
 // meaning (all f32).
+#include <math.h>
+
 #include "kernels.h"
 
 namespace tn {
@@ -23,6 +25,29 @@ float dot_generic(const float* x, const void* w, int n) {
 template <int D>
 void axpy_generic(float a, const void* x, float* y, int n) {
   for (int i = 0; i < n; i++) y[i] += a * load_elem(x, D, i);
+}
+
+template <int D>
+void attn_generic(const float* q, int g, int hd, float scale, const void* k, const void* v, size_t ld, int n,
+                  float* m, float* l, float* acc) {
+  const size_t eb = (size_t)kDTypes[D].elem_bytes;
+  for (int j = 0; j < n; j++) {
+    const void* kr = (const char*)k + (size_t)j * ld * eb;
+    const void* vr = (const char*)v + (size_t)j * ld * eb;
+    for (int h = 0; h < g; h++) {
+      float s = dot_generic<D>(q + (size_t)h * hd, kr, hd) * scale;
+      float* a = acc + (size_t)h * hd;
+      if (s > m[h]) {
+        float c = expf(m[h] - s);
+        for (int i = 0; i < hd; i++) a[i] *= c;
+        l[h] *= c;
+        m[h] = s;
+      }
+      float p = expf(s - m[h]);
+      l[h] += p;
+      axpy_generic<D>(p, vr, a, hd);
+    }
+  }
 }
 
 template <int D>
@@ -84,6 +109,7 @@ const Kernels kScalarKernels = {
     "scalar",
     {dot_generic<TN_F32>, dot_generic<TN_F16>, dot_generic<TN_BF16>},
     {axpy_generic<TN_F32>, axpy_generic<TN_F16>, axpy_generic<TN_BF16>},
+    {attn_generic<TN_F32>, attn_generic<TN_F16>, attn_generic<TN_BF16>},
     {gemv_generic<TN_F32>, gemv_generic<TN_F16>, gemv_generic<TN_BF16>},
     {pack_generic<TN_F32>, pack_generic<TN_F16>, pack_generic<TN_BF16>},
     gemm_micro_generic,

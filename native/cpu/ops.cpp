@@ -15,6 +15,8 @@ using namespace tn;
 namespace {
 
 constexpr int kMaxHeadDim = 512;
+// Query heads per KV head the attention kernel takes (Mixtral 8x7B: 4, 8x22B: 6).
+constexpr int kMaxGroup = 16;
 // Activation rows from which a linear runs as packed GEMM instead of gemv tiles.
 // Measured on AVX2 (bf16 weights, one thread, in-process A/B): packed GEMM loses to gemv tiles at
 // 8 rows (30-36 vs 36-40 GFLOP/s) and wins from 16 (41-44 vs 33-37), 64 (60-66 vs 47).
@@ -259,42 +261,42 @@ int tn_paged_attention(const float* q, int q_stride, const void* k_cache, const 
     }
   }
   const int group = p->num_heads / kv->num_kv_heads;
-  const int kv_dim = kv->num_kv_heads * hd;
-  const Kernels& kt = kernels();
-  DotFn dot = kt.dot[kv->dtype];
-  AxpyFn axpy = kt.axpy[kv->dtype];
-  parallel_for((int64_t)p->num_tokens * p->num_heads, [&](int64_t b, int64_t e) {
-    float acc[kMaxHeadDim];
-    for (int64_t th = b; th < e; th++) {
-      int t = (int)(th / p->num_heads), h = (int)(th % p->num_heads), kvh = h / group;
-      const float* qv = q + (size_t)t * q_stride + (size_t)h * hd;
-      const int32_t* table = block_tables + (size_t)seq_idx[t] * mb;
-      int pos = positions[t];
-      int lo = p->window > 0 ? pos - p->window + 1 : 0;
-      if (lo < 0) lo = 0;
-      // online softmax (flash style): running max m, normaliser l, weighted sum acc
-      float m = -INFINITY, l = 0.f;
-      for (int i = 0; i < hd; i++) acc[i] = 0.f;
-      for (int j = lo; j <= pos; j++) {
-        int64_t slot = (int64_t)table[j / bs] * bs + j % bs;
-        const void* kr = row_ptr(k_cache, kv->dtype, slot * kv->num_kv_heads + kvh, hd);
-        float s = dot(qv, kr, hd) * p->scale;
-        if (s > m) {
-          float c = expf(m - s);
-          for (int i = 0; i < hd; i++) acc[i] *= c;
-          l *= c;
-          m = s;
-        }
-        float w = expf(s - m);
-        l += w;
-        axpy(w, row_ptr(v_cache, kv->dtype, slot * kv->num_kv_heads + kvh, hd), acc, hd);
-      }
-      float* o = out + (size_t)t * p->num_heads * hd + (size_t)h * hd;
-      float inv = 1.f / l;
-      for (int i = 0; i < hd; i++) o[i] = acc[i] * inv;
+  if (group > kMaxGroup) return TN_E_ARG;
+  const int nkv = kv->num_kv_heads;
+  const size_t ld = (size_t)nkv * hd;  // elements between consecutive slots of one KV head
+  const size_t eb = (size_t)kDTypes[kv->dtype].elem_bytes;
+  AttnFn attn = kernels().attn[kv->dtype];
+  // One item = one token's group of query heads sharing a KV head: each cached key / value row
+  // is read and widened once for the whole group.  Keys are walked block by block of the table.
+  parallel_items((int64_t)p->num_tokens * nkv, [&](int64_t item) {
+    const int t = (int)(item / nkv), kvh = (int)(item % nkv), h0 = kvh * group;
+    float m[kMaxGroup], l[kMaxGroup];
+    alignas(64) float acc[kMaxGroup * kMaxHeadDim];
+    for (int h = 0; h < group; h++) {
+      m[h] = -INFINITY;
+      l[h] = 0.f;
+    }
+    for (int i = 0; i < group * hd; i++) acc[i] = 0.f;
+    const float* qv = q + (size_t)t * q_stride + (size_t)h0 * hd;
+    const int32_t* table = block_tables + (size_t)seq_idx[t] * mb;
+    const int pos = positions[t];
+    int j = p->window > 0 ? pos - p->window + 1 : 0;
+    if (j < 0) j = 0;
+    while (j <= pos) {
+      const int off = j % bs;
+      int run = bs - off;
+      if (run > pos + 1 - j) run = pos + 1 - j;
+      const size_t first = (((size_t)table[j / bs] * bs + off) * nkv + kvh) * hd;
+      attn(qv, group, hd, p->scale, (const char*)k_cache + first * eb, (const char*)v_cache + first * eb, ld, run,
+           m, l, acc);
+      j += run;
+    }
+    float* o = out + (size_t)t * p->num_heads * hd + (size_t)h0 * hd;
+    for (int h = 0; h < group; h++) {
+      const float inv = 1.f / l[h];
+      for (int i = 0; i < hd; i++) o[(size_t)h * hd + i] = acc[(size_t)h * hd + i] * inv;
     }
   });
-  (void)kv_dim;
   return TN_OK;
 }
 

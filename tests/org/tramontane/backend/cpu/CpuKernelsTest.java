@@ -335,9 +335,12 @@ class CpuKernelsTest {
     @MethodSource("isaLevels")
     void pagedAttentionGqaWindowAndBlocks(int isa) {
         CpuBackend.forceIsa(isa);
+        // query heads per KV head 2, 6 (kernel runs of 4 + 2) and 8; head dims 16, 8 and 24 (not a
+        // multiple of the AVX-512 width: the portable body of that file)
+        QkvLayout[] layouts = {new QkvLayout(4, 2, 16), new QkvLayout(12, 2, 8), new QkvLayout(8, 1, 24)};
         for (DType cacheType : new DType[] {DType.F32, DType.F16, DType.BF16}) {
+          for (QkvLayout lay : layouts) {
             for (int window : new int[] {0, 3}) {
-                QkvLayout lay = new QkvLayout(4, 2, 16);
                 // two sequences of 5 and 9 tokens, interleaved in the flat batch, block size 4
                 int[] lens = {5, 9};
                 int n = lens[0] + lens[1];
@@ -362,7 +365,7 @@ class CpuKernelsTest {
                     }
                 }
                 DeviceTensor q = f32(qkv, n, lay.width());
-                KvCache cache = b.allocateKvCache(new KvCacheSpec(8, bs, 2, 16, cacheType));
+                KvCache cache = b.allocateKvCache(new KvCacheSpec(8, bs, lay.numKvHeads(), lay.headDim(), cacheType));
                 int[] flat = new int[2 * 3];
                 System.arraycopy(tables[0], 0, flat, 0, 2);
                 System.arraycopy(tables[1], 0, flat, 3, 3);
@@ -371,8 +374,9 @@ class CpuKernelsTest {
                 DeviceTensor out = b.allocate(DType.F32, n, lay.qSize());
                 b.pagedAttention(q, lay, cache, ab, window, out);
                 assertClose(refAttention(ref, lay, seqOf, pos, window), read(out), 2e-5,
-                        "attention isa " + isa + " cache " + cacheType + " window " + window);
+                        "attention isa " + isa + " cache " + cacheType + " window " + window + " " + lay);
             }
+          }
         }
     }
 
