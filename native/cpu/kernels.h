@@ -26,6 +26,10 @@ typedef void (*AxpyFn)(float a, const void* x, float* y, int n);
 // out[t * ldo + r] = sum_{i<k} x[t * ldx + i] * widen(w[r * ldw + i]),  r < rows <= 4, t < m <= 4
 typedef void (*GemvTileFn)(const float* x, int ldx, int m, const void* w, size_t ldw, int rows, int k,
                            float* out, int ldo);
+// The activation layout a gemv kernel of a weight dtype wants: out = x [m, k] rearranged within
+// blocks (the bf16 AVX2 kernel widens 16 weights at a time into even / odd halves with one shift
+// and one mask, so x is fed as x0 x2 .. x14 x1 x3 .. x15 per block of 16).  nullptr: x as is.
+typedef void (*ActLayoutFn)(const float* x, int m, int k, float* out);
 // panel[i * nr + c] = widen(w[c * ldw + i]) for c < rows, 0 for rows <= c < nr (nr = gemm_nr).
 // panel is 64-byte aligned.
 typedef void (*PackFn)(const void* w, size_t ldw, int rows, int k, float* panel);
@@ -49,6 +53,7 @@ struct Kernels {
   AxpyFn axpy[kNumDTypes];
   AttnFn attn[kNumDTypes];
   GemvTileFn gemv[kNumDTypes];
+  ActLayoutFn gemv_layout[kNumDTypes];
   PackFn pack[kNumDTypes];
   GemmMicroFn gemm_micro;
   int gemm_mr;

@@ -228,8 +228,85 @@ void gemv_tile(const float* x, int ldx, const void* w, size_t ldw, int k, float*
     }
 }
 
+// bf16 weights, 16 per load: the 32-bit lane i holds elements 2i (low half) and 2i + 1 (high
+// half), so a shift gives the even elements as f32 and a mask the odd ones, in-lane and without
+// the cross-lane zero-extension; x arrives permuted to match (bf16_layout).  U = 2 accumulator
+// sets (even / odd) when M = 1 to keep 8 FMA chains in flight.
+template <int R, int M>
+void gemv_tile_bf16(const float* x, int ldx, const void* w, size_t ldw, int k, float* out, int ldo) {
+  constexpr int U = M == 1 ? 2 : 1;
+  __m256 acc[U][R][M];
+#pragma GCC unroll 16
+  for (int u = 0; u < U; u++)
+#pragma GCC unroll 16
+    for (int r = 0; r < R; r++)
+#pragma GCC unroll 16
+      for (int t = 0; t < M; t++) acc[u][r][t] = _mm256_setzero_ps();
+  const uint16_t* wr[R];
+#pragma GCC unroll 16
+  for (int r = 0; r < R; r++) wr[r] = (const uint16_t*)w + (size_t)r * ldw;
+  const __m256i hi_mask = _mm256_set1_epi32((int)0xffff0000u);
+  int i = 0;
+  for (; i + 16 <= k; i += 16) {
+    __m256 we[R], wo[R];
+#pragma GCC unroll 16
+    for (int r = 0; r < R; r++) {
+      __m256i v = _mm256_loadu_si256((const __m256i*)(wr[r] + i));
+      we[r] = _mm256_castsi256_ps(_mm256_slli_epi32(v, 16));
+      wo[r] = _mm256_castsi256_ps(_mm256_and_si256(v, hi_mask));
+    }
+#pragma GCC unroll 16
+    for (int t = 0; t < M; t++) {
+      __m256 xe = load8(x + (size_t)t * ldx + i), xo = load8(x + (size_t)t * ldx + i + 8);
+#pragma GCC unroll 16
+      for (int r = 0; r < R; r++) {
+        acc[0][r][t] = _mm256_fmadd_ps(we[r], xe, acc[0][r][t]);
+        acc[U - 1][r][t] = _mm256_fmadd_ps(wo[r], xo, acc[U - 1][r][t]);
+      }
+    }
+  }
+#pragma GCC unroll 16
+  for (int r = 0; r < R; r++)
+#pragma GCC unroll 16
+    for (int t = 0; t < M; t++) {
+      __m256 a = acc[0][r][t];
+      if (U == 2) a = _mm256_add_ps(a, acc[U - 1][r][t]);
+      float s = hsum256(a);
+      const float* xt = x + (size_t)t * ldx;
+      for (int j = i; j < k; j++) s += xt[j] * bf16_to_f32(wr[r][j]);
+      out[(size_t)t * ldo + r] = s;
+    }
+}
+
+// x0 x1 .. x15 -> x0 x2 .. x14 x1 x3 .. x15 in every full block of 16; the tail stays in place.
+void bf16_layout(const float* x, int m, int k, float* out) {
+  const __m256i idx = _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7);
+  for (int t = 0; t < m; t++) {
+    const float* xs = x + (size_t)t * k;
+    float* o = out + (size_t)t * k;
+    int i = 0;
+    for (; i + 16 <= k; i += 16) {
+      __m256 a = _mm256_permutevar8x32_ps(_mm256_loadu_ps(xs + i), idx);      // x0 x2 x4 x6 | x1 x3 x5 x7
+      __m256 b = _mm256_permutevar8x32_ps(_mm256_loadu_ps(xs + i + 8), idx);  // x8 .. x14 | x9 .. x15
+      _mm256_storeu_ps(o + i, _mm256_permute2f128_ps(a, b, 0x20));
+      _mm256_storeu_ps(o + i + 8, _mm256_permute2f128_ps(a, b, 0x31));
+    }
+    for (; i < k; i++) o[i] = xs[i];
+  }
+}
+
 template <int D, int M>
 void gemv_rows(const float* x, int ldx, const void* w, size_t ldw, int rows, int k, float* out, int ldo) {
+  if (D == TN_BF16) {
+    if (rows == 4 && M <= 2) {
+      gemv_tile_bf16<4, M>(x, ldx, w, ldw, k, out, ldo);
+      return;
+    }
+    int r = 0;
+    for (; r + 2 <= rows; r += 2) gemv_tile_bf16<2, M>(x, ldx, wrow<D>(w, ldw, r), ldw, k, out + r, ldo);
+    if (r < rows) gemv_tile_bf16<1, M>(x, ldx, wrow<D>(w, ldw, r), ldw, k, out + r, ldo);
+    return;
+  }
   if (rows == 4 && M <= 2) {
     gemv_tile<D, 4, M>(x, ldx, w, ldw, k, out, ldo);
     return;
@@ -375,6 +452,7 @@ const Kernels kAvx2Kernels = {
     {axpy_avx2<TN_F32>, axpy_avx2<TN_F16>, axpy_avx2<TN_BF16>},
     {attn_avx2<TN_F32>, attn_avx2<TN_F16>, attn_avx2<TN_BF16>},
     {gemv_avx2<TN_F32>, gemv_avx2<TN_F16>, gemv_avx2<TN_BF16>},
+    {nullptr, nullptr, bf16_layout},
     {pack_avx2<TN_F32>, pack_avx2<TN_F16>, pack_avx2<TN_BF16>},
     gemm_micro_avx2,
     kMr,

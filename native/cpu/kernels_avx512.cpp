@@ -367,6 +367,7 @@ const Kernels kAvx512Kernels = {
     {axpy_avx512<TN_F32>, axpy_avx512<TN_F16>, axpy_avx512<TN_BF16>},
     {attn_avx512<TN_F32>, attn_avx512<TN_F16>, attn_avx512<TN_BF16>},
     {gemv_avx512<TN_F32>, gemv_avx512<TN_F16>, gemv_avx512<TN_BF16>},
+    {nullptr, nullptr, nullptr},
     {pack_avx512<TN_F32>, pack_avx512<TN_F16>, pack_avx512<TN_BF16>},
     gemm_micro_avx512,
     kMr,

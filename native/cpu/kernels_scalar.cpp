@@ -111,6 +111,7 @@ const Kernels kScalarKernels = {
     {axpy_generic<TN_F32>, axpy_generic<TN_F16>, axpy_generic<TN_BF16>},
     {attn_generic<TN_F32>, attn_generic<TN_F16>, attn_generic<TN_BF16>},
     {gemv_generic<TN_F32>, gemv_generic<TN_F16>, gemv_generic<TN_BF16>},
+    {nullptr, nullptr, nullptr},
     {pack_generic<TN_F32>, pack_generic<TN_F16>, pack_generic<TN_BF16>},
     gemm_micro_generic,
     kMr,

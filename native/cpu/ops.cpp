@@ -74,8 +74,9 @@ void parallel_items(int64_t n, F&& f) {
 // Output columns [r0, r1) of out[t * ldo + r] = x[t, :] . w[r, :] for all m rows of x (ldx = k).
 // Few rows: gemv tiles (each weight byte streamed once, activation tiles reused from L1); many
 // rows: each NR-row panel is widened once into L2 and every activation row runs over it.
-void linear_rows(const Kernels& kt, const float* x, int m, int k, const void* w, int dt, int r0, int r1,
-                 float* out, int ldo) {
+// xg: x in the gemv kernel's layout (kt.gemv_layout[dt]; x itself where that is nullptr).
+void linear_rows(const Kernels& kt, const float* x, const float* xg, int m, int k, const void* w, int dt, int r0,
+                 int r1, float* out, int ldo) {
   const size_t eb = (size_t)kDTypes[dt].elem_bytes;
   if (m >= kGemmMinRows) {
     static thread_local AlignedBuf panel_buf;
@@ -94,7 +95,7 @@ void linear_rows(const Kernels& kt, const float* x, int m, int k, const void* w,
     int rows = r1 - r < 4 ? r1 - r : 4;
     const void* wr = (const char*)w + (size_t)r * k * eb;
     for (int t = 0; t < m; t += 4)
-      kt.gemv[dt](x + (size_t)t * k, k, m - t < 4 ? m - t : 4, wr, (size_t)k, rows, k, out + (size_t)t * ldo + r,
+      kt.gemv[dt](xg + (size_t)t * k, k, m - t < 4 ? m - t : 4, wr, (size_t)k, rows, k, out + (size_t)t * ldo + r,
                   ldo);
   }
 }
@@ -112,6 +113,13 @@ const float* prepare_act(const float* x, size_t n, int w_dtype, int round_act, A
   return xr;
 }
 
+// x rearranged for the gemv kernel of dtype dt when it wants that (see kernels.h), else x.
+const float* gemv_act(const Kernels& kt, int dt, const float* x, int m, int k, float* buf) {
+  if (!kt.gemv_layout[dt]) return x;
+  kt.gemv_layout[dt](x, m, k, buf);
+  return buf;
+}
+
 int linear_impl(const float* x, int m, int k, const void* w, int w_dtype, int n, float* out,
                 int round_act) {
   if (m < 0 || k <= 0 || n <= 0 || !valid_dtype(w_dtype)) return TN_E_ARG;
@@ -119,15 +127,18 @@ int linear_impl(const float* x, int m, int k, const void* w, int w_dtype, int n,
   const Kernels& kt = kernels();
   static thread_local AlignedBuf act_buf;
   const float* xr = prepare_act(x, (size_t)m * k, w_dtype, round_act, act_buf);
+  static thread_local AlignedBuf layout_buf;
+  const float* xg = m < kGemmMinRows
+                        ? gemv_act(kt, w_dtype, xr, m, k, scratch<float>(layout_buf, (size_t)m * k)) : xr;
   count_weight_bytes((size_t)n * k * kDTypes[w_dtype].elem_bytes);
   if ((size_t)m * n * k < kMinParallelMacs) {
-    linear_rows(kt, xr, m, k, w, w_dtype, 0, n, out, n);
+    linear_rows(kt, xr, xg, m, k, w, w_dtype, 0, n, out, n);
     return TN_OK;
   }
   const int blk = linear_block(kt, m);
   parallel_items((n + blk - 1) / blk, [&](int64_t b) {
     int r0 = (int)b * blk, r1 = r0 + blk < n ? r0 + blk : n;
-    linear_rows(kt, xr, m, k, w, w_dtype, r0, r1, out, n);
+    linear_rows(kt, xr, xg, m, k, w, w_dtype, r0, r1, out, n);
   });
   return TN_OK;
 }
@@ -335,7 +346,7 @@ int tn_moe_gate(const float* x, const float* gate_w, int num_tokens, int hidden,
 size_t tn_moe_scratch_floats(const tn_moe_params* p) {
   size_t rows = (size_t)p->num_tokens * p->top_k;
   if (rows > TN_MOE_MAX_ROWS) rows = TN_MOE_MAX_ROWS;
-  return rows * (2 * (size_t)p->hidden + 2 * (size_t)p->inter) + 16;
+  return rows * (3 * (size_t)p->hidden + 3 * (size_t)p->inter) + 16;
 }
 
 namespace {
@@ -389,6 +400,8 @@ int tn_moe_experts(const float* x, const tn_moe_params* p, const int32_t* expert
   float* g = xg + rows_cap * H;            // [rows, I] w1 x, then silu(w1 x) * w3 x
   float* u = g + rows_cap * I;             // [rows, I] w3 x
   float* d = u + rows_cap * I;             // [rows, H] w2 (...)
+  float* xgl = d + rows_cap * H;           // [rows, H] xg in the gemv kernels' layout
+  float* gl = xgl + rows_cap * H;          // [rows, I] g in the gemv kernels' layout
   const Kernels& kt = kernels();
   static thread_local AlignedBuf item_buf;
 
@@ -414,6 +427,7 @@ int tn_moe_experts(const float* x, const tn_moe_params* p, const int32_t* expert
       }
       count_weight_bytes(3 * (size_t)I * H * eb);
     }
+    const float* xg_gemv = gemv_act(kt, dt, xg, rows, H, xgl);
     // work items: (segment, first row) for the up projections, then for the down projection
     auto build_items = [&](int n_out) {
       int count = 0;
@@ -435,23 +449,25 @@ int tn_moe_experts(const float* x, const tn_moe_params* p, const int32_t* expert
       const MoeSegment& sg = segs[items[it].seg];
       int ne = sg.a1 - sg.a0, r0 = items[it].r0, r1 = items[it].r1;
       const float* xs = xg + (size_t)sg.row0 * H;
+      const float* xsg = xg_gemv + (size_t)sg.row0 * H;
       float* gs = g + (size_t)sg.row0 * I;
       float* us = u + (size_t)sg.row0 * I;
-      linear_rows(kt, xs, ne, H, (const char*)w1 + (size_t)sg.e * I * H * eb, dt, r0, r1, gs, I);
-      linear_rows(kt, xs, ne, H, (const char*)w3 + (size_t)sg.e * I * H * eb, dt, r0, r1, us, I);
+      linear_rows(kt, xs, xsg, ne, H, (const char*)w1 + (size_t)sg.e * I * H * eb, dt, r0, r1, gs, I);
+      linear_rows(kt, xs, xsg, ne, H, (const char*)w3 + (size_t)sg.e * I * H * eb, dt, r0, r1, us, I);
       for (int t = 0; t < ne; t++)
         for (int r = r0; r < r1; r++) {
           float v = silu(gs[(size_t)t * I + r]) * us[(size_t)t * I + r];
           gs[(size_t)t * I + r] = round ? bf16_to_f32(f32_to_bf16(v)) : v;
         }
     });
+    const float* g_gemv = gemv_act(kt, dt, g, rows, I, gl);
     int n_down = build_items(H);
     items = (int2_item*)item_buf.p;
     parallel_items(n_down, [&](int64_t it) {
       const MoeSegment& sg = segs[items[it].seg];
       int ne = sg.a1 - sg.a0;
-      linear_rows(kt, g + (size_t)sg.row0 * I, ne, I, (const char*)w2 + (size_t)sg.e * H * I * eb, dt,
-                  items[it].r0, items[it].r1, d + (size_t)sg.row0 * H, H);
+      linear_rows(kt, g + (size_t)sg.row0 * I, g_gemv + (size_t)sg.row0 * I, ne, I,
+                  (const char*)w2 + (size_t)sg.e * H * I * eb, dt, items[it].r0, items[it].r1, d + (size_t)sg.row0 * H, H);
     });
     for (int s = s0; s < s1; s++) {
       const MoeSegment& sg = segs[s];
