@@ -228,6 +228,8 @@ void gemv_tile(const float* x, int ldx, const void* w, size_t ldw, int k, float*
     }
 }
 
+constexpr int kPrefetchRows = 16;
+
 // bf16 weights, 16 per load: the 32-bit lane i holds elements 2i (low half) and 2i + 1 (high
 // half), so a shift gives the even elements as f32 and a mask the odd ones, in-lane and without
 // the cross-lane zero-extension; x arrives permuted to match (bf16_layout).  U = 2 accumulator
@@ -246,11 +248,15 @@ void gemv_tile_bf16(const float* x, int ldx, const void* w, size_t ldw, int k, f
 #pragma GCC unroll 16
   for (int r = 0; r < R; r++) wr[r] = (const uint16_t*)w + (size_t)r * ldw;
   const __m256i hi_mask = _mm256_set1_epi32((int)0xffff0000u);
+  // The rows of the next tiles follow this tile's rows in memory; each row is only k * 2 bytes,
+  // too short a stream for the hardware prefetcher to ramp up, so fetch kPrefetchRows rows ahead.
+  const size_t pf = (size_t)kPrefetchRows * ldw;
   int i = 0;
   for (; i + 16 <= k; i += 16) {
     __m256 we[R], wo[R];
 #pragma GCC unroll 16
     for (int r = 0; r < R; r++) {
+      _mm_prefetch((const char*)(wr[r] + pf + i), _MM_HINT_T0);
       __m256i v = _mm256_loadu_si256((const __m256i*)(wr[r] + i));
       we[r] = _mm256_castsi256_ps(_mm256_slli_epi32(v, 16));
       wo[r] = _mm256_castsi256_ps(_mm256_and_si256(v, hi_mask));

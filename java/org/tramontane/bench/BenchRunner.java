@@ -20,7 +20,10 @@ import org.tramontane.model.MixtralConfig;
 /**
  * Runs the bench cases through the real engine (scheduler, paged KV cache, forward pass, greedy
  * sampling): per batch size, batchSize prompts of inputLen tokens prefilled together, then
- * outputLen - 1 decode steps. Machine limits are probed first, in the same process and pool.
+ * outputLen - 1 decode steps. Machine limits are probed in the same process and pool before the
+ * first case and again after every case; the ratios of every case use the best limits seen in the
+ * whole run (a shared machine's probes under-read while other processes hold a core, which would
+ * inflate the ratios).
  */
 public final class BenchRunner {
     /** Positions per KV block (the engine's default). */
@@ -53,11 +56,16 @@ public final class BenchRunner {
             Precision precision = engine.precision();
             long weightBytes = ModelCost.weightBytes(cfg, precision.weightDtype);
             long kvBytes = ModelCost.kvCacheBytes(cfg, numBlocks, BLOCK_SIZE, precision.kvCacheDtype);
-            List<BenchCase> cases = new ArrayList<>();
+            List<Measured> measured = new ArrayList<>();
             for (int b : s.batchSizes()) {
                 progress.accept("case batch " + b + ": " + s.warmup() + " warm-up + " + s.repeats() + " runs");
-                cases.add(runCase(engine, cfg, precision.weightDtype, machine, b, s));
+                measured.add(runCase(engine, b, s));
+                progress.accept("probing machine limits again");
+                machine = machine.best(MachineLimits.measure());
+                PeakRss.reset();
             }
+            List<BenchCase> cases = new ArrayList<>();
+            for (Measured mc : measured) cases.add(mc.withRatios(cfg, precision.weightDtype, machine, s));
             return new Report(machine, CpuBackend.isaName(CpuBackend.isaActive()), cfg, precision.weightDtype,
                     weightBytes, kvBytes, List.copyOf(cases));
         }
@@ -67,8 +75,23 @@ public final class BenchRunner {
     private record Sample(double firstTokenMs, double decodeSeconds, long decodeBytes, double[] stepMs) {
     }
 
-    private static BenchCase runCase(LlmEngine engine, MixtralConfig cfg, DType dtype, MachineLimits m, int batch,
-            Settings s) {
+    /** Medians of one case, before the ratios (which need the run's final limits). */
+    private record Measured(int batch, double prefill, double stepsPerS, double firstMs, double p50, double p90,
+            long peakRss, long bytesPerStep) {
+
+        BenchCase withRatios(MixtralConfig cfg, DType dtype, MachineLimits m, Settings s) {
+            double bandwidth = m.readBandwidthGbs() * 1e9;
+            Double roofline = bandwidth > 0 ? bytesPerStep * stepsPerS / bandwidth : null;
+            Double peak = dtype == DType.BF16 && m.bf16PeakGflops() != null ? m.bf16PeakGflops() : m.fp32PeakGflops();
+            Double prefillRatio = peak != null && peak > 0
+                    ? ModelCost.prefillFlopsPerToken(cfg, s.inputLen()) * prefill / (peak * 1e9) : null;
+            return new BenchCase(dtype.cliName, null, batch, s.inputLen(), s.outputLen(), prefill, stepsPerS * batch,
+                    stepsPerS, firstMs, p50, p90, peakRss, bytesPerStep, roofline, prefillRatio);
+        }
+    }
+
+    private static Measured runCase(LlmEngine engine, int batch, Settings s) {
+        MixtralConfig cfg = engine.config();
         for (int i = 0; i < s.warmup(); i++) runOnce(engine, cfg, batch, s);
         List<Sample> samples = new ArrayList<>();
         for (int i = 0; i < s.repeats(); i++) samples.add(runOnce(engine, cfg, batch, s));
@@ -80,14 +103,8 @@ public final class BenchRunner {
         long bytesPerStep = (long) median(samples.stream().mapToDouble(x -> x.decodeBytes() / (double) decodeSteps)
                 .toArray());
         double[] allSteps = samples.stream().flatMapToDouble(x -> Arrays.stream(x.stepMs())).sorted().toArray();
-        double bandwidth = m.readBandwidthGbs() * 1e9;
-        Double roofline = bandwidth > 0 ? bytesPerStep * stepsPerS / bandwidth : null;
-        Double peak = dtype == DType.BF16 && m.bf16PeakGflops() != null ? m.bf16PeakGflops() : m.fp32PeakGflops();
-        Double prefillRatio = peak != null && peak > 0
-                ? ModelCost.prefillFlopsPerToken(cfg, s.inputLen()) * prefill / (peak * 1e9) : null;
-        return new BenchCase(dtype.cliName, null, batch, s.inputLen(), s.outputLen(), prefill, stepsPerS * batch,
-                stepsPerS, firstMs, percentile(allSteps, 0.5), percentile(allSteps, 0.9), PeakRss.bytes(),
-                bytesPerStep, roofline, prefillRatio);
+        return new Measured(batch, prefill, stepsPerS, firstMs, percentile(allSteps, 0.5), percentile(allSteps, 0.9),
+                PeakRss.bytes(), bytesPerStep);
     }
 
     private static Sample runOnce(LlmEngine engine, MixtralConfig cfg, int batch, Settings s) {

@@ -28,6 +28,22 @@ public record MachineLimits(int threads, double readBandwidthGbs, double fp32Pea
                 giga(CpuBackend.peakOpsPerSecond(CpuBackend.Peak.INT8_VNNI, PEAK_MILLIS, REPEATS)));
     }
 
+    /**
+     * The better of two measurements, field by field: on a shared machine a probe that ran while
+     * another process held a core under-reads the limit, so the run keeps the best it saw.
+     */
+    public MachineLimits best(MachineLimits o) {
+        return new MachineLimits(threads, Math.max(readBandwidthGbs, o.readBandwidthGbs),
+                Math.max(fp32PeakGflops, o.fp32PeakGflops), max(bf16PeakGflops, o.bf16PeakGflops),
+                max(int8PeakGops, o.int8PeakGops));
+    }
+
+    private static Double max(Double a, Double b) {
+        if (a == null) return b;
+        if (b == null) return a;
+        return Math.max(a, b);
+    }
+
     private static Double giga(OptionalDouble v) {
         return v.isPresent() ? v.getAsDouble() / 1e9 : null;
     }
