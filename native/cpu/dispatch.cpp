@@ -41,6 +41,28 @@ int& active_level() {
 
 const Kernels& kernels() { return *table_for(active_level()); }
 
+#if defined(__x86_64__) || defined(__i386__)
+bool has_avx512_bf16() {
+  static bool b = (__builtin_cpu_init(), __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bf16"));
+  return b;
+}
+bool has_avx512_vnni() {
+  static bool b = (__builtin_cpu_init(), __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vnni"));
+  return b;
+}
+bool has_avx_vnni() {
+  static bool b = (__builtin_cpu_init(), __builtin_cpu_supports("avxvnni"));
+  return b;
+}
+#else
+bool has_avx512_bf16() { return false; }
+bool has_avx512_vnni() { return false; }
+bool has_avx_vnni() { return false; }
+double bf16_dot_peak_loop(long) { return 0; }
+double vnni_peak_loop(long) { return 0; }
+double avxvnni_peak_loop(long) { return 0; }
+#endif
+
 }  // namespace tn
 
 extern "C" {

@@ -1,6 +1,9 @@
 // Element-type traits shared by every kernel file: the C++ mirror of
 // org.tramontane.backend.DType (same codes, same element sizes).  Scalar conversions only;
 // the ISA files widen in registers.
+// Every function here is `static inline`: this header is compiled into the ISA files with
+// wider -m flags, and an out-of-line copy with external linkage could be picked by the linker
+// for the baseline files too (SIGILL on a CPU without those features).
 #ifndef TN_DTYPE_H
 #define TN_DTYPE_H
 #include <stdint.h>
@@ -21,9 +24,9 @@ constexpr DTypeTraits kDTypes[] = {
 };
 constexpr int kNumDTypes = sizeof(kDTypes) / sizeof(kDTypes[0]);
 
-inline bool valid_dtype(int d) { return d >= 0 && d < kNumDTypes; }
+static inline bool valid_dtype(int d) { return d >= 0 && d < kNumDTypes; }
 
-inline float bf16_to_f32(uint16_t h) {
+static inline float bf16_to_f32(uint16_t h) {
   uint32_t u = (uint32_t)h << 16;
   float f;
   memcpy(&f, &u, 4);
@@ -31,7 +34,7 @@ inline float bf16_to_f32(uint16_t h) {
 }
 
 // Round-to-nearest-even, NaN kept quiet (as torch does).
-inline uint16_t f32_to_bf16(float f) {
+static inline uint16_t f32_to_bf16(float f) {
   uint32_t u;
   memcpy(&u, &f, 4);
   if ((u & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((u >> 16) | 0x40);
@@ -39,7 +42,7 @@ inline uint16_t f32_to_bf16(float f) {
   return (uint16_t)(u >> 16);
 }
 
-inline float f16_to_f32(uint16_t h) {
+static inline float f16_to_f32(uint16_t h) {
   uint32_t sign = (uint32_t)(h & 0x8000u) << 16;
   uint32_t exp = (h >> 10) & 0x1fu;
   uint32_t mant = h & 0x3ffu;
@@ -64,7 +67,7 @@ inline float f16_to_f32(uint16_t h) {
 }
 
 // Round-to-nearest-even f32 -> f16 with overflow to inf and gradual underflow.
-inline uint16_t f32_to_f16(float f) {
+static inline uint16_t f32_to_f16(float f) {
   uint32_t u;
   memcpy(&u, &f, 4);
   uint32_t sign = (u >> 16) & 0x8000u;
@@ -86,7 +89,7 @@ inline uint16_t f32_to_f16(float f) {
   return (uint16_t)(sign | (r >> 13));
 }
 
-inline float load_elem(const void* base, int dtype, size_t i) {
+static inline float load_elem(const void* base, int dtype, size_t i) {
   switch (dtype) {
     case TN_F32: return ((const float*)base)[i];
     case TN_F16: return f16_to_f32(((const uint16_t*)base)[i]);
@@ -94,7 +97,7 @@ inline float load_elem(const void* base, int dtype, size_t i) {
   }
 }
 
-inline void store_elem(void* base, int dtype, size_t i, float v) {
+static inline void store_elem(void* base, int dtype, size_t i, float v) {
   switch (dtype) {
     case TN_F32: ((float*)base)[i] = v; break;
     case TN_F16: ((uint16_t*)base)[i] = f32_to_f16(v); break;

@@ -1,9 +1,20 @@
 // The per-ISA kernel table.  dispatch.cpp fills one table per ISA level once at start; the
 // ops in ops.cpp call only through it, so forcing a level (tests, tramontane.cpu.isa) reaches
 // every SIMD body.  Indexed by dtype code where the weight type varies.
+//
+// Linear layers use two shapes of kernel, both on the row-major weight [n, k] as stored (no
+// re-layout at load, so a mapped checkpoint already fits):
+//  * gemv tiles (few activation rows: decode): up to 4 weight rows x up to 4 activation rows
+//    per call, dot-product form, each weight byte loaded once per tile and widened in registers;
+//  * a packed GEMM (many rows: prefill, large expert groups): NR weight rows are widened and
+//    transposed once into an f32 panel [k][NR] that stays in L2, then an MR x NR register tile
+//    of outer products runs over every activation row.
+// Every ISA file keeps its helpers in an anonymous namespace (no shared inline symbols across
+// files built with different -m flags).
 #ifndef TN_KERNELS_H
 #define TN_KERNELS_H
 #include <stddef.h>
+#include <math.h>
 #include <stdint.h>
 #include "dtype.h"
 
@@ -13,22 +24,63 @@ namespace tn {
 typedef float (*DotFn)(const float* x, const void* w, int n);
 // y[i] += a * widen(x[i])
 typedef void (*AxpyFn)(float a, const void* x, float* y, int n);
-// sum_i widen(x[i]) * widen(w[i]) for bf16 x bf16 (bf16-activation mode)
-typedef float (*DotBf16Fn)(const uint16_t* x, const uint16_t* w, int n);
+// out[t * ldo + r] = sum_{i<k} x[t * ldx + i] * widen(w[r * ldw + i]),  r < rows <= 4, t < m <= 4
+typedef void (*GemvTileFn)(const float* x, int ldx, int m, const void* w, size_t ldw, int rows, int k,
+                           float* out, int ldo);
+// The activation layout a gemv kernel of a weight dtype wants: out = x [m, k] rearranged within
+// blocks (the bf16 AVX2 kernel widens 16 weights at a time into even / odd halves with one shift
+// and one mask, so x is fed as x0 x2 .. x14 x1 x3 .. x15 per block of 16).  nullptr: x as is.
+typedef void (*ActLayoutFn)(const float* x, int m, int k, float* out);
+// panel[i * nr + c] = widen(w[c * ldw + i]) for c < rows, 0 for rows <= c < nr (nr = gemm_nr).
+// panel is 64-byte aligned.
+typedef void (*PackFn)(const void* w, size_t ldw, int rows, int k, float* panel);
+// out[t * ldo + c] = sum_{i<k} x[t * ldx + i] * panel[i * nr + c],  t < m <= gemm_mr, c < cols <= nr
+typedef void (*GemmMicroFn)(const float* x, int ldx, int m, const float* panel, int k, float* out, int ldo,
+                            int cols);
+// Online-softmax attention of g query heads (rows q + h * hd) that share one KV head, over n
+// keys and values of the table's dtype at k + j * ld and v + j * ld (elements).  Updates each
+// head's running max m[h], normaliser l[h] and weighted value sum acc[h * hd ..] (flash style:
+// no [keys] score row is ever materialised beyond a small chunk).  Scores are dot * scale.
+typedef void (*AttnFn)(const float* q, int g, int hd, float scale, const void* k, const void* v, size_t ld,
+                       int n, float* m, float* l, float* acc);
+// sum of n floats (the read-bandwidth probe's stream)
+typedef float (*SumFn)(const float* x, size_t n);
+// runs iters rounds of independent FMAs in registers; returns the FLOPs done
+typedef double (*PeakLoopFn)(long iters);
 
 struct Kernels {
   const char* isa_name;
   DotFn dot[kNumDTypes];
   AxpyFn axpy[kNumDTypes];
-  DotBf16Fn dot_bf16_bf16;
+  AttnFn attn[kNumDTypes];
+  GemvTileFn gemv[kNumDTypes];
+  ActLayoutFn gemv_layout[kNumDTypes];
+  PackFn pack[kNumDTypes];
+  GemmMicroFn gemm_micro;
+  int gemm_mr;
+  int gemm_nr;
+  SumFn sum;
+  PeakLoopFn fma_peak;
 };
 
 extern const Kernels kScalarKernels;
 extern const Kernels kAvx2Kernels;
 extern const Kernels kAvx512Kernels;
 
+// SwiGLU's gate activation, as torch's SiLU: x * sigmoid(x).
+static inline float silu(float v) { return v / (1.f + expf(-v)); }
+
 // The table of the active ISA level.
 const Kernels& kernels();
+
+// Probe loops of the dot-product extensions (their own ISA files); FLOPs / integer ops done.
+// Call only when the matching has_* is true.
+double bf16_dot_peak_loop(long iters);   // kernels_avx512bf16.cpp: vdpbf16ps
+double vnni_peak_loop(long iters);       // kernels_vnni.cpp: vpdpbusd (AVX512-VNNI)
+double avxvnni_peak_loop(long iters);    // kernels_vnni.cpp: vpdpbusd (AVX-VNNI, ymm)
+bool has_avx512_bf16();
+bool has_avx512_vnni();
+bool has_avx_vnni();
 
 }  // namespace tn
 #endif

@@ -1,6 +1,8 @@
 // AVX2 + FMA + F16C bodies.  This file alone is compiled with -mavx2 -mfma -mf16c; it runs
-// only when dispatch.cpp saw those features at run time.
+// only when dispatch.cpp saw those features at run time.  bf16 and f16 weights are widened to
+// f32 in registers (bf16: zero-extend and shift; f16: vcvtph2ps), products accumulate in f32.
 #include <immintrin.h>
+#include <math.h>
 #include "kernels.h"
 
 namespace tn {
@@ -25,10 +27,15 @@ inline __m256 load8_bf16(const uint16_t* p) {
 }
 
 template <int D>
-inline __m256 loadw(const void* w, int i) {
+inline __m256 loadw(const void* w, size_t i) {
   if (D == TN_F32) return load8((const float*)w + i);
   if (D == TN_F16) return load8_f16((const uint16_t*)w + i);
   return load8_bf16((const uint16_t*)w + i);
+}
+
+template <int D>
+inline const void* wrow(const void* w, size_t ldw, int r) {
+  return (const char*)w + (size_t)r * ldw * kDTypes[D].elem_bytes;
 }
 
 template <int D>
@@ -54,13 +61,393 @@ void axpy_avx2(float a, const void* x, float* y, int n) {
   for (; i < n; i++) y[i] += a * load_elem(x, D, i);
 }
 
-float dot_bf16_bf16_avx2(const uint16_t* x, const uint16_t* w, int n) {
-  __m256 a0 = _mm256_setzero_ps();
+#define VEC __m256
+#define LANES 8
+#define VZERO _mm256_setzero_ps
+#define VLOAD _mm256_loadu_ps
+#define VSTORE _mm256_storeu_ps
+#define VFMA _mm256_fmadd_ps
+#define VMUL _mm256_mul_ps
+#define VSET1 _mm256_set1_ps
+#define VHSUM hsum256
+#define ALLMASK
+
+// Attention over a chunk of up to KB keys at a time for G heads: each key / value row is widened
+// once and used by every head of the group; one max-rescale per head per chunk.
+template <int D, int G>
+void attn_heads(const float* q, int hd, float scale, const void* k, const void* v, size_t ld, int n, float* m,
+                float* l, float* acc) {
+  constexpr int KB = 16;
+  const size_t eb = (size_t)kDTypes[D].elem_bytes;
+  float s[G][KB];
+  for (int j0 = 0; j0 < n; j0 += KB) {
+    const int nk = n - j0 < KB ? n - j0 : KB;
+    for (int jj = 0; jj < nk; jj++) {
+      const void* kr = (const char*)k + (size_t)(j0 + jj) * ld * eb;
+      VEC a[G];
+#pragma GCC unroll 8
+      for (int h = 0; h < G; h++) a[h] = VZERO();
+      for (int c = 0; c < hd; c += LANES) {
+        VEC kv = loadw<D>(kr, c ALLMASK);
+#pragma GCC unroll 8
+        for (int h = 0; h < G; h++) a[h] = VFMA(VLOAD(q + (size_t)h * hd + c), kv, a[h]);
+      }
+#pragma GCC unroll 8
+      for (int h = 0; h < G; h++) s[h][jj] = VHSUM(a[h]) * scale;
+    }
+    for (int h = 0; h < G; h++) {
+      float mx = s[h][0];
+      for (int jj = 1; jj < nk; jj++) mx = s[h][jj] > mx ? s[h][jj] : mx;
+      if (mx > m[h]) {
+        float c = expf(m[h] - mx);
+        VEC vc = VSET1(c);
+        float* a = acc + (size_t)h * hd;
+        for (int i = 0; i < hd; i += LANES) VSTORE(a + i, VMUL(VLOAD(a + i), vc));
+        l[h] *= c;
+        m[h] = mx;
+      }
+      float sum = 0.f;
+      for (int jj = 0; jj < nk; jj++) sum += (s[h][jj] = expf(s[h][jj] - m[h]));
+      l[h] += sum;
+    }
+    for (int c = 0; c < hd; c += LANES) {
+      VEC o[G];
+#pragma GCC unroll 8
+      for (int h = 0; h < G; h++) o[h] = VLOAD(acc + (size_t)h * hd + c);
+      for (int jj = 0; jj < nk; jj++) {
+        VEC vv = loadw<D>((const char*)v + (size_t)(j0 + jj) * ld * eb, c ALLMASK);
+#pragma GCC unroll 8
+        for (int h = 0; h < G; h++) o[h] = VFMA(VSET1(s[h][jj]), vv, o[h]);
+      }
+#pragma GCC unroll 8
+      for (int h = 0; h < G; h++) VSTORE(acc + (size_t)h * hd + c, o[h]);
+    }
+  }
+}
+
+// Groups split into runs of 8 / 4 / 2 / 1 heads; head_dim must be a multiple of LANES (else the
+// portable body, through this file's dot and axpy).
+template <int D>
+void attn_avx2(const float* q, int g, int hd, float scale, const void* k, const void* v, size_t ld, int n,
+                 float* m, float* l, float* acc) {
+  if (hd % LANES != 0) {
+    const size_t eb = (size_t)kDTypes[D].elem_bytes;
+    for (int j = 0; j < n; j++) {
+      const void* kr = (const char*)k + (size_t)j * ld * eb;
+      const void* vr = (const char*)v + (size_t)j * ld * eb;
+      for (int h = 0; h < g; h++) {
+        float s = dot_avx2<D>(q + (size_t)h * hd, kr, hd) * scale;
+        float* a = acc + (size_t)h * hd;
+        if (s > m[h]) {
+          float c = expf(m[h] - s);
+          for (int i = 0; i < hd; i++) a[i] *= c;
+          l[h] *= c;
+          m[h] = s;
+        }
+        float p = expf(s - m[h]);
+        l[h] += p;
+        axpy_avx2<D>(p, vr, a, hd);
+      }
+    }
+    return;
+  }
+  int h = 0;
+  for (; h + 8 <= g; h += 8) attn_heads<D, 8>(q + (size_t)h * hd, hd, scale, k, v, ld, n, m + h, l + h, acc + (size_t)h * hd);
+  if (h + 4 <= g) {
+    attn_heads<D, 4>(q + (size_t)h * hd, hd, scale, k, v, ld, n, m + h, l + h, acc + (size_t)h * hd);
+    h += 4;
+  }
+  if (h + 2 <= g) {
+    attn_heads<D, 2>(q + (size_t)h * hd, hd, scale, k, v, ld, n, m + h, l + h, acc + (size_t)h * hd);
+    h += 2;
+  }
+  if (h < g) attn_heads<D, 1>(q + (size_t)h * hd, hd, scale, k, v, ld, n, m + h, l + h, acc + (size_t)h * hd);
+}
+#undef VEC
+#undef LANES
+#undef VZERO
+#undef VLOAD
+#undef VSTORE
+#undef VFMA
+#undef VMUL
+#undef VSET1
+#undef VHSUM
+#undef ALLMASK
+
+// R weight rows x M activation rows; U independent accumulator sets (U = 2 when M = 1 so the
+// FMA latency is hidden while streaming).  At most 4 * 2 + 4 + 1 live ymm registers.
+template <int D, int R, int M>
+void gemv_tile(const float* x, int ldx, const void* w, size_t ldw, int k, float* out, int ldo) {
+  constexpr int U = M == 1 ? 2 : 1;
+  __m256 acc[U][R][M];
+#pragma GCC unroll 16
+  for (int u = 0; u < U; u++)
+#pragma GCC unroll 16
+    for (int r = 0; r < R; r++)
+#pragma GCC unroll 16
+      for (int t = 0; t < M; t++) acc[u][r][t] = _mm256_setzero_ps();
+  const void* wr[R];
+#pragma GCC unroll 16
+  for (int r = 0; r < R; r++) wr[r] = wrow<D>(w, ldw, r);
   int i = 0;
-  for (; i + 8 <= n; i += 8) a0 = _mm256_fmadd_ps(load8_bf16(x + i), load8_bf16(w + i), a0);
-  float s = hsum256(a0);
-  for (; i < n; i++) s += bf16_to_f32(x[i]) * bf16_to_f32(w[i]);
+  for (; i + 8 * U <= k; i += 8 * U) {
+#pragma GCC unroll 16
+    for (int u = 0; u < U; u++) {
+      __m256 wv[R];
+#pragma GCC unroll 16
+      for (int r = 0; r < R; r++) wv[r] = loadw<D>(wr[r], i + 8 * u);
+#pragma GCC unroll 16
+      for (int t = 0; t < M; t++) {
+        __m256 xv = load8(x + (size_t)t * ldx + i + 8 * u);
+#pragma GCC unroll 16
+        for (int r = 0; r < R; r++) acc[u][r][t] = _mm256_fmadd_ps(wv[r], xv, acc[u][r][t]);
+      }
+    }
+  }
+  for (; i + 8 <= k; i += 8) {
+    __m256 wv[R];
+#pragma GCC unroll 16
+    for (int r = 0; r < R; r++) wv[r] = loadw<D>(wr[r], i);
+#pragma GCC unroll 16
+    for (int t = 0; t < M; t++) {
+      __m256 xv = load8(x + (size_t)t * ldx + i);
+#pragma GCC unroll 16
+      for (int r = 0; r < R; r++) acc[0][r][t] = _mm256_fmadd_ps(wv[r], xv, acc[0][r][t]);
+    }
+  }
+#pragma GCC unroll 16
+  for (int r = 0; r < R; r++)
+#pragma GCC unroll 16
+    for (int t = 0; t < M; t++) {
+      __m256 a = acc[0][r][t];
+      if (U == 2) a = _mm256_add_ps(a, acc[U - 1][r][t]);
+      float s = hsum256(a);
+      const float* xt = x + (size_t)t * ldx;
+      for (int j = i; j < k; j++) s += xt[j] * load_elem(wr[r], D, j);
+      out[(size_t)t * ldo + r] = s;
+    }
+}
+
+constexpr int kPrefetchRows = 16;
+
+// bf16 weights, 16 per load: the 32-bit lane i holds elements 2i (low half) and 2i + 1 (high
+// half), so a shift gives the even elements as f32 and a mask the odd ones, in-lane and without
+// the cross-lane zero-extension; x arrives permuted to match (bf16_layout).  U = 2 accumulator
+// sets (even / odd) when M = 1 to keep 8 FMA chains in flight.
+template <int R, int M>
+void gemv_tile_bf16(const float* x, int ldx, const void* w, size_t ldw, int k, float* out, int ldo) {
+  constexpr int U = M == 1 ? 2 : 1;
+  __m256 acc[U][R][M];
+#pragma GCC unroll 16
+  for (int u = 0; u < U; u++)
+#pragma GCC unroll 16
+    for (int r = 0; r < R; r++)
+#pragma GCC unroll 16
+      for (int t = 0; t < M; t++) acc[u][r][t] = _mm256_setzero_ps();
+  const uint16_t* wr[R];
+#pragma GCC unroll 16
+  for (int r = 0; r < R; r++) wr[r] = (const uint16_t*)w + (size_t)r * ldw;
+  const __m256i hi_mask = _mm256_set1_epi32((int)0xffff0000u);
+  // The rows of the next tiles follow this tile's rows in memory; each row is only k * 2 bytes,
+  // too short a stream for the hardware prefetcher to ramp up, so fetch kPrefetchRows rows ahead.
+  const size_t pf = (size_t)kPrefetchRows * ldw;
+  int i = 0;
+  for (; i + 16 <= k; i += 16) {
+    __m256 we[R], wo[R];
+#pragma GCC unroll 16
+    for (int r = 0; r < R; r++) {
+      _mm_prefetch((const char*)(wr[r] + pf + i), _MM_HINT_T0);
+      __m256i v = _mm256_loadu_si256((const __m256i*)(wr[r] + i));
+      we[r] = _mm256_castsi256_ps(_mm256_slli_epi32(v, 16));
+      wo[r] = _mm256_castsi256_ps(_mm256_and_si256(v, hi_mask));
+    }
+#pragma GCC unroll 16
+    for (int t = 0; t < M; t++) {
+      __m256 xe = load8(x + (size_t)t * ldx + i), xo = load8(x + (size_t)t * ldx + i + 8);
+#pragma GCC unroll 16
+      for (int r = 0; r < R; r++) {
+        acc[0][r][t] = _mm256_fmadd_ps(we[r], xe, acc[0][r][t]);
+        acc[U - 1][r][t] = _mm256_fmadd_ps(wo[r], xo, acc[U - 1][r][t]);
+      }
+    }
+  }
+#pragma GCC unroll 16
+  for (int r = 0; r < R; r++)
+#pragma GCC unroll 16
+    for (int t = 0; t < M; t++) {
+      __m256 a = acc[0][r][t];
+      if (U == 2) a = _mm256_add_ps(a, acc[U - 1][r][t]);
+      float s = hsum256(a);
+      const float* xt = x + (size_t)t * ldx;
+      for (int j = i; j < k; j++) s += xt[j] * bf16_to_f32(wr[r][j]);
+      out[(size_t)t * ldo + r] = s;
+    }
+}
+
+// x0 x1 .. x15 -> x0 x2 .. x14 x1 x3 .. x15 in every full block of 16; the tail stays in place.
+void bf16_layout(const float* x, int m, int k, float* out) {
+  const __m256i idx = _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7);
+  for (int t = 0; t < m; t++) {
+    const float* xs = x + (size_t)t * k;
+    float* o = out + (size_t)t * k;
+    int i = 0;
+    for (; i + 16 <= k; i += 16) {
+      __m256 a = _mm256_permutevar8x32_ps(_mm256_loadu_ps(xs + i), idx);      // x0 x2 x4 x6 | x1 x3 x5 x7
+      __m256 b = _mm256_permutevar8x32_ps(_mm256_loadu_ps(xs + i + 8), idx);  // x8 .. x14 | x9 .. x15
+      _mm256_storeu_ps(o + i, _mm256_permute2f128_ps(a, b, 0x20));
+      _mm256_storeu_ps(o + i + 8, _mm256_permute2f128_ps(a, b, 0x31));
+    }
+    for (; i < k; i++) o[i] = xs[i];
+  }
+}
+
+template <int D, int M>
+void gemv_rows(const float* x, int ldx, const void* w, size_t ldw, int rows, int k, float* out, int ldo) {
+  if (D == TN_BF16) {
+    if (rows == 4 && M <= 2) {
+      gemv_tile_bf16<4, M>(x, ldx, w, ldw, k, out, ldo);
+      return;
+    }
+    int r = 0;
+    for (; r + 2 <= rows; r += 2) gemv_tile_bf16<2, M>(x, ldx, wrow<D>(w, ldw, r), ldw, k, out + r, ldo);
+    if (r < rows) gemv_tile_bf16<1, M>(x, ldx, wrow<D>(w, ldw, r), ldw, k, out + r, ldo);
+    return;
+  }
+  if (rows == 4 && M <= 2) {
+    gemv_tile<D, 4, M>(x, ldx, w, ldw, k, out, ldo);
+    return;
+  }
+  int r = 0;
+  for (; r + 2 <= rows; r += 2) gemv_tile<D, 2, M>(x, ldx, wrow<D>(w, ldw, r), ldw, k, out + r, ldo);
+  if (r < rows) gemv_tile<D, 1, M>(x, ldx, wrow<D>(w, ldw, r), ldw, k, out + r, ldo);
+}
+
+template <int D>
+void gemv_avx2(const float* x, int ldx, int m, const void* w, size_t ldw, int rows, int k, float* out,
+               int ldo) {
+  switch (m) {
+    case 1: gemv_rows<D, 1>(x, ldx, w, ldw, rows, k, out, ldo); break;
+    case 2: gemv_rows<D, 2>(x, ldx, w, ldw, rows, k, out, ldo); break;
+    case 3: gemv_rows<D, 3>(x, ldx, w, ldw, rows, k, out, ldo); break;
+    default: gemv_rows<D, 4>(x, ldx, w, ldw, rows, k, out, ldo); break;
+  }
+}
+
+constexpr int kMr = 6, kNr = 16;
+
+inline void transpose8(__m256* r) {
+  __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
+  __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
+  __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
+  __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
+  __m256 s0 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0));
+  __m256 s1 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2));
+  __m256 s2 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0));
+  __m256 s3 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2));
+  __m256 s4 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(1, 0, 1, 0));
+  __m256 s5 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(3, 2, 3, 2));
+  __m256 s6 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(1, 0, 1, 0));
+  __m256 s7 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(3, 2, 3, 2));
+  r[0] = _mm256_permute2f128_ps(s0, s4, 0x20);
+  r[1] = _mm256_permute2f128_ps(s1, s5, 0x20);
+  r[2] = _mm256_permute2f128_ps(s2, s6, 0x20);
+  r[3] = _mm256_permute2f128_ps(s3, s7, 0x20);
+  r[4] = _mm256_permute2f128_ps(s0, s4, 0x31);
+  r[5] = _mm256_permute2f128_ps(s1, s5, 0x31);
+  r[6] = _mm256_permute2f128_ps(s2, s6, 0x31);
+  r[7] = _mm256_permute2f128_ps(s3, s7, 0x31);
+}
+
+// Widens and transposes 8-row x 8-column blocks: the panel holds weight row c in column c.
+template <int D>
+void pack_avx2(const void* w, size_t ldw, int rows, int k, float* panel) {
+  for (int c0 = 0; c0 < kNr; c0 += 8) {
+    const void* wr[8];
+    int live = rows - c0;
+    for (int j = 0; j < 8; j++) wr[j] = j < live ? wrow<D>(w, ldw, c0 + j) : nullptr;
+    int i = 0;
+    for (; i + 8 <= k; i += 8) {
+      __m256 v[8];
+      for (int j = 0; j < 8; j++) v[j] = wr[j] ? loadw<D>(wr[j], i) : _mm256_setzero_ps();
+      transpose8(v);
+      for (int j = 0; j < 8; j++) _mm256_store_ps(panel + (size_t)(i + j) * kNr + c0, v[j]);
+    }
+    for (; i < k; i++)
+      for (int j = 0; j < 8; j++) panel[(size_t)i * kNr + c0 + j] = wr[j] ? load_elem(wr[j], D, i) : 0.f;
+  }
+}
+
+// MR x 16 register tile: 2 * MR accumulators + 2 panel vectors + 1 broadcast <= 15 ymm.
+template <int MR>
+void micro_tile(const float* x, int ldx, const float* panel, int k, float* out, int ldo, int cols) {
+  __m256 c0[MR], c1[MR];
+#pragma GCC unroll 8
+  for (int t = 0; t < MR; t++) c0[t] = c1[t] = _mm256_setzero_ps();
+  for (int i = 0; i < k; i++) {
+    __m256 b0 = _mm256_load_ps(panel + (size_t)i * kNr);
+    __m256 b1 = _mm256_load_ps(panel + (size_t)i * kNr + 8);
+#pragma GCC unroll 8
+    for (int t = 0; t < MR; t++) {
+      __m256 a = _mm256_broadcast_ss(x + (size_t)t * ldx + i);
+      c0[t] = _mm256_fmadd_ps(a, b0, c0[t]);
+      c1[t] = _mm256_fmadd_ps(a, b1, c1[t]);
+    }
+  }
+#pragma GCC unroll 8
+  for (int t = 0; t < MR; t++) {
+    float* o = out + (size_t)t * ldo;
+    if (cols == kNr) {
+      _mm256_storeu_ps(o, c0[t]);
+      _mm256_storeu_ps(o + 8, c1[t]);
+    } else {
+      alignas(32) float tmp[kNr];
+      _mm256_store_ps(tmp, c0[t]);
+      _mm256_store_ps(tmp + 8, c1[t]);
+      for (int c = 0; c < cols; c++) o[c] = tmp[c];
+    }
+  }
+}
+
+void gemm_micro_avx2(const float* x, int ldx, int m, const float* panel, int k, float* out, int ldo, int cols) {
+  switch (m) {
+    case 1: micro_tile<1>(x, ldx, panel, k, out, ldo, cols); break;
+    case 2: micro_tile<2>(x, ldx, panel, k, out, ldo, cols); break;
+    case 3: micro_tile<3>(x, ldx, panel, k, out, ldo, cols); break;
+    case 4: micro_tile<4>(x, ldx, panel, k, out, ldo, cols); break;
+    case 5: micro_tile<5>(x, ldx, panel, k, out, ldo, cols); break;
+    default: micro_tile<6>(x, ldx, panel, k, out, ldo, cols); break;
+  }
+}
+
+float sum_avx2(const float* x, size_t n) {
+  __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(),
+         a3 = _mm256_setzero_ps();
+  size_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    a0 = _mm256_add_ps(a0, _mm256_loadu_ps(x + i));
+    a1 = _mm256_add_ps(a1, _mm256_loadu_ps(x + i + 8));
+    a2 = _mm256_add_ps(a2, _mm256_loadu_ps(x + i + 16));
+    a3 = _mm256_add_ps(a3, _mm256_loadu_ps(x + i + 24));
+  }
+  float s = hsum256(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
+  for (; i < n; i++) s += x[i];
   return s;
+}
+
+// 10 independent FMA chains (latency 4-5 x 2 pipes); 2 * 8 FLOPs each per round.
+double fma_peak_avx2(long iters) {
+  __m256 a[10];
+  for (int j = 0; j < 10; j++) a[j] = _mm256_set1_ps(1.f + 0.01f * j);
+  const __m256 b = _mm256_set1_ps(0.999999f), c = _mm256_set1_ps(1e-7f);
+  for (long it = 0; it < iters; it++) {
+#pragma GCC unroll 10
+    for (int j = 0; j < 10; j++) a[j] = _mm256_fmadd_ps(a[j], b, c);
+  }
+  __m256 s = a[0];
+  for (int j = 1; j < 10; j++) s = _mm256_add_ps(s, a[j]);
+  volatile float sink = hsum256(s);
+  (void)sink;
+  return 2.0 * 8 * 10 * (double)iters;
 }
 
 }  // namespace
@@ -69,7 +456,15 @@ const Kernels kAvx2Kernels = {
     "avx2",
     {dot_avx2<TN_F32>, dot_avx2<TN_F16>, dot_avx2<TN_BF16>},
     {axpy_avx2<TN_F32>, axpy_avx2<TN_F16>, axpy_avx2<TN_BF16>},
-    dot_bf16_bf16_avx2,
+    {attn_avx2<TN_F32>, attn_avx2<TN_F16>, attn_avx2<TN_BF16>},
+    {gemv_avx2<TN_F32>, gemv_avx2<TN_F16>, gemv_avx2<TN_BF16>},
+    {nullptr, nullptr, bf16_layout},
+    {pack_avx2<TN_F32>, pack_avx2<TN_F16>, pack_avx2<TN_BF16>},
+    gemm_micro_avx2,
+    kMr,
+    kNr,
+    sum_avx2,
+    fma_peak_avx2,
 };
 
 }  // namespace tn

@@ -1,6 +1,7 @@
 // AVX-512 (F/BW/VL) + F16C bodies, masked tails instead of scalar loops.  Compiled with
 // -mavx512f -mavx512bw -mavx512vl -mfma -mf16c; runs only when dispatch.cpp saw them.
 #include <immintrin.h>
+#include <math.h>
 #include "kernels.h"
 
 namespace tn {
@@ -15,10 +16,19 @@ inline __m512 load16_bf16(const uint16_t* p, __mmask16 m) {
 }
 
 template <int D>
-inline __m512 loadw(const void* w, int i, __mmask16 m) {
+inline __m512 loadw(const void* w, size_t i, __mmask16 m) {
   if (D == TN_F32) return _mm512_maskz_loadu_ps(m, (const float*)w + i);
   if (D == TN_F16) return load16_f16((const uint16_t*)w + i, m);
   return load16_bf16((const uint16_t*)w + i, m);
+}
+
+template <int D>
+inline const void* wrow(const void* w, size_t ldw, int r) {
+  return (const char*)w + (size_t)r * ldw * kDTypes[D].elem_bytes;
+}
+
+inline __mmask16 tail_mask(int left) {
+  return left >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << left) - 1);
 }
 
 template <int D>
@@ -31,7 +41,7 @@ float dot_avx512(const float* x, const void* w, int n) {
     a1 = _mm512_fmadd_ps(_mm512_loadu_ps(x + i + 16), loadw<D>(w, i + 16, all), a1);
   }
   for (; i < n; i += 16) {
-    __mmask16 m = n - i >= 16 ? all : (__mmask16)((1u << (n - i)) - 1);
+    __mmask16 m = tail_mask(n - i);
     a0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, x + i), loadw<D>(w, i, m), a0);
   }
   return _mm512_reduce_add_ps(_mm512_add_ps(a0, a1));
@@ -41,19 +51,312 @@ template <int D>
 void axpy_avx512(float a, const void* x, float* y, int n) {
   __m512 va = _mm512_set1_ps(a);
   for (int i = 0; i < n; i += 16) {
-    __mmask16 m = n - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - i)) - 1);
+    __mmask16 m = tail_mask(n - i);
     __m512 vy = _mm512_maskz_loadu_ps(m, y + i);
     _mm512_mask_storeu_ps(y + i, m, _mm512_fmadd_ps(va, loadw<D>(x, i, m), vy));
   }
 }
 
-float dot_bf16_bf16_avx512(const uint16_t* x, const uint16_t* w, int n) {
-  __m512 a0 = _mm512_setzero_ps();
-  for (int i = 0; i < n; i += 16) {
-    __mmask16 m = n - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - i)) - 1);
-    a0 = _mm512_fmadd_ps(load16_bf16(x + i, m), load16_bf16(w + i, m), a0);
+#define VEC __m512
+#define LANES 16
+#define VZERO _mm512_setzero_ps
+#define VLOAD _mm512_loadu_ps
+#define VSTORE _mm512_storeu_ps
+#define VFMA _mm512_fmadd_ps
+#define VMUL _mm512_mul_ps
+#define VSET1 _mm512_set1_ps
+#define VHSUM _mm512_reduce_add_ps
+#define ALLMASK , (__mmask16)0xffff
+
+// Attention over a chunk of up to KB keys at a time for G heads: each key / value row is widened
+// once and used by every head of the group; one max-rescale per head per chunk.
+template <int D, int G>
+void attn_heads(const float* q, int hd, float scale, const void* k, const void* v, size_t ld, int n, float* m,
+                float* l, float* acc) {
+  constexpr int KB = 16;
+  const size_t eb = (size_t)kDTypes[D].elem_bytes;
+  float s[G][KB];
+  for (int j0 = 0; j0 < n; j0 += KB) {
+    const int nk = n - j0 < KB ? n - j0 : KB;
+    for (int jj = 0; jj < nk; jj++) {
+      const void* kr = (const char*)k + (size_t)(j0 + jj) * ld * eb;
+      VEC a[G];
+#pragma GCC unroll 8
+      for (int h = 0; h < G; h++) a[h] = VZERO();
+      for (int c = 0; c < hd; c += LANES) {
+        VEC kv = loadw<D>(kr, c ALLMASK);
+#pragma GCC unroll 8
+        for (int h = 0; h < G; h++) a[h] = VFMA(VLOAD(q + (size_t)h * hd + c), kv, a[h]);
+      }
+#pragma GCC unroll 8
+      for (int h = 0; h < G; h++) s[h][jj] = VHSUM(a[h]) * scale;
+    }
+    for (int h = 0; h < G; h++) {
+      float mx = s[h][0];
+      for (int jj = 1; jj < nk; jj++) mx = s[h][jj] > mx ? s[h][jj] : mx;
+      if (mx > m[h]) {
+        float c = expf(m[h] - mx);
+        VEC vc = VSET1(c);
+        float* a = acc + (size_t)h * hd;
+        for (int i = 0; i < hd; i += LANES) VSTORE(a + i, VMUL(VLOAD(a + i), vc));
+        l[h] *= c;
+        m[h] = mx;
+      }
+      float sum = 0.f;
+      for (int jj = 0; jj < nk; jj++) sum += (s[h][jj] = expf(s[h][jj] - m[h]));
+      l[h] += sum;
+    }
+    for (int c = 0; c < hd; c += LANES) {
+      VEC o[G];
+#pragma GCC unroll 8
+      for (int h = 0; h < G; h++) o[h] = VLOAD(acc + (size_t)h * hd + c);
+      for (int jj = 0; jj < nk; jj++) {
+        VEC vv = loadw<D>((const char*)v + (size_t)(j0 + jj) * ld * eb, c ALLMASK);
+#pragma GCC unroll 8
+        for (int h = 0; h < G; h++) o[h] = VFMA(VSET1(s[h][jj]), vv, o[h]);
+      }
+#pragma GCC unroll 8
+      for (int h = 0; h < G; h++) VSTORE(acc + (size_t)h * hd + c, o[h]);
+    }
   }
-  return _mm512_reduce_add_ps(a0);
+}
+
+// Groups split into runs of 8 / 4 / 2 / 1 heads; head_dim must be a multiple of LANES (else the
+// portable body, through this file's dot and axpy).
+template <int D>
+void attn_avx512(const float* q, int g, int hd, float scale, const void* k, const void* v, size_t ld, int n,
+                 float* m, float* l, float* acc) {
+  if (hd % LANES != 0) {
+    const size_t eb = (size_t)kDTypes[D].elem_bytes;
+    for (int j = 0; j < n; j++) {
+      const void* kr = (const char*)k + (size_t)j * ld * eb;
+      const void* vr = (const char*)v + (size_t)j * ld * eb;
+      for (int h = 0; h < g; h++) {
+        float s = dot_avx512<D>(q + (size_t)h * hd, kr, hd) * scale;
+        float* a = acc + (size_t)h * hd;
+        if (s > m[h]) {
+          float c = expf(m[h] - s);
+          for (int i = 0; i < hd; i++) a[i] *= c;
+          l[h] *= c;
+          m[h] = s;
+        }
+        float p = expf(s - m[h]);
+        l[h] += p;
+        axpy_avx512<D>(p, vr, a, hd);
+      }
+    }
+    return;
+  }
+  int h = 0;
+  for (; h + 8 <= g; h += 8) attn_heads<D, 8>(q + (size_t)h * hd, hd, scale, k, v, ld, n, m + h, l + h, acc + (size_t)h * hd);
+  if (h + 4 <= g) {
+    attn_heads<D, 4>(q + (size_t)h * hd, hd, scale, k, v, ld, n, m + h, l + h, acc + (size_t)h * hd);
+    h += 4;
+  }
+  if (h + 2 <= g) {
+    attn_heads<D, 2>(q + (size_t)h * hd, hd, scale, k, v, ld, n, m + h, l + h, acc + (size_t)h * hd);
+    h += 2;
+  }
+  if (h < g) attn_heads<D, 1>(q + (size_t)h * hd, hd, scale, k, v, ld, n, m + h, l + h, acc + (size_t)h * hd);
+}
+#undef VEC
+#undef LANES
+#undef VZERO
+#undef VLOAD
+#undef VSTORE
+#undef VFMA
+#undef VMUL
+#undef VSET1
+#undef VHSUM
+#undef ALLMASK
+
+// R weight rows x M activation rows, U accumulator sets (2 when M = 1); <= 16 + 4 + 1 zmm.
+template <int D, int R, int M>
+void gemv_tile(const float* x, int ldx, const void* w, size_t ldw, int k, float* out, int ldo) {
+  constexpr int U = M == 1 ? 2 : 1;
+  __m512 acc[U][R][M];
+#pragma GCC unroll 16
+  for (int u = 0; u < U; u++)
+#pragma GCC unroll 16
+    for (int r = 0; r < R; r++)
+#pragma GCC unroll 16
+      for (int t = 0; t < M; t++) acc[u][r][t] = _mm512_setzero_ps();
+  const void* wr[R];
+#pragma GCC unroll 16
+  for (int r = 0; r < R; r++) wr[r] = wrow<D>(w, ldw, r);
+  const __mmask16 all = 0xffff;
+  int i = 0;
+  for (; i + 16 * U <= k; i += 16 * U) {
+#pragma GCC unroll 16
+    for (int u = 0; u < U; u++) {
+      __m512 wv[R];
+#pragma GCC unroll 16
+      for (int r = 0; r < R; r++) wv[r] = loadw<D>(wr[r], i + 16 * u, all);
+#pragma GCC unroll 16
+      for (int t = 0; t < M; t++) {
+        __m512 xv = _mm512_loadu_ps(x + (size_t)t * ldx + i + 16 * u);
+#pragma GCC unroll 16
+        for (int r = 0; r < R; r++) acc[u][r][t] = _mm512_fmadd_ps(wv[r], xv, acc[u][r][t]);
+      }
+    }
+  }
+  for (; i < k; i += 16) {
+    __mmask16 m = tail_mask(k - i);
+    __m512 wv[R];
+#pragma GCC unroll 16
+    for (int r = 0; r < R; r++) wv[r] = loadw<D>(wr[r], i, m);
+#pragma GCC unroll 16
+    for (int t = 0; t < M; t++) {
+      __m512 xv = _mm512_maskz_loadu_ps(m, x + (size_t)t * ldx + i);
+#pragma GCC unroll 16
+      for (int r = 0; r < R; r++) acc[0][r][t] = _mm512_fmadd_ps(wv[r], xv, acc[0][r][t]);
+    }
+  }
+#pragma GCC unroll 16
+  for (int r = 0; r < R; r++)
+#pragma GCC unroll 16
+    for (int t = 0; t < M; t++) {
+      __m512 a = acc[0][r][t];
+      if (U == 2) a = _mm512_add_ps(a, acc[U - 1][r][t]);
+      out[(size_t)t * ldo + r] = _mm512_reduce_add_ps(a);
+    }
+}
+
+template <int D, int M>
+void gemv_rows(const float* x, int ldx, const void* w, size_t ldw, int rows, int k, float* out, int ldo) {
+  if (rows == 4) {
+    gemv_tile<D, 4, M>(x, ldx, w, ldw, k, out, ldo);
+    return;
+  }
+  for (int r = 0; r < rows; r++) gemv_tile<D, 1, M>(x, ldx, wrow<D>(w, ldw, r), ldw, k, out + r, ldo);
+}
+
+template <int D>
+void gemv_avx512(const float* x, int ldx, int m, const void* w, size_t ldw, int rows, int k, float* out,
+                 int ldo) {
+  switch (m) {
+    case 1: gemv_rows<D, 1>(x, ldx, w, ldw, rows, k, out, ldo); break;
+    case 2: gemv_rows<D, 2>(x, ldx, w, ldw, rows, k, out, ldo); break;
+    case 3: gemv_rows<D, 3>(x, ldx, w, ldw, rows, k, out, ldo); break;
+    default: gemv_rows<D, 4>(x, ldx, w, ldw, rows, k, out, ldo); break;
+  }
+}
+
+constexpr int kMr = 6, kNr = 32;
+
+inline __m256 loadw8(const void* w, int D, size_t i) {
+  if (D == TN_F32) return _mm256_loadu_ps((const float*)w + i);
+  if (D == TN_F16) return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i*)((const uint16_t*)w + i)));
+  __m256i v = _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i*)((const uint16_t*)w + i)));
+  return _mm256_castsi256_ps(_mm256_slli_epi32(v, 16));
+}
+
+inline void transpose8(__m256* r) {
+  __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
+  __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
+  __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
+  __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
+  __m256 s0 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0));
+  __m256 s1 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2));
+  __m256 s2 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0));
+  __m256 s3 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2));
+  __m256 s4 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(1, 0, 1, 0));
+  __m256 s5 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(3, 2, 3, 2));
+  __m256 s6 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(1, 0, 1, 0));
+  __m256 s7 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(3, 2, 3, 2));
+  r[0] = _mm256_permute2f128_ps(s0, s4, 0x20);
+  r[1] = _mm256_permute2f128_ps(s1, s5, 0x20);
+  r[2] = _mm256_permute2f128_ps(s2, s6, 0x20);
+  r[3] = _mm256_permute2f128_ps(s3, s7, 0x20);
+  r[4] = _mm256_permute2f128_ps(s0, s4, 0x31);
+  r[5] = _mm256_permute2f128_ps(s1, s5, 0x31);
+  r[6] = _mm256_permute2f128_ps(s2, s6, 0x31);
+  r[7] = _mm256_permute2f128_ps(s3, s7, 0x31);
+}
+
+template <int D>
+void pack_avx512(const void* w, size_t ldw, int rows, int k, float* panel) {
+  for (int c0 = 0; c0 < kNr; c0 += 8) {
+    const void* wr[8];
+    int live = rows - c0;
+    for (int j = 0; j < 8; j++) wr[j] = j < live ? wrow<D>(w, ldw, c0 + j) : nullptr;
+    int i = 0;
+    for (; i + 8 <= k; i += 8) {
+      __m256 v[8];
+      for (int j = 0; j < 8; j++) v[j] = wr[j] ? loadw8(wr[j], D, i) : _mm256_setzero_ps();
+      transpose8(v);
+      for (int j = 0; j < 8; j++) _mm256_store_ps(panel + (size_t)(i + j) * kNr + c0, v[j]);
+    }
+    for (; i < k; i++)
+      for (int j = 0; j < 8; j++) panel[(size_t)i * kNr + c0 + j] = wr[j] ? load_elem(wr[j], D, i) : 0.f;
+  }
+}
+
+// MR x 32 register tile: 2 * MR accumulators + 2 panel vectors + 1 broadcast.
+template <int MR>
+void micro_tile(const float* x, int ldx, const float* panel, int k, float* out, int ldo, int cols) {
+  __m512 c0[MR], c1[MR];
+#pragma GCC unroll 8
+  for (int t = 0; t < MR; t++) c0[t] = c1[t] = _mm512_setzero_ps();
+  for (int i = 0; i < k; i++) {
+    __m512 b0 = _mm512_load_ps(panel + (size_t)i * kNr);
+    __m512 b1 = _mm512_load_ps(panel + (size_t)i * kNr + 16);
+#pragma GCC unroll 8
+    for (int t = 0; t < MR; t++) {
+      __m512 a = _mm512_set1_ps(x[(size_t)t * ldx + i]);
+      c0[t] = _mm512_fmadd_ps(a, b0, c0[t]);
+      c1[t] = _mm512_fmadd_ps(a, b1, c1[t]);
+    }
+  }
+  __mmask16 m0 = tail_mask(cols), m1 = cols > 16 ? tail_mask(cols - 16) : (__mmask16)0;
+#pragma GCC unroll 8
+  for (int t = 0; t < MR; t++) {
+    float* o = out + (size_t)t * ldo;
+    _mm512_mask_storeu_ps(o, m0, c0[t]);
+    _mm512_mask_storeu_ps(o + 16, m1, c1[t]);
+  }
+}
+
+void gemm_micro_avx512(const float* x, int ldx, int m, const float* panel, int k, float* out, int ldo,
+                       int cols) {
+  switch (m) {
+    case 1: micro_tile<1>(x, ldx, panel, k, out, ldo, cols); break;
+    case 2: micro_tile<2>(x, ldx, panel, k, out, ldo, cols); break;
+    case 3: micro_tile<3>(x, ldx, panel, k, out, ldo, cols); break;
+    case 4: micro_tile<4>(x, ldx, panel, k, out, ldo, cols); break;
+    case 5: micro_tile<5>(x, ldx, panel, k, out, ldo, cols); break;
+    default: micro_tile<6>(x, ldx, panel, k, out, ldo, cols); break;
+  }
+}
+
+float sum_avx512(const float* x, size_t n) {
+  __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps(), a2 = _mm512_setzero_ps(),
+         a3 = _mm512_setzero_ps();
+  size_t i = 0;
+  for (; i + 64 <= n; i += 64) {
+    a0 = _mm512_add_ps(a0, _mm512_loadu_ps(x + i));
+    a1 = _mm512_add_ps(a1, _mm512_loadu_ps(x + i + 16));
+    a2 = _mm512_add_ps(a2, _mm512_loadu_ps(x + i + 32));
+    a3 = _mm512_add_ps(a3, _mm512_loadu_ps(x + i + 48));
+  }
+  float s = _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)));
+  for (; i < n; i++) s += x[i];
+  return s;
+}
+
+double fma_peak_avx512(long iters) {
+  __m512 a[12];
+  for (int j = 0; j < 12; j++) a[j] = _mm512_set1_ps(1.f + 0.01f * j);
+  const __m512 b = _mm512_set1_ps(0.999999f), c = _mm512_set1_ps(1e-7f);
+  for (long it = 0; it < iters; it++) {
+#pragma GCC unroll 12
+    for (int j = 0; j < 12; j++) a[j] = _mm512_fmadd_ps(a[j], b, c);
+  }
+  __m512 s = a[0];
+  for (int j = 1; j < 12; j++) s = _mm512_add_ps(s, a[j]);
+  volatile float sink = _mm512_reduce_add_ps(s);
+  (void)sink;
+  return 2.0 * 16 * 12 * (double)iters;
 }
 
 }  // namespace
@@ -62,7 +365,15 @@ const Kernels kAvx512Kernels = {
     "avx512",
     {dot_avx512<TN_F32>, dot_avx512<TN_F16>, dot_avx512<TN_BF16>},
     {axpy_avx512<TN_F32>, axpy_avx512<TN_F16>, axpy_avx512<TN_BF16>},
-    dot_bf16_bf16_avx512,
+    {attn_avx512<TN_F32>, attn_avx512<TN_F16>, attn_avx512<TN_BF16>},
+    {gemv_avx512<TN_F32>, gemv_avx512<TN_F16>, gemv_avx512<TN_BF16>},
+    {nullptr, nullptr, nullptr},
+    {pack_avx512<TN_F32>, pack_avx512<TN_F16>, pack_avx512<TN_BF16>},
+    gemm_micro_avx512,
+    kMr,
+    kNr,
+    sum_avx512,
+    fma_peak_avx512,
 };
 
 }  // namespace tn

@@ -1,6 +1,8 @@
 // Portable reference bodies: the ground truth the SIMD files are tested against.
 // Four independent accumulators keep the dependency chain short without changing the
 // meaning (all f32).
+#include <math.h>
+
 #include "kernels.h"
 
 namespace tn {
@@ -25,15 +27,80 @@ void axpy_generic(float a, const void* x, float* y, int n) {
   for (int i = 0; i < n; i++) y[i] += a * load_elem(x, D, i);
 }
 
-float dot_bf16_bf16_scalar(const uint16_t* x, const uint16_t* w, int n) {
-  float s0 = 0.f, s1 = 0.f;
-  int i = 0;
-  for (; i + 2 <= n; i += 2) {
-    s0 += bf16_to_f32(x[i]) * bf16_to_f32(w[i]);
-    s1 += bf16_to_f32(x[i + 1]) * bf16_to_f32(w[i + 1]);
+template <int D>
+void attn_generic(const float* q, int g, int hd, float scale, const void* k, const void* v, size_t ld, int n,
+                  float* m, float* l, float* acc) {
+  const size_t eb = (size_t)kDTypes[D].elem_bytes;
+  for (int j = 0; j < n; j++) {
+    const void* kr = (const char*)k + (size_t)j * ld * eb;
+    const void* vr = (const char*)v + (size_t)j * ld * eb;
+    for (int h = 0; h < g; h++) {
+      float s = dot_generic<D>(q + (size_t)h * hd, kr, hd) * scale;
+      float* a = acc + (size_t)h * hd;
+      if (s > m[h]) {
+        float c = expf(m[h] - s);
+        for (int i = 0; i < hd; i++) a[i] *= c;
+        l[h] *= c;
+        m[h] = s;
+      }
+      float p = expf(s - m[h]);
+      l[h] += p;
+      axpy_generic<D>(p, vr, a, hd);
+    }
   }
-  for (; i < n; i++) s0 += bf16_to_f32(x[i]) * bf16_to_f32(w[i]);
-  return s0 + s1;
+}
+
+template <int D>
+void gemv_generic(const float* x, int ldx, int m, const void* w, size_t ldw, int rows, int k, float* out,
+                  int ldo) {
+  const size_t eb = (size_t)kDTypes[D].elem_bytes;
+  for (int r = 0; r < rows; r++) {
+    const void* wr = (const char*)w + (size_t)r * ldw * eb;
+    for (int t = 0; t < m; t++) out[(size_t)t * ldo + r] = dot_generic<D>(x + (size_t)t * ldx, wr, k);
+  }
+}
+
+constexpr int kMr = 4, kNr = 8;
+
+template <int D>
+void pack_generic(const void* w, size_t ldw, int rows, int k, float* panel) {
+  for (int i = 0; i < k; i++)
+    for (int c = 0; c < kNr; c++)
+      panel[(size_t)i * kNr + c] = c < rows ? load_elem(w, D, (size_t)c * ldw + i) : 0.f;
+}
+
+void gemm_micro_generic(const float* x, int ldx, int m, const float* panel, int k, float* out, int ldo,
+                        int cols) {
+  for (int t = 0; t < m; t++) {
+    float acc[kNr] = {0.f};
+    const float* xr = x + (size_t)t * ldx;
+    for (int i = 0; i < k; i++)
+      for (int c = 0; c < kNr; c++) acc[c] += xr[i] * panel[(size_t)i * kNr + c];
+    for (int c = 0; c < cols; c++) out[(size_t)t * ldo + c] = acc[c];
+  }
+}
+
+float sum_generic(const float* x, size_t n) {
+  float s0 = 0.f, s1 = 0.f, s2 = 0.f, s3 = 0.f;
+  size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    s0 += x[i];
+    s1 += x[i + 1];
+    s2 += x[i + 2];
+    s3 += x[i + 3];
+  }
+  for (; i < n; i++) s0 += x[i];
+  return (s0 + s1) + (s2 + s3);
+}
+
+double fma_peak_generic(long iters) {
+  float a[8] = {1.f, 1.1f, 1.2f, 1.3f, 1.4f, 1.5f, 1.6f, 1.7f};
+  const float b = 0.999999f, c = 1e-7f;
+  for (long it = 0; it < iters; it++)
+    for (int j = 0; j < 8; j++) a[j] = a[j] * b + c;
+  volatile float sink = a[0] + a[1] + a[2] + a[3] + a[4] + a[5] + a[6] + a[7];
+  (void)sink;
+  return 2.0 * 8 * (double)iters;
 }
 
 }  // namespace
@@ -42,7 +109,15 @@ const Kernels kScalarKernels = {
     "scalar",
     {dot_generic<TN_F32>, dot_generic<TN_F16>, dot_generic<TN_BF16>},
     {axpy_generic<TN_F32>, axpy_generic<TN_F16>, axpy_generic<TN_BF16>},
-    dot_bf16_bf16_scalar,
+    {attn_generic<TN_F32>, attn_generic<TN_F16>, attn_generic<TN_BF16>},
+    {gemv_generic<TN_F32>, gemv_generic<TN_F16>, gemv_generic<TN_BF16>},
+    {nullptr, nullptr, nullptr},
+    {pack_generic<TN_F32>, pack_generic<TN_F16>, pack_generic<TN_BF16>},
+    gemm_micro_generic,
+    kMr,
+    kNr,
+    sum_generic,
+    fma_peak_generic,
 };
 
 }  // namespace tn

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <vector>
+#include <atomic>
 
 #include "kernels.h"
 #include "threadpool.h"
@@ -15,12 +15,38 @@ using namespace tn;
 namespace {
 
 constexpr int kMaxHeadDim = 512;
+// Query heads per KV head the attention kernel takes (Mixtral 8x7B: 4, 8x22B: 6).
+constexpr int kMaxGroup = 16;
+// Activation rows from which a linear runs as packed GEMM instead of gemv tiles.
+// Measured on AVX2 (bf16 weights, one thread, in-process A/B): packed GEMM loses to gemv tiles at
+// 8 rows (30-36 vs 36-40 GFLOP/s) and wins from 16 (41-44 vs 33-37), 64 (60-66 vs 47).
+constexpr int kGemmMinRows = 12;
+// Below this many multiply-adds a linear runs on the calling thread alone.
+constexpr size_t kMinParallelMacs = 1 << 16;
 
-// Grow-only per-thread scratch (reused across calls: no allocation per token once warm).
-uint16_t* bf16_scratch(size_t n) {
-  thread_local std::vector<uint16_t> buf;
-  if (buf.size() < n) buf.resize(n);
-  return buf.data();
+std::atomic<uint64_t> g_weight_bytes{0};
+
+void count_weight_bytes(size_t bytes) { g_weight_bytes.fetch_add(bytes, std::memory_order_relaxed); }
+
+// Grow-only 64-byte aligned scratch, one per thread that uses it (no allocation per token once warm).
+struct AlignedBuf {
+  void* p = nullptr;
+  size_t cap = 0;
+  ~AlignedBuf() { free(p); }
+  void* get(size_t bytes) {
+    if (bytes > cap) {
+      free(p);
+      cap = (bytes + 4095) & ~(size_t)4095;
+      p = aligned_alloc(64, cap);
+      if (!p) cap = 0;
+    }
+    return p;
+  }
+};
+
+template <typename T>
+T* scratch(AlignedBuf& b, size_t n) {
+  return (T*)b.get(n * sizeof(T));
 }
 
 const void* row_ptr(const void* base, int dtype, int64_t row, int64_t row_len) {
@@ -30,32 +56,97 @@ void* row_ptr(void* base, int dtype, int64_t row, int64_t row_len) {
   return (char*)base + (size_t)(row * row_len) * kDTypes[dtype].elem_bytes;
 }
 
+// Items [0, n) handed out one at a time to every pool thread (dynamic balance: MoE items differ
+// in cost when experts get different token counts).
+template <typename F>
+void parallel_items(int64_t n, F&& f) {
+  if (n <= 0) return;
+  std::atomic<int64_t> next{0};
+  parallel_for(pool_threads(), [&](int64_t, int64_t) {
+    for (;;) {
+      int64_t i = next.fetch_add(1, std::memory_order_relaxed);
+      if (i >= n) break;
+      f(i);
+    }
+  });
+}
+
+// Output columns [r0, r1) of out[t * ldo + r] = x[t, :] . w[r, :] for all m rows of x (ldx = k).
+// Few rows: gemv tiles (each weight byte streamed once, activation tiles reused from L1); many
+// rows: each NR-row panel is widened once into L2 and every activation row runs over it.
+// xg: x in the gemv kernel's layout (kt.gemv_layout[dt]; x itself where that is nullptr).
+void linear_rows(const Kernels& kt, const float* x, const float* xg, int m, int k, const void* w, int dt, int r0,
+                 int r1, float* out, int ldo) {
+  const size_t eb = (size_t)kDTypes[dt].elem_bytes;
+  if (m >= kGemmMinRows) {
+    static thread_local AlignedBuf panel_buf;
+    const int nr = kt.gemm_nr, mr = kt.gemm_mr;
+    float* panel = scratch<float>(panel_buf, (size_t)k * nr);
+    for (int r = r0; r < r1; r += nr) {
+      int rows = r1 - r < nr ? r1 - r : nr;
+      kt.pack[dt]((const char*)w + (size_t)r * k * eb, (size_t)k, rows, k, panel);
+      for (int t = 0; t < m; t += mr)
+        kt.gemm_micro(x + (size_t)t * k, k, m - t < mr ? m - t : mr, panel, k, out + (size_t)t * ldo + r, ldo,
+                      rows);
+    }
+    return;
+  }
+  for (int r = r0; r < r1; r += 4) {
+    int rows = r1 - r < 4 ? r1 - r : 4;
+    const void* wr = (const char*)w + (size_t)r * k * eb;
+    for (int t = 0; t < m; t += 4)
+      kt.gemv[dt](xg + (size_t)t * k, k, m - t < 4 ? m - t : 4, wr, (size_t)k, rows, k, out + (size_t)t * ldo + r,
+                  ldo);
+  }
+}
+
+// Rows per work item: a multiple of both the gemv tile (4) and every ISA's panel width.
+int linear_block(const Kernels& kt, int m) { return m >= kGemmMinRows ? kt.gemm_nr : 32; }
+
+// x as the kernels consume it: rounded to bf16 values (kept in f32) in bf16-activation mode,
+// the caller's buffer otherwise.  Products of two bf16 values are exact in f32, so f32 FMAs over
+// the rounded activations compute what a bf16 x bf16 -> f32 dot product computes.
+const float* prepare_act(const float* x, size_t n, int w_dtype, int round_act, AlignedBuf& buf) {
+  if (!(round_act && w_dtype == TN_BF16)) return x;
+  float* xr = scratch<float>(buf, n);
+  for (size_t i = 0; i < n; i++) xr[i] = bf16_to_f32(f32_to_bf16(x[i]));
+  return xr;
+}
+
+// x rearranged for the gemv kernel of dtype dt when it wants that (see kernels.h), else x.
+const float* gemv_act(const Kernels& kt, int dt, const float* x, int m, int k, float* buf) {
+  if (!kt.gemv_layout[dt]) return x;
+  kt.gemv_layout[dt](x, m, k, buf);
+  return buf;
+}
+
 int linear_impl(const float* x, int m, int k, const void* w, int w_dtype, int n, float* out,
                 int round_act) {
   if (m < 0 || k <= 0 || n <= 0 || !valid_dtype(w_dtype)) return TN_E_ARG;
   if (m == 0) return TN_OK;
   const Kernels& kt = kernels();
-  if (round_act && w_dtype == TN_BF16) {
-    uint16_t* xb = bf16_scratch((size_t)m * k);
-    for (size_t i = 0; i < (size_t)m * k; i++) xb[i] = f32_to_bf16(x[i]);
-    const uint16_t* wb = (const uint16_t*)w;
-    parallel_for(n, [&](int64_t b, int64_t e) {
-      for (int64_t j = b; j < e; j++)
-        for (int r = 0; r < m; r++)
-          out[(size_t)r * n + j] = kt.dot_bf16_bf16(xb + (size_t)r * k, wb + (size_t)j * k, k);
-    });
+  static thread_local AlignedBuf act_buf;
+  const float* xr = prepare_act(x, (size_t)m * k, w_dtype, round_act, act_buf);
+  static thread_local AlignedBuf layout_buf;
+  const float* xg = m < kGemmMinRows
+                        ? gemv_act(kt, w_dtype, xr, m, k, scratch<float>(layout_buf, (size_t)m * k)) : xr;
+  count_weight_bytes((size_t)n * k * kDTypes[w_dtype].elem_bytes);
+  if ((size_t)m * n * k < kMinParallelMacs) {
+    linear_rows(kt, xr, xg, m, k, w, w_dtype, 0, n, out, n);
     return TN_OK;
   }
-  DotFn dot = kt.dot[w_dtype];
-  parallel_for(n, [&](int64_t b, int64_t e) {
-    for (int64_t j = b; j < e; j++) {
-      const void* wr = row_ptr(w, w_dtype, j, k);
-      for (int r = 0; r < m; r++) out[(size_t)r * n + j] = dot(x + (size_t)r * k, wr, k);
-    }
+  const int blk = linear_block(kt, m);
+  parallel_items((n + blk - 1) / blk, [&](int64_t b) {
+    int r0 = (int)b * blk, r1 = r0 + blk < n ? r0 + blk : n;
+    linear_rows(kt, xr, xg, m, k, w, w_dtype, r0, r1, out, n);
   });
   return TN_OK;
 }
 
+
+struct int2_item {
+  int seg, r0, r1;
+};
 
 }  // namespace
 
@@ -77,6 +168,7 @@ int tn_embedding(const void* table, int dtype, int64_t vocab, int hidden, const 
   if (!valid_dtype(dtype) || hidden <= 0 || num_tokens < 0) return TN_E_ARG;
   for (int t = 0; t < num_tokens; t++)
     if (ids[t] < 0 || ids[t] >= vocab) return TN_E_INDEX;
+  count_weight_bytes((size_t)num_tokens * hidden * kDTypes[dtype].elem_bytes);
   for (int t = 0; t < num_tokens; t++) {
     const void* row = row_ptr(table, dtype, ids[t], hidden);
     for (int i = 0; i < hidden; i++) out[(size_t)t * hidden + i] = load_elem(row, dtype, i);
@@ -179,54 +271,55 @@ int tn_paged_attention(const float* q, int q_stride, const void* k_cache, const 
     }
   }
   const int group = p->num_heads / kv->num_kv_heads;
-  const int kv_dim = kv->num_kv_heads * hd;
-  const Kernels& kt = kernels();
-  DotFn dot = kt.dot[kv->dtype];
-  AxpyFn axpy = kt.axpy[kv->dtype];
-  parallel_for((int64_t)p->num_tokens * p->num_heads, [&](int64_t b, int64_t e) {
-    float acc[kMaxHeadDim];
-    for (int64_t th = b; th < e; th++) {
-      int t = (int)(th / p->num_heads), h = (int)(th % p->num_heads), kvh = h / group;
-      const float* qv = q + (size_t)t * q_stride + (size_t)h * hd;
-      const int32_t* table = block_tables + (size_t)seq_idx[t] * mb;
-      int pos = positions[t];
-      int lo = p->window > 0 ? pos - p->window + 1 : 0;
-      if (lo < 0) lo = 0;
-      // online softmax (flash style): running max m, normaliser l, weighted sum acc
-      float m = -INFINITY, l = 0.f;
-      for (int i = 0; i < hd; i++) acc[i] = 0.f;
-      for (int j = lo; j <= pos; j++) {
-        int64_t slot = (int64_t)table[j / bs] * bs + j % bs;
-        const void* kr = row_ptr(k_cache, kv->dtype, slot * kv->num_kv_heads + kvh, hd);
-        float s = dot(qv, kr, hd) * p->scale;
-        if (s > m) {
-          float c = expf(m - s);
-          for (int i = 0; i < hd; i++) acc[i] *= c;
-          l *= c;
-          m = s;
-        }
-        float w = expf(s - m);
-        l += w;
-        axpy(w, row_ptr(v_cache, kv->dtype, slot * kv->num_kv_heads + kvh, hd), acc, hd);
-      }
-      float* o = out + (size_t)t * p->num_heads * hd + (size_t)h * hd;
-      float inv = 1.f / l;
-      for (int i = 0; i < hd; i++) o[i] = acc[i] * inv;
+  if (group > kMaxGroup) return TN_E_ARG;
+  const int nkv = kv->num_kv_heads;
+  const size_t ld = (size_t)nkv * hd;  // elements between consecutive slots of one KV head
+  const size_t eb = (size_t)kDTypes[kv->dtype].elem_bytes;
+  AttnFn attn = kernels().attn[kv->dtype];
+  // One item = one token's group of query heads sharing a KV head: each cached key / value row
+  // is read and widened once for the whole group.  Keys are walked block by block of the table.
+  parallel_items((int64_t)p->num_tokens * nkv, [&](int64_t item) {
+    const int t = (int)(item / nkv), kvh = (int)(item % nkv), h0 = kvh * group;
+    float m[kMaxGroup], l[kMaxGroup];
+    alignas(64) float acc[kMaxGroup * kMaxHeadDim];
+    for (int h = 0; h < group; h++) {
+      m[h] = -INFINITY;
+      l[h] = 0.f;
+    }
+    for (int i = 0; i < group * hd; i++) acc[i] = 0.f;
+    const float* qv = q + (size_t)t * q_stride + (size_t)h0 * hd;
+    const int32_t* table = block_tables + (size_t)seq_idx[t] * mb;
+    const int pos = positions[t];
+    int j = p->window > 0 ? pos - p->window + 1 : 0;
+    if (j < 0) j = 0;
+    while (j <= pos) {
+      const int off = j % bs;
+      int run = bs - off;
+      if (run > pos + 1 - j) run = pos + 1 - j;
+      const size_t first = (((size_t)table[j / bs] * bs + off) * nkv + kvh) * hd;
+      attn(qv, group, hd, p->scale, (const char*)k_cache + first * eb, (const char*)v_cache + first * eb, ld, run,
+           m, l, acc);
+      j += run;
+    }
+    float* o = out + (size_t)t * p->num_heads * hd + (size_t)h0 * hd;
+    for (int h = 0; h < group; h++) {
+      const float inv = 1.f / l[h];
+      for (int i = 0; i < hd; i++) o[(size_t)h * hd + i] = acc[(size_t)h * hd + i] * inv;
     }
   });
-  (void)kv_dim;
   return TN_OK;
 }
 
 int tn_moe_gate(const float* x, const float* gate_w, int num_tokens, int hidden, int num_experts,
                 int top_k, int32_t* expert_ids, float* routing_weights, float* router_logits) {
   if (num_experts <= 0 || num_experts > 256 || top_k <= 0 || top_k > num_experts) return TN_E_ARG;
-  std::vector<float> logits((size_t)num_tokens * num_experts);
-  int rc = linear_impl(x, num_tokens, hidden, gate_w, TN_F32, num_experts, logits.data(), 0);
+  static thread_local AlignedBuf logits_buf;
+  float* logits = scratch<float>(logits_buf, (size_t)num_tokens * num_experts);
+  int rc = linear_impl(x, num_tokens, hidden, gate_w, TN_F32, num_experts, logits, 0);
   if (rc != TN_OK) return rc;
-  if (router_logits) memcpy(router_logits, logits.data(), logits.size() * sizeof(float));
+  if (router_logits) memcpy(router_logits, logits, sizeof(float) * (size_t)num_tokens * num_experts);
   for (int t = 0; t < num_tokens; t++) {
-    const float* lg = logits.data() + (size_t)t * num_experts;
+    const float* lg = logits + (size_t)t * num_experts;
     float mx = lg[0];
     for (int e = 1; e < num_experts; e++) mx = lg[e] > mx ? lg[e] : mx;
     float prob[256], sum = 0.f;
@@ -250,9 +343,146 @@ int tn_moe_gate(const float* x, const float* gate_w, int num_tokens, int hidden,
 }
 
 size_t tn_moe_scratch_floats(const tn_moe_params* p) {
-  size_t T = (size_t)p->num_tokens;
-  return T * p->hidden * 2 + T * p->inter * 2;
+  size_t rows = (size_t)p->num_tokens * p->top_k;
+  if (rows > TN_MOE_MAX_ROWS) rows = TN_MOE_MAX_ROWS;
+  return rows * (3 * (size_t)p->hidden + 3 * (size_t)p->inter) + 16;
 }
+
+namespace {
+
+// A run of one expert's routed rows: assignments order[a0, a1) (all routed to expert e), placed
+// at rows [row0, row0 + a1 - a0) of the group's scratch.
+struct MoeSegment {
+  int e, a0, a1, row0;
+};
+
+}  // namespace
+
+int tn_moe_experts(const float* x, const tn_moe_params* p, const int32_t* expert_ids,
+                   const float* routing_weights, const void* w1, const void* w3, const void* w2,
+                   float* scratch_f, float* out) {
+  if (!p || !valid_dtype(p->w_dtype) || p->num_tokens < 0 || p->top_k <= 0 || p->hidden <= 0 ||
+      p->inter <= 0 || p->num_experts <= 0)
+    return TN_E_ARG;
+  const int T = p->num_tokens, H = p->hidden, I = p->inter, K = p->top_k, E = p->num_experts;
+  const int dt = p->w_dtype;
+  const bool round = p->round_act && dt == TN_BF16;
+  const size_t eb = (size_t)kDTypes[dt].elem_bytes;
+  for (int i = 0; i < T * K; i++)
+    if (expert_ids[i] < 0 || expert_ids[i] >= E) return TN_E_INDEX;
+  memset(out, 0, sizeof(float) * (size_t)T * H);
+  if (T == 0) return TN_OK;
+
+  // Assignments (t, j) sorted by expert, tokens ascending within an expert (counting sort).
+  static thread_local AlignedBuf order_buf, start_buf, seg_buf;
+  int* order = scratch<int>(order_buf, (size_t)T * K);
+  int* start = scratch<int>(start_buf, (size_t)E + 1);
+  for (int e = 0; e <= E; e++) start[e] = 0;
+  for (int i = 0; i < T * K; i++) start[expert_ids[i] + 1]++;
+  for (int e = 0; e < E; e++) start[e + 1] += start[e];
+  {
+    int* fill = scratch<int>(seg_buf, (size_t)E);
+    for (int e = 0; e < E; e++) fill[e] = start[e];
+    for (int i = 0; i < T * K; i++) order[fill[expert_ids[i]]++] = i;
+  }
+  // Segments of at most TN_MOE_MAX_ROWS rows, in expert order.
+  const int cap = TN_MOE_MAX_ROWS;
+  int max_segs = E + T * K / cap + 1;
+  MoeSegment* segs = scratch<MoeSegment>(seg_buf, (size_t)max_segs);
+  int num_segs = 0;
+  for (int e = 0; e < E; e++)
+    for (int a = start[e]; a < start[e + 1]; a += cap)
+      segs[num_segs++] = {e, a, start[e + 1] - a < cap ? start[e + 1] : a + cap, 0};
+
+  const size_t rows_cap = (size_t)(T * K < cap ? T * K : cap);
+  float* xg = scratch_f;                   // [rows, H] routed rows of x, by segment
+  float* g = xg + rows_cap * H;            // [rows, I] w1 x, then silu(w1 x) * w3 x
+  float* u = g + rows_cap * I;             // [rows, I] w3 x
+  float* d = u + rows_cap * I;             // [rows, H] w2 (...)
+  float* xgl = d + rows_cap * H;           // [rows, H] xg in the gemv kernels' layout
+  float* gl = xgl + rows_cap * H;          // [rows, I] g in the gemv kernels' layout
+  const Kernels& kt = kernels();
+  static thread_local AlignedBuf item_buf;
+
+  // Groups of consecutive segments with at most `cap` rows in total; each group is one gather,
+  // one parallel pass over (segment, w1/w3 row block), one over (segment, w2 row block), and
+  // the weighted sum into out in expert order (HF's summation order per token).
+  for (int s0 = 0; s0 < num_segs;) {
+    int s1 = s0, rows = 0;
+    while (s1 < num_segs && rows + (segs[s1].a1 - segs[s1].a0) <= cap) {
+      segs[s1].row0 = rows;
+      rows += segs[s1].a1 - segs[s1].a0;
+      s1++;
+    }
+    for (int s = s0; s < s1; s++) {
+      const MoeSegment& sg = segs[s];
+      for (int a = sg.a0; a < sg.a1; a++) {
+        const float* src = x + (size_t)(order[a] / K) * H;
+        float* dst = xg + (size_t)(sg.row0 + a - sg.a0) * H;
+        if (round)
+          for (int i = 0; i < H; i++) dst[i] = bf16_to_f32(f32_to_bf16(src[i]));
+        else
+          memcpy(dst, src, sizeof(float) * H);
+      }
+      count_weight_bytes(3 * (size_t)I * H * eb);
+    }
+    const float* xg_gemv = gemv_act(kt, dt, xg, rows, H, xgl);
+    // work items: (segment, first row) for the up projections, then for the down projection
+    auto build_items = [&](int n_out) {
+      int count = 0;
+      for (int s = s0; s < s1; s++) {
+        int blk = linear_block(kt, segs[s].a1 - segs[s].a0);
+        count += (n_out + blk - 1) / blk;
+      }
+      int2_item* items = scratch<int2_item>(item_buf, (size_t)count);
+      int n = 0;
+      for (int s = s0; s < s1; s++) {
+        int blk = linear_block(kt, segs[s].a1 - segs[s].a0);
+        for (int r = 0; r < n_out; r += blk) items[n++] = {s, r, r + blk < n_out ? r + blk : n_out};
+      }
+      return count;
+    };
+    int n_up = build_items(I);
+    int2_item* items = (int2_item*)item_buf.p;
+    parallel_items(n_up, [&](int64_t it) {
+      const MoeSegment& sg = segs[items[it].seg];
+      int ne = sg.a1 - sg.a0, r0 = items[it].r0, r1 = items[it].r1;
+      const float* xs = xg + (size_t)sg.row0 * H;
+      const float* xsg = xg_gemv + (size_t)sg.row0 * H;
+      float* gs = g + (size_t)sg.row0 * I;
+      float* us = u + (size_t)sg.row0 * I;
+      linear_rows(kt, xs, xsg, ne, H, (const char*)w1 + (size_t)sg.e * I * H * eb, dt, r0, r1, gs, I);
+      linear_rows(kt, xs, xsg, ne, H, (const char*)w3 + (size_t)sg.e * I * H * eb, dt, r0, r1, us, I);
+      for (int t = 0; t < ne; t++)
+        for (int r = r0; r < r1; r++) {
+          float v = silu(gs[(size_t)t * I + r]) * us[(size_t)t * I + r];
+          gs[(size_t)t * I + r] = round ? bf16_to_f32(f32_to_bf16(v)) : v;
+        }
+    });
+    const float* g_gemv = gemv_act(kt, dt, g, rows, I, gl);
+    int n_down = build_items(H);
+    items = (int2_item*)item_buf.p;
+    parallel_items(n_down, [&](int64_t it) {
+      const MoeSegment& sg = segs[items[it].seg];
+      int ne = sg.a1 - sg.a0;
+      linear_rows(kt, g + (size_t)sg.row0 * I, g_gemv + (size_t)sg.row0 * I, ne, I,
+                  (const char*)w2 + (size_t)sg.e * H * I * eb, dt, items[it].r0, items[it].r1, d + (size_t)sg.row0 * H, H);
+    });
+    for (int s = s0; s < s1; s++) {
+      const MoeSegment& sg = segs[s];
+      for (int a = sg.a0; a < sg.a1; a++) {
+        float wgt = routing_weights[order[a]];
+        float* o = out + (size_t)(order[a] / K) * H;
+        const float* dr = d + (size_t)(sg.row0 + a - sg.a0) * H;
+        for (int i = 0; i < H; i++) o[i] += dr[i] * wgt;
+      }
+    }
+    s0 = s1;
+  }
+  return TN_OK;
+}
+
+uint64_t tn_weight_bytes_read(void) { return g_weight_bytes.load(std::memory_order_relaxed); }
 
 int tn_add(float* y, const float* x, size_t n) {
   for (size_t i = 0; i < n; i++) y[i] += x[i];

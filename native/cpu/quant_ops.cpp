@@ -114,14 +114,17 @@ tn_linear_weight expert_block(const tn_linear_weight* w, int e, int n, int k) {
   return b;
 }
 
-inline float silu(float v) { return v / (1.f + expf(-v)); }
-
 }  // namespace
 
 extern "C" {
 
 int tn_linear_w(const float* x, int m, int k, const tn_linear_weight* w, int n, float* out, int round_act) {
   return linear_w(x, m, k, w, n, out, round_act);
+}
+
+size_t tn_moe_w_scratch_floats(const tn_moe_params* p) {
+  size_t T = (size_t)p->num_tokens;
+  return T * p->hidden * 2 + T * p->inter * 2;
 }
 
 int tn_quantize_rows(const float* x, int m, int k, int8_t* xq, float* scales) {

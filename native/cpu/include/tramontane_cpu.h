@@ -111,11 +111,33 @@ typedef struct tn_moe_params {
   int32_t round_act;
 } tn_moe_params;
 
-// Floats of scratch tn_moe_experts_w needs for p->num_tokens tokens.
+// out[t] = sum_j routing_weights[t, j] * w2_e(silu(w1_e x_t) * w3_e x_t), e = expert_ids[t, j];
+// the tokens routed to one expert are gathered and run together, so each expert's weights are
+// read once per call (once per chunk of TN_MOE_MAX_ROWS routed rows for very long prefills), and
+// every active expert of the step runs in the same parallel pass (decode: two pool wake-ups per
+// MoE layer).  scratch: at least tn_moe_scratch_floats(p) floats, 64-byte aligned.
+enum { TN_MOE_MAX_ROWS = 512 };
 size_t tn_moe_scratch_floats(const tn_moe_params* p);
+int tn_moe_experts(const float* x, const tn_moe_params* p, const int32_t* expert_ids,
+                   const float* routing_weights, const void* w1, const void* w3, const void* w2,
+                   float* scratch, float* out);
 
 // y[i] += x[i]
 int tn_add(float* y, const float* x, size_t n);
+
+// ---- machine-limit probes and counters (the bench verb) ----
+enum { TN_PEAK_FP32_FMA = 0, TN_PEAK_BF16_DOT = 1, TN_PEAK_INT8_VNNI = 2 };
+// Operations per second (FLOP/s; int8 OP/s for VNNI, a multiply and an add per product) of
+// `kind` on every pool thread at once: register-only loops of the widest instruction of that
+// kind the active ISA level can run, best of `repeats` runs of about `millis` ms.
+// *ops_per_s = 0 when the CPU lacks the instruction (AVX512-BF16 vdpbf16ps; VNNI vpdpbusd).
+int tn_probe_peak(int kind, int millis, int repeats, double* ops_per_s);
+// Read bandwidth (bytes/s) of every pool thread summing its share of a fresh `bytes`-sized
+// array (allocated, first touched by the same threads, freed again), best of `repeats` passes.
+int tn_probe_read_bandwidth(size_t bytes, int repeats, double* bytes_per_s);
+// Running total of weight bytes read by tn_linear, tn_moe_gate, tn_moe_experts and
+// tn_embedding since the library loaded (each weight byte counted every time a kernel streams it).
+uint64_t tn_weight_bytes_read(void);
 
 // dst[i] = scale * u_i, u_i uniform in [-1, 1) from a counter-based hash of (seed, i): the
 // same values for any thread count (deterministic dummy weights).
@@ -144,10 +166,10 @@ int tn_linear_w(const float* x, int m, int k, const tn_linear_weight* w, int n, 
 // Per-token dynamic quantization of rows of x [m, k]: xq int8 [m, k], scales [m].
 int tn_quantize_rows(const float* x, int m, int k, int8_t* xq, float* scales);
 
-// out[t] = sum_j routing_weights[t, j] * w2_e(silu(w1_e x_t) * w3_e x_t), e = expert_ids[t, j],
-// over any linear weights (w1/w3 [E, inter, hidden], w2 [E, hidden, inter]; int8 scales [E * n]).
-// The tokens routed to one expert are gathered and run together, so each expert's weights are
-// read once per call.  scratch: at least tn_moe_scratch_floats(p) floats.
+// tn_moe_experts over int8 linear weights (w1/w3 [E, inter, hidden], w2 [E, hidden, inter];
+// scales [E * n]): the tokens routed to one expert are gathered and run together, so each
+// expert's weights are read once per call.  scratch: at least tn_moe_w_scratch_floats(p) floats.
+size_t tn_moe_w_scratch_floats(const tn_moe_params* p);
 int tn_moe_experts_w(const float* x, const tn_moe_params* p, const int32_t* expert_ids,
                      const float* routing_weights, const tn_linear_weight* w1,
                      const tn_linear_weight* w3, const tn_linear_weight* w2, float* scratch,

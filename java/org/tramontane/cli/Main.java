@@ -13,7 +13,8 @@ import picocli.CommandLine.Option;
 @Command(name = "tramontane", mixinStandardHelpOptions = true, version = "tramontane 0.1.0",
         description = "Mixtral mixture-of-experts inference (CPU kernels; Ascend later).",
         subcommands = {GenerateCommand.class, ChatCommand.class, TokenizeCommand.class, InfoCommand.class,
-                RunPaCommand.class, QuantizeCommand.class, ConvertCommand.class, ModelTestCommand.class, CommandLine.HelpCommand.class})
+                RunPaCommand.class, QuantizeCommand.class, ConvertCommand.class, ModelTestCommand.class,
+                BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
     @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,
             description = "Print stack traces of errors.")

@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.List;
 import org.tramontane.backend.AttentionBatch;
 import org.tramontane.backend.Backend;
-import org.tramontane.backend.DType;
 import org.tramontane.backend.DeviceTensor;
 import org.tramontane.backend.KvCache;
 import org.tramontane.backend.KvCacheSpec;
@@ -28,6 +27,7 @@ public final class MixtralModel implements CausalLm {
     private final int window;
     private final List<KvCache> kvCaches = new ArrayList<>();
     private StepBuffers buffers;
+    private float[] hostLogits = new float[0];   // [logits rows * vocab], reused while the batch size holds
 
     public MixtralModel(MixtralConfig cfg, Backend backend, MixtralWeights weights) {
         this(cfg, backend, weights, ShardingPlan.single(cfg), Communicator.single());
@@ -72,7 +72,7 @@ public final class MixtralModel implements CausalLm {
     public float[][] forward(ForwardBatch batch, StepTrace trace) {
         if (kvCaches.isEmpty()) throw new IllegalStateException("allocateKvCache first");
         int numTokens = batch.numTokens();
-        AttentionBatch attn = upload(batch);
+        AttentionBatch attn = upload(batch, batch.logitsIdx().length);
         Step s = new Step(numTokens);
 
         backend.embedding(weights.embedTokens(), s.ids, s.h);                         // h = embed(tokens)
@@ -95,28 +95,22 @@ public final class MixtralModel implements CausalLm {
         }
         int[] rows = batch.logitsIdx();
         int vocabPerRank = plan.vocabPerRank();
-        DeviceTensor last = backend.allocate(DType.F32, rows.length, cfg.hiddenSize());
-        DeviceTensor normed = backend.allocate(DType.F32, rows.length, cfg.hiddenSize());
-        DeviceTensor logits = backend.allocate(DType.F32, rows.length, vocabPerRank);
-        try {
-            backend.gatherRows(s.h, rows, last);                                       // last position of each seq
-            backend.rmsNorm(last, weights.finalNorm(), eps, normed);                   // final norm
-            backend.linear(normed, weights.lmHead(), logits);                          // lm_head (vocab-split)
-            float[] local = new float[rows.length * vocabPerRank];
-            backend.read(logits, local);
-            float[] all = comm.allGather(local);                                       // [rank][row][vocabPerRank]
-            float[][] out = new float[rows.length][cfg.vocabSize()];
-            for (int r = 0; r < plan.worldSize(); r++) {
-                for (int i = 0; i < rows.length; i++) {
-                    System.arraycopy(all, (r * rows.length + i) * vocabPerRank, out[i], r * vocabPerRank, vocabPerRank);
-                }
+        DeviceTensor last = backend.firstRows(buffers.last, rows.length);
+        DeviceTensor normed = backend.firstRows(buffers.normed, rows.length);
+        DeviceTensor logits = backend.firstRows(buffers.logits, rows.length);
+        backend.gatherRows(s.h, rows, last);                                           // last position of each seq
+        backend.rmsNorm(last, weights.finalNorm(), eps, normed);                       // final norm
+        backend.linear(normed, weights.lmHead(), logits);                              // lm_head (vocab-split)
+        if (hostLogits.length != rows.length * vocabPerRank) hostLogits = new float[rows.length * vocabPerRank];
+        backend.read(logits, hostLogits);
+        float[] all = comm.allGather(hostLogits);                                      // [rank][row][vocabPerRank]
+        float[][] out = new float[rows.length][cfg.vocabSize()];
+        for (int r = 0; r < plan.worldSize(); r++) {
+            for (int i = 0; i < rows.length; i++) {
+                System.arraycopy(all, (r * rows.length + i) * vocabPerRank, out[i], r * vocabPerRank, vocabPerRank);
             }
-            return out;
-        } finally {
-            backend.free(last);
-            backend.free(normed);
-            backend.free(logits);
         }
+        return out;
     }
 
     /** Sums a row-parallel partial over the ranks (a no-op on one rank). */
@@ -145,17 +139,18 @@ public final class MixtralModel implements CausalLm {
         }
     }
 
-    private AttentionBatch upload(ForwardBatch b) {
+    private AttentionBatch upload(ForwardBatch b, int logitsRows) {
         int n = b.numTokens();
         int numSeqs = b.numSeqs();
         int maxBlocks = 1;
         for (int[] t : b.blockTables()) maxBlocks = Math.max(maxBlocks, t.length);
-        if (buffers == null || !buffers.fits(n, numSeqs, maxBlocks)) {
+        if (buffers == null || !buffers.fits(n, numSeqs, maxBlocks, logitsRows)) {
             int tokens = Math.max(n, buffers == null ? 0 : buffers.maxTokens);
             int seqs = Math.max(numSeqs, buffers == null ? 0 : buffers.maxSeqs);
             int blocks = Math.max(maxBlocks, buffers == null ? 0 : buffers.maxBlocksPerSeq);
+            int logitRows = Math.max(logitsRows, buffers == null ? 0 : buffers.maxLogitsRows);
             if (buffers != null) buffers.free(backend);
-            buffers = new StepBuffers(backend, cfg, qkvLayout, tokens, seqs, blocks);
+            buffers = new StepBuffers(backend, cfg, qkvLayout, tokens, seqs, blocks, logitRows, plan.vocabPerRank());
         }
         int[] tables = new int[numSeqs * maxBlocks];
         for (int s = 0; s < numSeqs; s++) {

@@ -7,7 +7,8 @@ import org.tramontane.backend.QkvLayout;
 
 /**
  * Activations of one forward step, allocated for {@code maxTokens} tokens and reused (grown only
- * when a larger step arrives). Each step works on views of the first numTokens rows.
+ * when a larger step arrives). Each step works on views of the first numTokens rows, so a step of
+ * a size seen before allocates no native memory.
  */
 final class StepBuffers {
     final int maxTokens;
@@ -25,11 +26,17 @@ final class StepBuffers {
     final DeviceTensor delta;        // f32 [maxTokens, hidden] o_proj / MoE output
     final DeviceTensor expertIds;    // i32 [maxTokens, topK]
     final DeviceTensor routingWeights; // f32 [maxTokens, topK]
+    final int maxLogitsRows;
+    final DeviceTensor last;         // f32 [maxLogitsRows, hidden] rows whose logits are wanted
+    final DeviceTensor normed;       // f32 [maxLogitsRows, hidden] their final norm
+    final DeviceTensor logits;       // f32 [maxLogitsRows, this rank's vocab slice]
 
-    StepBuffers(Backend b, MixtralConfig cfg, QkvLayout layout, int maxTokens, int maxSeqs, int maxBlocksPerSeq) {
+    StepBuffers(Backend b, MixtralConfig cfg, QkvLayout layout, int maxTokens, int maxSeqs, int maxBlocksPerSeq,
+            int maxLogitsRows, int vocabPerRank) {
         this.maxTokens = maxTokens;
         this.maxSeqs = maxSeqs;
         this.maxBlocksPerSeq = maxBlocksPerSeq;
+        this.maxLogitsRows = maxLogitsRows;
         int hidden = cfg.hiddenSize();
         ids = b.allocate(DType.I32, maxTokens);
         positions = b.allocate(DType.I32, maxTokens);
@@ -43,15 +50,19 @@ final class StepBuffers {
         delta = b.allocate(DType.F32, maxTokens, hidden);
         expertIds = b.allocate(DType.I32, maxTokens, cfg.topK());
         routingWeights = b.allocate(DType.F32, maxTokens, cfg.topK());
+        last = b.allocate(DType.F32, maxLogitsRows, hidden);
+        normed = b.allocate(DType.F32, maxLogitsRows, hidden);
+        logits = b.allocate(DType.F32, maxLogitsRows, vocabPerRank);
     }
 
-    boolean fits(int numTokens, int numSeqs, int blocksPerSeq) {
-        return numTokens <= maxTokens && numSeqs <= maxSeqs && blocksPerSeq <= maxBlocksPerSeq;
+    boolean fits(int numTokens, int numSeqs, int blocksPerSeq, int logitsRows) {
+        return numTokens <= maxTokens && numSeqs <= maxSeqs && blocksPerSeq <= maxBlocksPerSeq
+                && logitsRows <= maxLogitsRows;
     }
 
     void free(Backend b) {
         for (DeviceTensor t : new DeviceTensor[] {ids, positions, seqIdx, slotMapping, blockTables, h, x, qkv, attn,
-                delta, expertIds, routingWeights}) {
+                delta, expertIds, routingWeights, last, normed, logits}) {
             b.free(t);
         }
     }

@@ -77,6 +77,44 @@ public final class CpuBackend implements Backend {
         return CpuNative.tn_num_threads();
     }
 
+    /** The instruction families {@link #peakOpsPerSecond} can measure. */
+    public enum Peak {
+        /** f32 fused multiply-add (AVX2 ymm / AVX-512 zmm, whichever the active level uses). */
+        FP32_FMA(CpuNative.TN_PEAK_FP32_FMA),
+        /** AVX512-BF16 vdpbf16ps. */
+        BF16_DOT(CpuNative.TN_PEAK_BF16_DOT),
+        /** VNNI vpdpbusd (AVX512-VNNI, else AVX-VNNI); a multiply and an add per int8 product. */
+        INT8_VNNI(CpuNative.TN_PEAK_INT8_VNNI);
+
+        final int code;
+
+        Peak(int code) {
+            this.code = code;
+        }
+    }
+
+    /**
+     * Peak rate of one instruction family on every pool thread at once (register-only loops),
+     * best of {@code repeats} runs of about {@code millis} ms; empty when the CPU lacks it.
+     */
+    public static java.util.OptionalDouble peakOpsPerSecond(Peak kind, int millis, int repeats) {
+        double[] v = new double[1];
+        check(CpuNative.tn_probe_peak(kind.code, millis, repeats, v), "probe_peak");
+        return v[0] > 0 ? java.util.OptionalDouble.of(v[0]) : java.util.OptionalDouble.empty();
+    }
+
+    /** Read bandwidth in bytes/s of every pool thread streaming a fresh array of {@code bytes}, best of repeats. */
+    public static double readBandwidth(long bytes, int repeats) {
+        double[] v = new double[1];
+        check(CpuNative.tn_probe_read_bandwidth(bytes, repeats, v), "probe_read_bandwidth");
+        return v[0];
+    }
+
+    /** Running total of weight bytes the linear, MoE and embedding kernels have streamed. */
+    public static long weightBytesRead() {
+        return CpuNative.tn_weight_bytes_read();
+    }
+
     @Override
     public String name() {
         return "cpu";
@@ -388,14 +426,22 @@ public final class CpuBackend implements Backend {
         int topK = (int) expertIds.rowElems();
         moeParams.num_tokens((int) x.rows()).hidden(hidden).inter(inter).num_experts(numExperts).top_k(topK)
                 .w_dtype(wd.code).round_act(roundAct());
-        long scratchFloats = CpuNative.tn_moe_scratch_floats(moeParams);
+        boolean quantized = experts.w1() instanceof QuantizedTensor;
+        long scratchFloats = quantized ? CpuNative.tn_moe_w_scratch_floats(moeParams)
+                : CpuNative.tn_moe_scratch_floats(moeParams);
         if (moeScratch == null || moeScratch.numElements() < scratchFloats) {
             if (moeScratch != null) free(moeScratch);
             moeScratch = alloc(DType.F32, scratchFloats);
         }
-        check(CpuNative.tn_moe_experts_w(cpu(x).addr(), moeParams, cpu(expertIds).addr(), cpu(routingWeights).addr(),
-                linearWeight(linW1, experts.w1()), linearWeight(linW3, experts.w3()), linearWeight(linW2, experts.w2()),
-                moeScratch.addr(), cpu(out).addr()), "moe_experts");
+        if (quantized) {
+            check(CpuNative.tn_moe_experts_w(cpu(x).addr(), moeParams, cpu(expertIds).addr(),
+                    cpu(routingWeights).addr(), linearWeight(linW1, experts.w1()), linearWeight(linW3, experts.w3()),
+                    linearWeight(linW2, experts.w2()), moeScratch.addr(), cpu(out).addr()), "moe_experts_w");
+            return;
+        }
+        check(CpuNative.tn_moe_experts(cpu(x).addr(), moeParams, cpu(expertIds).addr(), cpu(routingWeights).addr(),
+                cpu(experts.w1()).addr(), cpu(experts.w3()).addr(), cpu(experts.w2()).addr(), moeScratch.addr(),
+                cpu(out).addr()), "moe_experts");
     }
 
     @Override

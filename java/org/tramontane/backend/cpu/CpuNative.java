@@ -153,6 +153,13 @@ final class CpuNative {
     static native int tn_quantize_rows(@Cast("const float*") long x, int m, int k, @Cast("int8_t*") long xq,
             @Cast("float*") long scales);
 
+    static native int tn_moe_experts(@Cast("const float*") long x, @Cast("const tn_moe_params*") MoeParams p,
+            @Cast("const int32_t*") long expertIds, @Cast("const float*") long routingWeights,
+            @Cast("const void*") long w1, @Cast("const void*") long w3, @Cast("const void*") long w2,
+            @Cast("float*") long scratch, @Cast("float*") long out);
+
+    static native @Cast("size_t") long tn_moe_w_scratch_floats(@Cast("const tn_moe_params*") MoeParams p);
+
     static native int tn_moe_experts_w(@Cast("const float*") long x, @Cast("const tn_moe_params*") MoeParams p,
             @Cast("const int32_t*") long expertIds, @Cast("const float*") long routingWeights,
             @Cast("const tn_linear_weight*") LinearWeight w1, @Cast("const tn_linear_weight*") LinearWeight w3,
@@ -160,6 +167,16 @@ final class CpuNative {
 
     static native int tn_fill_random(@Cast("void*") long dst, int dtype, @Cast("size_t") long n,
             @Cast("uint64_t") long seed, float scale);
+
+    static final int TN_PEAK_FP32_FMA = 0;
+    static final int TN_PEAK_BF16_DOT = 1;
+    static final int TN_PEAK_INT8_VNNI = 2;
+
+    static native int tn_probe_peak(int kind, int millis, int repeats, double[] opsPerS);
+
+    static native int tn_probe_read_bandwidth(@Cast("size_t") long bytes, int repeats, double[] bytesPerS);
+
+    static native @Cast("uint64_t") long tn_weight_bytes_read();
 
     static native int tn_add(@Cast("float*") long y, @Cast("const float*") long x, @Cast("size_t") long n);
 }

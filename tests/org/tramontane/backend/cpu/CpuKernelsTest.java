@@ -190,12 +190,43 @@ class CpuKernelsTest {
         }
     }
 
+    /** Row counts on both sides of the gemv-tile / packed-GEMM switch, panel and tile tails included. */
+    @ParameterizedTest
+    @MethodSource("isaLevels")
+    void linearTilesAndPackedGemm(int isa) {
+        CpuBackend.forceIsa(isa);
+        for (DType d : new DType[] {DType.F32, DType.F16, DType.BF16}) {
+            for (int[] mkn : new int[][] {{6, 67, 33}, {7, 16, 5}, {11, 40, 9}, {12, 200, 50}, {13, 67, 17},
+                    {40, 130, 70}, {64, 1024, 36}}) {
+                int m = mkn[0], k = mkn[1], n = mkn[2];
+                float[] x = randn(m * k);
+                float[] w = roundTo(d, randn(n * k));
+                DeviceTensor out = b.allocate(DType.F32, m, n);
+                b.linear(f32(x, m, k), weight(d, w, n, k), out);
+                float[] want = new float[m * n];
+                for (int r = 0; r < m; r++)
+                    for (int j = 0; j < n; j++) {
+                        double s = 0;
+                        for (int i = 0; i < k; i++) s += (double) x[r * k + i] * w[j * k + i];
+                        want[r * n + j] = (float) s;
+                    }
+                assertClose(want, read(out), 1e-5 * Math.sqrt(k),
+                        "linear " + d + " isa " + isa + " mkn " + m + "," + k + "," + n);
+            }
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("isaLevels")
     void linearBf16RoundsActivations(int isa) {
         CpuBackend.forceIsa(isa);
+        for (int m : new int[] {3, 20}) bf16LinearWithRows(m);
+    }
+
+    private void bf16LinearWithRows(int m) {
+        int isa = CpuBackend.isaActive();
         try (CpuBackend bf = new CpuBackend(Precision.BF16)) {
-            int m = 3, k = 70, n = 9;
+            int k = 70, n = 9;
             float[] x = randn(m * k);
             float[] w = roundTo(DType.BF16, randn(n * k));
             DeviceTensor xt = bf.allocate(DType.F32, m, k);
@@ -215,7 +246,7 @@ class CpuKernelsTest {
                     for (int i = 0; i < k; i++) s += (double) bf16Round(x[r * k + i]) * w[j * k + i];
                     want[r * n + j] = (float) s;
                 }
-            assertClose(want, got, 1e-4, "bf16 linear isa " + isa);
+            assertClose(want, got, 1e-4, "bf16 linear isa " + isa + " rows " + m);
         }
     }
 
@@ -304,9 +335,12 @@ class CpuKernelsTest {
     @MethodSource("isaLevels")
     void pagedAttentionGqaWindowAndBlocks(int isa) {
         CpuBackend.forceIsa(isa);
+        // query heads per KV head 2, 6 (kernel runs of 4 + 2) and 8; head dims 16, 8 and 24 (not a
+        // multiple of the AVX-512 width: the portable body of that file)
+        QkvLayout[] layouts = {new QkvLayout(4, 2, 16), new QkvLayout(12, 2, 8), new QkvLayout(8, 1, 24)};
         for (DType cacheType : new DType[] {DType.F32, DType.F16, DType.BF16}) {
+          for (QkvLayout lay : layouts) {
             for (int window : new int[] {0, 3}) {
-                QkvLayout lay = new QkvLayout(4, 2, 16);
                 // two sequences of 5 and 9 tokens, interleaved in the flat batch, block size 4
                 int[] lens = {5, 9};
                 int n = lens[0] + lens[1];
@@ -331,7 +365,7 @@ class CpuKernelsTest {
                     }
                 }
                 DeviceTensor q = f32(qkv, n, lay.width());
-                KvCache cache = b.allocateKvCache(new KvCacheSpec(8, bs, 2, 16, cacheType));
+                KvCache cache = b.allocateKvCache(new KvCacheSpec(8, bs, lay.numKvHeads(), lay.headDim(), cacheType));
                 int[] flat = new int[2 * 3];
                 System.arraycopy(tables[0], 0, flat, 0, 2);
                 System.arraycopy(tables[1], 0, flat, 3, 3);
@@ -340,8 +374,9 @@ class CpuKernelsTest {
                 DeviceTensor out = b.allocate(DType.F32, n, lay.qSize());
                 b.pagedAttention(q, lay, cache, ab, window, out);
                 assertClose(refAttention(ref, lay, seqOf, pos, window), read(out), 2e-5,
-                        "attention isa " + isa + " cache " + cacheType + " window " + window);
+                        "attention isa " + isa + " cache " + cacheType + " window " + window + " " + lay);
             }
+          }
         }
     }
 
@@ -372,11 +407,21 @@ class CpuKernelsTest {
         assertThrows(IllegalStateException.class, () -> b.embedding(f32(table, 10, 4), i32(new int[] {10, 0}, 2), out));
     }
 
+    /**
+     * 7 tokens: every expert group on gemv tiles; 300 tokens: packed GEMM groups and 600 routed
+     * rows, more than one chunk of TN_MOE_MAX_ROWS (512).
+     */
     @ParameterizedTest
     @MethodSource("isaLevels")
     void moeGateAndExperts(int isa) {
         CpuBackend.forceIsa(isa);
-        int tokens = 7, hidden = 24, inter = 40, experts = 5, topK = 2;
+        moeCase(7, 24, 40, 5);
+        moeCase(300, 16, 24, 3);
+    }
+
+    private void moeCase(int tokens, int hidden, int inter, int experts) {
+        int isa = CpuBackend.isaActive();
+        int topK = 2;
         float[] x = randn(tokens * hidden);
         float[] gate = randn(experts * hidden);
         DeviceTensor xt = f32(x, tokens, hidden);

@@ -1,0 +1,157 @@
+package org.tramontane.bench;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.function.Consumer;
+import org.tramontane.backend.DType;
+import org.tramontane.backend.Precision;
+import org.tramontane.backend.cpu.CpuBackend;
+import org.tramontane.engine.EngineOptions;
+import org.tramontane.engine.GenerationRequest;
+import org.tramontane.engine.LlmEngine;
+import org.tramontane.engine.ModelSource;
+import org.tramontane.engine.SamplingParams;
+import org.tramontane.engine.TokenListener;
+import org.tramontane.kvcache.BlockTable;
+import org.tramontane.model.MixtralConfig;
+
+/**
+ * Runs the bench cases through the real engine (scheduler, paged KV cache, forward pass, greedy
+ * sampling): per batch size, batchSize prompts of inputLen tokens prefilled together, then
+ * outputLen - 1 decode steps. Machine limits are probed in the same process and pool before the
+ * first case and again after every case; the ratios of every case use the best limits seen in the
+ * whole run (a shared machine's probes under-read while other processes hold a core, which would
+ * inflate the ratios).
+ */
+public final class BenchRunner {
+    /** Positions per KV block (the engine's default). */
+    static final int BLOCK_SIZE = EngineOptions.DEFAULT_BLOCK_SIZE;
+
+    public record Settings(List<Integer> batchSizes, int inputLen, int outputLen, int warmup, int repeats) {
+        public Settings {
+            batchSizes = List.copyOf(batchSizes);
+        }
+    }
+
+    /** Everything one bench run measured. */
+    public record Report(MachineLimits machine, String isa, MixtralConfig config, DType dtype, long weightBytes,
+            long kvCacheBytes, List<BenchCase> cases) {
+    }
+
+    private BenchRunner() {}
+
+    public static Report run(ModelSource source, Settings s, Consumer<String> progress) {
+        if (source.threads() > 0) CpuBackend.setThreads(source.threads());
+        progress.accept("probing machine limits (" + CpuBackend.threads() + " threads)");
+        MachineLimits machine = MachineLimits.measure();
+        PeakRss.reset(); // the probe's array is freed: count only what the model holds from here
+        int maxBatch = Collections.max(s.batchSizes());
+        int numBlocks = maxBatch * BlockTable.blocksFor(s.inputLen() + s.outputLen(), BLOCK_SIZE);
+        EngineOptions options = new EngineOptions(BLOCK_SIZE, numBlocks, maxBatch, 0);
+        progress.accept("loading " + source.path());
+        try (LlmEngine engine = LlmEngine.open(source, options)) {
+            MixtralConfig cfg = engine.config();
+            Precision precision = engine.precision();
+            long weightBytes = ModelCost.weightBytes(cfg, precision.weightDtype);
+            long kvBytes = ModelCost.kvCacheBytes(cfg, numBlocks, BLOCK_SIZE, precision.kvCacheDtype);
+            List<Measured> measured = new ArrayList<>();
+            for (int b : s.batchSizes()) {
+                progress.accept("case batch " + b + ": " + s.warmup() + " warm-up + " + s.repeats() + " runs");
+                measured.add(runCase(engine, b, s));
+                progress.accept("probing machine limits again");
+                machine = machine.best(MachineLimits.measure());
+                PeakRss.reset();
+            }
+            List<BenchCase> cases = new ArrayList<>();
+            for (Measured mc : measured) cases.add(mc.withRatios(cfg, precision.weightDtype, machine, s));
+            return new Report(machine, CpuBackend.isaName(CpuBackend.isaActive()), cfg, precision.weightDtype,
+                    weightBytes, kvBytes, List.copyOf(cases));
+        }
+    }
+
+    /** One generate() of the case: times of each step's first token and the weight-byte counter. */
+    private record Sample(double firstTokenMs, double decodeSeconds, long decodeBytes, double[] stepMs) {
+    }
+
+    /** Medians of one case, before the ratios (which need the run's final limits). */
+    private record Measured(int batch, double prefill, double stepsPerS, double firstMs, double p50, double p90,
+            long peakRss, long bytesPerStep) {
+
+        BenchCase withRatios(MixtralConfig cfg, DType dtype, MachineLimits m, Settings s) {
+            double bandwidth = m.readBandwidthGbs() * 1e9;
+            Double roofline = bandwidth > 0 ? bytesPerStep * stepsPerS / bandwidth : null;
+            Double peak = dtype == DType.BF16 && m.bf16PeakGflops() != null ? m.bf16PeakGflops() : m.fp32PeakGflops();
+            Double prefillRatio = peak != null && peak > 0
+                    ? ModelCost.prefillFlopsPerToken(cfg, s.inputLen()) * prefill / (peak * 1e9) : null;
+            return new BenchCase(dtype.cliName, null, batch, s.inputLen(), s.outputLen(), prefill, stepsPerS * batch,
+                    stepsPerS, firstMs, p50, p90, peakRss, bytesPerStep, roofline, prefillRatio);
+        }
+    }
+
+    private static Measured runCase(LlmEngine engine, int batch, Settings s) {
+        MixtralConfig cfg = engine.config();
+        for (int i = 0; i < s.warmup(); i++) runOnce(engine, cfg, batch, s);
+        List<Sample> samples = new ArrayList<>();
+        for (int i = 0; i < s.repeats(); i++) samples.add(runOnce(engine, cfg, batch, s));
+        int decodeSteps = s.outputLen() - 1;
+        double firstMs = median(samples.stream().mapToDouble(Sample::firstTokenMs).toArray());
+        double prefill = median(samples.stream().mapToDouble(x -> batch * (double) s.inputLen() / (x.firstTokenMs() / 1e3))
+                .toArray());
+        double stepsPerS = median(samples.stream().mapToDouble(x -> decodeSteps / x.decodeSeconds()).toArray());
+        long bytesPerStep = (long) median(samples.stream().mapToDouble(x -> x.decodeBytes() / (double) decodeSteps)
+                .toArray());
+        double[] allSteps = samples.stream().flatMapToDouble(x -> Arrays.stream(x.stepMs())).sorted().toArray();
+        return new Measured(batch, prefill, stepsPerS, firstMs, percentile(allSteps, 0.5), percentile(allSteps, 0.9),
+                PeakRss.bytes(), bytesPerStep);
+    }
+
+    private static Sample runOnce(LlmEngine engine, MixtralConfig cfg, int batch, Settings s) {
+        List<GenerationRequest> requests = new ArrayList<>();
+        for (int b = 0; b < batch; b++) requests.add(new GenerationRequest(prompt(cfg, b, s.inputLen()), s.outputLen(),
+                true, SamplingParams.greedy()));
+        long[] stepNanos = new long[s.outputLen()];
+        long[] bytes = new long[2];
+        TokenListener timing = (r, step, token, logits) -> {
+            if (stepNanos[step] == 0) {
+                stepNanos[step] = System.nanoTime();
+                if (step == 0) bytes[0] = CpuBackend.weightBytesRead();
+            }
+            if (step == s.outputLen() - 1) bytes[1] = CpuBackend.weightBytesRead();
+        };
+        long start = System.nanoTime();
+        engine.generate(requests, timing);
+        int last = s.outputLen() - 1;
+        double[] stepMs = new double[last];
+        for (int i = 1; i <= last; i++) stepMs[i - 1] = (stepNanos[i] - stepNanos[i - 1]) / 1e6;
+        return new Sample((stepNanos[0] - start) / 1e6, (stepNanos[last] - stepNanos[0]) / 1e9, bytes[1] - bytes[0],
+                stepMs);
+    }
+
+    /** A fixed pseudo-random prompt (BOS, then ids above the special tokens), different per sequence. */
+    static int[] prompt(MixtralConfig cfg, int seq, int len) {
+        int[] ids = new int[len];
+        long z = 0x9e3779b97f4a7c15L * (seq + 1);
+        ids[0] = cfg.bosTokenId();
+        for (int i = 1; i < len; i++) {
+            z = z * 6364136223846793005L + 1442695040888963407L;
+            ids[i] = 3 + (int) Long.remainderUnsigned(z >>> 16, cfg.vocabSize() - 3);
+        }
+        return ids;
+    }
+
+    static double median(double[] v) {
+        double[] c = v.clone();
+        Arrays.sort(c);
+        int n = c.length;
+        return n % 2 == 1 ? c[n / 2] : (c[n / 2 - 1] + c[n / 2]) / 2;
+    }
+
+    /** Nearest-rank percentile of sorted values. */
+    static double percentile(double[] sorted, double p) {
+        if (sorted.length == 0) return Double.NaN;
+        int idx = (int) Math.ceil(p * sorted.length) - 1;
+        return sorted[Math.max(0, Math.min(sorted.length - 1, idx))];
+    }
+}

@@ -1,0 +1,79 @@
+package org.tramontane.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.Iterator;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.tramontane.testing.Fixtures;
+
+/** The bench verb: JSON keys scripts parse, text output, and the refusals. No timing is asserted. */
+class BenchCommandTest {
+    private static final List<String> MACHINE_KEYS = List.of("threads", "read_bandwidth_gbs", "fp32_peak_gflops",
+            "bf16_peak_gflops", "int8_peak_gops");
+    private static final List<String> CASE_KEYS = List.of("dtype", "quantize", "batch_size", "input_len", "output_len",
+            "prefill_tokens_per_s", "decode_tokens_per_s", "decode_tokens_per_s_per_seq", "first_token_ms", "token_ms_p50",
+            "token_ms_p90", "peak_rss_bytes", "decode_bytes_per_step", "decode_roofline_ratio", "prefill_peak_ratio");
+
+    private static final String MINI = java.nio.file.Path.of(System.getProperty("tramontane.basedir", "."))
+            .resolve("configs/mixtral-mini.json").toString();
+
+    private static List<String> keys(JsonNode o) {
+        List<String> k = new java.util.ArrayList<>();
+        for (Iterator<String> it = o.fieldNames(); it.hasNext(); ) k.add(it.next());
+        return k;
+    }
+
+    @Test
+    void jsonHasExactlyTheDocumentedKeys() throws Exception {
+        CliTest.Result r = CliTest.run("bench", "--model", Fixtures.dir("tiny-mixtral").toString(), "--dtype", "fp32",
+                "--batch-size", "1,2", "--input-len", "8", "--output-len", "3", "--warmup", "0", "--repeats", "1",
+                "--output-format", "json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode root = r.json();
+        assertEquals(List.of("machine", "cases"), keys(root));
+        JsonNode m = root.get("machine");
+        assertEquals(MACHINE_KEYS, keys(m));
+        assertTrue(m.get("read_bandwidth_gbs").asDouble() > 0);
+        assertTrue(m.get("fp32_peak_gflops").asDouble() > 0);
+        JsonNode cases = root.get("cases");
+        assertEquals(2, cases.size());
+        for (int i = 0; i < 2; i++) {
+            JsonNode c = cases.get(i);
+            assertEquals(CASE_KEYS, keys(c));
+            assertEquals("fp32", c.get("dtype").asText());
+            assertTrue(c.get("quantize").isNull());
+            assertEquals(i + 1, c.get("batch_size").asInt());
+            assertTrue(c.get("decode_tokens_per_s").asDouble() > 0);
+            assertTrue(c.get("decode_bytes_per_step").asLong() > 0);
+            assertTrue(c.get("peak_rss_bytes").asLong() > 0);
+        }
+    }
+
+    @Test
+    void textIsATable() {
+        CliTest.Result r = CliTest.run("bench", "--model", Fixtures.dir("tiny-mixtral").toString(), "--input-len", "4",
+                "--output-len", "2", "--warmup", "0", "--repeats", "1");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().startsWith("machine"), r.out());
+        assertTrue(r.out().contains(" bf16 "), "bf16 is the default dtype: " + r.out());
+    }
+
+    @Test
+    void refusesWhatIsNotBuilt() {
+        CliTest.Result q = CliTest.run("bench", "--config", MINI, "--load-format", "dummy",
+                "--quantize", "w8a8_dynamic");
+        assertEquals(1, q.code());
+        assertTrue(q.err().contains("not supported yet"), q.err());
+        assertFalse(q.err().strip().contains("\n"), q.err());
+        CliTest.Result ws = CliTest.run("bench", "--config", MINI, "--load-format", "dummy",
+                "--world-size", "2");
+        assertEquals(1, ws.code());
+        assertTrue(ws.err().contains("not supported yet"), ws.err());
+        assertEquals(2, CliTest.run("bench", "--config", MINI, "--load-format", "dummy",
+                "--output-len", "1").code());
+    }
+}
