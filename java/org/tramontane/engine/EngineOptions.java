@@ -3,19 +3,28 @@ package org.tramontane.engine;
 /**
  * Sizes of the paged KV cache and the batch.
  *
- * @param blockSize   positions per KV block ({@code --block-size}, MindIE/vLLM default 128)
- * @param numBlocks   blocks in the pool ({@code --num-blocks}); 0 = enough for every request at once
- * @param maxNumSeqs  sequences decoded together at most ({@code --max-batch-size})
- * @param maxModelLen positions a sequence may reach; 0 = the model's max_position_embeddings
+ * @param blockSize           positions per KV block ({@code --block-size}, MindIE/vLLM default 128)
+ * @param numBlocks           blocks in the pool ({@code --num-blocks}); 0 = enough for every request at once
+ * @param maxNumSeqs          sequences decoded together at most ({@code --max-batch-size})
+ * @param maxModelLen         positions a sequence may reach; 0 = the model's max_position_embeddings
+ * @param maxNumBatchedTokens tokens one step computes at most ({@code --max-num-batched-tokens}, as vLLM
+ *                            names it): longer prefills run in chunks, which bounds activation memory
  */
-public record EngineOptions(int blockSize, int numBlocks, int maxNumSeqs, int maxModelLen) {
+public record EngineOptions(int blockSize, int numBlocks, int maxNumSeqs, int maxModelLen, int maxNumBatchedTokens) {
     public static final int DEFAULT_BLOCK_SIZE = 128;
+    public static final int DEFAULT_MAX_NUM_BATCHED_TOKENS = 2048;
 
     public EngineOptions {
         if (blockSize <= 0) throw new EngineException("--block-size must be positive");
         if (numBlocks < 0) throw new EngineException("--num-blocks must be >= 0");
         if (maxNumSeqs <= 0) throw new EngineException("--max-batch-size must be positive");
         if (maxModelLen < 0) throw new IllegalArgumentException("maxModelLen must be >= 0");
+        if (maxNumBatchedTokens <= 0) throw new EngineException("--max-num-batched-tokens must be positive");
+    }
+
+    /** With the default step budget of {@value #DEFAULT_MAX_NUM_BATCHED_TOKENS} tokens. */
+    public EngineOptions(int blockSize, int numBlocks, int maxNumSeqs, int maxModelLen) {
+        this(blockSize, numBlocks, maxNumSeqs, maxModelLen, DEFAULT_MAX_NUM_BATCHED_TOKENS);
     }
 
     public static EngineOptions defaults() {
@@ -24,6 +33,7 @@ public record EngineOptions(int blockSize, int numBlocks, int maxNumSeqs, int ma
 
     /** These options with the context length filled in from the model when unset. */
     public EngineOptions withModelLen(int maxPositionEmbeddings) {
-        return maxModelLen > 0 ? this : new EngineOptions(blockSize, numBlocks, maxNumSeqs, maxPositionEmbeddings);
+        return maxModelLen > 0 ? this
+                : new EngineOptions(blockSize, numBlocks, maxNumSeqs, maxPositionEmbeddings, maxNumBatchedTokens);
     }
 }

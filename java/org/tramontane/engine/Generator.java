@@ -64,7 +64,7 @@ public final class Generator {
         } else {
             validate(requests, pool.numBlocks());
         }
-        Scheduler scheduler = new Scheduler(pool, options.maxNumSeqs());
+        Scheduler scheduler = new Scheduler(pool, options.maxNumSeqs(), options.maxNumBatchedTokens());
         List<Sequence> seqs = new ArrayList<>();
         for (int i = 0; i < requests.size(); i++) {
             Sequence s = new Sequence(i, requests.get(i), options.blockSize());
@@ -75,8 +75,11 @@ public final class Generator {
             SchedulerOutput out = scheduler.schedule()
                     .orElseThrow(() -> new IllegalStateException("scheduler stalled with work left"));
             float[][] logits = model.forward(batchOf(out));
-            for (int i = 0; i < out.scheduled().size(); i++) {
-                Sequence s = out.scheduled().get(i).seq();
+            int row = 0;
+            for (ScheduledSeq ss : out.scheduled()) {
+                Sequence s = ss.seq();
+                if (!completes(ss)) continue; // a prefill chunk short of the prompt's end: nothing to sample
+                int i = row++;
                 int step = s.numOutput();
                 int token = Sampler.sample(logits[i], s.request.sampling(), s.rng);
                 listener.onToken(s.requestIdx, step, token, logits[i]);
@@ -94,12 +97,18 @@ public final class Generator {
         return results;
     }
 
-    /** The flat batch of one step; logits are taken at each sequence's last scheduled token. */
+    /** Whether the step reaches the sequence's last token, so a new token is sampled after it. */
+    private static boolean completes(ScheduledSeq ss) {
+        return ss.start() + ss.numTokens() == ss.seq().numTokens();
+    }
+
+    /** The flat batch of one step; logits are taken at the last token of each sequence the step completes. */
     static ForwardBatch batchOf(SchedulerOutput out) {
         int n = out.numTokens();
         int[] ids = new int[n], pos = new int[n], seqIdx = new int[n], slots = new int[n];
         int[][] tables = new int[out.scheduled().size()][];
-        int[] logitsIdx = new int[out.scheduled().size()];
+        int[] logitsIdx = new int[(int) out.scheduled().stream().filter(Generator::completes).count()];
+        int numLogits = 0;
         int t = 0;
         for (int si = 0; si < out.scheduled().size(); si++) {
             ScheduledSeq ss = out.scheduled().get(si);
@@ -111,7 +120,7 @@ public final class Generator {
                 seqIdx[t] = si;
                 slots[t] = BlockTable.slot(tables[si], s.blockTable.blockSize(), p);
             }
-            logitsIdx[si] = t - 1;
+            if (completes(ss)) logitsIdx[numLogits++] = t - 1;
         }
         return new ForwardBatch(ids, pos, seqIdx, slots, tables, logitsIdx);
     }

@@ -16,12 +16,14 @@ import org.tramontane.kvcache.BlockPool;
 final class Scheduler {
     private final BlockPool pool;
     private final int maxNumSeqs;
+    private final int maxNumBatchedTokens;
     private final Deque<Sequence> waiting = new ArrayDeque<>();
     private final List<Sequence> running = new ArrayList<>();
 
-    Scheduler(BlockPool pool, int maxNumSeqs) {
+    Scheduler(BlockPool pool, int maxNumSeqs, int maxNumBatchedTokens) {
         this.pool = pool;
         this.maxNumSeqs = maxNumSeqs;
+        this.maxNumBatchedTokens = maxNumBatchedTokens;
     }
 
     void add(Sequence s) {
@@ -32,28 +34,35 @@ final class Scheduler {
         return !waiting.isEmpty() || !running.isEmpty();
     }
 
-    /** The next step, or empty when nothing can run (nothing left, or a pool too small for any one sequence). */
+    /**
+     * The next step, or empty when nothing can run (nothing left, or a pool too small for any one
+     * sequence). Running sequences go first (a decode token each, or the next chunk of an
+     * unfinished prefill), then waiting ones are admitted, all within the step's token budget.
+     */
     Optional<SchedulerOutput> schedule() {
         List<ScheduledSeq> out = new ArrayList<>();
-        // 1. running sequences: one new token each (their previous token is not yet computed)
-        for (int i = 0; i < running.size(); i++) {
+        int budget = maxNumBatchedTokens;
+        for (int i = 0; i < running.size() && budget > 0; i++) {
             Sequence s = running.get(i);
-            while (!s.blockTable.ensureCapacity(s.numTokens(), pool)) {
+            int n = Math.min(s.numTokens() - s.numComputed, budget);
+            while (!s.blockTable.ensureCapacity(s.numComputed + n, pool)) {
                 Sequence victim = running.remove(running.size() - 1);
                 preempt(victim);
                 if (victim == s) break;
             }
             if (i < running.size() && running.get(i) == s) {
-                out.add(new ScheduledSeq(s, s.numComputed, s.numTokens() - s.numComputed));
+                out.add(new ScheduledSeq(s, s.numComputed, n));
+                budget -= n;
             }
         }
-        // 2. admit waiting sequences in order while their tokens fit
-        while (!waiting.isEmpty() && running.size() < maxNumSeqs) {
+        while (!waiting.isEmpty() && running.size() < maxNumSeqs && budget > 0) {
             Sequence s = waiting.peekFirst();
-            if (!s.blockTable.ensureCapacity(s.numTokens(), pool)) break;
+            int n = Math.min(s.numTokens() - s.numComputed, budget);
+            if (!s.blockTable.ensureCapacity(s.numComputed + n, pool)) break;
             waiting.pollFirst();
             running.add(s);
-            out.add(new ScheduledSeq(s, s.numComputed, s.numTokens() - s.numComputed));
+            out.add(new ScheduledSeq(s, s.numComputed, n));
+            budget -= n;
         }
         return out.isEmpty() ? Optional.empty() : Optional.of(new SchedulerOutput(out));
     }

@@ -94,6 +94,7 @@ public final class MixtralModel implements CausalLm {
             if (trace != null) traceRouter(trace, l, s);
         }
         int[] rows = batch.logitsIdx();
+        if (rows.length == 0) return new float[0][]; // a step of prefill chunks only (same on every rank)
         int vocabPerRank = plan.vocabPerRank();
         DeviceTensor last = backend.firstRows(buffers.last, rows.length);
         DeviceTensor normed = backend.firstRows(buffers.normed, rows.length);

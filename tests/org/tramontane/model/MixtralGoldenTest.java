@@ -129,6 +129,13 @@ class MixtralGoldenTest {
             GenerationResult single = gen.generate(List.of(requests.get(i)), TokenListener.NONE).get(0);
             assertArrayEquals(single.outputIds(), got, fixture + " batched vs single, prompt " + i);
         }
+        // chunked prefill: steps of at most 7 tokens mix prompt chunks with other sequences' decodes
+        model.close();
+        Generator chunked = new Generator(model, new EngineOptions(8, 0, 16, 32768, 7), model.config().eosTokenId());
+        List<GenerationResult> inChunks = chunked.generate(requests, TokenListener.NONE);
+        for (int i = 0; i < prompts.size(); i++) {
+            assertArrayEquals(batched.get(i).outputIds(), inChunks.get(i).outputIds(), fixture + " chunked prefill, prompt " + i);
+        }
     }
 
     private static void assertWithin(float[] want, float[] got, String what) {
