@@ -113,11 +113,11 @@ public final class BenchRunner {
                 true, SamplingParams.greedy()));
         long[] stepNanos = new long[s.outputLen()];
         long[] bytes = new long[2];
+        // A step counts as done when the LAST sequence reaches it: with chunked prefill the batch's
+        // prompts finish in different engine steps, and the batch's first token is the last of them.
         TokenListener timing = (r, step, token, logits) -> {
-            if (stepNanos[step] == 0) {
-                stepNanos[step] = System.nanoTime();
-                if (step == 0) bytes[0] = CpuBackend.weightBytesRead();
-            }
+            stepNanos[step] = System.nanoTime();
+            if (step == 0) bytes[0] = CpuBackend.weightBytesRead();
             if (step == s.outputLen() - 1) bytes[1] = CpuBackend.weightBytesRead();
         };
         long start = System.nanoTime();
