@@ -20,6 +20,9 @@
 
 namespace tn {
 
+// Adds to the running total tn_weight_bytes_read reports (every kernel that streams a weight).
+void count_weight_bytes(size_t bytes);
+
 // sum_i x[i] * widen(w[i]), x f32, w of the table's dtype.
 typedef float (*DotFn)(const float* x, const void* w, int n);
 // y[i] += a * widen(x[i])

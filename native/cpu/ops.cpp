@@ -13,6 +13,12 @@
 using namespace tn;
 
 namespace {
+std::atomic<uint64_t> g_weight_bytes{0};
+}  // namespace
+
+void tn::count_weight_bytes(size_t bytes) { g_weight_bytes.fetch_add(bytes, std::memory_order_relaxed); }
+
+namespace {
 
 constexpr int kMaxHeadDim = 512;
 // Query heads per KV head the attention kernel takes (Mixtral 8x7B: 4, 8x22B: 6).
@@ -23,10 +29,6 @@ constexpr int kMaxGroup = 16;
 constexpr int kGemmMinRows = 12;
 // Below this many multiply-adds a linear runs on the calling thread alone.
 constexpr size_t kMinParallelMacs = 1 << 16;
-
-std::atomic<uint64_t> g_weight_bytes{0};
-
-void count_weight_bytes(size_t bytes) { g_weight_bytes.fetch_add(bytes, std::memory_order_relaxed); }
 
 // Grow-only 64-byte aligned scratch, one per thread that uses it (no allocation per token once warm).
 struct AlignedBuf {
@@ -489,18 +491,34 @@ int tn_add(float* y, const float* x, size_t n) {
   return TN_OK;
 }
 
-int tn_fill_random(void* dst, int dtype, size_t n, uint64_t seed, float scale) {
-  if (!valid_dtype(dtype) || !dst) return TN_E_ARG;
-  parallel_for((int64_t)n, [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; i++) {
-      uint64_t z = seed + 0x9e3779b97f4a7c15ull * (uint64_t)(i + 1);  // splitmix64
+int tn_fill_random_runs(void* dst, int dtype, uint64_t seed, float scale, const int64_t* run_starts,
+                        size_t num_runs, size_t run_elems) {
+  if (!valid_dtype(dtype) || !dst || (num_runs > 0 && !run_starts)) return TN_E_ARG;
+  for (size_t r = 0; r < num_runs; r++)
+    if (run_starts[r] < 0) return TN_E_INDEX;
+  if (num_runs == 0 || run_elems == 0) return TN_OK;
+  parallel_for((int64_t)(num_runs * run_elems), [&](int64_t b, int64_t e) {
+    int64_t r = b / (int64_t)run_elems, t = b % (int64_t)run_elems;
+    for (int64_t o = b; o < e; o++) {
+      uint64_t i = (uint64_t)(run_starts[r] + t);  // element index in the full tensor
+      uint64_t z = seed + 0x9e3779b97f4a7c15ull * (i + 1);  // splitmix64
       z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
       z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
       z ^= z >> 31;
       float u = (float)(z >> 40) * (1.0f / 8388608.0f) - 1.0f;  // 24 bits -> [-1, 1)
-      store_elem(dst, dtype, i, scale * u);
+      store_elem(dst, dtype, o, scale * u);
+      if (++t == (int64_t)run_elems) {
+        t = 0;
+        r++;
+      }
     }
   });
   return TN_OK;
+}
+
+int tn_fill_random(void* dst, int dtype, size_t n, uint64_t seed, float scale) {
+  const int64_t first = 0;
+  return n == 0 ? (valid_dtype(dtype) && dst ? TN_OK : TN_E_ARG)
+                : tn_fill_random_runs(dst, dtype, seed, scale, &first, 1, n);
 }
 }

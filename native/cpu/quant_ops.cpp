@@ -4,6 +4,7 @@
 #include <math.h>
 #include <string.h>
 
+#include <atomic>
 #include <vector>
 
 #include "kernels.h"
@@ -77,6 +78,7 @@ int linear_w(const float* x, int m, int k, const tn_linear_weight* w, int n, flo
   if (m == 0) return TN_OK;
   const int8_t* wq = (const int8_t*)w->w;
   const QKernels& qk = qkernels();
+  count_weight_bytes((size_t)n * k + sizeof(float) * (size_t)n);
   if (w->act_quant == TN_ACT_INT8_PER_TOKEN) {
     std::vector<int8_t>& xq = q_scratch();
     std::vector<float>& xs = s_scratch();
@@ -131,6 +133,33 @@ int tn_quantize_rows(const float* x, int m, int k, int8_t* xq, float* scales) {
   if (m < 0 || k <= 0) return TN_E_ARG;
   for (int r = 0; r < m; r++) quantize_row(x + (size_t)r * k, k, xq + (size_t)r * k, scales + r);
   return TN_OK;
+}
+
+int tn_quantize_weight(const float* w, int64_t rows, int64_t k, int64_t col_start, int64_t cols,
+                       int8_t* q, float* scales) {
+  if (!w || !q || !scales || rows < 0 || k <= 0 || col_start < 0 || cols <= 0 || col_start + cols > k)
+    return TN_E_ARG;
+  std::atomic<bool> finite{true};
+  parallel_for(rows, [&](int64_t b, int64_t e) {
+    for (int64_t r = b; r < e; r++) {
+      const float* row = w + (size_t)r * k;
+      float amax = 0.f;
+      for (int64_t i = 0; i < k; i++) {
+        if (!isfinite(row[i])) finite.store(false, std::memory_order_relaxed);
+        float a = fabsf(row[i]);
+        if (a > amax) amax = a;
+      }
+      float s = amax / 127.f;
+      scales[r] = s;
+      int8_t* qr = q + (size_t)r * cols;
+      if (s == 0.f) {
+        memset(qr, 0, (size_t)cols);
+        continue;
+      }
+      for (int64_t i = 0; i < cols; i++) qr[i] = round_clamp_i8(row[col_start + i] / s);
+    }
+  });
+  return finite.load() ? TN_OK : TN_E_ARG;
 }
 
 int tn_moe_experts_w(const float* x, const tn_moe_params* p, const int32_t* expert_ids,

@@ -487,17 +487,18 @@ int tna_sync(tna_device* d) {
   return guarded(d, [&] { finish(d); });
 }
 
-int tna_fill_random(tna_device* d, void* dst, int dtype, size_t n, uint64_t seed, float scale) {
+int tna_fill_random(tna_device* d, void* dst, int dtype, uint64_t seed, float scale, const int64_t* run_starts,
+                    size_t num_runs, size_t run_elems) {
   return guarded(d, [&] {
     int tn = dtype == ACL_FLOAT ? TN_F32 : dtype == ACL_FLOAT16 ? TN_F16 : dtype == ACL_BF16 ? TN_BF16 : -1;
     if (tn < 0) {
       t_err = "tna_fill_random: float dtypes only";
       throw Fail{TNA_E_ARG};
     }
-    size_t bytes = n * esize(aclDataType(dtype));
+    size_t bytes = num_runs * run_elems * esize(aclDataType(dtype));
     std::vector<char> host(bytes);
-    if (tn_fill_random(host.data(), tn, n, seed, scale) != TN_OK) {
-      t_err = "tn_fill_random failed";
+    if (tn_fill_random_runs(host.data(), tn, seed, scale, run_starts, num_runs, run_elems) != TN_OK) {
+      t_err = "tn_fill_random_runs failed";
       throw Fail{TNA_E_ARG};
     }
     acl(aclrtMemcpy(dst, bytes, host.data(), bytes, ACL_MEMCPY_HOST_TO_DEVICE), "aclrtMemcpy(H2D)");

@@ -31,8 +31,10 @@ int tna_upload(tna_device* d, void* dst, const void* host_src, size_t bytes);
 int tna_download(tna_device* d, void* host_dst, const void* src, size_t bytes);
 int tna_copy(tna_device* d, void* dst, const void* src, size_t bytes);
 int tna_sync(tna_device* d);
-// Deterministic dummy weights (the cpu backend's generator), made on the host and uploaded.
-int tna_fill_random(tna_device* d, void* dst, int acl_dtype, size_t n, uint64_t seed, float scale);
+// Deterministic dummy weights (the cpu backend's generator, tn_fill_random_runs: num_runs runs of
+// run_elems elements of the full random tensor, from run_starts), made on the host and uploaded.
+int tna_fill_random(tna_device* d, void* dst, int acl_dtype, uint64_t seed, float scale, const int64_t* run_starts,
+                    size_t num_runs, size_t run_elems);
 
 // dst = (dst_dtype) src, elementwise (Elewise CAST).
 int tna_cast(tna_device* d, const void* src, int src_dtype, void* dst, int dst_dtype, size_t n);

@@ -135,13 +135,18 @@ int tn_probe_peak(int kind, int millis, int repeats, double* ops_per_s);
 // Read bandwidth (bytes/s) of every pool thread summing its share of a fresh `bytes`-sized
 // array (allocated, first touched by the same threads, freed again), best of `repeats` passes.
 int tn_probe_read_bandwidth(size_t bytes, int repeats, double* bytes_per_s);
-// Running total of weight bytes read by tn_linear, tn_moe_gate, tn_moe_experts and
-// tn_embedding since the library loaded (each weight byte counted every time a kernel streams it).
+// Running total of weight bytes read by tn_linear, tn_linear_w (int8 weights and scales),
+// tn_moe_gate, tn_moe_experts(_w) and tn_embedding since the library loaded (each weight byte counted every time a kernel streams it).
 uint64_t tn_weight_bytes_read(void);
 
 // dst[i] = scale * u_i, u_i uniform in [-1, 1) from a counter-based hash of (seed, i): the
 // same values for any thread count (deterministic dummy weights).
 int tn_fill_random(void* dst, int dtype, size_t n, uint64_t seed, float scale);
+// The same values addressed by element index of a larger full tensor: dst holds num_runs runs of
+// run_elems elements, run r being the full tensor's elements [run_starts[r], run_starts[r] + run_elems).
+// One rank's shard of a random weight is exactly that shard of the world-size-1 weight.
+int tn_fill_random_runs(void* dst, int dtype, uint64_t seed, float scale, const int64_t* run_starts,
+                        size_t num_runs, size_t run_elems);
 
 // ---- quantized linears (W8A8 dynamic, W8A16) and the MoE over any linear weight ----
 
@@ -165,6 +170,14 @@ int tn_linear_w(const float* x, int m, int k, const tn_linear_weight* w, int n, 
 
 // Per-token dynamic quantization of rows of x [m, k]: xq int8 [m, k], scales [m].
 int tn_quantize_rows(const float* x, int m, int k, int8_t* xq, float* scales);
+
+// Symmetric per-output-row int8 of an f32 weight w [rows, k], keeping the
+// columns [col_start, col_start + cols): scales[r] = max over the WHOLE row of |w| / 127, so a
+// row-parallel rank's slice is the same as slicing the world-size-1 quantization;
+// q [rows, cols] = clamp(round_half_away(w / scale), -127, 127), division in f32.
+// TN_E_ARG when a row holds a NaN or infinity.
+int tn_quantize_weight(const float* w, int64_t rows, int64_t k, int64_t col_start, int64_t cols,
+                       int8_t* q, float* scales);
 
 // tn_moe_experts over int8 linear weights (w1/w3 [E, inter, hidden], w2 [E, hidden, inter];
 // scales [E * n]): the tokens routed to one expert are gathered and run together, so each

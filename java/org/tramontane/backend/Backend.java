@@ -35,7 +35,27 @@ public interface Backend extends AutoCloseable {
     DeviceTensor quantizedWeight(DeviceTensor int8Weight, DeviceTensor scale, ActivationQuant activation);
 
     /** Deterministic pseudo-random weight of the given shape ({@code --load-format dummy}). */
-    DeviceTensor randomWeight(DType target, long seed, float scale, long... shape);
+    default DeviceTensor randomWeight(DType target, long seed, float scale, long... shape) {
+        return randomWeight(target, RandomRef.whole(seed, scale, shape));
+    }
+
+    /**
+     * Blocks of deterministic random tensors in {@code target}, concatenated along the first axis
+     * like {@link #loadWeight}'s parts: each block holds exactly the values those elements have in
+     * the whole tensor, so a shard of a random weight is that shard of the unsharded one.
+     */
+    DeviceTensor randomWeight(DType target, RandomRef... parts);
+
+    /**
+     * Quantizes a float weight [..., n, k] to symmetric per-output-row int8 (W8A8 dynamic / W8A16
+     * storage): {@code scale[row] = max |w[row, :]| / 127} over the whole row, {@code q =
+     * clamp(round_half_away(w / scale), -127, 127)} with the division in f32, keeping only the
+     * columns {@code [firstCol, firstCol + numCols)} (a row-parallel shard's slice, scaled as the
+     * unsharded weight is). Returns a new {@link QuantizedTensor} [..., n, numCols] with scales
+     * [..., n]; {@code weight} is left as it was. Throws IllegalArgumentException for a NaN or
+     * infinite weight.
+     */
+    DeviceTensor quantizeWeight(DeviceTensor weight, long firstCol, long numCols, ActivationQuant activation);
 
     void write(DeviceTensor dst, int[] src);
 

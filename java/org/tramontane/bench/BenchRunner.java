@@ -16,6 +16,7 @@ import org.tramontane.engine.SamplingParams;
 import org.tramontane.engine.TokenListener;
 import org.tramontane.kvcache.BlockTable;
 import org.tramontane.model.MixtralConfig;
+import org.tramontane.quant.QuantScheme;
 
 /**
  * Runs the bench cases through the real engine (scheduler, paged KV cache, forward pass, greedy
@@ -54,7 +55,10 @@ public final class BenchRunner {
         try (LlmEngine engine = LlmEngine.open(source, options)) {
             MixtralConfig cfg = engine.config();
             Precision precision = engine.precision();
-            long weightBytes = ModelCost.weightBytes(cfg, precision.weightDtype);
+            // quantized at load (--quantize), or as the checkpoint stores it
+            QuantScheme quant = source.quantize() != null ? source.quantize()
+                    : cfg.quantize() == null ? null : QuantScheme.fromConfigName(cfg.quantize()).orElseThrow();
+            long weightBytes = ModelCost.weightBytes(cfg, precision.weightDtype, quant);
             long kvBytes = ModelCost.kvCacheBytes(cfg, numBlocks, BLOCK_SIZE, precision.kvCacheDtype);
             List<Measured> measured = new ArrayList<>();
             for (int b : s.batchSizes()) {
@@ -65,7 +69,7 @@ public final class BenchRunner {
                 PeakRss.reset();
             }
             List<BenchCase> cases = new ArrayList<>();
-            for (Measured mc : measured) cases.add(mc.withRatios(cfg, precision.weightDtype, machine, s));
+            for (Measured mc : measured) cases.add(mc.withRatios(cfg, precision.weightDtype, quant, machine, s));
             return new Report(machine, CpuBackend.isaName(CpuBackend.isaActive()), cfg, precision.weightDtype,
                     weightBytes, kvBytes, List.copyOf(cases));
         }
@@ -79,13 +83,13 @@ public final class BenchRunner {
     private record Measured(int batch, double prefill, double stepsPerS, double firstMs, double p50, double p90,
             long peakRss, long bytesPerStep) {
 
-        BenchCase withRatios(MixtralConfig cfg, DType dtype, MachineLimits m, Settings s) {
+        BenchCase withRatios(MixtralConfig cfg, DType dtype, QuantScheme quant, MachineLimits m, Settings s) {
             double bandwidth = m.readBandwidthGbs() * 1e9;
             Double roofline = bandwidth > 0 ? bytesPerStep * stepsPerS / bandwidth : null;
             Double peak = dtype == DType.BF16 && m.bf16PeakGflops() != null ? m.bf16PeakGflops() : m.fp32PeakGflops();
             Double prefillRatio = peak != null && peak > 0
                     ? ModelCost.prefillFlopsPerToken(cfg, s.inputLen()) * prefill / (peak * 1e9) : null;
-            return new BenchCase(dtype.cliName, null, batch, s.inputLen(), s.outputLen(), prefill, stepsPerS * batch,
+            return new BenchCase(dtype.cliName, quant == null ? null : quant.configName, batch, s.inputLen(), s.outputLen(), prefill, stepsPerS * batch,
                     stepsPerS, firstMs, p50, p90, peakRss, bytesPerStep, roofline, prefillRatio);
         }
     }

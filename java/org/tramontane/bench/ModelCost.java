@@ -2,6 +2,7 @@ package org.tramontane.bench;
 
 import org.tramontane.backend.DType;
 import org.tramontane.model.MixtralConfig;
+import org.tramontane.quant.QuantScheme;
 
 /** Work and memory of a Mixtral config, as the bench's ratios count them. */
 public final class ModelCost {
@@ -28,12 +29,25 @@ public final class ModelCost {
 
     /** Bytes of all weights as loaded at {@code dtype}: linears and embeddings at dtype, norms and router in f32. */
     public static long weightBytes(MixtralConfig c, DType dtype) {
+        return weightBytes(c, dtype, null);
+    }
+
+    /**
+     * The same with the linears (q/k/v/o, experts) quantized by {@code quant} (null: float): int8
+     * values plus one f32 scale per output row; embeddings stay at dtype, norms and router f32.
+     */
+    public static long weightBytes(MixtralConfig c, DType dtype, QuantScheme quant) {
         long h = c.hiddenSize();
         long attn = h * (c.qSize() + 2L * c.kvSize()) + (long) c.qSize() * h;
         long experts = 3L * c.numExperts() * h * c.intermediateSize();
         long embed = (long) c.vocabSize() * h * (c.tieWordEmbeddings() ? 1 : 2);
         long f32 = c.numLayers() * ((long) c.numExperts() * h + 2 * h) + h;
-        return (c.numLayers() * (attn + experts) + embed) * dtype.elemBytes + f32 * 4;
+        long linears = c.numLayers() * (attn + experts);
+        if (quant == null) return (linears + embed) * dtype.elemBytes + f32 * 4;
+        long scaleRows = c.numLayers() * (c.qSize() + 2L * c.kvSize() + h
+                + (long) c.numExperts() * (2L * c.intermediateSize() + h));
+        return linears * quant.weightDType.elemBytes + scaleRows * quant.scaleDType.elemBytes
+                + embed * dtype.elemBytes + f32 * 4;
     }
 
     /** Bytes of a paged KV cache of numBlocks blocks (keys and values, every layer). */

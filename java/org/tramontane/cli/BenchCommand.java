@@ -13,8 +13,8 @@ import org.tramontane.backend.DType;
 import org.tramontane.bench.BenchCase;
 import org.tramontane.bench.BenchRunner;
 import org.tramontane.bench.MachineLimits;
-import org.tramontane.engine.EngineException;
 import org.tramontane.engine.ModelSource;
+import org.tramontane.quant.QuantScheme;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -34,7 +34,7 @@ final class BenchCommand implements Callable<Integer> {
     @Mixin
     ParallelOptions parallel;
 
-    @Option(names = "--quantize", paramLabel = "SCHEME", description = "w8a8_dynamic or w8a16 (quantize at load).")
+    @Option(names = "--quantize", paramLabel = "SCHEME", description = "w8a8_dynamic or w8a16: quantize the float (or dummy) linears at load, per output channel as `quantize` does.")
     String quantize;
 
     @Option(names = "--batch-size", paramLabel = "N[,N...]", split = ",", defaultValue = "1",
@@ -59,22 +59,15 @@ final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         if (!outputFormat.equals("text") && !outputFormat.equals("json")) throw usage("--output-format must be text or json");
-        if (quantize != null && !quantize.equals("w8a8_dynamic") && !quantize.equals("w8a16")) {
-            throw usage("--quantize must be w8a8_dynamic or w8a16 (got " + quantize + ")");
-        }
+        QuantScheme scheme = quantize == null ? null : QuantScheme.fromConfigName(quantize)
+                .orElseThrow(() -> usage("--quantize must be one of " + QuantScheme.configNames() + " (got " + quantize + ")"));
         if (batchSizes.isEmpty() || batchSizes.stream().anyMatch(b -> b < 1)) throw usage("--batch-size values must be >= 1");
         if (inputLen < 1) throw usage("--input-len must be >= 1");
         if (outputLen < 2) throw usage("--output-len must be >= 2 (decode is timed from the second token)");
         if (warmup < 0 || repeats < 1) throw usage("--warmup must be >= 0 and --repeats >= 1");
         int worldSize = parallel.resolve();
-        if (quantize != null) {
-            throw new EngineException("--quantize " + quantize + " (quantizing at load) is not supported yet;"
-                    + " bench a directory written by `quantize` with --model instead");
-        }
-        ModelSource src = model.toSource(worldSize);
-        if (src.dtype() == null) {
-            src = new ModelSource(src.path(), src.loadFormat(), DType.BF16, src.backend(), src.threads(), worldSize);
-        }
+        ModelSource src = model.toSource(worldSize).withQuantize(scheme);
+        if (src.dtype() == null) src = src.withDtype(DType.BF16);
         PrintWriter err = spec.commandLine().getErr();
         BenchRunner.Report report = BenchRunner.run(src,
                 new BenchRunner.Settings(batchSizes, inputLen, outputLen, warmup, repeats), msg -> {
@@ -134,7 +127,7 @@ final class BenchCommand implements Callable<Integer> {
         long budget = r.weightBytes() + r.kvCacheBytes();
         sb.append(String.format(Locale.ROOT, "model    %d layers, hidden %d, %d experts (top %d), --dtype %s: weights %.1f MB,"
                 + " KV cache %.1f MB%n", r.config().numLayers(), r.config().hiddenSize(), r.config().numExperts(),
-                r.config().topK(), r.dtype().cliName, r.weightBytes() / 1e6, r.kvCacheBytes() / 1e6));
+                r.config().topK(), r.dtype().cliName + quantized(r), r.weightBytes() / 1e6, r.kvCacheBytes() / 1e6));
         sb.append(String.format(Locale.ROOT, "%5s %5s %5s %4s | %9s %9s | %9s %8s %8s %8s %8s | %8s %8s | %8s %7s%n",
                 "dtype", "batch", "in", "out", "prefill/s", "of peak", "decode/s", "per seq", "first ms", "p50 ms",
                 "p90 ms", "MB/step", "roofline", "RSS MB", "/(w+kv)"));
@@ -149,6 +142,12 @@ final class BenchCommand implements Callable<Integer> {
                 + " peak (fp32 FMA peak where the CPU has no bf16 dot or the dtype is not bf16); roofline = weight bytes"
                 + " per decode step x steps/s over the read bandwidth.");
         return sb.toString();
+    }
+
+    /** ", linears w8a8_dynamic" for a quantized model, else nothing. */
+    private static String quantized(BenchRunner.Report r) {
+        String q = r.cases().isEmpty() ? null : r.cases().get(0).quantize();
+        return q == null ? "" : ", linears " + q;
     }
 
     private static String orNa(Double v, String unit) {

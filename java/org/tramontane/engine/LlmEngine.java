@@ -79,8 +79,9 @@ public final class LlmEngine implements AutoCloseable {
                 ShardingPlan plan = ShardingPlan.of(cfg, ws, r);
                 Communicator comm = ws == 1 ? Communicator.single() : group.rank(r);
                 comms.add(comm);
-                ranks.add(dummy ? MixtralLoader.dummy(cfg, backend, plan, comm)
-                        : MixtralLoader.load(source.path(), cfg, backend, plan, comm));
+                MixtralLoader.Rank rank = new MixtralLoader.Rank(backend, plan, comm);
+                ranks.add(dummy ? MixtralLoader.dummy(cfg, rank, source.quantize())
+                        : MixtralLoader.load(source.path(), cfg, rank, source.quantize()));
             }
             CausalLm model = ws == 1 ? ranks.get(0) : new TensorParallelLm(ranks, comms);
             return new LlmEngine(cfg, tokDir, tok, precision, backends, model,

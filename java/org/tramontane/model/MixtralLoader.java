@@ -6,6 +6,7 @@ import org.tramontane.parallel.Communicator;
 import org.tramontane.parallel.PreShardedCheckpoint;
 import org.tramontane.parallel.ShardingPlan;
 import org.tramontane.quant.QuantDescription;
+import org.tramontane.quant.QuantScheme;
 import org.tramontane.weights.Checkpoint;
 import org.tramontane.weights.MixtralCheckpointValidator;
 
@@ -13,6 +14,10 @@ import org.tramontane.weights.MixtralCheckpointValidator;
 public final class MixtralLoader {
     /** Seed of {@code --load-format dummy}: fixed, so every run of a preset sees the same weights. */
     public static final long DUMMY_SEED = 0x7a4d6f6e74616eL;
+
+    /** Where one tensor-parallel rank runs: its backend, its part of the plan, its collectives. */
+    public record Rank(Backend backend, ShardingPlan plan, Communicator comm) {
+    }
 
     private MixtralLoader() {}
 
@@ -23,28 +28,48 @@ public final class MixtralLoader {
     }
 
     public static MixtralModel load(Path modelDir, MixtralConfig cfg, Backend backend) {
-        return load(modelDir, cfg, backend, ShardingPlan.single(cfg), Communicator.single());
+        return load(modelDir, cfg, new Rank(backend, ShardingPlan.single(cfg), Communicator.single()), null);
     }
 
-    /** One tensor-parallel rank of a checkpoint: only this rank's shards are read. */
-    public static MixtralModel load(Path modelDir, MixtralConfig cfg, Backend backend, ShardingPlan plan,
-            Communicator comm) {
+    /**
+     * One tensor-parallel rank of a checkpoint: only this rank's shards are read (a row-parallel
+     * linear quantized at load reads its whole rows, for the per-row scales).
+     *
+     * @param quantizeAtLoad quantize a float checkpoint's linears while binding; null = as stored
+     */
+    public static MixtralModel load(Path modelDir, MixtralConfig cfg, Rank rank, QuantScheme quantizeAtLoad) {
+        Backend backend = rank.backend();
         if (PreShardedCheckpoint.isPreSharded(modelDir)) {
-            PreShardedCheckpoint.Manifest m = PreShardedCheckpoint.readManifest(modelDir, plan.worldSize());
-            Checkpoint rank = PreShardedCheckpoint.openRank(modelDir, m, plan.rank());
-            return new MixtralModel(cfg, backend, MixtralWeights.loadPreSharded(rank, cfg, backend), plan, comm);
+            if (quantizeAtLoad != null) {
+                throw new UnsupportedOperationException(modelDir + ": quantizing a pre-sharded checkpoint at load is"
+                        + " not supported yet (its rank files lack the whole rows the per-channel scales need);"
+                        + " quantize the HuggingFace checkpoint instead");
+            }
+            PreShardedCheckpoint.Manifest m = PreShardedCheckpoint.readManifest(modelDir, rank.plan().worldSize());
+            Checkpoint file = PreShardedCheckpoint.openRank(modelDir, m, rank.plan().rank());
+            return new MixtralModel(cfg, backend, MixtralWeights.loadPreSharded(file, cfg, backend), rank.plan(),
+                    rank.comm());
         }
         Checkpoint ckpt = Checkpoint.open(modelDir);
         MixtralCheckpointValidator.validate(ckpt, cfg);
-        QuantDescription quant = cfg.quantize() == null ? null : QuantDescription.read(modelDir);
-        return new MixtralModel(cfg, backend, MixtralWeights.load(ckpt, cfg, backend, plan, quant), plan, comm);
+        QuantDescription stored = cfg.quantize() == null ? null : QuantDescription.read(modelDir);
+        MixtralWeights w = MixtralWeights.load(ckpt, cfg, backend, rank.plan(),
+                new MixtralWeights.Quantization(stored, quantizeAtLoad));
+        return new MixtralModel(cfg, backend, w, rank.plan(), rank.comm());
     }
 
     public static MixtralModel dummy(MixtralConfig cfg, Backend backend) {
-        return dummy(cfg, backend, ShardingPlan.single(cfg), Communicator.single());
+        return dummy(cfg, new Rank(backend, ShardingPlan.single(cfg), Communicator.single()), null);
     }
 
-    public static MixtralModel dummy(MixtralConfig cfg, Backend backend, ShardingPlan plan, Communicator comm) {
-        return new MixtralModel(cfg, backend, MixtralWeights.dummy(cfg, backend, DUMMY_SEED, plan), plan, comm);
+    /**
+     * One rank of the dummy model: its shard of the same random weights world size 1 draws.
+     *
+     * @param quantizeAtLoad quantize the linears per output row; null = float
+     */
+    public static MixtralModel dummy(MixtralConfig cfg, Rank rank, QuantScheme quantizeAtLoad) {
+        return new MixtralModel(cfg, rank.backend(),
+                MixtralWeights.dummy(cfg, rank.backend(), DUMMY_SEED, rank.plan(), quantizeAtLoad), rank.plan(),
+                rank.comm());
     }
 }

@@ -2,6 +2,7 @@ package org.tramontane.model;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.function.IntFunction;
 import org.tramontane.backend.Backend;
@@ -9,6 +10,7 @@ import org.tramontane.backend.DType;
 import org.tramontane.backend.DeviceTensor;
 import org.tramontane.backend.ExpertWeights;
 import org.tramontane.backend.QuantizedTensor;
+import org.tramontane.backend.RandomRef;
 import org.tramontane.backend.WeightRef;
 import org.tramontane.parallel.ShardingPlan;
 import org.tramontane.parallel.ShardingPlan.Role;
@@ -34,15 +36,31 @@ public record MixtralWeights(DeviceTensor embedTokens, List<LayerWeights> layers
         DeviceTensor lmHead) {
 
     /**
+     * How linear weights (q/k/v/o, expert w1/w3/w2) end up quantized: as stored in the checkpoint
+     * ({@code stored}, its quant description) or quantized from float values while binding
+     * ({@code atLoad}, {@code --quantize}); both null for float linears. At most one is set.
+     */
+    public record Quantization(QuantDescription stored, QuantScheme atLoad) {
+        public static final Quantization NONE = new Quantization(null, null);
+
+        public Quantization {
+            if (stored != null && atLoad != null) {
+                throw new ConfigException(stored.file() + ": the checkpoint is already quantized ("
+                        + stored.scheme().configName + "); quantizing at load (" + atLoad.configName
+                        + ") applies to float checkpoints");
+            }
+        }
+    }
+
+    /**
      * Binds a checkpoint (already validated against the config) on one rank. Quantized linears
-     * (config {@code quantize}, per-tensor labels in {@code quant}) stay int8 with their per-channel
-     * scales; everything else is converted to the precision's dtype.
-     *
-     * @param quant the checkpoint's quant description, null for a float checkpoint
+     * (config {@code quantize}, per-tensor labels in the description) stay int8 with their
+     * per-channel scales; float linears are quantized when {@code quant.atLoad()} asks, else
+     * converted to the precision's dtype like everything else.
      */
     public static MixtralWeights load(Checkpoint ckpt, MixtralConfig cfg, Backend backend, ShardingPlan plan,
-            QuantDescription quant) {
-        Linears lin = new Linears(ckpt, backend, quant);
+            Quantization quant) {
+        Linears lin = new Linears(ckpt, backend, quant.stored(), new Binder(backend, quant.atLoad()));
         DType wd = backend.precision().weightDtype;
         int e = cfg.numExperts();
         List<LayerWeights> layers = new ArrayList<>();
@@ -91,27 +109,62 @@ public record MixtralWeights(DeviceTensor embedTokens, List<LayerWeights> layers
                 backend.loadWeight(wd, ref(rank, PreShardedNames.lmHead())));
     }
 
+    /** The float values of one fused linear (QKV, stacked experts): its parts, each cut, stacked by rows. */
+    @FunctionalInterface
+    private interface FloatParts {
+        /** Part i cut by {@code cuts.get(i)}, concatenated along the output axis, in {@code target}. */
+        DeviceTensor load(DType target, List<TensorShard> cuts);
+    }
+
+    /** Binds float linears: in the precision's dtype, or quantized per output row when {@code atLoad} is set. */
+    private record Binder(Backend backend, QuantScheme atLoad) {
+
+        DeviceTensor bind(FloatParts parts, List<TensorShard> shards) {
+            if (atLoad == null) return parts.load(backend.precision().weightDtype, shards);
+            // A row-parallel shard keeps a column slice, but its per-row scale is the whole row's
+            // (as an offline quantizer computes it): load whole rows in f32, keep the slice.
+            TensorShard first = shards.get(0);
+            for (TensorShard s : shards) {
+                if (s.split() == Split.ROW != (first.split() == Split.ROW)) {
+                    throw new IllegalArgumentException("parts of one fused weight are cut differently: " + shards);
+                }
+            }
+            DeviceTensor f = parts.load(DType.F32, shards.stream().map(TensorShard::wholeRows).toList());
+            try {
+                long k = f.shape()[f.shape().length - 1];
+                return backend.quantizeWeight(f, first.firstCol(k), first.numCols(k), atLoad.activationMode);
+            } finally {
+                backend.free(f);
+            }
+        }
+    }
+
     /** Loads linear weights, float or int8 + scales, shards concatenated along the output axis. */
-    private record Linears(Checkpoint ckpt, Backend backend, QuantDescription quant) {
+    private record Linears(Checkpoint ckpt, Backend backend, QuantDescription quant, Binder binder) {
 
         DeviceTensor experts(int n, IntFunction<String> name, TensorShard shard) {
             List<String> names = new ArrayList<>();
             for (int i = 0; i < n; i++) names.add(name.apply(i));
-            return load(names, java.util.Collections.nCopies(n, shard));
+            return load(names, Collections.nCopies(n, shard));
         }
 
         /** names[i] cut by shards[i], stacked: one weight [sum of rows, cols]. */
         DeviceTensor load(List<String> names, List<TensorShard> shards) {
             QuantScheme scheme = schemeOf(names);
+            if (scheme == null) {
+                return binder.bind((target, cuts) -> {
+                    List<WeightRef> parts = new ArrayList<>();
+                    for (int i = 0; i < names.size(); i++) parts.addAll(List.of(cuts.get(i).of(ref(ckpt, names.get(i)))));
+                    return backend.loadWeight(target, parts.toArray(WeightRef[]::new));
+                }, shards);
+            }
             List<WeightRef> parts = new ArrayList<>();
             for (int i = 0; i < names.size(); i++) parts.addAll(List.of(shards.get(i).of(ref(ckpt, names.get(i)))));
-            if (scheme == null) return backend.loadWeight(backend.precision().weightDtype, parts.toArray(WeightRef[]::new));
             DeviceTensor w = backend.loadWeight(DType.I8, parts.toArray(WeightRef[]::new));
             // scales are per output row: they follow a row split (COLUMN) and stay whole for ROW
             List<WeightRef> scales = new ArrayList<>();
             for (int i = 0; i < names.size(); i++) {
-                TensorShard sh = shards.get(i).split() == Split.ROW ? TensorShard.REPLICATED : shards.get(i);
-                scales.addAll(List.of(sh.of(ref(ckpt, MixtralWeightNames.weightScale(names.get(i))))));
+                scales.addAll(List.of(shards.get(i).wholeRows().of(ref(ckpt, MixtralWeightNames.weightScale(names.get(i))))));
             }
             DeviceTensor s = backend.loadWeight(DType.F32, scales.toArray(WeightRef[]::new));
             return backend.quantizedWeight(w, backend.reshape(s, s.numElements()), scheme.activationMode);
@@ -134,34 +187,66 @@ public record MixtralWeights(DeviceTensor embedTokens, List<LayerWeights> layers
     /**
      * Deterministic random weights of the config's shapes ({@code --load-format dummy}, as vLLM
      * calls it): uniform in +-1/sqrt(fan_in) for linears, ones for norms. Nothing is read from disk.
+     * Every tensor is one draw addressed by element index ({@link RandomRef}), and each rank binds
+     * its shard of that draw, so all world sizes hold the same model. Linears are quantized per
+     * output row when {@code quantizeAtLoad} is set (null: float).
      */
-    public static MixtralWeights dummy(MixtralConfig cfg, Backend backend, long seed, ShardingPlan plan) {
-        if (plan.worldSize() != 1) {
-            // each rank would draw different numbers: shards of one model need one draw, sliced
-            throw new UnsupportedOperationException("--load-format dummy with --world-size > 1 is not supported yet");
-        }
+    public static MixtralWeights dummy(MixtralConfig cfg, Backend backend, long seed, ShardingPlan plan,
+            QuantScheme quantizeAtLoad) {
+        Binder binder = new Binder(backend, quantizeAtLoad);
         DType wd = backend.precision().weightDtype;
-        int h = cfg.hiddenSize();
-        int inter = cfg.intermediateSize();
+        long h = cfg.hiddenSize();
+        long inter = cfg.intermediateSize();
+        long q = cfg.qSize();
+        long kv = cfg.kvSize();
         int e = cfg.numExperts();
         float hScale = (float) (1 / Math.sqrt(h));
         float iScale = (float) (1 / Math.sqrt(inter));
-        long s = seed;
         List<LayerWeights> layers = new ArrayList<>();
         for (int l = 0; l < cfg.numLayers(); l++) {
+            long s = seed + 6L * l; // six draws per layer, in this order
+            RandomRef qkv = RandomRef.whole(s, hScale, q + 2 * kv, h);
+            RandomRef o = RandomRef.whole(s + 1, (float) (1 / Math.sqrt(q)), h, q);
+            RandomRef w1 = RandomRef.whole(s + 3, hScale, e * inter, h);
+            RandomRef w3 = RandomRef.whole(s + 4, hScale, e * inter, h);
+            RandomRef w2 = RandomRef.whole(s + 5, iScale, e * h, inter);
             layers.add(new LayerWeights(
-                    ones(backend, h),
-                    backend.randomWeight(wd, s++, hScale, cfg.qSize() + 2L * cfg.kvSize(), h),
-                    backend.randomWeight(wd, s++, (float) (1 / Math.sqrt(cfg.qSize())), h, cfg.qSize()),
-                    ones(backend, h),
-                    backend.randomWeight(DType.F32, s++, hScale, e, h),
-                    new ExpertWeights(backend.randomWeight(wd, s++, hScale, e, inter, h),
-                            backend.randomWeight(wd, s++, hScale, e, inter, h),
-                            backend.randomWeight(wd, s++, iScale, e, h, inter))));
+                    ones(backend, cfg.hiddenSize()),
+                    binder.bind(random(backend, List.of(qkv.sub(0, q, h), qkv.sub(q * h, kv, h), qkv.sub((q + kv) * h, kv, h))),
+                            List.of(plan.shard(Role.Q_PROJ), plan.shard(Role.K_PROJ), plan.shard(Role.V_PROJ))),
+                    binder.bind(random(backend, List.of(o)), List.of(plan.shard(Role.O_PROJ))),
+                    ones(backend, cfg.hiddenSize()),
+                    backend.randomWeight(DType.F32, RandomRef.whole(s + 2, hScale, e, h)),
+                    new ExpertWeights(
+                            reshape3(backend, binder.bind(random(backend, perExpert(w1, e)), Collections.nCopies(e, plan.shard(Role.EXPERT_W1))), e),
+                            reshape3(backend, binder.bind(random(backend, perExpert(w3, e)), Collections.nCopies(e, plan.shard(Role.EXPERT_W3))), e),
+                            reshape3(backend, binder.bind(random(backend, perExpert(w2, e)), Collections.nCopies(e, plan.shard(Role.EXPERT_W2))), e))));
         }
-        DeviceTensor embed = backend.randomWeight(wd, s++, 1f, cfg.vocabSize(), h);
-        DeviceTensor lmHead = cfg.tieWordEmbeddings() ? embed : backend.randomWeight(wd, s, hScale, cfg.vocabSize(), h);
-        return new MixtralWeights(embed, List.copyOf(layers), ones(backend, h), lmHead);
+        long s = seed + 6L * cfg.numLayers();
+        RandomRef embedAll = RandomRef.whole(s, 1f, cfg.vocabSize(), h);
+        DeviceTensor embed = backend.randomWeight(wd, embedAll);
+        RandomRef head = cfg.tieWordEmbeddings() ? embedAll : RandomRef.whole(s + 1, hScale, cfg.vocabSize(), h);
+        DeviceTensor lmHead = plan.worldSize() == 1 && cfg.tieWordEmbeddings() ? embed
+                : backend.randomWeight(wd, plan.shard(Role.LM_HEAD).of(head));
+        return new MixtralWeights(embed, List.copyOf(layers), ones(backend, cfg.hiddenSize()), lmHead);
+    }
+
+    /** Random parts[i] cut by cuts[i], stacked. */
+    private static FloatParts random(Backend backend, List<RandomRef> parts) {
+        return (target, cuts) -> {
+            List<RandomRef> pieces = new ArrayList<>();
+            for (int i = 0; i < parts.size(); i++) pieces.addAll(List.of(cuts.get(i).of(parts.get(i))));
+            return backend.randomWeight(target, pieces.toArray(RandomRef[]::new));
+        };
+    }
+
+    /** Expert x's [rows / n, cols] block of a stacked [rows, cols] draw, for each of n experts. */
+    private static List<RandomRef> perExpert(RandomRef stacked, int n) {
+        long[] shape = stacked.shape();
+        long rows = shape[0] / n;
+        List<RandomRef> out = new ArrayList<>();
+        for (int x = 0; x < n; x++) out.add(stacked.sub(x * rows * shape[1], rows, shape[1]));
+        return out;
     }
 
     private static DeviceTensor ones(Backend backend, int n) {

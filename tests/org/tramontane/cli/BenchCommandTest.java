@@ -1,7 +1,6 @@
 package org.tramontane.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -62,17 +61,28 @@ class BenchCommandTest {
         assertTrue(r.out().contains(" bf16 "), "bf16 is the default dtype: " + r.out());
     }
 
+    private static final String DEMO = java.nio.file.Path.of(System.getProperty("tramontane.basedir", "."))
+            .resolve("configs/mixtral-demo.json").toString();
+
+    /** Dummy weights quantized at load, sharded over two in-process ranks. */
     @Test
-    void refusesWhatIsNotBuilt() {
-        CliTest.Result q = CliTest.run("bench", "--config", MINI, "--load-format", "dummy",
-                "--quantize", "w8a8_dynamic");
-        assertEquals(1, q.code());
-        assertTrue(q.err().contains("not supported yet"), q.err());
-        assertFalse(q.err().strip().contains("\n"), q.err());
-        CliTest.Result ws = CliTest.run("bench", "--config", MINI, "--load-format", "dummy",
-                "--world-size", "2");
-        assertEquals(1, ws.code());
-        assertTrue(ws.err().contains("not supported yet"), ws.err());
+    void quantizesDummyWeightsAtLoad() throws Exception {
+        CliTest.Result r = CliTest.run("bench", "--config", DEMO, "--load-format", "dummy", "--quantize", "w8a8_dynamic",
+                "--world-size", "2", "--dtype", "fp32", "--input-len", "4", "--output-len", "2", "--warmup", "0",
+                "--repeats", "1", "--output-format", "json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode c = r.json().get("cases").get(0);
+        assertEquals("w8a8_dynamic", c.get("quantize").asText());
+        assertEquals("fp32", c.get("dtype").asText());
+        assertTrue(c.get("decode_tokens_per_s").asDouble() > 0);
+        assertTrue(c.get("decode_bytes_per_step").asLong() > 0);
+    }
+
+    @Test
+    void refusesBadOptions() {
+        CliTest.Result q = CliTest.run("bench", "--config", MINI, "--load-format", "dummy", "--quantize", "w4a16");
+        assertEquals(2, q.code());
+        assertTrue(q.err().contains("--quantize must be one of w8a8_dynamic, w8a16 (got w4a16)"), q.err());
         assertEquals(2, CliTest.run("bench", "--config", MINI, "--load-format", "dummy",
                 "--output-len", "1").code());
     }

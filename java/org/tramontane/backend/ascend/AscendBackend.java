@@ -31,6 +31,7 @@ import org.tramontane.backend.KvCacheSpec;
 import org.tramontane.backend.Precision;
 import org.tramontane.backend.QkvLayout;
 import org.tramontane.backend.QuantizedTensor;
+import org.tramontane.backend.RandomRef;
 import org.tramontane.backend.WeightRef;
 
 /**
@@ -313,11 +314,24 @@ public final class AscendBackend implements Backend {
     }
 
     @Override
-    public DeviceTensor randomWeight(DType target, long seed, float scale, long... shape) {
+    public DeviceTensor randomWeight(DType target, RandomRef... parts) {
         if (!target.isFloat()) throw new IllegalArgumentException("random weights are float, not " + target);
-        AscendTensor t = alloc(target, shape);
-        run("fill_random", () -> AscendNative.tna_fill_random(dev, t.address(), aclType(target), t.numElements(), seed, scale));
+        AscendTensor t = alloc(target, RandomRef.stackedShape(parts));
+        long dst = t.address();
+        for (RandomRef.Runs r : RandomRef.runs(parts)) {
+            long at = dst;
+            run("fill_random", () -> AscendNative.tna_fill_random(dev, at, aclType(target), r.seed(), r.scale(),
+                    r.starts(), r.starts().length, r.runElems()));
+            dst += r.numElements() * target.elemBytes;
+        }
         return t;
+    }
+
+    /** Quantizing at load runs on the host in the cpu backend only; quantize offline for ascend. */
+    @Override
+    public DeviceTensor quantizeWeight(DeviceTensor weight, long firstCol, long numCols, ActivationQuant activation) {
+        throw new UnsupportedOperationException("ascend backend: quantizing weights at load (--quantize) is not"
+                + " supported yet; quantize the checkpoint with `tramontane quantize` and load that");
     }
 
     @Override

@@ -47,7 +47,8 @@ final class AscendNative {
             @Cast("size_t") long bytes);
     static native int tna_sync(@Cast("tna_device*") long d);
     static native int tna_fill_random(@Cast("tna_device*") long d, @Cast("void*") long dst, int dtype,
-            @Cast("size_t") long n, @Cast("uint64_t") long seed, float scale);
+            @Cast("uint64_t") long seed, float scale, @Cast("const int64_t*") long[] runStarts,
+            @Cast("size_t") long numRuns, @Cast("size_t") long runElems);
 
     static native int tna_cast(@Cast("tna_device*") long d, @Cast("const void*") long src, int srcDtype,
             @Cast("void*") long dst, int dstDtype, @Cast("size_t") long n);

@@ -20,6 +20,7 @@ import org.tramontane.backend.KvCacheSpec;
 import org.tramontane.backend.Precision;
 import org.tramontane.backend.QkvLayout;
 import org.tramontane.backend.QuantizedTensor;
+import org.tramontane.backend.RandomRef;
 import org.tramontane.backend.WeightRef;
 
 /**
@@ -247,11 +248,38 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public DeviceTensor randomWeight(DType target, long seed, float scale, long... shape) {
+    public DeviceTensor randomWeight(DType target, RandomRef... parts) {
         checkComputeDtype(target);
-        CpuTensor t = alloc(target, shape);
-        check(CpuNative.tn_fill_random(t.addr(), target.code, t.numElements(), seed, scale), "fill_random");
+        CpuTensor t = alloc(target, RandomRef.stackedShape(parts));
+        long dst = t.addr();
+        for (RandomRef.Runs r : RandomRef.runs(parts)) {
+            check(CpuNative.tn_fill_random_runs(dst, target.code, r.seed(), r.scale(), r.starts(), r.starts().length,
+                    r.runElems()), "fill_random_runs");
+            dst += r.numElements() * target.elemBytes;
+        }
         return t;
+    }
+
+    @Override
+    public DeviceTensor quantizeWeight(DeviceTensor weight, long firstCol, long numCols, ActivationQuant activation) {
+        requireF32(weight);
+        long[] shape = weight.shape();
+        long k = shape[shape.length - 1];
+        long rows = weight.numElements() / k;
+        if (firstCol < 0 || numCols < 1 || firstCol + numCols > k) {
+            throw new IllegalArgumentException("columns [" + firstCol + ", " + (firstCol + numCols) + ") of " + weight);
+        }
+        long[] qShape = shape.clone();
+        qShape[qShape.length - 1] = numCols;
+        CpuTensor q = alloc(DType.I8, qShape);
+        CpuTensor s = alloc(DType.F32, Arrays.copyOf(shape, shape.length - 1));
+        if (CpuNative.tn_quantize_weight(cpu(weight).addr(), rows, k, firstCol, numCols, q.addr(), s.addr())
+                != CpuNative.TN_OK) {
+            free(q);
+            free(s);
+            throw new IllegalArgumentException("cannot quantize " + weight + ": it holds a NaN or an infinity");
+        }
+        return new QuantizedTensor(q, s, activation);
     }
 
     @Override

@@ -165,8 +165,12 @@ final class CpuNative {
             @Cast("const tn_linear_weight*") LinearWeight w1, @Cast("const tn_linear_weight*") LinearWeight w3,
             @Cast("const tn_linear_weight*") LinearWeight w2, @Cast("float*") long scratch, @Cast("float*") long out);
 
-    static native int tn_fill_random(@Cast("void*") long dst, int dtype, @Cast("size_t") long n,
-            @Cast("uint64_t") long seed, float scale);
+    static native int tn_fill_random_runs(@Cast("void*") long dst, int dtype, @Cast("uint64_t") long seed,
+            float scale, @Cast("const int64_t*") long[] runStarts, @Cast("size_t") long numRuns,
+            @Cast("size_t") long runElems);
+
+    static native int tn_quantize_weight(@Cast("const float*") long w, long rows, long k, long colStart, long cols,
+            @Cast("int8_t*") long q, @Cast("float*") long scales);
 
     static final int TN_PEAK_FP32_FMA = 0;
     static final int TN_PEAK_BF16_DOT = 1;
