@@ -7,7 +7,10 @@ public interface CausalLm extends AutoCloseable {
     /** Paged KV cache geometry of this model (set by {@link #allocateKvCache}). */
     void allocateKvCache(int numBlocks, int blockSize);
 
-    /** Logits [logitsIdx.length][vocabSize] of the batch's selected tokens. */
+    /**
+     * Logits [logitsIdx.length][vocabSize] of the batch's selected tokens. The arrays may be reused
+     * by the next call: read (or copy) them before stepping again.
+     */
     float[][] forward(ForwardBatch batch);
 
     @Override

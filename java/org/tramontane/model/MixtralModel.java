@@ -27,6 +27,7 @@ public final class MixtralModel implements CausalLm {
     private final int window;
     private final List<KvCache> kvCaches = new ArrayList<>();
     private StepBuffers buffers;
+    private float[][] hostRows = new float[0][];
     private float[] hostLogits = new float[0];   // [logits rows * vocab], reused while the batch size holds
 
     public MixtralModel(MixtralConfig cfg, Backend backend, MixtralWeights weights) {
@@ -105,7 +106,9 @@ public final class MixtralModel implements CausalLm {
         if (hostLogits.length != rows.length * vocabPerRank) hostLogits = new float[rows.length * vocabPerRank];
         backend.read(logits, hostLogits);
         float[] all = comm.allGather(hostLogits);                                      // [rank][row][vocabPerRank]
-        float[][] out = new float[rows.length][cfg.vocabSize()];
+        // reused across steps: a step's logits are only read before the next step
+        if (hostRows.length != rows.length) hostRows = new float[rows.length][cfg.vocabSize()];
+        float[][] out = hostRows;
         for (int r = 0; r < plan.worldSize(); r++) {
             for (int i = 0; i < rows.length; i++) {
                 System.arraycopy(all, (r * rows.length + i) * vocabPerRank, out[i], r * vocabPerRank, vocabPerRank);
