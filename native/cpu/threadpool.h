@@ -1,5 +1,7 @@
-// One persistent pool for the whole process.  Workers sleep on a condition variable between
-// jobs (no spinning: on a 2-core box a spinning worker steals the core the caller needs).
+// One persistent pool for the whole process.  Between jobs a worker polls for the next one for a
+// bounded time (TN_POOL_SPIN_US, default 200 us; 0 = never), then sleeps on a condition variable;
+// the caller likewise polls for the workers' chunks before sleeping.  A decode step posts its
+// ~40 jobs microseconds apart, so workers stay awake through a step; an idle engine sleeps.
 // The calling thread takes part in every job.
 #ifndef TN_THREADPOOL_H
 #define TN_THREADPOOL_H

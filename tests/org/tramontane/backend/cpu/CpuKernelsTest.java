@@ -216,6 +216,34 @@ class CpuKernelsTest {
         }
     }
 
+    /**
+     * One activation row (decode): the one-row streaming bf16 kernel with every k tail (64-element
+     * rounds, 16-element blocks, single elements) and row counts off the 4-row / 32-row blocks,
+     * on one thread and across the pool (n * k above the parallel threshold).
+     */
+    @ParameterizedTest
+    @MethodSource("isaLevels")
+    void linearOneRowStreams(int isa) {
+        CpuBackend.forceIsa(isa);
+        for (DType d : new DType[] {DType.BF16, DType.F16, DType.F32}) {
+            for (int[] kn : new int[][] {{16, 3}, {15, 5}, {80, 37}, {100, 1}, {1000, 7}, {1041, 130}, {1024, 97},
+                    {3584, 45}}) {
+                int k = kn[0], n = kn[1];
+                float[] x = randn(k);
+                float[] w = roundTo(d, randn(n * k));
+                DeviceTensor out = b.allocate(DType.F32, 1, n);
+                b.linear(f32(x, 1, k), weight(d, w, n, k), out);
+                float[] want = new float[n];
+                for (int j = 0; j < n; j++) {
+                    double s = 0;
+                    for (int i = 0; i < k; i++) s += (double) x[i] * w[j * k + i];
+                    want[j] = (float) s;
+                }
+                assertClose(want, read(out), 1e-5 * Math.sqrt(k), "linear " + d + " isa " + isa + " k,n " + k + "," + n);
+            }
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("isaLevels")
     void linearBf16RoundsActivations(int isa) {
