@@ -74,95 +74,9 @@ void axpy_avx2(float a, const void* x, float* y, int n) {
 
 // Attention over a chunk of up to KB keys at a time for G heads: each key / value row is widened
 // once and used by every head of the group; one max-rescale per head per chunk.
-template <int D, int G>
-void attn_heads(const float* q, int hd, float scale, const void* k, const void* v, size_t ld, int n, float* m,
-                float* l, float* acc) {
-  constexpr int KB = 16;
-  const size_t eb = (size_t)kDTypes[D].elem_bytes;
-  float s[G][KB];
-  for (int j0 = 0; j0 < n; j0 += KB) {
-    const int nk = n - j0 < KB ? n - j0 : KB;
-    for (int jj = 0; jj < nk; jj++) {
-      const void* kr = (const char*)k + (size_t)(j0 + jj) * ld * eb;
-      VEC a[G];
-#pragma GCC unroll 8
-      for (int h = 0; h < G; h++) a[h] = VZERO();
-      for (int c = 0; c < hd; c += LANES) {
-        VEC kv = loadw<D>(kr, c ALLMASK);
-#pragma GCC unroll 8
-        for (int h = 0; h < G; h++) a[h] = VFMA(VLOAD(q + (size_t)h * hd + c), kv, a[h]);
-      }
-#pragma GCC unroll 8
-      for (int h = 0; h < G; h++) s[h][jj] = VHSUM(a[h]) * scale;
-    }
-    for (int h = 0; h < G; h++) {
-      float mx = s[h][0];
-      for (int jj = 1; jj < nk; jj++) mx = s[h][jj] > mx ? s[h][jj] : mx;
-      if (mx > m[h]) {
-        float c = expf(m[h] - mx);
-        VEC vc = VSET1(c);
-        float* a = acc + (size_t)h * hd;
-        for (int i = 0; i < hd; i += LANES) VSTORE(a + i, VMUL(VLOAD(a + i), vc));
-        l[h] *= c;
-        m[h] = mx;
-      }
-      float sum = 0.f;
-      for (int jj = 0; jj < nk; jj++) sum += (s[h][jj] = expf(s[h][jj] - m[h]));
-      l[h] += sum;
-    }
-    for (int c = 0; c < hd; c += LANES) {
-      VEC o[G];
-#pragma GCC unroll 8
-      for (int h = 0; h < G; h++) o[h] = VLOAD(acc + (size_t)h * hd + c);
-      for (int jj = 0; jj < nk; jj++) {
-        VEC vv = loadw<D>((const char*)v + (size_t)(j0 + jj) * ld * eb, c ALLMASK);
-#pragma GCC unroll 8
-        for (int h = 0; h < G; h++) o[h] = VFMA(VSET1(s[h][jj]), vv, o[h]);
-      }
-#pragma GCC unroll 8
-      for (int h = 0; h < G; h++) VSTORE(acc + (size_t)h * hd + c, o[h]);
-    }
-  }
-}
-
-// Groups split into runs of 8 / 4 / 2 / 1 heads; head_dim must be a multiple of LANES (else the
-// portable body, through this file's dot and axpy).
-template <int D>
-void attn_avx2(const float* q, int g, int hd, float scale, const void* k, const void* v, size_t ld, int n,
-                 float* m, float* l, float* acc) {
-  if (hd % LANES != 0) {
-    const size_t eb = (size_t)kDTypes[D].elem_bytes;
-    for (int j = 0; j < n; j++) {
-      const void* kr = (const char*)k + (size_t)j * ld * eb;
-      const void* vr = (const char*)v + (size_t)j * ld * eb;
-      for (int h = 0; h < g; h++) {
-        float s = dot_avx2<D>(q + (size_t)h * hd, kr, hd) * scale;
-        float* a = acc + (size_t)h * hd;
-        if (s > m[h]) {
-          float c = expf(m[h] - s);
-          for (int i = 0; i < hd; i++) a[i] *= c;
-          l[h] *= c;
-          m[h] = s;
-        }
-        float p = expf(s - m[h]);
-        l[h] += p;
-        axpy_avx2<D>(p, vr, a, hd);
-      }
-    }
-    return;
-  }
-  int h = 0;
-  for (; h + 8 <= g; h += 8) attn_heads<D, 8>(q + (size_t)h * hd, hd, scale, k, v, ld, n, m + h, l + h, acc + (size_t)h * hd);
-  if (h + 4 <= g) {
-    attn_heads<D, 4>(q + (size_t)h * hd, hd, scale, k, v, ld, n, m + h, l + h, acc + (size_t)h * hd);
-    h += 4;
-  }
-  if (h + 2 <= g) {
-    attn_heads<D, 2>(q + (size_t)h * hd, hd, scale, k, v, ld, n, m + h, l + h, acc + (size_t)h * hd);
-    h += 2;
-  }
-  if (h < g) attn_heads<D, 1>(q + (size_t)h * hd, hd, scale, k, v, ld, n, m + h, l + h, acc + (size_t)h * hd);
-}
+#define ISA_DOT dot_avx2
+#define ISA_AXPY axpy_avx2
+#include "isa_common.inc"
 #undef VEC
 #undef LANES
 #undef VZERO
@@ -521,7 +435,7 @@ const Kernels kAvx2Kernels = {
     "avx2",
     {dot_avx2<TN_F32>, dot_avx2<TN_F16>, dot_avx2<TN_BF16>},
     {axpy_avx2<TN_F32>, axpy_avx2<TN_F16>, axpy_avx2<TN_BF16>},
-    {attn_avx2<TN_F32>, attn_avx2<TN_F16>, attn_avx2<TN_BF16>},
+    {attn_isa<TN_F32>, attn_isa<TN_F16>, attn_isa<TN_BF16>},
     {gemv_avx2<TN_F32>, gemv_avx2<TN_F16>, gemv_avx2<TN_BF16>},
     {nullptr, nullptr, bf16_layout},
     {pack_avx2<TN_F32>, pack_avx2<TN_F16>, pack_avx2<TN_BF16>},
