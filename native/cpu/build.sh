@@ -26,7 +26,7 @@ for f in "$src"/*.cpp; do
   if [ "$arch" != x86_64 ] && [ -n "${isa_flags[$name]:-}" ]; then continue; fi
   o="$out/obj/$name.o"
   objs+=("$o")
-  if [ ! -f "$o" ] || [ "$f" -nt "$o" ] || [ -n "$(find "$src" -name '*.h' -newer "$o" | head -1)" ]; then
+  if [ ! -f "$o" ] || [ "$f" -nt "$o" ] || [ -n "$(find "$src" \( -name '*.h' -o -name '*.inc' \) -newer "$o" | head -1)" ]; then
     # shellcheck disable=SC2086
     "$CXX" "${base[@]}" ${isa_flags[$name]:-} -c "$f" -o "$o"
   fi
