@@ -3,6 +3,7 @@
 // and temporaries alive until the stream is synchronised, and turns every status and every C++
 // exception into a code plus a message naming the API.
 #include <atomic>
+#include <cstdlib>
 #include <cmath>
 #include <cstring>
 #include <exception>
@@ -19,6 +20,7 @@
 #include "aclnnop/aclnn_moe_token_unpermute.h"
 #include "aclnnop/aclnn_quant_matmul_v4.h"
 #include "atb/atb_infer.h"
+#include "hccl/hccl.h"
 #include "tramontane_ascend.h"
 #include "tramontane_cpu.h"
 
@@ -90,6 +92,22 @@ void atbCheck(atb::Status s, const char* op, const char* phase) {
   t_err = std::string("ATB ") + op + " " + phase + " returned " + std::to_string(s) + " (ERROR_" + atbName(s) + ")" +
           recent();
   throw Fail{s};
+}
+
+const char* hcclName(int r) {
+  static const char* names[] = {"HCCL_SUCCESS", "HCCL_E_PARA", "HCCL_E_PTR", "HCCL_E_MEMORY", "HCCL_E_INTERNAL",
+                                "HCCL_E_NOT_SUPPORT", "HCCL_E_NOT_FOUND", "HCCL_E_UNAVAIL", "HCCL_E_SYSCALL",
+                                "HCCL_E_TIMEOUT", "HCCL_E_OPEN_FILE_FAILURE", "HCCL_E_TCP_CONNECT",
+                                "HCCL_E_ROCE_CONNECT", "HCCL_E_TCP_TRANSFER", "HCCL_E_ROCE_TRANSFER",
+                                "HCCL_E_RUNTIME", "HCCL_E_DRV", "HCCL_E_PROFILING", "HCCL_E_CCE", "HCCL_E_NETWORK",
+                                "HCCL_E_AGAIN", "HCCL_E_REMOTE"};
+  return r >= 0 && r < 22 ? names[r] : "HcclResult";
+}
+
+void hccl(HcclResult r, const char* api) {
+  if (r == HCCL_SUCCESS) return;
+  t_err = std::string(api) + " returned " + std::to_string(int(r)) + " (" + hcclName(int(r)) + ")" + recent();
+  throw Fail{int(r)};
 }
 
 // Runs one facade call: exceptions and failures become a status; temporaries are released.
@@ -783,6 +801,71 @@ int tna_add(tna_device* d, float* y, const float* x, size_t n) {
     finish(d);
   });
 }
+// Tensor parallelism calls HCCL directly (HcclAllReduce / HcclAllGather on the rank's stream), not
+// ATB's AllReduce / AllGather operations with hcclComm and commMode MULTI_THREAD, which MindIE uses.
+// Both end in the same HCCL collective on the same stream; the direct call is a plain C ABI whose
+// status is the HcclResult itself, while the ATB route adds params holding std::string (backend,
+// rankTableFile, commDomain: layout depends on _GLIBCXX_USE_CXX11_ABI), a Setup/Execute pair and a
+// workspace per call, and ATB's own comm bootstrap we would have to bypass with hcclComm anyway.
+// The sum runs on the f32 activations the SPI holds between calls (the host path sums f32 too);
+// MindIE all-reduces fp16, half the traffic: worth doing once a device measures it.
+size_t tna_hccl_root_info_bytes(void) { return HCCL_ROOT_INFO_BYTES; }
+
+int tna_hccl_root_info(tna_device* d, int exec_timeout_s, void* root_info) {
+  return guarded(d, [&] {
+    if (!root_info) {
+      t_err = "tna_hccl_root_info: root_info is null";
+      throw Fail{TNA_E_ARG};
+    }
+    if (exec_timeout_s > 0 && setenv("HCCL_EXEC_TIMEOUT", std::to_string(exec_timeout_s).c_str(), 1) != 0) {
+      t_err = "setenv(HCCL_EXEC_TIMEOUT) failed";
+      throw Fail{TNA_E_ARG};
+    }
+    hccl(HcclGetRootInfo(static_cast<HcclRootInfo*>(root_info)), "HcclGetRootInfo");
+  });
+}
+
+int tna_hccl_init(tna_device* d, int n_ranks, const void* root_info, int rank, tna_hccl** out) {
+  return guarded(d, [&] {
+    if (!root_info || !out || n_ranks < 1 || rank < 0 || rank >= n_ranks) {
+      t_err = "tna_hccl_init: rank " + std::to_string(rank) + " of " + std::to_string(n_ranks) + " or null pointer";
+      throw Fail{TNA_E_ARG};
+    }
+    HcclComm comm = nullptr;
+    hccl(HcclCommInitRootInfo(uint32_t(n_ranks), static_cast<const HcclRootInfo*>(root_info), uint32_t(rank), &comm),
+         "HcclCommInitRootInfo");
+    *out = static_cast<tna_hccl*>(comm);
+  });
+}
+
+int tna_hccl_destroy(tna_device* d, tna_hccl* c) {
+  return guarded(d, [&] { hccl(HcclCommDestroy(static_cast<HcclComm>(c)), "HcclCommDestroy"); });
+}
+
+int tna_all_reduce_sum(tna_device* d, tna_hccl* c, float* data, size_t count) {
+  return guarded(d, [&] {
+    // out of place, then copied back: in-place HcclAllReduce (sendBuf == recvBuf) is not promised by
+    // the header or the API page we read
+    void* sum = tmp(d, count * sizeof(float));
+    hccl(HcclAllReduce(data, sum, count, HCCL_DATA_TYPE_FP32, HCCL_REDUCE_SUM, static_cast<HcclComm>(c), d->stream),
+         "HcclAllReduce");
+    acl(aclrtSynchronizeStream(d->stream), "aclrtSynchronizeStream(HcclAllReduce)");
+    acl(aclrtMemcpy(data, count * sizeof(float), sum, count * sizeof(float), ACL_MEMCPY_DEVICE_TO_DEVICE),
+        "aclrtMemcpy(D2D)");
+    finish(d);
+  });
+}
+
+int tna_all_gather(tna_device* d, tna_hccl* c, const float* local, size_t count, float* out) {
+  return guarded(d, [&] {
+    hccl(HcclAllGather(const_cast<float*>(local), out, count, HCCL_DATA_TYPE_FP32, static_cast<HcclComm>(c),
+                       d->stream),
+         "HcclAllGather");
+    acl(aclrtSynchronizeStream(d->stream), "aclrtSynchronizeStream(HcclAllGather)");
+    finish(d);
+  });
+}
+
 int tna_probe(tna_device* d, int which) {
   return guarded(d, [&] {
     aclDataType cd = ACL_FLOAT16;

@@ -83,6 +83,26 @@ int tna_quant_linear(tna_device* d, const float* x, int m, int k, const void* w,
 // y += x (f32, Elewise ADD).
 int tna_add(tna_device* d, float* y, const float* x, size_t n);
 
+// ---- tensor parallelism: HCCL collectives between the device threads of one process ----
+// One rank's HCCL communicator. Made in two steps because HCCL needs every rank's communicator
+// created on that rank's device thread, at the same time: tna_hccl_root_info on rank 0's thread,
+// then tna_hccl_init on every rank's thread concurrently (each returns once all ranks joined).
+typedef struct tna_hccl tna_hccl;
+
+// HCCL_ROOT_INFO_BYTES: the size of the buffer tna_hccl_root_info fills.
+size_t tna_hccl_root_info_bytes(void);
+// HcclGetRootInfo into root_info. exec_timeout_s > 0 is first exported as HCCL_EXEC_TIMEOUT (how long
+// a rank waits for the others in a collective before failing), which HCCL reads when the ranks join.
+int tna_hccl_root_info(tna_device* d, int exec_timeout_s, void* root_info);
+// HcclCommInitRootInfo as rank `rank` of n_ranks on this device.
+int tna_hccl_init(tna_device* d, int n_ranks, const void* root_info, int rank, tna_hccl** out);
+// HcclCommDestroy. The other ranks' later collectives fail.
+int tna_hccl_destroy(tna_device* d, tna_hccl* c);
+// In place: data f32 [count] = the sum over the ranks (HcclAllReduce, FP32, SUM), stream synchronised.
+int tna_all_reduce_sum(tna_device* d, tna_hccl* c, float* data, size_t count);
+// out f32 [n_ranks * count] = every rank's local f32 [count], in rank order (HcclAllGather).
+int tna_all_gather(tna_device* d, tna_hccl* c, const float* local, size_t count, float* out);
+
 // sizeof/alignof/offsetof of every ATB struct the facade fills, as compiled (layout.cpp): one
 // "abi", "struct" or "field" record per line.
 const char* tna_struct_layouts(void);

@@ -111,6 +111,36 @@ public interface Backend extends AutoCloseable {
     /** out[i] = src[rowIdx[i]] for float tensors (rowIdx on the host). */
     void gatherRows(DeviceTensor src, int[] rowIdx, DeviceTensor out);
 
+    // ---- tensor parallelism ----
+
+    /**
+     * In place on every rank of {@code ranks}: t = the sum of all ranks' t (f32, same shape on every
+     * rank). Every rank must call it, each from its own thread, in the same order as the other
+     * collectives. This default reads t to the host, sums through {@code ranks} (rank order, f32:
+     * bit-identical on every rank) and writes it back; a backend with device collectives overrides it.
+     */
+    default void allReduceSum(DeviceTensor t, HostCollectives ranks) {
+        if (ranks.worldSize() == 1) return;
+        float[] host = new float[Math.toIntExact(t.numElements())];
+        read(t, host);
+        ranks.allReduceSum(host);
+        write(t, host);
+    }
+
+    /**
+     * out [worldSize * rows, cols] = every rank's {@code local} [rows, cols] (f32), stacked in rank
+     * order. Every rank must call it, as {@link #allReduceSum}. This default goes through the host.
+     */
+    default void allGather(DeviceTensor local, DeviceTensor out, HostCollectives ranks) {
+        if (out.numElements() != local.numElements() * ranks.worldSize()) {
+            throw new IllegalArgumentException("allGather: out holds " + out.numElements() + " elements, not "
+                    + ranks.worldSize() + " x " + local.numElements());
+        }
+        float[] host = new float[Math.toIntExact(local.numElements())];
+        read(local, host);
+        write(out, ranks.allGather(host));
+    }
+
     @Override
     void close();
 }

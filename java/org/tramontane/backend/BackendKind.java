@@ -1,5 +1,7 @@
 package org.tramontane.backend;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import org.tramontane.backend.ascend.AscendBackend;
 import org.tramontane.backend.cpu.CpuBackend;
@@ -23,6 +25,24 @@ public enum BackendKind {
             case CPU -> new CpuBackend(precision);
             case ASCEND -> AscendBackend.open(precision, false);
             case ASCEND_SIM -> AscendBackend.open(precision, true);
+        };
+    }
+
+    /**
+     * One backend per rank of a tensor-parallel group, made together so that a backend with device
+     * collectives can set up its group (HCCL on ascend). {@code collectiveTimeoutSeconds} bounds how
+     * long a rank waits for the others in a device collective. Rank r is element r.
+     */
+    public List<Backend> createGroup(Precision precision, int worldSize, long collectiveTimeoutSeconds) {
+        if (worldSize < 1) throw new IllegalArgumentException("worldSize must be >= 1");
+        return switch (this) {
+            case CPU -> {
+                List<Backend> out = new ArrayList<>();
+                for (int r = 0; r < worldSize; r++) out.add(new CpuBackend(precision));
+                yield out;
+            }
+            case ASCEND -> List.copyOf(AscendBackend.openGroup(precision, false, worldSize, collectiveTimeoutSeconds));
+            case ASCEND_SIM -> List.copyOf(AscendBackend.openGroup(precision, true, worldSize, collectiveTimeoutSeconds));
         };
     }
 

@@ -68,14 +68,13 @@ public final class LlmEngine implements AutoCloseable {
         int ws = source.worldSize();
         ShardingPlan.validate(cfg, ws);
         Precision precision = Precision.of(dtype);
-        List<Backend> backends = new ArrayList<>();
+        List<Backend> backends = source.backend().createGroup(precision, ws, COLLECTIVE_TIMEOUT_SECONDS);
         List<CausalLm> ranks = new ArrayList<>();
         InProcessGroup group = new InProcessGroup(ws, COLLECTIVE_TIMEOUT_SECONDS);
         List<Communicator> comms = new ArrayList<>();
         try {
             for (int r = 0; r < ws; r++) {
-                Backend backend = source.backend().create(precision);
-                backends.add(backend);
+                Backend backend = backends.get(r);
                 ShardingPlan plan = ShardingPlan.of(cfg, ws, r);
                 Communicator comm = ws == 1 ? Communicator.single() : group.rank(r);
                 comms.add(comm);

@@ -28,7 +28,7 @@ public final class MixtralModel implements CausalLm {
     private final List<KvCache> kvCaches = new ArrayList<>();
     private StepBuffers buffers;
     private float[][] hostRows = new float[0][];
-    private float[] hostLogits = new float[0];   // [logits rows * vocab], reused while the batch size holds
+    private float[] hostLogits = new float[0];   // [worldSize][logits rows][vocabPerRank], reused while the batch size holds
 
     public MixtralModel(MixtralConfig cfg, Backend backend, MixtralWeights weights) {
         this(cfg, backend, weights, ShardingPlan.single(cfg), Communicator.single());
@@ -85,12 +85,12 @@ public final class MixtralModel implements CausalLm {
             backend.reshapeAndCache(s.qkv, qkvLayout, kvCaches.get(l), attn);          // k,v -> paged cache
             backend.pagedAttention(s.qkv, qkvLayout, kvCaches.get(l), attn, window, s.attn);
             backend.linear(s.attn, w.wo(), s.delta);                                   // o_proj (row-parallel)
-            allReduce(s.delta);
+            backend.allReduceSum(s.delta, comm);                                       // sum over ranks
             backend.add(s.h, s.delta);                                                 // h += attention
             backend.rmsNorm(s.h, w.postNorm(), eps, s.x);                              // x = rmsNorm(h, post_norm)
             backend.moeGate(s.x, w.router(), s.expertIds, s.routingWeights);           // softmax, top-k, renormalise
             backend.moeExperts(s.x, w.experts(), s.expertIds, s.routingWeights, s.delta);
-            allReduce(s.delta);
+            backend.allReduceSum(s.delta, comm);                                       // sum over ranks
             backend.add(s.h, s.delta);                                                 // h += moe
             if (trace != null) traceRouter(trace, l, s);
         }
@@ -103,27 +103,20 @@ public final class MixtralModel implements CausalLm {
         backend.gatherRows(s.h, rows, last);                                           // last position of each seq
         backend.rmsNorm(last, weights.finalNorm(), eps, normed);                       // final norm
         backend.linear(normed, weights.lmHead(), logits);                              // lm_head (vocab-split)
-        if (hostLogits.length != rows.length * vocabPerRank) hostLogits = new float[rows.length * vocabPerRank];
-        backend.read(logits, hostLogits);
-        float[] all = comm.allGather(hostLogits);                                      // [rank][row][vocabPerRank]
+        int ws = plan.worldSize();
+        DeviceTensor gathered = ws == 1 ? logits : backend.firstRows(buffers.gathered, (long) ws * rows.length);
+        if (ws > 1) backend.allGather(logits, gathered, comm);                         // [rank][row][vocabPerRank]
+        if (hostLogits.length != ws * rows.length * vocabPerRank) hostLogits = new float[ws * rows.length * vocabPerRank];
+        backend.read(gathered, hostLogits);
         // reused across steps: a step's logits are only read before the next step
         if (hostRows.length != rows.length) hostRows = new float[rows.length][cfg.vocabSize()];
         float[][] out = hostRows;
         for (int r = 0; r < plan.worldSize(); r++) {
             for (int i = 0; i < rows.length; i++) {
-                System.arraycopy(all, (r * rows.length + i) * vocabPerRank, out[i], r * vocabPerRank, vocabPerRank);
+                System.arraycopy(hostLogits, (r * rows.length + i) * vocabPerRank, out[i], r * vocabPerRank, vocabPerRank);
             }
         }
         return out;
-    }
-
-    /** Sums a row-parallel partial over the ranks (a no-op on one rank). */
-    private void allReduce(DeviceTensor t) {
-        if (plan.worldSize() == 1) return;
-        float[] host = new float[(int) t.numElements()];
-        backend.read(t, host);
-        comm.allReduceSum(host);
-        backend.write(t, host);
     }
 
     /** Views of the step buffers sized to this step's tokens. */
@@ -154,7 +147,8 @@ public final class MixtralModel implements CausalLm {
             int blocks = Math.max(maxBlocks, buffers == null ? 0 : buffers.maxBlocksPerSeq);
             int logitRows = Math.max(logitsRows, buffers == null ? 0 : buffers.maxLogitsRows);
             if (buffers != null) buffers.free(backend);
-            buffers = new StepBuffers(backend, cfg, qkvLayout, tokens, seqs, blocks, logitRows, plan.vocabPerRank());
+            buffers = new StepBuffers(backend, cfg, qkvLayout, tokens, seqs, blocks, logitRows, plan.vocabPerRank(),
+                    plan.worldSize());
         }
         int[] tables = new int[numSeqs * maxBlocks];
         for (int s = 0; s < numSeqs; s++) {

@@ -30,9 +30,10 @@ final class StepBuffers {
     final DeviceTensor last;         // f32 [maxLogitsRows, hidden] rows whose logits are wanted
     final DeviceTensor normed;       // f32 [maxLogitsRows, hidden] their final norm
     final DeviceTensor logits;       // f32 [maxLogitsRows, this rank's vocab slice]
+    final DeviceTensor gathered;     // f32 [worldSize * maxLogitsRows, vocab slice] every rank's logits (null at 1)
 
     StepBuffers(Backend b, MixtralConfig cfg, QkvLayout layout, int maxTokens, int maxSeqs, int maxBlocksPerSeq,
-            int maxLogitsRows, int vocabPerRank) {
+            int maxLogitsRows, int vocabPerRank, int worldSize) {
         this.maxTokens = maxTokens;
         this.maxSeqs = maxSeqs;
         this.maxBlocksPerSeq = maxBlocksPerSeq;
@@ -53,6 +54,7 @@ final class StepBuffers {
         last = b.allocate(DType.F32, maxLogitsRows, hidden);
         normed = b.allocate(DType.F32, maxLogitsRows, hidden);
         logits = b.allocate(DType.F32, maxLogitsRows, vocabPerRank);
+        gathered = worldSize == 1 ? null : b.allocate(DType.F32, (long) worldSize * maxLogitsRows, vocabPerRank);
     }
 
     boolean fits(int numTokens, int numSeqs, int blocksPerSeq, int logitsRows) {
@@ -62,8 +64,8 @@ final class StepBuffers {
 
     void free(Backend b) {
         for (DeviceTensor t : new DeviceTensor[] {ids, positions, seqIdx, slotMapping, blockTables, h, x, qkv, attn,
-                delta, expertIds, routingWeights, last, normed, logits}) {
-            b.free(t);
+                delta, expertIds, routingWeights, last, normed, logits, gathered}) {
+            if (t != null) b.free(t);
         }
     }
 }

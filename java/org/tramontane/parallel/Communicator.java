@@ -1,20 +1,13 @@
 package org.tramontane.parallel;
 
+import org.tramontane.backend.HostCollectives;
+
 /**
  * Collectives among the ranks of one tensor-parallel group, seen from one rank. Every rank must
  * issue the same collectives in the same order each step. Results never depend on thread timing:
  * reductions add the ranks' contributions in rank order.
  */
-public interface Communicator {
-    int rank();
-
-    int worldSize();
-
-    /** In place: data = data_0 + data_1 + ... + data_{n-1}, added in rank order (float32). */
-    void allReduceSum(float[] data);
-
-    /** Every rank's {@code local} (equal lengths), concatenated in rank order. */
-    float[] allGather(float[] local);
+public interface Communicator extends HostCollectives {
 
     /** Stops the group: every rank waiting in, or later entering, a collective fails with {@code cause}. */
     void abort(Throwable cause);

@@ -26,6 +26,7 @@ import org.tramontane.backend.Backend;
 import org.tramontane.backend.DType;
 import org.tramontane.backend.DeviceTensor;
 import org.tramontane.backend.ExpertWeights;
+import org.tramontane.backend.HostCollectives;
 import org.tramontane.backend.KvCache;
 import org.tramontane.backend.KvCacheSpec;
 import org.tramontane.backend.Precision;
@@ -58,6 +59,9 @@ public final class AscendBackend implements Backend {
     private int ropePositions;
     private float ropeTheta;
     private boolean closed;
+    private long hcclComm;          // this rank's HcclComm; 0 outside a group made by openGroup
+    private int hcclRank = -1;
+    private int hcclWorldSize;
 
     /** {@code --backend ascend} (real device) or {@code ascend-sim} (the CPU simulator). */
     public static AscendBackend open(Precision precision, boolean simulator) {
@@ -112,6 +116,66 @@ public final class AscendBackend implements Backend {
             throw e;
         }
         dev = handle;
+    }
+
+    /**
+     * The backends of one tensor-parallel group, rank r on device r's own thread, joined in one HCCL
+     * group: HcclGetRootInfo on rank 0's device thread, then HcclCommInitRootInfo on every rank's
+     * device thread at once (each returns only when all have joined, so they cannot run one after
+     * another). {@code execTimeoutSeconds} becomes HCCL_EXEC_TIMEOUT: how long a rank waits for the
+     * others in a collective before its call fails.
+     */
+    public static List<AscendBackend> openGroup(Precision precision, boolean simulator, int worldSize,
+            long execTimeoutSeconds) {
+        List<AscendBackend> group = new ArrayList<>();
+        try {
+            for (int r = 0; r < worldSize; r++) group.add(new AscendBackend(precision, simulator));
+            if (worldSize > 1) joinHccl(group, (int) Math.min(Integer.MAX_VALUE, execTimeoutSeconds));
+            return group;
+        } catch (RuntimeException e) {
+            for (AscendBackend b : group) {
+                try {
+                    b.close();
+                } catch (RuntimeException closing) {
+                    e.addSuppressed(closing);
+                }
+            }
+            throw e;
+        }
+    }
+
+    private static void joinHccl(List<AscendBackend> group, int execTimeoutSeconds) {
+        byte[] rootInfo = new byte[Math.toIntExact(AscendNative.tna_hccl_root_info_bytes())];
+        AscendBackend root = group.get(0);
+        root.run("HcclGetRootInfo", () -> AscendNative.tna_hccl_root_info(root.dev, execTimeoutSeconds, rootInfo));
+        List<Future<Long>> joins = new ArrayList<>();
+        for (int r = 0; r < group.size(); r++) {
+            AscendBackend b = group.get(r);
+            int rank = r;
+            joins.add(b.thread.submit(() -> {
+                long[] comm = new long[1];
+                b.check(AscendNative.tna_hccl_init(b.dev, group.size(), rootInfo, rank, comm),
+                        "join the HCCL group as rank " + rank + " of " + group.size());
+                return comm[0];
+            }));
+        }
+        RuntimeException first = null;
+        for (int r = 0; r < group.size(); r++) {
+            try {
+                AscendBackend b = group.get(r);
+                b.hcclComm = joins.get(r).get();
+                b.hcclRank = r;
+                b.hcclWorldSize = group.size();
+            } catch (ExecutionException e) {
+                RuntimeException c = e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
+                if (first == null) first = c;
+                else first.addSuppressed(c);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while the ranks joined the HCCL group", e);
+            }
+        }
+        if (first != null) throw first;
     }
 
     private static void release(int id) {
@@ -676,18 +740,60 @@ public final class AscendBackend implements Backend {
         }
     }
 
+    // ---------------------------------------------------------------- tensor parallelism
+
+    /** HcclAllReduce (f32 sum) on this rank's device thread; the other ranks' threads meet it there. */
+    @Override
+    public void allReduceSum(DeviceTensor t, HostCollectives ranks) {
+        if (ranks.worldSize() == 1) return;
+        requireGroup(ranks);
+        AscendTensor a = f32(t);
+        run("allReduceSum (HcclAllReduce)", () -> AscendNative.tna_all_reduce_sum(dev, hcclComm, a.addr(), t.numElements()));
+    }
+
+    /** HcclAllGather of f32 rows, rank-major, on this rank's device thread. */
+    @Override
+    public void allGather(DeviceTensor local, DeviceTensor out, HostCollectives ranks) {
+        requireGroup(ranks);
+        AscendTensor l = f32(local);
+        AscendTensor o = f32(out);
+        if (out.numElements() != local.numElements() * hcclWorldSize) {
+            throw new IllegalArgumentException("allGather: out " + out + " is not " + hcclWorldSize + " x " + local);
+        }
+        run("allGather (HcclAllGather)", () -> AscendNative.tna_all_gather(dev, hcclComm, l.addr(), local.numElements(), o.addr()));
+    }
+
+    /** The HCCL group must be the one the caller's ranks describe: a mismatch would pair wrong ranks. */
+    private void requireGroup(HostCollectives ranks) {
+        if (hcclComm == 0) {
+            throw new IllegalStateException("ascend device " + deviceId + " is in no HCCL group: the backends of a"
+                    + " tensor-parallel group must be made together (BackendKind.createGroup)");
+        }
+        if (ranks.rank() != hcclRank || ranks.worldSize() != hcclWorldSize) {
+            throw new IllegalStateException("ascend device " + deviceId + " is HCCL rank " + hcclRank + " of "
+                    + hcclWorldSize + ", called as rank " + ranks.rank() + " of " + ranks.worldSize());
+        }
+    }
+
     @Override
     public void close() {
         if (closed) return;
         closed = true;
         try {
             on(() -> {
+                int destroyed = hcclComm == 0 ? 0 : AscendNative.tna_hccl_destroy(dev, hcclComm);
+                String destroyError = destroyed == 0 ? "" : AscendNative.tna_last_error();
+                hcclComm = 0;
                 for (AscendTensor t : owned) {
                     AscendNative.tna_free(dev, t.address());
                     t.markFreed();
                 }
                 owned.clear();
                 check(AscendNative.tna_close(dev), "close device");
+                if (destroyed != 0) {
+                    throw new AscendException("ascend device " + deviceId + ": HcclCommDestroy failed: " + destroyError
+                            + " [status " + destroyed + "]");
+                }
                 return null;
             });
         } finally {

@@ -87,6 +87,17 @@ final class AscendNative {
     static native int tna_add(@Cast("tna_device*") long d, @Cast("float*") long y, @Cast("const float*") long x,
             @Cast("size_t") long n);
 
+    static native @Cast("size_t") long tna_hccl_root_info_bytes();
+    static native int tna_hccl_root_info(@Cast("tna_device*") long d, int execTimeoutS,
+            @Cast("void*") byte[] rootInfo);
+    static native int tna_hccl_init(@Cast("tna_device*") long d, int nRanks, @Cast("const void*") byte[] rootInfo,
+            int rank, @Cast("tna_hccl**") long[] out);
+    static native int tna_hccl_destroy(@Cast("tna_device*") long d, @Cast("tna_hccl*") long c);
+    static native int tna_all_reduce_sum(@Cast("tna_device*") long d, @Cast("tna_hccl*") long c,
+            @Cast("float*") long data, @Cast("size_t") long count);
+    static native int tna_all_gather(@Cast("tna_device*") long d, @Cast("tna_hccl*") long c,
+            @Cast("const float*") long local, @Cast("size_t") long count, @Cast("float*") long out);
+
     static native @Cast("const char*") String tna_struct_layouts();
 
     static native int tna_probe(@Cast("tna_device*") long d, int which);
