@@ -62,6 +62,7 @@ public final class AscendBackend implements Backend {
     private long hcclComm;          // this rank's HcclComm; 0 outside a group made by openGroup
     private int hcclRank = -1;
     private int hcclWorldSize;
+    private boolean hcclDestroyed;  // by destroyHcclForTests: the handle is kept to test its refusal
 
     /** {@code --backend ascend} (real device) or {@code ascend-sim} (the CPU simulator). */
     public static AscendBackend open(Precision precision, boolean simulator) {
@@ -781,7 +782,7 @@ public final class AscendBackend implements Backend {
         closed = true;
         try {
             on(() -> {
-                int destroyed = hcclComm == 0 ? 0 : AscendNative.tna_hccl_destroy(dev, hcclComm);
+                int destroyed = hcclComm == 0 || hcclDestroyed ? 0 : AscendNative.tna_hccl_destroy(dev, hcclComm);
                 String destroyError = destroyed == 0 ? "" : AscendNative.tna_last_error();
                 hcclComm = 0;
                 for (AscendTensor t : owned) {
@@ -805,6 +806,17 @@ public final class AscendBackend implements Backend {
     /** The native device handle, for the tests that call the facade from a foreign thread. */
     long handleForTests() {
         return dev;
+    }
+
+    /** This rank's HcclComm handle, for the tests that call the facade from a foreign thread. */
+    long hcclForTests() {
+        return hcclComm;
+    }
+
+    /** HcclCommDestroy now, keeping the handle, so that a later collective uses a destroyed communicator. */
+    void destroyHcclForTests() {
+        run("HcclCommDestroy", () -> AscendNative.tna_hccl_destroy(dev, hcclComm));
+        hcclDestroyed = true;
     }
 
     /** Runs one of the facade's deliberate-misuse probes (tna_probe) on the device thread. */
