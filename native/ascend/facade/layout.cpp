@@ -1,4 +1,5 @@
-// Reports sizeof / alignof / offsetof of every ATB struct the facade fills, as compiled against the
+// Reports sizeof / alignof / offsetof of every ATB struct the facade fills (and of AllReduceParam and
+// AllGatherParam, declared but not used: see infer_op_params.h), as compiled against the
 // headers in use (native/ascend/include, or the CANN/ATB headers with -Pascend) and the C++ ABI in
 // use (_GLIBCXX_USE_CXX11_ABI). The Java test (AscendStructLayoutTest) recomputes the layout each
 // struct must have from the field lists in ascend-api.md and compares. Lines:
@@ -179,6 +180,30 @@ std::string buildLayouts() {
   F("SplitParam", SplitParam, splitNum);
   F("SplitParam", SplitParam, splitSizes);
   F("SplitParam", SplitParam, rsv);
+
+  S("AllReduceParam", AllReduceParam);
+  F("AllReduceParam", AllReduceParam, rank);
+  F("AllReduceParam", AllReduceParam, rankSize);
+  F("AllReduceParam", AllReduceParam, rankRoot);
+  F("AllReduceParam", AllReduceParam, allReduceType);
+  F("AllReduceParam", AllReduceParam, backend);
+  F("AllReduceParam", AllReduceParam, hcclComm);
+  F("AllReduceParam", AllReduceParam, commMode);
+  F("AllReduceParam", AllReduceParam, rankTableFile);
+  F("AllReduceParam", AllReduceParam, commDomain);
+  F("AllReduceParam", AllReduceParam, quantType);
+  F("AllReduceParam", AllReduceParam, outDataType);
+  F("AllReduceParam", AllReduceParam, rsv);
+  S("AllGatherParam", AllGatherParam);
+  F("AllGatherParam", AllGatherParam, rank);
+  F("AllGatherParam", AllGatherParam, rankSize);
+  F("AllGatherParam", AllGatherParam, rankRoot);
+  F("AllGatherParam", AllGatherParam, backend);
+  F("AllGatherParam", AllGatherParam, hcclComm);
+  F("AllGatherParam", AllGatherParam, commMode);
+  F("AllGatherParam", AllGatherParam, rankTableFile);
+  F("AllGatherParam", AllGatherParam, commDomain);
+  F("AllGatherParam", AllGatherParam, rsv);
 #undef S
 #undef F
   return o.str();

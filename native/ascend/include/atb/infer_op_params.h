@@ -4,7 +4,9 @@
 #ifndef TRAMONTANE_DECL_ATB_INFER_OP_PARAMS_H
 #define TRAMONTANE_DECL_ATB_INFER_OP_PARAMS_H
 #include <cstdint>
+#include <string>
 #include "atb/types.h"
+#include "hccl/hccl_types.h"
 
 namespace atb {
 namespace infer {
@@ -214,6 +216,41 @@ struct SplitParam {
   int32_t splitNum = 2;
   SVector<int32_t> splitSizes = {};
   uint8_t rsv[8] = {0};
+};
+
+// ATB's collectives (ascend-api.md §3; CommMode from its shared enums). Declared for the layout
+// check (AscendStructLayoutTest): the facade calls HcclAllReduce / HcclAllGather directly (why: see
+// facade.cpp, "Tensor parallelism calls HCCL directly"), so no CreateOperation of these exists in
+// the simulator and a call would not link. The std::string members make the layout depend on
+// _GLIBCXX_USE_CXX11_ABI (32 bytes with the new ABI, 8 with the old): build with ATB's cxx_abi_N.
+enum CommMode : int { COMM_UNDEFINED = -1, COMM_MULTI_PROCESS = 0, COMM_MULTI_THREAD = 1 };
+
+struct AllReduceParam {
+  enum QuantType : int { QUANT_TYPE_UNQUANT = 0, QUANT_TYPE_PER_TENSOR = 1, QUANT_TYPE_PER_CHANNEL = 2 };
+  int rank = 0;
+  int rankSize = 0;
+  int rankRoot = 0;
+  std::string allReduceType = "sum";
+  std::string backend = "hccl";
+  HcclComm hcclComm = nullptr;
+  CommMode commMode = COMM_MULTI_PROCESS;
+  std::string rankTableFile;
+  std::string commDomain;
+  QuantType quantType = QUANT_TYPE_UNQUANT;
+  aclDataType outDataType = ACL_DT_UNDEFINED;
+  uint8_t rsv[64] = {0};
+};
+
+struct AllGatherParam {
+  int rank = 0;
+  int rankSize = 0;
+  int rankRoot = 0;
+  std::string backend = "hccl";
+  HcclComm hcclComm = nullptr;
+  CommMode commMode = COMM_MULTI_PROCESS;
+  std::string rankTableFile;
+  std::string commDomain;
+  uint8_t rsv[64] = {0};
 };
 
 }  // namespace infer

@@ -78,8 +78,12 @@ class AscendStructLayoutTest {
                 f("storage_", t.array(65)), f("heap_", PTR));
     }
 
-    /** Every struct of ascend-api.md §2-3 the facade declares, in the document's field order. */
-    static Map<String, Layout> expected() {
+    /**
+     * Every struct of ascend-api.md §2-3 the facade declares, in the document's field order;
+     * {@code stringBytes} is sizeof(std::string) under the ABI the native code was built with.
+     */
+    static Map<String, Layout> expected(long stringBytes) {
+        CType string = new CType("std::string", stringBytes, 8);
         Map<String, Layout> m = new LinkedHashMap<>();
         m.put("aclDataType", struct("aclDataType", f("v", ENUM)));
         m.put("aclFormat", struct("aclFormat", f("v", ENUM)));
@@ -147,6 +151,13 @@ class AscendStructLayoutTest {
         m.put("GatherParam", struct("GatherParam", f("axis", I64), f("batchDims", I64), f("rsv", U8.array(16))));
         m.put("SplitParam", struct("SplitParam", f("splitDim", I32), f("splitNum", I32),
                 f("splitSizes", svI32.type()), f("rsv", U8.array(8))));
+        m.put("AllReduceParam", struct("AllReduceParam", f("rank", I32), f("rankSize", I32), f("rankRoot", I32),
+                f("allReduceType", string), f("backend", string), f("hcclComm", PTR), f("commMode", ENUM),
+                f("rankTableFile", string), f("commDomain", string), f("quantType", ENUM), f("outDataType", ENUM),
+                f("rsv", U8.array(64))));
+        m.put("AllGatherParam", struct("AllGatherParam", f("rank", I32), f("rankSize", I32), f("rankRoot", I32),
+                f("backend", string), f("hcclComm", PTR), f("commMode", ENUM), f("rankTableFile", string),
+                f("commDomain", string), f("rsv", U8.array(64))));
         return m;
     }
 
@@ -174,7 +185,9 @@ class AscendStructLayoutTest {
         System.out.printf("C++ ABI: _GLIBCXX_USE_CXX11_ABI=%d, sizeof(std::string)=%d, sizeof(void*)=%d%n",
                 c.abi()[0], c.abi()[1], c.abi()[2]);
         assertEquals(8, c.abi()[2], "LP64 expected");
-        Map<String, Layout> want = expected();
+        // libstdc++: 32 bytes with _GLIBCXX_USE_CXX11_ABI=1 (pointer, size, 16-byte local buffer), 8 with 0
+        if (c.abi()[0] >= 0) assertEquals(c.abi()[0] == 1 ? 32 : 8, c.abi()[1], "sizeof(std::string) for this ABI");
+        Map<String, Layout> want = expected(c.abi()[1]);
         List<String> errors = new ArrayList<>();
         for (Map.Entry<String, Layout> e : want.entrySet()) {
             String name = e.getKey();
