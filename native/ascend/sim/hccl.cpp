@@ -21,6 +21,13 @@
 //   is broken: every rank's next collective fails at once with the reason, instead of hanging.
 // - No device context on the calling thread: HCCL_E_RUNTIME, with the runtime's 107002 in the message
 //   (HCCL calls the runtime for the current device, which fails as every device call does).
+// - Who calls: the facade only creates and destroys communicators (HcclGetRootInfo,
+//   HcclCommInitRootInfo, HcclCommDestroy); the collectives run inside simulated ATB (atb.cpp), whose
+//   AllReduce/AllGather with backend "hccl" call HcclAllReduce/HcclAllGather on the hcclComm they are
+//   given, as ATB's hccl runners do, and with backend "lccl" use a thread communicator
+//   (tsim::threadCommInit, sim.h) through the same rendezvous. LCCL itself is not simulated beyond
+//   that: the simulator applies HCCL_EXEC_TIMEOUT and the rank-order f32 sum to it too; a real LCCL's
+//   timeout and summation order are not in what we read.
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
@@ -73,6 +80,11 @@ std::mutex g_mu;
 std::map<uint64_t, std::shared_ptr<Group>> g_groups;  // by root info id, until every rank has joined
 std::set<Comm*> g_comms;                              // live communicators
 uint64_t g_nextId = 1;
+// Thread communicators (tsim::threadCommInit, the model of ATB's LCCL runner): groups by commDomain,
+// and each rank's communicator by (commDomain, rank), kept for the life of the process as ATB's
+// CommPool keeps its LcalComms (never destroyed, so a domain names one group, once).
+std::map<std::string, std::shared_ptr<Group>> g_threadGroups;
+std::map<std::pair<std::string, uint32_t>, Comm*> g_threadComms;
 
 const char* typeName(HcclDataType t) {
   switch (t) {
@@ -178,7 +190,7 @@ HcclResult meet(Group& g, std::unique_lock<std::mutex>& l, const Comm& c, const 
 
 // One collective on rank c: checks, first meeting, agreement, the result from every rank's
 // sendBuf into a private buffer, second meeting, then recvBuf.
-HcclResult collective(const char* api, HcclComm handle, const void* send, void* recv, uint64_t count,
+HcclResult collective(const char* api, bool gather, HcclComm handle, const void* send, void* recv, uint64_t count,
                       HcclDataType dt, HcclReduceOp redOp, aclrtStream stream) {
   if (HcclResult e = requireDevice(api)) return e;
   Comm* c = liveComm(handle);
@@ -192,7 +204,6 @@ HcclResult collective(const char* api, HcclComm handle, const void* send, void* 
   if (!s || s->device != c->device) return fail(HCCL_E_PARA, std::string(api) + ": not a stream of this device");
   size_t es = typeBytes(dt);
   if (es == 0) return fail(HCCL_E_PARA, std::string(api) + ": unknown data type " + std::to_string(int(dt)));
-  bool gather = std::strcmp(api, "HcclAllGather") == 0;
   if (!gather && tnType(dt) < 0) {
     return fail(HCCL_E_NOT_SUPPORT, std::string(api) + ": the simulator sums FP32, FP16 and BFP16 only, not " +
                                         typeName(dt));
@@ -244,6 +255,65 @@ HcclResult collective(const char* api, HcclComm handle, const void* send, void* 
   return HCCL_SUCCESS;
 }
 }  // namespace
+
+namespace tsim {
+HcclResult threadCommInit(const char* api, uint32_t rank, uint32_t nRanks, const std::string& domain, HcclComm* comm) {
+  if (HcclResult e = ::requireDevice(api)) return e;  // the HCCL-status one, not tsim's
+  if (!comm) return fail(HCCL_E_PTR, std::string(api) + ": comm is null");
+  if (nRanks == 0 || rank >= nRanks) {
+    return fail(HCCL_E_PARA, std::string(api) + ": rank " + std::to_string(rank) + " of " + std::to_string(nRanks));
+  }
+  int device = currentDevice();
+  std::lock_guard<std::mutex> l(g_mu);
+  auto known = g_threadComms.find({domain, rank});
+  if (known != g_threadComms.end()) {
+    Comm* c = known->second;
+    if (c->device != device || c->group->nRanks != nRanks) {
+      return fail(HCCL_E_PARA, std::string(api) + ": rank " + std::to_string(rank) + " of commDomain \"" + domain +
+                                   "\" is already device " + std::to_string(c->device) + " of " +
+                                   std::to_string(c->group->nRanks) + " ranks");
+    }
+    *comm = c;
+    return HCCL_SUCCESS;
+  }
+  std::shared_ptr<Group>& gp = g_threadGroups[domain];
+  if (!gp) {
+    gp = std::make_shared<Group>();
+    gp->id = g_nextId++;
+    gp->nRanks = nRanks;
+    gp->devices.assign(nRanks, -1);
+    gp->posted.resize(nRanks);
+    gp->entered.assign(nRanks, 0);
+  }
+  Group& g = *gp;  // devices is touched only here, under g_mu; the meetings use g.mu
+  if (g.nRanks != nRanks) {
+    return fail(HCCL_E_PARA, std::string(api) + ": rankSize " + std::to_string(nRanks) + " but commDomain \"" +
+                                 domain + "\" has " + std::to_string(g.nRanks) + " ranks");
+  }
+  for (uint32_t r = 0; r < nRanks; r++) {
+    if (g.devices[r] == device) {
+      return fail(HCCL_E_PARA, std::string(api) + ": device " + std::to_string(device) + " is already rank " +
+                                   std::to_string(r) + " of commDomain \"" + domain + "\"");
+    }
+  }
+  g.devices[rank] = device;
+  Comm* c = new Comm{gp, rank, device, envSeconds("HCCL_EXEC_TIMEOUT", 1836)};
+  g_comms.insert(c);
+  g_threadComms[{domain, rank}] = c;
+  *comm = c;
+  return HCCL_SUCCESS;
+}
+
+HcclResult runCollective(const char* api, bool gather, HcclComm comm, const void* send, void* recv, uint64_t count,
+                         HcclDataType dataType, HcclReduceOp op, aclrtStream stream) {
+  return collective(api, gather, comm, send, recv, count, dataType, op, stream);
+}
+
+uint32_t commRankSize(HcclComm comm) {
+  Comm* c = liveComm(comm);
+  return c ? c->group->nRanks : 0;
+}
+}  // namespace tsim
 
 extern "C" {
 
@@ -324,12 +394,12 @@ HcclResult HcclCommInitRootInfo(uint32_t nRanks, const HcclRootInfo* rootInfo, u
 
 HcclResult HcclAllReduce(void* sendBuf, void* recvBuf, uint64_t count, HcclDataType dataType, HcclReduceOp op,
                          HcclComm comm, aclrtStream stream) {
-  return collective("HcclAllReduce", comm, sendBuf, recvBuf, count, dataType, op, stream);
+  return collective("HcclAllReduce", false, comm, sendBuf, recvBuf, count, dataType, op, stream);
 }
 
 HcclResult HcclAllGather(void* sendBuf, void* recvBuf, uint64_t sendCount, HcclDataType dataType, HcclComm comm,
                          aclrtStream stream) {
-  return collective("HcclAllGather", comm, sendBuf, recvBuf, sendCount, dataType, HCCL_REDUCE_SUM, stream);
+  return collective("HcclAllGather", true, comm, sendBuf, recvBuf, sendCount, dataType, HCCL_REDUCE_SUM, stream);
 }
 
 HcclResult HcclCommDestroy(HcclComm comm) {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 #include "acl/acl.h"
+#include "hccl/hccl_types.h"
 
 namespace tsim {
 constexpr int kNumDevices = 8;                          // an Atlas 800I A2 node
@@ -28,6 +29,20 @@ bool isDeviceRange(const void* p, size_t bytes);
 Stream* streamOf(aclrtStream s);  // nullptr if not a live stream
 // Records an asynchronous kernel fault on a stream (507015, surfaces at the next sync).
 void kernelFault(Stream* s, const std::string& what);
+
+// Collectives (hccl.cpp). The HCCL communicators and the thread communicators that model ATB's
+// LCCL runner share one rendezvous: the ranks meet, must agree, f32 sum in rank order,
+// HCCL_EXEC_TIMEOUT, a failed collective breaks the group.
+// The communicator of rank `rank` of the nRanks device threads naming `domain` (LcalCommInitThread's
+// role in ATB's LCCL runner): made on a rank's first call from its device thread, returned again on
+// later calls; it does not wait for the other ranks (a missing rank shows as the first collective's
+// timeout). HCCL_EXEC_TIMEOUT is read when it is made.
+HcclResult threadCommInit(const char* api, uint32_t rank, uint32_t nRanks, const std::string& domain, HcclComm* comm);
+// HcclAllReduce (gather = false) or HcclAllGather (gather = true) on any live communicator, errors
+// naming `api`.
+HcclResult runCollective(const char* api, bool gather, HcclComm comm, const void* send, void* recv, uint64_t count,
+                         HcclDataType dataType, HcclReduceOp op, aclrtStream stream);
+uint32_t commRankSize(HcclComm comm);  // 0 if not a live communicator
 
 int tnDtype(aclDataType d);  // native/cpu dtype code, -1 if not a float type
 size_t dtypeBytes(aclDataType d);
