@@ -184,16 +184,17 @@ atb::Tensor tensor(const void* dev, aclDataType dt, std::initializer_list<int64_
 }
 
 // Create, Setup, allocate the workspace Setup asked for, Execute. The operation and workspace stay
-// alive until finish().
+// alive until finish(). `withhold` > 0 (misuse probes only) tells Execute the workspace is that many
+// bytes smaller than Setup asked for.
 template <class P>
-void runAtb(tna_device* d, const char* name, const P& param, const atb::VariantPack& pack) {
+void runAtb(tna_device* d, const char* name, const P& param, const atb::VariantPack& pack, uint64_t withhold = 0) {
   atb::Operation* op = nullptr;
   atbCheck(atb::CreateOperation(param, &op), name, "CreateOperation");
   d->pendingOps.push_back(op);
   uint64_t ws = 0;
   atbCheck(op->Setup(pack, ws, d->ctx), name, "Setup");
   void* w = ws > 0 ? tmp(d, ws) : nullptr;
-  atbCheck(op->Execute(pack, static_cast<uint8_t*>(w), ws, d->ctx), name, "Execute");
+  atbCheck(op->Execute(pack, static_cast<uint8_t*>(w), ws > withhold ? ws - withhold : 0, d->ctx), name, "Execute");
 }
 
 // ---- one named-slot struct per operation: the only place that knows each tensor list's order ----
@@ -801,14 +802,21 @@ int tna_add(tna_device* d, float* y, const float* x, size_t n) {
     finish(d);
   });
 }
-// Tensor parallelism calls HCCL directly (HcclAllReduce / HcclAllGather on the rank's stream), not
-// ATB's AllReduce / AllGather operations with hcclComm and commMode MULTI_THREAD, which MindIE uses.
-// Both end in the same HCCL collective on the same stream; the direct call is a plain C ABI whose
-// status is the HcclResult itself, while the ATB route adds params holding std::string (backend,
-// rankTableFile, commDomain: layout depends on _GLIBCXX_USE_CXX11_ABI), a Setup/Execute pair and a
-// workspace per call, and ATB's own comm bootstrap we would have to bypass with hcclComm anyway.
-// The sum runs on the f32 activations the SPI holds between calls (the host path sums f32 too);
-// MindIE all-reduces fp16, half the traffic: worth doing once a device measures it.
+// Tensor parallelism runs ATB's AllReduce and AllGather operations, as MindIE does, each rank on its
+// own device thread of this one process: params made with `new` (defaults: rankRoot 0, quantType
+// UNQUANT, allReduceType "sum"), rank and rankSize of the group, commMode COMM_MULTI_THREAD, the
+// backend the caller chose ("lccl" or "hccl", see AscendBackend.CommBackend), a commDomain naming the
+// group, and hcclComm = the rank's communicator from tna_hccl_init. Why we make that communicator
+// ourselves (HcclGetRootInfo on rank 0's thread, HcclCommInitRootInfo on each) instead of leaving
+// hcclComm null: with null, ATB's hccl runner bootstraps through a named POSIX shared-memory segment
+// ("hcclShareMem" + commDomain) that it busy-waits on with a fixed 600 s barrier, and it never
+// destroys the communicator it made (ATB src/atb/runner/hccl_runner.cpp); ours is made and destroyed with
+// the group, carries HCCL_EXEC_TIMEOUT, and fails the join with HCCL's own error. ATB's lccl runner
+// ignores hcclComm: it makes its own LCCL communicator from (rank, rankSize, commDomain)
+// (LcalCommInitThread in COMM_MULTI_THREAD) and keeps it for the life of the process, so each
+// group needs a commDomain of its own. The sum runs on the f32 activations the SPI holds between
+// calls (the host path sums f32 too); MindIE all-reduces fp16, half the traffic: worth doing once a
+// device measures it.
 size_t tna_hccl_root_info_bytes(void) { return HCCL_ROOT_INFO_BYTES; }
 
 int tna_hccl_root_info(tna_device* d, int exec_timeout_s, void* root_info) {
@@ -841,28 +849,79 @@ int tna_hccl_init(tna_device* d, int n_ranks, const void* root_info, int rank, t
 int tna_hccl_destroy(tna_device* d, tna_hccl* c) {
   return guarded(d, [&] { hccl(HcclCommDestroy(static_cast<HcclComm>(c)), "HcclCommDestroy"); });
 }
+}  // extern "C"
 
-int tna_all_reduce_sum(tna_device* d, tna_hccl* c, float* data, size_t count) {
+namespace {
+// One rank's place in its tensor-parallel group, as the collectives' params take it.
+struct Group {
+  const char* backend;
+  int rank, rankSize;
+  tna_hccl* hcclComm;
+  const char* commDomain;
+};
+
+// AllReduceParam / AllGatherParam for rank g.rank of the group, the rest left at ATB's defaults.
+template <class P>
+std::unique_ptr<P> groupParam(const Group& g) {
+  if (!g.backend || !g.commDomain) {
+    t_err = "collective: backend or comm_domain is null";
+    throw Fail{TNA_E_ARG};
+  }
+  std::unique_ptr<P> p(new P());
+  p->rank = g.rank;
+  p->rankSize = g.rankSize;
+  p->backend = g.backend;
+  p->hcclComm = static_cast<HcclComm>(g.hcclComm);
+  p->commMode = atb::infer::COMM_MULTI_THREAD;
+  p->commDomain = g.commDomain;
+  return p;
+}
+
+// In place: data f32 [count] = the sum over the ranks. The ATB output is a separate buffer copied
+// back after the stream sync: in-place AllReduce (x and output one tensor) is not promised by what
+// we read of ATB. allReduceType, a tensor dtype other than f32 and `withhold` serve the probes only.
+void allReduce(tna_device* d, const Group& g, const std::string& allReduceType, aclDataType dt, void* data,
+               size_t bytes, uint64_t withhold) {
+  std::unique_ptr<atb::infer::AllReduceParam> p = groupParam<atb::infer::AllReduceParam>(g);
+  p->allReduceType = allReduceType;
+  int64_t n = int64_t(bytes / (esize(dt) ? esize(dt) : 1));
+  void* sum = tmp(d, bytes);
+  std::string name = "AllReduce(" + p->backend + ")";
+  runAtb(d, name.c_str(), *p, pack(UnarySlots{tensor(data, dt, {n}), tensor(sum, dt, {n})}), withhold);
+  acl(aclrtSynchronizeStream(d->stream), "aclrtSynchronizeStream(AllReduce)");
+  acl(aclrtMemcpy(data, bytes, sum, bytes, ACL_MEMCPY_DEVICE_TO_DEVICE), "aclrtMemcpy(D2D)");
+  finish(d);
+}
+}  // namespace
+
+extern "C" {
+int tna_all_reduce_sum(tna_device* d, const char* backend, int rank, int rank_size, tna_hccl* hccl_comm,
+                       const char* comm_domain, float* data, size_t count) {
   return guarded(d, [&] {
-    // out of place, then copied back: in-place HcclAllReduce (sendBuf == recvBuf) is not promised by
-    // the header or the API page we read
-    void* sum = tmp(d, count * sizeof(float));
-    hccl(HcclAllReduce(data, sum, count, HCCL_DATA_TYPE_FP32, HCCL_REDUCE_SUM, static_cast<HcclComm>(c), d->stream),
-         "HcclAllReduce");
-    acl(aclrtSynchronizeStream(d->stream), "aclrtSynchronizeStream(HcclAllReduce)");
-    acl(aclrtMemcpy(data, count * sizeof(float), sum, count * sizeof(float), ACL_MEMCPY_DEVICE_TO_DEVICE),
-        "aclrtMemcpy(D2D)");
+    allReduce(d, Group{backend, rank, rank_size, hccl_comm, comm_domain}, "sum", ACL_FLOAT, data,
+              count * sizeof(float), 0);
+  });
+}
+
+int tna_all_gather(tna_device* d, const char* backend, int rank, int rank_size, tna_hccl* hccl_comm,
+                   const char* comm_domain, const float* local, size_t count, float* out) {
+  return guarded(d, [&] {
+    Group g{backend, rank, rank_size, hccl_comm, comm_domain};
+    std::unique_ptr<atb::infer::AllGatherParam> p = groupParam<atb::infer::AllGatherParam>(g);
+    std::string name = "AllGather(" + p->backend + ")";
+    runAtb(d, name.c_str(), *p,
+           pack(UnarySlots{tensor(local, ACL_FLOAT, {int64_t(count)}),
+                           tensor(out, ACL_FLOAT, {int64_t(rank_size), int64_t(count)})}));
     finish(d);
   });
 }
 
-int tna_all_gather(tna_device* d, tna_hccl* c, const float* local, size_t count, float* out) {
+int tna_probe_all_reduce(tna_device* d, const char* backend, int rank, int rank_size, tna_hccl* hccl_comm,
+                         const char* comm_domain, const char* all_reduce_type, int dtype, void* data, size_t bytes,
+                         size_t withhold) {
   return guarded(d, [&] {
-    hccl(HcclAllGather(const_cast<float*>(local), out, count, HCCL_DATA_TYPE_FP32, static_cast<HcclComm>(c),
-                       d->stream),
-         "HcclAllGather");
-    acl(aclrtSynchronizeStream(d->stream), "aclrtSynchronizeStream(HcclAllGather)");
-    finish(d);
+    allReduce(d, Group{backend, rank, rank_size, hccl_comm, comm_domain}, all_reduce_type ? all_reduce_type : "",
+              aclDataType(dtype), data, bytes, withhold);
   });
 }
 

@@ -83,7 +83,7 @@ int tna_quant_linear(tna_device* d, const float* x, int m, int k, const void* w,
 // y += x (f32, Elewise ADD).
 int tna_add(tna_device* d, float* y, const float* x, size_t n);
 
-// ---- tensor parallelism: HCCL collectives between the device threads of one process ----
+// ---- tensor parallelism: ATB AllReduce / AllGather between the device threads of one process ----
 // One rank's HCCL communicator. Made in two steps because HCCL needs every rank's communicator
 // created on that rank's device thread, at the same time: tna_hccl_root_info on rank 0's thread,
 // then tna_hccl_init on every rank's thread concurrently (each returns once all ranks joined).
@@ -98,10 +98,16 @@ int tna_hccl_root_info(tna_device* d, int exec_timeout_s, void* root_info);
 int tna_hccl_init(tna_device* d, int n_ranks, const void* root_info, int rank, tna_hccl** out);
 // HcclCommDestroy. The other ranks' later collectives fail.
 int tna_hccl_destroy(tna_device* d, tna_hccl* c);
-// In place: data f32 [count] = the sum over the ranks (HcclAllReduce, FP32, SUM), stream synchronised.
-int tna_all_reduce_sum(tna_device* d, tna_hccl* c, float* data, size_t count);
-// out f32 [n_ranks * count] = every rank's local f32 [count], in rank order (HcclAllGather).
-int tna_all_gather(tna_device* d, tna_hccl* c, const float* local, size_t count, float* out);
+// The collectives take the rank's place in its group as ATB's params do: backend "hccl" or "lccl",
+// rank of rank_size, hccl_comm (from tna_hccl_init; ATB's lccl backend does not use it) and
+// comm_domain (a name of the group; ATB's lccl backend keys its own communicator by it). Run with
+// commMode COMM_MULTI_THREAD, stream synchronised before they return.
+// In place: data f32 [count] = the sum over the ranks (ATB AllReduce, allReduceType "sum").
+int tna_all_reduce_sum(tna_device* d, const char* backend, int rank, int rank_size, tna_hccl* hccl_comm,
+                       const char* comm_domain, float* data, size_t count);
+// out f32 [rank_size, count] = every rank's local f32 [count], in rank order (ATB AllGather).
+int tna_all_gather(tna_device* d, const char* backend, int rank, int rank_size, tna_hccl* hccl_comm,
+                   const char* comm_domain, const float* local, size_t count, float* out);
 
 // sizeof/alignof/offsetof of every ATB struct the facade fills, as compiled (layout.cpp): one
 // "abi", "struct" or "field" record per line.
@@ -110,6 +116,11 @@ const char* tna_struct_layouts(void);
 // Deliberate misuse, for the tests of the runtime's refusals: 1 = Execute a Linear with one byte
 // less workspace than Setup asked for; 2 = PagedAttention with contextLens lacking hostData.
 int tna_probe(tna_device* d, int which);
+// The all-reduce of tna_all_reduce_sum with what the tests misuse: allReduceType, the aclDataType
+// the bytes of data are described as, and `withhold` bytes less workspace than Setup asked for.
+int tna_probe_all_reduce(tna_device* d, const char* backend, int rank, int rank_size, tna_hccl* hccl_comm,
+                         const char* comm_domain, const char* all_reduce_type, int dtype, void* data, size_t bytes,
+                         size_t withhold);
 
 #ifdef __cplusplus
 }

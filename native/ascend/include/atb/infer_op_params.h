@@ -218,11 +218,10 @@ struct SplitParam {
   uint8_t rsv[8] = {0};
 };
 
-// ATB's collectives (ascend-api.md §3; CommMode from its shared enums). Declared for the layout
-// check (AscendStructLayoutTest): the facade calls HcclAllReduce / HcclAllGather directly (why: see
-// facade.cpp, "Tensor parallelism calls HCCL directly"), so no CreateOperation of these exists in
-// the simulator and a call would not link. The std::string members make the layout depend on
-// _GLIBCXX_USE_CXX11_ABI (32 bytes with the new ABI, 8 with the old): build with ATB's cxx_abi_N.
+// ATB's collectives (ascend-api.md §3; CommMode from its shared enums): the facade's tensor-parallel
+// all-reduce and all-gather (facade.cpp, "Tensor parallelism"). The std::string members make the
+// layout depend on _GLIBCXX_USE_CXX11_ABI (32 bytes with the new ABI, 8 with the old): build with
+// ATB's cxx_abi_N (AscendStructLayoutTest checks the layout under the ABI in use).
 enum CommMode : int { COMM_UNDEFINED = -1, COMM_MULTI_PROCESS = 0, COMM_MULTI_THREAD = 1 };
 
 struct AllReduceParam {

@@ -17,6 +17,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.Pointer;
@@ -63,6 +64,36 @@ public final class AscendBackend implements Backend {
     private int hcclRank = -1;
     private int hcclWorldSize;
     private boolean hcclDestroyed;  // by destroyHcclForTests: the handle is kept to test its refusal
+    private CommBackend commBackend;  // ATB's AllReduce/AllGather backend of the group
+    private String commDomain;        // the group's name in those params; one per group in the process
+
+    private static final AtomicLong GROUPS = new AtomicLong();
+
+    /**
+     * The backend of ATB's AllReduce / AllGather ({@code AllReduceParam.backend}). MindIE
+     * ({@code utils/initial.py}) runs lccl on an A2 with HCCS links unless ATB_LLM_HCCL_ENABLE=1, and
+     * hccl otherwise; {@link #fromEnvironment} does the same but does not detect the chip: on a 300I
+     * DUO (310P), where ATB refuses lccl, set ATB_LLM_HCCL_ENABLE=1.
+     */
+    public enum CommBackend {
+        /** HCCL: ATB runs HcclAllReduce / HcclAllGather on the group's HcclComm. */
+        HCCL("hccl"),
+        /** LCCL: ATB's own communicator of the group (keyed by commDomain); no int64, no prod, not on 310P. */
+        LCCL("lccl");
+
+        /** The string ATB's params take. */
+        public final String atbName;
+
+        CommBackend(String atbName) {
+            this.atbName = atbName;
+        }
+
+        /** hccl if {@code env} has ATB_LLM_HCCL_ENABLE=1, else lccl (MindIE's rule on an 800I A2). */
+        public static CommBackend fromEnvironment(Map<String, String> env) {
+            String v = env.get("ATB_LLM_HCCL_ENABLE");
+            return v != null && v.trim().equals("1") ? HCCL : LCCL;
+        }
+    }
 
     /** {@code --backend ascend} (real device) or {@code ascend-sim} (the CPU simulator). */
     public static AscendBackend open(Precision precision, boolean simulator) {
@@ -124,14 +155,21 @@ public final class AscendBackend implements Backend {
      * group: HcclGetRootInfo on rank 0's device thread, then HcclCommInitRootInfo on every rank's
      * device thread at once (each returns only when all have joined, so they cannot run one after
      * another). {@code execTimeoutSeconds} becomes HCCL_EXEC_TIMEOUT: how long a rank waits for the
-     * others in a collective before its call fails.
+     * others in a collective before its call fails. The collectives are ATB's AllReduce / AllGather
+     * with the backend {@link CommBackend#fromEnvironment} picks from this process's environment.
      */
     public static List<AscendBackend> openGroup(Precision precision, boolean simulator, int worldSize,
             long execTimeoutSeconds) {
+        return openGroup(precision, simulator, worldSize, execTimeoutSeconds, CommBackend.fromEnvironment(System.getenv()));
+    }
+
+    /** As {@link #openGroup(Precision, boolean, int, long)}, with ATB's collective backend given. */
+    public static List<AscendBackend> openGroup(Precision precision, boolean simulator, int worldSize,
+            long execTimeoutSeconds, CommBackend commBackend) {
         List<AscendBackend> group = new ArrayList<>();
         try {
             for (int r = 0; r < worldSize; r++) group.add(new AscendBackend(precision, simulator));
-            if (worldSize > 1) joinHccl(group, (int) Math.min(Integer.MAX_VALUE, execTimeoutSeconds));
+            if (worldSize > 1) joinHccl(group, (int) Math.min(Integer.MAX_VALUE, execTimeoutSeconds), commBackend);
             return group;
         } catch (RuntimeException e) {
             for (AscendBackend b : group) {
@@ -145,7 +183,8 @@ public final class AscendBackend implements Backend {
         }
     }
 
-    private static void joinHccl(List<AscendBackend> group, int execTimeoutSeconds) {
+    private static void joinHccl(List<AscendBackend> group, int execTimeoutSeconds, CommBackend commBackend) {
+        String domain = Long.toString(GROUPS.incrementAndGet());
         byte[] rootInfo = new byte[Math.toIntExact(AscendNative.tna_hccl_root_info_bytes())];
         AscendBackend root = group.get(0);
         root.run("HcclGetRootInfo", () -> AscendNative.tna_hccl_root_info(root.dev, execTimeoutSeconds, rootInfo));
@@ -167,6 +206,8 @@ public final class AscendBackend implements Backend {
                 b.hcclComm = joins.get(r).get();
                 b.hcclRank = r;
                 b.hcclWorldSize = group.size();
+                b.commBackend = commBackend;
+                b.commDomain = domain;
             } catch (ExecutionException e) {
                 RuntimeException c = e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
                 if (first == null) first = c;
@@ -743,16 +784,17 @@ public final class AscendBackend implements Backend {
 
     // ---------------------------------------------------------------- tensor parallelism
 
-    /** HcclAllReduce (f32 sum) on this rank's device thread; the other ranks' threads meet it there. */
+    /** ATB AllReduce (f32 sum) on this rank's device thread; the other ranks' threads meet it there. */
     @Override
     public void allReduceSum(DeviceTensor t, HostCollectives ranks) {
         if (ranks.worldSize() == 1) return;
         requireGroup(ranks);
         AscendTensor a = f32(t);
-        run("allReduceSum (HcclAllReduce)", () -> AscendNative.tna_all_reduce_sum(dev, hcclComm, a.addr(), t.numElements()));
+        run("allReduceSum (ATB AllReduce, " + commBackend.atbName + ")", () -> AscendNative.tna_all_reduce_sum(dev,
+                commBackend.atbName, hcclRank, hcclWorldSize, hcclComm, commDomain, a.addr(), t.numElements()));
     }
 
-    /** HcclAllGather of f32 rows, rank-major, on this rank's device thread. */
+    /** ATB AllGather of f32 rows, rank-major ([rankSize, local...]), on this rank's device thread. */
     @Override
     public void allGather(DeviceTensor local, DeviceTensor out, HostCollectives ranks) {
         requireGroup(ranks);
@@ -761,7 +803,9 @@ public final class AscendBackend implements Backend {
         if (out.numElements() != local.numElements() * hcclWorldSize) {
             throw new IllegalArgumentException("allGather: out " + out + " is not " + hcclWorldSize + " x " + local);
         }
-        run("allGather (HcclAllGather)", () -> AscendNative.tna_all_gather(dev, hcclComm, l.addr(), local.numElements(), o.addr()));
+        run("allGather (ATB AllGather, " + commBackend.atbName + ")", () -> AscendNative.tna_all_gather(dev,
+                commBackend.atbName, hcclRank, hcclWorldSize, hcclComm, commDomain, l.addr(), local.numElements(),
+                o.addr()));
     }
 
     /** The HCCL group must be the one the caller's ranks describe: a mismatch would pair wrong ranks. */
@@ -811,6 +855,26 @@ public final class AscendBackend implements Backend {
     /** This rank's HcclComm handle, for the tests that call the facade from a foreign thread. */
     long hcclForTests() {
         return hcclComm;
+    }
+
+    /** The group's collective backend and commDomain, for the tests that call the facade themselves. */
+    CommBackend commBackendForTests() {
+        return commBackend;
+    }
+
+    String commDomainForTests() {
+        return commDomain;
+    }
+
+    /**
+     * This rank's all-reduce of {@code t}'s bytes with the params the tests misuse: ATB backend string,
+     * allReduceType, the aclDataType the bytes are described as, and {@code withhold} bytes less
+     * workspace than Setup asked for.
+     */
+    void probeAllReduceForTests(DeviceTensor t, String backend, String allReduceType, int aclDtype, long withhold) {
+        AscendTensor a = asc(t);
+        run("probe AllReduce", () -> AscendNative.tna_probe_all_reduce(dev, backend, hcclRank, hcclWorldSize, hcclComm,
+                commDomain, allReduceType, aclDtype, a.addr(), a.byteSize(), withhold));
     }
 
     /** HcclCommDestroy now, keeping the handle, so that a later collective uses a destroyed communicator. */

@@ -25,6 +25,7 @@ final class AscendNative {
     static final int ACL_FLOAT16 = 1;
     static final int ACL_INT8 = 2;
     static final int ACL_INT32 = 3;
+    static final int ACL_INT64 = 9;
     static final int ACL_BF16 = 27;
 
     static native int tna_is_simulator();
@@ -93,12 +94,18 @@ final class AscendNative {
     static native int tna_hccl_init(@Cast("tna_device*") long d, int nRanks, @Cast("const void*") byte[] rootInfo,
             int rank, @Cast("tna_hccl**") long[] out);
     static native int tna_hccl_destroy(@Cast("tna_device*") long d, @Cast("tna_hccl*") long c);
-    static native int tna_all_reduce_sum(@Cast("tna_device*") long d, @Cast("tna_hccl*") long c,
+    static native int tna_all_reduce_sum(@Cast("tna_device*") long d, @Cast("const char*") String backend, int rank,
+            int rankSize, @Cast("tna_hccl*") long hcclComm, @Cast("const char*") String commDomain,
             @Cast("float*") long data, @Cast("size_t") long count);
-    static native int tna_all_gather(@Cast("tna_device*") long d, @Cast("tna_hccl*") long c,
+    static native int tna_all_gather(@Cast("tna_device*") long d, @Cast("const char*") String backend, int rank,
+            int rankSize, @Cast("tna_hccl*") long hcclComm, @Cast("const char*") String commDomain,
             @Cast("const float*") long local, @Cast("size_t") long count, @Cast("float*") long out);
 
     static native @Cast("const char*") String tna_struct_layouts();
 
     static native int tna_probe(@Cast("tna_device*") long d, int which);
+    static native int tna_probe_all_reduce(@Cast("tna_device*") long d, @Cast("const char*") String backend, int rank,
+            int rankSize, @Cast("tna_hccl*") long hcclComm, @Cast("const char*") String commDomain,
+            @Cast("const char*") String allReduceType, int dtype, @Cast("void*") long data, @Cast("size_t") long bytes,
+            @Cast("size_t") long withhold);
 }

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -18,11 +19,14 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.IntFunction;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.tramontane.backend.DType;
 import org.tramontane.backend.DeviceTensor;
 import org.tramontane.backend.Precision;
+import org.tramontane.backend.ascend.AscendBackend.CommBackend;
 import org.tramontane.engine.TensorParallelLm;
 import org.tramontane.model.CausalLm;
 import org.tramontane.model.ForwardBatch;
@@ -34,10 +38,13 @@ import org.tramontane.parallel.ShardingPlan;
 import org.tramontane.testing.Fixtures;
 
 /**
- * Tensor parallelism on the ascend binding goes through HCCL (simulated: native/ascend/sim/hccl.cpp)
- * on each rank's device thread, never through the engine's host Communicator: the collectives'
- * values against a plain reference, a whole tensor-parallel step with a host Communicator that
- * fails if touched, and HCCL's failure modes, each an error naming the HCCL call.
+ * Tensor parallelism on the ascend binding goes through ATB's AllReduce / AllGather operations
+ * (simulated: native/ascend/sim/atb.cpp over the HCCL simulator's rendezvous in sim/hccl.cpp) on
+ * each rank's device thread, never through the engine's host Communicator: the collectives' values
+ * against a plain reference with both ATB backends (hccl on the group's HcclComm, lccl on ATB's own
+ * communicator), a whole tensor-parallel step with a host Communicator that fails if touched, ATB's
+ * refusals of bad params and a short workspace, and the collective's failure modes, each an error
+ * naming the ATB operation.
  */
 class AscendHcclSimTest {
     /** Bounds every test that could hang if a rank waited forever. */
@@ -96,11 +103,36 @@ class AscendHcclSimTest {
         return v;
     }
 
-    @ParameterizedTest
-    @ValueSource(ints = {2, 4})
-    void allReduceAndAllGatherMatchAPlainReference(int ws) {
-        List<AscendBackend> group = AscendBackend.openGroup(Precision.FP16, true, ws, 60);
+    private static AscendException fails(Executable call) {
+        return assertTimeoutPreemptively(HANG_GUARD, () -> assertThrows(AscendException.class, call));
+    }
+
+    private static void assertHas(String message, String... parts) {
+        for (String p : parts) assertTrue(message.contains(p), "no \"" + p + "\" in: " + message);
+    }
+
+    @Test
+    void theCollectiveBackendFollowsAtbLlmHcclEnableAsMindIeDoes() {
+        assertEquals(CommBackend.LCCL, CommBackend.fromEnvironment(Map.of()));
+        assertEquals(CommBackend.LCCL, CommBackend.fromEnvironment(Map.of("ATB_LLM_HCCL_ENABLE", "0")));
+        assertEquals(CommBackend.HCCL, CommBackend.fromEnvironment(Map.of("ATB_LLM_HCCL_ENABLE", "1")));
+        assertEquals("lccl", CommBackend.LCCL.atbName);
+        assertEquals("hccl", CommBackend.HCCL.atbName);
+        // the engine's groups take it from the environment
+        List<AscendBackend> group = AscendBackend.openGroup(Precision.FP16, true, 2, 60);
         try {
+            assertEquals(CommBackend.fromEnvironment(System.getenv()), group.get(0).commBackendForTests());
+        } finally {
+            closeAll(group);
+        }
+    }
+
+    @ParameterizedTest
+    @CsvSource({"2, HCCL", "4, HCCL", "2, LCCL", "4, LCCL"})
+    void allReduceAndAllGatherMatchAPlainReference(int ws, CommBackend backend) {
+        List<AscendBackend> group = AscendBackend.openGroup(Precision.FP16, true, ws, 60, backend);
+        try {
+            assertEquals(backend, group.get(0).commBackendForTests());
             int rows = 3, cols = 5, n = rows * cols;
             // reference: the ranks' contributions added in rank order in f32, as the host path does
             float[] want = values(100, n);
@@ -138,12 +170,41 @@ class AscendHcclSimTest {
     }
 
     /**
-     * A whole tensor-parallel prefill step of tiny-mixtral-8h at ws 2 whose host Communicators throw
-     * if used: it must complete (so o_proj's and the MoE's all-reduces and the lm_head all-gather
-     * went through HCCL) and agree with the same step at ws 1.
+     * The backend string reaches ATB: with lccl, ATB's runner makes its own communicator and never
+     * touches hcclComm, so the collectives still work after every rank's HcclCommDestroy; with hccl
+     * the same all-reduce fails on the destroyed communicator (collectivesAfterHcclCommDestroyFail).
      */
     @Test
-    void tensorParallelStepUsesHcclNotTheHostCommunicator() {
+    void lcclRunsOnAtbsOwnCommunicatorNotTheHcclComm() {
+        List<AscendBackend> group = AscendBackend.openGroup(Precision.FP16, true, 2, 60, CommBackend.LCCL);
+        try {
+            for (AscendBackend b : group) b.destroyHcclForTests();
+            List<Object> got = assertTimeoutPreemptively(HANG_GUARD, () -> onEveryRank(2, r -> {
+                AscendBackend b = group.get(r);
+                DeviceTensor t = b.allocate(DType.F32, 4);
+                b.write(t, new float[] {r + 1, 2 * r, -r, 0.5f});
+                b.allReduceSum(t, new HostForbidden(r, 2));
+                float[] sum = new float[4];
+                b.read(t, sum);
+                return sum;
+            }));
+            for (int r = 0; r < 2; r++) {
+                if (got.get(r) instanceof Throwable t) throw new AssertionError("rank " + r + " failed", t);
+                assertArrayEquals(new float[] {3, 2, -1, 1}, (float[]) got.get(r), "rank " + r);
+            }
+        } finally {
+            closeAll(group);
+        }
+    }
+
+    /**
+     * A whole tensor-parallel prefill step of tiny-mixtral-8h at ws 2 whose host Communicators throw
+     * if used: it must complete (so o_proj's and the MoE's all-reduces and the lm_head all-gather
+     * went through ATB on the devices) and agree with the same step at ws 1.
+     */
+    @ParameterizedTest
+    @EnumSource(CommBackend.class)
+    void tensorParallelStepUsesAtbCollectivesNotTheHostCommunicator(CommBackend backend) {
         Path dir = Fixtures.dir("tiny-mixtral-8h");
         MixtralConfig cfg = MixtralConfigReader.read(dir.resolve("config.json"));
         ForwardBatch batch = new ForwardBatch(new int[] {1, 22, 333, 44}, new int[] {0, 1, 2, 3}, new int[] {0, 0, 0, 0},
@@ -155,7 +216,7 @@ class AscendHcclSimTest {
             single = m.forward(batch)[0].clone();
         }
         int ws = 2;
-        List<AscendBackend> group = AscendBackend.openGroup(Precision.FP16, true, ws, 60);
+        List<AscendBackend> group = AscendBackend.openGroup(Precision.FP16, true, ws, 60, backend);
         List<CausalLm> ranks = new ArrayList<>();
         List<Communicator> comms = new ArrayList<>();
         try {
@@ -172,41 +233,82 @@ class AscendHcclSimTest {
                 });
                 double worst = 0;
                 for (int v = 0; v < got.length; v++) worst = Math.max(worst, Math.abs(got[v] - single[v]));
-                System.out.printf("tiny-mixtral-8h ws 2 (HCCL) vs ws 1: max |logit diff| %.4f%n", worst);
-                assertTrue(worst <= 0.05, "ws 2 through HCCL vs ws 1: max |logit diff| " + worst);
+                System.out.printf("tiny-mixtral-8h ws 2 (ATB, %s) vs ws 1: max |logit diff| %.4f%n", backend.atbName, worst);
+                assertTrue(worst <= 0.05, "ws 2 through ATB " + backend.atbName + " vs ws 1: max |logit diff| " + worst);
             }
         } finally {
             closeAll(group);
         }
     }
 
-    // ---------------------------------------------------------------- failure modes
+    // ---------------------------------------------------------------- ATB's refusals
 
     @Test
-    void aRankThatNeverArrivesTimesOutNamingHcclAllReduce() {
-        List<AscendBackend> group = AscendBackend.openGroup(Precision.FP16, true, 2, 1);
+    void aWorkspaceSmallerThanSetupAskedIsRefusedNamingAllReduce() {
+        List<AscendBackend> group = AscendBackend.openGroup(Precision.FP16, true, 2, 60, CommBackend.HCCL);
         try {
             AscendBackend r0 = group.get(0);
             DeviceTensor t = r0.allocate(DType.F32, 8);
-            AscendException e = assertTimeoutPreemptively(HANG_GUARD,
-                    () -> assertThrows(AscendException.class, () -> r0.allReduceSum(t, new HostForbidden(0, 2))));
-            String m = e.getMessage();
-            assertTrue(m.contains("HcclAllReduce") && m.contains("HCCL_E_TIMEOUT") && m.contains("HCCL_EXEC_TIMEOUT")
-                    && m.contains("rank(s) 1"), m);
-            // the late rank does not wait for a partner that has given up: the group is broken
-            AscendBackend r1 = group.get(1);
-            DeviceTensor u = r1.allocate(DType.F32, 8);
-            AscendException late = assertTimeoutPreemptively(HANG_GUARD,
-                    () -> assertThrows(AscendException.class, () -> r1.allReduceSum(u, new HostForbidden(1, 2))));
-            assertTrue(late.getMessage().contains("HcclAllReduce") && late.getMessage().contains("broken"), late.getMessage());
+            // refused before the ranks meet, so rank 1 need not take part
+            AscendException e = fails(() -> r0.probeAllReduceForTests(t, "hccl", "sum", AscendNative.ACL_FLOAT, 1));
+            assertHas(e.getMessage(), "ATB AllReduce(hccl) Execute", "ERROR_INVALID_WORKSPACE_SIZE",
+                    "workspace of 31 bytes, Setup asked for 32");
         } finally {
             closeAll(group);
         }
     }
 
     @Test
-    void ranksThatDisagreeOnTheCountFailNamingHcclAllReduce() {
-        List<AscendBackend> group = AscendBackend.openGroup(Precision.FP16, true, 2, 60);
+    void badParamsAreRefusedNamingTheOperation() {
+        List<AscendBackend> group = AscendBackend.openGroup(Precision.FP16, true, 2, 60, CommBackend.LCCL);
+        try {
+            AscendBackend r0 = group.get(0);
+            DeviceTensor t = r0.allocate(DType.F32, 8);
+            int f32 = AscendNative.ACL_FLOAT;
+            String m = fails(() -> r0.probeAllReduceForTests(t, "nccl", "sum", f32, 0)).getMessage();
+            assertHas(m, "ATB AllReduce(nccl) CreateOperation", "ERROR_INVALID_PARAM", "backend must be hccl or lccl");
+            m = fails(() -> r0.probeAllReduceForTests(t, "lccl", "prod", f32, 0)).getMessage();
+            assertHas(m, "ATB AllReduce(lccl) CreateOperation", "ERROR_INVALID_PARAM", "prod is not supported by lccl");
+            m = fails(() -> r0.probeAllReduceForTests(t, "lccl", "mean", f32, 0)).getMessage();
+            assertHas(m, "AllReduce(lccl) CreateOperation", "allReduceType must be sum, prod, max or min");
+            // lccl refuses int64 tensors (8 f32 = 4 int64), in Setup
+            m = fails(() -> r0.probeAllReduceForTests(t, "lccl", "sum", AscendNative.ACL_INT64, 0)).getMessage();
+            assertHas(m, "ATB AllReduce(lccl) Setup", "ERROR_INVALID_TENSOR_DTYPE", "lccl does not support int64");
+            // hccl takes prod, the simulator does not
+            m = fails(() -> r0.probeAllReduceForTests(t, "hccl", "prod", f32, 0)).getMessage();
+            assertHas(m, "ATB AllReduce(hccl) CreateOperation", "ERROR_INVALID_PARAM", "simulator", "prod");
+        } finally {
+            closeAll(group);
+        }
+    }
+
+    // ---------------------------------------------------------------- failure modes of the collective
+
+    @ParameterizedTest
+    @EnumSource(CommBackend.class)
+    void aRankThatNeverArrivesTimesOutNamingAllReduce(CommBackend backend) {
+        List<AscendBackend> group = AscendBackend.openGroup(Precision.FP16, true, 2, 1, backend);
+        try {
+            boolean hccl = backend == CommBackend.HCCL;
+            AscendBackend r0 = group.get(0);
+            DeviceTensor t = r0.allocate(DType.F32, 8);
+            String m = fails(() -> r0.allReduceSum(t, new HostForbidden(0, 2))).getMessage();
+            assertHas(m, "ATB AllReduce(" + backend.atbName + ") Execute", hccl ? "ERROR_CANN_ERROR" : "ERROR_RT_FAIL",
+                    hccl ? "HcclAllReduce" : "Lccl::AllReduce", "HCCL_EXEC_TIMEOUT", "rank(s) 1");
+            // the late rank does not wait for a partner that has given up: the group is broken
+            AscendBackend r1 = group.get(1);
+            DeviceTensor u = r1.allocate(DType.F32, 8);
+            m = fails(() -> r1.allReduceSum(u, new HostForbidden(1, 2))).getMessage();
+            assertHas(m, "ATB AllReduce(" + backend.atbName + ") Execute", "broken");
+        } finally {
+            closeAll(group);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(CommBackend.class)
+    void ranksThatDisagreeOnTheCountFailNamingAllReduce(CommBackend backend) {
+        List<AscendBackend> group = AscendBackend.openGroup(Precision.FP16, true, 2, 60, backend);
         try {
             List<Object> got = assertTimeoutPreemptively(HANG_GUARD, () -> onEveryRank(2, r -> {
                 AscendBackend b = group.get(r);
@@ -216,9 +318,8 @@ class AscendHcclSimTest {
             }));
             for (int r = 0; r < 2; r++) {
                 assertTrue(got.get(r) instanceof AscendException, "rank " + r + ": " + got.get(r));
-                String m = ((AscendException) got.get(r)).getMessage();
-                assertTrue(m.contains("HcclAllReduce") && m.contains("disagree") && m.contains("16") && m.contains("12")
-                        && m.contains("HCCL_E_PARA"), m);
+                assertHas(((AscendException) got.get(r)).getMessage(), "ATB AllReduce(" + backend.atbName + ") Execute",
+                        "disagree", "16", "12");
             }
         } finally {
             closeAll(group);
@@ -227,39 +328,38 @@ class AscendHcclSimTest {
 
     @Test
     void collectivesAfterHcclCommDestroyFail() {
-        List<AscendBackend> group = AscendBackend.openGroup(Precision.FP16, true, 2, 60);
+        List<AscendBackend> group = AscendBackend.openGroup(Precision.FP16, true, 2, 60, CommBackend.HCCL);
         try {
             AscendBackend r0 = group.get(0);
             DeviceTensor t = r0.allocate(DType.F32, 4);
             r0.destroyHcclForTests();
             // its own handle is gone
-            AscendException own = assertThrows(AscendException.class, () -> r0.allReduceSum(t, new HostForbidden(0, 2)));
-            assertTrue(own.getMessage().contains("HcclAllReduce") && own.getMessage().contains("not a live communicator"),
-                    own.getMessage());
+            String own = fails(() -> r0.allReduceSum(t, new HostForbidden(0, 2))).getMessage();
+            assertHas(own, "ATB AllReduce(hccl) Execute", "HcclAllReduce", "not a live communicator");
             // and the peer is told at once rather than waiting for a partner that left
             AscendBackend r1 = group.get(1);
             DeviceTensor u = r1.allocate(DType.F32, 4);
-            AscendException peer = assertTimeoutPreemptively(HANG_GUARD,
-                    () -> assertThrows(AscendException.class, () -> r1.allReduceSum(u, new HostForbidden(1, 2))));
-            assertTrue(peer.getMessage().contains("HcclAllReduce") && peer.getMessage().contains("rank 0 destroyed"),
-                    peer.getMessage());
+            String peer = fails(() -> r1.allReduceSum(u, new HostForbidden(1, 2))).getMessage();
+            assertHas(peer, "ATB AllReduce(hccl) Execute", "HcclAllReduce", "rank 0 destroyed");
         } finally {
             closeAll(group);
         }
     }
 
     @Test
-    void hcclCallOnAThreadWithoutSetDeviceReports107002() {
-        List<AscendBackend> group = AscendBackend.openGroup(Precision.FP16, true, 2, 60);
+    void aCollectiveOnAThreadWithoutSetDeviceReports107002() {
+        List<AscendBackend> group = AscendBackend.openGroup(Precision.FP16, true, 2, 60, CommBackend.HCCL);
         try {
             AscendBackend b = group.get(0);
             AscendTensor local = (AscendTensor) b.allocate(DType.F32, 4);
             AscendTensor out = (AscendTensor) b.allocate(DType.F32, 8);
-            // this (test) thread never called aclrtSetDevice: only the backend's device thread did
-            int status = AscendNative.tna_all_gather(b.handleForTests(), b.hcclForTests(), local.address(), 4, out.address());
+            // this (test) thread never called aclrtSetDevice: only the backend's device thread did. The
+            // first device call after AllGather's Setup is the workspace's aclrtMalloc, which fails there.
+            int status = AscendNative.tna_all_gather(b.handleForTests(), "hccl", 0, 2, b.hcclForTests(),
+                    b.commDomainForTests(), local.address(), 4, out.address());
             String m = AscendNative.tna_last_error();
-            assertEquals(15, status, m);  // HCCL_E_RUNTIME
-            assertTrue(m.contains("HcclAllGather") && m.contains("107002"), m);
+            assertEquals(107002, status, m);  // ACL_ERROR_RT_CONTEXT_NULL
+            assertHas(m, "aclrtMalloc", "107002", "aclrtSetDevice");
         } finally {
             closeAll(group);
         }
