@@ -1,4 +1,7 @@
-// HCCL collective communication: the subset the facade calls. Signatures from Ascend/pytorch
+// HCCL collective communication: the subset tramontane uses. The facade calls the communicator
+// set-up and tear-down; HcclAllReduce / HcclAllGather are what ATB's hccl runners call on the
+// hcclComm the facade hands to AllReduceParam / AllGatherParam (the simulated ATB calls them the
+// same way), not the facade itself. Signatures from Ascend/pytorch
 // third_party/hccl/inc/hccl/hccl.h; semantics from the hiascend HCCL API pages (HcclCommInitRootInfo:
 // rank `rank` of nRanks joins, and returns once every rank has joined) and the HCCL_EXEC_TIMEOUT
 // page (envref_07_0078: how long a rank waits for the others in a collective, seconds; 0 = never).
