@@ -102,7 +102,8 @@ public final class AscendBackend implements Backend {
 
     private AscendBackend(Precision precision, boolean simulator) {
         if (precision != Precision.FP16 && precision != Precision.BF16) {
-            throw new AscendException("--backend ascend computes in fp16 or bf16 on the NPU; --dtype "
+            throw new AscendException("--backend " + (simulator ? "ascend-sim" : "ascend")
+                    + " computes in fp16 or bf16 as the NPU does; --dtype "
                     + precision.weightDtype.cliName + " is not supported (use --dtype fp16)");
         }
         boolean built;

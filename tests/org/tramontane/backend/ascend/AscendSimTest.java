@@ -125,7 +125,8 @@ class AscendSimTest {
     @Test
     void fp32IsRefused() {
         AscendException e = assertThrows(AscendException.class, () -> BackendKind.ASCEND_SIM.create(Precision.FP32));
-        assertTrue(e.getMessage().contains("--dtype"), e.getMessage());
+        assertTrue(e.getMessage().startsWith("--backend ascend-sim ") && e.getMessage().contains("--dtype fp32"),
+                e.getMessage());
     }
 
     @Test
