@@ -375,6 +375,43 @@ void gemm_micro_avx2(const float* x, int ldx, int m, const float* panel, int k, 
   }
 }
 
+// e^x for x in [-87.3, 88.7] (clamped outside: 0 / inf are reached through the clamp as
+// 2^-126-ish and ~1.7e38): x = n ln2 + r, |r| <= ln2 / 2, e^r by its degree-6 Taylor polynomial
+// (relative error < 2e-7 over that range), 2^n by the exponent bits.
+inline __m256 exp256(__m256 x) {
+  x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-87.3f)), _mm256_set1_ps(88.7f));
+  __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
+                             _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  // r = x - n ln2 in two steps (ln2 = hi + lo, hi exact in few bits)
+  __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
+  r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
+  __m256 p = _mm256_set1_ps(1.f / 720);
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.f / 120));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.f / 24));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.f / 6));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.5f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.f));
+  // 2^n: n in [-126, 128]; n = 128 (x near 88.7) is split as 2^127 * 2 to stay finite
+  __m256i ni = _mm256_cvtps_epi32(n);
+  __m256i big = _mm256_cmpgt_epi32(ni, _mm256_set1_epi32(127));
+  ni = _mm256_sub_epi32(ni, _mm256_and_si256(big, _mm256_set1_epi32(1)));
+  __m256 scale = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(ni, _mm256_set1_epi32(127)), 23));
+  p = _mm256_mul_ps(p, scale);
+  return _mm256_blendv_ps(p, _mm256_add_ps(p, p), _mm256_castsi256_ps(big));
+}
+
+void swiglu_avx2(float* g, const float* u, int n) {
+  const __m256 one = _mm256_set1_ps(1.f);
+  int i = 0;
+  for (; i + 8 <= n; i += 8) {
+    __m256 v = _mm256_loadu_ps(g + i);
+    __m256 e = exp256(_mm256_sub_ps(_mm256_setzero_ps(), v));
+    _mm256_storeu_ps(g + i, _mm256_mul_ps(_mm256_div_ps(v, _mm256_add_ps(one, e)), _mm256_loadu_ps(u + i)));
+  }
+  for (; i < n; i++) g[i] = silu(g[i]) * u[i];
+}
+
 float sum_avx2(const float* x, size_t n) {
   __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(),
          a3 = _mm256_setzero_ps();
@@ -417,6 +454,7 @@ const Kernels kAvx2Kernels = {
     {nullptr, nullptr, bf16_layout},
     {pack_avx2<TN_F32>, pack_avx2<TN_F16>, pack_avx2<TN_BF16>},
     gemm_micro_avx2,
+    swiglu_avx2,
     kMr,
     kNr,
     sum_avx2,
