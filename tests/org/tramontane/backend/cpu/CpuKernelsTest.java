@@ -218,16 +218,16 @@ class CpuKernelsTest {
 
     /**
      * Several activation rows (batched decode: an expert sees 1..~32 tokens): every row count 1..33
-     * (the 4 x 4 gemv tiles with every row / column remainder, then the packed GEMM with its MR
-     * and NR remainders), k with and without a 16-element tail (1100, 45), odd n, on one thread
-     * and across the pool.
+     * (chunks of up to 4 rows on the multi-row streams while the chunk's rows fit L1, on the 2-4 row
+     * tiles beyond: k = 3000 takes both; then the packed GEMM with its MR and NR remainders), k with
+     * and without a 16-element tail, odd n, on one thread and across the pool.
      */
     @ParameterizedTest
     @MethodSource("isaLevels")
     void linearManyRowTiles(int isa) {
         CpuBackend.forceIsa(isa);
         for (DType d : new DType[] {DType.BF16, DType.F16, DType.F32}) {
-            for (int[] kn : new int[][] {{45, 7}, {1100, 67}}) {
+            for (int[] kn : new int[][] {{45, 7}, {1100, 67}, {3000, 9}}) {
                 int k = kn[0], n = kn[1];
                 float[] w = roundTo(d, randn(n * k));
                 DeviceTensor wt = weight(d, w, n, k);
