@@ -313,8 +313,9 @@ void gemv_stream_m(const float* x, int ldx, const void* w, size_t ldw, int rows,
       }
 #pragma GCC unroll 4
     for (int t = 0; t < M; t++) {
-      __m256 v = _mm256_add_ps(a[t][0], a[t][1]);
-      if (U == 2) v = _mm256_add_ps(v, _mm256_add_ps(a[t][2], a[t][U == 2 ? 3 : 1]));
+      __m256 v = a[t][0];
+#pragma GCC unroll 4
+      for (int j = 1; j < 2 * U; j++) v = _mm256_add_ps(v, a[t][j]);
       float s = hsum256(v);
       const float* xt = x + (size_t)t * ldx;
       for (int j = i; j < k; j++) s += xt[j] * load_elem(wr, D, j);  // the bf16 layout keeps tails in place
@@ -348,8 +349,8 @@ void gemv_rows(const float* x, int ldx, const void* w, size_t ldw, int rows, int
     gemv_stream<D>(x, w, ldw, rows, k, out);
     return;
   }
-  if (M > 1 && D != TN_F32 && (size_t)M * k * sizeof(float) <= kStreamMaxActBytes) {
-    gemv_stream_m<D, M == 1 ? 2 : M>(x, ldx, w, ldw, rows, k, out, ldo);
+  if (D != TN_F32 && (size_t)M * k * sizeof(float) <= kStreamMaxActBytes) {
+    gemv_stream_m<D, M>(x, ldx, w, ldw, rows, k, out, ldo);
     return;
   }
   if (D == TN_BF16) {
@@ -445,9 +446,9 @@ void gemm_micro_avx2(const float* x, int ldx, int m, const float* panel, int k, 
   }
 }
 
-// e^x for x in [-87.3, 88.7] (clamped outside: 0 / inf are reached through the clamp as
-// 2^-126-ish and ~1.7e38): x = n ln2 + r, |r| <= ln2 / 2, e^r by its degree-6 Taylor polynomial
-// (relative error < 2e-7 over that range), 2^n by the exponent bits.
+// e^x: x = n ln2 + r, |r| <= ln2 / 2, e^r by its degree-6 Taylor polynomial (relative error
+// < 2e-7), 2^n by the exponent bits.  x is clamped to [-87.3, 88.7], so e^x saturates at ~1.2e-38
+// and ~3.3e38 (finite, normal: all silu needs); a NaN stays NaN through silu's v / (1 + e).
 inline __m256 exp256(__m256 x) {
   x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-87.3f)), _mm256_set1_ps(88.7f));
   __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
