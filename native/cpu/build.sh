@@ -6,7 +6,9 @@
 set -euo pipefail
 src=$(cd "$(dirname "$0")" && pwd)
 out=${1:?usage: build.sh OUT_DIR}
-mkdir -p "$out/obj"
+# sanitized objects live apart, so switching TN_SANITIZE on or off never links stale objects
+obj="$out/obj${TN_SANITIZE:+-$TN_SANITIZE}"
+mkdir -p "$obj"
 CXX=${CXX:-g++}
 arch=$(uname -m)
 base=(-std=c++17 -O3 -fPIC -pthread -Wall -Wextra -Wno-unused-parameter -Wno-uninitialized -Wno-maybe-uninitialized -I"$src/include" -I"$src")
@@ -24,7 +26,7 @@ objs=()
 for f in "$src"/*.cpp; do
   name=$(basename "$f" .cpp)
   if [ "$arch" != x86_64 ] && [ -n "${isa_flags[$name]:-}" ]; then continue; fi
-  o="$out/obj/$name.o"
+  o="$obj/$name.o"
   objs+=("$o")
   if [ ! -f "$o" ] || [ "$f" -nt "$o" ] || [ -n "$(find "$src" \( -name '*.h' -o -name '*.inc' \) -newer "$o" | head -1)" ]; then
     # shellcheck disable=SC2086

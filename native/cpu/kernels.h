@@ -46,6 +46,8 @@ typedef void (*GemmMicroFn)(const float* x, int ldx, int m, const float* panel, 
 // no [keys] score row is ever materialised beyond a small chunk).  Scores are dot * scale.
 typedef void (*AttnFn)(const float* q, int g, int hd, float scale, const void* k, const void* v, size_t ld,
                        int n, float* m, float* l, float* acc);
+// g[i] = silu(g[i]) * u[i] for i < n (SwiGLU; silu as torch: x * sigmoid(x), exp to ~1 ulp).
+typedef void (*SwigluFn)(float* g, const float* u, int n);
 // sum of n floats (the read-bandwidth probe's stream)
 typedef float (*SumFn)(const float* x, size_t n);
 // runs iters rounds of independent FMAs in registers; returns the FLOPs done
@@ -60,6 +62,7 @@ struct Kernels {
   ActLayoutFn gemv_layout[kNumDTypes];
   PackFn pack[kNumDTypes];
   GemmMicroFn gemm_micro;
+  SwigluFn swiglu;
   int gemm_mr;
   int gemm_nr;
   SumFn sum;
@@ -72,6 +75,9 @@ extern const Kernels kAvx512Kernels;
 
 // SwiGLU's gate activation, as torch's SiLU: x * sigmoid(x).
 static inline float silu(float v) { return v / (1.f + expf(-v)); }
+
+// The portable SwiGLU (kernels_scalar.cpp, baseline flags: callable from every table).
+void swiglu_generic(float* g, const float* u, int n);
 
 // The table of the active ISA level.
 const Kernels& kernels();

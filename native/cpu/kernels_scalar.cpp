@@ -105,6 +105,10 @@ double fma_peak_generic(long iters) {
 
 }  // namespace
 
+void swiglu_generic(float* g, const float* u, int n) {
+  for (int i = 0; i < n; i++) g[i] = silu(g[i]) * u[i];
+}
+
 const Kernels kScalarKernels = {
     "scalar",
     {dot_generic<TN_F32>, dot_generic<TN_F16>, dot_generic<TN_BF16>},
@@ -114,6 +118,7 @@ const Kernels kScalarKernels = {
     {nullptr, nullptr, nullptr},
     {pack_generic<TN_F32>, pack_generic<TN_F16>, pack_generic<TN_BF16>},
     gemm_micro_generic,
+    swiglu_generic,
     kMr,
     kNr,
     sum_generic,

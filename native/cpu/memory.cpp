@@ -7,29 +7,75 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <mutex>
+#include <unordered_map>
+
 #include "tramontane_cpu.h"
 
-extern "C" {
-
-// Large buffers (weights, KV cache) are 2 MiB aligned and advised to use transparent huge pages:
-// fewer TLB misses while the decode kernels stream them.
+// Large buffers (weights, KV cache, activations sized for a whole prefill chunk) come straight
+// from mmap, 2 MiB aligned and advised to use transparent huge pages (fewer TLB misses while the
+// decode kernels stream them).  Their pages are zero until first touched and resident only from
+// then on, so a buffer sized for the worst case costs memory only for what the steps really use,
+// and tn_free returns it to the system at once (malloc would keep a freed chunk's pages in its heap).
 constexpr size_t kHugeThreshold = (size_t)4 << 20;
 constexpr size_t kHugePage = (size_t)2 << 20;
 
-void* tn_alloc(size_t bytes) {
-  size_t align = bytes >= kHugeThreshold ? kHugePage : 64;
-  size_t rounded = (bytes + align - 1) & ~(align - 1);
-  if (rounded == 0) rounded = 64;
-  void* p = aligned_alloc(align, rounded);
-  if (!p) return nullptr;
+namespace {
+std::mutex g_maps_mu;
+std::unordered_map<void*, size_t>& mapped() {  // address -> length of each mmap'd buffer
+  static std::unordered_map<void*, size_t> m;
+  return m;
+}
+
+void* map_zeroed(size_t bytes) {
+  size_t len = (bytes + kHugePage - 1) & ~(kHugePage - 1);
+  // over-map by one huge page, then cut the slack so the buffer starts on a 2 MiB boundary
+  char* raw = (char*)mmap(nullptr, len + kHugePage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (raw == MAP_FAILED) return nullptr;
+  uintptr_t a = ((uintptr_t)raw + kHugePage - 1) & ~(uintptr_t)(kHugePage - 1);
+  char* p = (char*)a;
+  if (p > raw) munmap(raw, (size_t)(p - raw));
+  size_t tail = (size_t)(raw + len + kHugePage - (p + len));
+  if (tail) munmap(p + len, tail);
 #ifdef MADV_HUGEPAGE
-  if (align == kHugePage) madvise(p, rounded, MADV_HUGEPAGE);
+  madvise(p, len, MADV_HUGEPAGE);
 #endif
+  try {
+    std::lock_guard<std::mutex> lk(g_maps_mu);
+    mapped()[p] = len;
+  } catch (...) {  // no exception crosses the C ABI: an unrecorded buffer is a failed allocation
+    munmap(p, len);
+    return nullptr;
+  }
+  return p;
+}
+}  // namespace
+
+extern "C" {
+
+void* tn_alloc(size_t bytes) {
+  if (bytes >= kHugeThreshold) return map_zeroed(bytes);
+  size_t rounded = (bytes + 63) & ~(size_t)63;
+  if (rounded == 0) rounded = 64;
+  void* p = aligned_alloc(64, rounded);
+  if (!p) return nullptr;
   memset(p, 0, rounded);
   return p;
 }
 
-void tn_free(void* p) { free(p); }
+void tn_free(void* p) {
+  if (!p) return;
+  {
+    std::lock_guard<std::mutex> lk(g_maps_mu);
+    auto it = mapped().find(p);
+    if (it != mapped().end()) {
+      munmap(p, it->second);
+      mapped().erase(it);
+      return;
+    }
+  }
+  free(p);
+}
 
 void* tn_map_file(const char* path, size_t* len) {
   int fd = open(path, O_RDONLY | O_CLOEXEC);

@@ -347,7 +347,7 @@ int tn_moe_gate(const float* x, const float* gate_w, int num_tokens, int hidden,
 size_t tn_moe_scratch_floats(const tn_moe_params* p) {
   size_t rows = (size_t)p->num_tokens * p->top_k;
   if (rows > TN_MOE_MAX_ROWS) rows = TN_MOE_MAX_ROWS;
-  return rows * (3 * (size_t)p->hidden + 3 * (size_t)p->inter) + 16;
+  return rows * (3 * (size_t)p->hidden + 2 * (size_t)p->inter) + 16;
 }
 
 namespace {
@@ -397,14 +397,25 @@ int tn_moe_experts(const float* x, const tn_moe_params* p, const int32_t* expert
       segs[num_segs++] = {e, a, start[e + 1] - a < cap ? start[e + 1] : a + cap, 0};
 
   const size_t rows_cap = (size_t)(T * K < cap ? T * K : cap);
+  // Only the rows of segments short enough for the gemv kernels are ever rearranged into xgl / gl
+  // (decode); a prefill's long segments leave those pages untouched.
   float* xg = scratch_f;                   // [rows, H] routed rows of x, by segment
   float* g = xg + rows_cap * H;            // [rows, I] w1 x, then silu(w1 x) * w3 x
-  float* u = g + rows_cap * I;             // [rows, I] w3 x
-  float* d = u + rows_cap * I;             // [rows, H] w2 (...)
+  float* d = g + rows_cap * I;             // [rows, H] w2 (...)
   float* xgl = d + rows_cap * H;           // [rows, H] xg in the gemv kernels' layout
   float* gl = xgl + rows_cap * H;          // [rows, I] g in the gemv kernels' layout
   const Kernels& kt = kernels();
   static thread_local AlignedBuf item_buf;
+  // x rearranged for the gemv kernels, segment by segment, where a segment runs on them.
+  auto gemv_rows_act = [&](int s0, int s1, const float* src, int width, float* dst) -> const float* {
+    if (!kt.gemv_layout[dt]) return src;
+    for (int s = s0; s < s1; s++) {
+      const int ne = segs[s].a1 - segs[s].a0;
+      if (ne < kGemmMinRows)
+        kt.gemv_layout[dt](src + (size_t)segs[s].row0 * width, ne, width, dst + (size_t)segs[s].row0 * width);
+    }
+    return dst;
+  };
 
   // Groups of consecutive segments with at most `cap` rows in total; each group is one gather,
   // one parallel pass over (segment, w1/w3 row block), one over (segment, w2 row block), and
@@ -428,7 +439,7 @@ int tn_moe_experts(const float* x, const tn_moe_params* p, const int32_t* expert
       }
       count_weight_bytes(3 * (size_t)I * H * eb);
     }
-    const float* xg_gemv = gemv_act(kt, dt, xg, rows, H, xgl);
+    const float* xg_gemv = gemv_rows_act(s0, s1, xg, H, xgl);
     // work items: (segment, first row) for the up projections, then for the down projection
     auto build_items = [&](int n_out) {
       int count = 0;
@@ -448,20 +459,23 @@ int tn_moe_experts(const float* x, const tn_moe_params* p, const int32_t* expert
     int2_item* items = (int2_item*)item_buf.p;
     parallel_items(n_up, [&](int64_t it) {
       const MoeSegment& sg = segs[items[it].seg];
-      int ne = sg.a1 - sg.a0, r0 = items[it].r0, r1 = items[it].r1;
+      int ne = sg.a1 - sg.a0, r0 = items[it].r0, r1 = items[it].r1, nr = r1 - r0;
       const float* xs = xg + (size_t)sg.row0 * H;
       const float* xsg = xg_gemv + (size_t)sg.row0 * H;
       float* gs = g + (size_t)sg.row0 * I;
-      float* us = u + (size_t)sg.row0 * I;
+      // w3 x of this item's block only: [ne, nr], per thread
+      static thread_local AlignedBuf up_buf;
+      float* us = scratch<float>(up_buf, (size_t)ne * nr);
       linear_rows(kt, xs, xsg, ne, H, (const char*)w1 + (size_t)sg.e * I * H * eb, dt, r0, r1, gs, I);
-      linear_rows(kt, xs, xsg, ne, H, (const char*)w3 + (size_t)sg.e * I * H * eb, dt, r0, r1, us, I);
-      for (int t = 0; t < ne; t++)
-        for (int r = r0; r < r1; r++) {
-          float v = silu(gs[(size_t)t * I + r]) * us[(size_t)t * I + r];
-          gs[(size_t)t * I + r] = round ? bf16_to_f32(f32_to_bf16(v)) : v;
-        }
+      linear_rows(kt, xs, xsg, ne, H, (const char*)w3 + ((size_t)sg.e * I + r0) * H * eb, dt, 0, nr, us, nr);
+      for (int t = 0; t < ne; t++) {
+        float* gt = gs + (size_t)t * I + r0;
+        kt.swiglu(gt, us + (size_t)t * nr, nr);
+        if (round)
+          for (int r = 0; r < nr; r++) gt[r] = bf16_to_f32(f32_to_bf16(gt[r]));
+      }
     });
-    const float* g_gemv = gemv_act(kt, dt, g, rows, I, gl);
+    const float* g_gemv = gemv_rows_act(s0, s1, g, I, gl);
     int n_down = build_items(H);
     items = (int2_item*)item_buf.p;
     parallel_items(n_down, [&](int64_t it) {

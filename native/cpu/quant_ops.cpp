@@ -198,7 +198,7 @@ int tn_moe_experts_w(const float* x, const tn_moe_params* p, const int32_t* expe
     int rc = linear_w(xg, ne, H, &b1, I, g, p->round_act);
     if (rc == TN_OK) rc = linear_w(xg, ne, H, &b3, I, u, p->round_act);
     if (rc != TN_OK) return rc;
-    for (size_t i = 0; i < (size_t)ne * I; i++) g[i] = silu(g[i]) * u[i];
+    for (int r = 0; r < ne; r++) tn::kernels().swiglu(g + (size_t)r * I, u + (size_t)r * I, I);
     rc = linear_w(g, ne, I, &b2, H, d, p->round_act);
     if (rc != TN_OK) return rc;
     for (int r = 0; r < ne; r++) {

@@ -217,6 +217,39 @@ class CpuKernelsTest {
     }
 
     /**
+     * Several activation rows (batched decode: an expert sees 1..~32 tokens): every row count 1..33
+     * (chunks of up to 4 rows on the multi-row streams while the chunk's rows fit L1, on the 2-4 row
+     * tiles beyond: k = 3000 takes both; then the packed GEMM with its MR and NR remainders), k with
+     * and without a 16-element tail, odd n, on one thread and across the pool.
+     */
+    @ParameterizedTest
+    @MethodSource("isaLevels")
+    void linearManyRowTiles(int isa) {
+        CpuBackend.forceIsa(isa);
+        for (DType d : new DType[] {DType.BF16, DType.F16, DType.F32}) {
+            for (int[] kn : new int[][] {{45, 7}, {1100, 67}, {3000, 9}}) {
+                int k = kn[0], n = kn[1];
+                float[] w = roundTo(d, randn(n * k));
+                DeviceTensor wt = weight(d, w, n, k);
+                for (int m = 1; m <= 33; m++) {
+                    float[] x = randn(m * k);
+                    DeviceTensor out = b.allocate(DType.F32, m, n);
+                    b.linear(f32(x, m, k), wt, out);
+                    float[] want = new float[m * n];
+                    for (int r = 0; r < m; r++)
+                        for (int j = 0; j < n; j++) {
+                            double s = 0;
+                            for (int i = 0; i < k; i++) s += (double) x[r * k + i] * w[j * k + i];
+                            want[r * n + j] = (float) s;
+                        }
+                    assertClose(want, read(out), 1e-5 * Math.sqrt(k),
+                            "linear " + d + " isa " + isa + " mkn " + m + "," + k + "," + n);
+                }
+            }
+        }
+    }
+
+    /**
      * One activation row (decode): the one-row streaming bf16 kernel with every k tail (64-element
      * rounds, 16-element blocks, single elements) and row counts off the 4-row / 32-row blocks,
      * on one thread and across the pool (n * k above the parallel threshold).
@@ -445,6 +478,7 @@ class CpuKernelsTest {
         CpuBackend.forceIsa(isa);
         moeCase(7, 24, 40, 5);
         moeCase(300, 16, 24, 3);
+        moeCase(9, 40, 45, 4); // intermediate size off the 8-wide SwiGLU vectors and the 32-row blocks
     }
 
     private void moeCase(int tokens, int hidden, int inter, int experts) {
