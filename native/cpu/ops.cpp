@@ -7,6 +7,7 @@
 #include <atomic>
 
 #include "kernels.h"
+#include "scratch.h"
 #include "threadpool.h"
 #include "tramontane_cpu.h"
 
@@ -29,27 +30,6 @@ constexpr int kMaxGroup = 16;
 constexpr int kGemmMinRows = 12;
 // Below this many multiply-adds a linear runs on the calling thread alone.
 constexpr size_t kMinParallelMacs = 1 << 16;
-
-// Grow-only 64-byte aligned scratch, one per thread that uses it (no allocation per token once warm).
-struct AlignedBuf {
-  void* p = nullptr;
-  size_t cap = 0;
-  ~AlignedBuf() { free(p); }
-  void* get(size_t bytes) {
-    if (bytes > cap) {
-      free(p);
-      cap = (bytes + 4095) & ~(size_t)4095;
-      p = aligned_alloc(64, cap);
-      if (!p) cap = 0;
-    }
-    return p;
-  }
-};
-
-template <typename T>
-T* scratch(AlignedBuf& b, size_t n) {
-  return (T*)b.get(n * sizeof(T));
-}
 
 const void* row_ptr(const void* base, int dtype, int64_t row, int64_t row_len) {
   return (const char*)base + (size_t)(row * row_len) * kDTypes[dtype].elem_bytes;

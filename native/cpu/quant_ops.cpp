@@ -5,10 +5,10 @@
 #include <string.h>
 
 #include <atomic>
-#include <vector>
 
 #include "kernels.h"
 #include "qkernels.h"
+#include "scratch.h"
 #include "threadpool.h"
 #include "tramontane_cpu.h"
 
@@ -57,15 +57,6 @@ void quantize_row(const float* x, int k, int8_t* q, float* scale) {
   for (int i = 0; i < k; i++) q[i] = round_clamp_i8(x[i] / s);
 }
 
-std::vector<int8_t>& q_scratch() {
-  thread_local std::vector<int8_t> v;
-  return v;
-}
-std::vector<float>& s_scratch() {
-  thread_local std::vector<float> v;
-  return v;
-}
-
 bool valid_weight(const tn_linear_weight* w) {
   if (!w || !w->w) return false;
   if (w->dtype == TN_I8) return w->scale && (w->act_quant == TN_ACT_NONE || w->act_quant == TN_ACT_INT8_PER_TOKEN);
@@ -80,13 +71,13 @@ int linear_w(const float* x, int m, int k, const tn_linear_weight* w, int n, flo
   const QKernels& qk = qkernels();
   count_weight_bytes((size_t)n * k + sizeof(float) * (size_t)n);
   if (w->act_quant == TN_ACT_INT8_PER_TOKEN) {
-    std::vector<int8_t>& xq = q_scratch();
-    std::vector<float>& xs = s_scratch();
-    if (xq.size() < (size_t)m * k) xq.resize((size_t)m * k);
-    if (xs.size() < (size_t)m) xs.resize(m);
-    for (int r = 0; r < m; r++) quantize_row(x + (size_t)r * k, k, xq.data() + (size_t)r * k, &xs[r]);
-    const int8_t* xqp = xq.data();
-    const float* xsp = xs.data();
+    static thread_local AlignedBuf xq_buf, xs_buf;
+    int8_t* xq = scratch<int8_t>(xq_buf, (size_t)m * k);
+    float* xs = scratch<float>(xs_buf, (size_t)m);
+    if (!xq || !xs) return TN_E_NOMEM;
+    for (int r = 0; r < m; r++) quantize_row(x + (size_t)r * k, k, xq + (size_t)r * k, &xs[r]);
+    const int8_t* xqp = xq;
+    const float* xsp = xs;
     parallel_for(n, [&](int64_t b, int64_t e) {
       for (int64_t j = b; j < e; j++) {
         const int8_t* wr = wq + (size_t)j * k;
@@ -116,6 +107,88 @@ tn_linear_weight expert_block(const tn_linear_weight* w, int e, int n, int k) {
   return b;
 }
 
+// Items [0, n) handed out one at a time to every pool thread (dynamic balance).
+template <typename F>
+void parallel_items(int64_t n, F&& f) {
+  if (n <= 0) return;
+  std::atomic<int64_t> next{0};
+  parallel_for(pool_threads(), [&](int64_t, int64_t) {
+    for (;;) {
+      int64_t i = next.fetch_add(1, std::memory_order_relaxed);
+      if (i >= n) break;
+      f(i);
+    }
+  });
+}
+
+// Output rows per MoE work item (a multiple of every ISA's SwiGLU vector width).
+constexpr int kWBlock = 32;
+// Below this many activation elements, per-row quantization runs on the calling thread alone.
+constexpr size_t kMinParallelQuant = 1 << 16;
+
+// A run of one expert's routed rows: assignments order[a0, a1), at rows [row0, ...) of the group.
+struct WSegment {
+  int e, a0, a1, row0;
+};
+struct WItem {
+  int seg, r0, r1;
+};
+
+// The caller's MoE scratch, in floats: R = routed rows per group (at most TN_MOE_MAX_ROWS).
+struct MoeWLayout {
+  size_t g, d, gq, gs, xq, xs, gen_x, gen_u, total;
+};
+MoeWLayout moe_w_layout(const tn_moe_params* p) {
+  const size_t T = (size_t)(p->num_tokens > 0 ? p->num_tokens : 0), H = (size_t)p->hidden, I = (size_t)p->inter;
+  size_t R = T * (size_t)(p->top_k > 0 ? p->top_k : 0);
+  if (R > TN_MOE_MAX_ROWS) R = TN_MOE_MAX_ROWS;
+  auto up16 = [](size_t f) { return (f + 15) & ~(size_t)15; };  // 64-byte steps
+  MoeWLayout L;
+  size_t o = 0;
+  L.g = o; o += up16(R * I);
+  L.d = o; o += up16(R * H);
+  L.gq = o; o += up16((R * I + 3) / 4);
+  L.gs = o; o += up16(R);
+  L.xq = o; o += up16((T * H + 3) / 4);
+  L.xs = o; o += up16(T);
+  L.gen_x = o; o += up16(R * H);  // float weights only: gathered rows of x
+  L.gen_u = o; o += up16(R * I);  // float weights only: w3 x
+  L.total = o;
+  return L;
+}
+
+// Float (or mixed) expert weights: per segment, the three linears through linear_w.
+int moe_w_generic(const float* x, const tn_moe_params* p, const float* routing_weights,
+                  const tn_linear_weight* w1, const tn_linear_weight* w3, const tn_linear_weight* w2,
+                  float* scratch_f, const MoeWLayout& L, const int* order, const WSegment* segs, int num_segs,
+                  float* out) {
+  const int H = p->hidden, I = p->inter, K = p->top_k;
+  float* xg = scratch_f + L.gen_x;
+  float* g = scratch_f + L.g;
+  float* u = scratch_f + L.gen_u;
+  float* d = scratch_f + L.d;
+  for (int s = 0; s < num_segs; s++) {
+    const WSegment& sg = segs[s];
+    const int ne = sg.a1 - sg.a0;
+    for (int r = 0; r < ne; r++) memcpy(xg + (size_t)r * H, x + (size_t)(order[sg.a0 + r] / K) * H, sizeof(float) * H);
+    tn_linear_weight b1 = expert_block(w1, sg.e, I, H), b3 = expert_block(w3, sg.e, I, H),
+                     b2 = expert_block(w2, sg.e, H, I);
+    int rc = linear_w(xg, ne, H, &b1, I, g, p->round_act);
+    if (rc == TN_OK) rc = linear_w(xg, ne, H, &b3, I, u, p->round_act);
+    if (rc != TN_OK) return rc;
+    for (int r = 0; r < ne; r++) kernels().swiglu(g + (size_t)r * I, u + (size_t)r * I, I);
+    rc = linear_w(g, ne, I, &b2, H, d, p->round_act);
+    if (rc != TN_OK) return rc;
+    for (int r = 0; r < ne; r++) {
+      const float wgt = routing_weights[order[sg.a0 + r]];
+      float* o = out + (size_t)(order[sg.a0 + r] / K) * H;
+      const float* dr = d + (size_t)r * H;
+      for (int i = 0; i < H; i++) o[i] += dr[i] * wgt;
+    }
+  }
+  return TN_OK;
+}
+
 }  // namespace
 
 extern "C" {
@@ -124,10 +197,7 @@ int tn_linear_w(const float* x, int m, int k, const tn_linear_weight* w, int n, 
   return linear_w(x, m, k, w, n, out, round_act);
 }
 
-size_t tn_moe_w_scratch_floats(const tn_moe_params* p) {
-  size_t T = (size_t)p->num_tokens;
-  return T * p->hidden * 2 + T * p->inter * 2;
-}
+size_t tn_moe_w_scratch_floats(const tn_moe_params* p) { return moe_w_layout(p).total; }
 
 int tn_quantize_rows(const float* x, int m, int k, int8_t* xq, float* scales) {
   if (m < 0 || k <= 0) return TN_E_ARG;
@@ -164,48 +234,160 @@ int tn_quantize_weight(const float* w, int64_t rows, int64_t k, int64_t col_star
 
 int tn_moe_experts_w(const float* x, const tn_moe_params* p, const int32_t* expert_ids,
                      const float* routing_weights, const tn_linear_weight* w1,
-                     const tn_linear_weight* w3, const tn_linear_weight* w2, float* scratch,
+                     const tn_linear_weight* w3, const tn_linear_weight* w2, float* scratch_f,
                      float* out) {
   if (!p || p->num_tokens < 0 || p->top_k <= 0 || p->hidden <= 0 || p->inter <= 0 || p->num_experts <= 0 ||
       !valid_weight(w1) || !valid_weight(w3) || !valid_weight(w2))
     return TN_E_ARG;
-  const int T = p->num_tokens, H = p->hidden, I = p->inter, K = p->top_k;
+  const int T = p->num_tokens, H = p->hidden, I = p->inter, K = p->top_k, E = p->num_experts;
   for (int i = 0; i < T * K; i++)
-    if (expert_ids[i] < 0 || expert_ids[i] >= p->num_experts) return TN_E_INDEX;
-  float* xg = scratch;            // [n_e, H] tokens routed to e
-  float* g = xg + (size_t)T * H;  // [n_e, I] w1 x
-  float* u = g + (size_t)T * I;   // [n_e, I] w3 x
-  float* d = u + (size_t)T * I;   // [n_e, H] w2(...)
+    if (expert_ids[i] < 0 || expert_ids[i] >= E) return TN_E_INDEX;
   memset(out, 0, sizeof(float) * (size_t)T * H);
-  std::vector<int> rows;
-  std::vector<float> weights;
-  rows.reserve(T);
-  weights.reserve(T);
-  // Experts in index order, as HF's loop adds them (same float summation order per token).
-  for (int e = 0; e < p->num_experts; e++) {
-    rows.clear();
-    weights.clear();
-    for (int t = 0; t < T; t++)
-      for (int j = 0; j < K; j++)
-        if (expert_ids[t * K + j] == e) {
-          rows.push_back(t);
-          weights.push_back(routing_weights[t * K + j]);
-        }
-    int ne = (int)rows.size();
-    if (ne == 0) continue;
-    for (int r = 0; r < ne; r++) memcpy(xg + (size_t)r * H, x + (size_t)rows[r] * H, sizeof(float) * H);
-    tn_linear_weight b1 = expert_block(w1, e, I, H), b3 = expert_block(w3, e, I, H), b2 = expert_block(w2, e, H, I);
-    int rc = linear_w(xg, ne, H, &b1, I, g, p->round_act);
-    if (rc == TN_OK) rc = linear_w(xg, ne, H, &b3, I, u, p->round_act);
-    if (rc != TN_OK) return rc;
-    for (int r = 0; r < ne; r++) tn::kernels().swiglu(g + (size_t)r * I, u + (size_t)r * I, I);
-    rc = linear_w(g, ne, I, &b2, H, d, p->round_act);
-    if (rc != TN_OK) return rc;
-    for (int r = 0; r < ne; r++) {
-      float* o = out + (size_t)rows[r] * H;
-      const float* dr = d + (size_t)r * H;
-      for (int i = 0; i < H; i++) o[i] += dr[i] * weights[r];
+  if (T == 0) return TN_OK;
+  const MoeWLayout L = moe_w_layout(p);
+
+  // Assignments (t, j) sorted by expert, tokens ascending within an expert (counting sort), then
+  // segments of at most TN_MOE_MAX_ROWS rows in expert order.  Grow-only per-thread scratch.
+  static thread_local AlignedBuf order_buf, start_buf, seg_buf, item_buf;
+  const int cap = TN_MOE_MAX_ROWS;
+  const int max_segs = E + T * K / cap + 1;
+  int* order = scratch<int>(order_buf, (size_t)T * K);
+  int* start = scratch<int>(start_buf, 2 * (size_t)E + 1);
+  WSegment* segs = scratch<WSegment>(seg_buf, (size_t)max_segs);
+  if (!order || !start || !segs) return TN_E_NOMEM;
+  int* fill = start + E + 1;
+  for (int e = 0; e <= E; e++) start[e] = 0;
+  for (int i = 0; i < T * K; i++) start[expert_ids[i] + 1]++;
+  for (int e = 0; e < E; e++) start[e + 1] += start[e];
+  for (int e = 0; e < E; e++) fill[e] = start[e];
+  for (int i = 0; i < T * K; i++) order[fill[expert_ids[i]]++] = i;
+  int num_segs = 0;
+  for (int e = 0; e < E; e++)
+    for (int a = start[e]; a < start[e + 1]; a += cap)
+      segs[num_segs++] = {e, a, start[e + 1] - a < cap ? start[e + 1] : a + cap, 0};
+
+  if (w1->dtype != TN_I8 || w3->dtype != TN_I8 || w2->dtype != TN_I8)
+    return moe_w_generic(x, p, routing_weights, w1, w3, w2, scratch_f, L, order, segs, num_segs, out);
+
+  const QKernels& qk = qkernels();
+  const Kernels& kt = kernels();
+  const bool q1 = w1->act_quant == TN_ACT_INT8_PER_TOKEN, q3 = w3->act_quant == TN_ACT_INT8_PER_TOKEN,
+             q2 = w2->act_quant == TN_ACT_INT8_PER_TOKEN;
+  float* g = scratch_f + L.g;                    // [rows, I] w1 x, then silu(w1 x) * w3 x
+  float* d = scratch_f + L.d;                    // [rows, H] w2 (...)
+  int8_t* gq = (int8_t*)(scratch_f + L.gq);      // [rows, I] g quantized per row (q2)
+  float* gs = scratch_f + L.gs;                  // [rows]
+  int8_t* xq = (int8_t*)(scratch_f + L.xq);      // [T, H] x quantized per token (q1 or q3)
+  float* xs = scratch_f + L.xs;                  // [T]
+  // Every token's row is quantized once, however many experts it goes to (the same bytes the
+  // per-expert linears computed from their gathered copies).
+  if (q1 || q3) {
+    if ((size_t)T * H >= kMinParallelQuant)
+      parallel_for(T, [&](int64_t b, int64_t e) {
+        for (int64_t t = b; t < e; t++) quantize_row(x + (size_t)t * H, H, xq + (size_t)t * H, &xs[t]);
+      });
+    else
+      for (int t = 0; t < T; t++) quantize_row(x + (size_t)t * H, H, xq + (size_t)t * H, &xs[t]);
+  }
+  const float* s1 = w1->scale;
+  const float* s3 = w3->scale;
+  const float* s2 = w2->scale;
+  std::atomic<int> status{TN_OK};
+
+  // Groups of consecutive segments with at most `cap` rows in total; each group is one parallel
+  // pass over (segment, w1/w3 row block) for every expert of the group, the per-row quantization
+  // of g, one pass over (segment, w2 row block), and the weighted sum into out in expert order
+  // (HF's summation order per token).  Per element the arithmetic is that of tn_linear_w.
+  for (int s0 = 0; s0 < num_segs;) {
+    int s1i = s0, rows = 0;
+    while (s1i < num_segs && rows + (segs[s1i].a1 - segs[s1i].a0) <= cap) {
+      segs[s1i].row0 = rows;
+      rows += segs[s1i].a1 - segs[s1i].a0;
+      s1i++;
     }
+    auto build_items = [&](int n_out) -> WItem* {
+      int count = 0;
+      for (int s = s0; s < s1i; s++) count += (n_out + kWBlock - 1) / kWBlock;
+      WItem* items = scratch<WItem>(item_buf, (size_t)count + 1);
+      if (!items) return nullptr;
+      int n = 0;
+      for (int s = s0; s < s1i; s++)
+        for (int r = 0; r < n_out; r += kWBlock) items[n++] = {s, r, r + kWBlock < n_out ? r + kWBlock : n_out};
+      items[n] = {-1, 0, 0};
+      return items;
+    };
+    for (int s = s0; s < s1i; s++)
+      count_weight_bytes(2 * ((size_t)I * H + sizeof(float) * (size_t)I) + (size_t)H * I + sizeof(float) * (size_t)H);
+
+    WItem* items = build_items(I);
+    if (!items) return TN_E_NOMEM;
+    int n_up = 0;
+    while (items[n_up].seg >= 0) n_up++;
+    parallel_items(n_up, [&](int64_t it) {
+      const WSegment& sg = segs[items[it].seg];
+      const int ne = sg.a1 - sg.a0, r0 = items[it].r0, r1 = items[it].r1, nr = r1 - r0;
+      static thread_local AlignedBuf up_buf;
+      float* us = scratch<float>(up_buf, (size_t)ne * nr);  // w3 x of this block: [ne, nr]
+      if (!us) {
+        status.store(TN_E_NOMEM, std::memory_order_relaxed);
+        return;
+      }
+      const int8_t* w1e = (const int8_t*)w1->w + (size_t)sg.e * I * H;
+      const int8_t* w3e = (const int8_t*)w3->w + (size_t)sg.e * I * H;
+      const float* s1e = s1 + (size_t)sg.e * I;
+      const float* s3e = s3 + (size_t)sg.e * I;
+      float* gs0 = g + (size_t)sg.row0 * I;
+      for (int j = r0; j < r1; j++) {
+        const int8_t* a = w1e + (size_t)j * H;
+        const int8_t* b = w3e + (size_t)j * H;
+        for (int r = 0; r < ne; r++) {
+          const int t = order[sg.a0 + r] / K;
+          gs0[(size_t)r * I + j] = q1 ? ((float)qk.dot_i8(xq + (size_t)t * H, a, H) * s1e[j]) * xs[t]
+                                      : qk.dot_f32_i8(x + (size_t)t * H, a, H) * s1e[j];
+          us[(size_t)r * nr + (j - r0)] = q3 ? ((float)qk.dot_i8(xq + (size_t)t * H, b, H) * s3e[j]) * xs[t]
+                                             : qk.dot_f32_i8(x + (size_t)t * H, b, H) * s3e[j];
+        }
+      }
+      // r0 is a multiple of kWBlock, so the SIMD SwiGLU splits the row where a whole-row call would
+      for (int r = 0; r < ne; r++) kt.swiglu(gs0 + (size_t)r * I + r0, us + (size_t)r * nr, nr);
+    });
+    if (status.load() != TN_OK) return status.load();
+    if (q2) {
+      if ((size_t)rows * I >= kMinParallelQuant)
+        parallel_for(rows, [&](int64_t b, int64_t e) {
+          for (int64_t r = b; r < e; r++) quantize_row(g + (size_t)r * I, I, gq + (size_t)r * I, &gs[r]);
+        });
+      else
+        for (int r = 0; r < rows; r++) quantize_row(g + (size_t)r * I, I, gq + (size_t)r * I, &gs[r]);
+    }
+    items = build_items(H);
+    if (!items) return TN_E_NOMEM;
+    int n_down = 0;
+    while (items[n_down].seg >= 0) n_down++;
+    parallel_items(n_down, [&](int64_t it) {
+      const WSegment& sg = segs[items[it].seg];
+      const int ne = sg.a1 - sg.a0, r0 = items[it].r0, r1 = items[it].r1;
+      const int8_t* w2e = (const int8_t*)w2->w + (size_t)sg.e * H * I;
+      const float* s2e = s2 + (size_t)sg.e * H;
+      for (int j = r0; j < r1; j++) {
+        const int8_t* a = w2e + (size_t)j * I;
+        for (int r = 0; r < ne; r++) {
+          const size_t row = (size_t)sg.row0 + r;
+          d[row * H + j] = q2 ? ((float)qk.dot_i8(gq + row * I, a, I) * s2e[j]) * gs[row]
+                              : qk.dot_f32_i8(g + row * I, a, I) * s2e[j];
+        }
+      }
+    });
+    for (int s = s0; s < s1i; s++) {
+      const WSegment& sg = segs[s];
+      for (int a = sg.a0; a < sg.a1; a++) {
+        const float wgt = routing_weights[order[a]];
+        float* o = out + (size_t)(order[a] / K) * H;
+        const float* dr = d + (size_t)(sg.row0 + a - sg.a0) * H;
+        for (int i = 0; i < H; i++) o[i] += dr[i] * wgt;
+      }
+    }
+    s0 = s1i;
   }
   return TN_OK;
 }

@@ -181,7 +181,11 @@ int tn_quantize_weight(const float* w, int64_t rows, int64_t k, int64_t col_star
 
 // tn_moe_experts over int8 linear weights (w1/w3 [E, inter, hidden], w2 [E, hidden, inter];
 // scales [E * n]): the tokens routed to one expert are gathered and run together, so each
-// expert's weights are read once per call.  scratch: at least tn_moe_w_scratch_floats(p) floats.
+// expert's weights are read once per call (once per chunk of TN_MOE_MAX_ROWS routed rows), every
+// active expert of the step runs in the same two parallel passes (up + SwiGLU, then down), and
+// each token's activation row is quantized once.  Bit for bit the per-expert tn_linear_w results,
+// summed in expert order.  No allocation per call once warm; TN_E_NOMEM if scratch cannot grow.
+// scratch: at least tn_moe_w_scratch_floats(p) floats.
 size_t tn_moe_w_scratch_floats(const tn_moe_params* p);
 int tn_moe_experts_w(const float* x, const tn_moe_params* p, const int32_t* expert_ids,
                      const float* routing_weights, const tn_linear_weight* w1,

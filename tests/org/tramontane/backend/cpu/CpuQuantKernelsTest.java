@@ -184,4 +184,53 @@ class CpuQuantKernelsTest {
         }
         for (int i = 0; i < want.length; i++) assertEquals(want[i], got[i], 1e-4, "moe isa " + isa + " [" + i + "]");
     }
+
+    /**
+     * Many tokens (routed rows over TN_MOE_MAX_ROWS, so several groups of experts run in turn) with
+     * hidden / inter sizes off every vector width: each token's output must be bit for bit the one
+     * that token gets alone, for W8A8 and W8A16 experts.
+     */
+    @ParameterizedTest
+    @MethodSource("isaLevels")
+    void quantizedExpertsBatchedEqualOneTokenAtATime(int isa) {
+        CpuBackend.forceIsa(isa);
+        int tokens = 300, hidden = 37, inter = 53, experts = 5, topK = 2;
+        float[] x = randn(tokens * hidden, 1f);
+        java.util.Arrays.fill(x, 7 * hidden, 8 * hidden, 0f); // a zero row: scale 0
+        int[] ids = new int[tokens * topK];
+        float[] rw = new float[tokens * topK];
+        for (int t = 0; t < tokens; t++) {
+            int a = rnd.nextInt(experts), c = (a + 1 + rnd.nextInt(experts - 1)) % experts;
+            ids[t * topK] = a;
+            ids[t * topK + 1] = c;
+            rw[t * topK] = rnd.nextFloat();
+            rw[t * topK + 1] = 1f - rw[t * topK];
+        }
+        for (ActivationQuant a : ActivationQuant.values()) {
+            WeightQuantizer.QuantizedMatrix q1 = WeightQuantizer.quantize(randn(experts * inter * hidden, 0.1f), experts * inter, hidden);
+            WeightQuantizer.QuantizedMatrix q3 = WeightQuantizer.quantize(randn(experts * inter * hidden, 0.1f), experts * inter, hidden);
+            WeightQuantizer.QuantizedMatrix q2 = WeightQuantizer.quantize(randn(experts * hidden * inter, 0.1f), experts * hidden, inter);
+            ExpertWeights ew = new ExpertWeights(
+                    b.quantizedWeight(i8(q1.weight(), experts, inter, hidden), f32(q1.scale(), experts, inter), a),
+                    b.quantizedWeight(i8(q3.weight(), experts, inter, hidden), f32(q3.scale(), experts, inter), a),
+                    b.quantizedWeight(i8(q2.weight(), experts, hidden, inter), f32(q2.scale(), experts, hidden), a));
+            DeviceTensor idt = b.allocate(DType.I32, tokens, topK);
+            b.write(idt, ids);
+            DeviceTensor out = b.allocate(DType.F32, tokens, hidden);
+            b.moeExperts(f32(x, tokens, hidden), ew, idt, f32(rw, tokens, topK), out);
+            float[] got = read(out);
+            DeviceTensor id1 = b.allocate(DType.I32, 1, topK);
+            DeviceTensor out1 = b.allocate(DType.F32, 1, hidden);
+            for (int t = 0; t < tokens; t++) {
+                b.write(id1, java.util.Arrays.copyOfRange(ids, t * topK, (t + 1) * topK));
+                b.moeExperts(f32(java.util.Arrays.copyOfRange(x, t * hidden, (t + 1) * hidden), 1, hidden), ew, id1,
+                        f32(java.util.Arrays.copyOfRange(rw, t * topK, (t + 1) * topK), 1, topK), out1);
+                float[] one = read(out1);
+                for (int i = 0; i < hidden; i++) {
+                    assertEquals(Float.floatToIntBits(one[i]), Float.floatToIntBits(got[t * hidden + i]),
+                            a + " isa " + isa + " token " + t + " [" + i + "]");
+                }
+            }
+        }
+    }
 }
