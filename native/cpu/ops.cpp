@@ -7,6 +7,7 @@
 #include <atomic>
 
 #include "kernels.h"
+#include "profile.h"
 #include "scratch.h"
 #include "threadpool.h"
 #include "tramontane_cpu.h"
@@ -147,6 +148,7 @@ int tn_convert(const void* src, int src_dtype, void* dst, int dst_dtype, size_t 
 
 int tn_embedding(const void* table, int dtype, int64_t vocab, int hidden, const int32_t* ids,
                  int num_tokens, float* out) {
+  TN_PROF("embedding", num_tokens, hidden);
   if (!valid_dtype(dtype) || hidden <= 0 || num_tokens < 0) return TN_E_ARG;
   for (int t = 0; t < num_tokens; t++)
     if (ids[t] < 0 || ids[t] >= vocab) return TN_E_INDEX;
@@ -159,6 +161,7 @@ int tn_embedding(const void* table, int dtype, int64_t vocab, int hidden, const 
 }
 
 int tn_rms_norm(const float* x, const float* w, float* out, int rows, int dim, float eps) {
+  TN_PROF("rms_norm", rows, dim);
   if (rows < 0 || dim <= 0) return TN_E_ARG;
   const Kernels& kt = kernels();
   parallel_for(rows, [&](int64_t b, int64_t e) {
@@ -175,11 +178,13 @@ int tn_rms_norm(const float* x, const float* w, float* out, int rows, int dim, f
 
 int tn_linear(const float* x, int m, int k, const void* w, int w_dtype, int n, float* out,
               int round_act) {
+  TN_PROF(m == 1 ? "linear m=1" : "linear", n, k);
   return linear_impl(x, m, k, w, w_dtype, n, out, round_act);
 }
 
 int tn_rope(float* q, int q_stride, float* k, int k_stride, const int32_t* positions,
             int num_tokens, int num_heads, int num_kv_heads, int head_dim, float theta) {
+  TN_PROF("rope", num_tokens);
   if (head_dim <= 0 || head_dim % 2 || head_dim > kMaxHeadDim || num_tokens < 0) return TN_E_ARG;
   int half = head_dim / 2;
   // inv_freq as HF computes it: 1 / theta^(2i/d), in f32
@@ -217,6 +222,7 @@ int tn_rope(float* q, int q_stride, float* k, int k_stride, const int32_t* posit
 int tn_reshape_and_cache(const float* k, int k_stride, const float* v, int v_stride,
                          int num_tokens, const int32_t* slot_mapping, void* k_cache,
                          void* v_cache, const tn_kv_layout* kv) {
+  TN_PROF("reshape_and_cache", num_tokens);
   if (!kv || !valid_dtype(kv->dtype) || kv->block_size <= 0 || kv->num_blocks <= 0)
     return TN_E_ARG;
   int64_t num_slots = (int64_t)kv->num_blocks * kv->block_size;
@@ -238,6 +244,7 @@ int tn_paged_attention(const float* q, int q_stride, const void* k_cache, const 
                        const tn_kv_layout* kv, const tn_attention_params* p,
                        const int32_t* seq_idx, const int32_t* positions,
                        const int32_t* block_tables, float* out) {
+  TN_PROF("paged_attention", p ? p->num_tokens : 0);
   if (!kv || !p || !valid_dtype(kv->dtype) || kv->head_dim <= 0 || kv->head_dim > kMaxHeadDim ||
       kv->num_kv_heads <= 0 || p->num_heads % kv->num_kv_heads != 0 || kv->block_size <= 0)
     return TN_E_ARG;
@@ -294,6 +301,7 @@ int tn_paged_attention(const float* q, int q_stride, const void* k_cache, const 
 
 int tn_moe_gate(const float* x, const float* gate_w, int num_tokens, int hidden, int num_experts,
                 int top_k, int32_t* expert_ids, float* routing_weights, float* router_logits) {
+  TN_PROF("moe_gate", num_tokens, num_experts);
   if (num_experts <= 0 || num_experts > 256 || top_k <= 0 || top_k > num_experts) return TN_E_ARG;
   static thread_local AlignedBuf logits_buf;
   float* logits = scratch<float>(logits_buf, (size_t)num_tokens * num_experts);
@@ -343,6 +351,7 @@ struct MoeSegment {
 int tn_moe_experts(const float* x, const tn_moe_params* p, const int32_t* expert_ids,
                    const float* routing_weights, const void* w1, const void* w3, const void* w2,
                    float* scratch_f, float* out) {
+  TN_PROF("moe_experts", p ? p->num_tokens : 0);
   if (!p || !valid_dtype(p->w_dtype) || p->num_tokens < 0 || p->top_k <= 0 || p->hidden <= 0 ||
       p->inter <= 0 || p->num_experts <= 0)
     return TN_E_ARG;
@@ -481,6 +490,7 @@ int tn_moe_experts(const float* x, const tn_moe_params* p, const int32_t* expert
 uint64_t tn_weight_bytes_read(void) { return g_weight_bytes.load(std::memory_order_relaxed); }
 
 int tn_add(float* y, const float* x, size_t n) {
+  TN_PROF("add", (int)n);
   for (size_t i = 0; i < n; i++) y[i] += x[i];
   return TN_OK;
 }

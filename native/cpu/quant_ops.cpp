@@ -7,6 +7,7 @@
 #include <atomic>
 
 #include "kernels.h"
+#include "profile.h"
 #include "qkernels.h"
 #include "scratch.h"
 #include "threadpool.h"
@@ -194,6 +195,7 @@ int moe_w_generic(const float* x, const tn_moe_params* p, const float* routing_w
 extern "C" {
 
 int tn_linear_w(const float* x, int m, int k, const tn_linear_weight* w, int n, float* out, int round_act) {
+  TN_PROF(m == 1 ? "linear_w m=1" : "linear_w", n, k);
   return linear_w(x, m, k, w, n, out, round_act);
 }
 
@@ -236,6 +238,7 @@ int tn_moe_experts_w(const float* x, const tn_moe_params* p, const int32_t* expe
                      const float* routing_weights, const tn_linear_weight* w1,
                      const tn_linear_weight* w3, const tn_linear_weight* w2, float* scratch_f,
                      float* out) {
+  TN_PROF("moe_experts_w", p ? p->num_tokens : 0);
   if (!p || p->num_tokens < 0 || p->top_k <= 0 || p->hidden <= 0 || p->inter <= 0 || p->num_experts <= 0 ||
       !valid_weight(w1) || !valid_weight(w3) || !valid_weight(w2))
     return TN_E_ARG;
