@@ -19,7 +19,7 @@
 // and tn_free returns it to the system at once (malloc would keep a freed chunk's pages in its heap).
 // From 1 MiB: the q/k/v (3 MiB at bf16 for mixtral-mini) and o_proj (2 MiB) weights of a layer
 // streamed at ~17-19 GB/s from malloc's 4 KiB pages against ~25 GB/s for the huge-page MoE and
-// lm_head weights (TN_PROFILE, this VM, THP in madvise mode); at most one 2 MiB page of slack each.
+// lm_head weights (TN_PROFILE, this VM, THP in madvise mode).
 constexpr size_t kHugeThreshold = (size_t)1 << 20;
 constexpr size_t kHugePage = (size_t)2 << 20;
 
@@ -31,7 +31,10 @@ std::unordered_map<void*, size_t>& mapped() {  // address -> length of each mmap
 }
 
 void* map_zeroed(size_t bytes) {
-  size_t len = (bytes + kHugePage - 1) & ~(kHugePage - 1);
+  // Only whole 2 MiB ranges become huge pages; the tail past the last one stays in 4 KiB pages, so
+  // no rounding slack is ever resident (a 3 MiB weight costs 3 MiB, not 4).
+  const size_t page = (size_t)sysconf(_SC_PAGESIZE);
+  size_t len = (bytes + page - 1) & ~(page - 1);
   // over-map by one huge page, then cut the slack so the buffer starts on a 2 MiB boundary
   char* raw = (char*)mmap(nullptr, len + kHugePage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (raw == MAP_FAILED) return nullptr;
