@@ -178,13 +178,7 @@ class CpuKernelsTest {
                 float[] w = roundTo(d, randn(n * k));
                 DeviceTensor out = b.allocate(DType.F32, m, n);
                 b.linear(f32(x, m, k), weight(d, w, n, k), out);
-                float[] want = new float[m * n];
-                for (int r = 0; r < m; r++)
-                    for (int j = 0; j < n; j++) {
-                        double s = 0;
-                        for (int i = 0; i < k; i++) s += (double) x[r * k + i] * w[j * k + i];
-                        want[r * n + j] = (float) s;
-                    }
+                float[] want = refLinear(x, w, m, k, n);
                 assertClose(want, read(out), 1e-5 * Math.sqrt(k), "linear " + d + " isa " + isa + " mkn " + m + "," + k + "," + n);
             }
         }
@@ -203,13 +197,7 @@ class CpuKernelsTest {
                 float[] w = roundTo(d, randn(n * k));
                 DeviceTensor out = b.allocate(DType.F32, m, n);
                 b.linear(f32(x, m, k), weight(d, w, n, k), out);
-                float[] want = new float[m * n];
-                for (int r = 0; r < m; r++)
-                    for (int j = 0; j < n; j++) {
-                        double s = 0;
-                        for (int i = 0; i < k; i++) s += (double) x[r * k + i] * w[j * k + i];
-                        want[r * n + j] = (float) s;
-                    }
+                float[] want = refLinear(x, w, m, k, n);
                 assertClose(want, read(out), 1e-5 * Math.sqrt(k),
                         "linear " + d + " isa " + isa + " mkn " + m + "," + k + "," + n);
             }
@@ -235,13 +223,7 @@ class CpuKernelsTest {
                     float[] x = randn(m * k);
                     DeviceTensor out = b.allocate(DType.F32, m, n);
                     b.linear(f32(x, m, k), wt, out);
-                    float[] want = new float[m * n];
-                    for (int r = 0; r < m; r++)
-                        for (int j = 0; j < n; j++) {
-                            double s = 0;
-                            for (int i = 0; i < k; i++) s += (double) x[r * k + i] * w[j * k + i];
-                            want[r * n + j] = (float) s;
-                        }
+                    float[] want = refLinear(x, w, m, k, n);
                     assertClose(want, read(out), 1e-5 * Math.sqrt(k),
                             "linear " + d + " isa " + isa + " mkn " + m + "," + k + "," + n);
                 }
@@ -357,6 +339,19 @@ class CpuKernelsTest {
     }
 
     /** Reference attention over contiguous per-sequence k/v. */
+    /** Plain reference: out[m, n] = x[m, k] W[n, k]^T, summed in double. */
+    private static float[] refLinear(float[] x, float[] w, int m, int k, int n) {
+        float[] out = new float[m * n];
+        for (int r = 0; r < m; r++) {
+            for (int j = 0; j < n; j++) {
+                double s = 0;
+                for (int i = 0; i < k; i++) s += (double) x[r * k + i] * w[j * k + i];
+                out[r * n + j] = (float) s;
+            }
+        }
+        return out;
+    }
+
     private static float[] refAttention(float[] qkv, QkvLayout lay, int[] seqOf, int[] pos, int window) {
         int n = pos.length, hd = lay.headDim(), w = lay.width();
         float[] out = new float[n * lay.qSize()];
