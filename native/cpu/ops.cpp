@@ -39,21 +39,6 @@ void* row_ptr(void* base, int dtype, int64_t row, int64_t row_len) {
   return (char*)base + (size_t)(row * row_len) * kDTypes[dtype].elem_bytes;
 }
 
-// Items [0, n) handed out one at a time to every pool thread (dynamic balance: MoE items differ
-// in cost when experts get different token counts).
-template <typename F>
-void parallel_items(int64_t n, F&& f) {
-  if (n <= 0) return;
-  std::atomic<int64_t> next{0};
-  parallel_for(pool_threads(), [&](int64_t, int64_t) {
-    for (;;) {
-      int64_t i = next.fetch_add(1, std::memory_order_relaxed);
-      if (i >= n) break;
-      f(i);
-    }
-  });
-}
-
 // Output columns [r0, r1) of out[t * ldo + r] = x[t, :] . w[r, :] for all m rows of x (ldx = k).
 // Few rows: gemv tiles (each weight byte streamed once, activation tiles reused from L1); many
 // rows: each NR-row panel is widened once into L2 and every activation row runs over it.

@@ -108,20 +108,6 @@ tn_linear_weight expert_block(const tn_linear_weight* w, int e, int n, int k) {
   return b;
 }
 
-// Items [0, n) handed out one at a time to every pool thread (dynamic balance).
-template <typename F>
-void parallel_items(int64_t n, F&& f) {
-  if (n <= 0) return;
-  std::atomic<int64_t> next{0};
-  parallel_for(pool_threads(), [&](int64_t, int64_t) {
-    for (;;) {
-      int64_t i = next.fetch_add(1, std::memory_order_relaxed);
-      if (i >= n) break;
-      f(i);
-    }
-  });
-}
-
 // Output rows per MoE work item (a multiple of every ISA's SwiGLU vector width).
 constexpr int kWBlock = 32;
 // Below this many activation elements, per-row quantization runs on the calling thread alone.

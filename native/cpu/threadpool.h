@@ -7,6 +7,8 @@
 #define TN_THREADPOOL_H
 #include <stdint.h>
 
+#include <atomic>
+
 namespace tn {
 
 // fn(ctx, begin, end) over [0, n) split in contiguous chunks, one per thread at most.
@@ -21,6 +23,21 @@ void parallel_for(int64_t n, F&& f) {
 
 int pool_threads();
 int pool_resize(int num_threads);
+
+// Items [0, n) handed out one at a time to every pool thread (dynamic balance: MoE items differ
+// in cost when experts get different token counts).
+template <typename F>
+void parallel_items(int64_t n, F&& f) {
+  if (n <= 0) return;
+  std::atomic<int64_t> next{0};
+  parallel_for(pool_threads(), [&](int64_t, int64_t) {
+    for (;;) {
+      int64_t i = next.fetch_add(1, std::memory_order_relaxed);
+      if (i >= n) break;
+      f(i);
+    }
+  });
+}
 
 }  // namespace tn
 #endif
