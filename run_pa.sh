@@ -11,6 +11,8 @@
 #   --batch_size N            BATCH_SIZE         default 1
 #   --base                    IS_CHAT_MODEL=false  encode the text with BOS instead of the chat template
 #   --dtype fp32|bf16|fp16    DTYPE              default: the checkpoint's torch_dtype
+#   --backend cpu|ascend|ascend-sim  BACKEND     default: ascend where the CANN environment is set
+#                                                (ASCEND_TOOLKIT_HOME, from set_env.sh), else cpu
 # World size: --world_size N, else the number of devices in ASCEND_RT_VISIBLE_DEVICES, else 1.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -22,6 +24,7 @@ max_output_length=${MAX_OUTPUT_LENGTH:-10}
 batch_size=${BATCH_SIZE:-1}
 is_chat=${IS_CHAT_MODEL:-true}
 dtype=${DTYPE:-}
+backend=${BACKEND:-}
 world_size=""
 if [ -n "${ASCEND_RT_VISIBLE_DEVICES:-}" ]; then
   IFS=',' read -r -a devices <<< "$ASCEND_RT_VISIBLE_DEVICES"
@@ -37,7 +40,8 @@ while [ $# -gt 0 ]; do
     --base) is_chat=false; shift ;;
     --dtype) dtype=$2; shift 2 ;;
     --world_size) world_size=$2; shift 2 ;;
-    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --backend) backend=$2; shift 2 ;;
+    -h|--help) awk 'NR == 1 { next } /^#/ { sub(/^# ?/, ""); print; next } { exit }' "$0"; exit 0 ;;
     -*) echo "run_pa.sh: unknown option $1 (see run_pa.sh --help)" >&2; exit 2 ;;
     *)
       if [ -n "$weights" ]; then echo "run_pa.sh: more than one WEIGHT_PATH ($weights, $1)" >&2; exit 2; fi
@@ -59,5 +63,11 @@ else
 fi
 [ "$is_chat" = false ] && args+=(--base)
 [ -n "$dtype" ] && args+=(--dtype "$dtype")
+# MindIE's run_pa.sh runs on the NPUs once set_env.sh is sourced; so do we (never silently on the CPU there)
+if [ -z "$backend" ] && [ -n "${ASCEND_TOOLKIT_HOME:-}" ]; then
+  backend=ascend
+  echo "run_pa.sh: ASCEND_TOOLKIT_HOME is set: running on the NPUs (--backend ascend; BACKEND=cpu to override)" >&2
+fi
+[ -n "$backend" ] && args+=(--backend "$backend")
 if [ -n "$world_size" ] && [ "$world_size" != 1 ]; then args+=(--world-size "$world_size"); fi
 exec java -jar "$jar" "${args[@]}"

@@ -23,7 +23,9 @@ class JarIT {
     static Proc exec(Map<String, String> env, String... cmd) throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.directory(Path.of(System.getProperty("tramontane.basedir", ".")).toFile());
-        pb.environment().remove("ASCEND_RT_VISIBLE_DEVICES");
+        for (String v : new String[] {"ASCEND_RT_VISIBLE_DEVICES", "ASCEND_TOOLKIT_HOME", "BACKEND"}) {
+            pb.environment().remove(v);
+        }
         pb.environment().putAll(env);
         Process p = pb.start();
         p.getOutputStream().close();
@@ -75,5 +77,24 @@ class JarIT {
         Proc bad = exec(Map.of("ASCEND_RT_VISIBLE_DEVICES", "0,1,2"), "bash", "run_pa.sh", Fixtures.dir("tiny-mixtral").toString());
         assertEquals(1, bad.code());
         assertTrue(bad.err().contains("--world-size 3"), bad.err());
+    }
+
+    /** As MindIE's: on the NPUs once the CANN environment is sourced, never silently on the CPU there. */
+    @Test
+    void runPaShChoosesTheBackend() throws Exception {
+        String model = Fixtures.dir("tiny-mixtral-8h").toString();
+        Proc sim = exec(Map.of("ASCEND_RT_VISIBLE_DEVICES", "0,1", "BACKEND", "ascend-sim", "MAX_OUTPUT_LENGTH", "3"),
+                "bash", "run_pa.sh", model, "--dtype", "fp16");
+        assertEquals(0, sim.code(), sim.err());
+        assertTrue(sim.out().contains("Generate[0] token num: 3"), sim.out());
+        // CANN sourced but this jar built without -Pascend: one line saying how to set up, exit 1
+        Proc npu = exec(Map.of("ASCEND_TOOLKIT_HOME", "/nonexistent"), "bash", "run_pa.sh", model, "--dtype", "fp16");
+        assertEquals(1, npu.code(), npu.out());
+        assertTrue(npu.err().contains("--backend ascend") && npu.err().contains("set_env.sh"), npu.err());
+        assertTrue(!npu.err().contains("\tat "), npu.err());
+        Proc cpu = exec(Map.of("ASCEND_TOOLKIT_HOME", "/nonexistent", "MAX_OUTPUT_LENGTH", "2"), "bash", "run_pa.sh", model,
+                "--backend", "cpu");
+        assertEquals(0, cpu.code(), cpu.err());
+        assertTrue(cpu.out().contains("Generate[0] token num: 2"), cpu.out());
     }
 }
