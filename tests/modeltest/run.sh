@@ -7,7 +7,8 @@
 #   --dataset-path P   BoolQ .jsonl file or folder (default: every *.jsonl in tests/modeltest/data/boolq)
 #   --output-dir D     root of outputs/ and benchmark.csv (default: tests/modeltest, where MindIE writes)
 #   --dtype fp32|bf16|fp16   overrides what pa_fp16/pa_bf16 select
-#   --backend cpu      --threads N
+#   --backend cpu|ascend|ascend-sim (default: ascend where CANN's set_env.sh set ASCEND_TOOLKIT_HOME, else cpu)
+#   --threads N
 #   --load-format dummy      random weights; WEIGHTS is then a preset such as configs/mixtral-mini.json
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -15,16 +16,17 @@ root=$(cd "$here/../.." && pwd)
 jar="$root/target/tramontane.jar"
 
 case "${1:-}" in
-  -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h|--help) awk 'NR == 1 { next } /^#/ { sub(/^# ?/, ""); print; next } { exit }' "$0"; exit 0 ;;
 esac
 
 # MindIE's defaults are folders beside this script; the jar's are relative to the current directory.
-has_output=false; has_dataset=false; boolq=false
+has_output=false; has_dataset=false; boolq=false; has_backend=false
 for a in "$@"; do
   case "$a" in
     --output-dir|--output-dir=*) has_output=true ;;
     --dataset-path|--dataset-path=*) has_dataset=true ;;
     full_BoolQ) boolq=true ;;
+    --backend|--backend=*) has_backend=true ;;
   esac
 done
 
@@ -36,4 +38,9 @@ fi
 args=(modeltest "$@")
 $has_output || args+=(--output-dir "$here")
 if $boolq && ! $has_dataset; then args+=(--dataset-path "$here/data/boolq"); fi
+# MindIE's run.sh runs on the NPUs once set_env.sh is sourced; so do we (never silently on the CPU there)
+if ! $has_backend && [ -n "${ASCEND_TOOLKIT_HOME:-}" ]; then
+  echo "run.sh: ASCEND_TOOLKIT_HOME is set: running on the NPUs (--backend ascend; pass --backend cpu to override)" >&2
+  args+=(--backend ascend)
+fi
 exec java -jar "$jar" "${args[@]}"

@@ -39,4 +39,29 @@ class ModelTestIT {
         assertEquals(2, bad.code(), bad.err());
         assertTrue(bad.err().contains("full_BoolQ, performance"), bad.err());
     }
+
+    /** On the NPUs once CANN is sourced (as MindIE's run.sh); ascend-sim writes under NPU/ with the cpu's answers. */
+    @Test
+    void runShChoosesTheBackend(@TempDir Path out) throws Exception {
+        String dataset = Fixtures.dir("boolq").resolve("dev.jsonl").toString();
+        String model = Fixtures.dir("tiny-mixtral-8h").toString();
+        JarIT.Proc npu = JarIT.exec(Map.of("ASCEND_TOOLKIT_HOME", "/nonexistent"), "bash", "tests/modeltest/run.sh", "pa_fp16",
+                "full_BoolQ", "1", "mixtral", model, "2", "--dataset-path", dataset, "--output-dir", out.resolve("npu").toString());
+        assertEquals(1, npu.code(), npu.out());
+        assertTrue(npu.err().contains("--backend ascend") && npu.err().contains("set_env.sh"), npu.err());
+        assertTrue(Files.notExists(out.resolve("npu/outputs")), "nothing written on a refused run");
+        String[] backends = {"cpu", "ascend-sim"};
+        String[] lines = new String[2];
+        for (int i = 0; i < 2; i++) {
+            JarIT.Proc p = JarIT.exec(Map.of("ASCEND_TOOLKIT_HOME", "/nonexistent"), "bash", "tests/modeltest/run.sh", "pa_fp16",
+                    "full_BoolQ", "1", "mixtral", model, "2", "--backend", backends[i], "--dataset-path", dataset,
+                    "--output-dir", out.resolve(backends[i]).toString());
+            assertEquals(0, p.code(), p.err());
+            lines[i] = p.out().lines().filter(l -> l.startsWith("BoolQ batch 1: accuracy")).findFirst().orElseThrow()
+                    .replaceAll(", results in .*", "");
+        }
+        assertEquals(lines[0], lines[1], "ascend-sim fp16 vs cpu fp16 on tiny-mixtral-8h, world size 2");
+        assertTrue(Files.exists(out.resolve(
+                "ascend-sim/outputs/results/NPU/precision_test/full/fp16/mixtral/BoolQ_pa_batch1_tp2_full_result.csv")));
+    }
 }
