@@ -30,6 +30,9 @@ typedef void (*AxpyFn)(float a, const void* x, float* y, int n);
 // out[t * ldo + r] = sum_{i<k} x[t * ldx + i] * widen(w[r * ldw + i]),  r < rows <= 4, t < m <= 4
 typedef void (*GemvTileFn)(const float* x, int ldx, int m, const void* w, size_t ldw, int rows, int k,
                            float* out, int ldo);
+// The same product for a batched-decode block: 3 <= m < the GEMM threshold activation rows and any
+// number of weight rows (a whole work item), so the kernel picks its own register tiling.
+typedef GemvTileFn GemvBatchFn;
 // The activation layout a gemv kernel of a weight dtype wants: out = x [m, k] rearranged within
 // blocks (the bf16 AVX2 kernel widens 16 weights at a time into even / odd halves with one shift
 // and one mask, so x is fed as x0 x2 .. x14 x1 x3 .. x15 per block of 16).  nullptr: x as is.
@@ -59,6 +62,7 @@ struct Kernels {
   AxpyFn axpy[kNumDTypes];
   AttnFn attn[kNumDTypes];
   GemvTileFn gemv[kNumDTypes];
+  GemvBatchFn gemv_batch[kNumDTypes];  // nullptr: 4 x 4 gemv tiles
   ActLayoutFn gemv_layout[kNumDTypes];
   PackFn pack[kNumDTypes];
   GemmMicroFn gemm_micro;

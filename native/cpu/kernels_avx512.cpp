@@ -259,6 +259,7 @@ const Kernels kAvx512Kernels = {
     {attn_isa<TN_F32>, attn_isa<TN_F16>, attn_isa<TN_BF16>},
     {gemv_avx512<TN_F32>, gemv_avx512<TN_F16>, gemv_avx512<TN_BF16>},
     {nullptr, nullptr, nullptr},
+    {nullptr, nullptr, nullptr},
     {pack_avx512<TN_F32>, pack_avx512<TN_F16>, pack_avx512<TN_BF16>},
     gemm_micro_avx512,
     swiglu_generic,  // no AVX-512 body yet: the portable loop

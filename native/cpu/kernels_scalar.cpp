@@ -116,6 +116,7 @@ const Kernels kScalarKernels = {
     {attn_generic<TN_F32>, attn_generic<TN_F16>, attn_generic<TN_BF16>},
     {gemv_generic<TN_F32>, gemv_generic<TN_F16>, gemv_generic<TN_BF16>},
     {nullptr, nullptr, nullptr},
+    {nullptr, nullptr, nullptr},
     {pack_generic<TN_F32>, pack_generic<TN_F16>, pack_generic<TN_BF16>},
     gemm_micro_generic,
     swiglu_generic,

@@ -206,9 +206,10 @@ class CpuKernelsTest {
 
     /**
      * Several activation rows (batched decode: an expert sees 1..~32 tokens): every row count 1..33
-     * (chunks of up to 4 rows on the multi-row streams while the chunk's rows fit L1, on the 2-4 row
-     * tiles beyond: k = 3000 takes both; then the packed GEMM with its MR and NR remainders), k with
-     * and without a 16-element tail, odd n, on one thread and across the pool.
+     * (up to 4 rows on the multi-row streams while the rows fit L1; from 3 rows the batched tiles of
+     * 3 or 4 weight rows in groups of 2-4 activation rows, single-row remainders: k = 3000 takes both;
+     * then the packed GEMM with its MR and NR remainders), k with and without a 16-element tail, odd
+     * n, on one thread and across the pool.
      */
     @ParameterizedTest
     @MethodSource("isaLevels")
