@@ -20,10 +20,15 @@ final class StepBuffers {
     final DeviceTensor slotMapping;  // i32 [maxTokens]
     final DeviceTensor blockTables;  // i32 [maxSeqs * maxBlocksPerSeq]
     final DeviceTensor h;            // f32 [maxTokens, hidden] residual stream
+    // Two buffers carry four activations, each pair never live at once (MixtralModel.forward):
+    // x dies at the qkv projection before attention writes attn, and qkv dies in attention before
+    // o_proj writes delta; the next x / qkv are written after attn / delta are consumed.
+    private final DeviceTensor xOrAttn;   // f32 [maxTokens * max(hidden, qSize)]
+    private final DeviceTensor qkvOrDelta; // f32 [maxTokens * max(qkv width, hidden)]
     final DeviceTensor x;            // f32 [maxTokens, hidden] normed input of a sub-block
     final DeviceTensor qkv;          // f32 [maxTokens, this rank's qSize + 2 * kvSize]
-    final DeviceTensor attn;         // f32 [maxTokens, this rank's qSize]
-    final DeviceTensor delta;        // f32 [maxTokens, hidden] o_proj / MoE output
+    final DeviceTensor attn;         // f32 [maxTokens, this rank's qSize]  (x's memory)
+    final DeviceTensor delta;        // f32 [maxTokens, hidden] o_proj / MoE output  (qkv's memory)
     final DeviceTensor expertIds;    // i32 [maxTokens, topK]
     final DeviceTensor routingWeights; // f32 [maxTokens, topK]
     final int maxLogitsRows;
@@ -45,10 +50,12 @@ final class StepBuffers {
         slotMapping = b.allocate(DType.I32, maxTokens);
         blockTables = b.allocate(DType.I32, (long) maxSeqs * maxBlocksPerSeq);
         h = b.allocate(DType.F32, maxTokens, hidden);
-        x = b.allocate(DType.F32, maxTokens, hidden);
-        qkv = b.allocate(DType.F32, maxTokens, layout.width());
-        attn = b.allocate(DType.F32, maxTokens, layout.qSize());
-        delta = b.allocate(DType.F32, maxTokens, hidden);
+        xOrAttn = b.allocate(DType.F32, (long) maxTokens * Math.max(hidden, layout.qSize()));
+        qkvOrDelta = b.allocate(DType.F32, (long) maxTokens * Math.max(layout.width(), hidden));
+        x = view(b, xOrAttn, maxTokens, hidden);
+        attn = view(b, xOrAttn, maxTokens, layout.qSize());
+        qkv = view(b, qkvOrDelta, maxTokens, layout.width());
+        delta = view(b, qkvOrDelta, maxTokens, hidden);
         expertIds = b.allocate(DType.I32, maxTokens, cfg.topK());
         routingWeights = b.allocate(DType.F32, maxTokens, cfg.topK());
         last = b.allocate(DType.F32, maxLogitsRows, hidden);
@@ -57,14 +64,19 @@ final class StepBuffers {
         gathered = worldSize == 1 ? null : b.allocate(DType.F32, (long) worldSize * maxLogitsRows, vocabPerRank);
     }
 
+    /** The first rows * cols elements of a flat buffer as a [rows, cols] tensor. */
+    private static DeviceTensor view(Backend b, DeviceTensor flat, int rows, int cols) {
+        return b.reshape(b.firstRows(flat, (long) rows * cols), rows, cols);
+    }
+
     boolean fits(int numTokens, int numSeqs, int blocksPerSeq, int logitsRows) {
         return numTokens <= maxTokens && numSeqs <= maxSeqs && blocksPerSeq <= maxBlocksPerSeq
                 && logitsRows <= maxLogitsRows;
     }
 
     void free(Backend b) {
-        for (DeviceTensor t : new DeviceTensor[] {ids, positions, seqIdx, slotMapping, blockTables, h, x, qkv, attn,
-                delta, expertIds, routingWeights, last, normed, logits, gathered}) {
+        for (DeviceTensor t : new DeviceTensor[] {ids, positions, seqIdx, slotMapping, blockTables, h, xOrAttn,
+                qkvOrDelta, expertIds, routingWeights, last, normed, logits, gathered}) {
             if (t != null) b.free(t);
         }
     }
