@@ -2,6 +2,7 @@
 // like kernels.h. Integer dot products are exact, so every level gives bit-identical W8A8 results.
 #ifndef TN_QKERNELS_H
 #define TN_QKERNELS_H
+#include <stddef.h>
 #include <stdint.h>
 
 namespace tn {
@@ -11,6 +12,11 @@ struct QKernels {
   int32_t (*dot_i8)(const int8_t* a, const int8_t* b, int n);
   // sum_i x[i] * (float) w[i]
   float (*dot_f32_i8)(const float* x, const int8_t* w, int n);
+  // out[t * ldo + r] = dot_i8(x[t], w + r * ldw, k) for t < m, r < rows: several activation rows
+  // (batched decode, prefill) against several weight rows, each loaded chunk used by all of them.
+  // Exact in int32 like dot_i8, so the same bits in any order.
+  void (*dot_i8_rows)(const int8_t* const* x, int m, const int8_t* w, size_t ldw, int rows, int k, int32_t* out,
+                      size_t ldo);
 };
 
 extern const QKernels kScalarQKernels;

@@ -99,11 +99,15 @@ class CpuQuantKernelsTest {
         }
     }
 
+    /**
+     * Bit for bit the Java reference: one row (one dot per output), 2-70 rows (tiles of weight rows x
+     * activation rows with remainders, chunks past 16 and 64 rows), k with 16-element tails.
+     */
     @ParameterizedTest
     @MethodSource("isaLevels")
     void w8a8AndW8a16MatchTheJavaReference(int isa) {
         CpuBackend.forceIsa(isa);
-        for (int[] mkn : new int[][] {{1, 64, 40}, {5, 131, 17}, {3, 1000, 9}, {2, 7, 3}}) {
+        for (int[] mkn : new int[][] {{1, 64, 40}, {5, 131, 17}, {3, 1000, 9}, {2, 7, 3}, {17, 50, 35}, {70, 33, 66}}) {
             int m = mkn[0], k = mkn[1], n = mkn[2];
             float[] wf = randn(n * k, 0.05f);
             WeightQuantizer.QuantizedMatrix q = WeightQuantizer.quantize(wf, n, k);
