@@ -308,6 +308,16 @@ int tn_paged_attention(const float* q, int q_stride, const void* k_cache, const 
       int run = bs - off;
       if (run > end - j) run = end - j;
       const size_t first = (((size_t)table[j / bs] * bs + off) * nkv + kvh) * hd;
+      // The table scatters blocks, so the hardware prefetcher cannot see the next one coming:
+      // its rows of this KV head are fetched while the kernel works on this run.
+      if (j + run < end) {
+        const size_t next = ((size_t)table[(j + run) / bs] * bs * nkv + kvh) * hd;
+        for (int r = 0, nr = end - j - run < bs ? end - j - run : bs; r < nr; r++)
+          for (size_t x = 0; x < (size_t)hd * eb; x += 64) {
+            __builtin_prefetch((const char*)k_cache + (next + r * ld) * eb + x);
+            __builtin_prefetch((const char*)v_cache + (next + r * ld) * eb + x);
+          }
+      }
       attn(qv, group, hd, p->scale, (const char*)k_cache + first * eb, (const char*)v_cache + first * eb, ld, run,
            part + gsize, part + gsize + group, part);
       j += run;
