@@ -39,6 +39,47 @@ void* row_ptr(void* base, int dtype, int64_t row, int64_t row_len) {
   return (char*)base + (size_t)(row * row_len) * kDTypes[dtype].elem_bytes;
 }
 
+// Flash-decoding splits of a token's keys: at least kMinSplitBlocks KV blocks each, at most
+// kMaxSplits per token.  Each split restarts the online softmax and costs a merge, whole items
+// included (that keeps results independent of the pool): measured on AVX2 (group 4, head dim 64,
+// 1000 keys) 8 splits cost whole items ~4%, 16 ~8%.  Decode splits its items below
+// kSplitItemsPerThread (token, KV head) items per pool thread.
+constexpr int kSplitItemsPerThread = 4;
+constexpr int kMinSplitBlocks = 4;
+constexpr int kMaxSplits = 8;
+
+// A token's keys [first, pos] (positions, inside the window) cut into n splits of whole KV blocks
+// (the first and last clipped to the range).  Derived from the range alone, so the splits, and
+// the float sums over them, are the same for every thread count.
+struct KeySplit {
+  int first, pos, bs, b0, nb, n;
+  KeySplit(int pos_, int window, int bs_) : pos(pos_), bs(bs_) {
+    first = window > 0 && pos - window + 1 > 0 ? pos - window + 1 : 0;
+    b0 = first / bs;
+    nb = pos / bs - b0 + 1;
+    n = nb / kMinSplitBlocks < 1 ? 1 : nb / kMinSplitBlocks < kMaxSplits ? nb / kMinSplitBlocks : kMaxSplits;
+  }
+  int begin(int c) const {
+    const int j = (b0 + (int)((int64_t)c * nb / n)) * bs;
+    return j > first ? j : first;
+  }
+  int end(int c) const { return c + 1 == n ? pos + 1 : (b0 + (int)((int64_t)(c + 1) * nb / n)) * bs; }
+};
+
+// Folds a partial softmax (pm, pl, pacc) of g heads into the running one (m, l, acc): both are
+// rescaled to the larger max, as the online softmax does within a split.
+void merge_partial(int g, int hd, float* m, float* l, float* acc, const float* pm, const float* pl,
+                   const float* pacc) {
+  for (int h = 0; h < g; h++) {
+    const float mx = m[h] > pm[h] ? m[h] : pm[h], a = expf(m[h] - mx), b = expf(pm[h] - mx);
+    l[h] = l[h] * a + pl[h] * b;
+    m[h] = mx;
+    float* o = acc + (size_t)h * hd;
+    const float* po = pacc + (size_t)h * hd;
+    for (int i = 0; i < hd; i++) o[i] = o[i] * a + po[i] * b;
+  }
+}
+
 // Output columns [r0, r1) of out[t * ldo + r] = x[t, :] . w[r, :] for all m rows of x (ldx = k).
 // Few rows: gemv tiles (each weight byte streamed once, activation tiles reused from L1); many
 // rows: each NR-row panel is widened once into L2 and every activation row runs over it.
@@ -250,40 +291,93 @@ int tn_paged_attention(const float* q, int q_stride, const void* k_cache, const 
   }
   const int group = p->num_heads / kv->num_kv_heads;
   if (group > kMaxGroup) return TN_E_ARG;
-  const int nkv = kv->num_kv_heads;
+  const int nkv = kv->num_kv_heads, T = p->num_tokens;
   const size_t ld = (size_t)nkv * hd;  // elements between consecutive slots of one KV head
   const size_t eb = (size_t)kDTypes[kv->dtype].elem_bytes;
+  const size_t gsize = (size_t)group * hd;
   AttnFn attn = kernels().attn[kv->dtype];
-  // One item = one token's group of query heads sharing a KV head: each cached key / value row
-  // is read and widened once for the whole group.  Keys are walked block by block of the table.
-  parallel_items((int64_t)p->num_tokens * nkv, [&](int64_t item) {
-    const int t = (int)(item / nkv), kvh = (int)(item % nkv), h0 = kvh * group;
-    float m[kMaxGroup], l[kMaxGroup];
-    alignas(64) float acc[kMaxGroup * kMaxHeadDim];
+  // A partial softmax of one KV head's query group: acc [group * hd], then m [group], l [group].
+  const size_t psize = gsize + 2 * (size_t)group;
+  // KV head kvh's partial over split c of token t's keys, walked block by block of the table.
+  auto attend = [&](int t, const KeySplit& ks, int c, int kvh, float* part) {
+    for (size_t i = 0; i < gsize; i++) part[i] = 0.f;
     for (int h = 0; h < group; h++) {
-      m[h] = -INFINITY;
-      l[h] = 0.f;
+      part[gsize + h] = -INFINITY;
+      part[gsize + group + h] = 0.f;
     }
-    for (int i = 0; i < group * hd; i++) acc[i] = 0.f;
-    const float* qv = q + (size_t)t * q_stride + (size_t)h0 * hd;
+    const float* qv = q + (size_t)t * q_stride + (size_t)kvh * gsize;
     const int32_t* table = block_tables + (size_t)seq_idx[t] * mb;
-    const int pos = positions[t];
-    int j = p->window > 0 ? pos - p->window + 1 : 0;
-    if (j < 0) j = 0;
-    while (j <= pos) {
+    for (int j = ks.begin(c), end = ks.end(c); j < end;) {
       const int off = j % bs;
       int run = bs - off;
-      if (run > pos + 1 - j) run = pos + 1 - j;
+      if (run > end - j) run = end - j;
       const size_t first = (((size_t)table[j / bs] * bs + off) * nkv + kvh) * hd;
+      // The table scatters blocks, so the hardware prefetcher cannot see the next one coming:
+      // its rows of this KV head are fetched while the kernel works on this run.
+      if (j + run < end) {
+        const size_t next = ((size_t)table[(j + run) / bs] * bs * nkv + kvh) * hd;
+        for (int r = 0, nr = end - j - run < bs ? end - j - run : bs; r < nr; r++)
+          for (size_t x = 0; x < (size_t)hd * eb; x += 64) {
+            __builtin_prefetch((const char*)k_cache + (next + r * ld) * eb + x);
+            __builtin_prefetch((const char*)v_cache + (next + r * ld) * eb + x);
+          }
+      }
       attn(qv, group, hd, p->scale, (const char*)k_cache + first * eb, (const char*)v_cache + first * eb, ld, run,
-           m, l, acc);
+           part + gsize, part + gsize + group, part);
       j += run;
     }
-    float* o = out + (size_t)t * p->num_heads * hd + (size_t)h0 * hd;
+  };
+  auto merge = [&](float* run, const float* part) {
+    merge_partial(group, hd, run + gsize, run + gsize + group, run, part + gsize, part + gsize + group, part);
+  };
+  auto finish = [&](int t, int kvh, const float* run) {
+    float* o = out + (size_t)t * p->num_heads * hd + (size_t)kvh * gsize;
     for (int h = 0; h < group; h++) {
-      const float inv = 1.f / l[h];
-      for (int i = 0; i < hd; i++) o[(size_t)h * hd + i] = acc[(size_t)h * hd + i] * inv;
+      const float inv = 1.f / run[gsize + group + h];
+      for (int i = 0; i < hd; i++) o[(size_t)h * hd + i] = run[(size_t)h * hd + i] * inv;
     }
+  };
+  // Decode with fewer (token, KV head) items than pool threads, or a count that leaves threads
+  // idle in the last round: every split is its own work item, its partial parked in scratch, and
+  // a second pass merges each item's partials in split order.  Whole items below merge theirs in
+  // the same order, so both paths give the same bits and the thread count never shows.
+  const int64_t items = (int64_t)T * nkv, threads = pool_threads();
+  if (items % threads != 0 && items < kSplitItemsPerThread * threads) {
+    static thread_local AlignedBuf split_buf, part_buf;
+    int* split0 = scratch<int>(split_buf, (size_t)T + 1);  // token t's splits: [split0[t], split0[t + 1])
+    if (!split0) return TN_E_NOMEM;
+    split0[0] = 0;
+    for (int t = 0; t < T; t++) split0[t + 1] = split0[t] + KeySplit(positions[t], p->window, bs).n;
+    if (split0[T] > T) {
+      float* part = scratch<float>(part_buf, (size_t)split0[T] * nkv * psize);  // [split][kv head]
+      if (!part) return TN_E_NOMEM;
+      parallel_items((int64_t)split0[T] * nkv, [&](int64_t item) {
+        const int s = (int)(item / nkv), kvh = (int)(item % nkv);
+        int t = 0;
+        while (split0[t + 1] <= s) t++;
+        attend(t, KeySplit(positions[t], p->window, bs), s - split0[t], kvh, part + (size_t)item * psize);
+      });
+      parallel_items(items, [&](int64_t item) {
+        const int t = (int)(item / nkv), kvh = (int)(item % nkv);
+        float* run = part + ((size_t)split0[t] * nkv + kvh) * psize;
+        for (int s = split0[t] + 1; s < split0[t + 1]; s++) merge(run, part + ((size_t)s * nkv + kvh) * psize);
+        finish(t, kvh, run);
+      });
+      return TN_OK;
+    }
+  }
+  // One item = one token's group of query heads sharing a KV head: each cached key / value row
+  // is read and widened once for the whole group.
+  parallel_items(items, [&](int64_t item) {
+    const int t = (int)(item / nkv), kvh = (int)(item % nkv);
+    alignas(64) float run[kMaxGroup * (kMaxHeadDim + 2)], part[kMaxGroup * (kMaxHeadDim + 2)];
+    const KeySplit ks(positions[t], p->window, bs);
+    attend(t, ks, 0, kvh, run);
+    for (int c = 1; c < ks.n; c++) {
+      attend(t, ks, c, kvh, part);
+      merge(run, part);
+    }
+    finish(t, kvh, run);
   });
   return TN_OK;
 }

@@ -81,6 +81,7 @@ int tn_reshape_and_cache(const float* k, int k_stride, const float* v, int v_str
 // token t belongs to sequence seq_idx[t], sits at absolute position positions[t] and attends
 // to that sequence's keys j with positions[t] - window < j <= positions[t] (window <= 0: no
 // window), read through block_tables[seq_idx[t] * max_blocks_per_seq + j / block_size].
+// The same bits for every pool size (decode's key splits are fixed by the positions alone).
 typedef struct tn_attention_params {
   int32_t num_tokens;
   int32_t num_seqs;

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import java.util.Arrays;
 import java.util.Random;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
@@ -354,10 +355,15 @@ class CpuKernelsTest {
     }
 
     private static float[] refAttention(float[] qkv, QkvLayout lay, int[] seqOf, int[] pos, int window) {
+        return refAttention(qkv, lay, seqOf, pos, window, 0);
+    }
+
+    /** Rows of query tokens [t0, n) only. */
+    private static float[] refAttention(float[] qkv, QkvLayout lay, int[] seqOf, int[] pos, int window, int t0) {
         int n = pos.length, hd = lay.headDim(), w = lay.width();
-        float[] out = new float[n * lay.qSize()];
+        float[] out = new float[(n - t0) * lay.qSize()];
         int group = lay.numHeads() / lay.numKvHeads();
-        for (int t = 0; t < n; t++) {
+        for (int t = t0; t < n; t++) {
             for (int h = 0; h < lay.numHeads(); h++) {
                 int kvh = h / group;
                 // keys: tokens u of the same sequence with pos[u] <= pos[t] and within the window
@@ -382,7 +388,7 @@ class CpuKernelsTest {
                     denom += p;
                     for (int i = 0; i < hd; i++) acc[i] += p * qkv[u * w + lay.qSize() + lay.kvSize() + kvh * hd + i];
                 }
-                for (int i = 0; i < hd; i++) out[t * lay.qSize() + h * hd + i] = (float) (acc[i] / denom);
+                for (int i = 0; i < hd; i++) out[(t - t0) * lay.qSize() + h * hd + i] = (float) (acc[i] / denom);
             }
         }
         return out;
@@ -434,6 +440,60 @@ class CpuKernelsTest {
                         "attention isa " + isa + " cache " + cacheType + " window " + window + " " + lay);
             }
           }
+        }
+    }
+
+    /**
+     * Decode (one query token) over a long context: the keys run in several partials merged
+     * afterwards. Against the plain reference, and bit for bit the same on one pool thread (whole
+     * items) as on three (2 or 4 items leave threads idle: a work item per split).
+     */
+    @ParameterizedTest
+    @MethodSource("isaLevels")
+    void pagedAttentionSplitsLongDecodeContexts(int isa) {
+        CpuBackend.forceIsa(isa);
+        int threads = CpuBackend.threads();
+        // mixtral-mini's heads (kernel runs of 4), and 6 per KV head with head dim 24 (runs of 4 + 2,
+        // the portable body on AVX-512); 16-slot blocks in shuffled order
+        QkvLayout[] layouts = {new QkvLayout(16, 4, 64), new QkvLayout(12, 2, 24)};
+        int n = 403, bs = 16, blocks = (n + bs - 1) / bs;
+        int[] table = IntStream.range(0, blocks).map(i -> (i * 7 + 3) % blocks).toArray();
+        int[] seqOf = new int[n], pos = IntStream.range(0, n).toArray(), slots = new int[n];
+        for (int p = 0; p < n; p++) slots[p] = table[p / bs] * bs + p % bs;
+        try {
+            for (DType cacheType : new DType[] {DType.F32, DType.BF16}) {
+                for (QkvLayout lay : layouts) {
+                    float[] qkv = randn(n * lay.width());
+                    float[] ref = qkv.clone();
+                    for (int u = 0; u < n; u++) {
+                        for (int i = lay.qSize(); i < lay.width(); i++) {
+                            ref[u * lay.width() + i] = roundTo(cacheType, new float[] {qkv[u * lay.width() + i]})[0];
+                        }
+                    }
+                    KvCache cache = b.allocateKvCache(new KvCacheSpec(blocks, bs, lay.numKvHeads(), lay.headDim(), cacheType));
+                    b.reshapeAndCache(f32(qkv, n, lay.width()), lay, cache,
+                            new AttentionBatch(n, 1, blocks, i32(seqOf, n), i32(pos, n), i32(slots, n), i32(table, 1, blocks)));
+                    float[] last = Arrays.copyOfRange(qkv, (n - 1) * lay.width(), n * lay.width());
+                    AttentionBatch decode = new AttentionBatch(1, 1, blocks, i32(new int[] {0}, 1), i32(new int[] {n - 1}, 1),
+                            i32(new int[] {slots[n - 1]}, 1), i32(table, 1, blocks));
+                    // windows: none, not block aligned, shorter than one partial
+                    for (int window : new int[] {0, 250, 40}) {
+                        String what = "split attention isa " + isa + " cache " + cacheType + " window " + window + " " + lay;
+                        float[][] got = new float[2][];
+                        int[] pools = {1, 3};
+                        for (int i = 0; i < 2; i++) {
+                            CpuBackend.setThreads(pools[i]);
+                            DeviceTensor out = b.allocate(DType.F32, 1, lay.qSize());
+                            b.pagedAttention(f32(last, 1, lay.width()), lay, cache, decode, window, out);
+                            got[i] = read(out);
+                        }
+                        assertClose(refAttention(ref, lay, seqOf, pos, window, n - 1), got[1], 2e-5, what);
+                        assertArrayEquals(got[0], got[1], what + " 1 vs 3 threads");
+                    }
+                }
+            }
+        } finally {
+            CpuBackend.setThreads(threads);
         }
     }
 
