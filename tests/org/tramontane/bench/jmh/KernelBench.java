@@ -14,6 +14,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+import org.tramontane.backend.ActivationQuant;
 import org.tramontane.backend.AttentionBatch;
 import org.tramontane.backend.DType;
 import org.tramontane.backend.DeviceTensor;
@@ -46,7 +47,8 @@ public class KernelBench {
 
     @State(Scope.Benchmark)
     public static class LinearState {
-        @Param({"bf16", "fp16", "fp32"})
+        /** A float weight dtype, or w8a8: int8 weights and per-token int8 activations (W8A8 dynamic). */
+        @Param({"bf16", "fp16", "fp32", "w8a8"})
         public String dtype;
 
         @Param({"1", "8", "32", "512"})
@@ -64,11 +66,20 @@ public class KernelBench {
         @Setup(Level.Trial)
         public void setUp() {
             CpuBackend.setThreads(threads);
-            DType d = DType.fromCli(dtype);
+            boolean w8a8 = dtype.equals("w8a8");
+            DType d = w8a8 ? DType.BF16 : DType.fromCli(dtype);
             backend = new CpuBackend(Precision.of(d));
             x = backend.randomWeight(DType.F32, 1, 1f, rows, HIDDEN);
             out = backend.allocate(DType.F32, rows, INTER);
-            for (int i = 0; i < COPIES; i++) weights[i] = backend.randomWeight(d, 10 + i, 0.03f, INTER, HIDDEN);
+            for (int i = 0; i < COPIES; i++) {
+                if (w8a8) {
+                    DeviceTensor f = backend.randomWeight(DType.F32, 10 + i, 0.03f, INTER, HIDDEN);
+                    weights[i] = backend.quantizeWeight(f, 0, HIDDEN, ActivationQuant.INT8_PER_TOKEN);
+                    backend.free(f);
+                } else {
+                    weights[i] = backend.randomWeight(d, 10 + i, 0.03f, INTER, HIDDEN);
+                }
+            }
         }
 
         @TearDown(Level.Trial)
