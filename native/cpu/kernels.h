@@ -5,7 +5,8 @@
 // Linear layers use two shapes of kernel, both on the row-major weight [n, k] as stored (no
 // re-layout at load, so a mapped checkpoint already fits):
 //  * gemv tiles (few activation rows: decode): up to 4 weight rows x up to 4 activation rows
-//    per call, dot-product form, each weight byte loaded once per tile and widened in registers;
+//    per call, dot-product form, each weight byte loaded once per tile and widened in registers
+//    (gemv_batch, where an ISA has it, takes a whole block of 3+ rows and tiles it itself);
 //  * a packed GEMM (many rows: prefill, large expert groups): NR weight rows are widened and
 //    transposed once into an f32 panel [k][NR] that stays in L2, then an MR x NR register tile
 //    of outer products runs over every activation row.
