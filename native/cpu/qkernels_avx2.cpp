@@ -12,15 +12,26 @@ inline int32_t hsum_epi32(__m256i v) {
   return _mm_cvtsi128_si32(s);
 }
 
+// b is the weight row: its successors follow in memory (a row-by-row stream), so fetch 1 KB ahead
+// as the bf16 stream does; two accumulators per 32 elements.
 int32_t dot_i8_avx2(const int8_t* a, const int8_t* b, int n) {
-  __m256i acc = _mm256_setzero_si256();
+  __m256i acc = _mm256_setzero_si256(), acc1 = _mm256_setzero_si256();
   int i = 0;
+  for (; i + 32 <= n; i += 32) {
+    _mm_prefetch((const char*)b + i + 1024, _MM_HINT_T0);
+    __m256i va = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i*)(a + i)));
+    __m256i vb = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i*)(b + i)));
+    __m256i va1 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i*)(a + i + 16)));
+    __m256i vb1 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i*)(b + i + 16)));
+    acc = _mm256_add_epi32(acc, _mm256_madd_epi16(va, vb));
+    acc1 = _mm256_add_epi32(acc1, _mm256_madd_epi16(va1, vb1));
+  }
   for (; i + 16 <= n; i += 16) {
     __m256i va = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i*)(a + i)));
     __m256i vb = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i*)(b + i)));
     acc = _mm256_add_epi32(acc, _mm256_madd_epi16(va, vb));
   }
-  int32_t s = hsum_epi32(acc);
+  int32_t s = hsum_epi32(_mm256_add_epi32(acc, acc1));
   for (; i < n; i++) s += (int32_t)a[i] * (int32_t)b[i];
   return s;
 }
