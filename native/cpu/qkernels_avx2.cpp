@@ -51,7 +51,6 @@ float dot_f32_i8_avx2(const float* x, const int8_t* w, int n) {
   return s;
 }
 
-
 // R weight rows x M activation rows: each 16-element chunk of a row is sign-extended once and
 // multiplied (vpmaddwd) with every activation row's chunk; R * M int32 accumulators, R + 2 more
 // registers, within the 16 ymm.  One dot_i8 per (row, activation) widened the weight chunk

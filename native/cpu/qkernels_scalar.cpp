@@ -23,9 +23,8 @@ float dot_f32_i8_scalar(const float* x, const int8_t* w, int n) {
   return (s0 + s1) + (s2 + s3);
 }
 
-
 void dot_i8_rows_scalar(const int8_t* const* x, int m, const int8_t* w, size_t ldw, int rows, int k, int32_t* out,
-                      size_t ldo) {
+                        size_t ldo) {
   for (int r = 0; r < rows; r++)
     for (int t = 0; t < m; t++) out[(size_t)t * ldo + r] = dot_i8_scalar(x[t], w + (size_t)r * ldw, k);
 }

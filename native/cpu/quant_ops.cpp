@@ -71,19 +71,21 @@ constexpr int kWBlock = 32;
 // the stack until they are scaled into floats.
 constexpr int kActChunk = 64;
 
-// out[t * ldo + r] = ((float) (x[t] . w[r]) * ws[r]) * xs[t] for t < m, r < rows <= kWBlock: the
-// int8 dots of several quantized activation rows in dot_i8_rows chunks, scaled as one dot_i8 at a
-// time was (same float operations in the same order, so the same bits).  xs_idx maps t to its
-// activation scale.
-template <typename ScaleIdx>
-void dot_i8_rows_scaled(const QKernels& qk, const int8_t* const* x, int m, const int8_t* w, size_t ldw, int rows,
-                        int k, const float* ws, const float* xs, ScaleIdx xs_idx, float* out, size_t ldo) {
+// out[t * ldo + r] = ((float) (row(t) . w[r]) * ws[r]) * scale(t) for t < m, r < rows <= kWBlock:
+// the int8 dots of several quantized activation rows (row(t) its int8 row, scale(t) its scale) in
+// dot_i8_rows chunks, scaled as one dot_i8 at a time was (same float operations in the same order,
+// so the same bits).
+template <typename Row, typename Scale>
+void dot_i8_rows_scaled(const QKernels& qk, int m, Row row, Scale scale, const int8_t* w, size_t ldw, int rows,
+                        int k, const float* ws, float* out, size_t ldo) {
+  const int8_t* xr[kActChunk];
   int32_t acc[kActChunk * kWBlock];
   for (int t0 = 0; t0 < m; t0 += kActChunk) {
     const int mt = m - t0 < kActChunk ? m - t0 : kActChunk;
-    qk.dot_i8_rows(x + t0, mt, w, ldw, rows, k, acc, kWBlock);
+    for (int t = 0; t < mt; t++) xr[t] = row(t0 + t);
+    qk.dot_i8_rows(xr, mt, w, ldw, rows, k, acc, kWBlock);
     for (int t = 0; t < mt; t++) {
-      const float s = xs[xs_idx(t0 + t)];
+      const float s = scale(t0 + t);
       float* o = out + (size_t)(t0 + t) * ldo;
       for (int r = 0; r < rows; r++) o[r] = ((float)acc[t * kWBlock + r] * ws[r]) * s;
     }
@@ -106,14 +108,11 @@ int linear_w(const float* x, int m, int k, const tn_linear_weight* w, int n, flo
     const int8_t* xqp = xq;
     const float* xsp = xs;
     if (m >= 2) {  // several tokens: tiles of weight rows x activation rows
-      static thread_local AlignedBuf ptr_buf;
-      const int8_t** xr = scratch<const int8_t*>(ptr_buf, (size_t)m);
-      if (!xr) return TN_E_NOMEM;
-      for (int r = 0; r < m; r++) xr[r] = xq + (size_t)r * k;
       parallel_items((n + kWBlock - 1) / kWBlock, [&](int64_t b) {
         const int j0 = (int)b * kWBlock, nr = n - j0 < kWBlock ? n - j0 : kWBlock;
-        dot_i8_rows_scaled(qk, xr, m, wq + (size_t)j0 * k, (size_t)k, nr, k, w->scale + j0, xsp,
-                           [](int t) { return t; }, out + j0, (size_t)n);
+        dot_i8_rows_scaled(
+            qk, m, [&](int t) { return xqp + (size_t)t * k; }, [&](int t) { return xsp[t]; }, wq + (size_t)j0 * k,
+            (size_t)k, nr, k, w->scale + j0, out + j0, (size_t)n);
       });
       return TN_OK;
     }
@@ -363,16 +362,10 @@ int tn_moe_experts_w(const float* x, const tn_moe_params* p, const int32_t* expe
       const float* s3e = s3 + (size_t)sg.e * I;
       float* gs0 = g + (size_t)sg.row0 * I;
       if (q1 && q3 && ne >= 2) {  // several tokens: tiles over their quantized rows
-        static thread_local AlignedBuf ptr_buf;
-        const int8_t** xr = scratch<const int8_t*>(ptr_buf, (size_t)ne);
-        if (!xr) {
-          status.store(TN_E_NOMEM, std::memory_order_relaxed);
-          return;
-        }
-        auto tok = [&](int r) { return order[sg.a0 + r] / K; };
-        for (int r = 0; r < ne; r++) xr[r] = xq + (size_t)tok(r) * H;
-        dot_i8_rows_scaled(qk, xr, ne, w1e + (size_t)r0 * H, (size_t)H, nr, H, s1e + r0, xs, tok, gs0 + r0, (size_t)I);
-        dot_i8_rows_scaled(qk, xr, ne, w3e + (size_t)r0 * H, (size_t)H, nr, H, s3e + r0, xs, tok, us, (size_t)nr);
+        auto row = [&](int r) { return xq + (size_t)(order[sg.a0 + r] / K) * H; };
+        auto scale = [&](int r) { return xs[order[sg.a0 + r] / K]; };
+        dot_i8_rows_scaled(qk, ne, row, scale, w1e + (size_t)r0 * H, (size_t)H, nr, H, s1e + r0, gs0 + r0, (size_t)I);
+        dot_i8_rows_scaled(qk, ne, row, scale, w3e + (size_t)r0 * H, (size_t)H, nr, H, s3e + r0, us, (size_t)nr);
       } else {
         for (int j = r0; j < r1; j++) {
           const int8_t* a = w1e + (size_t)j * H;
@@ -407,16 +400,10 @@ int tn_moe_experts_w(const float* x, const tn_moe_params* p, const int32_t* expe
       const int ne = sg.a1 - sg.a0, r0 = items[it].r0, r1 = items[it].r1;
       const int8_t* w2e = (const int8_t*)w2->w + (size_t)sg.e * H * I;
       const float* s2e = s2 + (size_t)sg.e * H;
-      if (q2 && ne >= 2) {
-        static thread_local AlignedBuf ptr_buf;
-        const int8_t** xr = scratch<const int8_t*>(ptr_buf, (size_t)ne);
-        if (!xr) {
-          status.store(TN_E_NOMEM, std::memory_order_relaxed);
-          return;
-        }
-        for (int r = 0; r < ne; r++) xr[r] = gq + (size_t)(sg.row0 + r) * I;
-        dot_i8_rows_scaled(qk, xr, ne, w2e + (size_t)r0 * I, (size_t)I, r1 - r0, I, s2e + r0, gs,
-                           [&](int r) { return sg.row0 + r; }, d + (size_t)sg.row0 * H + r0, (size_t)H);
+      if (q2 && ne >= 2) {  // several tokens: tiles over their quantized rows
+        dot_i8_rows_scaled(
+            qk, ne, [&](int r) { return gq + (size_t)(sg.row0 + r) * I; }, [&](int r) { return gs[sg.row0 + r]; },
+            w2e + (size_t)r0 * I, (size_t)I, r1 - r0, I, s2e + r0, d + (size_t)sg.row0 * H + r0, (size_t)H);
         return;
       }
       for (int j = r0; j < r1; j++) {
@@ -428,7 +415,6 @@ int tn_moe_experts_w(const float* x, const tn_moe_params* p, const int32_t* expe
         }
       }
     });
-    if (status.load() != TN_OK) return status.load();
     for (int s = s0; s < s1i; s++) {
       const WSegment& sg = segs[s];
       for (int a = sg.a0; a < sg.a1; a++) {
