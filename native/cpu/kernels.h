@@ -6,7 +6,7 @@
 // re-layout at load, so a mapped checkpoint already fits):
 //  * gemv tiles (few activation rows: decode): up to 4 weight rows x up to 4 activation rows
 //    per call, dot-product form, each weight byte loaded once per tile and widened in registers
-//    (gemv_batch, where an ISA has it, takes a whole block of 3+ rows and tiles it itself);
+//    (gemv_batch, where an ISA has it, takes a whole work item of weight rows and tiles it itself);
 //  * a packed GEMM (many rows: prefill, large expert groups): NR weight rows are widened and
 //    transposed once into an f32 panel [k][NR] that stays in L2, then an MR x NR register tile
 //    of outer products runs over every activation row.
@@ -31,8 +31,8 @@ typedef void (*AxpyFn)(float a, const void* x, float* y, int n);
 // out[t * ldo + r] = sum_{i<k} x[t * ldx + i] * widen(w[r * ldw + i]),  r < rows <= 4, t < m <= 4
 typedef void (*GemvTileFn)(const float* x, int ldx, int m, const void* w, size_t ldw, int rows, int k,
                            float* out, int ldo);
-// The same product for a batched-decode block: 3 <= m < the GEMM threshold activation rows and any
-// number of weight rows (a whole work item), so the kernel picks its own register tiling.
+// The same product for a decode block: 1 <= m < the GEMM threshold activation rows and any number
+// of weight rows (a whole work item), so the kernel picks its own register tiling and streams.
 typedef GemvTileFn GemvBatchFn;
 // The activation layout a gemv kernel of a weight dtype wants: out = x [m, k] rearranged within
 // blocks (the bf16 AVX2 kernel widens 16 weights at a time into even / odd halves with one shift

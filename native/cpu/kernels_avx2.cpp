@@ -50,6 +50,19 @@ inline __m256 widen_half(const void* p, int i, int h) {
   return loadw<D>(p, (size_t)i + 8 * h);
 }
 
+// Both halves of widen_half from one load of the 16 weights (bf16: 32 bytes, shift and mask).
+template <int D>
+inline void widen16(const void* p, int i, __m256* w2) {
+  if (D == TN_BF16) {
+    __m256i v = _mm256_loadu_si256((const __m256i*)((const uint16_t*)p + i));
+    w2[0] = _mm256_castsi256_ps(_mm256_slli_epi32(v, 16));
+    w2[1] = _mm256_castsi256_ps(_mm256_and_si256(v, _mm256_set1_epi32((int)0xffff0000u)));
+  } else {
+    w2[0] = loadw<D>(p, (size_t)i);
+    w2[1] = loadw<D>(p, (size_t)i + 8);
+  }
+}
+
 template <int D>
 float dot_avx2(const float* x, const void* w, int n) {
   __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
@@ -210,117 +223,93 @@ void gemv_tile_bf16(const float* x, int ldx, const void* w, size_t ldw, int k, f
     }
 }
 
-// Software prefetch distance of the one-row stream (gemv_stream), in bytes.  Measured with lm_head-sized
-// matrices (2 threads, AVX2 EPYC): 0 / 512 / 1024 / 2048 / 4096 bytes all within the box's noise
-// of each other, 1024 never worse; the hardware prefetcher does most of the work on this pattern.
-constexpr int kStreamPf = 1024;
-
-// One activation row, `rows` consecutive weight rows, one row at a time: the weights are read as
-// a single sequential stream (the rows of a block are contiguous), the pattern the hardware
-// prefetcher follows best; x stays in L1 (bf16: in the bf16_layout order, widened by shift / mask
-// as in gemv_tile_bf16).  64 elements per round over 8 accumulators keep 8 FMA chains in flight.
-// Measured against the 4-row tiles below on 32000 x 1024 bf16 (lm_head): 15.6-18.1 vs 12.9-14.1
-// GB/s on one thread (probe 18.7-18.8), 23.7-26.8 vs 18.0-20.3 on two (probe 26-30): four
-// interleaved 2 KB row streams per tile were too short for the prefetcher to ramp up.  f16
-// (F16C widening) 32000 x 1024: 26.0-27.8 vs 18.9-21.4 GB/s on two threads.
-template <int D>
-void gemv_stream(const float* x, const void* w, size_t ldw, int rows, int k, float* out) {
-  const __m256i hi_mask = _mm256_set1_epi32((int)0xffff0000u);
-  constexpr int eb = kDTypes[D].elem_bytes;
-  for (int r = 0; r < rows; r++) {
-    const void* wr = wrow<D>(w, ldw, r);
-    const char* pfp = (const char*)wr + kStreamPf;
-    __m256 a[8];
-#pragma GCC unroll 8
-    for (int j = 0; j < 8; j++) a[j] = _mm256_setzero_ps();
-    int i = 0;
-    for (; i + 64 <= k; i += 64) {
-#pragma GCC unroll 4
-      for (int b = 0; b < 64 * eb; b += 64) _mm_prefetch(pfp + (size_t)i * eb + b, _MM_HINT_T0);
-      if (D == TN_BF16) {
-        const uint16_t* wb = (const uint16_t*)wr;
-#pragma GCC unroll 4
-        for (int u = 0; u < 4; u++) {
-          __m256i v = _mm256_loadu_si256((const __m256i*)(wb + i + 16 * u));
-          a[2 * u] = _mm256_fmadd_ps(_mm256_castsi256_ps(_mm256_slli_epi32(v, 16)), load8(x + i + 16 * u), a[2 * u]);
-          a[2 * u + 1] = _mm256_fmadd_ps(_mm256_castsi256_ps(_mm256_and_si256(v, hi_mask)),
-                                         load8(x + i + 16 * u + 8), a[2 * u + 1]);
-        }
-      } else {
-#pragma GCC unroll 8
-        for (int u = 0; u < 8; u++) a[u] = _mm256_fmadd_ps(loadw<D>(wr, i + 8 * u), load8(x + i + 8 * u), a[u]);
-      }
-    }
-    if (D == TN_BF16) {
-      const uint16_t* wb = (const uint16_t*)wr;
-      for (; i + 16 <= k; i += 16) {
-        __m256i v = _mm256_loadu_si256((const __m256i*)(wb + i));
-        a[0] = _mm256_fmadd_ps(_mm256_castsi256_ps(_mm256_slli_epi32(v, 16)), load8(x + i), a[0]);
-        a[1] = _mm256_fmadd_ps(_mm256_castsi256_ps(_mm256_and_si256(v, hi_mask)), load8(x + i + 8), a[1]);
-      }
-    } else {
-      for (; i + 8 <= k; i += 8) a[0] = _mm256_fmadd_ps(loadw<D>(wr, i), load8(x + i), a[0]);
-    }
-    __m256 s4 = _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(a[0], a[1]), _mm256_add_ps(a[2], a[3])),
-                              _mm256_add_ps(_mm256_add_ps(a[4], a[5]), _mm256_add_ps(a[6], a[7])));
-    float s = hsum256(s4);
-    for (; i < k; i++) s += x[i] * load_elem(wr, D, i);  // the bf16 layout keeps tails in place
-    out[r] = s;
-  }
-}
-
-// M = 2..4 activation rows with the one-row stream's access pattern: one weight row at a time,
-// each 16-weight block widened once (two halves, as gemv_stream) and used by every activation row
-// (batched decode: an expert sees a few tokens).  Only while the M activation rows fit L1
-// (kStreamMaxActBytes): each weight row runs over all of them.  Measured against the 2-4 row tiles
-// (bf16, 2 threads, weight GB/s, two runs): k = 1024, m = 2 / 3 / 4: 22.9-23.7 vs 16.5-18.9,
-// 21.8-22.5 vs 14.4-18.1, 18.2-18.7 vs 12.2-13.4 (m = 8 in two chunks of 4: 9.8 vs 8.3);
-// k = 3584, m = 2: 20.0-25.4 vs 19.5-24.2, but m = 3 / 4 / 8 lose 2-20% (x from L2 per row).
+// Activation rows fed by the streaming kernel below only while they fit L1 (each weight row
+// runs over all of them).  Measured against the 2-4 row tiles (bf16, 2 threads, weight GB/s, two
+// runs): k = 1024, m = 2 / 3 / 4: 22.9-23.7 vs 16.5-18.9, 21.8-22.5 vs 14.4-18.1, 18.2-18.7 vs
+// 12.2-13.4 (m = 8 in two chunks of 4: 9.8 vs 8.3); k = 3584, m = 2: 20.0-25.4 vs 19.5-24.2, but
+// m = 3 / 4 / 8 lose 2-20% (x from L2 per row).
 constexpr size_t kStreamMaxActBytes = 32 << 10;
 
-template <int D, int M>
-void gemv_stream_m(const float* x, int ldx, const void* w, size_t ldw, int rows, int k, float* out, int ldo) {
-  constexpr int eb = kDTypes[D].elem_bytes;
-  constexpr int U = M <= 2 ? 2 : 1;  // rounds of 16 per iteration: 4 * M or 2 * M accumulators
-  for (int r = 0; r < rows; r++) {
-    const void* wr = wrow<D>(w, ldw, r);
-    const char* pfp = (const char*)wr + kStreamPf;
-    __m256 a[M][2 * U];
+// S weight rows (wr[0..S)) x M activation rows, row by row in dot-product form: each 16-weight
+// block is widened once (two halves: bf16 in the bf16_layout order by shift / mask, f16 by F16C)
+// and each half feeds all M rows.  U rounds of 16 per iteration keep 4 (M = 1) or 2 * M
+// accumulators per weight row; a row's summation order depends on M only, never on S, so a
+// row gives the same bits whichever stream group it falls in.
+template <int D, int M, int S>
+inline void stream_rows(const float* x, int ldx, const void* const* wr, int k, float* const* out, int ldo) {
+  constexpr int U = M == 1 ? 2 : 1;
+  __m256 a[S][M][2 * U];
+#pragma GCC unroll 4
+  for (int s = 0; s < S; s++)
 #pragma GCC unroll 4
     for (int t = 0; t < M; t++)
 #pragma GCC unroll 4
-      for (int j = 0; j < 2 * U; j++) a[t][j] = _mm256_setzero_ps();
-    int i = 0;
-    for (; i + 16 * U <= k; i += 16 * U) {
+      for (int j = 0; j < 2 * U; j++) a[s][t][j] = _mm256_setzero_ps();
+  int i = 0;
+  for (; i + 16 * U <= k; i += 16 * U)
 #pragma GCC unroll 2
-      for (int b = 0; b < 16 * U * eb; b += 64) _mm_prefetch(pfp + (size_t)i * eb + b, _MM_HINT_T0);
-#pragma GCC unroll 2
-      for (int u = 0; u < U; u++)
-#pragma GCC unroll 2
-        for (int h = 0; h < 2; h++) {
-          const __m256 wv = widen_half<D>(wr, i + 16 * u, h);
+    for (int u = 0; u < U; u++) {
+      __m256 wv[S][2];
 #pragma GCC unroll 4
-          for (int t = 0; t < M; t++)
-            a[t][2 * u + h] = _mm256_fmadd_ps(wv, load8(x + (size_t)t * ldx + i + 16 * u + 8 * h), a[t][2 * u + h]);
+      for (int s = 0; s < S; s++) widen16<D>(wr[s], i + 16 * u, wv[s]);
+#pragma GCC unroll 2
+      for (int h = 0; h < 2; h++)
+#pragma GCC unroll 4
+        for (int t = 0; t < M; t++) {
+          const __m256 xv = load8(x + (size_t)t * ldx + i + 16 * u + 8 * h);
+#pragma GCC unroll 4
+          for (int s = 0; s < S; s++) a[s][t][2 * u + h] = _mm256_fmadd_ps(wv[s][h], xv, a[s][t][2 * u + h]);
         }
     }
-    for (; i + 16 <= k; i += 16)
-#pragma GCC unroll 2
-      for (int h = 0; h < 2; h++) {
-        const __m256 wv = widen_half<D>(wr, i, h);
+  for (; i + 16 <= k; i += 16)
 #pragma GCC unroll 4
-        for (int t = 0; t < M; t++) a[t][h] = _mm256_fmadd_ps(wv, load8(x + (size_t)t * ldx + i + 8 * h), a[t][h]);
-      }
+    for (int s = 0; s < S; s++) {
+      __m256 wv[2];
+      widen16<D>(wr[s], i, wv);
+#pragma GCC unroll 2
+      for (int h = 0; h < 2; h++)
+#pragma GCC unroll 4
+        for (int t = 0; t < M; t++) a[s][t][h] = _mm256_fmadd_ps(wv[h], load8(x + (size_t)t * ldx + i + 8 * h), a[s][t][h]);
+    }
+#pragma GCC unroll 4
+  for (int s = 0; s < S; s++)
 #pragma GCC unroll 4
     for (int t = 0; t < M; t++) {
-      __m256 v = a[t][0];
+      __m256 v = a[s][t][0];
 #pragma GCC unroll 4
-      for (int j = 1; j < 2 * U; j++) v = _mm256_add_ps(v, a[t][j]);
-      float s = hsum256(v);
+      for (int j = 1; j < 2 * U; j++) v = _mm256_add_ps(v, a[s][t][j]);
+      float sum = hsum256(v);
       const float* xt = x + (size_t)t * ldx;
-      for (int j = i; j < k; j++) s += xt[j] * load_elem(wr, D, j);  // the bf16 layout keeps tails in place
-      out[(size_t)t * ldo + r] = s;
+      for (int j = i; j < k; j++) sum += xt[j] * load_elem(wr[s], D, j);  // the bf16 layout keeps tails in place
+      out[s][(size_t)t * ldo] = sum;
     }
+}
+
+// M = 1..4 activation rows over `rows` consecutive weight rows: the block is cut in two halves
+// read side by side (row r with row r + rows / 2), so each thread keeps two sequential weight
+// streams in flight; the odd row left over runs alone.  Measured on 32000 x 1024 bf16, 2 threads,
+// 32-row work items, DRAM (C++ harness, 30 interleaved rounds, ratio to the one-stream sum probe
+// on the same memory in the same round): one stream 0.73-0.85, two streams 0.98 (32-row items),
+// 1.04 (128-row items); a two-stream sum reads 1.14x the one-stream sum on this VM.  M = 4 keeps
+// one stream (4 x 2 accumulators per row already).
+template <int D, int M>
+void gemv_stream_m(const float* x, int ldx, const void* w, size_t ldw, int rows, int k, float* out, int ldo) {
+  constexpr int S = M <= 3 ? 2 : 1;
+  const int q = rows / S;
+  for (int r = 0; r < q; r++) {
+    const void* wr[S];
+    float* o[S];
+#pragma GCC unroll 2
+    for (int s = 0; s < S; s++) {
+      wr[s] = wrow<D>(w, ldw, r + s * q);
+      o[s] = out + r + s * q;
+    }
+    stream_rows<D, M, S>(x, ldx, wr, k, o, ldo);
+  }
+  for (int r = S * q; r < rows; r++) {
+    const void* wr[1] = {wrow<D>(w, ldw, r)};
+    float* o[1] = {out + r};
+    stream_rows<D, M, 1>(x, ldx, wr, k, o, ldo);
   }
 }
 
@@ -345,11 +334,7 @@ template <int D, int M>
 void gemv_rows(const float* x, int ldx, const void* w, size_t ldw, int rows, int k, float* out, int ldo) {
   // f32 keeps the 4-row tiles: 4 KB rows are streams long enough, and the tiles load x once
   // per 4 rows (16000 x 1024 f32, 2 threads: tiles 28.9-34.0 GB/s, stream 23.4-25.6).
-  if (M == 1 && D != TN_F32) {
-    gemv_stream<D>(x, w, ldw, rows, k, out);
-    return;
-  }
-  if (D != TN_F32 && (size_t)M * k * sizeof(float) <= kStreamMaxActBytes) {
+  if (D != TN_F32 && (M == 1 || (size_t)M * k * sizeof(float) <= kStreamMaxActBytes)) {
     gemv_stream_m<D, M>(x, ldx, w, ldw, rows, k, out, ldo);
     return;
   }
@@ -435,13 +420,13 @@ void gemv_rows_rm(const float* x, int ldx, const void* w, size_t ldw, int rows, 
   for (; r < rows; r++) gemv_tile_rm<D, 1, M>(x, ldx, wrow<D>(w, ldw, r), ldw, k, out + r, ldo);
 }
 
-// 3 <= m < kGemmMinRows activation rows.  Up to 4 rows whose activations fit L1 keep the one-row
-// stream (still memory-bound there); otherwise the rows go in groups of 4 or 3 (2 only as the
+// 1 <= m < kGemmMinRows activation rows.  One or two rows, and up to 4 rows whose activations fit
+// L1, keep the streams of gemv_stream_m (still memory-bound there); otherwise the rows go in groups of 4 or 3 (2 only as the
 // rest of 5) through gemv_rows_rm: 5 = 3 + 2, 6 = 3 + 3, 7 = 4 + 3, 8 = 4 + 4, 9 = 3 + 3 + 3, ...
 template <int D>
 void gemv_batch_avx2(const float* x, int ldx, int m, const void* w, size_t ldw, int rows, int k, float* out,
                      int ldo) {
-  if (m <= 4 && D != TN_F32 && (size_t)m * k * sizeof(float) <= kStreamMaxActBytes) {
+  if (m < 3 || (m <= 4 && D != TN_F32 && (size_t)m * k * sizeof(float) <= kStreamMaxActBytes)) {
     gemv_avx2<D>(x, ldx, m, w, ldw, rows, k, out, ldo);
     return;
   }

@@ -100,7 +100,7 @@ void linear_rows(const Kernels& kt, const float* x, const float* xg, int m, int 
     }
     return;
   }
-  if (m >= 3 && kt.gemv_batch[dt]) {
+  if (kt.gemv_batch[dt]) {
     kt.gemv_batch[dt](xg, k, m, (const char*)w + (size_t)r0 * k * eb, (size_t)k, r1 - r0, k, out + r0, ldo);
     return;
   }
