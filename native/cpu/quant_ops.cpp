@@ -107,23 +107,11 @@ int linear_w(const float* x, int m, int k, const tn_linear_weight* w, int n, flo
     for (int r = 0; r < m; r++) quantize_row(x + (size_t)r * k, k, xq + (size_t)r * k, &xs[r]);
     const int8_t* xqp = xq;
     const float* xsp = xs;
-    if (m >= 2) {  // several tokens: tiles of weight rows x activation rows
-      parallel_items((n + kWBlock - 1) / kWBlock, [&](int64_t b) {
-        const int j0 = (int)b * kWBlock, nr = n - j0 < kWBlock ? n - j0 : kWBlock;
-        dot_i8_rows_scaled(
-            qk, m, [&](int t) { return xqp + (size_t)t * k; }, [&](int t) { return xsp[t]; }, wq + (size_t)j0 * k,
-            (size_t)k, nr, k, w->scale + j0, out + j0, (size_t)n);
-      });
-      return TN_OK;
-    }
-    parallel_for(n, [&](int64_t b, int64_t e) {
-      for (int64_t j = b; j < e; j++) {
-        const int8_t* wr = wq + (size_t)j * k;
-        for (int r = 0; r < m; r++) {
-          int32_t acc = qk.dot_i8(xqp + (size_t)r * k, wr, k);
-          out[(size_t)r * n + j] = ((float)acc * w->scale[j]) * xsp[r];
-        }
-      }
+    parallel_items((n + kWBlock - 1) / kWBlock, [&](int64_t b) {
+      const int j0 = (int)b * kWBlock, nr = n - j0 < kWBlock ? n - j0 : kWBlock;
+      dot_i8_rows_scaled(
+          qk, m, [&](int t) { return xqp + (size_t)t * k; }, [&](int t) { return xsp[t]; }, wq + (size_t)j0 * k,
+          (size_t)k, nr, k, w->scale + j0, out + j0, (size_t)n);
     });
     return TN_OK;
   }
@@ -361,7 +349,7 @@ int tn_moe_experts_w(const float* x, const tn_moe_params* p, const int32_t* expe
       const float* s1e = s1 + (size_t)sg.e * I;
       const float* s3e = s3 + (size_t)sg.e * I;
       float* gs0 = g + (size_t)sg.row0 * I;
-      if (q1 && q3 && ne >= 2) {  // several tokens: tiles over their quantized rows
+      if (q1 && q3) {  // int8 activations: dot_i8_rows over their quantized rows
         auto row = [&](int r) { return xq + (size_t)(order[sg.a0 + r] / K) * H; };
         auto scale = [&](int r) { return xs[order[sg.a0 + r] / K]; };
         dot_i8_rows_scaled(qk, ne, row, scale, w1e + (size_t)r0 * H, (size_t)H, nr, H, s1e + r0, gs0 + r0, (size_t)I);
@@ -400,7 +388,7 @@ int tn_moe_experts_w(const float* x, const tn_moe_params* p, const int32_t* expe
       const int ne = sg.a1 - sg.a0, r0 = items[it].r0, r1 = items[it].r1;
       const int8_t* w2e = (const int8_t*)w2->w + (size_t)sg.e * H * I;
       const float* s2e = s2 + (size_t)sg.e * H;
-      if (q2 && ne >= 2) {  // several tokens: tiles over their quantized rows
+      if (q2) {  // int8 activations: dot_i8_rows over their quantized rows
         dot_i8_rows_scaled(
             qk, ne, [&](int r) { return gq + (size_t)(sg.row0 + r) * I; }, [&](int r) { return gs[sg.row0 + r]; },
             w2e + (size_t)r0 * I, (size_t)I, r1 - r0, I, s2e + r0, d + (size_t)sg.row0 * H + r0, (size_t)H);

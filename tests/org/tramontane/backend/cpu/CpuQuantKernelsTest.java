@@ -138,6 +138,36 @@ class CpuQuantKernelsTest {
         }
     }
 
+    /**
+     * A checkpoint's int8 weights may use the whole byte range, -128 included (our quantizer stops at
+     * -127): the decode kernels (one and two activation rows, two weight streams, 32-byte rounds
+     * with 16-element and scalar tails) stay bit for bit the Java reference.
+     */
+    @ParameterizedTest
+    @MethodSource("isaLevels")
+    void w8a8FullByteRangeWeightsMatchTheJavaReference(int isa) {
+        CpuBackend.forceIsa(isa);
+        java.util.Random rnd = new java.util.Random(128);
+        for (int[] mkn : new int[][] {{1, 1000, 37}, {2, 85, 9}, {1, 48, 2}, {3, 64, 5}}) {
+            int m = mkn[0], k = mkn[1], n = mkn[2];
+            byte[] w = new byte[n * k];
+            rnd.nextBytes(w);
+            for (int i = 0; i < w.length; i += 7) w[i] = Byte.MIN_VALUE;
+            float[] scale = new float[n];
+            for (int j = 0; j < n; j++) scale[j] = 0.001f * (1 + j);
+            float[] x = randn(m * k, 1f);
+            float[] want = new float[m * n];
+            ActivationQuantizer.linear(x, m, w, scale, n, k, want);
+            DeviceTensor out = b.allocate(DType.F32, m, n);
+            b.linear(f32(x, m, k), b.quantizedWeight(i8(w, n, k), f32(scale, n), ActivationQuant.INT8_PER_TOKEN), out);
+            float[] got = read(out);
+            for (int i = 0; i < want.length; i++) {
+                assertEquals(Float.floatToIntBits(want[i]), Float.floatToIntBits(got[i]),
+                        "isa " + isa + " m " + m + " k " + k + " [" + i + "]");
+            }
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("isaLevels")
     void quantizedExpertsMatchPerExpertReference(int isa) {
