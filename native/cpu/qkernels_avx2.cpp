@@ -51,22 +51,18 @@ float dot_f32_i8_avx2(const float* x, const int8_t* w, int n) {
   return s;
 }
 
-// R weight rows x M activation rows: each 16-element chunk of a row is sign-extended once and
-// multiplied (vpmaddwd) with every activation row's chunk; R * M int32 accumulators, R + 2 more
-// registers, within the 16 ymm.  One dot_i8 per (row, activation) widened the weight chunk
-// M times and paid a horizontal sum per pair.
+// Weight rows wr[0..R) x M activation rows from element i on: each 16-element chunk of a row is
+// sign-extended once and multiplied (vpmaddwd) with every activation row's chunk into acc (R * M
+// int32 accumulators, R + 2 more registers, within the 16 ymm), then the scalar tail; writes
+// out[r][t * ldo].  One dot_i8 per (row, activation) widened the weight chunk M times and paid a
+// horizontal sum per pair.
 template <int R, int M>
-void dot_i8_tile(const int8_t* const* x, const int8_t* w, size_t ldw, int k, int32_t* out, size_t ldo) {
-  __m256i acc[R][M];
-#pragma GCC unroll 16
-  for (int r = 0; r < R; r++)
-#pragma GCC unroll 16
-    for (int t = 0; t < M; t++) acc[r][t] = _mm256_setzero_si256();
-  int i = 0;
+inline void dot_i8_widen_rest(const int8_t* const* x, const int8_t* const* wr, int k, int i, __m256i (&acc)[R][M],
+                              int32_t* const* out, size_t ldo) {
   for (; i + 16 <= k; i += 16) {
     __m256i wv[R];
 #pragma GCC unroll 16
-    for (int r = 0; r < R; r++) wv[r] = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i*)(w + (size_t)r * ldw + i)));
+    for (int r = 0; r < R; r++) wv[r] = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i*)(wr[r] + i)));
 #pragma GCC unroll 16
     for (int t = 0; t < M; t++) {
       const __m256i xv = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i*)(x[t] + i)));
@@ -78,10 +74,33 @@ void dot_i8_tile(const int8_t* const* x, const int8_t* w, size_t ldw, int k, int
   for (int r = 0; r < R; r++)
 #pragma GCC unroll 16
     for (int t = 0; t < M; t++) {
-      int32_t s = hsum_epi32(acc[r][t]);
-      for (int j = i; j < k; j++) s += (int32_t)x[t][j] * (int32_t)w[(size_t)r * ldw + j];
-      out[(size_t)t * ldo + r] = s;
+      int32_t v = hsum_epi32(acc[r][t]);
+      for (int j = i; j < k; j++) v += (int32_t)x[t][j] * (int32_t)wr[r][j];
+      out[r][(size_t)t * ldo] = v;
     }
+}
+
+template <int R, int M>
+inline void dot_i8_zero(__m256i (&acc)[R][M]) {
+#pragma GCC unroll 16
+  for (int r = 0; r < R; r++)
+#pragma GCC unroll 16
+    for (int t = 0; t < M; t++) acc[r][t] = _mm256_setzero_si256();
+}
+
+// R consecutive weight rows (stride ldw) x M activation rows: out[t * ldo + r].
+template <int R, int M>
+void dot_i8_tile(const int8_t* const* x, const int8_t* w, size_t ldw, int k, int32_t* out, size_t ldo) {
+  const int8_t* wr[R];
+  int32_t* o[R];
+#pragma GCC unroll 16
+  for (int r = 0; r < R; r++) {
+    wr[r] = w + (size_t)r * ldw;
+    o[r] = out + r;
+  }
+  __m256i acc[R][M];
+  dot_i8_zero(acc);
+  dot_i8_widen_rest<R, M>(x, wr, k, 0, acc, o, ldo);
 }
 
 // M activation rows over all rows in tiles of R = 4 (M <= 2), 3 (M = 3) or 2 (M = 4), then single rows.
@@ -99,14 +118,11 @@ void dot_i8_rows_m(const int8_t* const* x, const int8_t* w, size_t ldw, int rows
 template <int S, int M>
 void dot_i8_streams(const int8_t* const* x, const int8_t* const* wr, int k, int32_t* const* out, size_t ldo) {
   __m256i acc[S][M];
-#pragma GCC unroll 4
-  for (int s = 0; s < S; s++)
-#pragma GCC unroll 4
-    for (int t = 0; t < M; t++) acc[s][t] = _mm256_setzero_si256();
+  dot_i8_zero(acc);
   // 32 products per instruction without VNNI: |w| (unsigned, 128 for -128) times x with w's sign
   // (vpsignb; x is in [-127, 127] from quantize_row, so negating it never wraps), pairs summed to
   // int16 by vpmaddubsw (at most 2 * 128 * 127, no saturation), then to int32 against ones.
-  // Exact for every int8 weight, so the same bits as the widening loop below.
+  // Exact for every int8 weight, so the same bits as the widening loop (tails).
   const __m256i ones = _mm256_set1_epi16(1);
   int i = 0;
   for (; i + 32 <= k; i += 32) {
@@ -126,25 +142,7 @@ void dot_i8_streams(const int8_t* const* x, const int8_t* const* wr, int k, int3
             acc[s][t], _mm256_madd_epi16(_mm256_maddubs_epi16(aw[s], _mm256_sign_epi8(xv, wv[s])), ones));
     }
   }
-  for (; i + 16 <= k; i += 16) {
-    __m256i wv[S];
-#pragma GCC unroll 4
-    for (int s = 0; s < S; s++) wv[s] = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i*)(wr[s] + i)));
-#pragma GCC unroll 4
-    for (int t = 0; t < M; t++) {
-      const __m256i xv = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i*)(x[t] + i)));
-#pragma GCC unroll 4
-      for (int s = 0; s < S; s++) acc[s][t] = _mm256_add_epi32(acc[s][t], _mm256_madd_epi16(wv[s], xv));
-    }
-  }
-#pragma GCC unroll 4
-  for (int s = 0; s < S; s++)
-#pragma GCC unroll 4
-    for (int t = 0; t < M; t++) {
-      int32_t v = hsum_epi32(acc[s][t]);
-      for (int j = i; j < k; j++) v += (int32_t)x[t][j] * (int32_t)wr[s][j];
-      out[s][(size_t)t * ldo] = v;
-    }
+  dot_i8_widen_rest<S, M>(x, wr, k, i, acc, out, ldo);
 }
 
 template <int M>
@@ -163,8 +161,9 @@ void dot_i8_rows_stream(const int8_t* const* x, const int8_t* w, size_t ldw, int
   }
 }
 
-// One or two activation rows: dot_i8_rows_stream.  More: groups of 4 or 3 (2 and 1 only as remainders: 5 = 3 + 2, 7 = 4 + 3, ...),
-// blocks of 16 rows at a time so a block's activations stay in L1 while the weight rows pass.
+// One or two activation rows: dot_i8_rows_stream.  More: groups of 4 or 3 (2 and 1 only as
+// remainders: 5 = 3 + 2, 7 = 4 + 3, ...), blocks of 16 rows at a time so a block's activations stay
+// in L1 while the weight rows pass.
 void dot_i8_rows_avx2(const int8_t* const* x, int m, const int8_t* w, size_t ldw, int rows, int k, int32_t* out,
                       size_t ldo) {
   if (m <= 2) {  // decode: memory-bound, the two-stream reads
