@@ -505,32 +505,6 @@ void gemm_micro_avx2(const float* x, int ldx, int m, const float* panel, int k, 
   }
 }
 
-// e^x: x = n ln2 + r, |r| <= ln2 / 2, e^r by its degree-6 Taylor polynomial (relative error
-// < 2e-7), 2^n by the exponent bits.  x is clamped to [-87.3, 88.7], so e^x saturates at ~1.2e-38
-// and ~3.3e38 (finite, normal: all silu needs); a NaN stays NaN through silu's v / (1 + e).
-inline __m256 exp256(__m256 x) {
-  x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-87.3f)), _mm256_set1_ps(88.7f));
-  __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
-                             _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  // r = x - n ln2 in two steps (ln2 = hi + lo, hi exact in few bits)
-  __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
-  r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
-  __m256 p = _mm256_set1_ps(1.f / 720);
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.f / 120));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.f / 24));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.f / 6));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.5f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.f));
-  // 2^n: n in [-126, 128]; n = 128 (x near 88.7) is split as 2^127 * 2 to stay finite
-  __m256i ni = _mm256_cvtps_epi32(n);
-  __m256i big = _mm256_cmpgt_epi32(ni, _mm256_set1_epi32(127));
-  ni = _mm256_sub_epi32(ni, _mm256_and_si256(big, _mm256_set1_epi32(1)));
-  __m256 scale = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(ni, _mm256_set1_epi32(127)), 23));
-  p = _mm256_mul_ps(p, scale);
-  return _mm256_blendv_ps(p, _mm256_add_ps(p, p), _mm256_castsi256_ps(big));
-}
-
 void swiglu_avx2(float* g, const float* u, int n) {
   const __m256 one = _mm256_set1_ps(1.f);
   int i = 0;
