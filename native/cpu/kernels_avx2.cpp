@@ -50,7 +50,9 @@ inline __m256 widen_half(const void* p, int i, int h) {
   return loadw<D>(p, (size_t)i + 8 * h);
 }
 
-// Both halves of widen_half from one load of the 16 weights (bf16: 32 bytes, shift and mask).
+// Both halves of widen_half from one load of the 16 weights (bf16: 32 bytes, shift and mask), for
+// the streams, which use both at once.  (widen_half written on top of this made GCC widen both
+// halves early in the 3 x 4 tiles and spill accumulators: the tiles keep widen_half.)
 template <int D>
 inline void widen16(const void* p, int i, __m256* w2) {
   if (D == TN_BF16) {
@@ -338,21 +340,18 @@ void gemv_rows(const float* x, int ldx, const void* w, size_t ldw, int rows, int
     gemv_stream_m<D, M>(x, ldx, w, ldw, rows, k, out, ldo);
     return;
   }
+  // 4-row tiles while M <= 2 (the register budget), then 2 and 1; a whole work item may come in
+  // here (gemv_batch), not only the 4 rows of a gemv call
+  int r = 0;
   if (D == TN_BF16) {
-    if (rows == 4 && M <= 2) {
-      gemv_tile_bf16<4, M>(x, ldx, w, ldw, k, out, ldo);
-      return;
-    }
-    int r = 0;
+    if (M <= 2)
+      for (; r + 4 <= rows; r += 4) gemv_tile_bf16<4, M>(x, ldx, wrow<D>(w, ldw, r), ldw, k, out + r, ldo);
     for (; r + 2 <= rows; r += 2) gemv_tile_bf16<2, M>(x, ldx, wrow<D>(w, ldw, r), ldw, k, out + r, ldo);
     if (r < rows) gemv_tile_bf16<1, M>(x, ldx, wrow<D>(w, ldw, r), ldw, k, out + r, ldo);
     return;
   }
-  if (rows == 4 && M <= 2) {
-    gemv_tile<D, 4, M>(x, ldx, w, ldw, k, out, ldo);
-    return;
-  }
-  int r = 0;
+  if (M <= 2)
+    for (; r + 4 <= rows; r += 4) gemv_tile<D, 4, M>(x, ldx, wrow<D>(w, ldw, r), ldw, k, out + r, ldo);
   for (; r + 2 <= rows; r += 2) gemv_tile<D, 2, M>(x, ldx, wrow<D>(w, ldw, r), ldw, k, out + r, ldo);
   if (r < rows) gemv_tile<D, 1, M>(x, ldx, wrow<D>(w, ldw, r), ldw, k, out + r, ldo);
 }
