@@ -225,8 +225,8 @@ void gemv_tile_bf16(const float* x, int ldx, const void* w, size_t ldw, int k, f
     }
 }
 
-// Activation rows fed by the streaming kernel below only while they fit L1 (each weight row
-// runs over all of them).  Measured against the 2-4 row tiles (bf16, 2 threads, weight GB/s, two
+// Two or more activation rows are fed to the streaming kernel below only while they fit L1 (each
+// weight row runs over all of them; one row always streams).  Measured against the 2-4 row tiles (bf16, 2 threads, weight GB/s, two
 // runs): k = 1024, m = 2 / 3 / 4: 22.9-23.7 vs 16.5-18.9, 21.8-22.5 vs 14.4-18.1, 18.2-18.7 vs
 // 12.2-13.4 (m = 8 in two chunks of 4: 9.8 vs 8.3); k = 3584, m = 2: 20.0-25.4 vs 19.5-24.2, but
 // m = 3 / 4 / 8 lose 2-20% (x from L2 per row).
@@ -419,9 +419,10 @@ void gemv_rows_rm(const float* x, int ldx, const void* w, size_t ldw, int rows, 
   for (; r < rows; r++) gemv_tile_rm<D, 1, M>(x, ldx, wrow<D>(w, ldw, r), ldw, k, out + r, ldo);
 }
 
-// 1 <= m < kGemmMinRows activation rows.  One or two rows, and up to 4 rows whose activations fit
-// L1, keep the streams of gemv_stream_m (still memory-bound there); otherwise the rows go in groups of 4 or 3 (2 only as the
-// rest of 5) through gemv_rows_rm: 5 = 3 + 2, 6 = 3 + 3, 7 = 4 + 3, 8 = 4 + 4, 9 = 3 + 3 + 3, ...
+// 1 <= m < kGemmMinRows activation rows.  One or two rows go to gemv_rows (the streams of
+// gemv_stream_m; f32 its 4-row tiles), and so do 3-4 rows whose activations fit L1 (still
+// memory-bound there); otherwise the rows go in groups of 4 or 3 (2 only as the rest of 5) through
+// gemv_rows_rm: 5 = 3 + 2, 6 = 3 + 3, 7 = 4 + 3, 8 = 4 + 4, 9 = 3 + 3 + 3, ...
 template <int D>
 void gemv_batch_avx2(const float* x, int ldx, int m, const void* w, size_t ldw, int rows, int k, float* out,
                      int ldo) {
