@@ -10,6 +10,11 @@
 //  * a packed GEMM (many rows: prefill, large expert groups): NR weight rows are widened and
 //    transposed once into an f32 panel [k][NR] that stays in L2, then an MR x NR register tile
 //    of outer products runs over every activation row.
+// A weight handed to tn_pack_panels (the backend does that at load for every linear and expert
+// weight) is instead read in its panel layout by one kernel for every row count (`panel`): rows
+// [16p, 16p + 16) become panel p, [k][16] (the 16 weights of input column i side by side), so an
+// outer-product tile reads it as one sequential stream with no packing per call; rows past the
+// last whole panel stay row-major and take the kernels above.
 // Every ISA file keeps its helpers in an anonymous namespace (no shared inline symbols across
 // files built with different -m flags).
 #ifndef TN_KERNELS_H
@@ -44,6 +49,15 @@ typedef void (*PackFn)(const void* w, size_t ldw, int rows, int k, float* panel)
 // out[t * ldo + c] = sum_{i<k} x[t * ldx + i] * panel[i * nr + c],  t < m <= gemm_mr, c < cols <= nr
 typedef void (*GemmMicroFn)(const float* x, int ldx, int m, const float* panel, int k, float* out, int ldo,
                             int cols);
+// Rows per panel, and where column c of a panel's k-th group of 16 sits (in elements): bf16 pairs
+// column c with c + 8 in one 32-bit lane (low / high half: a shift and a mask widen both halves
+// to f32 in place), f16 and f32 keep column order.
+constexpr int kPanelRows = 16;
+inline int panel_pos(int dtype, int c) { return dtype == TN_BF16 ? 2 * (c % 8) + c / 8 : c; }
+// out[t * ldo + 16 p + c] = sum_{i<k} x[t * ldx + i] * W[16 p + c, i] for t < m, p < np, c < 16:
+// np consecutive panels (k * 16 elements each) from `panels`; any m >= 1 (the kernel tiles the
+// rows itself).  A row's result depends on m and k only.
+typedef void (*PanelFn)(const float* x, int ldx, int m, const void* panels, int k, int np, float* out, int ldo);
 // Online-softmax attention of g query heads (rows q + h * hd) that share one KV head, over n
 // keys and values of the table's dtype at k + j * ld and v + j * ld (elements).  Updates each
 // head's running max m[h], normaliser l[h] and weighted value sum acc[h * hd ..] (flash style:
@@ -66,6 +80,7 @@ struct Kernels {
   GemvBatchFn gemv_batch[kNumDTypes];  // nullptr: 4 x 4 gemv tiles
   ActLayoutFn gemv_layout[kNumDTypes];
   PackFn pack[kNumDTypes];
+  PanelFn panel[kNumDTypes];
   GemmMicroFn gemm_micro;
   SwigluFn swiglu;
   int gemm_mr;
@@ -80,6 +95,12 @@ extern const Kernels kAvx512Kernels;
 
 // SwiGLU's gate activation, as torch's SiLU: x * sigmoid(x).
 static inline float silu(float v) { return v / (1.f + expf(-v)); }
+
+// The AVX2 panel kernels: the AVX-512 table uses them too (an AVX-512 CPU runs AVX2; no AVX-512
+// machine was at hand to tune or time a zmm version on).
+void panel_avx2_f32(const float* x, int ldx, int m, const void* panels, int k, int np, float* out, int ldo);
+void panel_avx2_f16(const float* x, int ldx, int m, const void* panels, int k, int np, float* out, int ldo);
+void panel_avx2_bf16(const float* x, int ldx, int m, const void* panels, int k, int np, float* out, int ldo);
 
 // The portable SwiGLU (kernels_scalar.cpp, baseline flags: callable from every table).
 void swiglu_generic(float* g, const float* u, int n);

@@ -80,6 +80,23 @@ void gemm_micro_generic(const float* x, int ldx, int m, const float* panel, int 
   }
 }
 
+// The panel layout read element by element; four accumulators per output as dot_generic.
+template <int D>
+void panel_generic(const float* x, int ldx, int m, const void* panels, int k, int np, float* out, int ldo) {
+  for (int p = 0; p < np; p++) {
+    const size_t base = (size_t)p * k * kPanelRows;
+    for (int c = 0; c < kPanelRows; c++) {
+      const size_t pos = base + panel_pos(D, c);
+      for (int t = 0; t < m; t++) {
+        const float* xr = x + (size_t)t * ldx;
+        float s[4] = {0.f, 0.f, 0.f, 0.f};
+        for (int i = 0; i < k; i++) s[i % 4] += xr[i] * load_elem(panels, D, pos + (size_t)i * kPanelRows);
+        out[(size_t)t * ldo + p * kPanelRows + c] = (s[0] + s[1]) + (s[2] + s[3]);
+      }
+    }
+  }
+}
+
 float sum_generic(const float* x, size_t n) {
   float s0 = 0.f, s1 = 0.f, s2 = 0.f, s3 = 0.f;
   size_t i = 0;
@@ -118,6 +135,7 @@ const Kernels kScalarKernels = {
     {nullptr, nullptr, nullptr},
     {nullptr, nullptr, nullptr},
     {pack_generic<TN_F32>, pack_generic<TN_F16>, pack_generic<TN_BF16>},
+    {panel_generic<TN_F32>, panel_generic<TN_F16>, panel_generic<TN_BF16>},
     gemm_micro_generic,
     swiglu_generic,
     kMr,

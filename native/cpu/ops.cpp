@@ -81,12 +81,20 @@ void merge_partial(int g, int hd, float* m, float* l, float* acc, const float* p
 }
 
 // Output columns [r0, r1) of out[t * ldo + r] = x[t, :] . w[r, :] for all m rows of x (ldx = k).
-// Few rows: gemv tiles (each weight byte streamed once, activation tiles reused from L1); many
-// rows: each NR-row panel is widened once into L2 and every activation row runs over it.
+// Rows below panel_rows are in the panel layout (r0 then a multiple of kPanelRows) and take the
+// panel kernel for any m.  Row-major rows: few activation rows take gemv tiles (each weight byte
+// streamed once, activation tiles reused from L1); many take the packed GEMM (each NR-row panel
+// widened once into L2, every activation row run over it).
 // xg: x in the gemv kernel's layout (kt.gemv_layout[dt]; x itself where that is nullptr).
 void linear_rows(const Kernels& kt, const float* x, const float* xg, int m, int k, const void* w, int dt, int r0,
-                 int r1, float* out, int ldo) {
+                 int r1, float* out, int ldo, int panel_rows) {
   const size_t eb = (size_t)kDTypes[dt].elem_bytes;
+  if (r0 < panel_rows) {
+    const int pe = r1 < panel_rows ? r1 : panel_rows;
+    kt.panel[dt](x, k, m, (const char*)w + (size_t)r0 * k * eb, k, (pe - r0) / kPanelRows, out + r0, ldo);
+    if (pe == r1) return;
+    r0 = pe;
+  }
   if (m >= kGemmMinRows) {
     static thread_local AlignedBuf panel_buf;
     const int nr = kt.gemm_nr, mr = kt.gemm_mr;
@@ -113,8 +121,12 @@ void linear_rows(const Kernels& kt, const float* x, const float* xg, int m, int 
   }
 }
 
-// Rows per work item: a multiple of both the gemv tile (4) and every ISA's panel width.
-int linear_block(const Kernels& kt, int m) { return m >= kGemmMinRows ? kt.gemm_nr : 32; }
+// The leading rows of an [n, k] weight in the panel layout: all whole panels, or none.
+int panel_rows_of(bool panels, int n) { return panels ? n / kPanelRows * kPanelRows : 0; }
+
+// Rows per work item: a multiple of the gemv tile (4), of every ISA's GEMM panel width and of
+// kPanelRows (panel-layout weights: two panels, any m).
+int linear_block(const Kernels& kt, int m, bool panels) { return m >= kGemmMinRows && !panels ? kt.gemm_nr : 32; }
 
 // x as the kernels consume it: rounded to bf16 values (kept in f32) in bf16-activation mode,
 // the caller's buffer otherwise.  Products of two bf16 values are exact in f32, so f32 FMAs over
@@ -135,27 +147,44 @@ const float* gemv_act(const Kernels& kt, int dt, const float* x, int m, int k, f
 
 int linear_impl(const float* x, int m, int k, const void* w, int w_dtype, int n, float* out,
                 int round_act) {
+  const bool panels = (w_dtype & TN_W_PANELS) != 0;
+  w_dtype &= ~TN_W_PANELS;
   if (m < 0 || k <= 0 || n <= 0 || !valid_dtype(w_dtype)) return TN_E_ARG;
   if (m == 0) return TN_OK;
   const Kernels& kt = kernels();
   static thread_local AlignedBuf act_buf;
   const float* xr = prepare_act(x, (size_t)m * k, w_dtype, round_act, act_buf);
+  const int prows = panel_rows_of(panels, n);
   static thread_local AlignedBuf layout_buf;
-  const float* xg = m < kGemmMinRows
+  const float* xg = m < kGemmMinRows && prows < n
                         ? gemv_act(kt, w_dtype, xr, m, k, scratch<float>(layout_buf, (size_t)m * k)) : xr;
   count_weight_bytes((size_t)n * k * kDTypes[w_dtype].elem_bytes);
   if ((size_t)m * n * k < kMinParallelMacs) {
-    linear_rows(kt, xr, xg, m, k, w, w_dtype, 0, n, out, n);
+    linear_rows(kt, xr, xg, m, k, w, w_dtype, 0, n, out, n, prows);
     return TN_OK;
   }
-  const int blk = linear_block(kt, m);
+  const int blk = linear_block(kt, m, panels);
   parallel_items((n + blk - 1) / blk, [&](int64_t b) {
     int r0 = (int)b * blk, r1 = r0 + blk < n ? r0 + blk : n;
-    linear_rows(kt, xr, xg, m, k, w, w_dtype, r0, r1, out, n);
+    linear_rows(kt, xr, xg, m, k, w, w_dtype, r0, r1, out, n, prows);
   });
   return TN_OK;
 }
 
+// Rewrites the 16 rows [16][k] at p as one panel [k][16] (elements of type E, moved as bits).
+template <typename E>
+bool to_panel(void* p, int k, int dtype) {
+  static thread_local AlignedBuf rows_buf;
+  E* rows = scratch<E>(rows_buf, (size_t)kPanelRows * k);
+  if (!rows) return false;
+  E* panel = (E*)p;
+  memcpy(rows, panel, sizeof(E) * kPanelRows * k);
+  int pos[kPanelRows];
+  for (int c = 0; c < kPanelRows; c++) pos[c] = panel_pos(dtype, c);
+  for (int i = 0; i < k; i++)
+    for (int c = 0; c < kPanelRows; c++) panel[(size_t)i * kPanelRows + pos[c]] = rows[(size_t)c * k + i];
+  return true;
+}
 
 struct int2_item {
   int seg, r0, r1;
@@ -174,6 +203,20 @@ int tn_convert(const void* src, int src_dtype, void* dst, int dst_dtype, size_t 
     for (int64_t i = b; i < e; i++) store_elem(dst, dst_dtype, i, load_elem(src, src_dtype, i));
   });
   return TN_OK;
+}
+
+int tn_pack_panels(void* w, int dtype, int64_t batch, int64_t n, int64_t k) {
+  if (!w || !valid_dtype(dtype) || batch < 0 || n < 0 || k <= 0 || k > INT32_MAX || n > INT32_MAX) return TN_E_ARG;
+  const int64_t per = n / kPanelRows;  // whole panels per matrix
+  const size_t eb = (size_t)kDTypes[dtype].elem_bytes;
+  std::atomic<bool> ok{true};
+  // Panels never overlap, so each is rewritten from a copy of its own 16 rows.
+  parallel_items(batch * per, [&](int64_t item) {
+    char* p = (char*)w + ((size_t)(item / per) * n * k + (size_t)(item % per) * kPanelRows * k) * eb;
+    if (!(eb == 4 ? to_panel<uint32_t>(p, (int)k, dtype) : to_panel<uint16_t>(p, (int)k, dtype)))
+      ok.store(false, std::memory_order_relaxed);
+  });
+  return ok.load() ? TN_OK : TN_E_NOMEM;
 }
 
 int tn_embedding(const void* table, int dtype, int64_t vocab, int hidden, const int32_t* ids,
@@ -435,11 +478,14 @@ int tn_moe_experts(const float* x, const tn_moe_params* p, const int32_t* expert
                    const float* routing_weights, const void* w1, const void* w3, const void* w2,
                    float* scratch_f, float* out) {
   TN_PROF("moe_experts", p ? p->num_tokens : 0);
-  if (!p || !valid_dtype(p->w_dtype) || p->num_tokens < 0 || p->top_k <= 0 || p->hidden <= 0 ||
+  if (!p || !valid_dtype(p->w_dtype & ~TN_W_PANELS) || p->num_tokens < 0 || p->top_k <= 0 || p->hidden <= 0 ||
       p->inter <= 0 || p->num_experts <= 0)
     return TN_E_ARG;
   const int T = p->num_tokens, H = p->hidden, I = p->inter, K = p->top_k, E = p->num_experts;
-  const int dt = p->w_dtype;
+  const int dt = p->w_dtype & ~TN_W_PANELS;
+  const bool panels = (p->w_dtype & TN_W_PANELS) != 0;
+  // each expert's [I, H] (w1, w3) and [H, I] (w2) block in panels up to these rows
+  const int up_prows = panel_rows_of(panels, I), down_prows = panel_rows_of(panels, H);
   const bool round = p->round_act && dt == TN_BF16;
   const size_t eb = (size_t)kDTypes[dt].elem_bytes;
   for (int i = 0; i < T * K; i++)
@@ -479,8 +525,9 @@ int tn_moe_experts(const float* x, const tn_moe_params* p, const int32_t* expert
   const Kernels& kt = kernels();
   static thread_local AlignedBuf item_buf;
   // x rearranged for the gemv kernels, segment by segment, where a segment runs on them.
-  auto gemv_rows_act = [&](int s0, int s1, const float* src, int width, float* dst) -> const float* {
-    if (!kt.gemv_layout[dt]) return src;
+  // (Panel-layout weights read x as it is; only their row-major last rows, if any, need this.)
+  auto gemv_rows_act = [&](int s0, int s1, const float* src, int width, float* dst, bool all_panels) -> const float* {
+    if (!kt.gemv_layout[dt] || all_panels) return src;
     for (int s = s0; s < s1; s++) {
       const int ne = segs[s].a1 - segs[s].a0;
       if (ne < kGemmMinRows)
@@ -511,18 +558,18 @@ int tn_moe_experts(const float* x, const tn_moe_params* p, const int32_t* expert
       }
       count_weight_bytes(3 * (size_t)I * H * eb);
     }
-    const float* xg_gemv = gemv_rows_act(s0, s1, xg, H, xgl);
+    const float* xg_gemv = gemv_rows_act(s0, s1, xg, H, xgl, up_prows == I);
     // work items: (segment, first row) for the up projections, then for the down projection
     auto build_items = [&](int n_out) {
       int count = 0;
       for (int s = s0; s < s1; s++) {
-        int blk = linear_block(kt, segs[s].a1 - segs[s].a0);
+        int blk = linear_block(kt, segs[s].a1 - segs[s].a0, panels);
         count += (n_out + blk - 1) / blk;
       }
       int2_item* items = scratch<int2_item>(item_buf, (size_t)count);
       int n = 0;
       for (int s = s0; s < s1; s++) {
-        int blk = linear_block(kt, segs[s].a1 - segs[s].a0);
+        int blk = linear_block(kt, segs[s].a1 - segs[s].a0, panels);
         for (int r = 0; r < n_out; r += blk) items[n++] = {s, r, r + blk < n_out ? r + blk : n_out};
       }
       return count;
@@ -538,8 +585,10 @@ int tn_moe_experts(const float* x, const tn_moe_params* p, const int32_t* expert
       // w3 x of this item's block only: [ne, nr], per thread
       static thread_local AlignedBuf up_buf;
       float* us = scratch<float>(up_buf, (size_t)ne * nr);
-      linear_rows(kt, xs, xsg, ne, H, (const char*)w1 + (size_t)sg.e * I * H * eb, dt, r0, r1, gs, I);
-      linear_rows(kt, xs, xsg, ne, H, (const char*)w3 + ((size_t)sg.e * I + r0) * H * eb, dt, 0, nr, us, nr);
+      linear_rows(kt, xs, xsg, ne, H, (const char*)w1 + (size_t)sg.e * I * H * eb, dt, r0, r1, gs, I, up_prows);
+      // (r0 is a multiple of the panel rows: w3's panels start again at its row 0 here)
+      linear_rows(kt, xs, xsg, ne, H, (const char*)w3 + ((size_t)sg.e * I + r0) * H * eb, dt, 0, nr, us, nr,
+                  up_prows > r0 ? up_prows - r0 : 0);
       for (int t = 0; t < ne; t++) {
         float* gt = gs + (size_t)t * I + r0;
         kt.swiglu(gt, us + (size_t)t * nr, nr);
@@ -547,14 +596,15 @@ int tn_moe_experts(const float* x, const tn_moe_params* p, const int32_t* expert
           for (int r = 0; r < nr; r++) gt[r] = bf16_to_f32(f32_to_bf16(gt[r]));
       }
     });
-    const float* g_gemv = gemv_rows_act(s0, s1, g, I, gl);
+    const float* g_gemv = gemv_rows_act(s0, s1, g, I, gl, down_prows == H);
     int n_down = build_items(H);
     items = (int2_item*)item_buf.p;
     parallel_items(n_down, [&](int64_t it) {
       const MoeSegment& sg = segs[items[it].seg];
       int ne = sg.a1 - sg.a0;
       linear_rows(kt, g + (size_t)sg.row0 * I, g_gemv + (size_t)sg.row0 * I, ne, I,
-                  (const char*)w2 + (size_t)sg.e * H * I * eb, dt, items[it].r0, items[it].r1, d + (size_t)sg.row0 * H, H);
+                  (const char*)w2 + (size_t)sg.e * H * I * eb, dt, items[it].r0, items[it].r1, d + (size_t)sg.row0 * H, H,
+                  down_prows);
     });
     for (int s = s0; s < s1; s++) {
       const MoeSegment& sg = segs[s];

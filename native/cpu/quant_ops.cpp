@@ -61,7 +61,7 @@ void quantize_row(const float* x, int k, int8_t* q, float* scale) {
 bool valid_weight(const tn_linear_weight* w) {
   if (!w || !w->w) return false;
   if (w->dtype == TN_I8) return w->scale && (w->act_quant == TN_ACT_NONE || w->act_quant == TN_ACT_INT8_PER_TOKEN);
-  return valid_dtype(w->dtype);
+  return valid_dtype(w->dtype & ~TN_W_PANELS);
 }
 
 // Output rows per work item of the int8 linears and the MoE (a multiple of every ISA's SwiGLU

@@ -56,8 +56,17 @@ int tn_rms_norm(const float* x, const float* w, float* out, int rows, int dim, f
 
 // out[m, n] = sum_k x[m, k] * W[n, k]   (W row-major [n, k], any weight dtype).
 // round_act: round activations to the weight dtype before the products (bf16 mode).
+// w_dtype | TN_W_PANELS: W was laid out by tn_pack_panels.
 int tn_linear(const float* x, int m, int k, const void* w, int w_dtype, int n, float* out,
               int round_act);
+
+// Panel layout of float linear weights, for the kernels that read it (tn_linear, tn_moe_experts,
+// tn_linear_w): OR TN_W_PANELS into the weight's dtype code there.  tn_pack_panels rewrites, in
+// place, each of `batch` consecutive matrices [n, k] of w: rows [16p, 16p + 16) become panel p,
+// [k][16] (input column i's 16 weights side by side); the n % 16 last rows stay row-major.  Same
+// size; not reversible by the kernels' callers (only linear kernels should read w afterwards).
+enum { TN_W_PANELS = 0x100 };
+int tn_pack_panels(void* w, int dtype, int64_t batch, int64_t n, int64_t k);
 
 // In place rotate-half RoPE on q [T, heads*hd] and k [T, kv_heads*hd] (row strides given).
 int tn_rope(float* q, int q_stride, float* k, int k_stride, const int32_t* positions,
@@ -108,7 +117,7 @@ typedef struct tn_moe_params {
   int32_t inter;
   int32_t num_experts;
   int32_t top_k;
-  int32_t w_dtype;
+  int32_t w_dtype;      // | TN_W_PANELS when w1 / w3 / w2 were laid out by tn_pack_panels
   int32_t round_act;
 } tn_moe_params;
 

@@ -34,6 +34,16 @@ public interface Backend extends AutoCloseable {
     /** A linear weight of int8 values [..., n, k] and one f32 scale per output row [..., n]. */
     DeviceTensor quantizedWeight(DeviceTensor int8Weight, DeviceTensor scale, ActivationQuant activation);
 
+    /**
+     * Hands over a weight that from now on only {@link #linear} or {@link #moeExperts} read (a
+     * linear [n, k] or stacked experts [E, n, k]): the backend may lay it out afresh for its
+     * kernels, in place. Pass the returned tensor to those operations instead; the argument is
+     * not to be used again. Default: the weight as it is.
+     */
+    default DeviceTensor forLinear(DeviceTensor weight) {
+        return weight;
+    }
+
     /** Deterministic pseudo-random weight of the given shape ({@code --load-format dummy}). */
     default DeviceTensor randomWeight(DType target, long seed, float scale, long... shape) {
         return randomWeight(target, RandomRef.whole(seed, scale, shape));

@@ -83,7 +83,7 @@ public record MixtralWeights(DeviceTensor embedTokens, List<LayerWeights> layers
         DeviceTensor lmHead = plan.worldSize() == 1 && cfg.tieWordEmbeddings() ? embed
                 : backend.loadWeight(wd, plan.shard(Role.LM_HEAD).of(ref(ckpt, head)));
         return new MixtralWeights(embed, List.copyOf(layers),
-                backend.loadWeight(DType.F32, ref(ckpt, MixtralWeightNames.finalNorm())), lmHead);
+                backend.loadWeight(DType.F32, ref(ckpt, MixtralWeightNames.finalNorm())), lmHead).forLinearKernels(backend);
     }
 
     /**
@@ -106,7 +106,24 @@ public record MixtralWeights(DeviceTensor embedTokens, List<LayerWeights> layers
         }
         return new MixtralWeights(backend.loadWeight(wd, ref(rank, PreShardedNames.embedTokens())), List.copyOf(layers),
                 backend.loadWeight(DType.F32, ref(rank, PreShardedNames.finalNorm())),
-                backend.loadWeight(wd, ref(rank, PreShardedNames.lmHead())));
+                backend.loadWeight(wd, ref(rank, PreShardedNames.lmHead()))).forLinearKernels(backend);
+    }
+
+    /**
+     * The same weights with every linear one (q/k/v/o, experts, an untied head) handed over to
+     * the backend's kernels ({@link Backend#forLinear}, the last step of binding). A head tied to
+     * the embedding stays as it is: the embedding reads its rows.
+     */
+    private MixtralWeights forLinearKernels(Backend backend) {
+        List<LayerWeights> laidOut = new ArrayList<>();
+        for (LayerWeights l : layers) {
+            ExpertWeights x = l.experts();
+            laidOut.add(new LayerWeights(l.inputNorm(), backend.forLinear(l.wqkv()), backend.forLinear(l.wo()),
+                    l.postNorm(), l.router(), new ExpertWeights(backend.forLinear(x.w1()), backend.forLinear(x.w3()),
+                            backend.forLinear(x.w2()))));
+        }
+        return new MixtralWeights(embedTokens, List.copyOf(laidOut), finalNorm,
+                lmHead == embedTokens ? lmHead : backend.forLinear(lmHead));
     }
 
     /** The float values of one fused linear (QKV, stacked experts): its parts, each cut, stacked by rows. */
@@ -228,7 +245,8 @@ public record MixtralWeights(DeviceTensor embedTokens, List<LayerWeights> layers
         RandomRef head = cfg.tieWordEmbeddings() ? embedAll : RandomRef.whole(s + 1, hScale, cfg.vocabSize(), h);
         DeviceTensor lmHead = plan.worldSize() == 1 && cfg.tieWordEmbeddings() ? embed
                 : backend.randomWeight(wd, plan.shard(Role.LM_HEAD).of(head));
-        return new MixtralWeights(embed, List.copyOf(layers), ones(backend, cfg.hiddenSize()), lmHead);
+        return new MixtralWeights(embed, List.copyOf(layers), ones(backend, cfg.hiddenSize()), lmHead)
+                .forLinearKernels(backend);
     }
 
     /** Random parts[i] cut by cuts[i], stacked. */

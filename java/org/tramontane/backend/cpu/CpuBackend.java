@@ -149,7 +149,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public DeviceTensor reshape(DeviceTensor t, long... shape) {
-        CpuTensor c = cpu(t);
+        CpuTensor c = rowMajor(t, "reshape");
         long n = 1;
         for (long d : shape) n *= d;
         if (n != c.numElements()) {
@@ -160,7 +160,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public DeviceTensor firstRows(DeviceTensor t, long rows) {
-        CpuTensor c = cpu(t);
+        CpuTensor c = rowMajor(t, "view rows of");
         if (rows < 0 || rows > c.rows()) {
             throw new IllegalArgumentException("view of " + rows + " rows of " + c);
         }
@@ -206,6 +206,27 @@ public final class CpuBackend implements Backend {
         long base = CpuNative.tn_map_file(file.toString(), len);
         if (base == 0) throw new IllegalStateException(file + ": cannot map file");
         return new long[] {base, len[0]};
+    }
+
+    /**
+     * Float weights go into the panel layout of the linear kernels (tn_pack_panels: each 16 rows
+     * as one [k][16] block, read as one stream by an outer-product kernel for any number of
+     * tokens), in place; int8 weights stay as they are. A 3-D weight is packed expert by expert.
+     */
+    @Override
+    public DeviceTensor forLinear(DeviceTensor weight) {
+        if (weight instanceof QuantizedTensor) return weight;
+        CpuTensor c = rowMajor(weight, "lay out");
+        checkComputeDtype(c.dtype());
+        long[] s = c.shape();
+        if (s.length < 2 || s.length > 3) throw new IllegalArgumentException("linear weight " + c + " is not 2-D or 3-D");
+        long batch = s.length == 3 ? s[0] : 1;
+        long addr = c.addr();
+        check(CpuNative.tn_pack_panels(addr, c.dtype().code, batch, s[s.length - 2], s[s.length - 1]), "pack_panels");
+        // Handed over: the row-major tensor refuses further use (its bytes are the panels now);
+        // the allocation stays owned by the backend and is released at close.
+        c.markFreed();
+        return new CpuTensor(c.dtype(), s, addr, false, true);
     }
 
     @Override
@@ -308,7 +329,7 @@ public final class CpuBackend implements Backend {
 
     /** Host copies: the tensor has the host array's element type and room for {@code count} elements. */
     private static CpuTensor sized(DeviceTensor t, DType dtype, int count) {
-        CpuTensor c = cpu(t);
+        CpuTensor c = rowMajor(t, "copy");
         if (c.dtype() != dtype || c.numElements() < count) {
             throw new IllegalArgumentException("host copy of " + count + " " + dtype + " elements with " + c);
         }
@@ -332,7 +353,7 @@ public final class CpuBackend implements Backend {
         long n = ids.numElements();
         long hidden = table.rowElems();
         requireShape(out, n, hidden);
-        check(CpuNative.tn_embedding(cpu(table).addr(), table.dtype().code, table.rows(), (int) hidden,
+        check(CpuNative.tn_embedding(rowMajor(table, "look up rows of").addr(), table.dtype().code, table.rows(), (int) hidden,
                 cpu(ids).addr(), (int) n, cpu(out).addr()), "embedding");
     }
 
@@ -359,7 +380,7 @@ public final class CpuBackend implements Backend {
                     cpu(out).addr(), roundAct()), "linear_w");
             return;
         }
-        check(CpuNative.tn_linear(cpu(x).addr(), (int) x.rows(), (int) k, cpu(weight).addr(), weight.dtype().code,
+        check(CpuNative.tn_linear(cpu(x).addr(), (int) x.rows(), (int) k, cpu(weight).addr(), cpu(weight).weightCode(),
                 (int) weight.rows(), cpu(out).addr(), roundAct()), "linear");
     }
 
@@ -369,7 +390,7 @@ public final class CpuBackend implements Backend {
             return into.w(cpu(q.weight()).addr()).scale(cpu(q.scale()).addr()).dtype(DType.I8.code)
                     .act_quant(q.activation().code);
         }
-        return into.w(cpu(t).addr()).scale(0L).dtype(t.dtype().code).act_quant(ActivationQuant.NONE.code);
+        return into.w(cpu(t).addr()).scale(0L).dtype(cpu(t).weightCode()).act_quant(ActivationQuant.NONE.code);
     }
 
     private int roundAct() {
@@ -444,6 +465,11 @@ public final class CpuBackend implements Backend {
         if (experts.w3().dtype() != wd || experts.w2().dtype() != wd) {
             throw new IllegalArgumentException("experts must share one dtype");
         }
+        boolean quantized = experts.w1() instanceof QuantizedTensor;
+        int code = quantized ? wd.code : cpu(experts.w1()).weightCode();
+        if (!quantized && (cpu(experts.w3()).weightCode() != code || cpu(experts.w2()).weightCode() != code)) {
+            throw new IllegalArgumentException("experts must share one layout (all handed to forLinear or none)");
+        }
         int numExperts = (int) w1[0];
         int inter = (int) w1[1];
         int hidden = (int) w1[2];
@@ -453,8 +479,7 @@ public final class CpuBackend implements Backend {
         requireShape(out, x.rows(), hidden);
         int topK = (int) expertIds.rowElems();
         moeParams.num_tokens((int) x.rows()).hidden(hidden).inter(inter).num_experts(numExperts).top_k(topK)
-                .w_dtype(wd.code).round_act(roundAct());
-        boolean quantized = experts.w1() instanceof QuantizedTensor;
+                .w_dtype(code).round_act(roundAct());
         long scratchFloats = quantized ? CpuNative.tn_moe_w_scratch_floats(moeParams)
                 : CpuNative.tn_moe_scratch_floats(moeParams);
         if (moeScratch == null || moeScratch.numElements() < scratchFloats) {
@@ -516,6 +541,13 @@ public final class CpuBackend implements Backend {
     private static CpuTensor cpu(DeviceTensor t) {
         if (t instanceof CpuTensor c) return c;
         throw new IllegalArgumentException("tensor " + t + " does not belong to the cpu backend");
+    }
+
+    /** A tensor read or viewed as row-major: not one laid out for the linear kernels. */
+    private static CpuTensor rowMajor(DeviceTensor t, String op) {
+        CpuTensor c = cpu(t);
+        if (c.panels()) throw new IllegalArgumentException("cannot " + op + " " + c + ": only linear operations read it");
+        return c;
     }
 
     private static void requireF32(DeviceTensor... ts) {

@@ -23,6 +23,8 @@ final class CpuNative {
     static final int TN_OK = 0;
     static final int TN_E_ARG = -1;
     static final int TN_E_INDEX = -2;
+    /** OR'd into a float weight's dtype code: the weight was laid out by tn_pack_panels. */
+    static final int TN_W_PANELS = 0x100;
 
     @Name("tn_kv_layout")
     static final class KvLayout extends Pointer {
@@ -125,6 +127,8 @@ final class CpuNative {
 
     static native int tn_linear(@Cast("const float*") long x, int m, int k, @Cast("const void*") long w,
             int wDtype, int n, @Cast("float*") long out, int roundAct);
+
+    static native int tn_pack_panels(@Cast("void*") long w, int dtype, long batch, long n, long k);
 
     static native int tn_rope(@Cast("float*") long q, int qStride, @Cast("float*") long k, int kStride,
             @Cast("const int32_t*") long positions, int numTokens, int numHeads, int numKvHeads,

@@ -119,6 +119,12 @@ class CpuKernelsTest {
         return dst;
     }
 
+    /** weight(), handed to forLinear (the panel layout) when asked: the linear ops take both. */
+    private DeviceTensor weight(DType d, float[] exact, boolean panels, long... shape) {
+        DeviceTensor w = weight(d, exact, shape);
+        return panels ? b.forLinear(w) : w;
+    }
+
     private static void assertClose(float[] expected, float[] actual, double tol, String what) {
         assertEquals(expected.length, actual.length, what + " length");
         for (int i = 0; i < expected.length; i++) {
@@ -172,15 +178,17 @@ class CpuKernelsTest {
     @MethodSource("isaLevels")
     void linearAllDtypes(int isa) {
         CpuBackend.forceIsa(isa);
+        for (boolean panels : new boolean[] {false, true})
         for (DType d : new DType[] {DType.F32, DType.F16, DType.BF16}) {
-            for (int[] mkn : new int[][] {{1, 64, 96}, {3, 67, 5}, {5, 1, 3}, {2, 250, 31}, {1, 4096, 8}}) {
+            for (int[] mkn : new int[][] {{1, 64, 96}, {3, 67, 5}, {5, 1, 3}, {2, 250, 31}, {1, 4096, 8}, {4, 3, 16}}) {
                 int m = mkn[0], k = mkn[1], n = mkn[2];
                 float[] x = randn(m * k);
                 float[] w = roundTo(d, randn(n * k));
                 DeviceTensor out = b.allocate(DType.F32, m, n);
-                b.linear(f32(x, m, k), weight(d, w, n, k), out);
+                b.linear(f32(x, m, k), weight(d, w, panels, n, k), out);
                 float[] want = refLinear(x, w, m, k, n);
-                assertClose(want, read(out), 1e-5 * Math.sqrt(k), "linear " + d + " isa " + isa + " mkn " + m + "," + k + "," + n);
+                assertClose(want, read(out), 1e-5 * Math.sqrt(k),
+                        "linear " + d + " panels " + panels + " isa " + isa + " mkn " + m + "," + k + "," + n);
             }
         }
     }
@@ -190,17 +198,18 @@ class CpuKernelsTest {
     @MethodSource("isaLevels")
     void linearTilesAndPackedGemm(int isa) {
         CpuBackend.forceIsa(isa);
+        for (boolean panels : new boolean[] {false, true})
         for (DType d : new DType[] {DType.F32, DType.F16, DType.BF16}) {
             for (int[] mkn : new int[][] {{6, 67, 33}, {7, 16, 5}, {11, 40, 9}, {12, 200, 50}, {13, 67, 17},
-                    {40, 130, 70}, {64, 1024, 36}}) {
+                    {40, 130, 70}, {64, 1024, 36}, {100, 33, 96}}) {
                 int m = mkn[0], k = mkn[1], n = mkn[2];
                 float[] x = randn(m * k);
                 float[] w = roundTo(d, randn(n * k));
                 DeviceTensor out = b.allocate(DType.F32, m, n);
-                b.linear(f32(x, m, k), weight(d, w, n, k), out);
+                b.linear(f32(x, m, k), weight(d, w, panels, n, k), out);
                 float[] want = refLinear(x, w, m, k, n);
                 assertClose(want, read(out), 1e-5 * Math.sqrt(k),
-                        "linear " + d + " isa " + isa + " mkn " + m + "," + k + "," + n);
+                        "linear " + d + " panels " + panels + " isa " + isa + " mkn " + m + "," + k + "," + n);
             }
         }
     }
@@ -216,18 +225,19 @@ class CpuKernelsTest {
     @MethodSource("isaLevels")
     void linearManyRowTiles(int isa) {
         CpuBackend.forceIsa(isa);
+        for (boolean panels : new boolean[] {false, true})
         for (DType d : new DType[] {DType.BF16, DType.F16, DType.F32}) {
-            for (int[] kn : new int[][] {{45, 7}, {1100, 67}, {3000, 9}}) {
+            for (int[] kn : new int[][] {{45, 7}, {1100, 67}, {3000, 9}, {77, 48}}) {
                 int k = kn[0], n = kn[1];
                 float[] w = roundTo(d, randn(n * k));
-                DeviceTensor wt = weight(d, w, n, k);
+                DeviceTensor wt = weight(d, w, panels, n, k);
                 for (int m = 1; m <= 33; m++) {
                     float[] x = randn(m * k);
                     DeviceTensor out = b.allocate(DType.F32, m, n);
                     b.linear(f32(x, m, k), wt, out);
                     float[] want = refLinear(x, w, m, k, n);
                     assertClose(want, read(out), 1e-5 * Math.sqrt(k),
-                            "linear " + d + " isa " + isa + " mkn " + m + "," + k + "," + n);
+                            "linear " + d + " panels " + panels + " isa " + isa + " mkn " + m + "," + k + "," + n);
                 }
             }
         }
@@ -242,21 +252,23 @@ class CpuKernelsTest {
     @MethodSource("isaLevels")
     void linearOneRowStreams(int isa) {
         CpuBackend.forceIsa(isa);
+        for (boolean panels : new boolean[] {false, true})
         for (DType d : new DType[] {DType.BF16, DType.F16, DType.F32}) {
             for (int[] kn : new int[][] {{16, 3}, {15, 5}, {80, 37}, {100, 1}, {1000, 7}, {1041, 130}, {1024, 97},
-                    {3584, 45}}) {
+                    {3584, 45}, {1, 16}, {513, 80}}) {
                 int k = kn[0], n = kn[1];
                 float[] x = randn(k);
                 float[] w = roundTo(d, randn(n * k));
                 DeviceTensor out = b.allocate(DType.F32, 1, n);
-                b.linear(f32(x, 1, k), weight(d, w, n, k), out);
+                b.linear(f32(x, 1, k), weight(d, w, panels, n, k), out);
                 float[] want = new float[n];
                 for (int j = 0; j < n; j++) {
                     double s = 0;
                     for (int i = 0; i < k; i++) s += (double) x[i] * w[j * k + i];
                     want[j] = (float) s;
                 }
-                assertClose(want, read(out), 1e-5 * Math.sqrt(k), "linear " + d + " isa " + isa + " k,n " + k + "," + n);
+                assertClose(want, read(out), 1e-5 * Math.sqrt(k),
+                        "linear " + d + " panels " + panels + " isa " + isa + " k,n " + k + "," + n);
             }
         }
     }
@@ -535,6 +547,7 @@ class CpuKernelsTest {
         moeCase(7, 24, 40, 5);
         moeCase(300, 16, 24, 3);
         moeCase(9, 40, 45, 4); // intermediate size off the 8-wide SwiGLU vectors and the 32-row blocks
+        moeCase(20, 32, 48, 4); // whole 16-row panels only (no row-major rest in the panel layout)
     }
 
     private void moeCase(int tokens, int hidden, int inter, int experts) {
@@ -573,12 +586,13 @@ class CpuKernelsTest {
         assertArrayEquals(wantIds, gotIds, "top-k experts");
         assertClose(wantW, gotW, 1e-5, "routing weights");
 
+        for (boolean panels : new boolean[] {false, true})
         for (DType d : new DType[] {DType.F32, DType.BF16}) {
             float[] w1 = roundTo(d, randn(experts * inter * hidden));
             float[] w3 = roundTo(d, randn(experts * inter * hidden));
             float[] w2 = roundTo(d, randn(experts * hidden * inter));
-            ExpertWeights ew = new ExpertWeights(weight(d, w1, experts, inter, hidden),
-                    weight(d, w3, experts, inter, hidden), weight(d, w2, experts, hidden, inter));
+            ExpertWeights ew = new ExpertWeights(weight(d, w1, panels, experts, inter, hidden),
+                    weight(d, w3, panels, experts, inter, hidden), weight(d, w2, panels, experts, hidden, inter));
             DeviceTensor out = b.allocate(DType.F32, tokens, hidden);
             b.moeExperts(xt, ew, ids, wts, out);
             float[] want = new float[tokens * hidden];
@@ -601,8 +615,22 @@ class CpuKernelsTest {
                     }
                 }
             }
-            assertClose(want, read(out), 1e-4, "moe experts " + d + " isa " + isa);
+            assertClose(want, read(out), 1e-4, "moe experts " + d + " panels " + panels + " isa " + isa);
         }
+    }
+
+    /** A weight handed to forLinear is read only by the linear ops; its row-major handle is spent. */
+    @Test
+    void panelLayoutWeightsRefuseRowAccess() {
+        DeviceTensor w = weight(DType.BF16, roundTo(DType.BF16, randn(32 * 8)), 32, 8);
+        DeviceTensor p = b.forLinear(w);
+        assertThrows(IllegalArgumentException.class, () -> b.reshape(p, 8, 32));
+        assertThrows(IllegalArgumentException.class, () -> b.firstRows(p, 16));
+        assertThrows(IllegalArgumentException.class, () -> b.embedding(p, i32(new int[] {1}, 1), b.allocate(DType.F32, 1, 8)));
+        assertThrows(IllegalStateException.class, () -> b.linear(f32(randn(8), 1, 8), w, b.allocate(DType.F32, 1, 32)));
+        DeviceTensor f = f32(randn(16 * 4), 16, 4);
+        DeviceTensor pf = b.forLinear(f);
+        assertThrows(IllegalArgumentException.class, () -> b.read(pf, new float[64]));
     }
 
     @Test
