@@ -463,22 +463,21 @@ inline void widen_panel(const void* p, size_t i, __m256& b0, __m256& b1) {
 // MR activation rows x S panels side by side (the second panel_stride elements after the first):
 // per column i of the panels, each activation is broadcast once and multiplied into both halves
 // of every panel (outer product, 2 * MR FMAs per panel per 32-byte bf16 load).  U rounds of
-// columns per iteration, each with its own accumulators, keep 8+ FMA chains in flight for one or
-// two rows; a panel's sums depend on MR (so on m) only, never on S.
-template <int D, int MR, int S>
+// columns per iteration, each with its own accumulators, keep 8+ FMA chains in flight where
+// S * MR is small (2 * S * U * MR accumulators <= 12).
+template <int D, int MR, int S, int U>
 void panel_tile(const float* x, int ldx, const void* p, size_t panel_stride, int k, float* out, int ldo) {
-  constexpr int U = MR == 1 ? 2 : 1;
   const size_t eb = (size_t)kDTypes[D].elem_bytes;
   __m256 c[S][U][MR][2];
 #pragma GCC unroll 2
   for (int s = 0; s < S; s++)
-#pragma GCC unroll 2
+#pragma GCC unroll 4
     for (int u = 0; u < U; u++)
 #pragma GCC unroll 8
       for (int t = 0; t < MR; t++) c[s][u][t][0] = c[s][u][t][1] = _mm256_setzero_ps();
   int i = 0;
   for (; i + U <= k; i += U)
-#pragma GCC unroll 2
+#pragma GCC unroll 4
     for (int u = 0; u < U; u++)
 #pragma GCC unroll 2
       for (int s = 0; s < S; s++) {
@@ -491,7 +490,7 @@ void panel_tile(const float* x, int ldx, const void* p, size_t panel_stride, int
           c[s][u][t][1] = _mm256_fmadd_ps(a, b1, c[s][u][t][1]);
         }
       }
-  for (; i < k; i++)  // the k % U last columns (U = 2 only)
+  for (; i < k; i++)  // the k % U last columns
 #pragma GCC unroll 2
     for (int s = 0; s < S; s++) {
       __m256 b0, b1;
@@ -508,7 +507,7 @@ void panel_tile(const float* x, int ldx, const void* p, size_t panel_stride, int
 #pragma GCC unroll 8
     for (int t = 0; t < MR; t++) {
       __m256 lo = c[s][0][t][0], hi = c[s][0][t][1];
-#pragma GCC unroll 2
+#pragma GCC unroll 4
       for (int u = 1; u < U; u++) {
         lo = _mm256_add_ps(lo, c[s][u][t][0]);
         hi = _mm256_add_ps(hi, c[s][u][t][1]);
@@ -519,13 +518,17 @@ void panel_tile(const float* x, int ldx, const void* p, size_t panel_stride, int
     }
 }
 
+// Two panels at a time, then the odd one: U fixed by MR, so a panel's sums do not depend on
+// whether it was paired.
 template <int D, int MR>
 void panel_pairs(const float* x, int ldx, const void* w, int k, int np, float* out, int ldo) {
+  constexpr int U = MR == 1 ? 2 : 1;
   const size_t stride = (size_t)kPanelRows * k, eb = (size_t)kDTypes[D].elem_bytes;
   int p = 0;
   for (; p + 2 <= np; p += 2)
-    panel_tile<D, MR, 2>(x, ldx, (const char*)w + p * stride * eb, stride, k, out + p * kPanelRows, ldo);
-  if (p < np) panel_tile<D, MR, 1>(x, ldx, (const char*)w + p * stride * eb, stride, k, out + p * kPanelRows, ldo);
+    panel_tile<D, MR, 2, U>(x, ldx, (const char*)w + p * stride * eb, stride, k, out + p * kPanelRows, ldo);
+  if (p < np)
+    panel_tile<D, MR, 1, U>(x, ldx, (const char*)w + p * stride * eb, stride, k, out + p * kPanelRows, ldo);
 }
 
 // 1-3 rows (memory-bound) read two panels side by side: two sequential weight streams per thread
@@ -552,12 +555,12 @@ void panel_avx2(const float* x, int ldx, int m, const void* w, int k, int np, fl
       const float* xt = x + (size_t)t * ldx;
       float* o = out + (size_t)t * ldo + p * kPanelRows;
       switch (g) {
-        case 1: panel_tile<D, 1, 1>(xt, ldx, pw, stride, k, o, ldo); break;
-        case 2: panel_tile<D, 2, 1>(xt, ldx, pw, stride, k, o, ldo); break;
-        case 3: panel_tile<D, 3, 1>(xt, ldx, pw, stride, k, o, ldo); break;
-        case 4: panel_tile<D, 4, 1>(xt, ldx, pw, stride, k, o, ldo); break;
-        case 5: panel_tile<D, 5, 1>(xt, ldx, pw, stride, k, o, ldo); break;
-        default: panel_tile<D, 6, 1>(xt, ldx, pw, stride, k, o, ldo); break;
+        case 1: panel_tile<D, 1, 1, 4>(xt, ldx, pw, stride, k, o, ldo); break;
+        case 2: panel_tile<D, 2, 1, 2>(xt, ldx, pw, stride, k, o, ldo); break;
+        case 3: panel_tile<D, 3, 1, 2>(xt, ldx, pw, stride, k, o, ldo); break;
+        case 4: panel_tile<D, 4, 1, 1>(xt, ldx, pw, stride, k, o, ldo); break;
+        case 5: panel_tile<D, 5, 1, 1>(xt, ldx, pw, stride, k, o, ldo); break;
+        default: panel_tile<D, 6, 1, 1>(xt, ldx, pw, stride, k, o, ldo); break;
       }
       t += g;
     }
