@@ -54,6 +54,10 @@ public class KernelBench {
         @Param({"1", "8", "32", "512"})
         public int rows;
 
+        /** panels: float weights handed to forLinear (the engine's layout); rows: row-major as stored. */
+        @Param({"panels", "rows"})
+        public String layout;
+
         @Param({"2"})
         public int threads;
 
@@ -78,6 +82,7 @@ public class KernelBench {
                     backend.free(f);
                 } else {
                     weights[i] = backend.randomWeight(d, 10 + i, 0.03f, INTER, HIDDEN);
+                    if (layout.equals("panels")) weights[i] = backend.forLinear(weights[i]);
                 }
             }
         }
@@ -100,6 +105,10 @@ public class KernelBench {
     public static class MoeState {
         @Param({"1", "8", "32", "512"})
         public int tokens;
+
+        /** panels: experts handed to forLinear (the engine's layout); rows: row-major as stored. */
+        @Param({"panels", "rows"})
+        public String layout;
 
         @Param({"2"})
         public int threads;
@@ -124,6 +133,10 @@ public class KernelBench {
             experts = new ExpertWeights(backend.randomWeight(DType.BF16, 3, 0.03f, EXPERTS, INTER, HIDDEN),
                     backend.randomWeight(DType.BF16, 4, 0.03f, EXPERTS, INTER, HIDDEN),
                     backend.randomWeight(DType.BF16, 5, 0.017f, EXPERTS, HIDDEN, INTER));
+            if (layout.equals("panels")) {
+                experts = new ExpertWeights(backend.forLinear(experts.w1()), backend.forLinear(experts.w3()),
+                        backend.forLinear(experts.w2()));
+            }
             backend.moeGate(x, gate, ids, weightsOut);
         }
 
