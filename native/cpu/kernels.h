@@ -2,19 +2,19 @@
 // ops in ops.cpp call only through it, so forcing a level (tests, tramontane.cpu.isa) reaches
 // every SIMD body.  Indexed by dtype code where the weight type varies.
 //
-// Linear layers use two shapes of kernel, both on the row-major weight [n, k] as stored (no
-// re-layout at load, so a mapped checkpoint already fits):
+// On a row-major weight [n, k] (as stored; int8 weights, tests, and the last n % 16 rows of a
+// panel-layout weight) linear layers use two shapes of kernel:
 //  * gemv tiles (few activation rows: decode): up to 4 weight rows x up to 4 activation rows
 //    per call, dot-product form, each weight byte loaded once per tile and widened in registers
 //    (gemv_batch, where an ISA has it, takes a whole work item of weight rows and tiles it itself);
 //  * a packed GEMM (many rows: prefill, large expert groups): NR weight rows are widened and
 //    transposed once into an f32 panel [k][NR] that stays in L2, then an MR x NR register tile
 //    of outer products runs over every activation row.
-// A weight handed to tn_pack_panels (the backend does that at load for every linear and expert
-// weight) is instead read in its panel layout by one kernel for every row count (`panel`): rows
-// [16p, 16p + 16) become panel p, [k][16] (the 16 weights of input column i side by side), so an
-// outer-product tile reads it as one sequential stream with no packing per call; rows past the
-// last whole panel stay row-major and take the kernels above.
+// A float weight handed to tn_pack_panels (the cpu backend does that at load for q/k/v/o, the
+// experts and an untied lm_head) is read in its panel layout by one kernel for every row count
+// (`panel`): rows [16p, 16p + 16) become panel p, [k][16] (the 16 weights of input column i side
+// by side), so an outer-product tile reads it as one sequential stream with no packing per call;
+// rows past the last whole panel stay row-major and take the kernels above.
 // Every ISA file keeps its helpers in an anonymous namespace (no shared inline symbols across
 // files built with different -m flags).
 #ifndef TN_KERNELS_H

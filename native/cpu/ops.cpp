@@ -8,6 +8,7 @@
 
 #include "kernels.h"
 #include "profile.h"
+#include "qkernels.h"
 #include "scratch.h"
 #include "threadpool.h"
 #include "tramontane_cpu.h"
@@ -171,19 +172,23 @@ int linear_impl(const float* x, int m, int k, const void* w, int w_dtype, int n,
   return TN_OK;
 }
 
-// Rewrites the 16 rows [16][k] at p as one panel [k][16] (elements of type E, moved as bits).
-template <typename E>
-bool to_panel(void* p, int k, int dtype) {
+// Rewrites the 16 rows [16][k] at p as one panel: element (row c, column i) moves to pos(c, i)
+// (elements of type E, moved as bits).
+template <typename E, typename Pos>
+bool to_panel(void* p, int k, Pos pos) {
   static thread_local AlignedBuf rows_buf;
   E* rows = scratch<E>(rows_buf, (size_t)kPanelRows * k);
   if (!rows) return false;
   E* panel = (E*)p;
   memcpy(rows, panel, sizeof(E) * kPanelRows * k);
-  int pos[kPanelRows];
-  for (int c = 0; c < kPanelRows; c++) pos[c] = panel_pos(dtype, c);
-  for (int i = 0; i < k; i++)
-    for (int c = 0; c < kPanelRows; c++) panel[(size_t)i * kPanelRows + pos[c]] = rows[(size_t)c * k + i];
+  for (int c = 0; c < kPanelRows; c++)
+    for (int i = 0; i < k; i++) panel[pos(c, i)] = rows[(size_t)c * k + i];
   return true;
+}
+
+// The float panel layout (kernels.h): column i's 16 weights side by side, in panel_pos order.
+auto float_pos(int dtype) {
+  return [dtype](int c, int i) { return (size_t)i * kPanelRows + panel_pos(dtype, c); };
 }
 
 struct int2_item {
@@ -206,15 +211,20 @@ int tn_convert(const void* src, int src_dtype, void* dst, int dst_dtype, size_t 
 }
 
 int tn_pack_panels(void* w, int dtype, int64_t batch, int64_t n, int64_t k) {
-  if (!w || !valid_dtype(dtype) || batch < 0 || n < 0 || k <= 0 || k > INT32_MAX || n > INT32_MAX) return TN_E_ARG;
+  const bool i8 = dtype == TN_I8;
+  if (!w || !(valid_dtype(dtype) || i8) || batch < 0 || n < 0 || k <= 0 || k > INT32_MAX || n > INT32_MAX ||
+      (i8 && k % 2))
+    return TN_E_ARG;
   const int64_t per = n / kPanelRows;  // whole panels per matrix
-  const size_t eb = (size_t)kDTypes[dtype].elem_bytes;
+  const size_t eb = i8 ? 1 : (size_t)kDTypes[dtype].elem_bytes;
   std::atomic<bool> ok{true};
   // Panels never overlap, so each is rewritten from a copy of its own 16 rows.
   parallel_items(batch * per, [&](int64_t item) {
     char* p = (char*)w + ((size_t)(item / per) * n * k + (size_t)(item % per) * kPanelRows * k) * eb;
-    if (!(eb == 4 ? to_panel<uint32_t>(p, (int)k, dtype) : to_panel<uint16_t>(p, (int)k, dtype)))
-      ok.store(false, std::memory_order_relaxed);
+    const bool done = i8 ? to_panel<int8_t>(p, (int)k, [](int c, int i) { return panel_i8_pos(c, i); })
+                      : eb == 4 ? to_panel<uint32_t>(p, (int)k, float_pos(dtype))
+                                : to_panel<uint16_t>(p, (int)k, float_pos(dtype));
+    if (!done) ok.store(false, std::memory_order_relaxed);
   });
   return ok.load() ? TN_OK : TN_E_NOMEM;
 }

@@ -17,7 +17,19 @@ struct QKernels {
   // Exact in int32 like dot_i8, so the same bits in any order.
   void (*dot_i8_rows)(const int8_t* const* x, int m, const int8_t* w, size_t ldw, int rows, int k, int32_t* out,
                       size_t ldo);
+  // out[t * ldo + 16 p + c] = sum_{i<k} x[t][i] * W[16 p + c, i], exact in int32, for t < m, p < np,
+  // c < 16: W in the int8 panel layout (panel_i8_pos), x rows widened to int16, k even.
+  void (*panel_i8)(const int16_t* const* x, int m, const int8_t* panels, int k, int np, int32_t* out, size_t ldo);
 };
+
+// The int8 panel layout (tn_pack_panels of a TN_I8 weight, k even): rows [16p, 16p + 16) become
+// panel p, [k / 2][16][2]: the weights of input columns 2j and 2j + 1 of each of the 16 rows side by
+// side, so one sign-extension of 16 bytes gives 8 rows' int16 pairs for vpmaddwd against a
+// broadcast pair of activations.  Byte offset of (row c, column i) within a panel:
+inline size_t panel_i8_pos(int c, int i) { return (size_t)(i >> 1) * 32 + 2 * (size_t)c + (size_t)(i & 1); }
+
+// The AVX2 body, which the AVX-512 table uses too (not tuned or timed on an AVX-512 machine).
+void panel_i8_avx2(const int16_t* const* x, int m, const int8_t* panels, int k, int np, int32_t* out, size_t ldo);
 
 extern const QKernels kScalarQKernels;
 extern const QKernels kAvx2QKernels;

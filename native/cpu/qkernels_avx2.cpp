@@ -1,5 +1,6 @@
 // AVX2 int8 bodies: sign-extend to 16 bits, vpmaddwd pairs into int32 (exact).
 #include <immintrin.h>
+#include <string.h>
 #include "qkernels.h"
 
 namespace tn {
@@ -189,8 +190,79 @@ void dot_i8_rows_avx2(const int8_t* const* x, int m, const int8_t* w, size_t ldw
   }
 }
 
+// MR activation rows x S panels side by side (the second `stride` bytes after the first): per
+// column pair, the 32 weight bytes of a panel are sign-extended once to int16 (rows 0-7, 8-15)
+// and each row's broadcast activation pair is multiplied in with vpmaddwd (16 products per
+// instruction, exact): 2 * MR int32 accumulators per panel.
+template <int MR, int S>
+void panel_i8_tile(const int16_t* const* x, const int8_t* p, size_t stride, int k, int32_t* out, size_t ldo) {
+  __m256i c[S][MR][2];
+#pragma GCC unroll 2
+  for (int s = 0; s < S; s++)
+#pragma GCC unroll 8
+    for (int t = 0; t < MR; t++) c[s][t][0] = c[s][t][1] = _mm256_setzero_si256();
+  for (int i = 0; i < k; i += 2) {
+#pragma GCC unroll 2
+    for (int s = 0; s < S; s++) {
+      const __m128i* q = (const __m128i*)(p + s * stride + (size_t)i * 16);
+      const __m256i w0 = _mm256_cvtepi8_epi16(_mm_loadu_si128(q));
+      const __m256i w1 = _mm256_cvtepi8_epi16(_mm_loadu_si128(q + 1));
+#pragma GCC unroll 8
+      for (int t = 0; t < MR; t++) {
+        int32_t pair;
+        memcpy(&pair, x[t] + i, sizeof pair);
+        const __m256i xb = _mm256_set1_epi32(pair);
+        c[s][t][0] = _mm256_add_epi32(c[s][t][0], _mm256_madd_epi16(w0, xb));
+        c[s][t][1] = _mm256_add_epi32(c[s][t][1], _mm256_madd_epi16(w1, xb));
+      }
+    }
+  }
+#pragma GCC unroll 2
+  for (int s = 0; s < S; s++)
+#pragma GCC unroll 8
+    for (int t = 0; t < MR; t++) {
+      _mm256_storeu_si256((__m256i*)(out + (size_t)t * ldo + 16 * s), c[s][t][0]);
+      _mm256_storeu_si256((__m256i*)(out + (size_t)t * ldo + 16 * s + 8), c[s][t][1]);
+    }
+}
+
 }  // namespace
 
-const QKernels kAvx2QKernels = {dot_i8_avx2, dot_f32_i8_avx2, dot_i8_rows_avx2};
+// 1-2 rows (memory-bound) read two panels side by side (two weight streams per thread, as the
+// float panels); more rows run each panel over groups of up to 6 (12 accumulators + 2 weight
+// halves + 1 broadcast), 7 as 4 + 3.
+void panel_i8_avx2(const int16_t* const* x, int m, const int8_t* panels, int k, int np, int32_t* out, size_t ldo) {
+  const size_t stride = (size_t)16 * k;
+  if (m <= 2) {
+    int p = 0;
+    for (; p + 2 <= np; p += 2) {
+      if (m == 1) panel_i8_tile<1, 2>(x, panels + p * stride, stride, k, out + p * 16, ldo);
+      else panel_i8_tile<2, 2>(x, panels + p * stride, stride, k, out + p * 16, ldo);
+    }
+    if (p < np) {
+      if (m == 1) panel_i8_tile<1, 1>(x, panels + p * stride, stride, k, out + p * 16, ldo);
+      else panel_i8_tile<2, 1>(x, panels + p * stride, stride, k, out + p * 16, ldo);
+    }
+    return;
+  }
+  for (int p = 0; p < np; p++) {
+    const int8_t* pw = panels + p * stride;
+    for (int t = 0; t < m;) {
+      const int left = m - t, g = left == 7 ? 4 : left < 6 ? left : 6;
+      int32_t* o = out + (size_t)t * ldo + p * 16;
+      switch (g) {
+        case 1: panel_i8_tile<1, 1>(x + t, pw, stride, k, o, ldo); break;
+        case 2: panel_i8_tile<2, 1>(x + t, pw, stride, k, o, ldo); break;
+        case 3: panel_i8_tile<3, 1>(x + t, pw, stride, k, o, ldo); break;
+        case 4: panel_i8_tile<4, 1>(x + t, pw, stride, k, o, ldo); break;
+        case 5: panel_i8_tile<5, 1>(x + t, pw, stride, k, o, ldo); break;
+        default: panel_i8_tile<6, 1>(x + t, pw, stride, k, o, ldo); break;
+      }
+      t += g;
+    }
+  }
+}
+
+const QKernels kAvx2QKernels = {dot_i8_avx2, dot_f32_i8_avx2, dot_i8_rows_avx2, panel_i8_avx2};
 
 }  // namespace tn

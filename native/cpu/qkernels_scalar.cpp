@@ -29,8 +29,21 @@ void dot_i8_rows_scalar(const int8_t* const* x, int m, const int8_t* w, size_t l
     for (int t = 0; t < m; t++) out[(size_t)t * ldo + r] = dot_i8_scalar(x[t], w + (size_t)r * ldw, k);
 }
 
+// The panel layout read byte by byte.
+void panel_i8_scalar(const int16_t* const* x, int m, const int8_t* panels, int k, int np, int32_t* out, size_t ldo) {
+  for (int p = 0; p < np; p++) {
+    const int8_t* w = panels + (size_t)p * 16 * k;
+    for (int c = 0; c < 16; c++)
+      for (int t = 0; t < m; t++) {
+        int32_t s = 0;
+        for (int i = 0; i < k; i++) s += (int32_t)x[t][i] * (int32_t)w[panel_i8_pos(c, i)];
+        out[(size_t)t * ldo + p * 16 + c] = s;
+      }
+  }
+}
+
 }  // namespace
 
-const QKernels kScalarQKernels = {dot_i8_scalar, dot_f32_i8_scalar, dot_i8_rows_scalar};
+const QKernels kScalarQKernels = {dot_i8_scalar, dot_f32_i8_scalar, dot_i8_rows_scalar, panel_i8_scalar};
 
 }  // namespace tn

@@ -60,8 +60,21 @@ void quantize_row(const float* x, int k, int8_t* q, float* scale) {
 
 bool valid_weight(const tn_linear_weight* w) {
   if (!w || !w->w) return false;
-  if (w->dtype == TN_I8) return w->scale && (w->act_quant == TN_ACT_NONE || w->act_quant == TN_ACT_INT8_PER_TOKEN);
+  const bool panels = (w->dtype & TN_W_PANELS) != 0;
+  if ((w->dtype & ~TN_W_PANELS) == TN_I8)  // int8 panels: only the int8-activation kernels read them
+    return w->scale && (panels ? w->act_quant == TN_ACT_INT8_PER_TOKEN
+                               : w->act_quant == TN_ACT_NONE || w->act_quant == TN_ACT_INT8_PER_TOKEN);
   return valid_dtype(w->dtype & ~TN_W_PANELS);
+}
+
+bool has_panels(const tn_linear_weight* w) { return (w->dtype & TN_W_PANELS) != 0; }
+
+// Rows of an [n, k] weight in the panel layout: all whole panels when it has them, else none.
+int panel_rows_w(const tn_linear_weight* w, int n) { return has_panels(w) ? n / 16 * 16 : 0; }
+
+// int8 activation rows widened to int16, the operand of the int8 panel kernel.
+void widen_rows(const int8_t* q, size_t n, int16_t* out) {
+  for (size_t i = 0; i < n; i++) out[i] = q[i];
 }
 
 // Output rows per work item of the int8 linears and the MoE (a multiple of every ISA's SwiGLU
@@ -92,9 +105,35 @@ void dot_i8_rows_scaled(const QKernels& qk, int m, Row row, Scale scale, const i
   }
 }
 
+// Rows [0, rows) of a weight block w (rows of k int8, rows <= kWBlock): those below prows (a
+// multiple of 16; <= 0: none) in the int8 panel layout through panel_i8 over the int16 rows,
+// the rest row-major through dot_i8_rows_scaled; every int32 dot scaled the same way.
+template <typename Row, typename Row16, typename Scale>
+void rows_i8_scaled(const QKernels& qk, int m, Row row, Row16 row16, Scale scale, const int8_t* w, int prows,
+                    int rows, int k, const float* ws, float* out, size_t ldo) {
+  const int np = prows <= 0 ? 0 : (prows < rows ? prows : rows) / 16;
+  if (np > 0) {
+    const int16_t* xr[kActChunk];
+    int32_t acc[kActChunk * kWBlock];
+    for (int t0 = 0; t0 < m; t0 += kActChunk) {
+      const int mt = m - t0 < kActChunk ? m - t0 : kActChunk;
+      for (int t = 0; t < mt; t++) xr[t] = row16(t0 + t);
+      qk.panel_i8(xr, mt, w, k, np, acc, kWBlock);
+      for (int t = 0; t < mt; t++) {
+        const float s = scale(t0 + t);
+        float* o = out + (size_t)(t0 + t) * ldo;
+        for (int r = 0; r < np * 16; r++) o[r] = ((float)acc[t * kWBlock + r] * ws[r]) * s;
+      }
+    }
+  }
+  const int done = np * 16;
+  if (done < rows)
+    dot_i8_rows_scaled(qk, m, row, scale, w + (size_t)done * k, (size_t)k, rows - done, k, ws + done, out + done, ldo);
+}
+
 int linear_w(const float* x, int m, int k, const tn_linear_weight* w, int n, float* out, int round_act) {
   if (!valid_weight(w) || m < 0 || k <= 0 || n <= 0) return TN_E_ARG;
-  if (w->dtype != TN_I8) return tn_linear(x, m, k, w->w, w->dtype, n, out, round_act);
+  if ((w->dtype & ~TN_W_PANELS) != TN_I8) return tn_linear(x, m, k, w->w, w->dtype, n, out, round_act);
   if (m == 0) return TN_OK;
   const int8_t* wq = (const int8_t*)w->w;
   const QKernels& qk = qkernels();
@@ -105,13 +144,18 @@ int linear_w(const float* x, int m, int k, const tn_linear_weight* w, int n, flo
     float* xs = scratch<float>(xs_buf, (size_t)m);
     if (!xq || !xs) return TN_E_NOMEM;
     for (int r = 0; r < m; r++) quantize_row(x + (size_t)r * k, k, xq + (size_t)r * k, &xs[r]);
+    const int prows = panel_rows_w(w, n);
+    static thread_local AlignedBuf x16_buf;
+    int16_t* x16 = prows > 0 ? scratch<int16_t>(x16_buf, (size_t)m * k) : nullptr;
+    if (prows > 0 && !x16) return TN_E_NOMEM;
+    if (x16) widen_rows(xq, (size_t)m * k, x16);
     const int8_t* xqp = xq;
     const float* xsp = xs;
     parallel_items((n + kWBlock - 1) / kWBlock, [&](int64_t b) {
       const int j0 = (int)b * kWBlock, nr = n - j0 < kWBlock ? n - j0 : kWBlock;
-      dot_i8_rows_scaled(
-          qk, m, [&](int t) { return xqp + (size_t)t * k; }, [&](int t) { return xsp[t]; }, wq + (size_t)j0 * k,
-          (size_t)k, nr, k, w->scale + j0, out + j0, (size_t)n);
+      rows_i8_scaled(
+          qk, m, [&](int t) { return xqp + (size_t)t * k; }, [&](int t) { return x16 + (size_t)t * k; },
+          [&](int t) { return xsp[t]; }, wq + (size_t)j0 * k, prows - j0, nr, k, w->scale + j0, out + j0, (size_t)n);
     });
     return TN_OK;
   }
@@ -127,7 +171,8 @@ int linear_w(const float* x, int m, int k, const tn_linear_weight* w, int n, flo
 // Expert e's [n, k] block of a stacked weight.
 tn_linear_weight expert_block(const tn_linear_weight* w, int e, int n, int k) {
   tn_linear_weight b = *w;
-  size_t elem = w->dtype == TN_I8 ? 1 : (size_t)kDTypes[w->dtype].elem_bytes;
+  const int dt = w->dtype & ~TN_W_PANELS;
+  size_t elem = dt == TN_I8 ? 1 : (size_t)kDTypes[dt].elem_bytes;
   b.w = (const char*)w->w + (size_t)e * n * k * elem;
   if (w->scale) b.scale = w->scale + (size_t)e * n;
   return b;
@@ -146,7 +191,7 @@ struct WItem {
 
 // The caller's MoE scratch, in floats: R = routed rows per group (at most TN_MOE_MAX_ROWS).
 struct MoeWLayout {
-  size_t g, d, gq, gs, xq, xs, gen_x, gen_u, total;
+  size_t g, d, gq, gs, xq, xs, gen_x, gen_u, x16, g16, total;
 };
 MoeWLayout moe_w_layout(const tn_moe_params* p) {
   const size_t T = (size_t)(p->num_tokens > 0 ? p->num_tokens : 0), H = (size_t)p->hidden, I = (size_t)p->inter;
@@ -163,6 +208,8 @@ MoeWLayout moe_w_layout(const tn_moe_params* p) {
   L.xs = o; o += up16(T);
   L.gen_x = o; o += up16(R * H);  // float weights only: gathered rows of x
   L.gen_u = o; o += up16(R * I);  // float weights only: w3 x
+  L.x16 = o; o += up16((T * H + 1) / 2);  // int8 panels: xq widened to int16
+  L.g16 = o; o += up16((R * I + 1) / 2);  // int8 panels: gq widened to int16
   L.total = o;
   return L;
 }
@@ -278,13 +325,20 @@ int tn_moe_experts_w(const float* x, const tn_moe_params* p, const int32_t* expe
     for (int a = start[e]; a < start[e + 1]; a += cap)
       segs[num_segs++] = {e, a, start[e + 1] - a < cap ? start[e + 1] : a + cap, 0};
 
-  if (w1->dtype != TN_I8 || w3->dtype != TN_I8 || w2->dtype != TN_I8)
+  if ((w1->dtype & ~TN_W_PANELS) != TN_I8 || (w3->dtype & ~TN_W_PANELS) != TN_I8 ||
+      (w2->dtype & ~TN_W_PANELS) != TN_I8)
     return moe_w_generic(x, p, routing_weights, w1, w3, w2, scratch_f, L, order, segs, num_segs, out);
 
   const QKernels& qk = qkernels();
   const Kernels& kt = kernels();
   const bool q1 = w1->act_quant == TN_ACT_INT8_PER_TOKEN, q3 = w3->act_quant == TN_ACT_INT8_PER_TOKEN,
              q2 = w2->act_quant == TN_ACT_INT8_PER_TOKEN;
+  // each expert's [I, H] (w1, w3) and [H, I] (w2) block in the int8 panel layout up to these rows
+  // (valid_weight: a panel weight takes int8 activations; w1 and w3 share the up pass's branch)
+  const int p1 = panel_rows_w(w1, I), p3 = panel_rows_w(w3, I), p2 = panel_rows_w(w2, H);
+  if ((p1 > 0 || p3 > 0) && !(q1 && q3)) return TN_E_ARG;
+  int16_t* x16 = (int16_t*)(scratch_f + L.x16);  // [T, H] xq widened (p1 or p3)
+  int16_t* g16 = (int16_t*)(scratch_f + L.g16);  // [rows, I] gq widened (p2)
   float* g = scratch_f + L.g;                    // [rows, I] w1 x, then silu(w1 x) * w3 x
   float* d = scratch_f + L.d;                    // [rows, H] w2 (...)
   int8_t* gq = (int8_t*)(scratch_f + L.gq);      // [rows, I] g quantized per row (q2)
@@ -300,6 +354,7 @@ int tn_moe_experts_w(const float* x, const tn_moe_params* p, const int32_t* expe
       });
     else
       for (int t = 0; t < T; t++) quantize_row(x + (size_t)t * H, H, xq + (size_t)t * H, &xs[t]);
+    if (p1 > 0 || p3 > 0) widen_rows(xq, (size_t)T * H, x16);
   }
   const float* s1 = w1->scale;
   const float* s3 = w3->scale;
@@ -351,9 +406,10 @@ int tn_moe_experts_w(const float* x, const tn_moe_params* p, const int32_t* expe
       float* gs0 = g + (size_t)sg.row0 * I;
       if (q1 && q3) {  // int8 activations: dot_i8_rows over their quantized rows
         auto row = [&](int r) { return xq + (size_t)(order[sg.a0 + r] / K) * H; };
+        auto row16 = [&](int r) { return x16 + (size_t)(order[sg.a0 + r] / K) * H; };
         auto scale = [&](int r) { return xs[order[sg.a0 + r] / K]; };
-        dot_i8_rows_scaled(qk, ne, row, scale, w1e + (size_t)r0 * H, (size_t)H, nr, H, s1e + r0, gs0 + r0, (size_t)I);
-        dot_i8_rows_scaled(qk, ne, row, scale, w3e + (size_t)r0 * H, (size_t)H, nr, H, s3e + r0, us, (size_t)nr);
+        rows_i8_scaled(qk, ne, row, row16, scale, w1e + (size_t)r0 * H, p1 - r0, nr, H, s1e + r0, gs0 + r0, (size_t)I);
+        rows_i8_scaled(qk, ne, row, row16, scale, w3e + (size_t)r0 * H, p3 - r0, nr, H, s3e + r0, us, (size_t)nr);
       } else {
         for (int j = r0; j < r1; j++) {
           const int8_t* a = w1e + (size_t)j * H;
@@ -378,6 +434,7 @@ int tn_moe_experts_w(const float* x, const tn_moe_params* p, const int32_t* expe
         });
       else
         for (int r = 0; r < rows; r++) quantize_row(g + (size_t)r * I, I, gq + (size_t)r * I, &gs[r]);
+      if (p2 > 0) widen_rows(gq, (size_t)rows * I, g16);
     }
     items = build_items(H);
     if (!items) return TN_E_NOMEM;
@@ -389,9 +446,10 @@ int tn_moe_experts_w(const float* x, const tn_moe_params* p, const int32_t* expe
       const int8_t* w2e = (const int8_t*)w2->w + (size_t)sg.e * H * I;
       const float* s2e = s2 + (size_t)sg.e * H;
       if (q2) {  // int8 activations: dot_i8_rows over their quantized rows
-        dot_i8_rows_scaled(
-            qk, ne, [&](int r) { return gq + (size_t)(sg.row0 + r) * I; }, [&](int r) { return gs[sg.row0 + r]; },
-            w2e + (size_t)r0 * I, (size_t)I, r1 - r0, I, s2e + r0, d + (size_t)sg.row0 * H + r0, (size_t)H);
+        rows_i8_scaled(
+            qk, ne, [&](int r) { return gq + (size_t)(sg.row0 + r) * I; },
+            [&](int r) { return g16 + (size_t)(sg.row0 + r) * I; }, [&](int r) { return gs[sg.row0 + r]; },
+            w2e + (size_t)r0 * I, p2 - r0, r1 - r0, I, s2e + r0, d + (size_t)sg.row0 * H + r0, (size_t)H);
         return;
       }
       for (int j = r0; j < r1; j++) {

@@ -60,13 +60,6 @@ int tn_rms_norm(const float* x, const float* w, float* out, int rows, int dim, f
 int tn_linear(const float* x, int m, int k, const void* w, int w_dtype, int n, float* out,
               int round_act);
 
-// Panel layout of float linear weights, for the kernels that read it (tn_linear, tn_moe_experts,
-// tn_linear_w): OR TN_W_PANELS into the weight's dtype code there.  tn_pack_panels rewrites, in
-// place, each of `batch` consecutive matrices [n, k] of w: rows [16p, 16p + 16) become panel p,
-// [k][16] (input column i's 16 weights side by side); the n % 16 last rows stay row-major.  Same
-// size; not reversible by the kernels' callers (only linear kernels should read w afterwards).
-enum { TN_W_PANELS = 0x100 };
-int tn_pack_panels(void* w, int dtype, int64_t batch, int64_t n, int64_t k);
 
 // In place rotate-half RoPE on q [T, heads*hd] and k [T, kv_heads*hd] (row strides given).
 int tn_rope(float* q, int q_stride, float* k, int k_stride, const int32_t* positions,
@@ -177,6 +170,15 @@ typedef struct tn_linear_weight {
 // out = (float(acc) * scale[n]) * s, each product rounded to f32 in that order (MindIE's
 // DynamicQuant + QuantMatmul).  int8 + TN_ACT_NONE: out = (x . float(Wq)) * scale[n].
 int tn_linear_w(const float* x, int m, int k, const tn_linear_weight* w, int n, float* out, int round_act);
+
+// Panel layout of linear weights, for the kernels that read it (tn_linear, tn_moe_experts,
+// tn_linear_w, tn_moe_experts_w): OR TN_W_PANELS into the weight's dtype code there.
+// tn_pack_panels rewrites, in place, each of `batch` consecutive matrices [n, k] of w (float, or
+// TN_I8 with k even): rows [16p, 16p + 16) become panel p, k-major (float: [k][16], input column
+// i's 16 weights side by side; int8: [k / 2][16][2], columns paired for vpmaddwd); the n % 16 last
+// rows stay row-major.  Same size.  An int8 panel weight takes TN_ACT_INT8_PER_TOKEN only.
+enum { TN_W_PANELS = 0x100 };
+int tn_pack_panels(void* w, int dtype, int64_t batch, int64_t n, int64_t k);
 
 // Per-token dynamic quantization of rows of x [m, k]: xq int8 [m, k], scales [m].
 int tn_quantize_rows(const float* x, int m, int k, int8_t* xq, float* scales);

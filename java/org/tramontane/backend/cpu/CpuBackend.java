@@ -209,15 +209,24 @@ public final class CpuBackend implements Backend {
     }
 
     /**
-     * Float weights go into the panel layout of the linear kernels (tn_pack_panels: each 16 rows
-     * as one [k][16] block, read as one stream by an outer-product kernel for any number of
-     * tokens), in place; int8 weights stay as they are. A 3-D weight is packed expert by expert.
+     * Weights go into the panel layout of the linear kernels (tn_pack_panels: each 16 rows as one
+     * k-major block, read as one stream by an outer-product kernel for any number of tokens), in
+     * place, expert by expert for a 3-D weight: float weights, and int8 ones that take int8
+     * activations (W8A8 dynamic) with an even k; W8A16 int8 weights stay row-major.
      */
     @Override
     public DeviceTensor forLinear(DeviceTensor weight) {
-        if (weight instanceof QuantizedTensor) return weight;
+        if (weight instanceof QuantizedTensor q) {
+            long k = q.shape()[q.shape().length - 1];
+            if (q.activation() != ActivationQuant.INT8_PER_TOKEN || k % 2 != 0) return q;
+            return new QuantizedTensor(panels(q.weight()), q.scale(), q.activation());
+        }
+        checkComputeDtype(weight.dtype());
+        return panels(weight);
+    }
+
+    private CpuTensor panels(DeviceTensor weight) {
         CpuTensor c = rowMajor(weight, "lay out");
-        checkComputeDtype(c.dtype());
         long[] s = c.shape();
         if (s.length < 2 || s.length > 3) throw new IllegalArgumentException("linear weight " + c + " is not 2-D or 3-D");
         long batch = s.length == 3 ? s[0] : 1;
@@ -387,7 +396,7 @@ public final class CpuBackend implements Backend {
     /** Fills a native weight descriptor (float tensors: no scale). */
     private static CpuNative.LinearWeight linearWeight(CpuNative.LinearWeight into, DeviceTensor t) {
         if (t instanceof QuantizedTensor q) {
-            return into.w(cpu(q.weight()).addr()).scale(cpu(q.scale()).addr()).dtype(DType.I8.code)
+            return into.w(cpu(q.weight()).addr()).scale(cpu(q.scale()).addr()).dtype(cpu(q.weight()).weightCode())
                     .act_quant(q.activation().code);
         }
         return into.w(cpu(t).addr()).scale(0L).dtype(cpu(t).weightCode()).act_quant(ActivationQuant.NONE.code);

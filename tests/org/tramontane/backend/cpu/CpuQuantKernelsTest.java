@@ -54,6 +54,12 @@ class CpuQuantKernelsTest {
         return t;
     }
 
+    /** A quantized weight, handed to forLinear (the int8 panel layout, when k is even) when asked. */
+    private DeviceTensor q8(byte[] w, DeviceTensor scale, ActivationQuant a, boolean panels, long... shape) {
+        DeviceTensor q = b.quantizedWeight(i8(w, shape), scale, a);
+        return panels ? b.forLinear(q) : q;
+    }
+
     private static final class RawView extends org.bytedeco.javacpp.Pointer {
         RawView(long address) {
             this.address = address;
@@ -107,7 +113,8 @@ class CpuQuantKernelsTest {
     @MethodSource("isaLevels")
     void w8a8AndW8a16MatchTheJavaReference(int isa) {
         CpuBackend.forceIsa(isa);
-        for (int[] mkn : new int[][] {{1, 64, 40}, {5, 131, 17}, {3, 1000, 9}, {2, 7, 3}, {17, 50, 35}, {70, 33, 66}}) {
+        for (int[] mkn : new int[][] {{1, 64, 40}, {5, 131, 17}, {3, 1000, 9}, {2, 7, 3}, {17, 50, 35}, {70, 33, 66},
+                {4, 66, 48}, {40, 100, 32}, {7, 2, 16}}) {
             int m = mkn[0], k = mkn[1], n = mkn[2];
             float[] wf = randn(n * k, 0.05f);
             WeightQuantizer.QuantizedMatrix q = WeightQuantizer.quantize(wf, n, k);
@@ -123,6 +130,12 @@ class CpuQuantKernelsTest {
             float[] got = read(out);
             for (int i = 0; i < want.length; i++) {
                 assertEquals(Float.floatToIntBits(want[i]), Float.floatToIntBits(got[i]), "w8a8 isa " + isa + " [" + i + "]");
+            }
+            b.linear(xt, q8(q.weight(), s, ActivationQuant.INT8_PER_TOKEN, true, n, k), out);
+            got = read(out);
+            for (int i = 0; i < want.length; i++) {
+                assertEquals(Float.floatToIntBits(want[i]), Float.floatToIntBits(got[i]),
+                        "w8a8 panels isa " + isa + " mkn " + m + "," + k + "," + n + " [" + i + "]");
             }
             // W8A16: float input times the dequantized weight
             b.linear(xt, b.quantizedWeight(w8, s, ActivationQuant.NONE), out);
@@ -148,7 +161,8 @@ class CpuQuantKernelsTest {
     void w8a8FullByteRangeWeightsMatchTheJavaReference(int isa) {
         CpuBackend.forceIsa(isa);
         java.util.Random rnd = new java.util.Random(128);
-        for (int[] mkn : new int[][] {{1, 1000, 37}, {2, 85, 9}, {1, 48, 2}, {3, 64, 5}}) {
+        for (int[] mkn : new int[][] {{1, 1000, 37}, {2, 85, 9}, {1, 48, 2}, {3, 64, 5}, {3, 200, 48}, {8, 64, 16},
+                {13, 1000, 33}}) {
             int m = mkn[0], k = mkn[1], n = mkn[2];
             byte[] w = new byte[n * k];
             rnd.nextBytes(w);
@@ -159,11 +173,13 @@ class CpuQuantKernelsTest {
             float[] want = new float[m * n];
             ActivationQuantizer.linear(x, m, w, scale, n, k, want);
             DeviceTensor out = b.allocate(DType.F32, m, n);
-            b.linear(f32(x, m, k), b.quantizedWeight(i8(w, n, k), f32(scale, n), ActivationQuant.INT8_PER_TOKEN), out);
-            float[] got = read(out);
-            for (int i = 0; i < want.length; i++) {
-                assertEquals(Float.floatToIntBits(want[i]), Float.floatToIntBits(got[i]),
-                        "isa " + isa + " m " + m + " k " + k + " [" + i + "]");
+            for (boolean panels : new boolean[] {false, true}) {
+                b.linear(f32(x, m, k), q8(w, f32(scale, n), ActivationQuant.INT8_PER_TOKEN, panels, n, k), out);
+                float[] got = read(out);
+                for (int i = 0; i < want.length; i++) {
+                    assertEquals(Float.floatToIntBits(want[i]), Float.floatToIntBits(got[i]),
+                            "isa " + isa + " panels " + panels + " m " + m + " k " + k + " [" + i + "]");
+                }
             }
         }
     }
@@ -193,9 +209,10 @@ class CpuQuantKernelsTest {
             System.arraycopy(w2[e].scale(), 0, c2, e * hidden, hidden);
         }
         ActivationQuant a = ActivationQuant.INT8_PER_TOKEN;
-        ExpertWeights ew = new ExpertWeights(b.quantizedWeight(i8(s1, experts, inter, hidden), f32(c1, experts, inter), a),
-                b.quantizedWeight(i8(s3, experts, inter, hidden), f32(c3, experts, inter), a),
-                b.quantizedWeight(i8(s2, experts, hidden, inter), f32(c2, experts, hidden), a));
+        for (boolean panels : new boolean[] {false, true}) {
+        ExpertWeights ew = new ExpertWeights(q8(s1, f32(c1, experts, inter), a, panels, experts, inter, hidden),
+                q8(s3, f32(c3, experts, inter), a, panels, experts, inter, hidden),
+                q8(s2, f32(c2, experts, hidden), a, panels, experts, hidden, inter));
         DeviceTensor idt = b.allocate(DType.I32, tokens, topK);
         b.write(idt, ids);
         DeviceTensor out = b.allocate(DType.F32, tokens, hidden);
@@ -216,7 +233,10 @@ class CpuQuantKernelsTest {
                 }
             }
         }
-        for (int i = 0; i < want.length; i++) assertEquals(want[i], got[i], 1e-4, "moe isa " + isa + " [" + i + "]");
+        for (int i = 0; i < want.length; i++) {
+            assertEquals(want[i], got[i], 1e-4, "moe isa " + isa + " panels " + panels + " [" + i + "]");
+        }
+        }
     }
 
     /**
@@ -228,7 +248,12 @@ class CpuQuantKernelsTest {
     @MethodSource("isaLevels")
     void quantizedExpertsBatchedEqualOneTokenAtATime(int isa) {
         CpuBackend.forceIsa(isa);
-        int tokens = 300, hidden = 37, inter = 53, experts = 5, topK = 2;
+        batchedEqualsOneAtATime(isa, 37, 53, false);
+        batchedEqualsOneAtATime(isa, 38, 54, true); // even k: W8A8 experts in the int8 panel layout
+    }
+
+    private void batchedEqualsOneAtATime(int isa, int hidden, int inter, boolean panels) {
+        int tokens = 300, experts = 5, topK = 2;
         float[] x = randn(tokens * hidden, 1f);
         java.util.Arrays.fill(x, 7 * hidden, 8 * hidden, 0f); // a zero row: scale 0
         int[] ids = new int[tokens * topK];
@@ -245,9 +270,9 @@ class CpuQuantKernelsTest {
             WeightQuantizer.QuantizedMatrix q3 = WeightQuantizer.quantize(randn(experts * inter * hidden, 0.1f), experts * inter, hidden);
             WeightQuantizer.QuantizedMatrix q2 = WeightQuantizer.quantize(randn(experts * hidden * inter, 0.1f), experts * hidden, inter);
             ExpertWeights ew = new ExpertWeights(
-                    b.quantizedWeight(i8(q1.weight(), experts, inter, hidden), f32(q1.scale(), experts, inter), a),
-                    b.quantizedWeight(i8(q3.weight(), experts, inter, hidden), f32(q3.scale(), experts, inter), a),
-                    b.quantizedWeight(i8(q2.weight(), experts, hidden, inter), f32(q2.scale(), experts, hidden), a));
+                    q8(q1.weight(), f32(q1.scale(), experts, inter), a, panels, experts, inter, hidden),
+                    q8(q3.weight(), f32(q3.scale(), experts, inter), a, panels, experts, inter, hidden),
+                    q8(q2.weight(), f32(q2.scale(), experts, hidden), a, panels, experts, hidden, inter));
             DeviceTensor idt = b.allocate(DType.I32, tokens, topK);
             b.write(idt, ids);
             DeviceTensor out = b.allocate(DType.F32, tokens, hidden);
@@ -262,7 +287,7 @@ class CpuQuantKernelsTest {
                 float[] one = read(out1);
                 for (int i = 0; i < hidden; i++) {
                     assertEquals(Float.floatToIntBits(one[i]), Float.floatToIntBits(got[t * hidden + i]),
-                            a + " isa " + isa + " token " + t + " [" + i + "]");
+                            a + " isa " + isa + " panels " + panels + " token " + t + " [" + i + "]");
                 }
             }
         }
