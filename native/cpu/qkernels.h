@@ -20,6 +20,8 @@ struct QKernels {
   // out[t * ldo + 16 p + c] = sum_{i<k} x[t][i] * W[16 p + c, i], exact in int32, for t < m, p < np,
   // c < 16: W in the int8 panel layout (panel_i8_pos), x rows widened to int16, k even.
   void (*panel_i8)(const int16_t* const* x, int m, const int8_t* panels, int k, int np, int32_t* out, size_t ldo);
+  // One activation row quantized per token (quantize.h's quantize_row_ref, bit for bit for finite x).
+  void (*quantize_row)(const float* x, int k, int8_t* q, float* scale);
 };
 
 // The int8 panel layout (tn_pack_panels of a TN_I8 weight, k even): rows [16p, 16p + 16) become
@@ -30,6 +32,7 @@ inline size_t panel_i8_pos(int c, int i) { return (size_t)(i >> 1) * 32 + 2 * (s
 
 // The AVX2 body, which the AVX-512 table uses too (not tuned or timed on an AVX-512 machine).
 void panel_i8_avx2(const int16_t* const* x, int m, const int8_t* panels, int k, int np, int32_t* out, size_t ldo);
+void quantize_row_avx2(const float* x, int k, int8_t* q, float* scale);
 
 extern const QKernels kScalarQKernels;
 extern const QKernels kAvx2QKernels;

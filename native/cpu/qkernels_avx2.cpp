@@ -2,6 +2,7 @@
 #include <immintrin.h>
 #include <string.h>
 #include "qkernels.h"
+#include "quantize.h"
 
 namespace tn {
 namespace {
@@ -263,6 +264,51 @@ void panel_i8_avx2(const int16_t* const* x, int m, const int8_t* panels, int k, 
   }
 }
 
-const QKernels kAvx2QKernels = {dot_i8_avx2, dot_f32_i8_avx2, dot_i8_rows_avx2, panel_i8_avx2};
+// quantize_row_ref 8 lanes at a time, the same IEEE operations in the same order: max of |x| (maxps
+// keeps the running max when |x| is NaN, as the reference's compare does), s = amax / 127, and per
+// element x / s, trunc, the exact fraction against +-0.5, clamp to +-127; the tail by the reference.
+void quantize_row_avx2(const float* x, int k, int8_t* q, float* scale) {
+  const __m256 abs_mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+  __m256 vmax = _mm256_setzero_ps();
+  int i = 0;
+  for (; i + 8 <= k; i += 8) vmax = _mm256_max_ps(_mm256_and_ps(_mm256_loadu_ps(x + i), abs_mask), vmax);
+  alignas(32) float lanes[8];
+  _mm256_store_ps(lanes, vmax);
+  float amax = 0.f;
+  for (int j = 0; j < 8; j++) amax = lanes[j] > amax ? lanes[j] : amax;
+  for (; i < k; i++) {
+    const float a = fabsf(x[i]);
+    if (a > amax) amax = a;
+  }
+  const float s = amax / 127.f;
+  *scale = s;
+  if (s == 0.f) {
+    memset(q, 0, (size_t)k);
+    return;
+  }
+  const __m256 vs = _mm256_set1_ps(s), half = _mm256_set1_ps(0.5f), mhalf = _mm256_set1_ps(-0.5f),
+               one = _mm256_set1_ps(1.f), hi = _mm256_set1_ps(127.f), lo = _mm256_set1_ps(-127.f);
+  i = 0;
+  for (; i + 32 <= k; i += 32) {
+    __m256i v[4];
+#pragma GCC unroll 4
+    for (int j = 0; j < 4; j++) {
+      const __m256 d = _mm256_div_ps(_mm256_loadu_ps(x + i + 8 * j), vs);
+      const __m256 t = _mm256_round_ps(d, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+      const __m256 frac = _mm256_sub_ps(d, t);
+      __m256 r = _mm256_add_ps(t, _mm256_and_ps(_mm256_cmp_ps(frac, half, _CMP_GE_OQ), one));
+      r = _mm256_sub_ps(r, _mm256_and_ps(_mm256_cmp_ps(frac, mhalf, _CMP_LE_OQ), one));
+      v[j] = _mm256_cvttps_epi32(_mm256_max_ps(_mm256_min_ps(r, hi), lo));
+    }
+    // int32 -> int16 -> int8 with the 128-bit lanes interleaved by each pack, then put back in order
+    const __m256i p16a = _mm256_packs_epi32(v[0], v[1]), p16b = _mm256_packs_epi32(v[2], v[3]);
+    const __m256i p8 = _mm256_packs_epi16(p16a, p16b);
+    _mm256_storeu_si256((__m256i*)(q + i),
+                        _mm256_permutevar8x32_epi32(p8, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)));
+  }
+  for (; i < k; i++) q[i] = round_clamp_i8(x[i] / s);
+}
+
+const QKernels kAvx2QKernels = {dot_i8_avx2, dot_f32_i8_avx2, dot_i8_rows_avx2, panel_i8_avx2, quantize_row_avx2};
 
 }  // namespace tn

@@ -36,6 +36,7 @@ void dot_i8_rows_avx512(const int8_t* const* x, int m, const int8_t* w, size_t l
 
 }  // namespace
 
-const QKernels kAvx512QKernels = {dot_i8_avx512, dot_f32_i8_avx512, dot_i8_rows_avx512, panel_i8_avx2};
+const QKernels kAvx512QKernels = {dot_i8_avx512, dot_f32_i8_avx512, dot_i8_rows_avx512, panel_i8_avx2,
+                                   quantize_row_avx2};
 
 }  // namespace tn

@@ -9,6 +9,7 @@
 #include "kernels.h"
 #include "profile.h"
 #include "qkernels.h"
+#include "quantize.h"
 #include "scratch.h"
 #include "threadpool.h"
 #include "tramontane_cpu.h"
@@ -31,33 +32,6 @@ using namespace tn;
 
 namespace {
 
-// Round half away from zero, computed exactly: trunc, then compare the exact fraction with 0.5.
-inline int8_t round_clamp_i8(float v) {
-  float t = truncf(v);
-  float frac = v - t;  // exact: v and t share the exponent range
-  float r = t;
-  if (frac >= 0.5f) r = t + 1.f;
-  else if (frac <= -0.5f) r = t - 1.f;
-  if (r > 127.f) r = 127.f;
-  if (r < -127.f) r = -127.f;
-  return (int8_t)r;
-}
-
-void quantize_row(const float* x, int k, int8_t* q, float* scale) {
-  float amax = 0.f;
-  for (int i = 0; i < k; i++) {
-    float a = fabsf(x[i]);
-    if (a > amax) amax = a;
-  }
-  float s = amax / 127.f;
-  *scale = s;
-  if (s == 0.f) {
-    memset(q, 0, (size_t)k);
-    return;
-  }
-  for (int i = 0; i < k; i++) q[i] = round_clamp_i8(x[i] / s);
-}
-
 bool valid_weight(const tn_linear_weight* w) {
   if (!w || !w->w) return false;
   const bool panels = (w->dtype & TN_W_PANELS) != 0;
@@ -75,6 +49,21 @@ int panel_rows_w(const tn_linear_weight* w, int n) { return has_panels(w) ? n / 
 // int8 activation rows widened to int16, the operand of the int8 panel kernel.
 void widen_rows(const int8_t* q, size_t n, int16_t* out) {
   for (size_t i = 0; i < n; i++) out[i] = q[i];
+}
+
+// Below this many activation elements, per-row quantization runs on the calling thread alone.
+constexpr size_t kMinParallelQuant = 1 << 16;
+
+// Rows of x [m, k] quantized per row (the ISA's quantize_row: the same bits on every level), across
+// the pool when there are many.
+void quantize_rows(const QKernels& qk, const float* x, int m, int k, int8_t* q, float* scales) {
+  if ((size_t)m * k < kMinParallelQuant) {
+    for (int r = 0; r < m; r++) qk.quantize_row(x + (size_t)r * k, k, q + (size_t)r * k, &scales[r]);
+    return;
+  }
+  parallel_for(m, [&](int64_t b, int64_t e) {
+    for (int64_t r = b; r < e; r++) qk.quantize_row(x + (size_t)r * k, k, q + (size_t)r * k, &scales[r]);
+  });
 }
 
 // Output rows per work item of the int8 linears and the MoE (a multiple of every ISA's SwiGLU
@@ -143,7 +132,7 @@ int linear_w(const float* x, int m, int k, const tn_linear_weight* w, int n, flo
     int8_t* xq = scratch<int8_t>(xq_buf, (size_t)m * k);
     float* xs = scratch<float>(xs_buf, (size_t)m);
     if (!xq || !xs) return TN_E_NOMEM;
-    for (int r = 0; r < m; r++) quantize_row(x + (size_t)r * k, k, xq + (size_t)r * k, &xs[r]);
+    quantize_rows(qk, x, m, k, xq, xs);
     const int prows = panel_rows_w(w, n);
     static thread_local AlignedBuf x16_buf;
     int16_t* x16 = prows > 0 ? scratch<int16_t>(x16_buf, (size_t)m * k) : nullptr;
@@ -177,9 +166,6 @@ tn_linear_weight expert_block(const tn_linear_weight* w, int e, int n, int k) {
   if (w->scale) b.scale = w->scale + (size_t)e * n;
   return b;
 }
-
-// Below this many activation elements, per-row quantization runs on the calling thread alone.
-constexpr size_t kMinParallelQuant = 1 << 16;
 
 // A run of one expert's routed rows: assignments order[a0, a1), at rows [row0, ...) of the group.
 struct WSegment {
@@ -259,7 +245,7 @@ size_t tn_moe_w_scratch_floats(const tn_moe_params* p) { return moe_w_layout(p).
 
 int tn_quantize_rows(const float* x, int m, int k, int8_t* xq, float* scales) {
   if (m < 0 || k <= 0) return TN_E_ARG;
-  for (int r = 0; r < m; r++) quantize_row(x + (size_t)r * k, k, xq + (size_t)r * k, scales + r);
+  quantize_rows(qkernels(), x, m, k, xq, scales);
   return TN_OK;
 }
 
@@ -348,12 +334,7 @@ int tn_moe_experts_w(const float* x, const tn_moe_params* p, const int32_t* expe
   // Every token's row is quantized once, however many experts it goes to (the same bytes the
   // per-expert linears computed from their gathered copies).
   if (q1 || q3) {
-    if ((size_t)T * H >= kMinParallelQuant)
-      parallel_for(T, [&](int64_t b, int64_t e) {
-        for (int64_t t = b; t < e; t++) quantize_row(x + (size_t)t * H, H, xq + (size_t)t * H, &xs[t]);
-      });
-    else
-      for (int t = 0; t < T; t++) quantize_row(x + (size_t)t * H, H, xq + (size_t)t * H, &xs[t]);
+    quantize_rows(qk, x, T, H, xq, xs);
     if (p1 > 0 || p3 > 0) widen_rows(xq, (size_t)T * H, x16);
   }
   const float* s1 = w1->scale;
@@ -428,12 +409,7 @@ int tn_moe_experts_w(const float* x, const tn_moe_params* p, const int32_t* expe
     });
     if (status.load() != TN_OK) return status.load();
     if (q2) {
-      if ((size_t)rows * I >= kMinParallelQuant)
-        parallel_for(rows, [&](int64_t b, int64_t e) {
-          for (int64_t r = b; r < e; r++) quantize_row(g + (size_t)r * I, I, gq + (size_t)r * I, &gs[r]);
-        });
-      else
-        for (int r = 0; r < rows; r++) quantize_row(g + (size_t)r * I, I, gq + (size_t)r * I, &gs[r]);
+      quantize_rows(qk, g, rows, I, gq, gs);
       if (p2 > 0) widen_rows(gq, (size_t)rows * I, g16);
     }
     items = build_items(H);

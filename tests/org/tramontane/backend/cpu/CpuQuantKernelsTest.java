@@ -184,6 +184,42 @@ class CpuQuantKernelsTest {
         }
     }
 
+    /**
+     * Per-token quantization on every ISA level, bit for bit the Java reference: rows of 1-70
+     * elements (8-lane blocks, 32-element rounds and tails), exact half-way quotients (max |x| = 127
+     * makes s = 1: x = +-2.5 must round away from zero), values that clamp, and an all-zero row.
+     */
+    @ParameterizedTest
+    @MethodSource("isaLevels")
+    void activationRowsQuantizeLikeTheJavaReference(int isa) {
+        CpuBackend.forceIsa(isa);
+        for (int k : new int[] {1, 7, 8, 31, 32, 33, 70, 1024}) {
+            int m = 3;
+            float[] x = randn(m * k, 3f);
+            for (int i = 0; i < k; i++) x[i] = (i % 5 - 2) + 0.5f; // row 0: halves, +-127 sets the scale
+            x[0] = 127f;
+            if (k > 1) x[k - 1] = -2.5f;
+            java.util.Arrays.fill(x, 2 * k, 3 * k, 0f); // row 2: zero, scale 0
+            byte[] want = new byte[m * k];
+            float[] wantScale = new float[m];
+            for (int r = 0; r < m; r++) wantScale[r] = org.tramontane.quant.ActivationQuantizer.quantizeRow(x, r * k, k, want, r * k);
+            DeviceTensor xt = f32(x, m, k);
+            DeviceTensor q = b.allocate(DType.I8, m, k);
+            DeviceTensor sc = b.allocate(DType.F32, m);
+            assertEquals(CpuNative.TN_OK, CpuNative.tn_quantize_rows(((CpuTensor) xt).addr(), m, k, ((CpuTensor) q).addr(),
+                    ((CpuTensor) sc).addr()));
+            float[] gotScale = read(sc);
+            byte[] got = new byte[m * k];
+            org.bytedeco.javacpp.BytePointer view = new org.bytedeco.javacpp.BytePointer(new RawView(((CpuTensor) q).addr()));
+            view.capacity(got.length).limit(got.length);
+            view.get(got);
+            for (int r = 0; r < m; r++) {
+                assertEquals(Float.floatToIntBits(wantScale[r]), Float.floatToIntBits(gotScale[r]), "isa " + isa + " k " + k + " scale " + r);
+            }
+            for (int i = 0; i < got.length; i++) assertEquals(want[i], got[i], "isa " + isa + " k " + k + " [" + i + "]");
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("isaLevels")
     void quantizedExpertsMatchPerExpertReference(int isa) {
