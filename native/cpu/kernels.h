@@ -66,6 +66,9 @@ typedef void (*AttnFn)(const float* q, int g, int hd, float scale, const void* k
                        int n, float* m, float* l, float* acc);
 // g[i] = silu(g[i]) * u[i] for i < n (SwiGLU; silu as torch: x * sigmoid(x), exp to ~1 ulp).
 typedef void (*SwigluFn)(float* g, const float* u, int n);
+// out[i] = x[i] rounded to bf16 (round to nearest even, NaN kept quiet: f32_to_bf16) and widened
+// back to f32; out may be x.
+typedef void (*RoundBf16Fn)(const float* x, size_t n, float* out);
 // sum of n floats (the read-bandwidth probe's stream)
 typedef float (*SumFn)(const float* x, size_t n);
 // runs iters rounds of independent FMAs in registers; returns the FLOPs done
@@ -83,6 +86,7 @@ struct Kernels {
   PanelFn panel[kNumDTypes];
   GemmMicroFn gemm_micro;
   SwigluFn swiglu;
+  RoundBf16Fn round_bf16;
   int gemm_mr;
   int gemm_nr;
   SumFn sum;
@@ -101,6 +105,7 @@ static inline float silu(float v) { return v / (1.f + expf(-v)); }
 void panel_avx2_f32(const float* x, int ldx, int m, const void* panels, int k, int np, float* out, int ldo);
 void panel_avx2_f16(const float* x, int ldx, int m, const void* panels, int k, int np, float* out, int ldo);
 void panel_avx2_bf16(const float* x, int ldx, int m, const void* panels, int k, int np, float* out, int ldo);
+void round_bf16_avx2(const float* x, size_t n, float* out);
 
 // The portable SwiGLU (kernels_scalar.cpp, baseline flags: callable from every table).
 void swiglu_generic(float* g, const float* u, int n);

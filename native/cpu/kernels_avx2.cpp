@@ -641,6 +641,28 @@ void swiglu_avx2(float* g, const float* u, int n) {
   for (; i < n; i++) g[i] = silu(g[i]) * u[i];
 }
 
+}  // namespace
+
+// f32_to_bf16 then back, 8 lanes at a time with the same integer steps: add 0x7fff plus the
+// kept part's lowest bit and cut the low half; a NaN keeps its high half with the quiet bit set.
+void round_bf16_avx2(const float* x, size_t n, float* out) {
+  const __m256i one = _mm256_set1_epi32(1), bias = _mm256_set1_epi32(0x7fff),
+                hi = _mm256_set1_epi32((int)0xffff0000u), abs_mask = _mm256_set1_epi32(0x7fffffff),
+                inf = _mm256_set1_epi32(0x7f800000), quiet = _mm256_set1_epi32(0x00400000);
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256i u = _mm256_castps_si256(_mm256_loadu_ps(x + i));
+    const __m256i lsb = _mm256_and_si256(_mm256_srli_epi32(u, 16), one);
+    const __m256i rounded = _mm256_and_si256(_mm256_add_epi32(u, _mm256_add_epi32(bias, lsb)), hi);
+    const __m256i nan = _mm256_cmpgt_epi32(_mm256_and_si256(u, abs_mask), inf);
+    const __m256i nan_bits = _mm256_or_si256(_mm256_and_si256(u, hi), quiet);
+    _mm256_storeu_ps(out + i, _mm256_castsi256_ps(_mm256_blendv_epi8(rounded, nan_bits, nan)));
+  }
+  for (; i < n; i++) out[i] = bf16_to_f32(f32_to_bf16(x[i]));
+}
+
+namespace {
+
 float sum_avx2(const float* x, size_t n) {
   __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(),
          a3 = _mm256_setzero_ps();
@@ -696,6 +718,7 @@ const Kernels kAvx2Kernels = {
     {panel_avx2_f32, panel_avx2_f16, panel_avx2_bf16},
     gemm_micro_avx2,
     swiglu_avx2,
+    round_bf16_avx2,
     kMr,
     kNr,
     sum_avx2,

@@ -264,6 +264,7 @@ const Kernels kAvx512Kernels = {
     {panel_avx2_f32, panel_avx2_f16, panel_avx2_bf16},
     gemm_micro_avx512,
     swiglu_generic,  // no AVX-512 body yet: the portable loop
+    round_bf16_avx2,
     kMr,
     kNr,
     sum_avx512,

@@ -97,6 +97,10 @@ void panel_generic(const float* x, int ldx, int m, const void* panels, int k, in
   }
 }
 
+void round_bf16_generic(const float* x, size_t n, float* out) {
+  for (size_t i = 0; i < n; i++) out[i] = bf16_to_f32(f32_to_bf16(x[i]));
+}
+
 float sum_generic(const float* x, size_t n) {
   float s0 = 0.f, s1 = 0.f, s2 = 0.f, s3 = 0.f;
   size_t i = 0;
@@ -138,6 +142,7 @@ const Kernels kScalarKernels = {
     {panel_generic<TN_F32>, panel_generic<TN_F16>, panel_generic<TN_BF16>},
     gemm_micro_generic,
     swiglu_generic,
+    round_bf16_generic,
     kMr,
     kNr,
     sum_generic,

@@ -129,13 +129,26 @@ int panel_rows_of(bool panels, int n) { return panels ? n / kPanelRows * kPanelR
 // kPanelRows (panel-layout weights: two panels, any m).
 int linear_block(const Kernels& kt, int m, bool panels) { return m >= kGemmMinRows && !panels ? kt.gemm_nr : 32; }
 
+// Activations rounded to bf16 on the calling thread alone below this many, else across the pool
+// in blocks of kRoundBlock.
+constexpr size_t kMinParallelRound = 1 << 16, kRoundBlock = 1 << 14;
+
 // x as the kernels consume it: rounded to bf16 values (kept in f32) in bf16-activation mode,
 // the caller's buffer otherwise.  Products of two bf16 values are exact in f32, so f32 FMAs over
 // the rounded activations compute what a bf16 x bf16 -> f32 dot product computes.
 const float* prepare_act(const float* x, size_t n, int w_dtype, int round_act, AlignedBuf& buf) {
   if (!(round_act && w_dtype == TN_BF16)) return x;
   float* xr = scratch<float>(buf, n);
-  for (size_t i = 0; i < n; i++) xr[i] = bf16_to_f32(f32_to_bf16(x[i]));
+  if (!xr) return nullptr;
+  const Kernels& kt = kernels();
+  if (n < kMinParallelRound) {
+    kt.round_bf16(x, n, xr);
+  } else {
+    parallel_for((int64_t)((n + kRoundBlock - 1) / kRoundBlock), [&](int64_t b, int64_t e) {
+      const size_t i0 = (size_t)b * kRoundBlock, i1 = (size_t)e * kRoundBlock < n ? (size_t)e * kRoundBlock : n;
+      kt.round_bf16(x + i0, i1 - i0, xr + i0);
+    });
+  }
   return xr;
 }
 
@@ -155,6 +168,7 @@ int linear_impl(const float* x, int m, int k, const void* w, int w_dtype, int n,
   const Kernels& kt = kernels();
   static thread_local AlignedBuf act_buf;
   const float* xr = prepare_act(x, (size_t)m * k, w_dtype, round_act, act_buf);
+  if (!xr) return TN_E_NOMEM;
   const int prows = panel_rows_of(panels, n);
   static thread_local AlignedBuf layout_buf;
   const float* xg = m < kGemmMinRows && prows < n
@@ -562,7 +576,7 @@ int tn_moe_experts(const float* x, const tn_moe_params* p, const int32_t* expert
         const float* src = x + (size_t)(order[a] / K) * H;
         float* dst = xg + (size_t)(sg.row0 + a - sg.a0) * H;
         if (round)
-          for (int i = 0; i < H; i++) dst[i] = bf16_to_f32(f32_to_bf16(src[i]));
+          kt.round_bf16(src, (size_t)H, dst);
         else
           memcpy(dst, src, sizeof(float) * H);
       }
@@ -602,8 +616,7 @@ int tn_moe_experts(const float* x, const tn_moe_params* p, const int32_t* expert
       for (int t = 0; t < ne; t++) {
         float* gt = gs + (size_t)t * I + r0;
         kt.swiglu(gt, us + (size_t)t * nr, nr);
-        if (round)
-          for (int r = 0; r < nr; r++) gt[r] = bf16_to_f32(f32_to_bf16(gt[r]));
+        if (round) kt.round_bf16(gt, (size_t)nr, gt);
       }
     });
     const float* g_gemv = gemv_rows_act(s0, s1, g, I, gl, down_prows == H);

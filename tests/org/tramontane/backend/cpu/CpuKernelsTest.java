@@ -307,6 +307,43 @@ class CpuKernelsTest {
         }
     }
 
+    /**
+     * bf16 mode rounds activations to bf16 (nearest, ties to even) before the products: through an
+     * identity weight the output is that rounding itself, bit for bit the Java rounding, for a
+     * handful of rows (one thread) and for 2000 rows (rounded across the pool), ties included.
+     */
+    @ParameterizedTest
+    @MethodSource("isaLevels")
+    void bf16ActivationRoundingIsNearestEven(int isa) {
+        CpuBackend.forceIsa(isa);
+        int k = 40;
+        float[] eye = new float[k * k];
+        for (int i = 0; i < k; i++) eye[i * k + i] = 1f;
+        try (CpuBackend bf = new CpuBackend(Precision.BF16)) {
+            for (int m : new int[] {3, 2000}) {
+                float[] x = randn(m * k);
+                for (int i = 0; i < x.length; i += 3) { // exact ties: halfway between two bf16 values
+                    x[i] = Float.intBitsToFloat((Float.floatToRawIntBits(bf16Round(x[i])) & 0xffff0000) | 0x8000);
+                }
+                for (int i = 0; i < x.length; i++) if (x[i] == 0f) x[i] = 1f; // -0 + 0 would read +0
+                DeviceTensor xt = bf.allocate(DType.F32, m, k);
+                bf.write(xt, x);
+                DeviceTensor wf = bf.allocate(DType.F32, k, k);
+                bf.write(wf, eye);
+                DeviceTensor wt = bf.allocate(DType.BF16, k, k);
+                CpuNative.tn_convert(((CpuTensor) wf).addr(), 0, ((CpuTensor) wt).addr(), DType.BF16.code, (long) k * k);
+                DeviceTensor out = bf.allocate(DType.F32, m, k);
+                bf.linear(xt, bf.forLinear(wt), out);
+                float[] got = new float[m * k];
+                bf.read(out, got);
+                for (int i = 0; i < got.length; i++) {
+                    assertEquals(Float.floatToIntBits(bf16Round(x[i])), Float.floatToIntBits(got[i]),
+                            "isa " + isa + " m " + m + " [" + i + "] of " + x[i]);
+                }
+            }
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("isaLevels")
     void rmsNorm(int isa) {
