@@ -52,8 +52,11 @@ typedef void (*GemmMicroFn)(const float* x, int ldx, int m, const float* panel, 
 // Rows per panel, and where column c of a panel's k-th group of 16 sits (in elements): bf16 pairs
 // column c with c + 8 in one 32-bit lane (low / high half: a shift and a mask widen both halves
 // to f32 in place), f16 and f32 keep column order.
+// (static: each file, whatever its -m flags, keeps its own copy)
 constexpr int kPanelRows = 16;
-inline int panel_pos(int dtype, int c) { return dtype == TN_BF16 ? 2 * (c % 8) + c / 8 : c; }
+static inline int panel_pos(int dtype, int c) { return dtype == TN_BF16 ? 2 * (c % 8) + c / 8 : c; }
+// The leading rows of an [n, k] weight in a panel layout: all whole panels, or none (row-major).
+static inline int panel_rows(bool panels, int n) { return panels ? n / kPanelRows * kPanelRows : 0; }
 // out[t * ldo + 16 p + c] = sum_{i<k} x[t * ldx + i] * W[16 p + c, i] for t < m, p < np, c < 16:
 // np consecutive panels (k * 16 elements each) from `panels`; any m >= 1 (the kernel tiles the
 // rows itself).  A row's result depends on m and k only.

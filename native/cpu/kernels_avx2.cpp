@@ -554,8 +554,7 @@ void panel_avx2(const float* x, int ldx, int m, const void* w, int k, int np, fl
       const int left = m - t, g = left == 7 ? 4 : left < 6 ? left : 6;
       const float* xt = x + (size_t)t * ldx;
       float* o = out + (size_t)t * ldo + p * kPanelRows;
-      switch (g) {
-        case 1: panel_tile<D, 1, 1, 4>(xt, ldx, pw, stride, k, o, ldo); break;
+      switch (g) {  // never a lone row: 7 goes 4 + 3
         case 2: panel_tile<D, 2, 1, 2>(xt, ldx, pw, stride, k, o, ldo); break;
         case 3: panel_tile<D, 3, 1, 2>(xt, ldx, pw, stride, k, o, ldo); break;
         case 4: panel_tile<D, 4, 1, 1>(xt, ldx, pw, stride, k, o, ldo); break;

@@ -82,16 +82,16 @@ void merge_partial(int g, int hd, float* m, float* l, float* acc, const float* p
 }
 
 // Output columns [r0, r1) of out[t * ldo + r] = x[t, :] . w[r, :] for all m rows of x (ldx = k).
-// Rows below panel_rows are in the panel layout (r0 then a multiple of kPanelRows) and take the
-// panel kernel for any m.  Row-major rows: few activation rows take gemv tiles (each weight byte
+// Rows below prows are in the panel layout (r0 then a multiple of kPanelRows) and take the panel
+// kernel for any m.  Row-major rows: few activation rows take gemv tiles (each weight byte
 // streamed once, activation tiles reused from L1); many take the packed GEMM (each NR-row panel
 // widened once into L2, every activation row run over it).
 // xg: x in the gemv kernel's layout (kt.gemv_layout[dt]; x itself where that is nullptr).
 void linear_rows(const Kernels& kt, const float* x, const float* xg, int m, int k, const void* w, int dt, int r0,
-                 int r1, float* out, int ldo, int panel_rows) {
+                 int r1, float* out, int ldo, int prows) {
   const size_t eb = (size_t)kDTypes[dt].elem_bytes;
-  if (r0 < panel_rows) {
-    const int pe = r1 < panel_rows ? r1 : panel_rows;
+  if (r0 < prows) {
+    const int pe = r1 < prows ? r1 : prows;
     kt.panel[dt](x, k, m, (const char*)w + (size_t)r0 * k * eb, k, (pe - r0) / kPanelRows, out + r0, ldo);
     if (pe == r1) return;
     r0 = pe;
@@ -121,9 +121,6 @@ void linear_rows(const Kernels& kt, const float* x, const float* xg, int m, int 
                   ldo);
   }
 }
-
-// The leading rows of an [n, k] weight in the panel layout: all whole panels, or none.
-int panel_rows_of(bool panels, int n) { return panels ? n / kPanelRows * kPanelRows : 0; }
 
 // Rows per work item: a multiple of the gemv tile (4), of every ISA's GEMM panel width and of
 // kPanelRows (panel-layout weights: two panels, any m).
@@ -169,7 +166,7 @@ int linear_impl(const float* x, int m, int k, const void* w, int w_dtype, int n,
   static thread_local AlignedBuf act_buf;
   const float* xr = prepare_act(x, (size_t)m * k, w_dtype, round_act, act_buf);
   if (!xr) return TN_E_NOMEM;
-  const int prows = panel_rows_of(panels, n);
+  const int prows = panel_rows(panels, n);
   static thread_local AlignedBuf layout_buf;
   const float* xg = m < kGemmMinRows && prows < n
                         ? gemv_act(kt, w_dtype, xr, m, k, scratch<float>(layout_buf, (size_t)m * k)) : xr;
@@ -509,7 +506,7 @@ int tn_moe_experts(const float* x, const tn_moe_params* p, const int32_t* expert
   const int dt = p->w_dtype & ~TN_W_PANELS;
   const bool panels = (p->w_dtype & TN_W_PANELS) != 0;
   // each expert's [I, H] (w1, w3) and [H, I] (w2) block in panels up to these rows
-  const int up_prows = panel_rows_of(panels, I), down_prows = panel_rows_of(panels, H);
+  const int up_prows = panel_rows(panels, I), down_prows = panel_rows(panels, H);
   const bool round = p->round_act && dt == TN_BF16;
   const size_t eb = (size_t)kDTypes[dt].elem_bytes;
   for (int i = 0; i < T * K; i++)

@@ -28,7 +28,7 @@ struct QKernels {
 // panel p, [k / 2][16][2]: the weights of input columns 2j and 2j + 1 of each of the 16 rows side by
 // side, so one sign-extension of 16 bytes gives 8 rows' int16 pairs for vpmaddwd against a
 // broadcast pair of activations.  Byte offset of (row c, column i) within a panel:
-inline size_t panel_i8_pos(int c, int i) { return (size_t)(i >> 1) * 32 + 2 * (size_t)c + (size_t)(i & 1); }
+static inline size_t panel_i8_pos(int c, int i) { return (size_t)(i >> 1) * 32 + 2 * (size_t)c + (size_t)(i & 1); }
 
 // The AVX2 body, which the AVX-512 table uses too (not tuned or timed on an AVX-512 machine).
 void panel_i8_avx2(const int16_t* const* x, int m, const int8_t* panels, int k, int np, int32_t* out, size_t ldo);

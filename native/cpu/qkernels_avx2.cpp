@@ -251,8 +251,7 @@ void panel_i8_avx2(const int16_t* const* x, int m, const int8_t* panels, int k, 
     for (int t = 0; t < m;) {
       const int left = m - t, g = left == 7 ? 4 : left < 6 ? left : 6;
       int32_t* o = out + (size_t)t * ldo + p * 16;
-      switch (g) {
-        case 1: panel_i8_tile<1, 1>(x + t, pw, stride, k, o, ldo); break;
+      switch (g) {  // never a lone row: 7 goes 4 + 3
         case 2: panel_i8_tile<2, 1>(x + t, pw, stride, k, o, ldo); break;
         case 3: panel_i8_tile<3, 1>(x + t, pw, stride, k, o, ldo); break;
         case 4: panel_i8_tile<4, 1>(x + t, pw, stride, k, o, ldo); break;

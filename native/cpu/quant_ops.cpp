@@ -41,10 +41,8 @@ bool valid_weight(const tn_linear_weight* w) {
   return valid_dtype(w->dtype & ~TN_W_PANELS);
 }
 
-bool has_panels(const tn_linear_weight* w) { return (w->dtype & TN_W_PANELS) != 0; }
-
-// Rows of an [n, k] weight in the panel layout: all whole panels when it has them, else none.
-int panel_rows_w(const tn_linear_weight* w, int n) { return has_panels(w) ? n / 16 * 16 : 0; }
+// Rows of an [n, k] weight in the panel layout (kernels.h's panel_rows).
+int panel_rows_w(const tn_linear_weight* w, int n) { return panel_rows((w->dtype & TN_W_PANELS) != 0, n); }
 
 // int8 activation rows widened to int16, the operand of the int8 panel kernel.
 void widen_rows(const int8_t* q, size_t n, int16_t* out) {
