@@ -623,8 +623,8 @@ int tn_moe_experts(const float* x, const tn_moe_params* p, const int32_t* expert
       const MoeSegment& sg = segs[items[it].seg];
       int ne = sg.a1 - sg.a0;
       linear_rows(kt, g + (size_t)sg.row0 * I, g_gemv + (size_t)sg.row0 * I, ne, I,
-                  (const char*)w2 + (size_t)sg.e * H * I * eb, dt, items[it].r0, items[it].r1, d + (size_t)sg.row0 * H, H,
-                  down_prows);
+                  (const char*)w2 + (size_t)sg.e * H * I * eb, dt, items[it].r0, items[it].r1,
+                  d + (size_t)sg.row0 * H, H, down_prows);
     });
     for (int s = s0; s < s1; s++) {
       const MoeSegment& sg = segs[s];

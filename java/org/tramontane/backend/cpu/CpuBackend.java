@@ -228,7 +228,9 @@ public final class CpuBackend implements Backend {
     private CpuTensor panels(DeviceTensor weight) {
         CpuTensor c = rowMajor(weight, "lay out");
         long[] s = c.shape();
-        if (s.length < 2 || s.length > 3) throw new IllegalArgumentException("linear weight " + c + " is not 2-D or 3-D");
+        if (s.length < 2 || s.length > 3) {
+            throw new IllegalArgumentException("linear weight " + c + " is not 2-D or 3-D");
+        }
         long batch = s.length == 3 ? s[0] : 1;
         long addr = c.addr();
         check(CpuNative.tn_pack_panels(addr, c.dtype().code, batch, s[s.length - 2], s[s.length - 1]), "pack_panels");
@@ -362,8 +364,8 @@ public final class CpuBackend implements Backend {
         long n = ids.numElements();
         long hidden = table.rowElems();
         requireShape(out, n, hidden);
-        check(CpuNative.tn_embedding(rowMajor(table, "look up rows of").addr(), table.dtype().code, table.rows(), (int) hidden,
-                cpu(ids).addr(), (int) n, cpu(out).addr()), "embedding");
+        check(CpuNative.tn_embedding(rowMajor(table, "look up rows of").addr(), table.dtype().code, table.rows(),
+                (int) hidden, cpu(ids).addr(), (int) n, cpu(out).addr()), "embedding");
     }
 
     @Override
@@ -555,7 +557,9 @@ public final class CpuBackend implements Backend {
     /** A tensor read or viewed as row-major: not one laid out for the linear kernels. */
     private static CpuTensor rowMajor(DeviceTensor t, String op) {
         CpuTensor c = cpu(t);
-        if (c.panels()) throw new IllegalArgumentException("cannot " + op + " " + c + ": only linear operations read it");
+        if (c.panels()) {
+            throw new IllegalArgumentException("cannot " + op + " " + c + ": only linear operations read it");
+        }
         return c;
     }
 

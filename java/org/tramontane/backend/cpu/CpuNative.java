@@ -23,7 +23,7 @@ final class CpuNative {
     static final int TN_OK = 0;
     static final int TN_E_ARG = -1;
     static final int TN_E_INDEX = -2;
-    /** OR'd into a float weight's dtype code: the weight was laid out by tn_pack_panels. */
+    /** OR'd into a linear weight's dtype code (float, or int8 with int8 activations): laid out by tn_pack_panels. */
     static final int TN_W_PANELS = 0x100;
 
     @Name("tn_kv_layout")
