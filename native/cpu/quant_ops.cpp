@@ -32,17 +32,20 @@ using namespace tn;
 
 namespace {
 
+// A weight's element type and layout, from its dtype code (TN_W_PANELS: tn_pack_panels' layout).
+int elem_dtype(const tn_linear_weight* w) { return w->dtype & ~TN_W_PANELS; }
+bool has_panels(const tn_linear_weight* w) { return (w->dtype & TN_W_PANELS) != 0; }
+
 bool valid_weight(const tn_linear_weight* w) {
   if (!w || !w->w) return false;
-  const bool panels = (w->dtype & TN_W_PANELS) != 0;
-  if ((w->dtype & ~TN_W_PANELS) == TN_I8)  // int8 panels: only the int8-activation kernels read them
-    return w->scale && (panels ? w->act_quant == TN_ACT_INT8_PER_TOKEN
-                               : w->act_quant == TN_ACT_NONE || w->act_quant == TN_ACT_INT8_PER_TOKEN);
-  return valid_dtype(w->dtype & ~TN_W_PANELS);
+  if (elem_dtype(w) == TN_I8)  // int8 panels: only the int8-activation kernels read them
+    return w->scale && (has_panels(w) ? w->act_quant == TN_ACT_INT8_PER_TOKEN
+                                      : w->act_quant == TN_ACT_NONE || w->act_quant == TN_ACT_INT8_PER_TOKEN);
+  return valid_dtype(elem_dtype(w));
 }
 
 // Rows of an [n, k] weight in the panel layout (kernels.h's panel_rows).
-int panel_rows_w(const tn_linear_weight* w, int n) { return panel_rows((w->dtype & TN_W_PANELS) != 0, n); }
+int panel_rows_w(const tn_linear_weight* w, int n) { return panel_rows(has_panels(w), n); }
 
 // int8 activation rows widened to int16, the operand of the int8 panel kernel.
 void widen_rows(const int8_t* q, size_t n, int16_t* out) {
@@ -71,25 +74,36 @@ constexpr int kWBlock = 32;
 // the stack until they are scaled into floats.
 constexpr int kActChunk = 64;
 
-// out[t * ldo + r] = ((float) (row(t) . w[r]) * ws[r]) * scale(t) for t < m, r < rows <= kWBlock:
-// the int8 dots of several quantized activation rows (row(t) its int8 row, scale(t) its scale) in
-// dot_i8_rows chunks, scaled as one dot_i8 at a time was (same float operations in the same order,
-// so the same bits).
-template <typename Row, typename Scale>
-void dot_i8_rows_scaled(const QKernels& qk, int m, Row row, Scale scale, const int8_t* w, size_t ldw, int rows,
-                        int k, const float* ws, float* out, size_t ldo) {
-  const int8_t* xr[kActChunk];
+// out[t * ldo + r] = ((float) acc(t, r) * ws[r]) * scale(t) for t < m, r < rows <= kWBlock, the int32
+// dots computed kActChunk activation rows at a time by dots(t0, mt, acc) into acc[t * kWBlock + r]:
+// scaled as one dot_i8 at a time was (same float operations in the same order, so the same bits).
+template <typename Dots, typename Scale>
+void scaled_chunks(int m, int rows, Dots dots, Scale scale, const float* ws, float* out, size_t ldo) {
   int32_t acc[kActChunk * kWBlock];
   for (int t0 = 0; t0 < m; t0 += kActChunk) {
     const int mt = m - t0 < kActChunk ? m - t0 : kActChunk;
-    for (int t = 0; t < mt; t++) xr[t] = row(t0 + t);
-    qk.dot_i8_rows(xr, mt, w, ldw, rows, k, acc, kWBlock);
+    dots(t0, mt, acc);
     for (int t = 0; t < mt; t++) {
       const float s = scale(t0 + t);
       float* o = out + (size_t)(t0 + t) * ldo;
       for (int r = 0; r < rows; r++) o[r] = ((float)acc[t * kWBlock + r] * ws[r]) * s;
     }
   }
+}
+
+// The int8 dots of several quantized activation rows (row(t) its int8 row, scale(t) its scale)
+// against row-major weight rows, by dot_i8_rows, scaled (scaled_chunks).
+template <typename Row, typename Scale>
+void dot_i8_rows_scaled(const QKernels& qk, int m, Row row, Scale scale, const int8_t* w, size_t ldw, int rows,
+                        int k, const float* ws, float* out, size_t ldo) {
+  scaled_chunks(
+      m, rows,
+      [&](int t0, int mt, int32_t* acc) {
+        const int8_t* xr[kActChunk];
+        for (int t = 0; t < mt; t++) xr[t] = row(t0 + t);
+        qk.dot_i8_rows(xr, mt, w, ldw, rows, k, acc, kWBlock);
+      },
+      scale, ws, out, ldo);
 }
 
 // Rows [0, rows) of a weight block w (rows of k int8, rows <= kWBlock): those below prows (a
@@ -99,20 +113,15 @@ template <typename Row, typename Row16, typename Scale>
 void rows_i8_scaled(const QKernels& qk, int m, Row row, Row16 row16, Scale scale, const int8_t* w, int prows,
                     int rows, int k, const float* ws, float* out, size_t ldo) {
   const int np = prows <= 0 ? 0 : (prows < rows ? prows : rows) / 16;
-  if (np > 0) {
-    const int16_t* xr[kActChunk];
-    int32_t acc[kActChunk * kWBlock];
-    for (int t0 = 0; t0 < m; t0 += kActChunk) {
-      const int mt = m - t0 < kActChunk ? m - t0 : kActChunk;
-      for (int t = 0; t < mt; t++) xr[t] = row16(t0 + t);
-      qk.panel_i8(xr, mt, w, k, np, acc, kWBlock);
-      for (int t = 0; t < mt; t++) {
-        const float s = scale(t0 + t);
-        float* o = out + (size_t)(t0 + t) * ldo;
-        for (int r = 0; r < np * 16; r++) o[r] = ((float)acc[t * kWBlock + r] * ws[r]) * s;
-      }
-    }
-  }
+  if (np > 0)
+    scaled_chunks(
+        m, np * 16,
+        [&](int t0, int mt, int32_t* acc) {
+          const int16_t* xr[kActChunk];
+          for (int t = 0; t < mt; t++) xr[t] = row16(t0 + t);
+          qk.panel_i8(xr, mt, w, k, np, acc, kWBlock);
+        },
+        scale, ws, out, ldo);
   const int done = np * 16;
   if (done < rows)
     dot_i8_rows_scaled(qk, m, row, scale, w + (size_t)done * k, (size_t)k, rows - done, k, ws + done, out + done, ldo);
@@ -120,7 +129,7 @@ void rows_i8_scaled(const QKernels& qk, int m, Row row, Row16 row16, Scale scale
 
 int linear_w(const float* x, int m, int k, const tn_linear_weight* w, int n, float* out, int round_act) {
   if (!valid_weight(w) || m < 0 || k <= 0 || n <= 0) return TN_E_ARG;
-  if ((w->dtype & ~TN_W_PANELS) != TN_I8) return tn_linear(x, m, k, w->w, w->dtype, n, out, round_act);
+  if (elem_dtype(w) != TN_I8) return tn_linear(x, m, k, w->w, w->dtype, n, out, round_act);
   if (m == 0) return TN_OK;
   const int8_t* wq = (const int8_t*)w->w;
   const QKernels& qk = qkernels();
@@ -158,7 +167,7 @@ int linear_w(const float* x, int m, int k, const tn_linear_weight* w, int n, flo
 // Expert e's [n, k] block of a stacked weight.
 tn_linear_weight expert_block(const tn_linear_weight* w, int e, int n, int k) {
   tn_linear_weight b = *w;
-  const int dt = w->dtype & ~TN_W_PANELS;
+  const int dt = elem_dtype(w);
   size_t elem = dt == TN_I8 ? 1 : (size_t)kDTypes[dt].elem_bytes;
   b.w = (const char*)w->w + (size_t)e * n * k * elem;
   if (w->scale) b.scale = w->scale + (size_t)e * n;
@@ -309,8 +318,7 @@ int tn_moe_experts_w(const float* x, const tn_moe_params* p, const int32_t* expe
     for (int a = start[e]; a < start[e + 1]; a += cap)
       segs[num_segs++] = {e, a, start[e + 1] - a < cap ? start[e + 1] : a + cap, 0};
 
-  if ((w1->dtype & ~TN_W_PANELS) != TN_I8 || (w3->dtype & ~TN_W_PANELS) != TN_I8 ||
-      (w2->dtype & ~TN_W_PANELS) != TN_I8)
+  if (elem_dtype(w1) != TN_I8 || elem_dtype(w3) != TN_I8 || elem_dtype(w2) != TN_I8)
     return moe_w_generic(x, p, routing_weights, w1, w3, w2, scratch_f, L, order, segs, num_segs, out);
 
   const QKernels& qk = qkernels();
