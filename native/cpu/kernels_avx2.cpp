@@ -51,8 +51,9 @@ inline __m256 widen_half(const void* p, int i, int h) {
 }
 
 // Both halves of widen_half from one load of the 16 weights (bf16: 32 bytes, shift and mask), for
-// the streams, which use both at once.  (widen_half written on top of this made GCC widen both
-// halves early in the 3 x 4 tiles and spill accumulators: the tiles keep widen_half.)
+// the streams and the panel tiles, which use both at once (a panel column's 16 weights are 16
+// consecutive elements).  (widen_half written on top of this made GCC widen both halves early in
+// the 3 x 4 dot-form tiles and spill accumulators: those tiles keep widen_half.)
 template <int D>
 inline void widen16(const void* p, int i, __m256* w2) {
   if (D == TN_BF16) {
@@ -442,24 +443,6 @@ void gemv_batch_avx2(const float* x, int ldx, int m, const void* w, size_t ldw, 
   }
 }
 
-// The 16 weights of one panel column (element i * 16 on), widened to f32 columns 0-7 and 8-15.
-template <int D>
-inline void widen_panel(const void* p, size_t i, __m256& b0, __m256& b1) {
-  if (D == TN_F32) {
-    b0 = _mm256_loadu_ps((const float*)p + i * kPanelRows);
-    b1 = _mm256_loadu_ps((const float*)p + i * kPanelRows + 8);
-    return;
-  }
-  const __m256i v = _mm256_loadu_si256((const __m256i*)((const uint16_t*)p + i * kPanelRows));
-  if (D == TN_F16) {
-    b0 = _mm256_cvtph_ps(_mm256_castsi256_si128(v));
-    b1 = _mm256_cvtph_ps(_mm256_extracti128_si256(v, 1));
-  } else {  // lane j: column j in the low half, column j + 8 in the high half
-    b0 = _mm256_castsi256_ps(_mm256_slli_epi32(v, 16));
-    b1 = _mm256_castsi256_ps(_mm256_and_si256(v, _mm256_set1_epi32((int)0xffff0000u)));
-  }
-}
-
 // MR activation rows x S panels side by side (the second panel_stride elements after the first):
 // per column i of the panels, each activation is broadcast once and multiplied into both halves
 // of every panel (outer product, 2 * MR FMAs per panel per 32-byte bf16 load).  U rounds of
@@ -481,25 +464,25 @@ void panel_tile(const float* x, int ldx, const void* p, size_t panel_stride, int
     for (int u = 0; u < U; u++)
 #pragma GCC unroll 2
       for (int s = 0; s < S; s++) {
-        __m256 b0, b1;
-        widen_panel<D>((const char*)p + s * panel_stride * eb, (size_t)(i + u), b0, b1);
+        __m256 b[2];  // column i + u's 16 weights: f32 / f16 in order, bf16 columns c and c + 8 per lane
+        widen16<D>((const char*)p + s * panel_stride * eb, (i + u) * kPanelRows, b);
 #pragma GCC unroll 8
         for (int t = 0; t < MR; t++) {
           const __m256 a = _mm256_broadcast_ss(x + (size_t)t * ldx + i + u);
-          c[s][u][t][0] = _mm256_fmadd_ps(a, b0, c[s][u][t][0]);
-          c[s][u][t][1] = _mm256_fmadd_ps(a, b1, c[s][u][t][1]);
+          c[s][u][t][0] = _mm256_fmadd_ps(a, b[0], c[s][u][t][0]);
+          c[s][u][t][1] = _mm256_fmadd_ps(a, b[1], c[s][u][t][1]);
         }
       }
   for (; i < k; i++)  // the k % U last columns
 #pragma GCC unroll 2
     for (int s = 0; s < S; s++) {
-      __m256 b0, b1;
-      widen_panel<D>((const char*)p + s * panel_stride * eb, (size_t)i, b0, b1);
+      __m256 b[2];
+      widen16<D>((const char*)p + s * panel_stride * eb, i * kPanelRows, b);
 #pragma GCC unroll 8
       for (int t = 0; t < MR; t++) {
         const __m256 a = _mm256_broadcast_ss(x + (size_t)t * ldx + i);
-        c[s][0][t][0] = _mm256_fmadd_ps(a, b0, c[s][0][t][0]);
-        c[s][0][t][1] = _mm256_fmadd_ps(a, b1, c[s][0][t][1]);
+        c[s][0][t][0] = _mm256_fmadd_ps(a, b[0], c[s][0][t][0]);
+        c[s][0][t][1] = _mm256_fmadd_ps(a, b[1], c[s][0][t][1]);
       }
     }
 #pragma GCC unroll 2
