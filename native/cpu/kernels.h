@@ -55,6 +55,9 @@ typedef void (*GemmMicroFn)(const float* x, int ldx, int m, const float* panel, 
 // (static: each file, whatever its -m flags, keeps its own copy)
 constexpr int kPanelRows = 16;
 static inline int panel_pos(int dtype, int c) { return dtype == TN_BF16 ? 2 * (c % 8) + c / 8 : c; }
+// Activation rows a panel tile takes next when `left` remain (4+ rows, compute-bound): 6 (the
+// register budget), the last 7 as 4 + 3 so no row runs alone.
+static inline int panel_group(int left) { return left == 7 ? 4 : left < 6 ? left : 6; }
 // The leading rows of an [n, k] weight in a panel layout: all whole panels, or none (row-major).
 static inline int panel_rows(bool panels, int n) { return panels ? n / kPanelRows * kPanelRows : 0; }
 // out[t * ldo + 16 p + c] = sum_{i<k} x[t * ldx + i] * W[16 p + c, i] for t < m, p < np, c < 16:

@@ -534,7 +534,7 @@ void panel_avx2(const float* x, int ldx, int m, const void* w, int k, int np, fl
   for (int p = 0; p < np; p++) {
     const void* pw = (const char*)w + p * stride * eb;
     for (int t = 0; t < m;) {
-      const int left = m - t, g = left == 7 ? 4 : left < 6 ? left : 6;
+      const int g = panel_group(m - t);
       const float* xt = x + (size_t)t * ldx;
       float* o = out + (size_t)t * ldo + p * kPanelRows;
       switch (g) {  // never a lone row: 7 goes 4 + 3

@@ -1,6 +1,7 @@
 // AVX2 int8 bodies: sign-extend to 16 bits, vpmaddwd pairs into int32 (exact).
 #include <immintrin.h>
 #include <string.h>
+#include "kernels.h"
 #include "qkernels.h"
 #include "quantize.h"
 
@@ -249,7 +250,7 @@ void panel_i8_avx2(const int16_t* const* x, int m, const int8_t* panels, int k, 
   for (int p = 0; p < np; p++) {
     const int8_t* pw = panels + p * stride;
     for (int t = 0; t < m;) {
-      const int left = m - t, g = left == 7 ? 4 : left < 6 ? left : 6;
+      const int g = panel_group(m - t);
       int32_t* o = out + (size_t)t * ldo + p * 16;
       switch (g) {  // never a lone row: 7 goes 4 + 3
         case 2: panel_i8_tile<2, 1>(x + t, pw, stride, k, o, ldo); break;
