@@ -447,7 +447,8 @@ void gemv_batch_avx2(const float* x, int ldx, int m, const void* w, size_t ldw, 
 // per column i of the panels, each activation is broadcast once and multiplied into both halves
 // of every panel (outer product, 2 * MR FMAs per panel per 32-byte bf16 load).  U rounds of
 // columns per iteration, each with its own accumulators, keep 8+ FMA chains in flight where
-// S * MR is small (2 * S * U * MR accumulators <= 12).
+// S * MR is small (2 * S * U * MR accumulators <= 12).  Each iteration prefetches every panel
+// kPanelPrefetchBytes / S ahead.
 template <int D, int MR, int S, int U>
 void panel_tile(const float* x, int ldx, const void* p, size_t panel_stride, int k, float* out, int ldo) {
   const size_t eb = (size_t)kDTypes[D].elem_bytes;
@@ -459,7 +460,12 @@ void panel_tile(const float* x, int ldx, const void* p, size_t panel_stride, int
 #pragma GCC unroll 8
       for (int t = 0; t < MR; t++) c[s][u][t][0] = c[s][u][t][1] = _mm256_setzero_ps();
   int i = 0;
-  for (; i + U <= k; i += U)
+  for (; i + U <= k; i += U) {
+#pragma GCC unroll 2
+    for (int s = 0; s < S; s++)
+      _mm_prefetch(prefetch_addr((const char*)p + (s * panel_stride + (size_t)i * kPanelRows) * eb,
+                                 kPanelPrefetchBytes / S),
+                   _MM_HINT_T0);
 #pragma GCC unroll 4
     for (int u = 0; u < U; u++)
 #pragma GCC unroll 2
@@ -473,6 +479,7 @@ void panel_tile(const float* x, int ldx, const void* p, size_t panel_stride, int
           c[s][u][t][1] = _mm256_fmadd_ps(a, b[1], c[s][u][t][1]);
         }
       }
+  }
   for (; i < k; i++)  // the k % U last columns
 #pragma GCC unroll 2
     for (int s = 0; s < S; s++) {

@@ -207,6 +207,7 @@ void panel_i8_tile(const int16_t* const* x, const int8_t* p, size_t stride, int 
 #pragma GCC unroll 2
     for (int s = 0; s < S; s++) {
       const __m128i* q = (const __m128i*)(p + s * stride + (size_t)i * 16);
+      _mm_prefetch(prefetch_addr(q, kPanelPrefetchBytes / S), _MM_HINT_T0);
       const __m256i w0 = _mm256_cvtepi8_epi16(_mm_loadu_si128(q));
       const __m256i w1 = _mm256_cvtepi8_epi16(_mm_loadu_si128(q + 1));
 #pragma GCC unroll 8
