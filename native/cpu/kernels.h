@@ -65,6 +65,9 @@ static inline int panel_group(int left) { return left == 7 ? 4 : left < 6 ? left
 // bytes): m = 4: 16.8 / 17.8 / 18.2 and 20.8 / 23.7 / 25.2; m = 6: 17.9 / 20.3 / 20.6 and 17.4 /
 // 20.2 / 20.9; m = 1 and 2 (two panels, 1024 each) 0-8% faster, 1536 each slower.
 constexpr size_t kPanelPrefetchBytes = 2048;
+// Key rows of one head an attention kernel requests ahead of the one it scores (a head's rows are
+// one KV slot apart: a stride the hardware prefetchers pick up late, and blocks are scattered).
+constexpr int kAttnPrefetchRows = 8;
 // The address `ahead` bytes past p, as an integer: a prefetch may point past the weight's end
 // (it never faults), which pointer arithmetic may not.
 static inline const char* prefetch_addr(const void* p, size_t ahead) {

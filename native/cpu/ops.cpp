@@ -371,21 +371,22 @@ int tn_paged_attention(const float* q, int q_stride, const void* k_cache, const 
     }
     const float* qv = q + (size_t)t * q_stride + (size_t)kvh * gsize;
     const int32_t* table = block_tables + (size_t)seq_idx[t] * mb;
+    // This KV head's rows of the run of positions [j, j + run_len(j)) (one block at most) start here.
+    auto run_len = [&](int j, int end) { return bs - j % bs < end - j ? bs - j % bs : end - j; };
+    auto run_start = [&](int j) { return (((size_t)table[j / bs] * bs + j % bs) * nkv + kvh) * hd; };
+    // The table scatters blocks, so no prefetcher sees the next run coming: its first key rows
+    // are requested here, the kernel requests the rest a few rows ahead as it goes.
+    auto prefetch_run = [&](int j, int end) {
+      const size_t start = run_start(j);
+      for (int r = 0, n = run_len(j, end) < kAttnPrefetchRows ? run_len(j, end) : kAttnPrefetchRows; r < n; r++)
+        for (size_t x = 0; x < (size_t)hd * eb; x += 64)
+          __builtin_prefetch((const char*)k_cache + (start + r * ld) * eb + x);
+    };
+    if (ks.begin(c) < ks.end(c)) prefetch_run(ks.begin(c), ks.end(c));
     for (int j = ks.begin(c), end = ks.end(c); j < end;) {
-      const int off = j % bs;
-      int run = bs - off;
-      if (run > end - j) run = end - j;
-      const size_t first = (((size_t)table[j / bs] * bs + off) * nkv + kvh) * hd;
-      // The table scatters blocks, so the hardware prefetcher cannot see the next one coming:
-      // its rows of this KV head are fetched while the kernel works on this run.
-      if (j + run < end) {
-        const size_t next = ((size_t)table[(j + run) / bs] * bs * nkv + kvh) * hd;
-        for (int r = 0, nr = end - j - run < bs ? end - j - run : bs; r < nr; r++)
-          for (size_t x = 0; x < (size_t)hd * eb; x += 64) {
-            __builtin_prefetch((const char*)k_cache + (next + r * ld) * eb + x);
-            __builtin_prefetch((const char*)v_cache + (next + r * ld) * eb + x);
-          }
-      }
+      const int run = run_len(j, end);
+      const size_t first = run_start(j);
+      if (j + run < end) prefetch_run(j + run, end);
       attn(qv, group, hd, p->scale, (const char*)k_cache + first * eb, (const char*)v_cache + first * eb, ld, run,
            part + gsize, part + gsize + group, part);
       j += run;
