@@ -450,7 +450,8 @@ void gemv_batch_avx2(const float* x, int ldx, int m, const void* w, size_t ldw, 
 // S * MR is small (2 * S * U * MR accumulators <= 12).  Each iteration prefetches every panel
 // kPanelPrefetchBytes / S ahead.
 template <int D, int MR, int S, int U>
-void panel_tile(const float* x, int ldx, const void* p, size_t panel_stride, int k, float* out, int ldo) {
+void panel_tile(const float* x, int ldx, const void* p, size_t panel_stride, int k, float* out, int ldo,
+                bool prefetch = true) {
   const size_t eb = (size_t)kDTypes[D].elem_bytes;
   __m256 c[S][U][MR][2];
 #pragma GCC unroll 2
@@ -461,11 +462,12 @@ void panel_tile(const float* x, int ldx, const void* p, size_t panel_stride, int
       for (int t = 0; t < MR; t++) c[s][u][t][0] = c[s][u][t][1] = _mm256_setzero_ps();
   int i = 0;
   for (; i + U <= k; i += U) {
+    if (prefetch)
 #pragma GCC unroll 2
-    for (int s = 0; s < S; s++)
-      _mm_prefetch(prefetch_addr((const char*)p + (s * panel_stride + (size_t)i * kPanelRows) * eb,
-                                 kPanelPrefetchBytes / S),
-                   _MM_HINT_T0);
+      for (int s = 0; s < S; s++)
+        _mm_prefetch(prefetch_addr((const char*)p + (s * panel_stride + (size_t)i * kPanelRows) * eb,
+                                   kPanelPrefetchBytes / S),
+                     _MM_HINT_T0);
 #pragma GCC unroll 4
     for (int u = 0; u < U; u++)
 #pragma GCC unroll 2
@@ -544,12 +546,13 @@ void panel_avx2(const float* x, int ldx, int m, const void* w, int k, int np, fl
       const int g = panel_group(m - t);
       const float* xt = x + (size_t)t * ldx;
       float* o = out + (size_t)t * ldo + p * kPanelRows;
+      const bool first = t == 0;  // the later groups find the panel in cache
       switch (g) {  // never a lone row: 7 goes 4 + 3
-        case 2: panel_tile<D, 2, 1, 2>(xt, ldx, pw, stride, k, o, ldo); break;
-        case 3: panel_tile<D, 3, 1, 2>(xt, ldx, pw, stride, k, o, ldo); break;
-        case 4: panel_tile<D, 4, 1, 1>(xt, ldx, pw, stride, k, o, ldo); break;
-        case 5: panel_tile<D, 5, 1, 1>(xt, ldx, pw, stride, k, o, ldo); break;
-        default: panel_tile<D, 6, 1, 1>(xt, ldx, pw, stride, k, o, ldo); break;
+        case 2: panel_tile<D, 2, 1, 2>(xt, ldx, pw, stride, k, o, ldo, first); break;
+        case 3: panel_tile<D, 3, 1, 2>(xt, ldx, pw, stride, k, o, ldo, first); break;
+        case 4: panel_tile<D, 4, 1, 1>(xt, ldx, pw, stride, k, o, ldo, first); break;
+        case 5: panel_tile<D, 5, 1, 1>(xt, ldx, pw, stride, k, o, ldo, first); break;
+        default: panel_tile<D, 6, 1, 1>(xt, ldx, pw, stride, k, o, ldo, first); break;
       }
       t += g;
     }

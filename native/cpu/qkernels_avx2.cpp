@@ -197,7 +197,8 @@ void dot_i8_rows_avx2(const int8_t* const* x, int m, const int8_t* w, size_t ldw
 // and each row's broadcast activation pair is multiplied in with vpmaddwd (16 products per
 // instruction, exact): 2 * MR int32 accumulators per panel.
 template <int MR, int S>
-void panel_i8_tile(const int16_t* const* x, const int8_t* p, size_t stride, int k, int32_t* out, size_t ldo) {
+void panel_i8_tile(const int16_t* const* x, const int8_t* p, size_t stride, int k, int32_t* out, size_t ldo,
+                   bool prefetch = true) {
   __m256i c[S][MR][2];
 #pragma GCC unroll 2
   for (int s = 0; s < S; s++)
@@ -207,7 +208,7 @@ void panel_i8_tile(const int16_t* const* x, const int8_t* p, size_t stride, int 
 #pragma GCC unroll 2
     for (int s = 0; s < S; s++) {
       const __m128i* q = (const __m128i*)(p + s * stride + (size_t)i * 16);
-      _mm_prefetch(prefetch_addr(q, kPanelPrefetchBytes / S), _MM_HINT_T0);
+      if (prefetch) _mm_prefetch(prefetch_addr(q, kPanelPrefetchBytes / S), _MM_HINT_T0);
       const __m256i w0 = _mm256_cvtepi8_epi16(_mm_loadu_si128(q));
       const __m256i w1 = _mm256_cvtepi8_epi16(_mm_loadu_si128(q + 1));
 #pragma GCC unroll 8
@@ -253,12 +254,13 @@ void panel_i8_avx2(const int16_t* const* x, int m, const int8_t* panels, int k, 
     for (int t = 0; t < m;) {
       const int g = panel_group(m - t);
       int32_t* o = out + (size_t)t * ldo + p * 16;
+      const bool first = t == 0;  // the later groups find the panel in cache
       switch (g) {  // never a lone row: 7 goes 4 + 3
-        case 2: panel_i8_tile<2, 1>(x + t, pw, stride, k, o, ldo); break;
-        case 3: panel_i8_tile<3, 1>(x + t, pw, stride, k, o, ldo); break;
-        case 4: panel_i8_tile<4, 1>(x + t, pw, stride, k, o, ldo); break;
-        case 5: panel_i8_tile<5, 1>(x + t, pw, stride, k, o, ldo); break;
-        default: panel_i8_tile<6, 1>(x + t, pw, stride, k, o, ldo); break;
+        case 2: panel_i8_tile<2, 1>(x + t, pw, stride, k, o, ldo, first); break;
+        case 3: panel_i8_tile<3, 1>(x + t, pw, stride, k, o, ldo, first); break;
+        case 4: panel_i8_tile<4, 1>(x + t, pw, stride, k, o, ldo, first); break;
+        case 5: panel_i8_tile<5, 1>(x + t, pw, stride, k, o, ldo, first); break;
+        default: panel_i8_tile<6, 1>(x + t, pw, stride, k, o, ldo, first); break;
       }
       t += g;
     }
