@@ -73,6 +73,10 @@ constexpr int kAttnPrefetchRows = 8;
 static inline const char* prefetch_addr(const void* p, size_t ahead) {
   return (const char*)((uintptr_t)p + ahead);
 }
+// Requests the cache lines of [p, p + bytes) (one head's row of a KV cache block).
+static inline void prefetch_row(const void* p, size_t bytes) {
+  for (size_t x = 0; x < bytes; x += 64) __builtin_prefetch((const char*)p + x);
+}
 // The leading rows of an [n, k] weight in a panel layout: all whole panels, or none (row-major).
 static inline int panel_rows(bool panels, int n) { return panels ? n / kPanelRows * kPanelRows : 0; }
 // out[t * ldo + 16 p + c] = sum_{i<k} x[t * ldx + i] * W[16 p + c, i] for t < m, p < np, c < 16:

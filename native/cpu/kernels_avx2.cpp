@@ -448,7 +448,7 @@ void gemv_batch_avx2(const float* x, int ldx, int m, const void* w, size_t ldw, 
 // of every panel (outer product, 2 * MR FMAs per panel per 32-byte bf16 load).  U rounds of
 // columns per iteration, each with its own accumulators, keep 8+ FMA chains in flight where
 // S * MR is small (2 * S * U * MR accumulators <= 12).  Each iteration prefetches every panel
-// kPanelPrefetchBytes / S ahead.
+// kPanelPrefetchBytes / S ahead, unless the caller knows the panel is in cache already.
 template <int D, int MR, int S, int U>
 void panel_tile(const float* x, int ldx, const void* p, size_t panel_stride, int k, float* out, int ldo,
                 bool prefetch = true) {

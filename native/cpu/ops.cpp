@@ -379,8 +379,7 @@ int tn_paged_attention(const float* q, int q_stride, const void* k_cache, const 
     auto prefetch_run = [&](int j, int end) {
       const size_t start = run_start(j);
       for (int r = 0, n = run_len(j, end) < kAttnPrefetchRows ? run_len(j, end) : kAttnPrefetchRows; r < n; r++)
-        for (size_t x = 0; x < (size_t)hd * eb; x += 64)
-          __builtin_prefetch((const char*)k_cache + (start + r * ld) * eb + x);
+        prefetch_row((const char*)k_cache + (start + r * ld) * eb, (size_t)hd * eb);
     };
     if (ks.begin(c) < ks.end(c)) prefetch_run(ks.begin(c), ks.end(c));
     for (int j = ks.begin(c), end = ks.end(c); j < end;) {

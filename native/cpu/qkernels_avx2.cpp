@@ -195,7 +195,7 @@ void dot_i8_rows_avx2(const int8_t* const* x, int m, const int8_t* w, size_t ldw
 // MR activation rows x S panels side by side (the second `stride` bytes after the first): per
 // column pair, the 32 weight bytes of a panel are sign-extended once to int16 (rows 0-7, 8-15)
 // and each row's broadcast activation pair is multiplied in with vpmaddwd (16 products per
-// instruction, exact): 2 * MR int32 accumulators per panel.
+// instruction, exact): 2 * MR int32 accumulators per panel.  Prefetches as the float tiles do.
 template <int MR, int S>
 void panel_i8_tile(const int16_t* const* x, const int8_t* p, size_t stride, int k, int32_t* out, size_t ldo,
                    bool prefetch = true) {
