@@ -39,5 +39,21 @@ void parallel_items(int64_t n, F&& f) {
   });
 }
 
+// Work items over the output rows [0, n_out) of segments [s0, s1) (an MoE's experts), blk(s) rows
+// each, emitted round robin over the segments: emit(s, r0, r1) for block 0 of every segment, then
+// block 1, and so on, so the pool's threads work on different segments at once.
+template <typename Blk, typename Emit>
+void round_robin_blocks(int s0, int s1, int n_out, Blk blk, Emit emit) {
+  for (int b = 0, more = 1; more; b++) {
+    more = 0;
+    for (int s = s0; s < s1; s++) {
+      const int w = blk(s), r = b * w;
+      if (r >= n_out) continue;
+      emit(s, r, r + w < n_out ? r + w : n_out);
+      more = 1;
+    }
+  }
+}
+
 }  // namespace tn
 #endif
