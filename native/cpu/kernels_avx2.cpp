@@ -448,10 +448,10 @@ void gemv_batch_avx2(const float* x, int ldx, int m, const void* w, size_t ldw, 
 // of every panel (outer product, 2 * MR FMAs per panel per 32-byte bf16 load).  U rounds of
 // columns per iteration, each with its own accumulators, keep 8+ FMA chains in flight where
 // S * MR is small (2 * S * U * MR accumulators <= 12).  Each iteration prefetches every panel
-// kPanelPrefetchBytes / S ahead, unless the caller knows the panel is in cache already.
+// kPanelPrefetchBytes / S ahead as `fetch` says.
 template <int D, int MR, int S, int U>
 void panel_tile(const float* x, int ldx, const void* p, size_t panel_stride, int k, float* out, int ldo,
-                bool prefetch = true) {
+                PanelFetch fetch) {
   const size_t eb = (size_t)kDTypes[D].elem_bytes;
   __m256 c[S][U][MR][2];
 #pragma GCC unroll 2
@@ -462,12 +462,11 @@ void panel_tile(const float* x, int ldx, const void* p, size_t panel_stride, int
       for (int t = 0; t < MR; t++) c[s][u][t][0] = c[s][u][t][1] = _mm256_setzero_ps();
   int i = 0;
   for (; i + U <= k; i += U) {
-    if (prefetch)
 #pragma GCC unroll 2
-      for (int s = 0; s < S; s++)
-        _mm_prefetch(prefetch_addr((const char*)p + (s * panel_stride + (size_t)i * kPanelRows) * eb,
+    for (int s = 0; s < S; s++)
+      prefetch_panel(prefetch_addr((const char*)p + (s * panel_stride + (size_t)i * kPanelRows) * eb,
                                    kPanelPrefetchBytes / S),
-                     _MM_HINT_T0);
+                     fetch);
 #pragma GCC unroll 4
     for (int u = 0; u < U; u++)
 #pragma GCC unroll 2
@@ -518,9 +517,11 @@ void panel_pairs(const float* x, int ldx, const void* w, int k, int np, float* o
   const size_t stride = (size_t)kPanelRows * k, eb = (size_t)kDTypes[D].elem_bytes;
   int p = 0;
   for (; p + 2 <= np; p += 2)
-    panel_tile<D, MR, 2, U>(x, ldx, (const char*)w + p * stride * eb, stride, k, out + p * kPanelRows, ldo);
+    panel_tile<D, MR, 2, U>(x, ldx, (const char*)w + p * stride * eb, stride, k, out + p * kPanelRows, ldo,
+                            PanelFetch::kOnce);
   if (p < np)
-    panel_tile<D, MR, 1, U>(x, ldx, (const char*)w + p * stride * eb, stride, k, out + p * kPanelRows, ldo);
+    panel_tile<D, MR, 1, U>(x, ldx, (const char*)w + p * stride * eb, stride, k, out + p * kPanelRows, ldo,
+                            PanelFetch::kOnce);
 }
 
 // 1-3 rows (memory-bound) read two panels side by side: two sequential weight streams per thread
@@ -546,13 +547,13 @@ void panel_avx2(const float* x, int ldx, int m, const void* w, int k, int np, fl
       const int g = panel_group(m - t);
       const float* xt = x + (size_t)t * ldx;
       float* o = out + (size_t)t * ldo + p * kPanelRows;
-      const bool first = t == 0;  // the later groups find the panel in cache
+      const PanelFetch f = panel_fetch(t, g, m);
       switch (g) {  // never a lone row: 7 goes 4 + 3
-        case 2: panel_tile<D, 2, 1, 2>(xt, ldx, pw, stride, k, o, ldo, first); break;
-        case 3: panel_tile<D, 3, 1, 2>(xt, ldx, pw, stride, k, o, ldo, first); break;
-        case 4: panel_tile<D, 4, 1, 1>(xt, ldx, pw, stride, k, o, ldo, first); break;
-        case 5: panel_tile<D, 5, 1, 1>(xt, ldx, pw, stride, k, o, ldo, first); break;
-        default: panel_tile<D, 6, 1, 1>(xt, ldx, pw, stride, k, o, ldo, first); break;
+        case 2: panel_tile<D, 2, 1, 2>(xt, ldx, pw, stride, k, o, ldo, f); break;
+        case 3: panel_tile<D, 3, 1, 2>(xt, ldx, pw, stride, k, o, ldo, f); break;
+        case 4: panel_tile<D, 4, 1, 1>(xt, ldx, pw, stride, k, o, ldo, f); break;
+        case 5: panel_tile<D, 5, 1, 1>(xt, ldx, pw, stride, k, o, ldo, f); break;
+        default: panel_tile<D, 6, 1, 1>(xt, ldx, pw, stride, k, o, ldo, f); break;
       }
       t += g;
     }

@@ -198,7 +198,7 @@ void dot_i8_rows_avx2(const int8_t* const* x, int m, const int8_t* w, size_t ldw
 // instruction, exact): 2 * MR int32 accumulators per panel.  Prefetches as the float tiles do.
 template <int MR, int S>
 void panel_i8_tile(const int16_t* const* x, const int8_t* p, size_t stride, int k, int32_t* out, size_t ldo,
-                   bool prefetch = true) {
+                   PanelFetch fetch) {
   __m256i c[S][MR][2];
 #pragma GCC unroll 2
   for (int s = 0; s < S; s++)
@@ -208,7 +208,7 @@ void panel_i8_tile(const int16_t* const* x, const int8_t* p, size_t stride, int 
 #pragma GCC unroll 2
     for (int s = 0; s < S; s++) {
       const __m128i* q = (const __m128i*)(p + s * stride + (size_t)i * 16);
-      if (prefetch) _mm_prefetch(prefetch_addr(q, kPanelPrefetchBytes / S), _MM_HINT_T0);
+      prefetch_panel(prefetch_addr(q, kPanelPrefetchBytes / S), fetch);
       const __m256i w0 = _mm256_cvtepi8_epi16(_mm_loadu_si128(q));
       const __m256i w1 = _mm256_cvtepi8_epi16(_mm_loadu_si128(q + 1));
 #pragma GCC unroll 8
@@ -240,12 +240,12 @@ void panel_i8_avx2(const int16_t* const* x, int m, const int8_t* panels, int k, 
   if (m <= 2) {
     int p = 0;
     for (; p + 2 <= np; p += 2) {
-      if (m == 1) panel_i8_tile<1, 2>(x, panels + p * stride, stride, k, out + p * 16, ldo);
-      else panel_i8_tile<2, 2>(x, panels + p * stride, stride, k, out + p * 16, ldo);
+      if (m == 1) panel_i8_tile<1, 2>(x, panels + p * stride, stride, k, out + p * 16, ldo, PanelFetch::kOnce);
+      else panel_i8_tile<2, 2>(x, panels + p * stride, stride, k, out + p * 16, ldo, PanelFetch::kOnce);
     }
     if (p < np) {
-      if (m == 1) panel_i8_tile<1, 1>(x, panels + p * stride, stride, k, out + p * 16, ldo);
-      else panel_i8_tile<2, 1>(x, panels + p * stride, stride, k, out + p * 16, ldo);
+      if (m == 1) panel_i8_tile<1, 1>(x, panels + p * stride, stride, k, out + p * 16, ldo, PanelFetch::kOnce);
+      else panel_i8_tile<2, 1>(x, panels + p * stride, stride, k, out + p * 16, ldo, PanelFetch::kOnce);
     }
     return;
   }
@@ -254,13 +254,13 @@ void panel_i8_avx2(const int16_t* const* x, int m, const int8_t* panels, int k, 
     for (int t = 0; t < m;) {
       const int g = panel_group(m - t);
       int32_t* o = out + (size_t)t * ldo + p * 16;
-      const bool first = t == 0;  // the later groups find the panel in cache
+      const PanelFetch f = panel_fetch(t, g, m);
       switch (g) {  // never a lone row: 7 goes 4 + 3
-        case 2: panel_i8_tile<2, 1>(x + t, pw, stride, k, o, ldo, first); break;
-        case 3: panel_i8_tile<3, 1>(x + t, pw, stride, k, o, ldo, first); break;
-        case 4: panel_i8_tile<4, 1>(x + t, pw, stride, k, o, ldo, first); break;
-        case 5: panel_i8_tile<5, 1>(x + t, pw, stride, k, o, ldo, first); break;
-        default: panel_i8_tile<6, 1>(x + t, pw, stride, k, o, ldo, first); break;
+        case 2: panel_i8_tile<2, 1>(x + t, pw, stride, k, o, ldo, f); break;
+        case 3: panel_i8_tile<3, 1>(x + t, pw, stride, k, o, ldo, f); break;
+        case 4: panel_i8_tile<4, 1>(x + t, pw, stride, k, o, ldo, f); break;
+        case 5: panel_i8_tile<5, 1>(x + t, pw, stride, k, o, ldo, f); break;
+        default: panel_i8_tile<6, 1>(x + t, pw, stride, k, o, ldo, f); break;
       }
       t += g;
     }
