@@ -73,6 +73,9 @@ public interface Backend extends AutoCloseable {
 
     void read(DeviceTensor src, float[] dst);
 
+    /** The first {@code length} elements of src into dst[0, length) (a grow-only host buffer). */
+    void read(DeviceTensor src, float[] dst, int length);
+
     void read(DeviceTensor src, int[] dst);
 
     /** Releases one tensor made by allocate/loadWeight/randomWeight (views are not freed). */

@@ -1,6 +1,7 @@
 package org.tramontane.model;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.tramontane.backend.AttentionBatch;
 import org.tramontane.backend.Backend;
@@ -27,8 +28,11 @@ public final class MixtralModel implements CausalLm {
     private final int window;
     private final List<KvCache> kvCaches = new ArrayList<>();
     private StepBuffers buffers;
+    // Host copies of the logits, grow-only: a batch's row count changes from step to step (chunked
+    // prefill, sequences finishing), and each new 32-row array was a 4 MB humongous allocation that
+    // G1 places in regions of its own, growing the heap's resident set.
     private float[][] hostRows = new float[0][];
-    private float[] hostLogits = new float[0];   // [worldSize][logits rows][vocabPerRank], reused while the batch size holds
+    private float[] hostLogits = new float[0];   // [worldSize][logits rows][vocabPerRank] in its first elements
 
     public MixtralModel(MixtralConfig cfg, Backend backend, MixtralWeights weights) {
         this(cfg, backend, weights, ShardingPlan.single(cfg), Communicator.single());
@@ -106,11 +110,16 @@ public final class MixtralModel implements CausalLm {
         int ws = plan.worldSize();
         DeviceTensor gathered = ws == 1 ? logits : backend.firstRows(buffers.gathered, (long) ws * rows.length);
         if (ws > 1) backend.allGather(logits, gathered, comm);                         // [rank][row][vocabPerRank]
-        if (hostLogits.length != ws * rows.length * vocabPerRank) hostLogits = new float[ws * rows.length * vocabPerRank];
-        backend.read(gathered, hostLogits);
+        int flat = ws * rows.length * vocabPerRank;
+        if (hostLogits.length < flat) hostLogits = new float[flat];
+        backend.read(gathered, hostLogits, flat);
         // reused across steps: a step's logits are only read before the next step
-        if (hostRows.length != rows.length) hostRows = new float[rows.length][cfg.vocabSize()];
-        float[][] out = hostRows;
+        if (hostRows.length < rows.length) {
+            float[][] grown = Arrays.copyOf(hostRows, rows.length);
+            for (int i = hostRows.length; i < rows.length; i++) grown[i] = new float[cfg.vocabSize()];
+            hostRows = grown;
+        }
+        float[][] out = rows.length == hostRows.length ? hostRows : Arrays.copyOf(hostRows, rows.length);
         for (int r = 0; r < plan.worldSize(); r++) {
             for (int i = 0; i < rows.length; i++) {
                 System.arraycopy(hostLogits, (r * rows.length + i) * vocabPerRank, out[i], r * vocabPerRank, vocabPerRank);

@@ -13,6 +13,7 @@ import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -456,8 +457,14 @@ public final class AscendBackend implements Backend {
 
     @Override
     public void read(DeviceTensor src, float[] dst) {
-        AscendTensor a = sized(src, DType.F32, dst.length);
-        run("aclrtMemcpy(D2H)", () -> AscendNative.tna_download(dev, dst, a.addr(), 4L * dst.length));
+        read(src, dst, dst.length);
+    }
+
+    @Override
+    public void read(DeviceTensor src, float[] dst, int length) {
+        Objects.checkFromIndexSize(0, length, dst.length);
+        AscendTensor a = sized(src, DType.F32, length);
+        run("aclrtMemcpy(D2H)", () -> AscendNative.tna_download(dev, dst, a.addr(), 4L * length));
     }
 
     @Override

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Arrays;
 import java.util.List;
 import org.bytedeco.javacpp.FloatPointer;
@@ -328,8 +329,14 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void read(DeviceTensor src, float[] dst) {
-        CpuTensor c = sized(src, DType.F32, dst.length);
-        new FloatPointer(new Raw(c.addr(), dst.length)).get(dst, 0, dst.length);
+        read(src, dst, dst.length);
+    }
+
+    @Override
+    public void read(DeviceTensor src, float[] dst, int length) {
+        Objects.checkFromIndexSize(0, length, dst.length);
+        CpuTensor c = sized(src, DType.F32, length);
+        new FloatPointer(new Raw(c.addr(), length)).get(dst, 0, length);
     }
 
     @Override
