@@ -182,7 +182,10 @@ struct WItem {
   int seg, r0, r1;
 };
 
-// The caller's MoE scratch, in floats: R = routed rows per group (at most TN_MOE_MAX_ROWS).
+// The caller's MoE scratch, in floats: R = routed rows per group (at most TN_MOE_MAX_ROWS).  The
+// int8 path's regions (gq .. x16) and the float path's (gen_x, gen_u) never meet in one call, so
+// they share memory; g16 reuses g, which the int8 path no longer reads once g is quantized into gq
+// (W8A8 mixtral-mini, 2048-token steps: 29.3 -> 18.9 MB).
 struct MoeWLayout {
   size_t g, d, gq, gs, xq, xs, gen_x, gen_u, x16, g16, total;
 };
@@ -194,16 +197,19 @@ MoeWLayout moe_w_layout(const tn_moe_params* p) {
   MoeWLayout L;
   size_t o = 0;
   L.g = o; o += up16(R * I);
+  L.g16 = L.g;  // int8 panels: gq widened to int16, over g
   L.d = o; o += up16(R * H);
+  const size_t shared = o;
   L.gq = o; o += up16((R * I + 3) / 4);
   L.gs = o; o += up16(R);
   L.xq = o; o += up16((T * H + 3) / 4);
   L.xs = o; o += up16(T);
+  L.x16 = o; o += up16((T * H + 1) / 2);  // int8 panels: xq widened to int16
+  const size_t int8_end = o;
+  o = shared;
   L.gen_x = o; o += up16(R * H);  // float weights only: gathered rows of x
   L.gen_u = o; o += up16(R * I);  // float weights only: w3 x
-  L.x16 = o; o += up16((T * H + 1) / 2);  // int8 panels: xq widened to int16
-  L.g16 = o; o += up16((R * I + 1) / 2);  // int8 panels: gq widened to int16
-  L.total = o;
+  L.total = o > int8_end ? o : int8_end;
   return L;
 }
 
@@ -330,7 +336,7 @@ int tn_moe_experts_w(const float* x, const tn_moe_params* p, const int32_t* expe
   const int p1 = panel_rows_w(w1, I), p3 = panel_rows_w(w3, I), p2 = panel_rows_w(w2, H);
   if ((p1 > 0 || p3 > 0) && !(q1 && q3)) return TN_E_ARG;
   int16_t* x16 = (int16_t*)(scratch_f + L.x16);  // [T, H] xq widened (p1 or p3)
-  int16_t* g16 = (int16_t*)(scratch_f + L.g16);  // [rows, I] gq widened (p2)
+  int16_t* g16 = (int16_t*)(scratch_f + L.g16);  // [rows, I] gq widened (p2), over g
   float* g = scratch_f + L.g;                    // [rows, I] w1 x, then silu(w1 x) * w3 x
   float* d = scratch_f + L.d;                    // [rows, H] w2 (...)
   int8_t* gq = (int8_t*)(scratch_f + L.gq);      // [rows, I] g quantized per row (q2)
