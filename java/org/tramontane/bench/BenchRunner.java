@@ -30,7 +30,8 @@ public final class BenchRunner {
     /** Positions per KV block (the engine's default). */
     static final int BLOCK_SIZE = EngineOptions.DEFAULT_BLOCK_SIZE;
 
-    public record Settings(List<Integer> batchSizes, int inputLen, int outputLen, int warmup, int repeats) {
+    public record Settings(List<Integer> batchSizes, int inputLen, int outputLen, int warmup, int repeats,
+            int maxNumBatchedTokens) {
         public Settings {
             batchSizes = List.copyOf(batchSizes);
         }
@@ -50,7 +51,7 @@ public final class BenchRunner {
         PeakRss.reset(); // the probe's array is freed: count only what the model holds from here
         int maxBatch = Collections.max(s.batchSizes());
         int numBlocks = maxBatch * BlockTable.blocksFor(s.inputLen() + s.outputLen(), BLOCK_SIZE);
-        EngineOptions options = new EngineOptions(BLOCK_SIZE, numBlocks, maxBatch, 0);
+        EngineOptions options = new EngineOptions(BLOCK_SIZE, numBlocks, maxBatch, 0, s.maxNumBatchedTokens());
         progress.accept("loading " + source.path());
         try (LlmEngine engine = LlmEngine.open(source, options)) {
             MixtralConfig cfg = engine.config();

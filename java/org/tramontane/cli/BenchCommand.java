@@ -53,6 +53,11 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--repeats", paramLabel = "N", defaultValue = "3", description = "Timed runs per case (medians). Default: ${DEFAULT-VALUE}.")
     int repeats;
 
+    @Option(names = "--max-num-batched-tokens", paramLabel = "N", defaultValue = "2048",
+            description = "Tokens one engine step computes at most (the engine's chunked-prefill budget; activation "
+                    + "memory grows with it). Default: ${DEFAULT-VALUE}.")
+    int maxNumBatchedTokens;
+
     @Option(names = "--output-format", paramLabel = "FORMAT", defaultValue = "text", description = "text or json.")
     String outputFormat;
 
@@ -65,12 +70,13 @@ final class BenchCommand implements Callable<Integer> {
         if (inputLen < 1) throw usage("--input-len must be >= 1");
         if (outputLen < 2) throw usage("--output-len must be >= 2 (decode is timed from the second token)");
         if (warmup < 0 || repeats < 1) throw usage("--warmup must be >= 0 and --repeats >= 1");
+        if (maxNumBatchedTokens < 1) throw usage("--max-num-batched-tokens must be >= 1");
         int worldSize = parallel.resolve();
         ModelSource src = model.toSource(worldSize).withQuantize(scheme);
         if (src.dtype() == null) src = src.withDtype(DType.BF16);
         PrintWriter err = spec.commandLine().getErr();
         BenchRunner.Report report = BenchRunner.run(src,
-                new BenchRunner.Settings(batchSizes, inputLen, outputLen, warmup, repeats), msg -> {
+                new BenchRunner.Settings(batchSizes, inputLen, outputLen, warmup, repeats, maxNumBatchedTokens), msg -> {
                     err.println("bench: " + msg);
                     err.flush();
                 });

@@ -55,7 +55,7 @@ class BenchCommandTest {
     @Test
     void textIsATable() {
         CliTest.Result r = CliTest.run("bench", "--model", Fixtures.dir("tiny-mixtral").toString(), "--input-len", "4",
-                "--output-len", "2", "--warmup", "0", "--repeats", "1");
+                "--output-len", "2", "--warmup", "0", "--repeats", "1", "--max-num-batched-tokens", "3"); // chunked prompt
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().startsWith("machine"), r.out());
         assertTrue(r.out().contains(" bf16 "), "bf16 is the default dtype: " + r.out());
@@ -85,5 +85,9 @@ class BenchCommandTest {
         assertTrue(q.err().contains("--quantize must be one of w8a8_dynamic, w8a16 (got w4a16)"), q.err());
         assertEquals(2, CliTest.run("bench", "--config", MINI, "--load-format", "dummy",
                 "--output-len", "1").code());
+        CliTest.Result t = CliTest.run("bench", "--config", MINI, "--load-format", "dummy",
+                "--max-num-batched-tokens", "0");
+        assertEquals(2, t.code());
+        assertTrue(t.err().contains("--max-num-batched-tokens must be >= 1"), t.err());
     }
 }
