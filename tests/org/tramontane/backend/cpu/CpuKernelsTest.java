@@ -137,6 +137,20 @@ class CpuKernelsTest {
 
     // ---- tests ----
 
+    /** read(src, dst, length): the tensor's first elements into a larger (grow-only) host array. */
+    @Test
+    void hostReadOfALengthPrefix() {
+        DeviceTensor t = b.allocate(DType.F32, 2, 3);
+        b.write(t, new float[] {1, 2, 3, 4, 5, 6});
+        float[] dst = new float[10];
+        Arrays.fill(dst, -1f);
+        b.read(t, dst, 4);
+        assertArrayEquals(new float[] {1, 2, 3, 4, -1, -1, -1, -1, -1, -1}, dst);
+        assertThrows(IllegalArgumentException.class, () -> b.read(t, dst, 7)); // past the tensor
+        assertThrows(IndexOutOfBoundsException.class, () -> b.read(t, new float[2], 3)); // past the array
+        b.free(t);
+    }
+
     @Test
     void conversionsRoundToNearestEven() {
         float[] v = {1.0f, -2.5f, 3.14159265f, 65504f, 65520f, 1e-8f, 6.0e-5f, -0f, 1.00390625f, 1.01171875f,
