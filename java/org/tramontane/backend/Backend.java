@@ -71,7 +71,9 @@ public interface Backend extends AutoCloseable {
 
     void write(DeviceTensor dst, float[] src);
 
-    void read(DeviceTensor src, float[] dst);
+    default void read(DeviceTensor src, float[] dst) {
+        read(src, dst, dst.length);
+    }
 
     /** The first {@code length} elements of src into dst[0, length) (a grow-only host buffer). */
     void read(DeviceTensor src, float[] dst, int length);

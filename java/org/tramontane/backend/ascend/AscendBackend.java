@@ -456,11 +456,6 @@ public final class AscendBackend implements Backend {
     }
 
     @Override
-    public void read(DeviceTensor src, float[] dst) {
-        read(src, dst, dst.length);
-    }
-
-    @Override
     public void read(DeviceTensor src, float[] dst, int length) {
         Objects.checkFromIndexSize(0, length, dst.length);
         AscendTensor a = sized(src, DType.F32, length);

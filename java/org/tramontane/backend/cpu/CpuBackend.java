@@ -328,11 +328,6 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void read(DeviceTensor src, float[] dst) {
-        read(src, dst, dst.length);
-    }
-
-    @Override
     public void read(DeviceTensor src, float[] dst, int length) {
         Objects.checkFromIndexSize(0, length, dst.length);
         CpuTensor c = sized(src, DType.F32, length);
