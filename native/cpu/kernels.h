@@ -73,14 +73,14 @@ constexpr int kAttnPrefetchRows = 8;
 static inline const char* prefetch_addr(const void* p, size_t ahead) {
   return (const char*)((uintptr_t)p + ahead);
 }
-// How a panel tile prefetches its panels.  kOnce: the tile is the panel's only reader in this
-// call (1-3 activation rows, or one row group): non-temporal, so the stream passes through L1
-// without displacing L2 / L3 (on Zen 3 every L2 fill also evicts a line into the L3 victim cache).
-// Decode step harness (mixtral-mini bf16 panels, batch 1, 2 threads, modes interleaved and
-// rotated, paired medians of 30-100 rounds): 1.00-1.06x the T0 hint, mean ~1.03x; the W8A8 MoE
-// at 1 and 4 tokens (int8 panels) 1.01x, within noise.  kReuse: later
-// row groups read the panel again, so it must stay in L1 / L2 (T0).  kNone: an earlier group of
-// the same call has brought it in.
+// How a panel tile prefetches its panels.
+// - kOnce: the tile is the panel's only reader in this call (1-3 activation rows, or one row
+//   group): non-temporal, so the stream passes through L1 without displacing L2 / L3 (on Zen 3
+//   every L2 fill also evicts a line into the L3 victim cache).  Decode-step harness (mixtral-mini
+//   bf16 panels, batch 1, 2 threads, hints interleaved and rotated, paired medians of 30-100
+//   rounds): 1.00-1.06x the T0 hint, ~1.03x on average; W8A8 MoE at 1 and 4 tokens 1.01x (noise).
+// - kReuse: later row groups read the panel again, so it must stay in L1 / L2 (T0).
+// - kNone: an earlier row group of the same call has brought it in.
 enum class PanelFetch { kNone, kReuse, kOnce };
 static inline void prefetch_panel(const void* p, PanelFetch f) {
   if (f == PanelFetch::kOnce) __builtin_prefetch(p, 0, 0);
