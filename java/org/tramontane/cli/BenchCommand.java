@@ -13,6 +13,7 @@ import org.tramontane.backend.DType;
 import org.tramontane.bench.BenchCase;
 import org.tramontane.bench.BenchRunner;
 import org.tramontane.bench.MachineLimits;
+import org.tramontane.engine.EngineOptions;
 import org.tramontane.engine.ModelSource;
 import org.tramontane.quant.QuantScheme;
 import picocli.CommandLine.Command;
@@ -53,7 +54,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--repeats", paramLabel = "N", defaultValue = "3", description = "Timed runs per case (medians). Default: ${DEFAULT-VALUE}.")
     int repeats;
 
-    @Option(names = "--max-num-batched-tokens", paramLabel = "N", defaultValue = "2048",
+    @Option(names = "--max-num-batched-tokens", paramLabel = "N", defaultValue = "" + EngineOptions.DEFAULT_MAX_NUM_BATCHED_TOKENS,
             description = "Tokens one engine step computes at most (the engine's chunked-prefill budget; activation "
                     + "memory grows with it). Default: ${DEFAULT-VALUE}.")
     int maxNumBatchedTokens;

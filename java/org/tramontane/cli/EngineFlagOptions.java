@@ -15,7 +15,7 @@ final class EngineFlagOptions {
     @Option(names = "--max-batch-size", paramLabel = "N", defaultValue = "256", description = "Sequences decoded together at most. Default: ${DEFAULT-VALUE}.")
     int maxBatchSize;
 
-    @Option(names = "--max-num-batched-tokens", paramLabel = "N", defaultValue = "2048",
+    @Option(names = "--max-num-batched-tokens", paramLabel = "N", defaultValue = "" + EngineOptions.DEFAULT_MAX_NUM_BATCHED_TOKENS,
             description = "Tokens one step computes at most; longer prefills run in chunks. Default: ${DEFAULT-VALUE}.")
     int maxNumBatchedTokens;
 
