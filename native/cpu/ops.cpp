@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <algorithm>
 #include <atomic>
 
 #include "kernels.h"
@@ -378,7 +379,8 @@ int tn_paged_attention(const float* q, int q_stride, const void* k_cache, const 
     // are requested here, the kernel requests the rest a few rows ahead as it goes.
     auto prefetch_run = [&](int j, int end) {
       const size_t start = run_start(j);
-      for (int r = 0, n = run_len(j, end) < kAttnPrefetchRows ? run_len(j, end) : kAttnPrefetchRows; r < n; r++)
+      const int n = std::min(run_len(j, end), kAttnPrefetchRows);
+      for (int r = 0; r < n; r++)
         prefetch_row((const char*)k_cache + (start + r * ld) * eb, (size_t)hd * eb);
     };
     if (ks.begin(c) < ks.end(c)) prefetch_run(ks.begin(c), ks.end(c));
