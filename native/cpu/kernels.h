@@ -100,6 +100,12 @@ static inline int panel_rows(bool panels, int n) { return panels ? n / kPanelRow
 // np consecutive panels (k * 16 elements each) from `panels`; any m >= 1 (the kernel tiles the
 // rows itself).  A row's result depends on m and k only.
 typedef void (*PanelFn)(const float* x, int ldx, int m, const void* panels, int k, int np, float* out, int ldo);
+// The same product for bf16 panels and activations that are bf16 values (bf16 mode), on a
+// bf16 dot-product instruction: row t of x as ceil(k / 2) bf16 pairs at xb + t * ldxb (element 2q
+// in the low half of pair q, the last pair's high half 0 for odd k; pack_bf16_pairs in ops.cpp).
+// Sums pairs of products per step, so results differ from PanelFn's in f32 rounding only.
+typedef void (*PanelDpFn)(const uint32_t* xb, int ldxb, int m, const void* panels, int k, int np, float* out,
+                          int ldo);
 // Online-softmax attention of g query heads (rows q + h * hd) that share one KV head, over n
 // keys and values of the table's dtype at k + j * ld and v + j * ld (elements).  Updates each
 // head's running max m[h], normaliser l[h] and weighted value sum acc[h * hd ..] (flash style:
@@ -126,6 +132,7 @@ struct Kernels {
   ActLayoutFn gemv_layout[kNumDTypes];
   PackFn pack[kNumDTypes];
   PanelFn panel[kNumDTypes];
+  PanelDpFn panel_bf16dp;  // nullptr where the level has none; usable only if has_avx512_bf16()
   GemmMicroFn gemm_micro;
   SwigluFn swiglu;
   RoundBf16Fn round_bf16;
@@ -143,11 +150,14 @@ extern const Kernels kAvx512Kernels;
 static inline float silu(float v) { return v / (1.f + expf(-v)); }
 
 // The AVX2 panel kernels: the AVX-512 table uses them too (an AVX-512 CPU runs AVX2; no AVX-512
-// machine was at hand to tune or time a zmm version on).
+// machine was at hand to tune or time a zmm version on), except for bf16 mode from 4 rows on a
+// CPU with AVX512-BF16 (panel_bf16dp).
 void panel_avx2_f32(const float* x, int ldx, int m, const void* panels, int k, int np, float* out, int ldo);
 void panel_avx2_f16(const float* x, int ldx, int m, const void* panels, int k, int np, float* out, int ldo);
 void panel_avx2_bf16(const float* x, int ldx, int m, const void* panels, int k, int np, float* out, int ldo);
 void round_bf16_avx2(const float* x, size_t n, float* out);
+// kernels_avx512bf16.cpp: the AVX-512 table's panel_bf16dp (vdpbf16ps; needs AVX512-BF16 and BW).
+void panel_bf16dp_avx512(const uint32_t* xb, int ldxb, int m, const void* w, int k, int np, float* out, int ldo);
 
 // The portable SwiGLU (kernels_scalar.cpp, baseline flags: callable from every table).
 void swiglu_generic(float* g, const float* u, int n);

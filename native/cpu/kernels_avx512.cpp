@@ -262,6 +262,7 @@ const Kernels kAvx512Kernels = {
     {nullptr, nullptr, nullptr},
     {pack_avx512<TN_F32>, pack_avx512<TN_F16>, pack_avx512<TN_BF16>},
     {panel_avx2_f32, panel_avx2_f16, panel_avx2_bf16},
+    panel_bf16dp_avx512,
     gemm_micro_avx512,
     swiglu_generic,  // no AVX-512 body yet: the portable loop
     round_bf16_avx2,

@@ -1,6 +1,6 @@
-// AVX512-BF16 bodies (vdpbf16ps).  Compiled with -mavx512f -mavx512bf16; runs only when
-// dispatch.cpp saw avx512bf16.  Today: the peak probe of `bench` (the bf16 GEMM kernels on this
-// instruction are not written yet; bf16 weights are widened to f32 on every level).
+// AVX512-BF16 bodies (vdpbf16ps).  Compiled with -mavx512f -mavx512bw -mavx512bf16; runs only
+// when dispatch.cpp saw avx512bf16 (and the AVX-512 table is active): the peak probe of `bench`,
+// and the bf16 panel kernel for activations that are bf16 values (bf16 mode, 4+ rows).
 #include <immintrin.h>
 #include "kernels.h"
 
@@ -21,6 +21,112 @@ double bf16_dot_peak_loop(long iters) {
   volatile float sink = _mm512_reduce_add_ps(s);
   (void)sink;
   return 64.0 * 12 * (double)iters;
+}
+
+namespace {
+
+// vpermw indices that turn two consecutive columns of a bf16 panel (words 0-15: column i in
+// panel_pos order, words 16-31: column i + 1) into the operand vdpbf16ps wants: lane r =
+// (row r of column i, row r of column i + 1).  Lane r of every product is then panel row r.
+__m512i pair_index() {
+  alignas(64) uint16_t idx[32];
+  for (int r = 0; r < kPanelRows; r++) {
+    idx[2 * r] = (uint16_t)panel_pos(TN_BF16, r);
+    idx[2 * r + 1] = (uint16_t)(kPanelRows + panel_pos(TN_BF16, r));
+  }
+  return _mm512_load_si512(idx);
+}
+
+// MR activation rows x S panels side by side: per pair of columns, each panel is loaded once
+// (64 bytes) and permuted into pairs, each row's pair of activations is broadcast once, and
+// S * MR vdpbf16ps accumulate (S * MR <= 24 accumulators + S weights + a broadcast: the 32 zmm).
+// xb: activation row t's bf16 pairs at xb + t * ldxb (the last pair's high half 0 for odd k).
+template <int MR, int S>
+void dp_tile(const uint32_t* xb, int ldxb, const uint16_t* p, size_t stride, int k, __m512i idx, float* out,
+             int ldo, PanelFetch fetch) {
+  __m512 c[S][MR];
+#pragma GCC unroll 2
+  for (int s = 0; s < S; s++)
+#pragma GCC unroll 12
+    for (int t = 0; t < MR; t++) c[s][t] = _mm512_setzero_ps();
+  const int kp = k / 2;
+  for (int q = 0; q < kp; q++) {
+    __m512bh wv[S];
+#pragma GCC unroll 2
+    for (int s = 0; s < S; s++) {
+      const uint16_t* col = p + s * stride + (size_t)q * 2 * kPanelRows;
+      prefetch_panel(prefetch_addr(col, kPanelPrefetchBytes / S), fetch);
+      wv[s] = (__m512bh)_mm512_permutexvar_epi16(idx, _mm512_loadu_si512(col));
+    }
+#pragma GCC unroll 12
+    for (int t = 0; t < MR; t++) {
+      const __m512bh a = (__m512bh)_mm512_set1_epi32((int)xb[(size_t)t * ldxb + q]);
+#pragma GCC unroll 2
+      for (int s = 0; s < S; s++) c[s][t] = _mm512_dpbf16_ps(c[s][t], wv[s], a);
+    }
+  }
+  if (k & 1) {  // the last column alone: its words 16-31 zero, so each lane pairs it with 0
+    __m512bh wv[S];
+#pragma GCC unroll 2
+    for (int s = 0; s < S; s++) {
+      const __m256i col = _mm256_loadu_si256((const __m256i*)(p + s * stride + (size_t)(k - 1) * kPanelRows));
+      wv[s] = (__m512bh)_mm512_permutexvar_epi16(idx, _mm512_zextsi256_si512(col));
+    }
+#pragma GCC unroll 12
+    for (int t = 0; t < MR; t++) {
+      const __m512bh a = (__m512bh)_mm512_set1_epi32((int)xb[(size_t)t * ldxb + kp]);
+#pragma GCC unroll 2
+      for (int s = 0; s < S; s++) c[s][t] = _mm512_dpbf16_ps(c[s][t], wv[s], a);
+    }
+  }
+#pragma GCC unroll 2
+  for (int s = 0; s < S; s++)
+#pragma GCC unroll 12
+    for (int t = 0; t < MR; t++) _mm512_storeu_ps(out + (size_t)t * ldo + s * kPanelRows, c[s][t]);
+}
+
+constexpr int kDpMr = 12;  // activation rows per tile (2 x 12 accumulators)
+
+template <int S>
+void dp_tile_rows(int mr, const uint32_t* xb, int ldxb, const uint16_t* p, size_t stride, int k, __m512i idx,
+                  float* out, int ldo, PanelFetch f) {
+  switch (mr) {
+    case 1: dp_tile<1, S>(xb, ldxb, p, stride, k, idx, out, ldo, f); break;
+    case 2: dp_tile<2, S>(xb, ldxb, p, stride, k, idx, out, ldo, f); break;
+    case 3: dp_tile<3, S>(xb, ldxb, p, stride, k, idx, out, ldo, f); break;
+    case 4: dp_tile<4, S>(xb, ldxb, p, stride, k, idx, out, ldo, f); break;
+    case 5: dp_tile<5, S>(xb, ldxb, p, stride, k, idx, out, ldo, f); break;
+    case 6: dp_tile<6, S>(xb, ldxb, p, stride, k, idx, out, ldo, f); break;
+    case 7: dp_tile<7, S>(xb, ldxb, p, stride, k, idx, out, ldo, f); break;
+    case 8: dp_tile<8, S>(xb, ldxb, p, stride, k, idx, out, ldo, f); break;
+    case 9: dp_tile<9, S>(xb, ldxb, p, stride, k, idx, out, ldo, f); break;
+    case 10: dp_tile<10, S>(xb, ldxb, p, stride, k, idx, out, ldo, f); break;
+    case 11: dp_tile<11, S>(xb, ldxb, p, stride, k, idx, out, ldo, f); break;
+    default: dp_tile<12, S>(xb, ldxb, p, stride, k, idx, out, ldo, f); break;
+  }
+}
+
+}  // namespace
+
+// Two panels at a time (then the odd one), each pair run over the rows in groups of kDpMr; only
+// the first group fetches the panels from memory, the later ones find them in L1 / L2.
+void panel_bf16dp_avx512(const uint32_t* xb, int ldxb, int m, const void* w, int k, int np, float* out,
+                         int ldo) {
+  const __m512i idx = pair_index();
+  const size_t stride = (size_t)kPanelRows * k;
+  const uint16_t* pw = (const uint16_t*)w;
+  for (int p = 0; p < np;) {
+    const int s = np - p >= 2 ? 2 : 1;
+    for (int t = 0; t < m; t += kDpMr) {
+      const int mr = m - t < kDpMr ? m - t : kDpMr;
+      const PanelFetch f = panel_fetch(t, mr, m);
+      const uint32_t* xt = xb + (size_t)t * ldxb;
+      float* o = out + (size_t)t * ldo + (size_t)p * kPanelRows;
+      if (s == 2) dp_tile_rows<2>(mr, xt, ldxb, pw + p * stride, stride, k, idx, o, ldo, f);
+      else dp_tile_rows<1>(mr, xt, ldxb, pw + p * stride, stride, k, idx, o, ldo, f);
+    }
+    p += s;
+  }
 }
 
 }  // namespace tn

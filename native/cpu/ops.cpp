@@ -82,18 +82,59 @@ void merge_partial(int g, int hd, float* m, float* l, float* acc, const float* p
   }
 }
 
+// Activations rounded to bf16 on the calling thread alone below this many, else across the pool
+// in blocks of kRoundBlock.
+constexpr size_t kMinParallelRound = 1 << 16, kRoundBlock = 1 << 14;
+
+// bf16 panels times bf16-valued activations (bf16 mode) take the bf16 dot-product kernel from
+// this many activation rows, where the CPU has one: compute-bound tiles, and vdpbf16ps does two
+// products per lane where an FMA does one (perf-anchors.md: ~1.2-1.9x the FP32 FMA peak).
+// Fewer rows stay on the f32 tiles, which stream the weights at the bandwidth limit already.
+constexpr int kDpMinRows = 4;
+
+int bf16_pairs_per_row(int k) { return (k + 1) / 2; }
+
+// Whether a product of m activation rows (bf16 values when round_act) with weights of dtype dt
+// in panels takes kt.panel_bf16dp.
+bool use_bf16dp(const Kernels& kt, int dt, bool panels, int round_act, int m) {
+  return panels && round_act && dt == TN_BF16 && m >= kDpMinRows && kt.panel_bf16dp && has_avx512_bf16();
+}
+
+// x [m, k] as bf16 pairs for PanelDpFn (kernels.h): xb[t * kp + q] = bf16(x[t][2q]) | bf16(x[t][2q + 1])
+// << 16 with kp = bf16_pairs_per_row(k), 0 past the end of an odd row.  x holds bf16 values in
+// bf16 mode, so the rounding (nearest even) is exact; across the pool for large x.
+void pack_bf16_pairs(const float* x, int m, int k, uint32_t* xb) {
+  const int kp = bf16_pairs_per_row(k);
+  auto rows = [&](int64_t b, int64_t e) {
+    for (int64_t t = b; t < e; t++) {
+      const float* xr = x + (size_t)t * k;
+      uint32_t* o = xb + (size_t)t * kp;
+      for (int q = 0; q < k / 2; q++)
+        o[q] = (uint32_t)f32_to_bf16(xr[2 * q]) | (uint32_t)f32_to_bf16(xr[2 * q + 1]) << 16;
+      if (k & 1) o[kp - 1] = f32_to_bf16(xr[k - 1]);
+    }
+  };
+  if ((size_t)m * k < kMinParallelRound) rows(0, m);
+  else parallel_for(m, [&](int64_t b, int64_t e) { rows(b, e); });
+}
+
 // Output columns [r0, r1) of out[t * ldo + r] = x[t, :] . w[r, :] for all m rows of x (ldx = k).
 // Rows below prows are in the panel layout (r0 then a multiple of kPanelRows) and take the panel
 // kernel for any m.  Row-major rows: few activation rows take gemv tiles (each weight byte
 // streamed once, activation tiles reused from L1); many take the packed GEMM (each NR-row panel
 // widened once into L2, every activation row run over it).
 // xg: x in the gemv kernel's layout (kt.gemv_layout[dt]; x itself where that is nullptr).
+// xb: x as bf16 pairs (pack_bf16_pairs) where the panel rows take the bf16 dot-product kernel, else nullptr.
 void linear_rows(const Kernels& kt, const float* x, const float* xg, int m, int k, const void* w, int dt, int r0,
-                 int r1, float* out, int ldo, int prows) {
+                 int r1, float* out, int ldo, int prows, const uint32_t* xb = nullptr) {
   const size_t eb = (size_t)kDTypes[dt].elem_bytes;
   if (r0 < prows) {
     const int pe = r1 < prows ? r1 : prows;
-    kt.panel[dt](x, k, m, (const char*)w + (size_t)r0 * k * eb, k, (pe - r0) / kPanelRows, out + r0, ldo);
+    const void* pw = (const char*)w + (size_t)r0 * k * eb;
+    if (xb)
+      kt.panel_bf16dp(xb, bf16_pairs_per_row(k), m, pw, k, (pe - r0) / kPanelRows, out + r0, ldo);
+    else
+      kt.panel[dt](x, k, m, pw, k, (pe - r0) / kPanelRows, out + r0, ldo);
     if (pe == r1) return;
     r0 = pe;
   }
@@ -126,10 +167,6 @@ void linear_rows(const Kernels& kt, const float* x, const float* xg, int m, int 
 // Rows per work item: a multiple of the gemv tile (4), of every ISA's GEMM panel width and of
 // kPanelRows (panel-layout weights: two panels, any m).
 int linear_block(const Kernels& kt, int m, bool panels) { return m >= kGemmMinRows && !panels ? kt.gemm_nr : 32; }
-
-// Activations rounded to bf16 on the calling thread alone below this many, else across the pool
-// in blocks of kRoundBlock.
-constexpr size_t kMinParallelRound = 1 << 16, kRoundBlock = 1 << 14;
 
 // x as the kernels consume it: rounded to bf16 values (kept in f32) in bf16-activation mode,
 // the caller's buffer otherwise.  Products of two bf16 values are exact in f32, so f32 FMAs over
@@ -171,15 +208,23 @@ int linear_impl(const float* x, int m, int k, const void* w, int w_dtype, int n,
   static thread_local AlignedBuf layout_buf;
   const float* xg = m < kGemmMinRows && prows < n
                         ? gemv_act(kt, w_dtype, xr, m, k, scratch<float>(layout_buf, (size_t)m * k)) : xr;
+  const uint32_t* xb = nullptr;
+  if (prows > 0 && use_bf16dp(kt, w_dtype, panels, round_act, m)) {
+    static thread_local AlignedBuf pairs_buf;
+    uint32_t* packed = scratch<uint32_t>(pairs_buf, (size_t)m * bf16_pairs_per_row(k));
+    if (!packed) return TN_E_NOMEM;
+    pack_bf16_pairs(xr, m, k, packed);
+    xb = packed;
+  }
   count_weight_bytes((size_t)n * k * kDTypes[w_dtype].elem_bytes);
   if ((size_t)m * n * k < kMinParallelMacs) {
-    linear_rows(kt, xr, xg, m, k, w, w_dtype, 0, n, out, n, prows);
+    linear_rows(kt, xr, xg, m, k, w, w_dtype, 0, n, out, n, prows, xb);
     return TN_OK;
   }
   const int blk = linear_block(kt, m, panels);
   parallel_items((n + blk - 1) / blk, [&](int64_t b) {
     int r0 = (int)b * blk, r1 = r0 + blk < n ? r0 + blk : n;
-    linear_rows(kt, xr, xg, m, k, w, w_dtype, r0, r1, out, n, prows);
+    linear_rows(kt, xr, xg, m, k, w, w_dtype, r0, r1, out, n, prows, xb);
   });
   return TN_OK;
 }
@@ -582,6 +627,24 @@ int tn_moe_experts(const float* x, const tn_moe_params* p, const int32_t* expert
       count_weight_bytes(3 * (size_t)I * H * eb);
     }
     const float* xg_gemv = gemv_rows_act(s0, s1, xg, H, xgl, up_prows == I);
+    // The group's rows as bf16 pairs where some segment takes the bf16 dot-product kernel
+    // (segment s's rows at row0 * kp); those of g are packed after the up pass.
+    bool any_dp = false;
+    for (int s = s0; s < s1; s++) any_dp = any_dp || use_bf16dp(kt, dt, panels, round, segs[s].a1 - segs[s].a0);
+    static thread_local AlignedBuf xg_pairs_buf, g_pairs_buf;
+    uint32_t* xg_pairs = nullptr;
+    uint32_t* g_pairs = nullptr;
+    if (any_dp) {
+      xg_pairs = scratch<uint32_t>(xg_pairs_buf, (size_t)rows * bf16_pairs_per_row(H));
+      g_pairs = scratch<uint32_t>(g_pairs_buf, (size_t)rows * bf16_pairs_per_row(I));
+      if (!xg_pairs || !g_pairs) return TN_E_NOMEM;
+      pack_bf16_pairs(xg, rows, H, xg_pairs);
+    }
+    // segment sg's rows of a packed group, or nullptr where it stays on the f32 kernels
+    auto seg_pairs = [&](const MoeSegment& sg, const uint32_t* pairs, int width) -> const uint32_t* {
+      if (!pairs || !use_bf16dp(kt, dt, panels, round, sg.a1 - sg.a0)) return nullptr;
+      return pairs + (size_t)sg.row0 * bf16_pairs_per_row(width);
+    };
     // work items: (segment, first row) for the up projections, then for the down projection
     auto build_items = [&](int n_out) {
       int count = 0;
@@ -610,10 +673,12 @@ int tn_moe_experts(const float* x, const tn_moe_params* p, const int32_t* expert
       // w3 x of this item's block only: [ne, nr], per thread
       static thread_local AlignedBuf up_buf;
       float* us = scratch<float>(up_buf, (size_t)ne * nr);
-      linear_rows(kt, xs, xsg, ne, H, (const char*)w1 + (size_t)sg.e * I * H * eb, dt, r0, r1, gs, I, up_prows);
+      const uint32_t* xsb = seg_pairs(sg, xg_pairs, H);
+      linear_rows(kt, xs, xsg, ne, H, (const char*)w1 + (size_t)sg.e * I * H * eb, dt, r0, r1, gs, I, up_prows,
+                  xsb);
       // (r0 is a multiple of the panel rows: w3's panels start again at its row 0 here)
       linear_rows(kt, xs, xsg, ne, H, (const char*)w3 + ((size_t)sg.e * I + r0) * H * eb, dt, 0, nr, us, nr,
-                  up_prows > r0 ? up_prows - r0 : 0);
+                  up_prows > r0 ? up_prows - r0 : 0, xsb);
       for (int t = 0; t < ne; t++) {
         float* gt = gs + (size_t)t * I + r0;
         kt.swiglu(gt, us + (size_t)t * nr, nr);
@@ -621,6 +686,7 @@ int tn_moe_experts(const float* x, const tn_moe_params* p, const int32_t* expert
       }
     });
     const float* g_gemv = gemv_rows_act(s0, s1, g, I, gl, down_prows == H);
+    if (any_dp) pack_bf16_pairs(g, rows, I, g_pairs);
     int n_down = build_items(H);
     items = (int2_item*)item_buf.p;
     parallel_items(n_down, [&](int64_t it) {
@@ -628,7 +694,7 @@ int tn_moe_experts(const float* x, const tn_moe_params* p, const int32_t* expert
       int ne = sg.a1 - sg.a0;
       linear_rows(kt, g + (size_t)sg.row0 * I, g_gemv + (size_t)sg.row0 * I, ne, I,
                   (const char*)w2 + (size_t)sg.e * H * I * eb, dt, items[it].r0, items[it].r1,
-                  d + (size_t)sg.row0 * H, H, down_prows);
+                  d + (size_t)sg.row0 * H, H, down_prows, seg_pairs(sg, g_pairs, I));
     });
     for (int s = s0; s < s1; s++) {
       const MoeSegment& sg = segs[s];

@@ -321,6 +321,114 @@ class CpuKernelsTest {
         }
     }
 
+    /** A bf16 weight of the BF16-mode backend, in the panel layout when asked. */
+    private static DeviceTensor bf16Weight(CpuBackend bf, float[] exact, boolean panels, long... shape) {
+        DeviceTensor wf = bf.allocate(DType.F32, shape);
+        bf.write(wf, exact);
+        DeviceTensor wt = bf.allocate(DType.BF16, shape);
+        CpuNative.tn_convert(((CpuTensor) wf).addr(), 0, ((CpuTensor) wt).addr(), DType.BF16.code, exact.length);
+        return panels ? bf.forLinear(wt) : wt;
+    }
+
+    /**
+     * bf16 mode on panel-layout weights, the product a bf16 dot-product instruction (vdpbf16ps)
+     * takes over from 4 activation rows where the CPU has one: every row count 1..33 and two
+     * larger ones, odd and even k (the last column unpaired), n with and without row-major rest
+     * rows, on one thread and across the pool; against bf16-rounded activations in double.
+     */
+    @ParameterizedTest
+    @MethodSource("isaLevels")
+    void bf16ModeLinearOnPanels(int isa) {
+        CpuBackend.forceIsa(isa);
+        try (CpuBackend bf = new CpuBackend(Precision.BF16)) {
+            for (int[] kn : new int[][] {{64, 48}, {67, 35}, {1024, 32}, {5, 16}, {1, 16}, {301, 70}}) {
+                int k = kn[0], n = kn[1];
+                float[] w = roundTo(DType.BF16, randn(n * k));
+                DeviceTensor wt = bf16Weight(bf, w, true, n, k);
+                for (int m = 1; m <= 100; m = m < 33 ? m + 1 : m + 67) {
+                    float[] x = randn(m * k);
+                    DeviceTensor xt = bf.allocate(DType.F32, m, k);
+                    bf.write(xt, x);
+                    DeviceTensor out = bf.allocate(DType.F32, m, n);
+                    bf.linear(xt, wt, out);
+                    float[] got = new float[m * n];
+                    bf.read(out, got);
+                    float[] want = new float[m * n];
+                    for (int r = 0; r < m; r++)
+                        for (int j = 0; j < n; j++) {
+                            double sum = 0;
+                            for (int i = 0; i < k; i++) sum += (double) bf16Round(x[r * k + i]) * w[j * k + i];
+                            want[r * n + j] = (float) sum;
+                        }
+                    assertClose(want, got, 1e-5 * Math.sqrt(k), "bf16 mode panels isa " + isa + " mkn " + m + "," + k + "," + n);
+                }
+            }
+        }
+    }
+
+    /**
+     * The MoE in bf16 mode on panel-layout experts (expert groups of 1 to ~150 rows, so both the
+     * f32 tiles and, where the CPU has it, the bf16 dot-product kernel run): against HF's bf16
+     * order in double, activations rounded at both matmul inputs.
+     */
+    @ParameterizedTest
+    @MethodSource("isaLevels")
+    void bf16ModeMoeOnPanels(int isa) {
+        CpuBackend.forceIsa(isa);
+        try (CpuBackend bf = new CpuBackend(Precision.BF16)) {
+            for (int[] c : new int[][] {{5, 32, 48, 4}, {40, 48, 80, 3}, {300, 32, 35, 4}, {9, 33, 64, 5}}) {
+                int tokens = c[0], hidden = c[1], inter = c[2], experts = c[3], topK = 2;
+                float[] x = randn(tokens * hidden);
+                int[] ids = new int[tokens * topK];
+                float[] wts = new float[tokens * topK];
+                for (int t = 0; t < tokens; t++) {
+                    ids[2 * t] = (t * 7 + t / 3) % experts;
+                    ids[2 * t + 1] = (ids[2 * t] + 1 + t % (experts - 1)) % experts;
+                    wts[2 * t] = 0.625f;
+                    wts[2 * t + 1] = 0.375f;
+                }
+                float[] w1 = roundTo(DType.BF16, randn(experts * inter * hidden));
+                float[] w3 = roundTo(DType.BF16, randn(experts * inter * hidden));
+                float[] w2 = roundTo(DType.BF16, randn(experts * hidden * inter));
+                ExpertWeights ew = new ExpertWeights(bf16Weight(bf, w1, true, experts, inter, hidden),
+                        bf16Weight(bf, w3, true, experts, inter, hidden), bf16Weight(bf, w2, true, experts, hidden, inter));
+                DeviceTensor xt = bf.allocate(DType.F32, tokens, hidden);
+                bf.write(xt, x);
+                DeviceTensor idt = bf.allocate(DType.I32, tokens, topK);
+                bf.write(idt, ids);
+                DeviceTensor wtt = bf.allocate(DType.F32, tokens, topK);
+                bf.write(wtt, wts);
+                DeviceTensor out = bf.allocate(DType.F32, tokens, hidden);
+                bf.moeExperts(xt, ew, idt, wtt, out);
+                float[] got = new float[tokens * hidden];
+                bf.read(out, got);
+                float[] want = new float[tokens * hidden];
+                for (int t = 0; t < tokens; t++) {
+                    for (int j = 0; j < topK; j++) {
+                        int e = ids[t * topK + j];
+                        float[] act = new float[inter];
+                        for (int r = 0; r < inter; r++) {
+                            double g = 0, u = 0;
+                            for (int i = 0; i < hidden; i++) {
+                                double xi = bf16Round(x[t * hidden + i]);
+                                g += xi * w1[(e * inter + r) * hidden + i];
+                                u += xi * w3[(e * inter + r) * hidden + i];
+                            }
+                            act[r] = bf16Round((float) (g / (1 + Math.exp(-g)) * u));
+                        }
+                        for (int o = 0; o < hidden; o++) {
+                            double sum = 0;
+                            for (int r = 0; r < inter; r++) sum += (double) act[r] * w2[(e * hidden + o) * inter + r];
+                            want[t * hidden + o] += (float) (sum * wts[t * topK + j]);
+                        }
+                    }
+                }
+                // the intermediate's bf16 rounding may land one ulp apart (f32 sums in another order)
+                assertClose(want, got, 2e-2, "bf16 mode moe isa " + isa + " tokens " + tokens);
+            }
+        }
+    }
+
     /**
      * bf16 mode rounds activations to bf16 (nearest, ties to even) before the products: through an
      * identity weight the output is that rounding itself, bit for bit the Java rounding, for a
