@@ -1,7 +1,11 @@
 // AVX512-BF16 bodies (vdpbf16ps).  Compiled with -mavx512f -mavx512bw -mavx512bf16; runs only
 // when dispatch.cpp saw avx512bf16 (and the AVX-512 table is active): the peak probe of `bench`,
 // and the bf16 panel kernel for activations that are bf16 values (bf16 mode, 4+ rows).
+#ifdef TN_AVX512_MODEL
+#include TN_AVX512_MODEL  // tests/native: this file's code over a scalar model of its intrinsics
+#else
 #include <immintrin.h>
+#endif
 #include "kernels.h"
 
 namespace tn {

@@ -1,0 +1,103 @@
+// A scalar model of the AVX-512 intrinsics native/cpu/kernels_avx512bf16.cpp uses, after the
+// Intel SDM's pseudocode, so that file's kernels run (and are tested) on any x86-64 CPU:
+// tests/native/run.sh compiles it with -DTN_AVX512_MODEL='"avx512_model.h"'.  Test-only.
+#ifndef TN_AVX512_MODEL_H
+#define TN_AVX512_MODEL_H
+#include <stdint.h>
+#include <string.h>
+
+typedef float __m512 __attribute__((vector_size(64)));
+typedef long long __m512i __attribute__((vector_size(64)));
+typedef long long __m256i __attribute__((vector_size(32)));
+typedef short __m512bh __attribute__((vector_size(64)));
+
+static inline __m512 _mm512_setzero_ps() {
+  __m512 r;
+  memset(&r, 0, sizeof r);
+  return r;
+}
+static inline __m512 _mm512_add_ps(__m512 a, __m512 b) { return a + b; }
+static inline float _mm512_reduce_add_ps(__m512 a) {
+  float s = 0;
+  for (int i = 0; i < 16; i++) s += a[i];
+  return s;
+}
+static inline __m512i _mm512_set1_epi16(short v) {
+  short w[32];
+  for (int i = 0; i < 32; i++) w[i] = v;
+  __m512i r;
+  memcpy(&r, w, 64);
+  return r;
+}
+static inline __m512i _mm512_set1_epi32(int v) {
+  int d[16];
+  for (int i = 0; i < 16; i++) d[i] = v;
+  __m512i r;
+  memcpy(&r, d, 64);
+  return r;
+}
+static inline __m512i _mm512_load_si512(const void* p) {
+  if ((uintptr_t)p % 64 != 0) __builtin_trap();  // the aligned load faults on real hardware
+  __m512i r;
+  memcpy(&r, p, 64);
+  return r;
+}
+static inline __m512i _mm512_loadu_si512(const void* p) {
+  __m512i r;
+  memcpy(&r, p, 64);
+  return r;
+}
+static inline __m256i _mm256_loadu_si256(const __m256i* p) {
+  __m256i r;
+  memcpy(&r, p, 32);
+  return r;
+}
+static inline __m512i _mm512_zextsi256_si512(__m256i a) {
+  unsigned char b[64] = {0};
+  memcpy(b, &a, 32);
+  __m512i r;
+  memcpy(&r, b, 64);
+  return r;
+}
+// vpermw: dst.word[i] = a.word[idx.word[i] & 31]
+static inline __m512i _mm512_permutexvar_epi16(__m512i idx, __m512i a) {
+  uint16_t ix[32], w[32], o[32];
+  memcpy(ix, &idx, 64);
+  memcpy(w, &a, 64);
+  for (int i = 0; i < 32; i++) o[i] = w[ix[i] & 31];
+  __m512i r;
+  memcpy(&r, o, 64);
+  return r;
+}
+// denormals as zero (vdpbf16ps: DAZ on its inputs, FTZ on its result)
+static inline float tn_model_ftz(float f) {
+  uint32_t u;
+  memcpy(&u, &f, 4);
+  if ((u & 0x7f800000u) == 0) u &= 0x80000000u;
+  memcpy(&f, &u, 4);
+  return f;
+}
+static inline float tn_model_bf16(uint16_t h) {
+  uint32_t u = (uint32_t)h << 16;
+  float f;
+  memcpy(&f, &u, 4);
+  return tn_model_ftz(f);
+}
+// vdpbf16ps: dst.fp32[j] = src.fp32[j] + a.bf16[2j+1] * b.bf16[2j+1] + a.bf16[2j] * b.bf16[2j]
+// (each bf16 x bf16 product exact in f32; round to nearest even)
+static inline __m512 _mm512_dpbf16_ps(__m512 src, __m512bh a, __m512bh b) {
+  uint16_t pa[32], pb[32];
+  memcpy(pa, &a, 64);
+  memcpy(pb, &b, 64);
+  __m512 r;
+  for (int j = 0; j < 16; j++) {
+    float acc = tn_model_ftz(src[j]);
+    acc = tn_model_ftz(acc + tn_model_bf16(pa[2 * j + 1]) * tn_model_bf16(pb[2 * j + 1]));
+    acc = tn_model_ftz(acc + tn_model_bf16(pa[2 * j]) * tn_model_bf16(pb[2 * j]));
+    r[j] = acc;
+  }
+  return r;
+}
+static inline void _mm512_storeu_ps(void* p, __m512 a) { memcpy(p, &a, 64); }
+
+#endif
