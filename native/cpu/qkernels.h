@@ -30,9 +30,14 @@ struct QKernels {
 // broadcast pair of activations.  Byte offset of (row c, column i) within a panel:
 static inline size_t panel_i8_pos(int c, int i) { return (size_t)(i >> 1) * 32 + 2 * (size_t)c + (size_t)(i & 1); }
 
-// The AVX2 body, which the AVX-512 table uses too (not tuned or timed on an AVX-512 machine).
+// The AVX2 body, which the AVX-512 table uses too (not tuned or timed on an AVX-512 machine), up
+// to 3 activation rows or where the CPU lacks AVX512-VNNI.
 void panel_i8_avx2(const int16_t* const* x, int m, const int8_t* panels, int k, int np, int32_t* out, size_t ldo);
 void quantize_row_avx2(const float* x, int k, int8_t* q, float* scale);
+// qkernels_avx512vnni.cpp: panel_i8 on vpdpwssd, for the AVX-512 table from 4 rows where the CPU
+// has AVX512-VNNI (same exact int32 results).
+void panel_i8_avx512vnni(const int16_t* const* x, int m, const int8_t* panels, int k, int np, int32_t* out,
+                         size_t ldo);
 
 extern const QKernels kScalarQKernels;
 extern const QKernels kAvx2QKernels;

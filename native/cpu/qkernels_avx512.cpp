@@ -1,5 +1,6 @@
 // AVX-512 (F/BW) int8 bodies: 32 int8 -> 32 int16 per step, vpmaddwd into int32 (exact).
 #include <immintrin.h>
+#include "kernels.h"
 #include "qkernels.h"
 
 namespace tn {
@@ -34,9 +35,19 @@ void dot_i8_rows_avx512(const int8_t* const* x, int m, const int8_t* w, size_t l
     for (int t = 0; t < m; t++) out[(size_t)t * ldo + r] = dot_i8_avx512(x[t], w + (size_t)r * ldw, k);
 }
 
+// From this many activation rows the int8 panels take vpdpwssd where the CPU has AVX512-VNNI
+// (compute-bound tiles); fewer stay on the AVX2 tiles, which stream at the bandwidth limit.
+constexpr int kVnniMinRows = 4;
+
+void panel_i8_avx512(const int16_t* const* x, int m, const int8_t* panels, int k, int np, int32_t* out,
+                     size_t ldo) {
+  if (m >= kVnniMinRows && has_avx512_vnni()) panel_i8_avx512vnni(x, m, panels, k, np, out, ldo);
+  else panel_i8_avx2(x, m, panels, k, np, out, ldo);
+}
+
 }  // namespace
 
-const QKernels kAvx512QKernels = {dot_i8_avx512, dot_f32_i8_avx512, dot_i8_rows_avx512, panel_i8_avx2,
+const QKernels kAvx512QKernels = {dot_i8_avx512, dot_f32_i8_avx512, dot_i8_rows_avx512, panel_i8_avx512,
                                    quantize_row_avx2};
 
 }  // namespace tn

@@ -1,6 +1,7 @@
-// A scalar model of the AVX-512 intrinsics native/cpu/kernels_avx512bf16.cpp uses, after the
-// Intel SDM's pseudocode, so that file's kernels run (and are tested) on any x86-64 CPU:
-// tests/native/run.sh compiles it with -DTN_AVX512_MODEL='"avx512_model.h"'.  Test-only.
+// A scalar model of the AVX-512 intrinsics native/cpu/kernels_avx512bf16.cpp and
+// qkernels_avx512vnni.cpp use, after the Intel SDM's pseudocode, so those files' kernels run (and
+// are tested) on any x86-64 CPU: tests/native/run.sh compiles them with
+// -DTN_AVX512_MODEL='"avx512_model.h"'.  Test-only.
 #ifndef TN_AVX512_MODEL_H
 #define TN_AVX512_MODEL_H
 #include <stdint.h>
@@ -99,5 +100,40 @@ static inline __m512 _mm512_dpbf16_ps(__m512 src, __m512bh a, __m512bh b) {
   return r;
 }
 static inline void _mm512_storeu_ps(void* p, __m512 a) { memcpy(p, &a, 64); }
+
+// --- qkernels_avx512vnni.cpp ---
+static inline __m512i _mm512_setzero_si512() {
+  __m512i r;
+  memset(&r, 0, sizeof r);
+  return r;
+}
+// vpmovsxbw: 32 int8 -> 32 int16, sign-extended
+static inline __m512i _mm512_cvtepi8_epi16(__m256i a) {
+  int8_t b[32];
+  int16_t w[32];
+  memcpy(b, &a, 32);
+  for (int i = 0; i < 32; i++) w[i] = b[i];
+  __m512i r;
+  memcpy(&r, w, 64);
+  return r;
+}
+// vpdpwssd: dst.dword[j] = src.dword[j] + a.word[2j] * b.word[2j] + a.word[2j+1] * b.word[2j+1]
+// (signed, wrapping in 32 bits)
+static inline __m512i _mm512_dpwssd_epi32(__m512i src, __m512i a, __m512i b) {
+  int32_t d[16];
+  int16_t wa[32], wb[32];
+  memcpy(d, &src, 64);
+  memcpy(wa, &a, 64);
+  memcpy(wb, &b, 64);
+  for (int j = 0; j < 16; j++) {
+    uint32_t sum = (uint32_t)d[j] + (uint32_t)((int32_t)wa[2 * j] * wb[2 * j]) +
+                   (uint32_t)((int32_t)wa[2 * j + 1] * wb[2 * j + 1]);
+    d[j] = (int32_t)sum;
+  }
+  __m512i r;
+  memcpy(&r, d, 64);
+  return r;
+}
+static inline void _mm512_storeu_si512(void* p, __m512i a) { memcpy(p, &a, 64); }
 
 #endif

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Native kernel tests that need no JVM: the AVX512-BF16 panel kernel over a scalar model of its
-# intrinsics (panel_bf16dp_test.cpp), linked against the kernel library mvn built.
+# Native kernel tests that need no JVM: kernels of ISA extensions the CPU may lack, each compiled
+# over a scalar model of its intrinsics (avx512_model.h) and checked against a plain reference,
+# linked against the kernel library mvn built.
 # Usage: run.sh LIB_DIR (holding libtramontane_cpu.a)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -10,11 +11,12 @@ out="$lib/native-tests"
 mkdir -p "$out"
 CXX=${CXX:-g++}
 flags=(-std=c++17 -O1 -pthread -I"$src" -I"$src/include" -I"$here")
-# The kernel file over the model: its object comes before the library, so the archive's real
-# (AVX512-BF16) copy of the same functions is never pulled in.
-"$CXX" "${flags[@]}" -Wno-psabi -DTN_AVX512_MODEL='"avx512_model.h"' -c "$src/kernels_avx512bf16.cpp" \
-  -o "$out/kernels_avx512bf16_model.o"
-"$CXX" "${flags[@]}" -c "$here/panel_bf16dp_test.cpp" -o "$out/panel_bf16dp_test.o"
-"$CXX" -pthread "$out/panel_bf16dp_test.o" "$out/kernels_avx512bf16_model.o" "$lib/libtramontane_cpu.a" \
-  -o "$out/panel_bf16dp_test"
-"$out/panel_bf16dp_test"
+# test source : the kernel file it runs over the model.  The model's object comes before the
+# library, so the archive's real copy of the same functions is never pulled in.
+for pair in panel_bf16dp_test:kernels_avx512bf16 panel_i8_vnni_test:qkernels_avx512vnni; do
+  test=${pair%%:*} kernel=${pair##*:}
+  "$CXX" "${flags[@]}" -Wno-psabi -DTN_AVX512_MODEL='"avx512_model.h"' -c "$src/$kernel.cpp" -o "$out/${kernel}_model.o"
+  "$CXX" "${flags[@]}" -c "$here/$test.cpp" -o "$out/$test.o"
+  "$CXX" -pthread "$out/$test.o" "$out/${kernel}_model.o" "$lib/libtramontane_cpu.a" -o "$out/$test"
+  "$out/$test"
+done

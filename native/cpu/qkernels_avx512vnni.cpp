@@ -1,0 +1,93 @@
+// AVX512-VNNI body of the int8 panel kernel (vpdpwssd: int16 pairs multiplied and added into
+// int32 in one instruction, where AVX2 needs vpmaddwd + vpaddd).  Compiled with -mavx512f
+// -mavx512bw -mavx512vnni; runs only when dispatch.cpp saw avx512vnni (qkernels_avx512.cpp).
+#ifdef TN_AVX512_MODEL
+#include TN_AVX512_MODEL  // tests/native: this file's code over a scalar model of its intrinsics
+#else
+#include <immintrin.h>
+#endif
+#include <string.h>
+
+#include "kernels.h"
+#include "qkernels.h"
+
+namespace tn {
+namespace {
+
+// MR activation rows x S panels side by side: per column pair, a panel's 32 bytes sign-extend into
+// one zmm of 16 int16 pairs (lane c: row c's weights of the two columns, panel_i8_pos), each row's
+// activation pair is broadcast once, and vpdpwssd adds both products into lane c: S * MR int32
+// accumulators (<= 24 + S weights + a broadcast: the 32 zmm).  Exact, as the AVX2 tile.
+template <int MR, int S>
+void vnni_tile(const int16_t* const* x, const int8_t* p, size_t stride, int k, int32_t* out, size_t ldo,
+               PanelFetch fetch) {
+  __m512i c[S][MR];
+#pragma GCC unroll 2
+  for (int s = 0; s < S; s++)
+#pragma GCC unroll 12
+    for (int t = 0; t < MR; t++) c[s][t] = _mm512_setzero_si512();
+  for (int i = 0; i < k; i += 2) {
+    __m512i wv[S];
+#pragma GCC unroll 2
+    for (int s = 0; s < S; s++) {
+      const int8_t* q = p + s * stride + (size_t)i * 16;
+      prefetch_panel(prefetch_addr(q, kPanelPrefetchBytes / S), fetch);
+      wv[s] = _mm512_cvtepi8_epi16(_mm256_loadu_si256((const __m256i*)q));
+    }
+#pragma GCC unroll 12
+    for (int t = 0; t < MR; t++) {
+      int32_t pair;
+      memcpy(&pair, x[t] + i, sizeof pair);
+      const __m512i xb = _mm512_set1_epi32(pair);
+#pragma GCC unroll 2
+      for (int s = 0; s < S; s++) c[s][t] = _mm512_dpwssd_epi32(c[s][t], wv[s], xb);
+    }
+  }
+#pragma GCC unroll 2
+  for (int s = 0; s < S; s++)
+#pragma GCC unroll 12
+    for (int t = 0; t < MR; t++) _mm512_storeu_si512((void*)(out + (size_t)t * ldo + 16 * s), c[s][t]);
+}
+
+constexpr int kVnniMr = 12;  // activation rows per tile (2 x 12 accumulators)
+
+template <int S>
+void vnni_tile_rows(int mr, const int16_t* const* x, const int8_t* p, size_t stride, int k, int32_t* out, size_t ldo,
+                    PanelFetch f) {
+  switch (mr) {
+    case 1: vnni_tile<1, S>(x, p, stride, k, out, ldo, f); break;
+    case 2: vnni_tile<2, S>(x, p, stride, k, out, ldo, f); break;
+    case 3: vnni_tile<3, S>(x, p, stride, k, out, ldo, f); break;
+    case 4: vnni_tile<4, S>(x, p, stride, k, out, ldo, f); break;
+    case 5: vnni_tile<5, S>(x, p, stride, k, out, ldo, f); break;
+    case 6: vnni_tile<6, S>(x, p, stride, k, out, ldo, f); break;
+    case 7: vnni_tile<7, S>(x, p, stride, k, out, ldo, f); break;
+    case 8: vnni_tile<8, S>(x, p, stride, k, out, ldo, f); break;
+    case 9: vnni_tile<9, S>(x, p, stride, k, out, ldo, f); break;
+    case 10: vnni_tile<10, S>(x, p, stride, k, out, ldo, f); break;
+    case 11: vnni_tile<11, S>(x, p, stride, k, out, ldo, f); break;
+    default: vnni_tile<12, S>(x, p, stride, k, out, ldo, f); break;
+  }
+}
+
+}  // namespace
+
+// Two panels at a time (then the odd one), each pair run over the rows in groups of kVnniMr; only
+// the first group fetches the panels from memory, the later ones find them in L1 / L2.
+void panel_i8_avx512vnni(const int16_t* const* x, int m, const int8_t* panels, int k, int np, int32_t* out,
+                         size_t ldo) {
+  const size_t stride = (size_t)16 * k;
+  for (int p = 0; p < np;) {
+    const int s = np - p >= 2 ? 2 : 1;
+    for (int t = 0; t < m; t += kVnniMr) {
+      const int mr = m - t < kVnniMr ? m - t : kVnniMr;
+      const PanelFetch f = panel_fetch(t, mr, m);
+      int32_t* o = out + (size_t)t * ldo + (size_t)p * 16;
+      if (s == 2) vnni_tile_rows<2>(mr, x + t, panels + p * stride, stride, k, o, ldo, f);
+      else vnni_tile_rows<1>(mr, x + t, panels + p * stride, stride, k, o, ldo, f);
+    }
+    p += s;
+  }
+}
+
+}  // namespace tn
