@@ -295,30 +295,34 @@ class CpuKernelsTest {
     }
 
     private void bf16LinearWithRows(int m) {
-        int isa = CpuBackend.isaActive();
         try (CpuBackend bf = new CpuBackend(Precision.BF16)) {
             int k = 70, n = 9;
-            float[] x = randn(m * k);
             float[] w = roundTo(DType.BF16, randn(n * k));
-            DeviceTensor xt = bf.allocate(DType.F32, m, k);
-            bf.write(xt, x);
-            DeviceTensor wt = bf.allocate(DType.BF16, n, k);
-            DeviceTensor wf = bf.allocate(DType.F32, n, k);
-            bf.write(wf, w);
-            CpuNative.tn_convert(((CpuTensor) wf).addr(), 0, ((CpuTensor) wt).addr(), DType.BF16.code, (long) n * k);
-            DeviceTensor out = bf.allocate(DType.F32, m, n);
-            bf.linear(xt, wt, out);
-            float[] got = new float[m * n];
-            bf.read(out, got);
-            float[] want = new float[m * n];
-            for (int r = 0; r < m; r++)
-                for (int j = 0; j < n; j++) {
-                    double s = 0;
-                    for (int i = 0; i < k; i++) s += (double) bf16Round(x[r * k + i]) * w[j * k + i];
-                    want[r * n + j] = (float) s;
-                }
-            assertClose(want, got, 1e-4, "bf16 linear isa " + isa + " rows " + m);
+            assertBf16Linear(bf, bf16Weight(bf, w, false, n, k), w, m, k, n, 1e-4, "bf16 linear");
         }
+    }
+
+    /**
+     * x [m, k] random through bf's linear with weight wt (w's exact values, [n, k]) against the
+     * product of bf16-rounded activations in double.
+     */
+    private void assertBf16Linear(CpuBackend bf, DeviceTensor wt, float[] w, int m, int k, int n, double tol,
+            String what) {
+        float[] x = randn(m * k);
+        DeviceTensor xt = bf.allocate(DType.F32, m, k);
+        bf.write(xt, x);
+        DeviceTensor out = bf.allocate(DType.F32, m, n);
+        bf.linear(xt, wt, out);
+        float[] got = new float[m * n];
+        bf.read(out, got);
+        float[] want = new float[m * n];
+        for (int r = 0; r < m; r++)
+            for (int j = 0; j < n; j++) {
+                double s = 0;
+                for (int i = 0; i < k; i++) s += (double) bf16Round(x[r * k + i]) * w[j * k + i];
+                want[r * n + j] = (float) s;
+            }
+        assertClose(want, got, tol, what + " isa " + CpuBackend.isaActive() + " mkn " + m + "," + k + "," + n);
     }
 
     /** A bf16 weight of the BF16-mode backend, in the panel layout when asked. */
@@ -346,21 +350,7 @@ class CpuKernelsTest {
                 float[] w = roundTo(DType.BF16, randn(n * k));
                 DeviceTensor wt = bf16Weight(bf, w, true, n, k);
                 for (int m = 1; m <= 100; m = m < 33 ? m + 1 : m + 67) {
-                    float[] x = randn(m * k);
-                    DeviceTensor xt = bf.allocate(DType.F32, m, k);
-                    bf.write(xt, x);
-                    DeviceTensor out = bf.allocate(DType.F32, m, n);
-                    bf.linear(xt, wt, out);
-                    float[] got = new float[m * n];
-                    bf.read(out, got);
-                    float[] want = new float[m * n];
-                    for (int r = 0; r < m; r++)
-                        for (int j = 0; j < n; j++) {
-                            double sum = 0;
-                            for (int i = 0; i < k; i++) sum += (double) bf16Round(x[r * k + i]) * w[j * k + i];
-                            want[r * n + j] = (float) sum;
-                        }
-                    assertClose(want, got, 1e-5 * Math.sqrt(k), "bf16 mode panels isa " + isa + " mkn " + m + "," + k + "," + n);
+                    assertBf16Linear(bf, wt, w, m, k, n, 1e-5 * Math.sqrt(k), "bf16 mode panels");
                 }
             }
         }
