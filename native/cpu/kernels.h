@@ -149,13 +149,17 @@ extern const Kernels kAvx512Kernels;
 // SwiGLU's gate activation, as torch's SiLU: x * sigmoid(x).
 static inline float silu(float v) { return v / (1.f + expf(-v)); }
 
-// The AVX2 panel kernels: the AVX-512 table uses them too (an AVX-512 CPU runs AVX2; no AVX-512
-// machine was at hand to tune or time a zmm version on), except for bf16 mode from 4 rows on a
-// CPU with AVX512-BF16 (panel_bf16dp).
+// The AVX2 panel kernels: the AVX-512 table uses them for 1-3 activation rows (bandwidth-bound
+// streams); from 4 rows it runs the zmm tiles below (and bf16 mode on a CPU with AVX512-BF16,
+// panel_bf16dp).  No AVX-512 machine was at hand to tune or time either on.
 void panel_avx2_f32(const float* x, int ldx, int m, const void* panels, int k, int np, float* out, int ldo);
 void panel_avx2_f16(const float* x, int ldx, int m, const void* panels, int k, int np, float* out, int ldo);
 void panel_avx2_bf16(const float* x, int ldx, int m, const void* panels, int k, int np, float* out, int ldo);
 void round_bf16_avx2(const float* x, size_t n, float* out);
+// kernels_avx512_panel.cpp: zmm FMA panel tiles (any m; the AVX-512 table calls them from 4 rows).
+void panel_avx512_zmm_f32(const float* x, int ldx, int m, const void* w, int k, int np, float* out, int ldo);
+void panel_avx512_zmm_f16(const float* x, int ldx, int m, const void* w, int k, int np, float* out, int ldo);
+void panel_avx512_zmm_bf16(const float* x, int ldx, int m, const void* w, int k, int np, float* out, int ldo);
 // kernels_avx512bf16.cpp: the AVX-512 table's panel_bf16dp (vdpbf16ps; needs AVX512-BF16 and BW).
 void panel_bf16dp_avx512(const uint32_t* xb, int ldxb, int m, const void* w, int k, int np, float* out, int ldo);
 

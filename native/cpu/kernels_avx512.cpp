@@ -250,6 +250,23 @@ double fma_peak_avx512(long iters) {
   return 2.0 * 16 * 12 * (double)iters;
 }
 
+// Panel kernels: 1-3 activation rows stream the weights on the AVX2 tiles (bandwidth-bound, tuned
+// there); 4+ rows are compute-bound and take the zmm tiles (12 rows x 2 panels: 32 registers).
+constexpr int kZmmMinRows = 4;
+
+template <int D>
+void panel_avx512(const float* x, int ldx, int m, const void* w, int k, int np, float* out, int ldo) {
+  if (m >= kZmmMinRows) {
+    if (D == TN_F32) panel_avx512_zmm_f32(x, ldx, m, w, k, np, out, ldo);
+    else if (D == TN_F16) panel_avx512_zmm_f16(x, ldx, m, w, k, np, out, ldo);
+    else panel_avx512_zmm_bf16(x, ldx, m, w, k, np, out, ldo);
+  } else {
+    if (D == TN_F32) panel_avx2_f32(x, ldx, m, w, k, np, out, ldo);
+    else if (D == TN_F16) panel_avx2_f16(x, ldx, m, w, k, np, out, ldo);
+    else panel_avx2_bf16(x, ldx, m, w, k, np, out, ldo);
+  }
+}
+
 }  // namespace
 
 const Kernels kAvx512Kernels = {
@@ -261,7 +278,7 @@ const Kernels kAvx512Kernels = {
     {nullptr, nullptr, nullptr},
     {nullptr, nullptr, nullptr},
     {pack_avx512<TN_F32>, pack_avx512<TN_F16>, pack_avx512<TN_BF16>},
-    {panel_avx2_f32, panel_avx2_f16, panel_avx2_bf16},
+    {panel_avx512<TN_F32>, panel_avx512<TN_F16>, panel_avx512<TN_BF16>},
     panel_bf16dp_avx512,
     gemm_micro_avx512,
     swiglu_generic,  // no AVX-512 body yet: the portable loop

@@ -1,11 +1,12 @@
-// A scalar model of the AVX-512 intrinsics native/cpu/kernels_avx512bf16.cpp and
-// qkernels_avx512vnni.cpp use, after the Intel SDM's pseudocode, so those files' kernels run (and
-// are tested) on any x86-64 CPU: tests/native/run.sh compiles them with
-// -DTN_AVX512_MODEL='"avx512_model.h"'.  Test-only.
+// A scalar model of the AVX-512 intrinsics native/cpu/kernels_avx512bf16.cpp,
+// kernels_avx512_panel.cpp and qkernels_avx512vnni.cpp use, after the Intel SDM's pseudocode,
+// so those files' kernels run (and are tested) on any x86-64 CPU: tests/native/run.sh compiles
+// them with -DTN_AVX512_MODEL='"avx512_model.h"'.  Test-only.
 #ifndef TN_AVX512_MODEL_H
 #define TN_AVX512_MODEL_H
 #include <stdint.h>
 #include <string.h>
+#include <math.h>
 
 typedef float __m512 __attribute__((vector_size(64)));
 typedef long long __m512i __attribute__((vector_size(64)));
@@ -135,5 +136,66 @@ static inline __m512i _mm512_dpwssd_epi32(__m512i src, __m512i a, __m512i b) {
   return r;
 }
 static inline void _mm512_storeu_si512(void* p, __m512i a) { memcpy(p, &a, 64); }
+
+// --- kernels_avx512_panel.cpp ---
+static inline __m512 _mm512_loadu_ps(const void* p) {
+  __m512 r;
+  memcpy(&r, p, 64);
+  return r;
+}
+static inline __m512 _mm512_set1_ps(float v) {
+  __m512 r;
+  for (int i = 0; i < 16; i++) r[i] = v;
+  return r;
+}
+// vfmadd: a * b + c with one rounding, per lane
+static inline __m512 _mm512_fmadd_ps(__m512 a, __m512 b, __m512 c) {
+  __m512 r;
+  for (int i = 0; i < 16; i++) r[i] = fmaf(a[i], b[i], c[i]);
+  return r;
+}
+static inline __m512 _mm512_castsi512_ps(__m512i a) {
+  __m512 r;
+  memcpy(&r, &a, 64);
+  return r;
+}
+// vpmovzxwd: 16 uint16 -> 16 uint32
+static inline __m512i _mm512_cvtepu16_epi32(__m256i a) {
+  uint16_t w[16];
+  uint32_t d[16];
+  memcpy(w, &a, 32);
+  for (int i = 0; i < 16; i++) d[i] = w[i];
+  __m512i r;
+  memcpy(&r, d, 64);
+  return r;
+}
+static inline __m512i _mm512_slli_epi32(__m512i a, unsigned int n) {
+  uint32_t d[16];
+  memcpy(d, &a, 64);
+  for (int i = 0; i < 16; i++) d[i] = n > 31 ? 0 : d[i] << n;
+  __m512i r;
+  memcpy(&r, d, 64);
+  return r;
+}
+// vcvtph2ps: 16 IEEE half -> float, exact (subnormal halves become normal floats)
+static inline __m512 _mm512_cvtph_ps(__m256i a) {
+  uint16_t h[16];
+  memcpy(h, &a, 32);
+  __m512 r;
+  for (int i = 0; i < 16; i++) {
+    const int sign = h[i] >> 15, e = (h[i] >> 10) & 31, f = h[i] & 1023;
+    float v = e == 0 ? ldexpf((float)f, -24) : e == 31 ? (f ? NAN : INFINITY) : ldexpf((float)(f | 1024), e - 25);
+    r[i] = sign ? -v : v;
+  }
+  return r;
+}
+// vpermps: dst[i] = a[idx.dword[i] & 15]
+static inline __m512 _mm512_permutexvar_ps(__m512i idx, __m512 a) {
+  int32_t ix[16];
+  memcpy(ix, &idx, 64);
+  __m512 r;
+  for (int i = 0; i < 16; i++) r[i] = a[ix[i] & 15];
+  return r;
+}
 
 #endif
