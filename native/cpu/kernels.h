@@ -22,6 +22,9 @@
 #include <stddef.h>
 #include <math.h>
 #include <stdint.h>
+
+#include <type_traits>
+
 #include "dtype.h"
 
 namespace tn {
@@ -55,6 +58,26 @@ typedef void (*GemmMicroFn)(const float* x, int ldx, int m, const float* panel, 
 // (static: each file, whatever its -m flags, keeps its own copy)
 constexpr int kPanelRows = 16;
 static inline int panel_pos(int dtype, int c) { return dtype == TN_BF16 ? 2 * (c % 8) + c / 8 : c; }
+// f(std::integral_constant<int, mr>()) for 1 <= mr <= kMaxTileRows (larger: kMaxTileRows): the
+// AVX-512 panel tiles, whose height is a template parameter, called with a height known at run time.
+constexpr int kMaxTileRows = 12;
+template <typename F>
+static inline void with_tile_rows(int mr, F&& f) {
+  switch (mr) {
+    case 1: f(std::integral_constant<int, 1>()); break;
+    case 2: f(std::integral_constant<int, 2>()); break;
+    case 3: f(std::integral_constant<int, 3>()); break;
+    case 4: f(std::integral_constant<int, 4>()); break;
+    case 5: f(std::integral_constant<int, 5>()); break;
+    case 6: f(std::integral_constant<int, 6>()); break;
+    case 7: f(std::integral_constant<int, 7>()); break;
+    case 8: f(std::integral_constant<int, 8>()); break;
+    case 9: f(std::integral_constant<int, 9>()); break;
+    case 10: f(std::integral_constant<int, 10>()); break;
+    case 11: f(std::integral_constant<int, 11>()); break;
+    default: f(std::integral_constant<int, kMaxTileRows>()); break;
+  }
+}
 // Activation rows a panel tile takes next when `left` remain (4+ rows, compute-bound): 6 (the
 // register budget), the last 7 as 4 + 3 so no row runs alone.
 static inline int panel_group(int left) { return left == 7 ? 4 : left < 6 ? left : 6; }

@@ -59,29 +59,8 @@ void zmm_tile(const float* x, int ldx, const void* p, size_t stride, int k, floa
     }
 }
 
-constexpr int kZmmMr = 12;  // activation rows per tile (2 x 12 accumulators)
-
-template <int D, int S>
-void zmm_tile_rows(int mr, const float* x, int ldx, const void* p, size_t stride, int k, float* out, int ldo,
-                   PanelFetch f, __m512i o) {
-  switch (mr) {
-    case 1: zmm_tile<D, 1, S>(x, ldx, p, stride, k, out, ldo, f, o); break;
-    case 2: zmm_tile<D, 2, S>(x, ldx, p, stride, k, out, ldo, f, o); break;
-    case 3: zmm_tile<D, 3, S>(x, ldx, p, stride, k, out, ldo, f, o); break;
-    case 4: zmm_tile<D, 4, S>(x, ldx, p, stride, k, out, ldo, f, o); break;
-    case 5: zmm_tile<D, 5, S>(x, ldx, p, stride, k, out, ldo, f, o); break;
-    case 6: zmm_tile<D, 6, S>(x, ldx, p, stride, k, out, ldo, f, o); break;
-    case 7: zmm_tile<D, 7, S>(x, ldx, p, stride, k, out, ldo, f, o); break;
-    case 8: zmm_tile<D, 8, S>(x, ldx, p, stride, k, out, ldo, f, o); break;
-    case 9: zmm_tile<D, 9, S>(x, ldx, p, stride, k, out, ldo, f, o); break;
-    case 10: zmm_tile<D, 10, S>(x, ldx, p, stride, k, out, ldo, f, o); break;
-    case 11: zmm_tile<D, 11, S>(x, ldx, p, stride, k, out, ldo, f, o); break;
-    default: zmm_tile<D, 12, S>(x, ldx, p, stride, k, out, ldo, f, o); break;
-  }
-}
-
-// Two panels at a time (then the odd one), each pair run over the rows in groups of kZmmMr; only
-// the first group fetches the panels from memory, the later ones find them in L1 / L2.
+// Two panels at a time (then the odd one), each pair run over the rows in groups of kMaxTileRows;
+// only the first group fetches the panels from memory, the later ones find them in L1 / L2.
 template <int D>
 void panel_zmm(const float* x, int ldx, int m, const void* w, int k, int np, float* out, int ldo) {
   alignas(64) int32_t rows[kPanelRows];  // out lane c <- accumulator lane panel_pos(c) (bf16)
@@ -92,13 +71,15 @@ void panel_zmm(const float* x, int ldx, int m, const void* w, int k, int np, flo
   for (int p = 0; p < np;) {
     const int s = np - p >= 2 ? 2 : 1;
     const void* pw = (const char*)w + p * stride * eb;
-    for (int t = 0; t < m; t += kZmmMr) {
-      const int mr = m - t < kZmmMr ? m - t : kZmmMr;
+    for (int t = 0; t < m; t += kMaxTileRows) {
+      const int mr = m - t < kMaxTileRows ? m - t : kMaxTileRows;
       const PanelFetch f = panel_fetch(t, mr, m);
       const float* xt = x + (size_t)t * ldx;
       float* o = out + (size_t)t * ldo + (size_t)p * kPanelRows;
-      if (s == 2) zmm_tile_rows<D, 2>(mr, xt, ldx, pw, stride, k, o, ldo, f, order);
-      else zmm_tile_rows<D, 1>(mr, xt, ldx, pw, stride, k, o, ldo, f, order);
+      with_tile_rows(mr, [&](auto rows) {
+        if (s == 2) zmm_tile<D, rows(), 2>(xt, ldx, pw, stride, k, o, ldo, f, order);
+        else zmm_tile<D, rows(), 1>(xt, ldx, pw, stride, k, o, ldo, f, order);
+      });
     }
     p += s;
   }

@@ -89,31 +89,10 @@ void dp_tile(const uint32_t* xb, int ldxb, const uint16_t* p, size_t stride, int
     for (int t = 0; t < MR; t++) _mm512_storeu_ps(out + (size_t)t * ldo + s * kPanelRows, c[s][t]);
 }
 
-constexpr int kDpMr = 12;  // activation rows per tile (2 x 12 accumulators)
-
-template <int S>
-void dp_tile_rows(int mr, const uint32_t* xb, int ldxb, const uint16_t* p, size_t stride, int k, __m512i idx,
-                  float* out, int ldo, PanelFetch f) {
-  switch (mr) {
-    case 1: dp_tile<1, S>(xb, ldxb, p, stride, k, idx, out, ldo, f); break;
-    case 2: dp_tile<2, S>(xb, ldxb, p, stride, k, idx, out, ldo, f); break;
-    case 3: dp_tile<3, S>(xb, ldxb, p, stride, k, idx, out, ldo, f); break;
-    case 4: dp_tile<4, S>(xb, ldxb, p, stride, k, idx, out, ldo, f); break;
-    case 5: dp_tile<5, S>(xb, ldxb, p, stride, k, idx, out, ldo, f); break;
-    case 6: dp_tile<6, S>(xb, ldxb, p, stride, k, idx, out, ldo, f); break;
-    case 7: dp_tile<7, S>(xb, ldxb, p, stride, k, idx, out, ldo, f); break;
-    case 8: dp_tile<8, S>(xb, ldxb, p, stride, k, idx, out, ldo, f); break;
-    case 9: dp_tile<9, S>(xb, ldxb, p, stride, k, idx, out, ldo, f); break;
-    case 10: dp_tile<10, S>(xb, ldxb, p, stride, k, idx, out, ldo, f); break;
-    case 11: dp_tile<11, S>(xb, ldxb, p, stride, k, idx, out, ldo, f); break;
-    default: dp_tile<12, S>(xb, ldxb, p, stride, k, idx, out, ldo, f); break;
-  }
-}
-
 }  // namespace
 
-// Two panels at a time (then the odd one), each pair run over the rows in groups of kDpMr; only
-// the first group fetches the panels from memory, the later ones find them in L1 / L2.
+// Two panels at a time (then the odd one), each pair run over the rows in groups of kMaxTileRows;
+// only the first group fetches the panels from memory, the later ones find them in L1 / L2.
 void panel_bf16dp_avx512(const uint32_t* xb, int ldxb, int m, const void* w, int k, int np, float* out,
                          int ldo) {
   const __m512i idx = pair_index();
@@ -121,13 +100,15 @@ void panel_bf16dp_avx512(const uint32_t* xb, int ldxb, int m, const void* w, int
   const uint16_t* pw = (const uint16_t*)w;
   for (int p = 0; p < np;) {
     const int s = np - p >= 2 ? 2 : 1;
-    for (int t = 0; t < m; t += kDpMr) {
-      const int mr = m - t < kDpMr ? m - t : kDpMr;
+    for (int t = 0; t < m; t += kMaxTileRows) {
+      const int mr = m - t < kMaxTileRows ? m - t : kMaxTileRows;
       const PanelFetch f = panel_fetch(t, mr, m);
       const uint32_t* xt = xb + (size_t)t * ldxb;
       float* o = out + (size_t)t * ldo + (size_t)p * kPanelRows;
-      if (s == 2) dp_tile_rows<2>(mr, xt, ldxb, pw + p * stride, stride, k, idx, o, ldo, f);
-      else dp_tile_rows<1>(mr, xt, ldxb, pw + p * stride, stride, k, idx, o, ldo, f);
+      with_tile_rows(mr, [&](auto rows) {
+        if (s == 2) dp_tile<rows(), 2>(xt, ldxb, pw + p * stride, stride, k, idx, o, ldo, f);
+        else dp_tile<rows(), 1>(xt, ldxb, pw + p * stride, stride, k, idx, o, ldo, f);
+      });
     }
     p += s;
   }

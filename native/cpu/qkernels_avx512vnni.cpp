@@ -49,42 +49,23 @@ void vnni_tile(const int16_t* const* x, const int8_t* p, size_t stride, int k, i
     for (int t = 0; t < MR; t++) _mm512_storeu_si512((void*)(out + (size_t)t * ldo + 16 * s), c[s][t]);
 }
 
-constexpr int kVnniMr = 12;  // activation rows per tile (2 x 12 accumulators)
-
-template <int S>
-void vnni_tile_rows(int mr, const int16_t* const* x, const int8_t* p, size_t stride, int k, int32_t* out, size_t ldo,
-                    PanelFetch f) {
-  switch (mr) {
-    case 1: vnni_tile<1, S>(x, p, stride, k, out, ldo, f); break;
-    case 2: vnni_tile<2, S>(x, p, stride, k, out, ldo, f); break;
-    case 3: vnni_tile<3, S>(x, p, stride, k, out, ldo, f); break;
-    case 4: vnni_tile<4, S>(x, p, stride, k, out, ldo, f); break;
-    case 5: vnni_tile<5, S>(x, p, stride, k, out, ldo, f); break;
-    case 6: vnni_tile<6, S>(x, p, stride, k, out, ldo, f); break;
-    case 7: vnni_tile<7, S>(x, p, stride, k, out, ldo, f); break;
-    case 8: vnni_tile<8, S>(x, p, stride, k, out, ldo, f); break;
-    case 9: vnni_tile<9, S>(x, p, stride, k, out, ldo, f); break;
-    case 10: vnni_tile<10, S>(x, p, stride, k, out, ldo, f); break;
-    case 11: vnni_tile<11, S>(x, p, stride, k, out, ldo, f); break;
-    default: vnni_tile<12, S>(x, p, stride, k, out, ldo, f); break;
-  }
-}
-
 }  // namespace
 
-// Two panels at a time (then the odd one), each pair run over the rows in groups of kVnniMr; only
-// the first group fetches the panels from memory, the later ones find them in L1 / L2.
+// Two panels at a time (then the odd one), each pair run over the rows in groups of kMaxTileRows;
+// only the first group fetches the panels from memory, the later ones find them in L1 / L2.
 void panel_i8_avx512vnni(const int16_t* const* x, int m, const int8_t* panels, int k, int np, int32_t* out,
                          size_t ldo) {
   const size_t stride = (size_t)16 * k;
   for (int p = 0; p < np;) {
     const int s = np - p >= 2 ? 2 : 1;
-    for (int t = 0; t < m; t += kVnniMr) {
-      const int mr = m - t < kVnniMr ? m - t : kVnniMr;
+    for (int t = 0; t < m; t += kMaxTileRows) {
+      const int mr = m - t < kMaxTileRows ? m - t : kMaxTileRows;
       const PanelFetch f = panel_fetch(t, mr, m);
       int32_t* o = out + (size_t)t * ldo + (size_t)p * 16;
-      if (s == 2) vnni_tile_rows<2>(mr, x + t, panels + p * stride, stride, k, o, ldo, f);
-      else vnni_tile_rows<1>(mr, x + t, panels + p * stride, stride, k, o, ldo, f);
+      with_tile_rows(mr, [&](auto rows) {
+        if (s == 2) vnni_tile<rows(), 2>(x + t, panels + p * stride, stride, k, o, ldo, f);
+        else vnni_tile<rows(), 1>(x + t, panels + p * stride, stride, k, o, ldo, f);
+      });
     }
     p += s;
   }
