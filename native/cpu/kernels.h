@@ -58,8 +58,8 @@ typedef void (*GemmMicroFn)(const float* x, int ldx, int m, const float* panel, 
 // (static: each file, whatever its -m flags, keeps its own copy)
 constexpr int kPanelRows = 16;
 static inline int panel_pos(int dtype, int c) { return dtype == TN_BF16 ? 2 * (c % 8) + c / 8 : c; }
-// f(std::integral_constant<int, mr>()) for 1 <= mr <= kMaxTileRows (larger: kMaxTileRows): the
-// AVX-512 panel tiles, whose height is a template parameter, called with a height known at run time.
+// f(std::integral_constant<int, mr>()) for 1 <= mr <= kMaxTileRows (larger: kMaxTileRows): a tile
+// whose height is a template parameter, called with a height known at run time.
 constexpr int kMaxTileRows = 12;
 template <typename F>
 static inline void with_tile_rows(int mr, F&& f) {
@@ -112,6 +112,25 @@ static inline void prefetch_panel(const void* p, PanelFetch f) {
 // The policy of one row group of a panel read by groups of rows [t, t + g) out of m.
 static inline PanelFetch panel_fetch(int t, int g, int m) {
   return t > 0 ? PanelFetch::kNone : g < m ? PanelFetch::kReuse : PanelFetch::kOnce;
+}
+// The AVX-512 panel kernels' loop: two panels at a time (then the odd one), each pair run over
+// the rows in groups of up to kMaxTileRows; only the first group fetches the panels from memory,
+// the later ones find them in L1 / L2.  tile(p, t, rows, panels, fetch) runs activation rows
+// [t, t + rows) over panels [p, p + panels), rows and panels as std::integral_constant.
+template <typename Tile>
+static inline void for_each_panel_tile(int m, int np, Tile&& tile) {
+  for (int p = 0; p < np;) {
+    const int s = np - p >= 2 ? 2 : 1;
+    for (int t = 0; t < m; t += kMaxTileRows) {
+      const int mr = m - t < kMaxTileRows ? m - t : kMaxTileRows;
+      const PanelFetch f = panel_fetch(t, mr, m);
+      with_tile_rows(mr, [&](auto rows) {
+        if (s == 2) tile(p, t, rows, std::integral_constant<int, 2>(), f);
+        else tile(p, t, rows, std::integral_constant<int, 1>(), f);
+      });
+    }
+    p += s;
+  }
 }
 // Requests the cache lines of [p, p + bytes) (one head's row of a KV cache block).
 static inline void prefetch_row(const void* p, size_t bytes) {

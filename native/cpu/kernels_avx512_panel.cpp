@@ -59,8 +59,7 @@ void zmm_tile(const float* x, int ldx, const void* p, size_t stride, int k, floa
     }
 }
 
-// Two panels at a time (then the odd one), each pair run over the rows in groups of kMaxTileRows;
-// only the first group fetches the panels from memory, the later ones find them in L1 / L2.
+// The panels in tiles of up to 12 rows x 2 panels (for_each_panel_tile).
 template <int D>
 void panel_zmm(const float* x, int ldx, int m, const void* w, int k, int np, float* out, int ldo) {
   alignas(64) int32_t rows[kPanelRows];  // out lane c <- accumulator lane panel_pos(c) (bf16)
@@ -68,21 +67,10 @@ void panel_zmm(const float* x, int ldx, int m, const void* w, int k, int np, flo
   const __m512i order = _mm512_load_si512(rows);
   constexpr size_t eb = D == TN_F32 ? 4 : 2;
   const size_t stride = (size_t)kPanelRows * k;
-  for (int p = 0; p < np;) {
-    const int s = np - p >= 2 ? 2 : 1;
-    const void* pw = (const char*)w + p * stride * eb;
-    for (int t = 0; t < m; t += kMaxTileRows) {
-      const int mr = m - t < kMaxTileRows ? m - t : kMaxTileRows;
-      const PanelFetch f = panel_fetch(t, mr, m);
-      const float* xt = x + (size_t)t * ldx;
-      float* o = out + (size_t)t * ldo + (size_t)p * kPanelRows;
-      with_tile_rows(mr, [&](auto rows) {
-        if (s == 2) zmm_tile<D, rows(), 2>(xt, ldx, pw, stride, k, o, ldo, f, order);
-        else zmm_tile<D, rows(), 1>(xt, ldx, pw, stride, k, o, ldo, f, order);
-      });
-    }
-    p += s;
-  }
+  for_each_panel_tile(m, np, [&](int p, int t, auto tile_rows, auto panels, PanelFetch f) {
+    zmm_tile<D, tile_rows(), panels()>(x + (size_t)t * ldx, ldx, (const char*)w + p * stride * eb, stride, k,
+                                       out + (size_t)t * ldo + (size_t)p * kPanelRows, ldo, f, order);
+  });
 }
 
 }  // namespace

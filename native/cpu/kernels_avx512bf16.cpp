@@ -91,27 +91,16 @@ void dp_tile(const uint32_t* xb, int ldxb, const uint16_t* p, size_t stride, int
 
 }  // namespace
 
-// Two panels at a time (then the odd one), each pair run over the rows in groups of kMaxTileRows;
-// only the first group fetches the panels from memory, the later ones find them in L1 / L2.
+// The panels in tiles of up to 12 rows x 2 panels (for_each_panel_tile).
 void panel_bf16dp_avx512(const uint32_t* xb, int ldxb, int m, const void* w, int k, int np, float* out,
                          int ldo) {
   const __m512i idx = pair_index();
   const size_t stride = (size_t)kPanelRows * k;
   const uint16_t* pw = (const uint16_t*)w;
-  for (int p = 0; p < np;) {
-    const int s = np - p >= 2 ? 2 : 1;
-    for (int t = 0; t < m; t += kMaxTileRows) {
-      const int mr = m - t < kMaxTileRows ? m - t : kMaxTileRows;
-      const PanelFetch f = panel_fetch(t, mr, m);
-      const uint32_t* xt = xb + (size_t)t * ldxb;
-      float* o = out + (size_t)t * ldo + (size_t)p * kPanelRows;
-      with_tile_rows(mr, [&](auto rows) {
-        if (s == 2) dp_tile<rows(), 2>(xt, ldxb, pw + p * stride, stride, k, idx, o, ldo, f);
-        else dp_tile<rows(), 1>(xt, ldxb, pw + p * stride, stride, k, idx, o, ldo, f);
-      });
-    }
-    p += s;
-  }
+  for_each_panel_tile(m, np, [&](int p, int t, auto rows, auto panels, PanelFetch f) {
+    dp_tile<rows(), panels()>(xb + (size_t)t * ldxb, ldxb, pw + p * stride, stride, k, idx,
+                              out + (size_t)t * ldo + (size_t)p * kPanelRows, ldo, f);
+  });
 }
 
 }  // namespace tn

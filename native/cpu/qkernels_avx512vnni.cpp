@@ -51,24 +51,13 @@ void vnni_tile(const int16_t* const* x, const int8_t* p, size_t stride, int k, i
 
 }  // namespace
 
-// Two panels at a time (then the odd one), each pair run over the rows in groups of kMaxTileRows;
-// only the first group fetches the panels from memory, the later ones find them in L1 / L2.
+// The panels in tiles of up to 12 rows x 2 panels (for_each_panel_tile).
 void panel_i8_avx512vnni(const int16_t* const* x, int m, const int8_t* panels, int k, int np, int32_t* out,
                          size_t ldo) {
   const size_t stride = (size_t)16 * k;
-  for (int p = 0; p < np;) {
-    const int s = np - p >= 2 ? 2 : 1;
-    for (int t = 0; t < m; t += kMaxTileRows) {
-      const int mr = m - t < kMaxTileRows ? m - t : kMaxTileRows;
-      const PanelFetch f = panel_fetch(t, mr, m);
-      int32_t* o = out + (size_t)t * ldo + (size_t)p * 16;
-      with_tile_rows(mr, [&](auto rows) {
-        if (s == 2) vnni_tile<rows(), 2>(x + t, panels + p * stride, stride, k, o, ldo, f);
-        else vnni_tile<rows(), 1>(x + t, panels + p * stride, stride, k, o, ldo, f);
-      });
-    }
-    p += s;
-  }
+  for_each_panel_tile(m, np, [&](int p, int t, auto rows, auto pair, PanelFetch f) {
+    vnni_tile<rows(), pair()>(x + t, panels + p * stride, stride, k, out + (size_t)t * ldo + (size_t)p * 16, ldo, f);
+  });
 }
 
 }  // namespace tn
