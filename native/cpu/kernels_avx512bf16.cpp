@@ -53,6 +53,15 @@ void dp_tile(const uint32_t* xb, int ldxb, const uint16_t* p, size_t stride, int
   for (int s = 0; s < S; s++)
 #pragma GCC unroll 12
     for (int t = 0; t < MR; t++) c[s][t] = _mm512_setzero_ps();
+  // the S panels' column pair q (in pairs) times every row's activation pair q
+  auto step = [&](const __m512bh* wv, int q) {
+#pragma GCC unroll 12
+    for (int t = 0; t < MR; t++) {
+      const __m512bh a = (__m512bh)_mm512_set1_epi32((int)xb[(size_t)t * ldxb + q]);
+#pragma GCC unroll 2
+      for (int s = 0; s < S; s++) c[s][t] = _mm512_dpbf16_ps(c[s][t], wv[s], a);
+    }
+  };
   const int kp = k / 2;
   for (int q = 0; q < kp; q++) {
     __m512bh wv[S];
@@ -62,12 +71,7 @@ void dp_tile(const uint32_t* xb, int ldxb, const uint16_t* p, size_t stride, int
       prefetch_panel(prefetch_addr(col, kPanelPrefetchBytes / S), fetch);
       wv[s] = (__m512bh)_mm512_permutexvar_epi16(idx, _mm512_loadu_si512(col));
     }
-#pragma GCC unroll 12
-    for (int t = 0; t < MR; t++) {
-      const __m512bh a = (__m512bh)_mm512_set1_epi32((int)xb[(size_t)t * ldxb + q]);
-#pragma GCC unroll 2
-      for (int s = 0; s < S; s++) c[s][t] = _mm512_dpbf16_ps(c[s][t], wv[s], a);
-    }
+    step(wv, q);
   }
   if (k & 1) {  // the last column alone: its words 16-31 zero, so each lane pairs it with 0
     __m512bh wv[S];
@@ -76,12 +80,7 @@ void dp_tile(const uint32_t* xb, int ldxb, const uint16_t* p, size_t stride, int
       const __m256i col = _mm256_loadu_si256((const __m256i*)(p + s * stride + (size_t)(k - 1) * kPanelRows));
       wv[s] = (__m512bh)_mm512_permutexvar_epi16(idx, _mm512_zextsi256_si512(col));
     }
-#pragma GCC unroll 12
-    for (int t = 0; t < MR; t++) {
-      const __m512bh a = (__m512bh)_mm512_set1_epi32((int)xb[(size_t)t * ldxb + kp]);
-#pragma GCC unroll 2
-      for (int s = 0; s < S; s++) c[s][t] = _mm512_dpbf16_ps(c[s][t], wv[s], a);
-    }
+    step(wv, kp);
   }
 #pragma GCC unroll 2
   for (int s = 0; s < S; s++)
