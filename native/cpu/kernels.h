@@ -88,9 +88,6 @@ static inline int panel_group(int left) { return left == 7 ? 4 : left < 6 ? left
 // bytes): m = 4: 16.8 / 17.8 / 18.2 and 20.8 / 23.7 / 25.2; m = 6: 17.9 / 20.3 / 20.6 and 17.4 /
 // 20.2 / 20.9; m = 1 and 2 (two panels, 1024 each) 0-8% faster, 1536 each slower.
 constexpr size_t kPanelPrefetchBytes = 2048;
-// Key rows of one head an attention kernel requests ahead of the one it scores (a head's rows are
-// one KV slot apart: a stride the hardware prefetchers pick up late, and blocks are scattered).
-constexpr int kAttnPrefetchRows = 8;
 // The address `ahead` bytes past p, as an integer: a prefetch may point past the weight's end
 // (it never faults), which pointer arithmetic may not.
 static inline const char* prefetch_addr(const void* p, size_t ahead) {
@@ -148,12 +145,21 @@ typedef void (*PanelFn)(const float* x, int ldx, int m, const void* panels, int 
 // Sums pairs of products per step, so results differ from PanelFn's in f32 rounding only.
 typedef void (*PanelDpFn)(const uint32_t* xb, int ldxb, int m, const void* panels, int k, int np, float* out,
                           int ldo);
-// Online-softmax attention of g query heads (rows q + h * hd) that share one KV head, over n
-// keys and values of the table's dtype at k + j * ld and v + j * ld (elements).  Updates each
-// head's running max m[h], normaliser l[h] and weighted value sum acc[h * hd ..] (flash style:
-// no [keys] score row is ever materialised beyond a small chunk).  Scores are dot * scale.
-typedef void (*AttnFn)(const float* q, int g, int hd, float scale, const void* k, const void* v, size_t ld,
-                       int n, float* m, float* l, float* acc);
+// Keys per attention sub-block: the kernel below takes at most this many at a time, and callers
+// cut every key range at absolute positions that are multiples of it (and at KV block ends), so a
+// query row meets the same sub-blocks however the rows around it are batched.
+constexpr int kAttnKeys = 16;
+// One sub-block of online-softmax (flash) attention for `rows` query rows that share one KV head:
+// row r is hd floats at q + r * hd and sees keys [lo[r], hi[r]) of the n <= kAttnKeys keys and
+// values at k + j * ld and v + j * ld (elements of the cache dtype); rows with lo[r] >= hi[r] are
+// left alone.  Per row: s_j = (q . k_j) * scale, mx = max(m, max_j s_j), a = e^(m - mx) (0 while
+// m is -inf), l = a l + sum_j e^(s_j - mx), acc = a acc + sum_j e^(s_j - mx) v_j, m = mx.  Each row's
+// arithmetic depends on that row and its keys alone (never on `rows` or the other rows), which
+// keeps prefill, chunked prefill, batched and split decode bit-identical per token.  work: 2 *
+// kAttnKeys * hd floats, 32-byte aligned (the sub-block's keys and values widened to f32).
+typedef void (*AttnBlockFn)(const float* q, int rows, int hd, float scale, const void* k, const void* v,
+                            size_t ld, int n, const int* lo, const int* hi, float* m, float* l, float* acc,
+                            float* work);
 // g[i] = silu(g[i]) * u[i] for i < n (SwiGLU; silu as torch: x * sigmoid(x), exp to ~1 ulp).
 typedef void (*SwigluFn)(float* g, const float* u, int n);
 // out[i] = x[i] rounded to bf16 (round to nearest even, NaN kept quiet: f32_to_bf16) and widened
@@ -168,7 +174,7 @@ struct Kernels {
   const char* isa_name;
   DotFn dot[kNumDTypes];
   AxpyFn axpy[kNumDTypes];
-  AttnFn attn[kNumDTypes];
+  AttnBlockFn attn[kNumDTypes];
   GemvTileFn gemv[kNumDTypes];
   GemvBatchFn gemv_batch[kNumDTypes];  // nullptr: 4 x 4 gemv tiles
   ActLayoutFn gemv_layout[kNumDTypes];

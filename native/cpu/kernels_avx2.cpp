@@ -89,32 +89,7 @@ void axpy_avx2(float a, const void* x, float* y, int n) {
   for (; i < n; i++) y[i] += a * load_elem(x, D, i);
 }
 
-#define VEC __m256
-#define LANES 8
-#define VZERO _mm256_setzero_ps
-#define VLOAD _mm256_loadu_ps
-#define VSTORE _mm256_storeu_ps
-#define VFMA _mm256_fmadd_ps
-#define VMUL _mm256_mul_ps
-#define VSET1 _mm256_set1_ps
-#define VHSUM hsum256
-#define ALLMASK
-
-// Attention over a chunk of up to KB keys at a time for G heads: each key / value row is widened
-// once and used by every head of the group; one max-rescale per head per chunk.
-#define ISA_DOT dot_avx2
-#define ISA_AXPY axpy_avx2
 #include "isa_common.inc"
-#undef VEC
-#undef LANES
-#undef VZERO
-#undef VLOAD
-#undef VSTORE
-#undef VFMA
-#undef VMUL
-#undef VSET1
-#undef VHSUM
-#undef ALLMASK
 
 // R weight rows x M activation rows; U independent accumulator sets (U = 2 when M = 1 so the
 // FMA latency is hidden while streaming).  At most 4 * 2 + 4 + 1 live ymm registers.

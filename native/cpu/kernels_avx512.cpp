@@ -57,32 +57,7 @@ void axpy_avx512(float a, const void* x, float* y, int n) {
   }
 }
 
-#define VEC __m512
-#define LANES 16
-#define VZERO _mm512_setzero_ps
-#define VLOAD _mm512_loadu_ps
-#define VSTORE _mm512_storeu_ps
-#define VFMA _mm512_fmadd_ps
-#define VMUL _mm512_mul_ps
-#define VSET1 _mm512_set1_ps
-#define VHSUM _mm512_reduce_add_ps
-#define ALLMASK , (__mmask16)0xffff
-
-// Attention over a chunk of up to KB keys at a time for G heads: each key / value row is widened
-// once and used by every head of the group; one max-rescale per head per chunk.
-#define ISA_DOT dot_avx512
-#define ISA_AXPY axpy_avx512
 #include "isa_common.inc"
-#undef VEC
-#undef LANES
-#undef VZERO
-#undef VLOAD
-#undef VSTORE
-#undef VFMA
-#undef VMUL
-#undef VSET1
-#undef VHSUM
-#undef ALLMASK
 
 // R weight rows x M activation rows, U accumulator sets (2 when M = 1); <= 16 + 4 + 1 zmm.
 template <int D, int R, int M>

@@ -28,25 +28,26 @@ void axpy_generic(float a, const void* x, float* y, int n) {
 }
 
 template <int D>
-void attn_generic(const float* q, int g, int hd, float scale, const void* k, const void* v, size_t ld, int n,
-                  float* m, float* l, float* acc) {
+void attn_generic(const float* q, int rows, int hd, float scale, const void* k, const void* v, size_t ld, int n,
+                  const int* lo, const int* hi, float* m, float* l, float* acc, float* work) {
   const size_t eb = (size_t)kDTypes[D].elem_bytes;
-  for (int j = 0; j < n; j++) {
-    const void* kr = (const char*)k + (size_t)j * ld * eb;
-    const void* vr = (const char*)v + (size_t)j * ld * eb;
-    for (int h = 0; h < g; h++) {
-      float s = dot_generic<D>(q + (size_t)h * hd, kr, hd) * scale;
-      float* a = acc + (size_t)h * hd;
-      if (s > m[h]) {
-        float c = expf(m[h] - s);
-        for (int i = 0; i < hd; i++) a[i] *= c;
-        l[h] *= c;
-        m[h] = s;
-      }
-      float p = expf(s - m[h]);
-      l[h] += p;
-      axpy_generic<D>(p, vr, a, hd);
+  float* s = work;  // this row's scores, then their exponentials
+  for (int r = 0; r < rows; r++) {
+    if (lo[r] >= hi[r]) continue;
+    const float* qr = q + (size_t)r * hd;
+    float mx = m[r];
+    for (int j = lo[r]; j < hi[r]; j++) {
+      s[j] = dot_generic<D>(qr, (const char*)k + (size_t)j * ld * eb, hd) * scale;
+      mx = s[j] > mx ? s[j] : mx;
     }
+    const float a = m[r] == -INFINITY ? 0.f : expf(m[r] - mx);
+    float sum = 0.f;
+    for (int j = lo[r]; j < hi[r]; j++) sum += s[j] = expf(s[j] - mx);
+    l[r] = l[r] * a + sum;
+    m[r] = mx;
+    float* ar = acc + (size_t)r * hd;
+    for (int i = 0; i < hd; i++) ar[i] *= a;
+    for (int j = lo[r]; j < hi[r]; j++) axpy_generic<D>(s[j], (const char*)v + (size_t)j * ld * eb, ar, hd);
   }
 }
 

@@ -55,6 +55,7 @@ constexpr int kMaxSplits = 8;
 // the float sums over them, are the same for every thread count.
 struct KeySplit {
   int first, pos, bs, b0, nb, n;
+  KeySplit() = default;
   KeySplit(int pos_, int window, int bs_) : pos(pos_), bs(bs_) {
     first = window > 0 && pos - window + 1 > 0 ? pos - window + 1 : 0;
     b0 = first / bs;
@@ -67,6 +68,31 @@ struct KeySplit {
   }
   int end(int c) const { return c + 1 == n ? pos + 1 : (b0 + (int)((int64_t)(c + 1) * nb / n)) * bs; }
 };
+
+// Query rows one whole attention item takes at most (consecutive tokens of one sequence times
+// the query group): each cell's keys and values are widened once for all of them.
+constexpr int kAttnBlockRows = 32;
+static_assert(kMaxGroup <= kAttnBlockRows, "one token's group fits an item");
+
+// A pool thread's attention buffers, grow-only: kv (the kernel's work, 64-byte aligned), the
+// item's query rows q [rows][hd], m (4 x rows: the split partial's m and l, the run's m and l)
+// and acc (2 x rows x hd: the partial's, the run's); lo / hi per row for the kernel.
+struct AttnScratch {
+  float *kv, *q, *m, *acc;
+  int lo[kAttnBlockRows], hi[kAttnBlockRows];
+};
+AttnScratch* attn_scratch(int hd) {
+  static thread_local AlignedBuf buf;
+  static thread_local AttnScratch w;
+  const size_t R = kAttnBlockRows, kv = 2 * (size_t)kAttnKeys * hd;
+  float* f = scratch<float>(buf, kv + 3 * R * hd + 4 * R);
+  if (!f) return nullptr;
+  w.kv = f;
+  w.q = f + kv;
+  w.acc = w.q + R * hd;
+  w.m = w.acc + 2 * R * hd;
+  return &w;
+}
 
 // Folds a partial softmax (pm, pl, pacc) of g heads into the running one (m, l, acc): both are
 // rescaled to the larger max, as the online softmax does within a split.
@@ -405,55 +431,75 @@ int tn_paged_attention(const float* q, int q_stride, const void* k_cache, const 
   const size_t ld = (size_t)nkv * hd;  // elements between consecutive slots of one KV head
   const size_t eb = (size_t)kDTypes[kv->dtype].elem_bytes;
   const size_t gsize = (size_t)group * hd;
-  AttnFn attn = kernels().attn[kv->dtype];
-  // A partial softmax of one KV head's query group: acc [group * hd], then m [group], l [group].
-  const size_t psize = gsize + 2 * (size_t)group;
-  // KV head kvh's partial over split c of token t's keys, walked block by block of the table.
-  auto attend = [&](int t, const KeySplit& ks, int c, int kvh, float* part) {
-    for (size_t i = 0; i < gsize; i++) part[i] = 0.f;
-    for (int h = 0; h < group; h++) {
-      part[gsize + h] = -INFINITY;
-      part[gsize + group + h] = 0.f;
-    }
-    const float* qv = q + (size_t)t * q_stride + (size_t)kvh * gsize;
-    const int32_t* table = block_tables + (size_t)seq_idx[t] * mb;
-    // This KV head's rows of the run of positions [j, j + run_len(j)) (one block at most) start here.
-    auto run_len = [&](int j, int end) { return bs - j % bs < end - j ? bs - j % bs : end - j; };
-    auto run_start = [&](int j) { return (((size_t)table[j / bs] * bs + j % bs) * nkv + kvh) * hd; };
-    // The table scatters blocks, so no prefetcher sees the next run coming: its first key rows
-    // are requested here, the kernel requests the rest a few rows ahead as it goes.
-    auto prefetch_run = [&](int j, int end) {
-      const size_t start = run_start(j);
-      const int n = std::min(run_len(j, end), kAttnPrefetchRows);
-      for (int r = 0; r < n; r++)
-        prefetch_row((const char*)k_cache + (start + r * ld) * eb, (size_t)hd * eb);
+  AttnBlockFn attn = kernels().attn[kv->dtype];
+  // Key cells: kAttnKeys-aligned positions, cut at KV block ends.  Every key range is walked cell by
+  // cell and each kernel call starts at its cell's first position (rows mask what they do not
+  // see), so a key sits in the same lane of the same sub-block whichever rows share the call.
+  auto cell_start = [&](int x) { return std::max(x / kAttnKeys * kAttnKeys, x / bs * bs); };
+  auto cell_end = [&](int x) { return std::min((x / kAttnKeys + 1) * kAttnKeys, (x / bs + 1) * bs); };
+  // Runs `nt` consecutive tokens from t0 (one sequence, consecutive positions: rows i * group + h)
+  // of KV head kvh over their key positions [ka[i], kb[i]) into the online-softmax state (m, l,
+  // acc: rows x (1, 1, hd)).  enter(i, x) is called before token i's first key x of each cell.
+  auto sweep = [&](AttnScratch& w, int t0, int nt, int kvh, const int* ka, const int* kb, float* m, float* l,
+                   float* acc, auto&& enter) {
+    const int rows = nt * group;
+    for (int i = 0; i < nt; i++)
+      memcpy(w.q + (size_t)i * gsize, q + (size_t)(t0 + i) * q_stride + (size_t)kvh * gsize, gsize * sizeof(float));
+    int lo = ka[0], hi = kb[0];
+    for (int i = 1; i < nt; i++) lo = std::min(lo, ka[i]), hi = std::max(hi, kb[i]);
+    const int32_t* table = block_tables + (size_t)seq_idx[t0] * mb;
+    auto slot = [&](int x) { return (((size_t)table[x / bs] * bs + x % bs) * nkv + kvh) * hd * eb; };
+    // Block tables scatter the cells: no prefetcher sees the next one coming, so its key and value
+    // rows are requested while this one is scored.
+    auto prefetch_cell = [&](int a) {
+      const size_t at = slot(a);
+      for (int j = 0, n = std::min(cell_end(a), hi) - a; j < n; j++) {
+        prefetch_row((const char*)k_cache + at + j * ld * eb, (size_t)hd * eb);
+        prefetch_row((const char*)v_cache + at + j * ld * eb, (size_t)hd * eb);
+      }
     };
-    if (ks.begin(c) < ks.end(c)) prefetch_run(ks.begin(c), ks.end(c));
-    for (int j = ks.begin(c), end = ks.end(c); j < end;) {
-      const int run = run_len(j, end);
-      const size_t first = run_start(j);
-      if (j + run < end) prefetch_run(j + run, end);
-      attn(qv, group, hd, p->scale, (const char*)k_cache + first * eb, (const char*)v_cache + first * eb, ld, run,
-           part + gsize, part + gsize + group, part);
-      j += run;
+    for (int a = cell_start(lo); a < hi;) {
+      const int e = std::min(cell_end(a), hi);
+      if (e < hi) prefetch_cell(e);
+      for (int i = 0; i < nt; i++) {
+        const int j0 = std::max(ka[i], a) - a, j1 = std::min(kb[i], e) - a;
+        const bool any = j0 < j1;
+        if (any) enter(i, a + j0);
+        for (int h = 0; h < group; h++) {
+          w.lo[i * group + h] = any ? j0 : 0;
+          w.hi[i * group + h] = any ? j1 : 0;
+        }
+      }
+      const size_t at = slot(a);
+      attn(w.q, rows, hd, p->scale, (const char*)k_cache + at, (const char*)v_cache + at, ld, e - a, w.lo, w.hi, m, l,
+           acc, w.kv);
+      a = e;
     }
   };
+  auto reset = [&](int rows, float* m, float* l, float* acc) {
+    for (int r = 0; r < rows; r++) m[r] = -INFINITY, l[r] = 0.f;
+    memset(acc, 0, (size_t)rows * hd * sizeof(float));
+  };
+  auto finish = [&](int t, int kvh, const float* l, const float* acc) {
+    float* o = out + (size_t)t * p->num_heads * hd + (size_t)kvh * gsize;
+    for (int h = 0; h < group; h++) {
+      const float inv = 1.f / l[h];
+      for (int i = 0; i < hd; i++) o[(size_t)h * hd + i] = acc[(size_t)h * hd + i] * inv;
+    }
+  };
+  // A partial softmax of one token's query group, as the split items park it: acc [group * hd],
+  // then m [group], then l [group].
+  const size_t psize = gsize + 2 * (size_t)group;
   auto merge = [&](float* run, const float* part) {
     merge_partial(group, hd, run + gsize, run + gsize + group, run, part + gsize, part + gsize + group, part);
   };
-  auto finish = [&](int t, int kvh, const float* run) {
-    float* o = out + (size_t)t * p->num_heads * hd + (size_t)kvh * gsize;
-    for (int h = 0; h < group; h++) {
-      const float inv = 1.f / run[gsize + group + h];
-      for (int i = 0; i < hd; i++) o[(size_t)h * hd + i] = run[(size_t)h * hd + i] * inv;
-    }
-  };
   // Decode with fewer (token, KV head) items than pool threads, or a count that leaves threads
   // idle in the last round: every split is its own work item, its partial parked in scratch, and
-  // a second pass merges each item's partials in split order.  Whole items below merge theirs in
-  // the same order, so both paths give the same bits and the thread count never shows.
-  const int64_t items = (int64_t)T * nkv, threads = pool_threads();
-  if (items % threads != 0 && items < kSplitItemsPerThread * threads) {
+  // a second pass merges each item's partials in split order.  Whole items below fold theirs in
+  // the same order over the same cells, so both paths give the same bits and the thread count
+  // never shows.
+  const int64_t threads = pool_threads();
+  if ((int64_t)T * nkv % threads != 0 && (int64_t)T * nkv < kSplitItemsPerThread * threads) {
     static thread_local AlignedBuf split_buf, part_buf;
     int* split0 = scratch<int>(split_buf, (size_t)T + 1);  // token t's splits: [split0[t], split0[t + 1])
     if (!split0) return TN_E_NOMEM;
@@ -462,35 +508,82 @@ int tn_paged_attention(const float* q, int q_stride, const void* k_cache, const 
     if (split0[T] > T) {
       float* part = scratch<float>(part_buf, (size_t)split0[T] * nkv * psize);  // [split][kv head]
       if (!part) return TN_E_NOMEM;
+      std::atomic<bool> nomem{false};
       parallel_items((int64_t)split0[T] * nkv, [&](int64_t item) {
+        AttnScratch* w = attn_scratch(hd);
+        if (!w) return nomem.store(true);
         const int s = (int)(item / nkv), kvh = (int)(item % nkv);
         int t = 0;
         while (split0[t + 1] <= s) t++;
-        attend(t, KeySplit(positions[t], p->window, bs), s - split0[t], kvh, part + (size_t)item * psize);
+        const KeySplit ks(positions[t], p->window, bs);
+        const int ka = ks.begin(s - split0[t]), kb = ks.end(s - split0[t]);
+        float* pt = part + (size_t)item * psize;
+        reset(group, pt + gsize, pt + gsize + group, pt);
+        sweep(*w, t, 1, kvh, &ka, &kb, pt + gsize, pt + gsize + group, pt, [](int, int) {});
       });
-      parallel_items(items, [&](int64_t item) {
+      if (nomem) return TN_E_NOMEM;
+      parallel_items((int64_t)T * nkv, [&](int64_t item) {
         const int t = (int)(item / nkv), kvh = (int)(item % nkv);
         float* run = part + ((size_t)split0[t] * nkv + kvh) * psize;
         for (int s = split0[t] + 1; s < split0[t + 1]; s++) merge(run, part + ((size_t)s * nkv + kvh) * psize);
-        finish(t, kvh, run);
+        finish(t, kvh, run + gsize + group, run);
       });
       return TN_OK;
     }
   }
-  // One item = one token's group of query heads sharing a KV head: each cached key / value row
-  // is read and widened once for the whole group.
-  parallel_items(items, [&](int64_t item) {
-    const int t = (int)(item / nkv), kvh = (int)(item % nkv);
-    alignas(64) float run[kMaxGroup * (kMaxHeadDim + 2)], part[kMaxGroup * (kMaxHeadDim + 2)];
-    const KeySplit ks(positions[t], p->window, bs);
-    attend(t, ks, 0, kvh, run);
-    for (int c = 1; c < ks.n; c++) {
-      attend(t, ks, c, kvh, part);
-      merge(run, part);
+  // Whole items: up to kAttnBlockRows query rows (consecutive tokens of one sequence times the
+  // group) share every cell's widened keys and values; each token folds its splits' partials
+  // into its run in split order as the walk crosses them.
+  const int max_tokens = std::max(1, kAttnBlockRows / group);
+  static thread_local AlignedBuf block_buf;
+  int* block0 = scratch<int>(block_buf, (size_t)T + 1);  // item blocks: tokens [block0[b], block0[b + 1])
+  if (!block0) return TN_E_NOMEM;
+  int nblocks = 0;
+  for (int t = 0; t < T; t++)
+    if (t == 0 || t - block0[nblocks - 1] == max_tokens || seq_idx[t] != seq_idx[t - 1] ||
+        positions[t] != positions[t - 1] + 1)
+      block0[nblocks++] = t;
+  block0[nblocks] = T;
+  std::atomic<bool> nomem{false};
+  parallel_items((int64_t)nblocks * nkv, [&](int64_t item) {
+    AttnScratch* w = attn_scratch(hd);
+    if (!w) return nomem.store(true);
+    const int b = (int)(item / nkv), kvh = (int)(item % nkv), t0 = block0[b], nt = block0[b + 1] - t0;
+    const int rows = nt * group;
+    int ka[kAttnBlockRows], kb[kAttnBlockRows], split[kAttnBlockRows];
+    KeySplit ks[kAttnBlockRows];
+    for (int i = 0; i < nt; i++) {
+      ks[i] = KeySplit(positions[t0 + i], p->window, bs);
+      ka[i] = ks[i].first;
+      kb[i] = positions[t0 + i] + 1;
+      split[i] = 0;
     }
-    finish(t, kvh, run);
+    float *pm = w->m, *pl = pm + rows, *pacc = w->acc;                          // the current split's partial
+    float *rm = pl + rows, *rl = rm + rows, *racc = pacc + (size_t)rows * hd;  // the run over earlier splits
+    reset(rows, pm, pl, pacc);
+    // token i's partial into its run: the first split's is the run, later ones merge into it
+    auto fold = [&](int i) {
+      const size_t r0 = (size_t)i * group;
+      if (split[i] == 0) {
+        memcpy(rm + r0, pm + r0, group * sizeof(float));
+        memcpy(rl + r0, pl + r0, group * sizeof(float));
+        memcpy(racc + r0 * hd, pacc + r0 * hd, gsize * sizeof(float));
+      } else {
+        merge_partial(group, hd, rm + r0, rl + r0, racc + r0 * hd, pm + r0, pl + r0, pacc + r0 * hd);
+      }
+      reset(group, pm + r0, pl + r0, pacc + r0 * hd);
+    };
+    sweep(*w, t0, nt, kvh, ka, kb, pm, pl, pacc, [&](int i, int x) {
+      if (x < ks[i].end(split[i])) return;
+      fold(i);
+      while (x >= ks[i].end(split[i])) split[i]++;
+    });
+    for (int i = 0; i < nt; i++) {
+      fold(i);
+      finish(t0 + i, kvh, rl + (size_t)i * group, racc + (size_t)i * gsize);
+    }
   });
-  return TN_OK;
+  return nomem ? TN_E_NOMEM : TN_OK;
 }
 
 int tn_moe_gate(const float* x, const float* gate_w, int num_tokens, int hidden, int num_experts,

@@ -658,6 +658,75 @@ class CpuKernelsTest {
         }
     }
 
+    /**
+     * A token's attention output does not depend on how the step batches it: a whole prompt at once
+     * (consecutive tokens share kernel calls), the same tokens in reverse order (every token alone),
+     * and each token as a one-token decode step on one and on three pool threads (split items) give
+     * the same bits, and match the plain reference.
+     */
+    @ParameterizedTest
+    @MethodSource("isaLevels")
+    void pagedAttentionRowsIndependentOfBatching(int isa) {
+        CpuBackend.forceIsa(isa);
+        int threads = CpuBackend.threads();
+        QkvLayout[] layouts = {new QkvLayout(16, 4, 64), new QkvLayout(12, 2, 24)};
+        // 32-slot blocks: two key cells each, so a walk that started at a token's own first key
+        // (window) would cut its keys differently from a walk shared with earlier tokens
+        int n = 261, bs = 32, blocks = (n + bs - 1) / bs;
+        int[] table = IntStream.range(0, blocks).map(i -> (i * 5 + 2) % blocks).toArray();
+        int[] seqOf = new int[n], pos = IntStream.range(0, n).toArray(), slots = new int[n];
+        for (int p = 0; p < n; p++) slots[p] = table[p / bs] * bs + p % bs;
+        int[] rev = IntStream.range(0, n).map(i -> n - 1 - i).toArray();
+        int[] revSlots = Arrays.stream(rev).map(i -> slots[i]).toArray();
+        try {
+            for (DType cacheType : new DType[] {DType.F32, DType.BF16}) {
+                for (QkvLayout lay : layouts) {
+                    int w = lay.width(), qs = lay.qSize();
+                    float[] qkv = randn(n * w);
+                    float[] ref = qkv.clone();
+                    for (int u = 0; u < n; u++) {
+                        for (int i = qs; i < w; i++) ref[u * w + i] = roundTo(cacheType, new float[] {qkv[u * w + i]})[0];
+                    }
+                    float[] qkvRev = new float[n * w];
+                    for (int i = 0; i < n; i++) System.arraycopy(qkv, rev[i] * w, qkvRev, i * w, w);
+                    KvCache cache = b.allocateKvCache(new KvCacheSpec(blocks, bs, lay.numKvHeads(), lay.headDim(), cacheType));
+                    AttentionBatch prompt = new AttentionBatch(n, 1, blocks, i32(seqOf, n), i32(pos, n), i32(slots, n), i32(table, 1, blocks));
+                    b.reshapeAndCache(f32(qkv, n, w), lay, cache, prompt);
+                    AttentionBatch reversed = new AttentionBatch(n, 1, blocks, i32(seqOf, n), i32(rev, n), i32(revSlots, n),
+                            i32(table, 1, blocks));
+                    // windows: none, not block aligned, shorter than one KV block
+                    for (int window : new int[] {0, 150, 9}) {
+                        String what = "attention batching isa " + isa + " cache " + cacheType + " window " + window + " " + lay;
+                        CpuBackend.setThreads(threads);
+                        DeviceTensor out = b.allocate(DType.F32, n, qs);
+                        b.pagedAttention(f32(qkv, n, w), lay, cache, prompt, window, out);
+                        float[] whole = read(out);
+                        assertClose(refAttention(ref, lay, seqOf, pos, window), whole, 2e-5, what);
+                        b.pagedAttention(f32(qkvRev, n, w), lay, cache, reversed, window, out);
+                        float[] back = read(out);
+                        for (int i = 0; i < n; i++) {
+                            assertArrayEquals(Arrays.copyOfRange(whole, rev[i] * qs, (rev[i] + 1) * qs),
+                                    Arrays.copyOfRange(back, i * qs, (i + 1) * qs), what + " token " + rev[i] + " alone vs in the prompt");
+                        }
+                        for (int t : new int[] {0, 15, 16, 100, 200, n - 1}) {
+                            AttentionBatch decode = new AttentionBatch(1, 1, blocks, i32(new int[] {0}, 1), i32(new int[] {t}, 1),
+                                    i32(new int[] {slots[t]}, 1), i32(table, 1, blocks));
+                            for (int pool : new int[] {1, 3}) {
+                                CpuBackend.setThreads(pool);
+                                DeviceTensor one = b.allocate(DType.F32, 1, qs);
+                                b.pagedAttention(f32(Arrays.copyOfRange(qkv, t * w, (t + 1) * w), 1, w), lay, cache, decode, window, one);
+                                assertArrayEquals(Arrays.copyOfRange(whole, t * qs, (t + 1) * qs), read(one),
+                                        what + " token " + t + " decoded on " + pool + " threads vs in the prompt");
+                            }
+                        }
+                    }
+                }
+            }
+        } finally {
+            CpuBackend.setThreads(threads);
+        }
+    }
+
     @Test
     void pagedAttentionRejectsBadBlockIds() {
         QkvLayout lay = new QkvLayout(2, 1, 8);
