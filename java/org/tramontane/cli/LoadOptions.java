@@ -17,7 +17,7 @@ final class LoadOptions {
             description = "auto (safetensors) or dummy (deterministic random weights of a preset). Default: ${DEFAULT-VALUE}.")
     String loadFormat;
 
-    @Option(names = "--dtype", paramLabel = "DTYPE", description = "fp32, bf16 or fp16 (default: the checkpoint's torch_dtype).")
+    @Option(names = "--dtype", paramLabel = "DTYPE", description = "fp32, bf16 or fp16 (default: the checkpoint's torch_dtype; bench: bf16).")
     String dtype;
 
     @Option(names = "--backend", paramLabel = "NAME", defaultValue = "cpu", description = "Compute backend: cpu, ascend (needs CANN) or ascend-sim (the simulator). Default: ${DEFAULT-VALUE}.")
