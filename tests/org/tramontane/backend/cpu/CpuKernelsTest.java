@@ -559,9 +559,10 @@ class CpuKernelsTest {
     @MethodSource("isaLevels")
     void pagedAttentionGqaWindowAndBlocks(int isa) {
         CpuBackend.forceIsa(isa);
-        // query heads per KV head 2, 6 (kernel runs of 4 + 2) and 8; head dims 16, 8 and 24 (not a
-        // multiple of the AVX-512 width: the portable body of that file)
-        QkvLayout[] layouts = {new QkvLayout(4, 2, 16), new QkvLayout(12, 2, 8), new QkvLayout(8, 1, 24)};
+        // query heads per KV head 2, 6 (rows taken 3 + 3) and 8 (3 + 3 + 2); head dims 16, 8, 24, and
+        // 12 and 4, which are not multiples of 8 (their last columns one by one)
+        QkvLayout[] layouts = {new QkvLayout(4, 2, 16), new QkvLayout(12, 2, 8), new QkvLayout(8, 1, 24),
+                new QkvLayout(4, 2, 12), new QkvLayout(3, 3, 4)};
         for (DType cacheType : new DType[] {DType.F32, DType.F16, DType.BF16}) {
           for (QkvLayout lay : layouts) {
             for (int window : new int[] {0, 3}) {
