@@ -149,6 +149,9 @@ typedef void (*PanelDpFn)(const uint32_t* xb, int ldxb, int m, const void* panel
 // cut every key range at absolute positions that are multiples of it (and at KV block ends), so a
 // query row meets the same sub-blocks however the rows around it are batched.
 constexpr int kAttnKeys = 16;
+// Query rows one attention work item takes at most (consecutive tokens of one sequence times the
+// query group), and the rows the kernel scores per pass (their scores kept on its stack).
+constexpr int kAttnBlockRows = 32;
 // One sub-block of online-softmax (flash) attention for `rows` query rows that share one KV head:
 // row r is hd floats at q + r * hd and sees keys [lo[r], hi[r]) of the n <= kAttnKeys keys and
 // values at k + j * ld and v + j * ld (elements of the cache dtype); rows with lo[r] >= hi[r] are

@@ -69,9 +69,7 @@ struct KeySplit {
   int end(int c) const { return c + 1 == n ? pos + 1 : (b0 + (int)((int64_t)(c + 1) * nb / n)) * bs; }
 };
 
-// Query rows one whole attention item takes at most (consecutive tokens of one sequence times
-// the query group): each cell's keys and values are widened once for all of them.
-constexpr int kAttnBlockRows = 32;
+// Each cell's keys and values are widened once for all kAttnBlockRows rows of an item.
 static_assert(kMaxGroup <= kAttnBlockRows, "one token's group fits an item");
 
 // A pool thread's attention buffers, grow-only: kv (the kernel's work, 64-byte aligned), the
