@@ -515,6 +515,17 @@ class CpuKernelsTest {
         return out;
     }
 
+    /** qkv rows with k and v rounded to the cache's dtype, as the cache holds them (the reference's input). */
+    private float[] cacheRounded(float[] qkv, QkvLayout lay, DType cacheType) {
+        float[] ref = qkv.clone();
+        for (int u = 0; u < qkv.length / lay.width(); u++) {
+            for (int i = lay.qSize(); i < lay.width(); i++) {
+                ref[u * lay.width() + i] = roundTo(cacheType, new float[] {qkv[u * lay.width() + i]})[0];
+            }
+        }
+        return ref;
+    }
+
     private static float[] refAttention(float[] qkv, QkvLayout lay, int[] seqOf, int[] pos, int window) {
         return refAttention(qkv, lay, seqOf, pos, window, 0);
     }
@@ -583,12 +594,7 @@ class CpuKernelsTest {
                 }
                 float[] qkv = randn(n * lay.width());
                 // the cache holds k/v rounded to its dtype: compare against the same rounding
-                float[] ref = qkv.clone();
-                for (int u = 0; u < n; u++) {
-                    for (int i = lay.qSize(); i < lay.width(); i++) {
-                        ref[u * lay.width() + i] = roundTo(cacheType, new float[] {qkv[u * lay.width() + i]})[0];
-                    }
-                }
+                float[] ref = cacheRounded(qkv, lay, cacheType);
                 DeviceTensor q = f32(qkv, n, lay.width());
                 KvCache cache = b.allocateKvCache(new KvCacheSpec(8, bs, lay.numKvHeads(), lay.headDim(), cacheType));
                 int[] flat = new int[2 * 3];
@@ -615,8 +621,8 @@ class CpuKernelsTest {
     void pagedAttentionSplitsLongDecodeContexts(int isa) {
         CpuBackend.forceIsa(isa);
         int threads = CpuBackend.threads();
-        // mixtral-mini's heads (kernel runs of 4), and 6 per KV head with head dim 24 (runs of 4 + 2,
-        // the portable body on AVX-512); 16-slot blocks in shuffled order
+        // mixtral-mini's heads (a token's 4 rows taken 3 + 1), and 6 per KV head with head dim 24
+        // (3 + 3); 16-slot blocks in shuffled order
         QkvLayout[] layouts = {new QkvLayout(16, 4, 64), new QkvLayout(12, 2, 24)};
         int n = 403, bs = 16, blocks = (n + bs - 1) / bs;
         int[] table = IntStream.range(0, blocks).map(i -> (i * 7 + 3) % blocks).toArray();
@@ -626,12 +632,7 @@ class CpuKernelsTest {
             for (DType cacheType : new DType[] {DType.F32, DType.BF16}) {
                 for (QkvLayout lay : layouts) {
                     float[] qkv = randn(n * lay.width());
-                    float[] ref = qkv.clone();
-                    for (int u = 0; u < n; u++) {
-                        for (int i = lay.qSize(); i < lay.width(); i++) {
-                            ref[u * lay.width() + i] = roundTo(cacheType, new float[] {qkv[u * lay.width() + i]})[0];
-                        }
-                    }
+                    float[] ref = cacheRounded(qkv, lay, cacheType);
                     KvCache cache = b.allocateKvCache(new KvCacheSpec(blocks, bs, lay.numKvHeads(), lay.headDim(), cacheType));
                     b.reshapeAndCache(f32(qkv, n, lay.width()), lay, cache,
                             new AttentionBatch(n, 1, blocks, i32(seqOf, n), i32(pos, n), i32(slots, n), i32(table, 1, blocks)));
@@ -684,10 +685,7 @@ class CpuKernelsTest {
                 for (QkvLayout lay : layouts) {
                     int w = lay.width(), qs = lay.qSize();
                     float[] qkv = randn(n * w);
-                    float[] ref = qkv.clone();
-                    for (int u = 0; u < n; u++) {
-                        for (int i = qs; i < w; i++) ref[u * w + i] = roundTo(cacheType, new float[] {qkv[u * w + i]})[0];
-                    }
+                    float[] ref = cacheRounded(qkv, lay, cacheType);
                     float[] qkvRev = new float[n * w];
                     for (int i = 0; i < n; i++) System.arraycopy(qkv, rev[i] * w, qkvRev, i * w, w);
                     KvCache cache = b.allocateKvCache(new KvCacheSpec(blocks, bs, lay.numKvHeads(), lay.headDim(), cacheType));
