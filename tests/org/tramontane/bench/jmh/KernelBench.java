@@ -155,7 +155,7 @@ public class KernelBench {
 
     @State(Scope.Benchmark)
     public static class AttentionState {
-        @Param({"512"})
+        @Param({"512", "4096"})
         public int context;
 
         @Param({"1", "512"})
@@ -211,7 +211,10 @@ public class KernelBench {
         }
     }
 
-    /** Paged attention over a bf16 cache: 1 query (decode) or a causal 512-token prefill. */
+    /**
+     * Paged attention over a bf16 cache of 512 or 4096 positions: 1 query (decode) or the last 512
+     * (a causal prefill, or the last chunk of a long one).
+     */
     @Benchmark
     public DeviceTensor pagedAttention(AttentionState s) {
         s.backend.pagedAttention(s.qkv, s.layout, s.cache, s.batch, 0, s.out);
