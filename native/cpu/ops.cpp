@@ -1,5 +1,6 @@
 // The backend operations (one per Backend SPI call), written against the kernel table so each
 // runs on whichever ISA level is active.  Argument checks happen here, at the JNI edge.
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -410,12 +411,14 @@ int tn_paged_attention(const float* q, int q_stride, const void* k_cache, const 
                        const int32_t* block_tables, float* out) {
   TN_PROF("paged_attention", p ? p->num_tokens : 0);
   if (!kv || !p || !valid_dtype(kv->dtype) || kv->head_dim <= 0 || kv->head_dim > kMaxHeadDim ||
-      kv->num_kv_heads <= 0 || p->num_heads % kv->num_kv_heads != 0 || kv->block_size <= 0)
+      kv->num_kv_heads <= 0 || p->num_heads <= 0 || p->num_heads % kv->num_kv_heads != 0 || kv->block_size <= 0)
     return TN_E_ARG;
   const int hd = kv->head_dim, bs = kv->block_size, mb = p->max_blocks_per_seq;
   // Check every index the loops below will follow before touching memory.
   for (int t = 0; t < p->num_tokens; t++) {
-    if (seq_idx[t] < 0 || seq_idx[t] >= p->num_seqs || positions[t] < 0) return TN_E_INDEX;
+    // positions below INT_MAX: a token's key range ends at positions[t] + 1
+    if (seq_idx[t] < 0 || seq_idx[t] >= p->num_seqs || positions[t] < 0 || positions[t] == INT_MAX)
+      return TN_E_INDEX;
     int last_block = positions[t] / bs;
     if (last_block >= mb) return TN_E_INDEX;
     for (int b = 0; b <= last_block; b++) {
@@ -434,7 +437,10 @@ int tn_paged_attention(const float* q, int q_stride, const void* k_cache, const 
   // cell and each kernel call starts at its cell's first position (rows mask what they do not
   // see), so a key sits in the same lane of the same sub-block whichever rows share the call.
   auto cell_start = [&](int x) { return std::max(x / kAttnKeys * kAttnKeys, x / bs * bs); };
-  auto cell_end = [&](int x) { return std::min((x / kAttnKeys + 1) * kAttnKeys, (x / bs + 1) * bs); };
+  // in 64 bits: the next multiple of kAttnKeys or bs may pass INT_MAX (callers clip it to their range)
+  auto cell_end = [&](int x) {
+    return std::min(((int64_t)x / kAttnKeys + 1) * kAttnKeys, ((int64_t)x / bs + 1) * bs);
+  };
   // Runs `nt` consecutive tokens from t0 (one sequence, consecutive positions: rows i * group + h)
   // of KV head kvh over their key positions [ka[i], kb[i]) into the online-softmax state (m, l,
   // acc: rows x (1, 1, hd)).  enter(i, x) is called before token i's first key x of each cell.
@@ -451,13 +457,13 @@ int tn_paged_attention(const float* q, int q_stride, const void* k_cache, const 
     // rows are requested while this one is scored.
     auto prefetch_cell = [&](int a) {
       const size_t at = slot(a);
-      for (int j = 0, n = std::min(cell_end(a), hi) - a; j < n; j++) {
+      for (int j = 0, n = (int)std::min(cell_end(a), (int64_t)hi) - a; j < n; j++) {
         prefetch_row((const char*)k_cache + at + j * ld * eb, (size_t)hd * eb);
         prefetch_row((const char*)v_cache + at + j * ld * eb, (size_t)hd * eb);
       }
     };
     for (int a = cell_start(lo); a < hi;) {
-      const int e = std::min(cell_end(a), hi);
+      const int e = (int)std::min(cell_end(a), (int64_t)hi);
       if (e < hi) prefetch_cell(e);
       for (int i = 0; i < nt; i++) {
         const int j0 = std::max(ka[i], a) - a, j1 = std::min(kb[i], e) - a;

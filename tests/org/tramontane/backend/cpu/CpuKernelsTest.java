@@ -726,6 +726,65 @@ class CpuKernelsTest {
         }
     }
 
+    /**
+     * A NaN in a query, or a key whose score is +inf, makes the heads that see it NaN at every ISA
+     * level (as e^(inf - inf) does in the plain softmax), never a plausible number.
+     */
+    @ParameterizedTest
+    @MethodSource("isaLevels")
+    void pagedAttentionPropagatesNonFiniteScores(int isa) {
+        CpuBackend.forceIsa(isa);
+        QkvLayout lay = new QkvLayout(8, 2, 16);
+        int n = 40, bs = 16, w = lay.width(), hd = lay.headDim();
+        int[] seqOf = new int[n], pos = IntStream.range(0, n).toArray(), table = {2, 0, 1};
+        int[] slots = Arrays.stream(pos).map(p -> table[p / bs] * bs + p % bs).toArray();
+        float[] qkv = randn(n * w);
+        qkv[(n - 1) * w + 5 * hd + 3] = Float.NaN;                   // last token, query head 5 (KV head 1)
+        qkv[10 * w + lay.qSize() + 3] = Float.POSITIVE_INFINITY;     // token 10's key, KV head 0,
+        for (int t = 0; t < n; t++) {                                // which heads 0-3 meet as a score of +inf
+            for (int h = 0; h < 4; h++) qkv[t * w + h * hd + 3] = Math.abs(qkv[t * w + h * hd + 3]) + 0.1f;
+        }
+        KvCache cache = b.allocateKvCache(new KvCacheSpec(3, bs, lay.numKvHeads(), hd, DType.F32));
+        AttentionBatch ab = new AttentionBatch(n, 1, 3, i32(seqOf, n), i32(pos, n), i32(slots, n), i32(table, 1, 3));
+        b.reshapeAndCache(f32(qkv, n, w), lay, cache, ab);
+        DeviceTensor out = b.allocate(DType.F32, n, lay.qSize());
+        b.pagedAttention(f32(qkv, n, w), lay, cache, ab, 0, out);
+        float[] got = read(out);
+        for (int t = 0; t < n; t++) {
+            for (int h = 0; h < lay.numHeads(); h++) {
+                boolean nan = (t >= 10 && h < 4) || (t == n - 1 && h == 5);
+                float x = got[t * lay.qSize() + h * hd];
+                assertEquals(nan, Float.isNaN(x), "isa " + isa + " token " + t + " head " + h + ": " + x);
+            }
+        }
+    }
+
+    /** Positions up to INT_MAX - 1 (the last block's end passes INT_MAX); INT_MAX itself is refused. */
+    @Test
+    void pagedAttentionNearIntMaxPositions() {
+        QkvLayout lay = new QkvLayout(4, 2, 8);
+        int n = 8, bs = 4096, w = lay.width(), window = 5;
+        int[] pos = IntStream.range(0, n).map(i -> Integer.MAX_VALUE - n + i).toArray();
+        int mb = pos[n - 1] / bs + 1;
+        int[] seqOf = new int[n], table = new int[mb];  // every block of the sequence is block 0
+        int[] slots = Arrays.stream(pos).map(p -> p % bs).toArray();
+        float[] qkv = randn(n * w);
+        KvCache cache = b.allocateKvCache(new KvCacheSpec(1, bs, lay.numKvHeads(), lay.headDim(), DType.F32));
+        AttentionBatch ab = new AttentionBatch(n, 1, mb, i32(seqOf, n), i32(pos, n), i32(slots, n), i32(table, 1, mb));
+        b.reshapeAndCache(f32(qkv, n, w), lay, cache, ab);
+        DeviceTensor out = b.allocate(DType.F32, n, lay.qSize());
+        b.pagedAttention(f32(qkv, n, w), lay, cache, ab, window, out);
+        // the tokens whose whole window lies in the batch (the earlier ones also see unwritten slots)
+        int t0 = window - 1;
+        assertClose(refAttention(qkv, lay, seqOf, pos, window, t0), Arrays.copyOfRange(read(out), t0 * lay.qSize(), n * lay.qSize()),
+                2e-5, "attention near INT_MAX");
+        int[] over = {Integer.MAX_VALUE};
+        AttentionBatch bad = new AttentionBatch(1, 1, mb, i32(new int[] {0}, 1), i32(over, 1), i32(new int[] {0}, 1),
+                i32(table, 1, mb));
+        assertThrows(IllegalStateException.class,
+                () -> b.pagedAttention(f32(Arrays.copyOf(qkv, w), 1, w), lay, cache, bad, window, b.allocate(DType.F32, 1, lay.qSize())));
+    }
+
     @Test
     void pagedAttentionRejectsBadBlockIds() {
         QkvLayout lay = new QkvLayout(2, 1, 8);
