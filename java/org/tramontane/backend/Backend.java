@@ -1,5 +1,11 @@
 package org.tramontane.backend;
 
+import org.tramontane.config.ActivationQuant;
+
+import org.tramontane.config.Precision;
+
+import org.tramontane.config.DType;
+
 /**
  * The only seam between the engine and compute. Operations sit at the granularity of ATB
  * operations (Linear, RmsNorm, Rope, ReshapeAndCache, PagedAttention, MoE gating, grouped expert

@@ -1,5 +1,7 @@
 package org.tramontane.backend;
 
+import org.tramontane.config.Precision;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;

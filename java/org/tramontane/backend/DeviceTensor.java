@@ -1,5 +1,7 @@
 package org.tramontane.backend;
 
+import org.tramontane.config.DType;
+
 /**
  * A tensor in a backend's memory: row-major, dtype and shape fixed. Which memory it lives in
  * is the backend's business; {@code model} only passes tensors back to the backend that made them.

@@ -1,5 +1,7 @@
 package org.tramontane.backend;
 
+import org.tramontane.config.DType;
+
 /**
  * Geometry of the paged KV cache of one layer: k and v each [numBlocks, blockSize, numKvHeads, headDim].
  */

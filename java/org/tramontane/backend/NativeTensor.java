@@ -1,5 +1,7 @@
 package org.tramontane.backend;
 
+import org.tramontane.config.DType;
+
 import java.util.Arrays;
 
 /**

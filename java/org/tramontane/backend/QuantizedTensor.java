@@ -1,5 +1,9 @@
 package org.tramontane.backend;
 
+import org.tramontane.config.ActivationQuant;
+
+import org.tramontane.config.DType;
+
 /**
  * A linear weight stored as symmetric per-output-channel int8: {@code weight} I8 [..., n, k] and
  * {@code scale} F32 [..., n] (one per output row), used as {@code weight * scale} with the input

@@ -5,8 +5,8 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.function.Consumer;
-import org.tramontane.backend.DType;
-import org.tramontane.backend.Precision;
+import org.tramontane.config.DType;
+import org.tramontane.config.Precision;
 import org.tramontane.backend.cpu.CpuBackend;
 import org.tramontane.engine.EngineOptions;
 import org.tramontane.engine.GenerationRequest;
@@ -15,8 +15,8 @@ import org.tramontane.engine.ModelSource;
 import org.tramontane.engine.SamplingParams;
 import org.tramontane.engine.TokenListener;
 import org.tramontane.kvcache.BlockTable;
-import org.tramontane.model.MixtralConfig;
-import org.tramontane.quant.QuantScheme;
+import org.tramontane.config.MixtralConfig;
+import org.tramontane.config.QuantScheme;
 
 /**
  * Runs the bench cases through the real engine (scheduler, paged KV cache, forward pass, greedy
@@ -57,8 +57,7 @@ public final class BenchRunner {
             MixtralConfig cfg = engine.config();
             Precision precision = engine.precision();
             // quantized at load (--quantize), or as the checkpoint stores it
-            QuantScheme quant = source.quantize() != null ? source.quantize()
-                    : cfg.quantize() == null ? null : QuantScheme.fromConfigName(cfg.quantize()).orElseThrow();
+            QuantScheme quant = source.quantize() != null ? source.quantize() : cfg.quantize().orElse(null);
             long weightBytes = ModelCost.weightBytes(cfg, precision.weightDtype, quant);
             long kvBytes = ModelCost.kvCacheBytes(cfg, numBlocks, BLOCK_SIZE, precision.kvCacheDtype);
             List<Measured> measured = new ArrayList<>();

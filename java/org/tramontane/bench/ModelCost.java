@@ -1,8 +1,8 @@
 package org.tramontane.bench;
 
-import org.tramontane.backend.DType;
-import org.tramontane.model.MixtralConfig;
-import org.tramontane.quant.QuantScheme;
+import org.tramontane.config.DType;
+import org.tramontane.config.MixtralConfig;
+import org.tramontane.config.QuantScheme;
 
 /** Work and memory of a Mixtral config, as the bench's ratios count them. */
 public final class ModelCost {

@@ -2,7 +2,7 @@ package org.tramontane.cli;
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import org.tramontane.backend.DType;
+import org.tramontane.config.DType;
 import org.tramontane.engine.EngineException;
 import org.tramontane.parallel.PreShardedCheckpoint;
 import org.tramontane.weights.MistralConverter;

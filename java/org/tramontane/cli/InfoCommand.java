@@ -5,10 +5,10 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
-import org.tramontane.backend.DType;
+import org.tramontane.config.DType;
 import org.tramontane.backend.cpu.CpuBackend;
-import org.tramontane.model.MixtralConfig;
-import org.tramontane.model.MixtralConfigReader;
+import org.tramontane.config.MixtralConfig;
+import org.tramontane.config.MixtralConfigReader;
 import org.tramontane.weights.Checkpoint;
 import org.tramontane.weights.TensorInfo;
 import picocli.CommandLine.Command;
@@ -39,7 +39,7 @@ final class InfoCommand implements Callable<Integer> {
                 c.numExperts(), c.topK());
         out.printf("vocab %d, max positions %d, sliding window %s, rope theta %.0f, torch_dtype %s, quantize %s%n",
                 c.vocabSize(), c.maxPositionEmbeddings(), c.slidingWindow() == null ? "none" : c.slidingWindow(),
-                c.ropeTheta(), c.torchDtype(), c.quantize() == null ? "none" : c.quantize());
+                c.ropeTheta(), c.torchDtype().torchName, c.quantize().map(q -> q.configName).orElse("none"));
         long params = parameterCount(c);
         long active = activeParameters(c);
         out.printf("parameters   %,d (%,d touched per token: attention, router, %d of %d experts, lm_head)%n",
@@ -52,10 +52,10 @@ final class InfoCommand implements Callable<Integer> {
                 bytes += t.byteLength();
             }
             out.printf("stored       %s, %s on disk%n", byDtype, gib(bytes));
-            if (c.quantize() != null) {
+            if (c.quantize().isPresent()) {
                 // every quantized linear would be 2 bytes per weight in bf16: int8 keeps 1 (+ scales)
                 long int8 = byDtype.getOrDefault(DType.I8.name(), 0L);
-                out.printf("quantization %s: %,d int8 weights, %s saved against bf16 linears%n", c.quantize(), int8,
+                out.printf("quantization %s: %,d int8 weights, %s saved against bf16 linears%n", c.quantize().get().configName, int8,
                         gib(int8));
             }
         }

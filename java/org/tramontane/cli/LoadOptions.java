@@ -2,7 +2,7 @@ package org.tramontane.cli;
 
 import java.nio.file.Path;
 import org.tramontane.backend.BackendKind;
-import org.tramontane.backend.DType;
+import org.tramontane.config.DType;
 import org.tramontane.engine.ModelSource;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;

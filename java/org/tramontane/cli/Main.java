@@ -1,7 +1,7 @@
 package org.tramontane.cli;
 
 import java.io.PrintWriter;
-import org.tramontane.UserException;
+import org.tramontane.config.UserException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

@@ -59,7 +59,7 @@ final class ModelTestCommand implements Callable<Integer> {
         try (LlmEngine engine = LlmEngine.open(source, ModelTest.engineOptions(args)); BarProgress progress = new BarProgress()) {
             out.printf(Locale.ROOT, "Model loaded in %.2f s (%s, world size %d)%n", engine.loadMillis() / 1000.0,
                     engine.precision(), engine.worldSize());
-            OutputLayout layout = OutputLayout.of(outputDir, source.backend(), engine.precision(), engine.config().quantize(),
+            OutputLayout layout = OutputLayout.of(outputDir, source.backend(), engine.precision(), engine.config().quantize().map(q -> q.configName).orElse(null),
                     engine.worldSize());
             switch (args.mode()) {
                 case FULL_BOOLQ -> ModelTest.boolq(engine, args, data, layout, progress, out);

@@ -2,7 +2,7 @@ package org.tramontane.cli;
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import org.tramontane.quant.QuantScheme;
+import org.tramontane.config.QuantScheme;
 import org.tramontane.quant.Quantizer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;

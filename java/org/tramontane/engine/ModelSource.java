@@ -2,8 +2,8 @@ package org.tramontane.engine;
 
 import java.nio.file.Path;
 import org.tramontane.backend.BackendKind;
-import org.tramontane.backend.DType;
-import org.tramontane.quant.QuantScheme;
+import org.tramontane.config.DType;
+import org.tramontane.config.QuantScheme;
 
 /**
  * Where a model comes from and how to run it.

@@ -1,12 +1,16 @@
 package org.tramontane.model;
 
+import org.tramontane.config.MixtralConfigReader;
+
+import org.tramontane.config.MixtralConfig;
+
 import java.nio.file.Path;
 import org.tramontane.backend.Backend;
 import org.tramontane.parallel.Communicator;
 import org.tramontane.parallel.PreShardedCheckpoint;
 import org.tramontane.parallel.ShardingPlan;
 import org.tramontane.quant.QuantDescription;
-import org.tramontane.quant.QuantScheme;
+import org.tramontane.config.QuantScheme;
 import org.tramontane.weights.Checkpoint;
 import org.tramontane.weights.MixtralCheckpointValidator;
 
@@ -52,7 +56,7 @@ public final class MixtralLoader {
         }
         Checkpoint ckpt = Checkpoint.open(modelDir);
         MixtralCheckpointValidator.validate(ckpt, cfg);
-        QuantDescription stored = cfg.quantize() == null ? null : QuantDescription.read(modelDir);
+        QuantDescription stored = cfg.quantize().isEmpty() ? null : QuantDescription.read(modelDir);
         MixtralWeights w = MixtralWeights.load(ckpt, cfg, backend, rank.plan(),
                 new MixtralWeights.Quantization(stored, quantizeAtLoad));
         return new MixtralModel(cfg, backend, w, rank.plan(), rank.comm());

@@ -1,5 +1,7 @@
 package org.tramontane.model;
 
+import org.tramontane.config.MixtralConfig;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

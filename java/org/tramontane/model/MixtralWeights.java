@@ -1,12 +1,16 @@
 package org.tramontane.model;
 
+import org.tramontane.config.ConfigException;
+
+import org.tramontane.config.MixtralConfig;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.function.IntFunction;
 import org.tramontane.backend.Backend;
-import org.tramontane.backend.DType;
+import org.tramontane.config.DType;
 import org.tramontane.backend.DeviceTensor;
 import org.tramontane.backend.ExpertWeights;
 import org.tramontane.backend.QuantizedTensor;
@@ -17,7 +21,7 @@ import org.tramontane.parallel.ShardingPlan.Role;
 import org.tramontane.parallel.Split;
 import org.tramontane.parallel.TensorShard;
 import org.tramontane.quant.QuantDescription;
-import org.tramontane.quant.QuantScheme;
+import org.tramontane.config.QuantScheme;
 import org.tramontane.weights.Checkpoint;
 import org.tramontane.weights.MixtralWeightNames;
 import org.tramontane.weights.PreShardedNames;

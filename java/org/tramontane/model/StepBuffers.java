@@ -1,7 +1,9 @@
 package org.tramontane.model;
 
+import org.tramontane.config.MixtralConfig;
+
 import org.tramontane.backend.Backend;
-import org.tramontane.backend.DType;
+import org.tramontane.config.DType;
 import org.tramontane.backend.DeviceTensor;
 import org.tramontane.backend.QkvLayout;
 

@@ -1,7 +1,7 @@
 package org.tramontane.modeltest;
 
 import java.util.List;
-import org.tramontane.backend.DType;
+import org.tramontane.config.DType;
 
 /**
  * MindIE's positional modeltest command line, parsed by {@link ModelTestGrammar}.

@@ -1,6 +1,6 @@
 package org.tramontane.modeltest;
 
-import org.tramontane.UserException;
+import org.tramontane.config.UserException;
 
 /** A modeltest run that cannot go on (missing or malformed dataset, unwritable output): one line, exit 1. */
 public final class ModelTestException extends UserException {

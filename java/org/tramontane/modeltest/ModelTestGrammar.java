@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.tramontane.backend.DType;
+import org.tramontane.config.DType;
 
 /**
  * MindIE's modeltest positional grammar (ascend-api.md section 7), the subset tramontane runs:

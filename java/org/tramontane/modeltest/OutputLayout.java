@@ -2,7 +2,7 @@ package org.tramontane.modeltest;
 
 import java.nio.file.Path;
 import org.tramontane.backend.BackendKind;
-import org.tramontane.backend.Precision;
+import org.tramontane.config.Precision;
 
 /**
  * Where MindIE's modeltest writes its files, under one root ({@code --output-dir}), so that scripts

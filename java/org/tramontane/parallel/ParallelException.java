@@ -1,6 +1,6 @@
 package org.tramontane.parallel;
 
-import org.tramontane.UserException;
+import org.tramontane.config.UserException;
 
 /** A world size the model cannot be split by, or a rank failure seen by the others. */
 public final class ParallelException extends UserException {

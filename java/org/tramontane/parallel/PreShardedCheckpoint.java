@@ -20,10 +20,10 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.CRC32C;
-import org.tramontane.backend.DType;
+import org.tramontane.config.DType;
 import org.tramontane.backend.WeightRef;
-import org.tramontane.model.MixtralConfig;
-import org.tramontane.model.MixtralConfigReader;
+import org.tramontane.config.MixtralConfig;
+import org.tramontane.config.MixtralConfigReader;
 import org.tramontane.parallel.PreShardedLayout.Component;
 import org.tramontane.parallel.PreShardedLayout.RankTensor;
 import org.tramontane.parallel.ShardingPlan.Role;
@@ -88,14 +88,14 @@ public final class PreShardedCheckpoint {
     public static void fromHf(Path hfDir, Path outDir, int worldSize, DType target, Progress progress) {
         OutputDirectory.check(outDir, "--output");
         MixtralConfig cfg = MixtralConfigReader.read(hfDir.resolve("config.json"));
-        if (cfg.quantize() != null) {
-            throw new ConvertException("--input " + hfDir + ": quantized (" + cfg.quantize()
+        if (cfg.quantize().isPresent()) {
+            throw new ConvertException("--input " + hfDir + ": quantized (" + cfg.quantize().get().configName
                     + ") checkpoints cannot be converted to the tramontane layout yet");
         }
         ShardingPlan.validate(cfg, worldSize);
         Checkpoint ckpt = Checkpoint.open(hfDir);
         MixtralCheckpointValidator.validate(ckpt, cfg);
-        DType dtype = target != null ? target : DType.fromTorch(cfg.torchDtype());
+        DType dtype = target != null ? target : cfg.torchDtype();
         List<RankTensor> layout = PreShardedLayout.tensors(cfg);
         OutputDirectory.writeAtomically(outDir, "--output", tmp -> {
             List<Shard> shards = new ArrayList<>();

@@ -2,7 +2,7 @@ package org.tramontane.parallel;
 
 import java.util.ArrayList;
 import java.util.List;
-import org.tramontane.model.MixtralConfig;
+import org.tramontane.config.MixtralConfig;
 import org.tramontane.parallel.ShardingPlan.Role;
 import org.tramontane.weights.MixtralWeightNames;
 import org.tramontane.weights.PreShardedNames;

@@ -2,7 +2,7 @@ package org.tramontane.parallel;
 
 import java.util.EnumMap;
 import java.util.Map;
-import org.tramontane.model.MixtralConfig;
+import org.tramontane.config.MixtralConfig;
 
 /**
  * MindIE's tensor-parallel plan for Mixtral, as data: for each weight role, how rank

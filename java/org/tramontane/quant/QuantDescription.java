@@ -1,5 +1,7 @@
 package org.tramontane.quant;
 
+import org.tramontane.config.QuantScheme;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;

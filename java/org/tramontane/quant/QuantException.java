@@ -1,6 +1,6 @@
 package org.tramontane.quant;
 
-import org.tramontane.UserException;
+import org.tramontane.config.UserException;
 
 /**
  * A quantization request or quant description that cannot be honoured: the one-line message

@@ -1,5 +1,7 @@
 package org.tramontane.quant;
 
+import org.tramontane.config.QuantScheme;
+
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -26,9 +28,9 @@ import java.util.Set;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import org.tramontane.UserException;
-import org.tramontane.model.MixtralConfig;
-import org.tramontane.model.MixtralConfigReader;
+import org.tramontane.config.UserException;
+import org.tramontane.config.MixtralConfig;
+import org.tramontane.config.MixtralConfigReader;
 import org.tramontane.weights.Checkpoint;
 import org.tramontane.weights.MixtralCheckpointValidator;
 import org.tramontane.weights.MixtralWeightNames;
@@ -169,8 +171,8 @@ public final class Quantizer {
             throw new QuantException("source directory " + src + " has no " + CONFIG_FILE + ": not a HF checkpoint");
         }
         MixtralConfig config = notFloatMixtral(src, () -> MixtralConfigReader.read(configFile));
-        if (config.quantize() != null) {
-            throw alreadyQuantized(src, CONFIG_FILE + " sets \"quantize\": \"" + config.quantize() + "\"");
+        if (config.quantize().isPresent()) {
+            throw alreadyQuantized(src, CONFIG_FILE + " sets \"quantize\": \"" + config.quantize().get().configName + "\"");
         }
         QuantDescription.find(src).ifPresent(d -> {
             throw alreadyQuantized(src, "it has " + d.getFileName());

@@ -1,6 +1,6 @@
 package org.tramontane.weights;
 
-import org.tramontane.UserException;
+import org.tramontane.config.UserException;
 
 /**
  * A conversion that cannot proceed: bad input directory or params.json, tensors that do not

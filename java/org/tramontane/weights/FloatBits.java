@@ -4,7 +4,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.EnumMap;
 import java.util.Map;
-import org.tramontane.backend.DType;
+import org.tramontane.config.DType;
 
 /**
  * Exact conversions between float32 and the 16-bit float formats, done on bit patterns because

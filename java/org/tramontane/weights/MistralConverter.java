@@ -1,5 +1,7 @@
 package org.tramontane.weights;
 
+import org.tramontane.config.UserException;
+
 import com.fasterxml.jackson.core.util.DefaultIndenter;
 import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import com.fasterxml.jackson.core.util.Separators;
@@ -30,9 +32,9 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.tramontane.backend.DType;
-import org.tramontane.model.MixtralConfig;
-import org.tramontane.model.MixtralConfigReader;
+import org.tramontane.config.DType;
+import org.tramontane.config.MixtralConfig;
+import org.tramontane.config.MixtralConfigReader;
 import org.tramontane.weights.MixtralWeightNames.Expected;
 import org.tramontane.weights.SafetensorsWriter.ByteSource;
 
@@ -99,7 +101,7 @@ public final class MistralConverter {
      *
      * @param targetDtype F32, F16 or BF16; null keeps the source dtype (which must then be one dtype)
      * @param progress    {@link Progress#NONE} when nobody listens
-     * @throws ConvertException or another {@link org.tramontane.UserException} naming the file or flag at fault
+     * @throws ConvertException or another {@link org.tramontane.config.UserException} naming the file or flag at fault
      */
     public static Result convert(Path inputDir, Path outputDir, DType targetDtype, Progress progress) {
         if (targetDtype != null && !targetDtype.isFloat()) {

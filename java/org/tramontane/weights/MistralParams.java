@@ -1,9 +1,10 @@
 package org.tramontane.weights;
 
+import java.util.Optional;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import org.tramontane.JsonKeys;
+import org.tramontane.config.JsonKeys;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -11,9 +12,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import org.tramontane.backend.DType;
-import org.tramontane.model.MixtralConfig;
-import org.tramontane.model.MixtralConfigReader;
+import org.tramontane.config.DType;
+import org.tramontane.config.MixtralConfig;
+import org.tramontane.config.MixtralConfigReader;
 
 /**
  * The {@code params.json} of a Mistral "consolidated" Mixtral checkpoint, read the way
@@ -87,7 +88,7 @@ public record MistralParams(int hiddenSize, int intermediateSize, int numHeads, 
     public MixtralConfig toConfig(DType torchDtype) {
         return new MixtralConfig(MixtralConfigReader.MODEL_TYPE, vocabSize, hiddenSize, intermediateSize, numLayers,
                 numHeads, numKvHeads, numExperts, NUM_EXPERTS_PER_TOK, rmsNormEps, ropeTheta, MAX_POSITION_EMBEDDINGS,
-                slidingWindow, false, BOS_TOKEN_ID, EOS_TOKEN_ID, torchDtype.torchName, null);
+                slidingWindow, false, BOS_TOKEN_ID, EOS_TOKEN_ID, torchDtype, Optional.empty());
     }
 
     /**

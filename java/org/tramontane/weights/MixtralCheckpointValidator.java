@@ -2,7 +2,7 @@ package org.tramontane.weights;
 
 import java.util.List;
 import java.util.Optional;
-import org.tramontane.model.MixtralConfig;
+import org.tramontane.config.MixtralConfig;
 import org.tramontane.weights.MixtralWeightNames.Expected;
 import org.tramontane.weights.MixtralWeightNames.Role;
 
@@ -42,7 +42,7 @@ public final class MixtralCheckpointValidator {
         if (e.role() != Role.QUANTIZABLE_LINEAR) {
             throw fail(ckpt, "tensor " + t.name() + " is " + t.dtype().safetensorsName + ", expected a float dtype");
         }
-        if (config.quantize() == null) {
+        if (config.quantize().isEmpty()) {
             throw fail(ckpt, "tensor " + t.name() + " is " + t.dtype().safetensorsName
                     + " but config.json sets no quantize scheme");
         }

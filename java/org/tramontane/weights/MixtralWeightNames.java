@@ -2,7 +2,7 @@ package org.tramontane.weights;
 
 import java.util.ArrayList;
 import java.util.List;
-import org.tramontane.model.MixtralConfig;
+import org.tramontane.config.MixtralConfig;
 
 /**
  * The HuggingFace tensor names of {@code MixtralForCausalLM}: the only place in the engine

@@ -23,7 +23,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
-import org.tramontane.backend.DType;
+import org.tramontane.config.DType;
 
 /**
  * One safetensors file, header parsed and checked; the tensor data is not loaded.

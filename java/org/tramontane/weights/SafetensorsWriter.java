@@ -18,7 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import org.tramontane.backend.DType;
+import org.tramontane.config.DType;
 
 /**
  * Writes a safetensors file in the reference layout: tensors packed back to back in the order

@@ -3,7 +3,7 @@ package org.tramontane.weights;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
-import org.tramontane.backend.DType;
+import org.tramontane.config.DType;
 
 /**
  * Where one tensor's bytes live, as checked by {@link SafetensorsFile}: enough for the native

@@ -18,7 +18,7 @@ import java.util.regex.Pattern;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
-import org.tramontane.backend.DType;
+import org.tramontane.config.DType;
 import org.tramontane.weights.RestrictedUnpickler.Tuple;
 
 /**

@@ -1,6 +1,6 @@
 package org.tramontane.weights;
 
-import org.tramontane.UserException;
+import org.tramontane.config.UserException;
 
 /**
  * A weight file or checkpoint directory that cannot be used: the one-line message names the

@@ -1,5 +1,7 @@
 package org.tramontane.model;
 
+import org.tramontane.config.ConfigException;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,14 +13,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.tramontane.backend.BackendKind;
-import org.tramontane.backend.DType;
+import org.tramontane.config.DType;
 import org.tramontane.engine.EngineOptions;
 import org.tramontane.engine.GenerationRequest;
 import org.tramontane.engine.GenerationResult;
 import org.tramontane.engine.LlmEngine;
 import org.tramontane.engine.ModelSource;
 import org.tramontane.engine.SamplingParams;
-import org.tramontane.quant.QuantScheme;
+import org.tramontane.config.QuantScheme;
 import org.tramontane.testing.Fixtures;
 
 /**

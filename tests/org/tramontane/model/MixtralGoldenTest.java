@@ -10,7 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.tramontane.backend.Precision;
+import org.tramontane.config.Precision;
 import org.tramontane.backend.cpu.CpuBackend;
 import org.tramontane.engine.EngineOptions;
 import org.tramontane.engine.GenerationRequest;

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.tramontane.backend.Precision;
+import org.tramontane.config.Precision;
 import org.tramontane.backend.cpu.CpuBackend;
 import org.tramontane.engine.EngineOptions;
 import org.tramontane.engine.GenerationRequest;

@@ -10,7 +10,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.tramontane.backend.DType;
+import org.tramontane.config.DType;
 
 /** MindIE's positional grammar: what it accepts, and one clear line for everything it does not. */
 class ModelTestGrammarTest {

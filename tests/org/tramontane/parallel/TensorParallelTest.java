@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.tramontane.backend.BackendKind;
-import org.tramontane.backend.DType;
+import org.tramontane.config.DType;
 import org.tramontane.backend.WeightRef;
 import org.tramontane.engine.EngineOptions;
 import org.tramontane.engine.GenerationRequest;
@@ -27,8 +27,8 @@ import org.tramontane.engine.GenerationResult;
 import org.tramontane.engine.LlmEngine;
 import org.tramontane.engine.ModelSource;
 import org.tramontane.engine.SamplingParams;
-import org.tramontane.model.MixtralConfig;
-import org.tramontane.model.MixtralConfigReader;
+import org.tramontane.config.MixtralConfig;
+import org.tramontane.config.MixtralConfigReader;
 import org.tramontane.testing.Fixtures;
 import org.tramontane.testing.GoldenRun;
 
@@ -95,7 +95,7 @@ class TensorParallelTest {
         bytes[bytes.length - 5] ^= 0x10;
         Files.write(shard, bytes);
         ModelSource four = new ModelSource(ts, ModelSource.LoadFormat.AUTO, DType.F32, BackendKind.CPU, 0, 4);
-        org.tramontane.UserException c = assertThrows(org.tramontane.UserException.class,
+        org.tramontane.config.UserException c = assertThrows(org.tramontane.config.UserException.class,
                 () -> LlmEngine.open(four, EngineOptions.defaults()));
         assertTrue(c.getMessage().contains("rank-02") && c.getMessage().contains("corrupt"), c.getMessage());
     }

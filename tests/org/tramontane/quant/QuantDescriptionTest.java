@@ -1,5 +1,7 @@
 package org.tramontane.quant;
 
+import org.tramontane.config.QuantScheme;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -9,7 +9,7 @@ import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.tramontane.backend.BackendKind;
-import org.tramontane.backend.DType;
+import org.tramontane.config.DType;
 import org.tramontane.engine.EngineOptions;
 import org.tramontane.engine.GenerationRequest;
 import org.tramontane.engine.GenerationResult;

@@ -1,5 +1,8 @@
 package org.tramontane.quant;
 
+import java.util.Optional;
+import org.tramontane.config.QuantScheme;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -21,9 +24,9 @@ import java.util.TreeSet;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.tramontane.backend.DType;
-import org.tramontane.model.MixtralConfig;
-import org.tramontane.model.MixtralConfigReader;
+import org.tramontane.config.DType;
+import org.tramontane.config.MixtralConfig;
+import org.tramontane.config.MixtralConfigReader;
 import org.tramontane.weights.Checkpoint;
 import org.tramontane.weights.MixtralCheckpointValidator;
 import org.tramontane.weights.MixtralWeightNames;
@@ -76,7 +79,7 @@ class QuantizerTest {
 
         // the engine's loader side accepts the result
         MixtralConfig config = MixtralConfigReader.read(out.resolve("config.json"));
-        assertEquals("w8a8_dynamic", config.quantize());
+        assertEquals(Optional.of(QuantScheme.W8A8_DYNAMIC), config.quantize());
         MixtralCheckpointValidator.validate(Checkpoint.open(out), config);
         assertEquals(QuantScheme.W8A8_DYNAMIC, QuantDescription.read(out).scheme());
     }
@@ -120,7 +123,7 @@ class QuantizerTest {
         JsonNode actual = QuantFixtures.json(out.resolve("config.json"));
         assertEquals(config, actual);
         assertEquals(QuantFixtures.keys(config), QuantFixtures.keys(actual));
-        assertEquals("w8a16", MixtralConfigReader.read(out.resolve("config.json")).quantize());
+        assertEquals(Optional.of(QuantScheme.W8A16), MixtralConfigReader.read(out.resolve("config.json")).quantize());
     }
 
     @Test

@@ -5,7 +5,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.tramontane.backend.BackendKind;
-import org.tramontane.backend.DType;
+import org.tramontane.config.DType;
 import org.tramontane.engine.EngineOptions;
 import org.tramontane.engine.GenerationRequest;
 import org.tramontane.engine.GenerationResult;

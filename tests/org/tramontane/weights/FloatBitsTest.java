@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.tramontane.backend.DType;
+import org.tramontane.config.DType;
 
 class FloatBitsTest {
     @Test

@@ -21,10 +21,10 @@ import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.tramontane.UserException;
-import org.tramontane.backend.DType;
-import org.tramontane.model.MixtralConfig;
-import org.tramontane.model.MixtralConfigReader;
+import org.tramontane.config.UserException;
+import org.tramontane.config.DType;
+import org.tramontane.config.MixtralConfig;
+import org.tramontane.config.MixtralConfigReader;
 import org.tramontane.weights.TorchFiles.Spec;
 
 class MistralConverterTest {
@@ -91,7 +91,7 @@ class MistralConverterTest {
             assertEquals(e.shape(), a.shape(), e.name());
             assertArrayEquals(expected.readBytes(e), actual.readBytes(a), e.name());
         }
-        assertEquals("float16", MixtralConfigReader.read(out.resolve("config.json")).torchDtype());
+        assertEquals(DType.F16, MixtralConfigReader.read(out.resolve("config.json")).torchDtype());
     }
 
     @Test

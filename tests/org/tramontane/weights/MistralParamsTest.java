@@ -10,8 +10,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.tramontane.backend.DType;
-import org.tramontane.model.MixtralConfig;
+import org.tramontane.config.DType;
+import org.tramontane.config.MixtralConfig;
 
 class MistralParamsTest {
     private static final String REQUIRED = "\"hidden_size\": 64, \"intermediate_size\": 128, \"num_attention_heads\": 4,"
@@ -27,7 +27,7 @@ class MistralParamsTest {
         MixtralConfig c = p.toConfig(DType.F32);
         assertEquals(32768, c.maxPositionEmbeddings());
         assertEquals(2, c.topK());
-        assertEquals("float32", c.torchDtype());
+        assertEquals(DType.F32, c.torchDtype());
     }
 
     @Test

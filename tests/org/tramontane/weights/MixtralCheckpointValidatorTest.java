@@ -1,5 +1,7 @@
 package org.tramontane.weights;
 
+import org.tramontane.config.QuantScheme;
+import java.util.Optional;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -15,8 +17,8 @@ import java.util.Map;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.tramontane.backend.DType;
-import org.tramontane.model.MixtralConfig;
+import org.tramontane.config.DType;
+import org.tramontane.config.MixtralConfig;
 import org.tramontane.weights.MixtralWeightNames.Expected;
 import org.tramontane.weights.SafetensorsWriter.ByteSource;
 import org.tramontane.weights.SafetensorsWriter.Tensor;
@@ -26,9 +28,9 @@ class MixtralCheckpointValidatorTest {
     Path tmp;
 
     /** vocab 8, hidden 4, intermediate 6, 1 layer, 2 heads (hd 2), 1 kv head, 2 experts. */
-    private static MixtralConfig config(boolean tied, String quantize) {
+    private static MixtralConfig config(boolean tied, QuantScheme quantize) {
         return new MixtralConfig("mixtral", 8, 4, 6, 1, 2, 1, 2, 1, 1e-5, 1e6, 64, null, tied, 1, 2,
-                "float32", quantize);
+                DType.F32, Optional.ofNullable(quantize));
     }
 
     private Path write(MixtralConfig c, UnaryOperator<List<Tensor>> edit) throws IOException {
@@ -126,7 +128,7 @@ class MixtralCheckpointValidatorTest {
         assertMessage(assertThrows(WeightsException.class, () -> MixtralCheckpointValidator.validate(Checkpoint.open(dir), plain)),
                 dir, q, "I8", "quantize");
 
-        MixtralConfig quant = config(false, "w8a8_dynamic");
+        MixtralConfig quant = config(false, QuantScheme.W8A8_DYNAMIC);
         assertMessage(assertThrows(WeightsException.class, () -> MixtralCheckpointValidator.validate(Checkpoint.open(dir), quant)),
                 dir, MixtralWeightNames.weightScale(q), "[4, 1]");
 
@@ -147,11 +149,11 @@ class MixtralCheckpointValidatorTest {
     @Test
     void fixtureAgainstTheWrongConfigFails() {
         Path dir = Fixtures.dir("tiny-mixtral");
-        MixtralConfig c = org.tramontane.model.MixtralConfigReader.read(dir.resolve("config.json"));
+        MixtralConfig c = org.tramontane.config.MixtralConfigReader.read(dir.resolve("config.json"));
         // one expert more than the checkpoint has: the router is the first tensor whose shape disagrees
         MixtralConfig more = new MixtralConfig("mixtral", c.vocabSize(), c.hiddenSize(), c.intermediateSize(),
                 c.numLayers(), c.numHeads(), c.numKvHeads(), c.numExperts() + 1, c.topK(), c.rmsNormEps(),
-                c.ropeTheta(), c.maxPositionEmbeddings(), c.slidingWindow(), false, 1, 2, "float32", null);
+                c.ropeTheta(), c.maxPositionEmbeddings(), c.slidingWindow(), false, 1, 2, DType.F32, Optional.empty());
         assertMessage(assertThrows(WeightsException.class, () -> MixtralCheckpointValidator.validate(Checkpoint.open(dir), more)),
                 dir, "model.layers.0.block_sparse_moe.gate.weight", "expected [5, 64]");
     }

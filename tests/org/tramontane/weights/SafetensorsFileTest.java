@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.tramontane.backend.DType;
+import org.tramontane.config.DType;
 
 class SafetensorsFileTest {
     @TempDir

@@ -17,7 +17,7 @@ import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.tramontane.backend.DType;
+import org.tramontane.config.DType;
 import org.tramontane.weights.SafetensorsWriter.ByteSource;
 import org.tramontane.weights.SafetensorsWriter.Tensor;
 

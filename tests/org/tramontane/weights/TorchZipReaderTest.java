@@ -18,7 +18,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.tramontane.backend.DType;
+import org.tramontane.config.DType;
 import org.tramontane.weights.TorchFiles.Pickle;
 import org.tramontane.weights.TorchFiles.Spec;
 import org.tramontane.weights.TorchZipReader.TorchTensor;

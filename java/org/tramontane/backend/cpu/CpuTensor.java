@@ -1,6 +1,6 @@
 package org.tramontane.backend.cpu;
 
-import org.tramontane.backend.DType;
+import org.tramontane.config.DType;
 import org.tramontane.backend.NativeTensor;
 
 /**

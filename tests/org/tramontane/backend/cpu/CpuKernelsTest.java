@@ -13,12 +13,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.tramontane.backend.AttentionBatch;
-import org.tramontane.backend.DType;
+import org.tramontane.config.DType;
 import org.tramontane.backend.DeviceTensor;
 import org.tramontane.backend.ExpertWeights;
 import org.tramontane.backend.KvCache;
 import org.tramontane.backend.KvCacheSpec;
-import org.tramontane.backend.Precision;
+import org.tramontane.config.Precision;
 import org.tramontane.backend.QkvLayout;
 
 /**

@@ -14,14 +14,14 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
-import org.tramontane.backend.ActivationQuant;
+import org.tramontane.config.ActivationQuant;
 import org.tramontane.backend.AttentionBatch;
-import org.tramontane.backend.DType;
+import org.tramontane.config.DType;
 import org.tramontane.backend.DeviceTensor;
 import org.tramontane.backend.ExpertWeights;
 import org.tramontane.backend.KvCache;
 import org.tramontane.backend.KvCacheSpec;
-import org.tramontane.backend.Precision;
+import org.tramontane.config.Precision;
 import org.tramontane.backend.QkvLayout;
 import org.tramontane.backend.cpu.CpuBackend;
 

@@ -1,9 +1,8 @@
-package org.tramontane.model;
+package org.tramontane.config;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import org.tramontane.JsonKeys;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
@@ -12,8 +11,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Set;
-import org.tramontane.backend.DType;
+import java.util.Optional;
 
 /**
  * Reads a HuggingFace Mixtral {@code config.json} into {@link MixtralConfig}, checking it first.
@@ -31,8 +29,6 @@ public final class MixtralConfigReader {
 
     public static final String MODEL_TYPE = "mixtral";
     public static final String ARCHITECTURE = "MixtralForCausalLM";
-    /** Quantization schemes the engine implements (DESIGN.md, Quantization). */
-    public static final Set<String> QUANTIZE_SCHEMES = Set.of("w8a8_dynamic", "w8a16");
 
     private static final ObjectMapper JSON = JsonMapper.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
@@ -61,10 +57,24 @@ public final class MixtralConfigReader {
                 k.optionalBoolean("tie_word_embeddings", false),
                 k.optionalInt("bos_token_id", 1),
                 k.optionalInt("eos_token_id", 2),
-                k.optionalString("torch_dtype", DType.F32.torchName),
-                k.optionalString("quantize", null));
+                torchDtype(k),
+                quantize(k));
         validate(configJson, c);
         return c;
+    }
+
+    private static DType torchDtype(JsonKeys k) {
+        String name = k.optionalString("torch_dtype", DType.F32.torchName);
+        List<String> floats = Arrays.stream(DType.values()).filter(DType::isFloat).map(d -> d.torchName).toList();
+        return Arrays.stream(DType.values()).filter(d -> d.isFloat() && d.torchName.equals(name)).findFirst()
+                .orElseThrow(() -> k.fail("torch_dtype", "\"" + name + "\" is not one of " + floats));
+    }
+
+    private static Optional<QuantScheme> quantize(JsonKeys k) {
+        String name = k.optionalString("quantize", null);
+        if (name == null) return Optional.empty();
+        return Optional.of(QuantScheme.fromConfigName(name).orElseThrow(() -> k.fail("quantize",
+                "\"" + name + "\" is not one of [" + QuantScheme.configNames() + "]")));
     }
 
     private static JsonNode parse(Path file) {
@@ -131,13 +141,6 @@ public final class MixtralConfigReader {
         }
         if (c.topK() > c.numExperts()) {
             check.fail("num_experts_per_tok", c.topK() + " exceeds num_local_experts " + c.numExperts());
-        }
-        List<String> floats = Arrays.stream(DType.values()).filter(DType::isFloat).map(d -> d.torchName).toList();
-        if (!floats.contains(c.torchDtype())) {
-            check.fail("torch_dtype", "\"" + c.torchDtype() + "\" is not one of " + floats);
-        }
-        if (c.quantize() != null && !QUANTIZE_SCHEMES.contains(c.quantize())) {
-            check.fail("quantize", "\"" + c.quantize() + "\" is not one of " + QUANTIZE_SCHEMES.stream().sorted().toList());
         }
     }
 

@@ -1,6 +1,5 @@
-package org.tramontane.model;
+package org.tramontane.config;
 
-import org.tramontane.UserException;
 
 /** A config.json that cannot be used: the one-line message names the file and the key. */
 public final class ConfigException extends UserException {

@@ -1,4 +1,5 @@
-package org.tramontane;
+package org.tramontane.config;
+
 
 /**
  * An error caused by user input (a bad file, key or flag), not by a bug: the CLI prints its

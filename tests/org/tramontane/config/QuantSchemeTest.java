@@ -1,12 +1,9 @@
-package org.tramontane.quant;
+package org.tramontane.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
-import org.tramontane.backend.ActivationQuant;
-import org.tramontane.backend.DType;
-import org.tramontane.model.MixtralConfigReader;
 
 class QuantSchemeTest {
     @Test
@@ -30,12 +27,16 @@ class QuantSchemeTest {
         assertEquals(Optional.empty(), QuantScheme.fromConfigName("W8A8_DYNAMIC"));
     }
 
-    /** config.json's reader and this enum must accept the same "quantize" values. */
+    /** config.json's "quantize" accepts exactly this enum's names. */
     @Test
-    void matchesTheConfigReadersSchemes() {
-        for (String name : MixtralConfigReader.QUANTIZE_SCHEMES) {
-            assertEquals(name, QuantScheme.fromConfigName(name).orElseThrow().configName);
+    void configReaderAcceptsEveryScheme(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws java.io.IOException {
+        for (QuantScheme s : QuantScheme.values()) {
+            java.nio.file.Path cfg = tmp.resolve(s.configName + ".json");
+            java.nio.file.Files.writeString(cfg, "{\"model_type\": \"mixtral\", \"vocab_size\": 8, \"hidden_size\": 4,"
+                    + " \"intermediate_size\": 6, \"num_hidden_layers\": 1, \"num_attention_heads\": 2,"
+                    + " \"num_local_experts\": 2, \"num_experts_per_tok\": 1, \"rms_norm_eps\": 1e-5,"
+                    + " \"rope_theta\": 1e6, \"max_position_embeddings\": 64, \"quantize\": \"" + s.configName + "\"}");
+            assertEquals(Optional.of(s), MixtralConfigReader.read(cfg).quantize());
         }
-        assertEquals(MixtralConfigReader.QUANTIZE_SCHEMES.size(), QuantScheme.values().length);
     }
 }

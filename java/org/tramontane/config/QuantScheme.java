@@ -1,10 +1,8 @@
-package org.tramontane.quant;
+package org.tramontane.config;
 
 import java.util.Arrays;
 import java.util.Optional;
 import java.util.stream.Collectors;
-import org.tramontane.backend.ActivationQuant;
-import org.tramontane.backend.DType;
 
 /**
  * The weight quantization schemes, one row each, with the names MindIE (msModelSlim's

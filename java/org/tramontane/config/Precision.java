@@ -1,4 +1,4 @@
-package org.tramontane.backend;
+package org.tramontane.config;
 
 /**
  * How a backend computes, one row per {@code --dtype} (DESIGN.md, Precision): the dtype linear

@@ -1,4 +1,6 @@
-package org.tramontane;
+package org.tramontane.config;
+
+
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;

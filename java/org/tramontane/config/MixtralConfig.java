@@ -1,17 +1,17 @@
-package org.tramontane.model;
+package org.tramontane.config;
 
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.Optional;
 
 /**
- * HF {@code config.json} of a Mixtral checkpoint (MixtralConfig), immutable. Keys map one to one
- * through {@link JsonProperty}; unknown keys are ignored. Reading and validation live in
- * {@link MixtralConfigReader}, which names any missing required key.
+ * HF {@code config.json} of a Mixtral checkpoint (transformers' MixtralConfig), immutable and typed.
+ * Each component names its key through {@link JsonProperty}; {@link MixtralConfigReader} reads and
+ * checks the file and names any missing or malformed key.
  *
  * @param slidingWindow null when the checkpoint has no window
- * @param quantize      null for float checkpoints, else MindIE's scheme name ("w8a8_dynamic", "w8a16")
+ * @param torchDtype    the dtype the checkpoint's float tensors are stored in (F32, F16 or BF16)
+ * @param quantize      empty for float checkpoints, else MindIE's scheme ({@code "quantize"} key)
  */
-@JsonIgnoreProperties(ignoreUnknown = true)
 public record MixtralConfig(
         @JsonProperty("model_type") String modelType,
         @JsonProperty("vocab_size") int vocabSize,
@@ -29,8 +29,13 @@ public record MixtralConfig(
         @JsonProperty("tie_word_embeddings") boolean tieWordEmbeddings,
         @JsonProperty("bos_token_id") int bosTokenId,
         @JsonProperty("eos_token_id") int eosTokenId,
-        @JsonProperty("torch_dtype") String torchDtype,
-        @JsonProperty("quantize") String quantize) {
+        @JsonProperty("torch_dtype") DType torchDtype,
+        @JsonProperty("quantize") Optional<QuantScheme> quantize) {
+
+    public MixtralConfig {
+        if (torchDtype == null || !torchDtype.isFloat()) throw new IllegalArgumentException("torchDtype " + torchDtype);
+        if (quantize == null) throw new IllegalArgumentException("quantize: use Optional.empty()");
+    }
 
     public int headDim() {
         return hiddenSize / numHeads;

@@ -1,4 +1,4 @@
-package org.tramontane.backend;
+package org.tramontane.config;
 
 import java.util.Locale;
 
@@ -43,13 +43,6 @@ public enum DType {
             if (d.safetensorsName.equals(name)) return d;
         }
         throw new IllegalArgumentException("unsupported safetensors dtype " + name);
-    }
-
-    public static DType fromTorch(String name) {
-        for (DType d : values()) {
-            if (d.torchName.equals(name)) return d;
-        }
-        throw new IllegalArgumentException("unsupported torch_dtype " + name);
     }
 
     /** {@code --dtype} value: fp32, bf16 or fp16 (float compute types only). */

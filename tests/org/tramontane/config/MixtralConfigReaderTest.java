@@ -1,5 +1,6 @@
-package org.tramontane.model;
+package org.tramontane.config;
 
+import java.util.Optional;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -13,7 +14,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.tramontane.UserException;
 import org.tramontane.weights.Fixtures;
 
 class MixtralConfigReaderTest {
@@ -55,7 +55,7 @@ class MixtralConfigReaderTest {
     void tinyMixtral() {
         MixtralConfig c = MixtralConfigReader.read(Fixtures.dir("tiny-mixtral").resolve("config.json"));
         assertEquals(new MixtralConfig("mixtral", 32000, 64, 128, 2, 4, 2, 4, 2, 1e-5, 1e6, 32768, 4096, false, 1, 2,
-                "float32", null), c);
+                DType.F32, Optional.empty()), c);
         assertEquals(16, c.headDim());
     }
 
@@ -66,13 +66,13 @@ class MixtralConfigReaderTest {
         MixtralConfig c = MixtralConfigReader.read(Fixtures.dir(name).resolve("config.json"));
         assertEquals(64, c.hiddenSize());
         switch (name) {
-            case "tiny-mixtral-bf16" -> assertEquals("bfloat16", c.torchDtype());
+            case "tiny-mixtral-bf16" -> assertEquals(DType.BF16, c.torchDtype());
             case "tiny-mixtral-swa" -> {
-                assertEquals("float16", c.torchDtype());
+                assertEquals(DType.F16, c.torchDtype());
                 assertEquals(16, c.slidingWindow());
             }
             case "tiny-mixtral-8h" -> assertEquals(8, c.numHeads());
-            default -> assertEquals("w8a8_dynamic", c.quantize());
+            default -> assertEquals(Optional.of(QuantScheme.W8A8_DYNAMIC), c.quantize());
         }
     }
 
@@ -84,8 +84,8 @@ class MixtralConfigReaderTest {
         assertEquals(1, c.bosTokenId());
         assertEquals(2, c.eosTokenId());
         assertFalse(c.tieWordEmbeddings());
-        assertEquals("float32", c.torchDtype());
-        assertNull(c.quantize());
+        assertEquals(DType.F32, c.torchDtype());
+        assertEquals(Optional.empty(), c.quantize());
     }
 
     @Test

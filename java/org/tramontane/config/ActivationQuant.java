@@ -1,4 +1,4 @@
-package org.tramontane.backend;
+package org.tramontane.config;
 
 /** What a quantized linear does with its float input at run time. */
 public enum ActivationQuant {
