@@ -16,6 +16,7 @@ public final class Generator {
     private final EngineOptions options;
     private final int eosId;
     private BlockPool pool;
+    private long numPreemptions;
 
     public Generator(CausalLm model, EngineOptions options, int eosId) {
         this.model = model;
@@ -92,9 +93,18 @@ public final class Generator {
             }
             scheduler.update(out);
         }
+        numPreemptions += scheduler.numPreemptions();
         List<GenerationResult> results = new ArrayList<>();
         for (Sequence s : seqs) results.add(s.result());
         return results;
+    }
+
+    /**
+     * Running sequences preempted so far, over every {@link #generate} call: each gave its KV blocks
+     * back when the pool ran dry and was recomputed later (vLLM's num_preemptions_total).
+     */
+    public long numPreemptions() {
+        return numPreemptions;
     }
 
     /** Whether the step reaches the sequence's last token, so a new token is sampled after it. */

@@ -9,9 +9,11 @@ import org.tramontane.kvcache.BlockPool;
 
 /**
  * Continuous batching over a paged KV cache (vLLM's shape): each step decodes one token of every
- * running sequence and admits waiting sequences whose whole prompt fits in free blocks. When a
+ * running sequence (or runs the next chunk of its prefill) and admits waiting sequences first come,
+ * first served while their next chunk fits in free blocks and the step's token budget. When a
  * running sequence cannot get a block, the most recently admitted one is preempted: its blocks
- * go back to the pool and it waits to be recomputed. Knows nothing of the model or the backend.
+ * go back to the pool and it waits, ahead of new arrivals, to be recomputed. Knows nothing of the
+ * model or the backend.
  */
 final class Scheduler {
     private final BlockPool pool;
@@ -19,6 +21,7 @@ final class Scheduler {
     private final int maxNumBatchedTokens;
     private final Deque<Sequence> waiting = new ArrayDeque<>();
     private final List<Sequence> running = new ArrayList<>();
+    private long numPreemptions;
 
     Scheduler(BlockPool pool, int maxNumSeqs, int maxNumBatchedTokens) {
         this.pool = pool;
@@ -67,7 +70,13 @@ final class Scheduler {
         return out.isEmpty() ? Optional.empty() : Optional.of(new SchedulerOutput(out));
     }
 
+    /** Sequences sent back to be recomputed so far (vLLM's num_preemptions_total). */
+    long numPreemptions() {
+        return numPreemptions;
+    }
+
     private void preempt(Sequence s) {
+        numPreemptions++;
         s.blockTable.release(pool);
         s.numComputed = 0;
         waiting.addFirst(s);

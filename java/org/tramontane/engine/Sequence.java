@@ -45,11 +45,6 @@ final class Sequence {
         return finishReason != null;
     }
 
-    /** Most tokens this sequence can ever hold (prompt + every new token). */
-    int maxTokens() {
-        return tokens.length;
-    }
-
     GenerationResult result() {
         int p = request.promptIds().length;
         return new GenerationResult(request.promptIds().clone(), java.util.Arrays.copyOfRange(tokens, p, numTokens),

@@ -24,10 +24,6 @@ public final class BlockPool {
         return numBlocks;
     }
 
-    public int numFree() {
-        return free.size();
-    }
-
     /** {@code count} blocks, or empty (and nothing taken) when fewer are free. */
     public Optional<int[]> allocate(int count) {
         if (count < 0) throw new IllegalArgumentException("negative block count");

@@ -37,11 +37,6 @@ public final class BlockTable {
         return blocks.length;
     }
 
-    /** Capacity in positions. */
-    public int capacity() {
-        return blocks.length * blockSize;
-    }
-
     /**
      * Grows the table to hold {@code numTokens} positions, taking blocks from the pool.
      * False (and no change) when the pool is short.
