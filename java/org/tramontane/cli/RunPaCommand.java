@@ -1,5 +1,6 @@
 package org.tramontane.cli;
 
+import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -13,6 +14,7 @@ import org.tramontane.engine.ModelSource;
 import org.tramontane.engine.SamplingParams;
 import org.tramontane.tokenizer.ChatMessage;
 import org.tramontane.tokenizer.ChatTemplate;
+import org.tramontane.tokenizer.Tokenizer;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IDefaultValueProvider;
@@ -78,18 +80,23 @@ final class RunPaCommand implements Callable<Integer> {
                     new GenerationRequest(ids, maxOutputLength, false, SamplingParams.greedy())));
             long t0 = System.nanoTime();
             List<GenerationResult> results = engine.generate(reqs, (i, step, tok, logits) -> { });
-            double secs = (System.nanoTime() - t0) / 1e9;
-            int total = 0;
-            for (int i = 0; i < results.size(); i++) {
-                GenerationResult r = results.get(i);
-                out.println("Question[" + i + "]: " + inputText);
-                out.println("Answer[" + i + "]: " + engine.tokenizer().decode(r.outputIds(), true));
-                out.println("Generate[" + i + "] token num: " + r.outputIds().length);
-                total += r.outputIds().length;
-            }
-            out.printf(Locale.ROOT, "E2E time %.3f s, %d tokens, %.2f tokens/s%n", secs, total, total / secs);
+            printAnswers(out, inputText, results, engine.tokenizer(), (System.nanoTime() - t0) / 1e9);
         }
         out.flush();
         return 0;
+    }
+
+    /** MindIE's lines: Question[i], Answer[i] and Generate[i] token num per sequence, then the E2E time. */
+    private static void printAnswers(PrintWriter out, String inputText, List<GenerationResult> results, Tokenizer tokenizer,
+            double secs) {
+        int total = 0;
+        for (int i = 0; i < results.size(); i++) {
+            GenerationResult r = results.get(i);
+            out.println("Question[" + i + "]: " + inputText);
+            out.println("Answer[" + i + "]: " + tokenizer.decode(r.outputIds(), true));
+            out.println("Generate[" + i + "] token num: " + r.outputIds().length);
+            total += r.outputIds().length;
+        }
+        out.printf(Locale.ROOT, "E2E time %.3f s, %d tokens, %.2f tokens/s%n", secs, total, total / secs);
     }
 }
