@@ -40,6 +40,8 @@ class SpellingTest {
         assertEquals(List.of("auto", "dummy"), listed(new Spelling.LoadFormats()));
         assertEquals(QuantScheme.W8A16, new Spelling.QuantSchemes().convert("w8a16"));
         assertEquals(OutputFormat.JSON, new Spelling.OutputFormats().convert("json"));
+        assertEquals(OutputFormat.JSON, new Spelling.OutputFormats().convert("JSON"));
+        assertEquals(ModelSource.LoadFormat.AUTO, new Spelling.LoadFormats().convert("Auto"));
         assertEquals(ConvertCommand.Layout.TRAMONTANE, new ConvertCommand.Layouts().convert("tramontane"));
         assertThrows(TypeConversionException.class, () -> new Spelling.QuantSchemes().convert("w4a16"));
         assertThrows(TypeConversionException.class, () -> new Spelling.LoadFormats().convert("gguf"));
