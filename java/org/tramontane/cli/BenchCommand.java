@@ -1,6 +1,5 @@
 package org.tramontane.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
@@ -66,7 +65,7 @@ final class BenchCommand implements Callable<Integer> {
             err.flush();
         });
         PrintWriter out = spec.commandLine().getOut();
-        out.println(output.json() ? new ObjectMapper().writeValueAsString(BenchReport.json(report)) : BenchReport.text(report));
+        out.println(output.json() ? BenchReport.json(report) : BenchReport.text(report));
         out.flush();
         return 0;
     }

@@ -1,5 +1,7 @@
 package org.tramontane.cli;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -9,11 +11,11 @@ import org.tramontane.bench.BenchCase;
 import org.tramontane.bench.BenchRunner;
 import org.tramontane.bench.MachineLimits;
 
-/** What bench prints: a table for people, or the JSON keys scripts parse (the README lists them). */
+/** What bench prints: a table for people, or JSON with the keys scripts parse. */
 final class BenchReport {
     private BenchReport() {}
 
-    static Map<String, Object> json(BenchRunner.Report r) {
+    static String json(BenchRunner.Report r) throws JsonProcessingException {
         MachineLimits m = r.machine();
         Map<String, Object> machine = new LinkedHashMap<>();
         machine.put("threads", m.threads());
@@ -44,7 +46,7 @@ final class BenchReport {
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("machine", machine);
         root.put("cases", cases);
-        return root;
+        return new ObjectMapper().writeValueAsString(root);
     }
 
     static String text(BenchRunner.Report r) {
