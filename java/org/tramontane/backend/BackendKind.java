@@ -54,6 +54,6 @@ public enum BackendKind {
         for (BackendKind k : values()) {
             if (k.cliName.equals(n)) return k;
         }
-        throw new IllegalArgumentException("--backend must be cpu, ascend or ascend-sim (got " + name + ")");
+        throw new org.tramontane.config.ConfigException("--backend must be cpu, ascend or ascend-sim (got " + name + ")");
     }
 }

@@ -43,9 +43,10 @@ final class ChatCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        sampling.params();
         var out = spec.commandLine().getOut();
         EngineOptions opts = new EngineOptions(EngineOptions.DEFAULT_BLOCK_SIZE,
-                BlockTable.blocksFor(maxContext, EngineOptions.DEFAULT_BLOCK_SIZE), 1, 0);
+                BlockTable.blocksFor(Flags.atLeast(spec, "--max-context", maxContext, 1), EngineOptions.DEFAULT_BLOCK_SIZE), 1, 0);
         try (LlmEngine engine = LlmEngine.open(model.toSource(parallel.resolve()), opts)) {
             ChatTemplate template = ChatTemplate.load(engine.tokenizerDir());
             BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));

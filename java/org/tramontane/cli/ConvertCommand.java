@@ -1,29 +1,40 @@
 package org.tramontane.cli;
 
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.tramontane.config.DType;
-import org.tramontane.engine.EngineException;
 import org.tramontane.parallel.PreShardedCheckpoint;
 import org.tramontane.weights.MistralConverter;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 @Command(name = "convert", mixinStandardHelpOptions = true,
         description = "Convert weights between layouts: mistral -> hf (Mistral's consolidated release),"
                 + " hf -> tramontane (pre-sharded for --world-size N), tramontane -> hf.")
 final class ConvertCommand implements Callable<Integer> {
+    /** A checkpoint layout: Mistral's release, HuggingFace's, or ours pre-sharded per rank. */
+    enum Layout { MISTRAL, HF, TRAMONTANE }
+
+    static final class Layouts extends Spelling<Layout> {
+        Layouts() {
+            super(Layout.values(), l -> l.name().toLowerCase(Locale.ROOT));
+        }
+    }
+
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--from", required = true, paramLabel = "FORMAT", description = "mistral, hf or tramontane.")
-    String from;
+    @Option(names = "--from", required = true, paramLabel = "FORMAT", converter = Layouts.class,
+            completionCandidates = Layouts.class, description = "${COMPLETION-CANDIDATES}.")
+    Layout from;
 
-    @Option(names = "--to", required = true, paramLabel = "FORMAT", description = "hf or tramontane.")
-    String to;
+    @Option(names = "--to", required = true, paramLabel = "FORMAT", converter = Layouts.class,
+            completionCandidates = Layouts.class, description = "hf or tramontane.")
+    Layout to;
 
     @Option(names = "--input", required = true, paramLabel = "DIR")
     Path input;
@@ -31,40 +42,35 @@ final class ConvertCommand implements Callable<Integer> {
     @Option(names = "--output", required = true, paramLabel = "DIR", description = "New directory (must not exist or be empty).")
     Path output;
 
-    @Option(names = "--dtype", paramLabel = "DTYPE", description = "fp32, bf16 or fp16 (default: the source's).")
-    String dtype;
+    @Mixin
+    DTypeOption dtype;
 
-    @Option(names = "--world-size", paramLabel = "N", defaultValue = "1", description = "Ranks of a pre-sharded output.")
-    int worldSize;
+    @Mixin
+    ParallelOptions parallel;
 
     @Override
     public Integer call() {
-        DType target;
-        try {
-            target = dtype == null ? null : DType.fromCli(dtype);
-        } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), e.getMessage());
-        }
-        if (!isFormat(from) || !isFormat(to)) {
-            throw new ParameterException(spec.commandLine(), "--from/--to must be mistral, hf or tramontane");
-        }
+        DType target = dtype.dtype;
+        int worldSize = parallel.orOne();
         var out = spec.commandLine().getOut();
-        if (from.equals("hf") && to.equals("tramontane")) {
+        if (from == Layout.HF && to == Layout.TRAMONTANE) {
+            ParallelOptions.checkSplits(spec, input.resolve("config.json"), worldSize);
             try (TensorProgress progress = new TensorProgress("convert")) {
                 PreShardedCheckpoint.fromHf(input, output, worldSize, target, (r, ws) -> progress.update(r + 1, ws, "rank " + r));
             }
             out.println("wrote " + output + " (tramontane layout, world size " + worldSize + ")");
             return 0;
         }
-        if (worldSize != 1) throw new ParameterException(spec.commandLine(), "--world-size applies to --to tramontane only");
-        if (from.equals("tramontane") && to.equals("hf")) {
-            if (target != null) throw new ParameterException(spec.commandLine(), "--dtype: tramontane -> hf keeps the stored dtype");
+        if (worldSize != 1) throw Flags.usage(spec, "--world-size applies to --to tramontane only");
+        if (from == Layout.TRAMONTANE && to == Layout.HF) {
+            if (target != null) throw Flags.usage(spec, "--dtype: tramontane -> hf keeps the stored dtype");
             PreShardedCheckpoint.toHf(input, output);
             out.println("wrote " + output + " (HF layout)");
             return 0;
         }
-        if (!from.equals("mistral") || !to.equals("hf")) {
-            throw new EngineException("convert --from " + from + " --to " + to + " is not supported yet"
+        if (from != Layout.MISTRAL || to != Layout.HF) {
+            throw Flags.usage(spec, "convert --from " + from.name().toLowerCase(Locale.ROOT) + " --to "
+                    + to.name().toLowerCase(Locale.ROOT) + " is not supported yet"
                     + " (supported: mistral -> hf, hf -> tramontane, tramontane -> hf)");
         }
         try (TensorProgress progress = new TensorProgress("convert")) {
@@ -74,9 +80,5 @@ final class ConvertCommand implements Callable<Integer> {
                     + r.dtype().cliName + ")");
         }
         return 0;
-    }
-
-    private static boolean isFormat(String f) {
-        return f.equals("mistral") || f.equals("hf") || f.equals("tramontane");
     }
 }

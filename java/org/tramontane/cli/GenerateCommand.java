@@ -1,24 +1,18 @@
 package org.tramontane.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
-import org.tramontane.engine.EngineException;
 import org.tramontane.engine.GenerationRequest;
 import org.tramontane.engine.GenerationResult;
 import org.tramontane.engine.LlmEngine;
-import org.tramontane.engine.TokenListener;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 @Command(name = "generate", mixinStandardHelpOptions = true,
@@ -31,7 +25,10 @@ final class GenerateCommand implements Callable<Integer> {
     ModelOptions model;
 
     @Mixin
-    EngineFlagOptions engineFlags;
+    BatchOptions batch;
+
+    @Mixin
+    StepBudgetOption budget;
 
     @Mixin
     ParallelOptions parallel;
@@ -42,8 +39,8 @@ final class GenerateCommand implements Callable<Integer> {
     @Mixin
     PromptOptions prompts;
 
-    @Option(names = "--output-format", paramLabel = "FORMAT", defaultValue = "text", description = "text or json.")
-    String outputFormat;
+    @Mixin
+    OutputFormatOption output;
 
     @Option(names = "--logits-out", paramLabel = "FILE.npy",
             description = "Write the raw logits each token was chosen from: float32 [sequences, max-output-length, vocab].")
@@ -51,47 +48,24 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (!outputFormat.equals("text") && !outputFormat.equals("json")) {
-            throw new ParameterException(spec.commandLine(), "--output-format must be text or json");
-        }
+        sampling.params();
         if (logitsOut != null && logitsOut.toAbsolutePath().getParent() != null
                 && !Files.isDirectory(logitsOut.toAbsolutePath().getParent())) {
-            throw new EngineException(logitsOut + ": directory does not exist (--logits-out)");
+            throw new CliException(logitsOut + ": directory does not exist (--logits-out)");
         }
-        try (LlmEngine engine = LlmEngine.open(model.toSource(parallel.resolve()), engineFlags.toOptions())) {
+        try (LlmEngine engine = LlmEngine.open(model.toSource(parallel.resolve()), batch.toOptions(budget))) {
             List<GenerationRequest> requests = new ArrayList<>();
             for (int[] ids : prompts.encode(engine)) {
                 requests.add(new GenerationRequest(ids, sampling.maxOutputLength, sampling.ignoreEos, sampling.params()));
             }
-            int vocab = engine.config().vocabSize();
-            int steps = sampling.maxOutputLength;
-            float[] logits = logitsOut == null ? null : new float[requests.size() * steps * vocab];
-            TokenListener capture = logits == null ? TokenListener.NONE
-                    : (r, step, token, row) -> System.arraycopy(row, 0, logits, (r * steps + step) * vocab, vocab);
-            List<GenerationResult> results = engine.generate(requests, capture);
-            if (logits != null) NpyWriter.writeF32(logitsOut, new long[] {requests.size(), steps, vocab}, logits);
-            print(engine, results);
+            LogitsCapture logits = logitsOut == null ? null
+                    : new LogitsCapture(requests.size(), sampling.maxOutputLength, engine.config().vocabSize());
+            List<GenerationResult> results = engine.generate(requests, LogitsCapture.listener(logits));
+            if (logits != null) logits.write(logitsOut);
+            var out = spec.commandLine().getOut();
+            out.println(GenerationOutput.format(results, engine.tokenizer(), output.format));
+            out.flush();
         }
         return 0;
-    }
-
-    private void print(LlmEngine engine, List<GenerationResult> results) throws IOException {
-        var out = spec.commandLine().getOut();
-        if (outputFormat.equals("json")) {
-            List<Map<String, Object>> rows = new ArrayList<>();
-            for (GenerationResult r : results) {
-                Map<String, Object> row = new LinkedHashMap<>();
-                row.put("input_ids", r.inputIds());
-                row.put("output_ids", r.outputIds());
-                row.put("text", engine.tokenizer().decode(r.outputIds(), true));
-                rows.add(row);
-            }
-            out.println(new ObjectMapper().writeValueAsString(Map.of("outputs", rows)));
-        } else {
-            for (int i = 0; i < results.size(); i++) {
-                out.println("Output[" + i + "]: " + engine.tokenizer().decode(results.get(i).outputIds(), true));
-            }
-        }
-        out.flush();
     }
 }

@@ -12,6 +12,7 @@ import org.tramontane.config.MixtralConfigReader;
 import org.tramontane.weights.Checkpoint;
 import org.tramontane.weights.TensorInfo;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -22,14 +23,16 @@ final class InfoCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "Checkpoint directory, or a preset .json file.")
-    Path model;
+    @Mixin
+    ModelPathOption modelPath;
 
     @Option(names = "--kv-length", paramLabel = "N", defaultValue = "4096", description = "Tokens of KV cache to size. Default: ${DEFAULT-VALUE}.")
     int kvLength;
 
     @Override
     public Integer call() {
+        Path model = modelPath.required(spec);
+        Flags.atLeast(spec, "--kv-length", kvLength, 0);
         boolean preset = Files.isRegularFile(model);
         MixtralConfig c = MixtralConfigReader.read(preset ? model : model.resolve("config.json"));
         var out = spec.commandLine().getOut();

@@ -1,14 +1,18 @@
 package org.tramontane.cli;
 
 import java.io.PrintWriter;
+import java.util.List;
 import org.tramontane.config.UserException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParseResult;
 
 /**
- * {@code java -jar tramontane.jar VERB ...}. Exit codes: 0 ok, 2 usage error, 1 failure with one
- * line on stderr (a stack trace only with {@code --verbose}). The only place that calls System.exit.
+ * {@code java -jar tramontane.jar VERB ...}. Exit codes: 0 ok; 2 a usage error (a flag's value or a
+ * combination of flags); 1 a user error ({@link UserException}: one line naming the file, key or
+ * flag) or an internal error (any other throwable, a bug of ours: one line saying so). Stack traces
+ * only with {@code --verbose}. The only place that calls System.exit.
  */
 @Command(name = "tramontane", mixinStandardHelpOptions = true, version = "tramontane 0.1.0",
         description = "Mixtral mixture-of-experts inference (CPU kernels; Ascend later).",
@@ -16,6 +20,8 @@ import picocli.CommandLine.Option;
                 RunPaCommand.class, QuantizeCommand.class, ConvertCommand.class, ModelTestCommand.class,
                 BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
+    static final int EXIT_FAILURE = 1;
+
     @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,
             description = "Print stack traces of errors.")
     boolean verbose;
@@ -26,7 +32,20 @@ public final class Main {
 
     /** Runs one command line; used by main and by tests. */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
-        NativeSetup.apply();
+        try {
+            NativeSetup.apply();
+        } catch (IllegalArgumentException e) {
+            // it parses only the -D properties a user sets, so what it refuses is a user error
+            err.println("error: " + e.getMessage());
+            return EXIT_FAILURE;
+        } catch (Throwable t) {
+            return report(t, List.of(args).contains("--verbose"), err);
+        }
+        return execute(commandLine(out, err), args);
+    }
+
+    /** The command tree with its error handling, writing to {@code out} and {@code err}. */
+    static CommandLine commandLine(PrintWriter out, PrintWriter err) {
         CommandLine cl = new CommandLine(new Main());
         cl.setOut(out);
         cl.setErr(err);
@@ -36,17 +55,35 @@ public final class Main {
             cmd.getErr().println("error: " + ex.getMessage() + " (see '" + cmd.getCommandSpec().qualifiedName() + " --help')");
             return cmd.getCommandSpec().exitCodeOnInvalidInput();
         });
-        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
-            boolean verbose = parsed.hasMatchedOption("--verbose");
-            if (verbose) ex.printStackTrace(err);
-            if (ex instanceof UserException || ex instanceof IllegalArgumentException
-                    || ex instanceof UnsupportedOperationException) {
-                err.println("error: " + ex.getMessage());
-                return 1;
-            }
-            if (!verbose) err.println("error: " + ex + " (run with --verbose for the stack trace)");
-            return 1;
-        });
-        return cl.execute(args);
+        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> report(ex, verbose(parsed), err));
+        return cl;
+    }
+
+    /** Runs {@code args} on {@code cl}; an Error out of a verb (picocli passes those on) is reported too. */
+    static int execute(CommandLine cl, String[] args) {
+        try {
+            return cl.execute(args);
+        } catch (Throwable t) {
+            return report(t, List.of(args).contains("--verbose"), cl.getErr());
+        }
+    }
+
+    /** Whether --verbose was given, at any level of the command line (it is inherited by every verb). */
+    private static boolean verbose(ParseResult parsed) {
+        for (ParseResult p = parsed; p != null; p = p.subcommand()) {
+            if (p.hasMatchedOption("--verbose")) return true;
+        }
+        return false;
+    }
+
+    private static int report(Throwable t, boolean verbose, PrintWriter err) {
+        if (t instanceof UserException) {
+            err.println("error: " + t.getMessage());
+        } else {
+            err.println("internal error: " + t + (verbose ? "" : " (run with --verbose for the stack trace)"));
+        }
+        if (verbose) t.printStackTrace(err);
+        err.flush();
+        return EXIT_FAILURE;
     }
 }

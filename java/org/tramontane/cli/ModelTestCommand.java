@@ -50,9 +50,9 @@ final class ModelTestCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
         if (args.mode() != Mode.FULL_BOOLQ && datasetPath != null) {
-            throw new ParameterException(spec.commandLine(), "--dataset-path is only for full_BoolQ");
+            throw Flags.usage(spec, "--dataset-path is only for full_BoolQ");
         }
-        ModelSource source = load.toSource(spec.commandLine(), Path.of(args.weights()), args.dtype(), args.chipNum());
+        ModelSource source = load.toSource(spec, Path.of(args.weights()), args.dtype(), args.chipNum());
         List<BoolqDataset> data = args.mode() == Mode.FULL_BOOLQ
                 ? BoolqDataset.load(datasetPath != null ? datasetPath : BoolqDataset.DEFAULT_DIR) : List.of();
         var out = spec.commandLine().getOut();

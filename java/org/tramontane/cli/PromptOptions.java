@@ -2,7 +2,6 @@ package org.tramontane.cli;
 
 import java.util.ArrayList;
 import java.util.List;
-import org.tramontane.engine.EngineException;
 import org.tramontane.engine.LlmEngine;
 import org.tramontane.tokenizer.ChatMessage;
 import org.tramontane.tokenizer.ChatTemplate;
@@ -21,7 +20,8 @@ final class PromptOptions {
     List<Prompt> prompts = new ArrayList<>();
 
     static final class Prompt {
-        @Option(names = "--input-text", paramLabel = "TEXT", description = "A prompt, encoded with BOS (or rendered with the chat template under --chat).")
+        @Option(names = "--input-text", paramLabel = "TEXT", description = "A prompt as text: generate encodes it with BOS (with the chat template under --chat);"
+                + " run-pa renders it with the chat template (with BOS under --base).")
         String text;
 
         // a single String (not a split int[]): picocli then starts a new group per occurrence, so

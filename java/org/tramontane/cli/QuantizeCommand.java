@@ -7,7 +7,6 @@ import org.tramontane.quant.Quantizer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 @Command(name = "quantize", mixinStandardHelpOptions = true,
@@ -22,14 +21,12 @@ final class QuantizeCommand implements Callable<Integer> {
     @Option(names = "--save-directory", required = true, paramLabel = "DST", description = "New directory (must not exist or be empty).")
     Path dst;
 
-    @Option(names = "--type", paramLabel = "TYPE", defaultValue = "w8a8_dynamic",
-            description = "w8a8_dynamic or w8a16. Default: ${DEFAULT-VALUE}.")
-    String type;
+    @Option(names = "--type", paramLabel = "TYPE", defaultValue = "w8a8_dynamic", converter = Spelling.QuantSchemes.class,
+            completionCandidates = Spelling.QuantSchemes.class, description = "${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE}.")
+    QuantScheme scheme;
 
     @Override
     public Integer call() {
-        QuantScheme scheme = QuantScheme.fromConfigName(type).orElseThrow(() -> new ParameterException(
-                spec.commandLine(), "--type must be one of " + QuantScheme.configNames() + " (got " + type + ")"));
         try (TensorProgress progress = new TensorProgress("quantize")) {
             Quantizer.quantize(src, dst, scheme, (done, total, name) -> progress.update(done, total, name));
         }

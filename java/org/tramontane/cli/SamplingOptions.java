@@ -3,16 +3,12 @@ package org.tramontane.cli;
 import org.tramontane.engine.SamplingParams;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-/** Sampling and stopping flags shared by generate and chat. */
-final class SamplingOptions {
+/** Sampling and stopping flags shared by generate and chat; the stopping length comes from its superclass. */
+final class SamplingOptions extends OutputLengthOption {
     @Spec(Spec.Target.MIXEE)
     CommandSpec spec;
-
-    @Option(names = "--max-output-length", paramLabel = "N", defaultValue = "20", description = "New tokens per sequence at most. Default: ${DEFAULT-VALUE}.")
-    int maxOutputLength;
 
     @Option(names = "--temperature", paramLabel = "T", defaultValue = "0", description = "0 = greedy. Default: ${DEFAULT-VALUE}.")
     float temperature;
@@ -29,15 +25,12 @@ final class SamplingOptions {
     @Option(names = "--ignore-eos", description = "Keep generating after the end-of-sequence token.")
     boolean ignoreEos;
 
+    /** The sampling flags; a bad value is a usage error, so verbs call this before loading the model. */
     SamplingParams params() {
-        if (maxOutputLength < 1) throw usage("--max-output-length must be >= 1");
-        if (temperature < 0) throw usage("--temperature must be >= 0");
-        if (topK < 0) throw usage("--top-k must be >= 0");
-        if (!(topP > 0 && topP <= 1)) throw usage("--top-p must be in (0, 1]");
+        Flags.atLeast(spec, "--max-output-length", maxOutputLength, 1);
+        Flags.atLeast(spec, "--top-k", topK, 0);
+        if (!(temperature >= 0)) throw Flags.usage(spec, "--temperature must be >= 0 (got " + temperature + ")");
+        if (!(topP > 0 && topP <= 1)) throw Flags.usage(spec, "--top-p must be in (0, 1] (got " + topP + ")");
         return new SamplingParams(temperature, topK, topP, seed);
-    }
-
-    private ParameterException usage(String msg) {
-        return new ParameterException(spec.commandLine(), msg);
     }
 }

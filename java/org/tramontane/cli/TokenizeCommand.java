@@ -4,19 +4,18 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.tramontane.engine.EngineException;
 import org.tramontane.tokenizer.Tokenizer;
-import org.tramontane.tokenizer.TokenizerException;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 @Command(name = "tokenize", mixinStandardHelpOptions = true,
@@ -27,8 +26,8 @@ final class TokenizeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "Directory with tokenizer.json or tokenizer.model.")
-    Path model;
+    @Mixin
+    ModelPathOption model;
 
     @Parameters(arity = "0..1", paramLabel = "TEXT", description = "Text to encode.")
     String text;
@@ -38,25 +37,17 @@ final class TokenizeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if ((text == null) == (inputFile == null)) {
-            throw new ParameterException(spec.commandLine(), "give either TEXT or --input-file");
-        }
-        Tokenizer tok;
-        try {
-            tok = Tokenizer.load(model);
-        } catch (TokenizerException e) {
-            throw new EngineException(e.getMessage());
-        }
-        var out = spec.commandLine().getOut();
+        Path dir = model.required(spec);
+        if ((text == null) == (inputFile == null)) throw Flags.usage(spec, "give either TEXT or --input-file");
+        Tokenizer tok = Tokenizer.load(dir);
+        PrintWriter out = spec.commandLine().getOut();
         if (text != null) {
             out.println(JSON.writeValueAsString(tok.encode(text, true)));
         } else {
-            if (!Files.isReadable(inputFile)) throw new EngineException(inputFile + ": cannot read (--input-file)");
+            if (!Files.isReadable(inputFile)) throw new CliException(inputFile + ": cannot read (--input-file)");
             try (BufferedReader in = Files.newBufferedReader(inputFile)) {
                 String line;
-                int lineNo = 0;
-                while ((line = in.readLine()) != null) {
-                    lineNo++;
+                for (int lineNo = 1; (line = in.readLine()) != null; lineNo++) {
                     if (line.isBlank()) continue;
                     String t = textOf(line, lineNo);
                     Map<String, Object> row = new LinkedHashMap<>();
@@ -79,6 +70,6 @@ final class TokenizeCommand implements Callable<Integer> {
         } catch (IOException e) {
             // fall through to the one-line error below
         }
-        throw new EngineException(inputFile + ":" + lineNo + ": expected a JSON object with a \"text\" string");
+        throw new CliException(inputFile + ":" + lineNo + ": expected a JSON object with a \"text\" string");
     }
 }

@@ -51,6 +51,6 @@ public enum DType {
         for (DType d : values()) {
             if (d.isFloat() && (d.cliName.equals(n) || d.torchName.equals(n))) return d;
         }
-        throw new IllegalArgumentException("--dtype must be one of fp32, bf16, fp16 (got " + name + ")");
+        throw new ConfigException("--dtype must be one of fp32, bf16, fp16 (got " + name + ")");
     }
 }

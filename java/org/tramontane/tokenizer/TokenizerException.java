@@ -4,7 +4,7 @@ package org.tramontane.tokenizer;
  * A tokenizer file is missing, unreadable, malformed or uses a feature we do not implement.
  * The message is one line and names the file, so the CLI can print it as is.
  */
-public final class TokenizerException extends RuntimeException {
+public final class TokenizerException extends org.tramontane.config.UserException {
     public TokenizerException(String message) {
         super(message);
     }

@@ -195,6 +195,14 @@ class CliTest {
     }
 
     @Test
+    void runPaKeepsMindIesTenTokensWhereGenerateMakesTwenty() {
+        String line = "--max-output-length=N\\s+New tokens per sequence at most. Default: ";
+        assertTrue(run("run-pa", "--help").out().matches("(?s).*" + line + "10\\..*"), run("run-pa", "--help").out());
+        assertTrue(run("generate", "--help").out().matches("(?s).*" + line + "20\\..*"));
+        assertTrue(run("chat", "--help").out().matches("(?s).*" + line + "20\\..*"));
+    }
+
+    @Test
     void quantizeReproducesMindIeLayoutAndRefusesANonEmptyTarget(@TempDir Path tmp) throws IOException {
         Path dst = tmp.resolve("w8a8");
         Result r = run("quantize", "--model-path", tiny(), "--save-directory", dst.toString(), "--type", "w8a8_dynamic");
@@ -226,7 +234,7 @@ class CliTest {
                 "--output-format", "json");
         assertEquals("[9592,8095,28970,18564]", gen.json().get("outputs").get(0).get("output_ids").toString());
         assertOneLineError(run("convert", "--from", "hf", "--to", "mistral", "--input", tiny(), "--output",
-                tmp.resolve("t").toString()), 1, "not supported yet");
+                tmp.resolve("t").toString()), 2, "not supported yet");
         Path ts = tmp.resolve("ts");
         assertEquals(0, run("convert", "--from", "hf", "--to", "tramontane", "--world-size", "2", "--input", tiny(),
                 "--output", ts.toString()).code());
@@ -278,7 +286,7 @@ class CliTest {
 
     @Test
     void worldSizeThatDoesNotDivideTheHeads() {
-        assertOneLineError(run("generate", "--model", tiny(), "--input-ids", "1", "--world-size", "8"), 1,
+        assertOneLineError(run("generate", "--model", tiny(), "--input-ids", "1", "--world-size", "8"), 2,
                 "--world-size 8", "num_attention_heads");
     }
 
@@ -297,6 +305,19 @@ class CliTest {
         assertEquals(2, run("generate", "--model", tiny(), "--input-ids", "1", "--dtype", "fp64").code());
         assertEquals(2, run("generate", "--config", "x.json", "--input-ids", "1").code());
         assertEquals(2, run("frobnicate").code());
+        assertEquals(2, run("generate", "--model", tiny(), "--config", "x.json", "--input-ids", "1").code());
+        assertOneLineError(run("tokenize", "Hello"), 2, "--model");
+        assertOneLineError(run("info"), 2, "--model");
+        assertOneLineError(run("tokenize", "--model", tiny()), 2, "TEXT or --input-file");
+        assertOneLineError(run("run-pa", "--model", tiny(), "--input-ids", "1,2"), 2, "--input-text");
+        assertOneLineError(run("run-pa", "--model", tiny(), "--batch-size", "1,2"), 2, "--batch-size takes one value");
+        assertOneLineError(run("chat", "--model", tiny(), "--max-context", "0"), 2, "--max-context");
+        assertOneLineError(run("info", "--model", tiny(), "--kv-length", "-1"), 2, "--kv-length");
+        assertOneLineError(run("convert", "--from", "mistral", "--to", "hf", "--world-size", "2", "--input", tiny(),
+                "--output", "x"), 2, "--world-size applies to --to tramontane only");
+        assertOneLineError(run("convert", "--from", "hf", "--to", "tramontane", "--world-size", "3", "--input", tiny(),
+                "--output", "x"), 2, "--world-size 3");
+        assertOneLineError(run("quantize", "--model-path", tiny(), "--save-directory", "x", "--type", "int4"), 2, "--type");
     }
 
     private static String[] concat(String[] a, String... b) {

@@ -257,7 +257,7 @@ public final class CpuBackend implements Backend {
 
     private static void checkComputeDtype(DType d) {
         if (!d.isFloat()) {
-            throw new UnsupportedOperationException(d + " weights are not supported by the cpu backend yet");
+            throw new org.tramontane.config.ConfigException(d + " weights are not supported by the cpu backend yet");
         }
     }
 

@@ -1,0 +1,91 @@
+package org.tramontane.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.tramontane.bench.BenchCase;
+import org.tramontane.bench.BenchRunner;
+import org.tramontane.bench.MachineLimits;
+
+/** What bench prints: a table for people, or JSON with the keys scripts parse. */
+final class BenchReport {
+    private BenchReport() {}
+
+    static String json(BenchRunner.Report r) throws JsonProcessingException {
+        MachineLimits m = r.machine();
+        Map<String, Object> machine = new LinkedHashMap<>();
+        machine.put("threads", m.threads());
+        machine.put("read_bandwidth_gbs", m.readBandwidthGbs());
+        machine.put("fp32_peak_gflops", m.fp32PeakGflops());
+        machine.put("bf16_peak_gflops", m.bf16PeakGflops());
+        machine.put("int8_peak_gops", m.int8PeakGops());
+        List<Map<String, Object>> cases = new ArrayList<>();
+        for (BenchCase c : r.cases()) {
+            Map<String, Object> o = new LinkedHashMap<>();
+            o.put("dtype", c.dtype());
+            o.put("quantize", c.quantize());
+            o.put("batch_size", c.batchSize());
+            o.put("input_len", c.inputLen());
+            o.put("output_len", c.outputLen());
+            o.put("prefill_tokens_per_s", c.prefillTokensPerS());
+            o.put("decode_tokens_per_s", c.decodeTokensPerS());
+            o.put("decode_tokens_per_s_per_seq", c.decodeTokensPerSPerSeq());
+            o.put("first_token_ms", c.firstTokenMs());
+            o.put("token_ms_p50", c.tokenMsP50());
+            o.put("token_ms_p90", c.tokenMsP90());
+            o.put("peak_rss_bytes", c.peakRssBytes());
+            o.put("decode_bytes_per_step", c.decodeBytesPerStep());
+            o.put("decode_roofline_ratio", c.decodeRooflineRatio());
+            o.put("prefill_peak_ratio", c.prefillPeakRatio());
+            cases.add(o);
+        }
+        Map<String, Object> root = new LinkedHashMap<>();
+        root.put("machine", machine);
+        root.put("cases", cases);
+        return new ObjectMapper().writeValueAsString(root);
+    }
+
+    static String text(BenchRunner.Report r) {
+        MachineLimits m = r.machine();
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT, "machine  %d threads, ISA %s: read %.1f GB/s, fp32 FMA %.0f GFLOP/s, "
+                + "bf16-dot %s, int8 VNNI %s%n", m.threads(), r.isa(), m.readBandwidthGbs(), m.fp32PeakGflops(),
+                orNa(m.bf16PeakGflops(), "GFLOP/s"), orNa(m.int8PeakGops(), "GOP/s")));
+        long budget = r.weightBytes() + r.kvCacheBytes();
+        sb.append(String.format(Locale.ROOT, "model    %d layers, hidden %d, %d experts (top %d), --dtype %s: weights %.1f MB,"
+                + " KV cache %.1f MB%n", r.config().numLayers(), r.config().hiddenSize(), r.config().numExperts(),
+                r.config().topK(), r.dtype().cliName + quantized(r), r.weightBytes() / 1e6, r.kvCacheBytes() / 1e6));
+        sb.append(String.format(Locale.ROOT, "%5s %5s %5s %4s | %9s %9s | %9s %8s %8s %8s %8s | %8s %8s | %8s %7s%n",
+                "dtype", "batch", "in", "out", "prefill/s", "of peak", "decode/s", "per seq", "first ms", "p50 ms",
+                "p90 ms", "MB/step", "roofline", "RSS MB", "/(w+kv)"));
+        for (BenchCase c : r.cases()) {
+            sb.append(String.format(Locale.ROOT, "%5s %5d %5d %4d | %9.1f %9s | %9.1f %8.1f %8.1f %8.2f %8.2f | %8.1f %8s"
+                    + " | %8.1f %7.3f%n", c.dtype(), c.batchSize(), c.inputLen(), c.outputLen(), c.prefillTokensPerS(),
+                    pct(c.prefillPeakRatio()), c.decodeTokensPerS(), c.decodeTokensPerSPerSeq(), c.firstTokenMs(),
+                    c.tokenMsP50(), c.tokenMsP90(), c.decodeBytesPerStep() / 1e6, pct(c.decodeRooflineRatio()),
+                    c.peakRssBytes() / 1e6, c.peakRssBytes() / (double) budget));
+        }
+        sb.append("prefill/s and decode/s are tokens/s over the whole batch; 'of peak' = prefill FLOPs/s over the bf16-dot"
+                + " peak (fp32 FMA peak where the CPU has no bf16 dot or the dtype is not bf16); roofline = weight bytes"
+                + " per decode step x steps/s over the read bandwidth.");
+        return sb.toString();
+    }
+
+    /** ", linears w8a8_dynamic" for a quantized model, else nothing. */
+    private static String quantized(BenchRunner.Report r) {
+        String q = r.cases().isEmpty() ? null : r.cases().get(0).quantize();
+        return q == null ? "" : ", linears " + q;
+    }
+
+    private static String orNa(Double v, String unit) {
+        return v == null ? "n/a" : String.format(Locale.ROOT, "%.0f %s", v, unit);
+    }
+
+    private static String pct(Double v) {
+        return v == null ? "n/a" : String.format(Locale.ROOT, "%.1f%%", 100 * v);
+    }
+}
