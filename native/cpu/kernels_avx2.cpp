@@ -202,10 +202,8 @@ void gemv_tile_bf16(const float* x, int ldx, const void* w, size_t ldw, int k, f
 }
 
 // Two or more activation rows are fed to the streaming kernel below only while they fit L1 (each
-// weight row runs over all of them; one row always streams).  Measured against the 2-4 row tiles (bf16, 2 threads, weight GB/s, two
-// runs): k = 1024, m = 2 / 3 / 4: 22.9-23.7 vs 16.5-18.9, 21.8-22.5 vs 14.4-18.1, 18.2-18.7 vs
-// 12.2-13.4 (m = 8 in two chunks of 4: 9.8 vs 8.3); k = 3584, m = 2: 20.0-25.4 vs 19.5-24.2, but
-// m = 3 / 4 / 8 lose 2-20% (x from L2 per row).
+// weight row runs over all of them; one row always streams): past L1 every weight row reads x
+// from L2 again (decisions.md: stream-max-act).
 constexpr size_t kStreamMaxActBytes = 32 << 10;
 
 // S weight rows (wr[0..S)) x M activation rows, row by row in dot-product form: each 16-weight
@@ -265,11 +263,9 @@ inline void stream_rows(const float* x, int ldx, const void* const* wr, int k, f
 
 // M = 1..4 activation rows over `rows` consecutive weight rows: the block is cut in two halves
 // read side by side (row r with row r + rows / 2), so each thread keeps two sequential weight
-// streams in flight; the odd row left over runs alone.  Measured on 32000 x 1024 bf16, 2 threads,
-// 32-row work items, DRAM (C++ harness, 30 interleaved rounds, ratio to the one-stream sum probe
-// on the same memory in the same round): one stream 0.73-0.85, two streams 0.98 (32-row items),
-// 1.04 (128-row items); a two-stream sum reads 1.14x the one-stream sum on this VM.  M = 4 keeps
-// one stream (4 x 2 accumulators per row already).
+// streams in flight, where one stream leaves part of the bandwidth unused (decisions.md:
+// gemv-two-streams); the odd row left over runs alone.  M = 4 keeps one stream (4 x 2
+// accumulators per row already).
 template <int D, int M>
 void gemv_stream_m(const float* x, int ldx, const void* w, size_t ldw, int rows, int k, float* out, int ldo) {
   constexpr int S = M <= 3 ? 2 : 1;
@@ -311,7 +307,7 @@ void bf16_layout(const float* x, int m, int k, float* out) {
 template <int D, int M>
 void gemv_rows(const float* x, int ldx, const void* w, size_t ldw, int rows, int k, float* out, int ldo) {
   // f32 keeps the 4-row tiles: 4 KB rows are streams long enough, and the tiles load x once
-  // per 4 rows (16000 x 1024 f32, 2 threads: tiles 28.9-34.0 GB/s, stream 23.4-25.6).
+  // per 4 rows (decisions.md: f32-gemv-tiles).
   if (D != TN_F32 && (M == 1 || (size_t)M * k * sizeof(float) <= kStreamMaxActBytes)) {
     gemv_stream_m<D, M>(x, ldx, w, ldw, rows, k, out, ldo);
     return;
@@ -347,8 +343,8 @@ void gemv_avx2(const float* x, int ldx, int m, const void* w, size_t ldw, int ro
 // rows and the product turns compute-bound.  Each 16-weight chunk is widened half by half and a
 // half feeds all M rows before the next, so each of the R * M accumulators takes one FMA per
 // half: with R * M >= 8 independent chains the FMA latency stays hidden.  (The tiles above put
-// both halves into one accumulator back to back, which halves the chains; at 8 rows per expert
-// they ran at 36-49 GFLOP/s on one AVX2 thread, this order at 53-72, weights in L2.)
+// both halves into one accumulator back to back, which halves the chains: decisions.md:
+// gemv-rm-order.)
 template <int D, int R, int M>
 void gemv_tile_rm(const float* x, int ldx, const void* w, size_t ldw, int k, float* out, int ldo) {
   __m256 acc[R][M];
@@ -451,8 +447,7 @@ void panel_tile(const float* x, int ldx, const void* p, size_t panel_stride, int
         // Two panels of 3+ rows: GCC would keep the MR broadcasts of the first panel for the
         // second, which with 2 * S * MR accumulators and 2 weight halves passes the 16 ymm and
         // spills an accumulator (a store-to-load chain each column); an opaque copy of x makes it
-        // broadcast again (loads are cheap).  m = 3, bf16 3584 x 1024 x 24 through DRAM, 2
-        // threads, 15 paired rounds: 23.5 -> 27.2 GB/s (1.15x); m = 1, 2 unaffected.
+        // broadcast again, loads being cheap (decisions.md: two-panel-rebroadcast).
         const float* xs = x;
         if (S > 1 && MR >= 3) __asm__ volatile("" : "+r"(xs));
 #pragma GCC unroll 8
@@ -509,11 +504,9 @@ void panel_pairs(const float* x, int ldx, const void* w, int k, int np, float* o
 // 1-3 rows (memory-bound) read two panels side by side: two sequential weight streams per thread
 // keep more reads in flight than one (see gemv_stream_m).  4+ rows (compute-bound) run each panel
 // over the rows in groups of 6 (12 accumulators + 2 weight halves + 1 broadcast: the 16 ymm), the
-// last groups 4 + 3 where 6 + 1 would leave a lone row.  Measured against the dot-form tiles
-// (bf16 3584 x 1024 and 1024 x 3584, 16 matrices through DRAM, 2 threads, 7 rounds, GFLOP/s):
-// m = 1: 33 / 28 vs 31 / 27; 6: 111 / 106 vs 69 / 82; 8: 114 / 116 vs 78 / 92 (4 + 4: 100 / 108);
-// 11: 128 / 118 vs 89 / 90; and against the per-call packed GEMM at m = 32: 136 / 137 vs 107 / 116,
-// m = 128: 145 / 139 vs 132 / 134.
+// last groups 4 + 3 where 6 + 1 would leave a lone row.  The panels beat the dot-form tiles from
+// one row and the per-call packed GEMM at every row count (decisions.md: panel-group,
+// panel-vs-gemm).
 template <int D>
 void panel_avx2(const float* x, int ldx, int m, const void* w, int k, int np, float* out, int ldo) {
   switch (m) {
@@ -699,6 +692,7 @@ const Kernels kAvx2Kernels = {
     kNr,
     sum_avx2,
     fma_peak_avx2,
+    &kAvx2I8Kernels,
 };
 
 }  // namespace tn

@@ -26,7 +26,7 @@ public final class Main {
 
     /** Runs one command line; used by main and by tests. */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
-        NativeSetup.apply();
+        if (!NativeSetup.apply(err)) return 2;
         CommandLine cl = new CommandLine(new Main());
         cl.setOut(out);
         cl.setErr(err);
