@@ -5,8 +5,8 @@ import org.tramontane.backend.Platform;
 
 /**
  * The machine's limits, measured by the native probes on the same thread pool the model runs on.
- * A peak the CPU lacks (no AVX512-BF16, no VNNI) is null; a
- * backend without probes (a device) reports 0 bandwidth and fp32 peak, which the ratios read as unmeasured.
+ * A peak the CPU lacks (no AVX512-BF16, no VNNI) is null; a backend without probes (a device)
+ * reports 0 bandwidth and fp32 peak, which the ratios read as unmeasured.
  *
  * @param readBandwidthGbs best read bandwidth over the probe's passes, GB/s (1e9 bytes)
  * @param fp32PeakGflops   f32 FMA peak, GFLOP/s
