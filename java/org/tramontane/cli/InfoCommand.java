@@ -2,11 +2,14 @@ package org.tramontane.cli;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import org.tramontane.config.DType;
-import org.tramontane.backend.cpu.CpuBackend;
+import org.tramontane.backend.BackendKind;
+import org.tramontane.backend.Isa;
+import org.tramontane.backend.Platform;
 import org.tramontane.config.MixtralConfig;
 import org.tramontane.config.MixtralConfigReader;
 import org.tramontane.weights.Checkpoint;
@@ -67,8 +70,10 @@ final class InfoCommand implements Callable<Integer> {
             out.printf("--dtype %-5s weights %s, KV cache for %d tokens %s%n", d.cliName, gib(params * d.elemBytes),
                     kvLength, gib(kv));
         }
-        out.printf("cpu          ISA %s (supported: %s), %d threads%n", CpuBackend.isaName(CpuBackend.isaActive()),
-                CpuBackend.isaName(CpuBackend.isaSupported()), CpuBackend.threads());
+        Platform cpu = BackendKind.CPU.platform();
+        List<Isa> isas = cpu.supportedIsas();
+        out.printf("cpu          ISA %s (supported: %s), %d threads%n", cpu.activeIsa().map(i -> i.cliName).orElse("none"),
+                isas.get(isas.size() - 1).cliName, cpu.threads());
         out.flush();
         return 0;
     }

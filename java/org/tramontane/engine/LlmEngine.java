@@ -10,7 +10,6 @@ import java.util.List;
 import org.tramontane.backend.Backend;
 import org.tramontane.config.DType;
 import org.tramontane.config.Precision;
-import org.tramontane.backend.cpu.CpuBackend;
 import org.tramontane.config.ConfigException;
 import org.tramontane.config.MixtralConfig;
 import org.tramontane.config.MixtralConfigReader;
@@ -64,7 +63,7 @@ public final class LlmEngine implements AutoCloseable {
         Path tokDir = dummy ? presetTokenizerDir(configFile) : source.path();
         Tokenizer tok = loadTokenizer(tokDir);
         DType dtype = source.dtype() != null ? source.dtype() : cfg.torchDtype();
-        if (source.threads() > 0) CpuBackend.setThreads(source.threads());
+        if (source.threads() > 0) source.backend().platform().setThreads(source.threads());
         int ws = source.worldSize();
         ShardingPlan.validate(cfg, ws);
         Precision precision = Precision.of(dtype);

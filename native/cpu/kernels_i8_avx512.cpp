@@ -1,7 +1,6 @@
 // AVX-512 (F/BW) int8 bodies: 32 int8 -> 32 int16 per step, vpmaddwd into int32 (exact).
 #include <immintrin.h>
 #include "kernels.h"
-#include "qkernels.h"
 
 namespace tn {
 namespace {
@@ -47,7 +46,7 @@ void panel_i8_avx512(const int16_t* const* x, int m, const int8_t* panels, int k
 
 }  // namespace
 
-const QKernels kAvx512QKernels = {dot_i8_avx512, dot_f32_i8_avx512, dot_i8_rows_avx512, panel_i8_avx512,
+const I8Kernels kAvx512I8Kernels = {dot_i8_avx512, dot_f32_i8_avx512, dot_i8_rows_avx512, panel_i8_avx512,
                                    quantize_row_avx2};
 
 }  // namespace tn

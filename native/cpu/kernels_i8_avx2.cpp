@@ -2,7 +2,6 @@
 #include <immintrin.h>
 #include <string.h>
 #include "kernels.h"
-#include "qkernels.h"
 #include "quantize.h"
 
 namespace tn {
@@ -312,6 +311,6 @@ void quantize_row_avx2(const float* x, int k, int8_t* q, float* scale) {
   for (; i < k; i++) q[i] = round_clamp_i8(x[i] / s);
 }
 
-const QKernels kAvx2QKernels = {dot_i8_avx2, dot_f32_i8_avx2, dot_i8_rows_avx2, panel_i8_avx2, quantize_row_avx2};
+const I8Kernels kAvx2I8Kernels = {dot_i8_avx2, dot_f32_i8_avx2, dot_i8_rows_avx2, panel_i8_avx2, quantize_row_avx2};
 
 }  // namespace tn

@@ -1,6 +1,6 @@
 // AVX512-VNNI body of the int8 panel kernel (vpdpwssd: int16 pairs multiplied and added into
 // int32 in one instruction, where AVX2 needs vpmaddwd + vpaddd).  Compiled with -mavx512f
-// -mavx512bw -mavx512vnni; runs only when dispatch.cpp saw avx512vnni (qkernels_avx512.cpp).
+// -mavx512bw -mavx512vnni; runs only when dispatch.cpp saw avx512vnni (kernels_i8_avx512.cpp).
 #ifdef TN_AVX512_MODEL
 #include TN_AVX512_MODEL  // tests/native: this file's code over a scalar model of its intrinsics
 #else
@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "kernels.h"
-#include "qkernels.h"
 
 namespace tn {
 namespace {
