@@ -5,12 +5,12 @@ import java.util.concurrent.Callable;
 import org.tramontane.config.DType;
 import org.tramontane.engine.EngineException;
 import org.tramontane.parallel.PreShardedCheckpoint;
-import org.tramontane.weights.MistralConverter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
+import org.tramontane.convert.MistralConverter;
 
 @Command(name = "convert", mixinStandardHelpOptions = true,
         description = "Convert weights between layouts: mistral -> hf (Mistral's consolidated release),"

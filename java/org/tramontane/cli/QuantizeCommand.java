@@ -3,12 +3,12 @@ package org.tramontane.cli;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.tramontane.config.QuantScheme;
-import org.tramontane.quant.Quantizer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
+import org.tramontane.convert.Quantizer;
 
 @Command(name = "quantize", mixinStandardHelpOptions = true,
         description = "Quantize a float HF checkpoint into MindIE's ascendV1 layout (per-channel symmetric int8, data-free).")

@@ -28,14 +28,14 @@ import org.tramontane.parallel.PreShardedLayout.Component;
 import org.tramontane.parallel.PreShardedLayout.RankTensor;
 import org.tramontane.parallel.ShardingPlan.Role;
 import org.tramontane.weights.Checkpoint;
-import org.tramontane.weights.ConvertException;
 import org.tramontane.weights.FloatBits;
 import org.tramontane.weights.MixtralCheckpointValidator;
 import org.tramontane.weights.MixtralWeightNames;
-import org.tramontane.weights.OutputDirectory;
 import org.tramontane.weights.SafetensorsWriter;
 import org.tramontane.weights.SafetensorsWriter.ByteSource;
 import org.tramontane.weights.TensorInfo;
+import org.tramontane.convert.OutputDirectory;
+import org.tramontane.convert.ConvertException;
 
 /**
  * The tramontane layout: a checkpoint cut once for a world size, so loading is a straight copy of

@@ -1,4 +1,4 @@
-package org.tramontane.weights;
+package org.tramontane.convert;
 
 import org.tramontane.config.UserException;
 
@@ -37,6 +37,13 @@ import org.tramontane.config.MixtralConfig;
 import org.tramontane.config.MixtralConfigReader;
 import org.tramontane.weights.MixtralWeightNames.Expected;
 import org.tramontane.weights.SafetensorsWriter.ByteSource;
+import org.tramontane.weights.Checkpoint;
+import org.tramontane.weights.MixtralCheckpointValidator;
+import org.tramontane.weights.TensorInfo;
+import org.tramontane.weights.FloatBits;
+import org.tramontane.weights.SafetensorsWriter;
+import org.tramontane.weights.MixtralWeightNames;
+import org.tramontane.weights.SafetensorsFile;
 
 /**
  * Converts a Mistral original "consolidated" Mixtral checkpoint into a standard HuggingFace

@@ -1,4 +1,4 @@
-package org.tramontane.weights;
+package org.tramontane.convert;
 
 import java.io.EOFException;
 import java.io.IOException;
@@ -19,7 +19,7 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
 import org.tramontane.config.DType;
-import org.tramontane.weights.RestrictedUnpickler.Tuple;
+import org.tramontane.convert.RestrictedUnpickler.Tuple;
 
 /**
  * A PyTorch {@code torch.save} file (the zip format of PyTorch 1.6 and later) holding a dict of
@@ -116,7 +116,7 @@ public final class TorchZipReader implements AutoCloseable {
         this.byName = Collections.unmodifiableMap(m);
     }
 
-    /** Opens and checks {@code file}; throws {@link WeightsException} naming the file (and tensor or global). */
+    /** Opens and checks {@code file}; throws {@link ConvertException} naming the file (and tensor or global). */
     public static TorchZipReader open(Path file) {
         if (!Files.isRegularFile(file)) {
             throw fail(file, Files.exists(file) ? "not a regular file" : "no such file");
@@ -130,7 +130,7 @@ public final class TorchZipReader implements AutoCloseable {
         } catch (NoSuchFileException e) {
             throw fail(file, "no such file");
         } catch (IOException e) {
-            throw new WeightsException(file + ": cannot read: " + e.getMessage(), e);
+            throw new ConvertException(file + ": cannot read: " + e.getMessage(), e);
         }
         try {
             String prefix = findPrefix(file, zip);
@@ -207,8 +207,8 @@ public final class TorchZipReader implements AutoCloseable {
     }
 
     /** The exception a failed read of {@code t} becomes: names file and tensor. */
-    public WeightsException readFailure(TorchTensor t, IOException e) {
-        return new WeightsException(file + ": cannot read tensor " + t.name() + " (storage " + prefix + "data/"
+    public ConvertException readFailure(TorchTensor t, IOException e) {
+        return new ConvertException(file + ": cannot read tensor " + t.name() + " (storage " + prefix + "data/"
                 + t.storageKey() + "): " + e.getMessage(), e);
     }
 
@@ -217,7 +217,7 @@ public final class TorchZipReader implements AutoCloseable {
         try {
             zip.close();
         } catch (IOException e) {
-            throw new WeightsException(file + ": cannot close: " + e.getMessage(), e);
+            throw new ConvertException(file + ": cannot close: " + e.getMessage(), e);
         }
     }
 
@@ -250,7 +250,7 @@ public final class TorchZipReader implements AutoCloseable {
         try (InputStream in = zip.getInputStream(e)) {
             order = new String(in.readNBytes(16), StandardCharsets.US_ASCII).trim();
         } catch (IOException ex) {
-            throw new WeightsException(file + ": cannot read " + e.getName() + ": " + ex.getMessage(), ex);
+            throw new ConvertException(file + ": cannot read " + e.getName() + ": " + ex.getMessage(), ex);
         }
         if (!order.equals("little")) {
             throw fail(file, e.getName() + " is \"" + order + "\"; only little-endian storages are supported");
@@ -268,7 +268,7 @@ public final class TorchZipReader implements AutoCloseable {
             if (b.length > MAX_PICKLE_BYTES) throw fail(file, name + " is over the " + MAX_PICKLE_BYTES + "-byte limit");
             return b;
         } catch (IOException ex) {
-            throw new WeightsException(file + ": cannot read " + name + ": " + ex.getMessage(), ex);
+            throw new ConvertException(file + ": cannot read " + name + ": " + ex.getMessage(), ex);
         }
     }
 
@@ -422,8 +422,8 @@ public final class TorchZipReader implements AutoCloseable {
 
     // ---- helpers --------------------------------------------------------------------------------
 
-    private static WeightsException fail(Path file, String what) {
-        return new WeightsException(file + ": " + what);
+    private static ConvertException fail(Path file, String what) {
+        return new ConvertException(file + ": " + what);
     }
 
     private static void closeQuietly(AutoCloseable c) {

@@ -1,4 +1,4 @@
-package org.tramontane.weights;
+package org.tramontane.convert;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -21,11 +21,17 @@ import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.tramontane.testing.Fixtures;
 import org.tramontane.config.UserException;
 import org.tramontane.config.DType;
+import org.tramontane.convert.TorchFiles.Spec;
 import org.tramontane.config.MixtralConfig;
 import org.tramontane.config.MixtralConfigReader;
-import org.tramontane.weights.TorchFiles.Spec;
+import org.tramontane.weights.MixtralCheckpointValidator;
+import org.tramontane.weights.Checkpoint;
+import org.tramontane.weights.TensorInfo;
+import org.tramontane.weights.MixtralWeightNames;
+import org.tramontane.weights.SafetensorsFile;
 
 class MistralConverterTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -161,7 +167,7 @@ class MistralConverterTest {
     void refusesNonContiguousTensors() throws IOException {
         Path in = mini(tmp.resolve("mini"), List.of(), List.of(MistralWeightNames.wo(0)));
         Path out = tmp.resolve("out");
-        Exception e = assertThrows(WeightsException.class,
+        Exception e = assertThrows(ConvertException.class,
                 () -> MistralConverter.convert(in, out, null, MistralConverter.Progress.NONE));
         assertMessage(e, in.resolve("consolidated.00.pt"), MistralWeightNames.wo(0), "not contiguous");
         assertEquals(List.of(in), list(tmp), "nothing written");

@@ -1,6 +1,7 @@
-package org.tramontane.quant;
+package org.tramontane.convert;
 
 import java.util.Optional;
+import org.tramontane.quant.QuantFixtures;
 import org.tramontane.config.QuantScheme;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -33,6 +34,9 @@ import org.tramontane.weights.MixtralWeightNames;
 import org.tramontane.weights.SafetensorsFile;
 import org.tramontane.weights.SafetensorsWriter;
 import org.tramontane.weights.TensorInfo;
+import org.tramontane.quant.WeightQuantizer;
+import org.tramontane.quant.QuantDescription;
+import org.tramontane.quant.ProgressListener;
 
 class QuantizerTest {
     private static final String W8A8_FILE = "quant_model_weight_w8a8_dynamic.safetensors";
@@ -198,7 +202,7 @@ class QuantizerTest {
         Path again = src.resolve("..").resolve("src");
         Path link = Files.createSymbolicLink(tmp.resolve("link"), src);
         for (Path dst : List.of(src, again, link)) {
-            QuantException e = assertThrows(QuantException.class,
+            ConvertException e = assertThrows(ConvertException.class,
                     () -> Quantizer.quantize(src, dst, QuantScheme.W8A8_DYNAMIC, ProgressListener.none()));
             assertTrue(e.getMessage().contains(dst.toString()) && e.getMessage().contains("is the source directory"),
                     e.getMessage());
@@ -211,7 +215,7 @@ class QuantizerTest {
     void refusesANonEmptyOutputAndLeavesItAlone() throws IOException {
         Path out = Files.createDirectory(tmp.resolve("busy"));
         Files.writeString(out.resolve("keep.txt"), "mine");
-        QuantException e = assertThrows(QuantException.class, () -> Quantizer.quantize(QuantFixtures.dir("tiny-mixtral"),
+        ConvertException e = assertThrows(ConvertException.class, () -> Quantizer.quantize(QuantFixtures.dir("tiny-mixtral"),
                 out, QuantScheme.W8A8_DYNAMIC, ProgressListener.none()));
         assertTrue(e.getMessage().contains(out.toString()) && e.getMessage().contains("not empty"), e.getMessage());
         assertEquals(Set.of("keep.txt"), fileNames(out));
@@ -222,12 +226,12 @@ class QuantizerTest {
     @Test
     void refusesAFileAsOutputAndAMissingParent() throws IOException {
         Path file = Files.writeString(tmp.resolve("file"), "x");
-        QuantException e = assertThrows(QuantException.class, () -> Quantizer.quantize(QuantFixtures.dir("tiny-mixtral"),
+        ConvertException e = assertThrows(ConvertException.class, () -> Quantizer.quantize(QuantFixtures.dir("tiny-mixtral"),
                 file, QuantScheme.W8A8_DYNAMIC, ProgressListener.none()));
         assertTrue(e.getMessage().contains(file.toString()) && e.getMessage().contains("not a directory"), e.getMessage());
 
         Path orphan = tmp.resolve("no-such-parent").resolve("out");
-        e = assertThrows(QuantException.class, () -> Quantizer.quantize(QuantFixtures.dir("tiny-mixtral"),
+        e = assertThrows(ConvertException.class, () -> Quantizer.quantize(QuantFixtures.dir("tiny-mixtral"),
                 orphan, QuantScheme.W8A8_DYNAMIC, ProgressListener.none()));
         assertTrue(e.getMessage().contains(orphan.toString()) && e.getMessage().contains("does not exist"), e.getMessage());
         assertFalse(Files.exists(orphan.getParent()));
@@ -237,7 +241,7 @@ class QuantizerTest {
     void refusesAnAlreadyQuantizedSource() {
         Path src = QuantFixtures.dir("tiny-mixtral-w8a8");
         Path out = tmp.resolve("twice");
-        QuantException e = assertThrows(QuantException.class,
+        ConvertException e = assertThrows(ConvertException.class,
                 () -> Quantizer.quantize(src, out, QuantScheme.W8A8_DYNAMIC, ProgressListener.none()));
         assertTrue(e.getMessage().contains("already quantized") && e.getMessage().contains("tiny-mixtral-w8a8"),
                 e.getMessage());
@@ -251,7 +255,7 @@ class QuantizerTest {
         Path fixture = QuantFixtures.dir("tiny-mixtral-w8a8");
         Files.copy(QuantFixtures.dir("tiny-mixtral").resolve("config.json"), src.resolve("config.json"));
         Files.copy(fixture.resolve(W8A8_FILE), src.resolve(W8A8_FILE));
-        QuantException e = assertThrows(QuantException.class, () -> Quantizer.quantize(src, tmp.resolve("out"),
+        ConvertException e = assertThrows(ConvertException.class, () -> Quantizer.quantize(src, tmp.resolve("out"),
                 QuantScheme.W8A8_DYNAMIC, ProgressListener.none()));
         assertTrue(e.getMessage().contains("already quantized") && e.getMessage().contains("is I8"), e.getMessage());
     }
@@ -260,18 +264,18 @@ class QuantizerTest {
     void refusesWhatIsNotAMixtralCheckpoint() throws IOException {
         Path empty = Files.createDirectory(tmp.resolve("empty-src"));
         Path out = tmp.resolve("out");
-        QuantException e = assertThrows(QuantException.class,
+        ConvertException e = assertThrows(ConvertException.class,
                 () -> Quantizer.quantize(empty, out, QuantScheme.W8A8_DYNAMIC, ProgressListener.none()));
         assertTrue(e.getMessage().contains(empty.toString()) && e.getMessage().contains("config.json"), e.getMessage());
 
         Path missing = tmp.resolve("missing-src");
-        e = assertThrows(QuantException.class,
+        e = assertThrows(ConvertException.class,
                 () -> Quantizer.quantize(missing, out, QuantScheme.W8A8_DYNAMIC, ProgressListener.none()));
         assertTrue(e.getMessage().contains(missing.toString()) && e.getMessage().contains("does not exist"), e.getMessage());
 
         Path noWeights = Files.createDirectory(tmp.resolve("config-only"));
         Files.copy(QuantFixtures.dir("tiny-mixtral").resolve("config.json"), noWeights.resolve("config.json"));
-        e = assertThrows(QuantException.class,
+        e = assertThrows(ConvertException.class,
                 () -> Quantizer.quantize(noWeights, out, QuantScheme.W8A8_DYNAMIC, ProgressListener.none()));
         assertTrue(e.getMessage().contains(noWeights.toString()) && e.getMessage().contains("safetensors"), e.getMessage());
         assertFalse(Files.exists(out));
@@ -312,7 +316,7 @@ class QuantizerTest {
         SafetensorsWriter.write(src.resolve("model.safetensors"), Map.of(), tensors);
 
         Path out = tmp.resolve("nan-out");
-        QuantException e = assertThrows(QuantException.class,
+        ConvertException e = assertThrows(ConvertException.class,
                 () -> Quantizer.quantize(src, out, QuantScheme.W8A8_DYNAMIC, ProgressListener.none()));
         assertTrue(e.getMessage().contains(poisoned) && e.getMessage().contains("row 3"), e.getMessage());
         assertFalse(Files.exists(out));

@@ -1,4 +1,4 @@
-package org.tramontane.quant;
+package org.tramontane.convert;
 
 import org.tramontane.config.QuantScheme;
 
@@ -39,6 +39,8 @@ import org.tramontane.weights.SafetensorsWriter;
 import org.tramontane.weights.SafetensorsWriter.ByteSource;
 import org.tramontane.weights.SafetensorsWriter.Tensor;
 import org.tramontane.weights.TensorInfo;
+import org.tramontane.quant.QuantDescription;
+import org.tramontane.quant.ProgressListener;
 
 /**
  * Turns a float HF Mixtral checkpoint into MindIE's "ascendV1" quantized layout (what
@@ -83,7 +85,7 @@ public final class Quantizer {
     /**
      * Quantizes the float checkpoint in {@code srcDir} into the new directory {@code dstDir}.
      *
-     * @throws QuantException when dstDir is srcDir, dstDir exists and is not an empty directory,
+     * @throws ConvertException when dstDir is srcDir, dstDir exists and is not an empty directory,
      *                        srcDir is not a float Mixtral checkpoint (or is already quantized),
      *                        or writing fails; nothing is left at dstDir then
      */
@@ -112,7 +114,7 @@ public final class Quantizer {
             Files.move(tmp, dst, StandardCopyOption.ATOMIC_MOVE);
             moved = true;
         } catch (IOException e) {
-            throw new QuantException("output directory " + dstDir + ": cannot write: " + e, e);
+            throw new ConvertException("output directory " + dstDir + ": cannot write: " + e, e);
         } finally {
             if (!moved) deleteTree(tmp);
         }
@@ -122,13 +124,13 @@ public final class Quantizer {
 
     private static Path sourceDir(Path srcDir) {
         if (!Files.isDirectory(srcDir)) {
-            throw new QuantException("source directory " + srcDir
+            throw new ConvertException("source directory " + srcDir
                     + (Files.exists(srcDir) ? " is not a directory" : " does not exist"));
         }
         try {
             return srcDir.toRealPath();
         } catch (IOException e) {
-            throw new QuantException("source directory " + srcDir + ": cannot resolve: " + e.getMessage(), e);
+            throw new ConvertException("source directory " + srcDir + ": cannot resolve: " + e.getMessage(), e);
         }
     }
 
@@ -136,39 +138,39 @@ public final class Quantizer {
     private static Path targetDir(Path dstDir, Path src) {
         Path abs = dstDir.toAbsolutePath().normalize();
         Path parent = abs.getParent();
-        if (parent == null) throw new QuantException("output directory " + dstDir + " is a filesystem root");
+        if (parent == null) throw new ConvertException("output directory " + dstDir + " is a filesystem root");
         if (!Files.isDirectory(parent)) {
-            throw new QuantException("output directory " + dstDir + ": its parent " + parent + " does not exist");
+            throw new ConvertException("output directory " + dstDir + ": its parent " + parent + " does not exist");
         }
         try {
             if (Files.exists(abs, LinkOption.NOFOLLOW_LINKS) && !Files.exists(abs)) {
-                throw new QuantException("output directory " + dstDir + " is a broken symbolic link");
+                throw new ConvertException("output directory " + dstDir + " is a broken symbolic link");
             }
             Path real = Files.exists(abs) ? abs.toRealPath() : parent.toRealPath().resolve(abs.getFileName());
             if (real.equals(src)) {
-                throw new QuantException("output directory " + dstDir + " is the source directory " + src
+                throw new ConvertException("output directory " + dstDir + " is the source directory " + src
                         + ": quantize never overwrites its source");
             }
             if (Files.exists(real)) {
                 if (!Files.isDirectory(real)) {
-                    throw new QuantException("output directory " + dstDir + " exists and is not a directory");
+                    throw new ConvertException("output directory " + dstDir + " exists and is not a directory");
                 }
                 try (DirectoryStream<Path> ds = Files.newDirectoryStream(real)) {
                     if (ds.iterator().hasNext()) {
-                        throw new QuantException("output directory " + dstDir + " exists and is not empty");
+                        throw new ConvertException("output directory " + dstDir + " exists and is not empty");
                     }
                 }
             }
             return real;
         } catch (IOException e) {
-            throw new QuantException("output directory " + dstDir + ": cannot inspect: " + e.getMessage(), e);
+            throw new ConvertException("output directory " + dstDir + ": cannot inspect: " + e.getMessage(), e);
         }
     }
 
     private static Source openSource(Path src) {
         Path configFile = src.resolve(CONFIG_FILE);
         if (!Files.isRegularFile(configFile)) {
-            throw new QuantException("source directory " + src + " has no " + CONFIG_FILE + ": not a HF checkpoint");
+            throw new ConvertException("source directory " + src + " has no " + CONFIG_FILE + ": not a HF checkpoint");
         }
         MixtralConfig config = notFloatMixtral(src, () -> MixtralConfigReader.read(configFile));
         if (config.quantize().isPresent()) {
@@ -198,13 +200,13 @@ public final class Quantizer {
         try {
             return step.get();
         } catch (UserException e) {
-            throw new QuantException("source directory " + src + " is not a usable float Mixtral checkpoint: "
+            throw new ConvertException("source directory " + src + " is not a usable float Mixtral checkpoint: "
                     + e.getMessage(), e);
         }
     }
 
-    private static QuantException alreadyQuantized(Path src, String why) {
-        return new QuantException("source directory " + src + " is already quantized (" + why
+    private static ConvertException alreadyQuantized(Path src, String why) {
+        return new ConvertException("source directory " + src + " is already quantized (" + why
                 + "); quantize needs a float checkpoint");
     }
 
@@ -214,7 +216,7 @@ public final class Quantizer {
             // MixtralConfigReader has accepted this file, so it is an object
             return (ObjectNode) root;
         } catch (IOException e) {
-            throw new QuantException(configFile + ": cannot read: " + e.getMessage(), e);
+            throw new ConvertException(configFile + ": cannot read: " + e.getMessage(), e);
         }
     }
 
@@ -284,7 +286,7 @@ public final class Quantizer {
                 }
             }
         } catch (IOException e) {
-            throw new QuantException("output directory " + dst + ": cannot create a temporary directory beside it: "
+            throw new ConvertException("output directory " + dst + ": cannot create a temporary directory beside it: "
                     + e.getMessage(), e);
         }
     }
