@@ -4,7 +4,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.tramontane.config.DType;
 import org.tramontane.engine.EngineException;
-import org.tramontane.parallel.PreShardedCheckpoint;
+import org.tramontane.convert.PreShardedWriter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -50,8 +50,8 @@ final class ConvertCommand implements Callable<Integer> {
         }
         var out = spec.commandLine().getOut();
         if (from.equals("hf") && to.equals("tramontane")) {
-            try (TensorProgress progress = new TensorProgress("convert")) {
-                PreShardedCheckpoint.fromHf(input, output, worldSize, target, (r, ws) -> progress.update(r + 1, ws, "rank " + r));
+            try (BarProgress progress = new BarProgress()) {
+                PreShardedWriter.fromHf(input, output, worldSize, target, progress);
             }
             out.println("wrote " + output + " (tramontane layout, world size " + worldSize + ")");
             return 0;
@@ -59,7 +59,7 @@ final class ConvertCommand implements Callable<Integer> {
         if (worldSize != 1) throw new ParameterException(spec.commandLine(), "--world-size applies to --to tramontane only");
         if (from.equals("tramontane") && to.equals("hf")) {
             if (target != null) throw new ParameterException(spec.commandLine(), "--dtype: tramontane -> hf keeps the stored dtype");
-            PreShardedCheckpoint.toHf(input, output);
+            PreShardedWriter.toHf(input, output);
             out.println("wrote " + output + " (HF layout)");
             return 0;
         }
@@ -67,9 +67,8 @@ final class ConvertCommand implements Callable<Integer> {
             throw new EngineException("convert --from " + from + " --to " + to + " is not supported yet"
                     + " (supported: mistral -> hf, hf -> tramontane, tramontane -> hf)");
         }
-        try (TensorProgress progress = new TensorProgress("convert")) {
-            MistralConverter.Result r = MistralConverter.convert(input, output, target,
-                    (name, done, total) -> progress.update(done, total, name));
+        try (BarProgress progress = new BarProgress()) {
+            MistralConverter.Result r = MistralConverter.convert(input, output, target, progress);
             out.println("wrote " + r.outputDir() + " (" + r.numTensors() + " tensors, "
                     + r.dtype().cliName + ")");
         }

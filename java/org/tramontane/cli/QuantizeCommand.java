@@ -30,8 +30,8 @@ final class QuantizeCommand implements Callable<Integer> {
     public Integer call() {
         QuantScheme scheme = QuantScheme.fromConfigName(type).orElseThrow(() -> new ParameterException(
                 spec.commandLine(), "--type must be one of " + QuantScheme.configNames() + " (got " + type + ")"));
-        try (TensorProgress progress = new TensorProgress("quantize")) {
-            Quantizer.quantize(src, dst, scheme, (done, total, name) -> progress.update(done, total, name));
+        try (BarProgress progress = new BarProgress()) {
+            Quantizer.quantize(src, dst, scheme, progress);
         }
         spec.commandLine().getOut().println("wrote " + dst + " (" + scheme.configName + ")");
         return 0;

@@ -33,6 +33,8 @@ import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.tramontane.config.DType;
+import org.tramontane.config.Progress;
+import org.tramontane.tokenizer.Tokenizer;
 import org.tramontane.config.MixtralConfig;
 import org.tramontane.config.MixtralConfigReader;
 import org.tramontane.weights.MixtralWeightNames.Expected;
@@ -74,27 +76,17 @@ public final class MistralConverter {
     public static final String SAFETENSORS_FILE = "consolidated.safetensors";
     private static final Pattern PT_FILE = Pattern.compile("consolidated\\.(\\d+)\\.pt");
     /** Copied beside the weights when present. */
-    public static final List<String> TOKENIZER_FILES =
-            List.of("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "tokenizer.model");
     /** Elements converted per chunk when streaming with a dtype change. */
     private static final int CHUNK_ELEMS = 1 << 20;
     private static final long MAX_ARRAY_BYTES = Integer.MAX_VALUE - 8;
 
     private static final ObjectMapper JSON = JsonMapper.builder().build();
 
-    /** Told after each tensor is written; may throw to abort (the output is then removed). */
-    @FunctionalInterface
-    public interface Progress {
-        void tensorWritten(String name, int done, int total);
-
-        Progress NONE = (name, done, total) -> { };
-    }
-
     /**
      * What a conversion produced.
      *
      * @param source      the weight file(s) read, e.g. {@code consolidated.safetensors}
-     * @param copiedFiles tokenizer files copied, in {@link #TOKENIZER_FILES} order
+     * @param copiedFiles tokenizer files copied, in {@link Tokenizer#FILES} order
      */
     public record Result(Path outputDir, List<Path> source, DType dtype, int numTensors, List<String> copiedFiles) {
         public Result {
@@ -436,19 +428,19 @@ public final class MistralConverter {
 
     private static void writeWeights(Path target, List<Job> jobs, DType dtype, Progress progress) {
         List<SafetensorsWriter.Tensor> tensors = new ArrayList<>();
-        int total = jobs.size();
-        for (int i = 0; i < total; i++) {
-            Job j = jobs.get(i);
-            int done = i + 1;
+        progress.start("convert", "tensors", jobs.size());
+        for (Job j : jobs) {
             ByteSource data = out -> {
                 j.transform().write(j.source(), dtype, out);
-                progress.tensorWritten(j.name(), done, total);
+                progress.detail(j.name());
+                progress.advance(1);
             };
             tensors.add(new SafetensorsWriter.Tensor(j.name(), dtype, j.shape(), data));
         }
         Map<String, String> metadata = new LinkedHashMap<>();
         metadata.put("format", "pt");
         SafetensorsWriter.write(target, metadata, tensors);
+        progress.finish();
     }
 
     /**
@@ -567,7 +559,7 @@ public final class MistralConverter {
     /** The tokenizer files present in {@code inputDir}; anything by those names that is not a file is refused. */
     private static List<Path> tokenizerFiles(Path inputDir) {
         List<Path> out = new ArrayList<>();
-        for (String name : TOKENIZER_FILES) {
+        for (String name : Tokenizer.FILES) {
             Path p = inputDir.resolve(name);
             if (!Files.exists(p)) continue;
             if (!Files.isRegularFile(p)) throw new ConvertException(p + ": not a regular file");

@@ -1,5 +1,6 @@
 package org.tramontane.convert;
 
+import org.tramontane.config.Progress;
 import org.tramontane.config.QuantScheme;
 
 import com.fasterxml.jackson.core.StreamReadFeature;
@@ -40,7 +41,6 @@ import org.tramontane.weights.SafetensorsWriter.ByteSource;
 import org.tramontane.weights.SafetensorsWriter.Tensor;
 import org.tramontane.weights.TensorInfo;
 import org.tramontane.quant.QuantDescription;
-import org.tramontane.quant.ProgressListener;
 
 /**
  * Turns a float HF Mixtral checkpoint into MindIE's "ascendV1" quantized layout (what
@@ -54,7 +54,7 @@ import org.tramontane.quant.ProgressListener;
  *   <li>{@code quant_model_description.json}: version, model_quant_type, then each tensor's label
  *       in file order;</li>
  *   <li>{@code config.json}: the source's, keys in their order, plus {@code "quantize"};</li>
- *   <li>the tokenizer and generation files the source has ({@link #COPIED_FILES}).</li>
+ *   <li>the tokenizer and generation files the source has ({@link #OutputDirectory.COMPANION_FILES}).</li>
  * </ul>
  * BF16/F16 sources are widened exactly to float32 before quantizing ({@link WeightQuantizer}).
  * Tensors are streamed one at a time (a linear a block of rows at a time). Everything is built in
@@ -65,9 +65,6 @@ public final class Quantizer {
     private Quantizer() {}
 
     public static final String CONFIG_FILE = "config.json";
-    /** Copied unchanged when present. */
-    public static final List<String> COPIED_FILES = List.of("tokenizer.json", "tokenizer.model",
-            "tokenizer_config.json", "special_tokens_map.json", "generation_config.json");
     /** What msModelSlim's saver (safetensors.torch.save_file) puts in the header. */
     static final Map<String, String> SAFETENSORS_METADATA = Map.of("format", "pt");
 
@@ -89,7 +86,7 @@ public final class Quantizer {
      *                        srcDir is not a float Mixtral checkpoint (or is already quantized),
      *                        or writing fails; nothing is left at dstDir then
      */
-    public static void quantize(Path srcDir, Path dstDir, QuantScheme scheme, ProgressListener progress) {
+    public static void quantize(Path srcDir, Path dstDir, QuantScheme scheme, Progress progress) {
         Objects.requireNonNull(scheme, "scheme");
         Objects.requireNonNull(progress, "progress");
         Path src = sourceDir(srcDir);
@@ -102,7 +99,7 @@ public final class Quantizer {
             writeWeights(source, weights, scheme, progress);
             writeConfig(source, tmp.resolve(CONFIG_FILE), scheme);
             matchPermissions(weights, tmp.resolve(CONFIG_FILE));
-            for (String name : COPIED_FILES) {
+            for (String name : OutputDirectory.COMPANION_FILES) {
                 Path f = src.resolve(name);
                 if (!Files.isRegularFile(f)) continue;
                 // through a stream, so the copy gets the umask's permissions, not the source's (often read-only)
@@ -222,16 +219,19 @@ public final class Quantizer {
 
     // ---- output ---------------------------------------------------------------------------------
 
-    private static void writeWeights(Source source, Path file, QuantScheme scheme, ProgressListener progress)
+    private static void writeWeights(Source source, Path file, QuantScheme scheme, Progress progress)
             throws IOException {
         List<TensorInfo> in = source.checkpoint().tensors();
         List<Tensor> out = new ArrayList<>();
         Map<String, String> description = new LinkedHashMap<>();
         description.put("version", QuantDescription.VERSION);
         description.put("model_quant_type", scheme.label);
-        int[] done = {0};
+        progress.start("quantize", "tensors", in.size());
         for (TensorInfo t : in) {
-            ByteSource reportDone = ch -> progress.onTensor(++done[0], in.size(), t.name());
+            ByteSource reportDone = ch -> {
+                progress.detail(t.name());
+                progress.advance(1);
+            };
             if (source.quantizable().contains(t.name())) {
                 LinearQuantStream q = new LinearQuantStream(t);
                 String scale = MixtralWeightNames.weightScale(t.name());
@@ -246,6 +246,7 @@ public final class Quantizer {
             }
         }
         SafetensorsWriter.write(file, SAFETENSORS_METADATA, out);
+        progress.finish();
         PythonStyleJson.write(file.resolveSibling(QuantDescription.FILE_NAME), description);
     }
 

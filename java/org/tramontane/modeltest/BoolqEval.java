@@ -2,6 +2,7 @@ package org.tramontane.modeltest;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.tramontane.config.Progress;
 import org.tramontane.engine.GenerationRequest;
 import org.tramontane.engine.LlmEngine;
 import org.tramontane.engine.SamplingParams;

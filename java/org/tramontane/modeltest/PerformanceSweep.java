@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
+import org.tramontane.config.Progress;
 import org.tramontane.engine.GenerationRequest;
 import org.tramontane.engine.LlmEngine;
 import org.tramontane.engine.SamplingParams;

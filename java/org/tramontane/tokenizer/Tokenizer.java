@@ -23,6 +23,8 @@ public final class Tokenizer {
     static final String TOKENIZER_MODEL = "tokenizer.model";
     static final String TOKENIZER_CONFIG = "tokenizer_config.json";
     static final String SPECIAL_TOKENS_MAP = "special_tokens_map.json";
+    /** Every file a tokenizer may be read from: the files a converted checkpoint carries over. */
+    public static final List<String> FILES = List.of(TOKENIZER_JSON, TOKENIZER_MODEL, TOKENIZER_CONFIG, SPECIAL_TOKENS_MAP);
 
     private final LoadedModel model;
     private final int bosId;

@@ -24,6 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.tramontane.testing.Fixtures;
 import org.tramontane.config.UserException;
 import org.tramontane.config.DType;
+import org.tramontane.config.Progress;
+import org.tramontane.testing.RecordingProgress;
 import org.tramontane.convert.TorchFiles.Spec;
 import org.tramontane.config.MixtralConfig;
 import org.tramontane.config.MixtralConfigReader;
@@ -45,12 +47,11 @@ class MistralConverterTest {
     void fromConsolidatedSafetensorsGivesTheHfFixtureBitForBit() throws IOException {
         Path in = Fixtures.dir("tiny-mixtral-consolidated");
         Path out = tmp.resolve("hf");
-        List<String> seen = new ArrayList<>();
-        MistralConverter.Result r = MistralConverter.convert(in, out, null, (name, done, total) -> {
-            seen.add(name);
-            assertEquals(seen.size(), done);
-            assertEquals(41, total); // embed + 2 layers x (7 + 4 experts x 3) + norm + lm_head
-        });
+        RecordingProgress progress = new RecordingProgress();
+        MistralConverter.Result r = MistralConverter.convert(in, out, null, progress);
+        // embed + 2 layers x (7 + 4 experts x 3) + norm + lm_head
+        assertEquals(List.of("convert tensors 41"), progress.tasks());
+        List<String> seen = progress.details();
         assertEquals(List.of(in.resolve("consolidated.safetensors")), r.source(), "safetensors preferred over .pt");
         assertEquals(DType.F32, r.dtype());
         assertEquals(41, r.numTensors());
@@ -70,7 +71,7 @@ class MistralConverterTest {
             Files.copy(src.resolve(f), in.resolve(f));
         }
         Path out = Files.createDirectory(tmp.resolve("out")); // an empty output directory is fine
-        MistralConverter.Result r = MistralConverter.convert(in, out, null, MistralConverter.Progress.NONE);
+        MistralConverter.Result r = MistralConverter.convert(in, out, null, Progress.NONE);
         assertEquals(List.of(in.resolve("consolidated.00.pt")), r.source());
         assertSameCheckpoint(Fixtures.dir("tiny-mixtral"), out);
     }
@@ -78,7 +79,7 @@ class MistralConverterTest {
     @Test
     void roundingToBf16GivesTheBf16Fixture() {
         Path out = tmp.resolve("bf16");
-        MistralConverter.convert(Fixtures.dir("tiny-mixtral-consolidated"), out, DType.BF16, MistralConverter.Progress.NONE);
+        MistralConverter.convert(Fixtures.dir("tiny-mixtral-consolidated"), out, DType.BF16, Progress.NONE);
         assertSameCheckpoint(Fixtures.dir("tiny-mixtral-bf16"), out);
     }
 
@@ -86,7 +87,7 @@ class MistralConverterTest {
     void roundingToF16GivesTheF16FixturesTensors() {
         // tiny-mixtral-swa holds the same draws in F16 (sharded, and with another sliding_window)
         Path out = tmp.resolve("f16");
-        MistralConverter.convert(Fixtures.dir("tiny-mixtral-consolidated"), out, DType.F16, MistralConverter.Progress.NONE);
+        MistralConverter.convert(Fixtures.dir("tiny-mixtral-consolidated"), out, DType.F16, Progress.NONE);
         Checkpoint expected = Checkpoint.open(Fixtures.dir("tiny-mixtral-swa"));
         Checkpoint actual = Checkpoint.open(out);
         assertEquals(expected.tensors().stream().map(TensorInfo::name).toList(),
@@ -103,7 +104,7 @@ class MistralConverterTest {
     @Test
     void configJsonIsWhatTransformersWroteExceptItsVersion() throws IOException {
         Path out = tmp.resolve("hf");
-        MistralConverter.convert(Fixtures.dir("tiny-mixtral-consolidated"), out, null, MistralConverter.Progress.NONE);
+        MistralConverter.convert(Fixtures.dir("tiny-mixtral-consolidated"), out, null, Progress.NONE);
         Path hf = Fixtures.dir("tiny-mixtral");
         for (String f : List.of("config.json", "generation_config.json")) {
             ObjectNode expected = (ObjectNode) JSON.readTree(hf.resolve(f).toFile());
@@ -127,7 +128,7 @@ class MistralConverterTest {
     void permutesQkRowsAndSplitsExperts() throws IOException {
         Path in = mini(tmp.resolve("mini"), List.of("2"), List.of());
         Path out = tmp.resolve("out");
-        MistralConverter.convert(in, out, null, MistralConverter.Progress.NONE);
+        MistralConverter.convert(in, out, null, Progress.NONE);
         Checkpoint ckpt = Checkpoint.open(out);
         MixtralConfig config = MixtralConfigReader.read(out.resolve("config.json"));
         MixtralCheckpointValidator.validate(ckpt, config);
@@ -168,7 +169,7 @@ class MistralConverterTest {
         Path in = mini(tmp.resolve("mini"), List.of(), List.of(MistralWeightNames.wo(0)));
         Path out = tmp.resolve("out");
         Exception e = assertThrows(ConvertException.class,
-                () -> MistralConverter.convert(in, out, null, MistralConverter.Progress.NONE));
+                () -> MistralConverter.convert(in, out, null, Progress.NONE));
         assertMessage(e, in.resolve("consolidated.00.pt"), MistralWeightNames.wo(0), "not contiguous");
         assertEquals(List.of(in), list(tmp), "nothing written");
     }
@@ -180,7 +181,7 @@ class MistralConverterTest {
         Path out = tmp.resolve("out");
         List<String> written = new ArrayList<>();
         Exception e = assertThrows(ConvertException.class,
-                () -> MistralConverter.convert(in, out, null, (name, done, total) -> written.add(name)));
+                () -> MistralConverter.convert(in, out, null, new RecordingProgress(step -> written.add(step.detail()))));
         assertMessage(e, in.resolve("consolidated.00.pt"), MistralWeightNames.wk(0));
         assertTrue(written.contains(MixtralWeightNames.qProj(0)), "failed after some tensors were written: " + written);
         assertEquals(List.of(in), list(tmp), "no output, no temporary directory");
@@ -191,9 +192,9 @@ class MistralConverterTest {
         Path out = tmp.resolve("hf");
         RuntimeException stop = new IllegalStateException("stop after five");
         RuntimeException e = assertThrows(IllegalStateException.class, () -> MistralConverter.convert(
-                Fixtures.dir("tiny-mixtral-consolidated"), out, null, (name, done, total) -> {
-                    if (done == 5) throw stop;
-                }));
+                Fixtures.dir("tiny-mixtral-consolidated"), out, null, new RecordingProgress(step -> {
+                    if (step.done() == 5) throw stop;
+                })));
         assertEquals(stop, e);
         assertEquals(List.of(), list(tmp), "no output, no temporary directory");
     }
@@ -206,13 +207,13 @@ class MistralConverterTest {
         Path out = Files.createDirectory(tmp.resolve("out"));
         Files.writeString(out.resolve("keep.txt"), "mine");
         ConvertException e = assertThrows(ConvertException.class,
-                () -> MistralConverter.convert(in, out, null, MistralConverter.Progress.NONE));
+                () -> MistralConverter.convert(in, out, null, Progress.NONE));
         assertMessage(e, out, "--output", "not empty");
         assertEquals(List.of(out.resolve("keep.txt")), list(out), "untouched");
 
         Path file = Files.writeString(tmp.resolve("file"), "x");
         assertMessage(assertThrows(ConvertException.class,
-                () -> MistralConverter.convert(in, file, null, MistralConverter.Progress.NONE)), file, "--output");
+                () -> MistralConverter.convert(in, file, null, Progress.NONE)), file, "--output");
     }
 
     @Test
@@ -223,21 +224,21 @@ class MistralConverterTest {
         Path out = tmp.resolve("out");
         Path params = in.resolve("params.json");
         assertMessage(assertThrows(ConvertException.class,
-                () -> MistralConverter.convert(in, out, null, MistralConverter.Progress.NONE)), params, "no such file");
+                () -> MistralConverter.convert(in, out, null, Progress.NONE)), params, "no such file");
 
         for (String key : List.of("vocab_size", "rms_norm_eps", "sliding_window", "hidden_size")) {
             ObjectNode p = (ObjectNode) JSON.readTree(src.resolve("params.json").toFile());
             p.remove(key);
             Files.writeString(params, p.toString());
             assertMessage(assertThrows(ConvertException.class,
-                    () -> MistralConverter.convert(in, out, null, MistralConverter.Progress.NONE)), params,
+                    () -> MistralConverter.convert(in, out, null, Progress.NONE)), params,
                     "missing required key " + key);
         }
         ObjectNode p = (ObjectNode) JSON.readTree(src.resolve("params.json").toFile());
         p.put("sliding_window", "wide");
         Files.writeString(params, p.toString());
         assertMessage(assertThrows(ConvertException.class,
-                () -> MistralConverter.convert(in, out, null, MistralConverter.Progress.NONE)), params, "sliding_window");
+                () -> MistralConverter.convert(in, out, null, Progress.NONE)), params, "sliding_window");
         assertFalse(Files.exists(out));
     }
 
@@ -254,7 +255,7 @@ class MistralConverterTest {
         p.remove("num_key_value_heads");
         Files.writeString(in.resolve("params.json"), p.toString());
         assertMessage(assertThrows(ConvertException.class,
-                () -> MistralConverter.convert(in, out, null, MistralConverter.Progress.NONE)), st,
+                () -> MistralConverter.convert(in, out, null, Progress.NONE)), st,
                 MistralWeightNames.wk(0), "[32, 64]", "[64, 64]");
 
         // one layer declared, two present: layer 1's tensors are unexpected
@@ -262,14 +263,14 @@ class MistralConverterTest {
         p.put("num_hidden_layers", 1);
         Files.writeString(in.resolve("params.json"), p.toString());
         assertMessage(assertThrows(ConvertException.class,
-                () -> MistralConverter.convert(in, out, null, MistralConverter.Progress.NONE)), st,
+                () -> MistralConverter.convert(in, out, null, Progress.NONE)), st,
                 "unexpected tensor layers.1.");
 
         // three layers declared: layer 2 is missing
         p.put("num_hidden_layers", 3);
         Files.writeString(in.resolve("params.json"), p.toString());
         assertMessage(assertThrows(ConvertException.class,
-                () -> MistralConverter.convert(in, out, null, MistralConverter.Progress.NONE)), st,
+                () -> MistralConverter.convert(in, out, null, Progress.NONE)), st,
                 "missing tensor layers.2.");
         assertFalse(Files.exists(out));
     }
@@ -281,12 +282,12 @@ class MistralConverterTest {
         Files.copy(src.resolve("params.json"), in.resolve("params.json"));
         Path out = tmp.resolve("out");
         assertMessage(assertThrows(ConvertException.class,
-                () -> MistralConverter.convert(in, out, null, MistralConverter.Progress.NONE)), in, "--input",
+                () -> MistralConverter.convert(in, out, null, Progress.NONE)), in, "--input",
                 "consolidated.NN.pt");
         Files.copy(src.resolve("consolidated.00.pt"), in.resolve("consolidated.00.pt"));
         Files.copy(src.resolve("consolidated.00.pt"), in.resolve("consolidated.01.pt"));
         assertMessage(assertThrows(ConvertException.class,
-                () -> MistralConverter.convert(in, out, null, MistralConverter.Progress.NONE)),
+                () -> MistralConverter.convert(in, out, null, Progress.NONE)),
                 in.resolve("consolidated.01.pt"), "tok_embeddings.weight", "consolidated.00.pt");
         assertFalse(Files.exists(out));
     }
@@ -296,9 +297,9 @@ class MistralConverterTest {
         Path in = tmp.resolve("absent");
         Path out = tmp.resolve("out");
         assertMessage(assertThrows(ConvertException.class,
-                () -> MistralConverter.convert(in, out, null, MistralConverter.Progress.NONE)), in, "--input");
+                () -> MistralConverter.convert(in, out, null, Progress.NONE)), in, "--input");
         UserException e = assertThrows(ConvertException.class,
-                () -> MistralConverter.convert(in, out, DType.I8, MistralConverter.Progress.NONE));
+                () -> MistralConverter.convert(in, out, DType.I8, Progress.NONE));
         assertTrue(e.getMessage().contains("--dtype"), e.getMessage());
     }
 

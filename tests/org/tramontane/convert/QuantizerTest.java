@@ -36,7 +36,8 @@ import org.tramontane.weights.SafetensorsWriter;
 import org.tramontane.weights.TensorInfo;
 import org.tramontane.quant.WeightQuantizer;
 import org.tramontane.quant.QuantDescription;
-import org.tramontane.quant.ProgressListener;
+import org.tramontane.config.Progress;
+import org.tramontane.testing.RecordingProgress;
 
 class QuantizerTest {
     private static final String W8A8_FILE = "quant_model_weight_w8a8_dynamic.safetensors";
@@ -45,15 +46,13 @@ class QuantizerTest {
     @TempDir
     Path tmp;
 
-    private record Progress(int done, int total, String name) {}
-
     @Test
     void reproducesTheW8a8FixtureExactly() throws IOException {
         Path src = QuantFixtures.dir("tiny-mixtral");
         Path expected = QuantFixtures.dir("tiny-mixtral-w8a8");
         Path out = tmp.resolve("out");
-        List<Progress> progress = new ArrayList<>();
-        Quantizer.quantize(src, out, QuantScheme.W8A8_DYNAMIC, (d, t, n) -> progress.add(new Progress(d, t, n)));
+        RecordingProgress progress = new RecordingProgress();
+        Quantizer.quantize(src, out, QuantScheme.W8A8_DYNAMIC, progress);
 
         assertEquals(Set.of("config.json", "generation_config.json", "quant_model_description.json", W8A8_FILE,
                 "special_tokens_map.json", "tokenizer.json", "tokenizer_config.json"), fileNames(out));
@@ -70,10 +69,13 @@ class QuantizerTest {
         }
 
         List<TensorInfo> srcTensors = Checkpoint.open(src).tensors();
-        assertEquals(srcTensors.size(), progress.size());
-        for (int i = 0; i < progress.size(); i++) {
-            assertEquals(new Progress(i + 1, srcTensors.size(), srcTensors.get(i).name()), progress.get(i));
+        assertEquals(List.of("quantize tensors " + srcTensors.size()), progress.tasks());
+        assertEquals(srcTensors.size(), progress.steps().size());
+        for (int i = 0; i < srcTensors.size(); i++) {
+            assertEquals(new RecordingProgress.Step(i + 1, srcTensors.size(), srcTensors.get(i).name()),
+                    progress.steps().get(i));
         }
+        assertEquals(1, progress.finished());
         assertNoTempSiblings(out);
         // not createTempFile's 0600: the weights get what a new file (config.json) gets
         assertEquals(Files.getPosixFilePermissions(out.resolve("config.json")),
@@ -92,7 +94,7 @@ class QuantizerTest {
     void reproducesThe8HeadW8a8FixtureExactly() throws IOException {
         Path expected = QuantFixtures.dir("tiny-mixtral-8h-w8a8");
         Path out = tmp.resolve("out-8h");
-        Quantizer.quantize(QuantFixtures.dir("tiny-mixtral-8h"), out, QuantScheme.W8A8_DYNAMIC, ProgressListener.none());
+        Quantizer.quantize(QuantFixtures.dir("tiny-mixtral-8h"), out, QuantScheme.W8A8_DYNAMIC, Progress.NONE);
         assertSameTensors(expected.resolve(W8A8_FILE), out.resolve(W8A8_FILE));
         assertArrayEquals(Files.readAllBytes(expected.resolve(W8A8_FILE)), Files.readAllBytes(out.resolve(W8A8_FILE)));
         assertSameJson(expected.resolve("quant_model_description.json"), out.resolve("quant_model_description.json"));
@@ -103,7 +105,7 @@ class QuantizerTest {
     void w8a16HasTheSameInt8TensorsUnderItsOwnNames() throws IOException {
         Path expected = QuantFixtures.dir("tiny-mixtral-w8a8");
         Path out = tmp.resolve("w8a16");
-        Quantizer.quantize(QuantFixtures.dir("tiny-mixtral"), out, QuantScheme.W8A16, ProgressListener.none());
+        Quantizer.quantize(QuantFixtures.dir("tiny-mixtral"), out, QuantScheme.W8A16, Progress.NONE);
 
         assertFalse(Files.exists(out.resolve(W8A8_FILE)));
         assertSameTensors(expected.resolve(W8A8_FILE), out.resolve(W8A16_FILE));
@@ -135,7 +137,7 @@ class QuantizerTest {
         Path src = QuantFixtures.dir("tiny-mixtral-bf16");
         JsonNode cases = QuantFixtures.json(QuantFixtures.dir("tiny-mixtral-w8a8").resolve("quant_cases.json"));
         Path out = tmp.resolve("bf16-w8a8");
-        Quantizer.quantize(src, out, QuantScheme.W8A8_DYNAMIC, ProgressListener.none());
+        Quantizer.quantize(src, out, QuantScheme.W8A8_DYNAMIC, Progress.NONE);
 
         SafetensorsFile f = SafetensorsFile.open(out.resolve(W8A8_FILE));
         for (JsonNode c : cases.get("weights")) {
@@ -162,7 +164,7 @@ class QuantizerTest {
     void shardedF16SourceBecomesOneFileInSourceOrder() {
         Path src = QuantFixtures.dir("tiny-mixtral-swa");
         Path out = tmp.resolve("swa-w8a8");
-        Quantizer.quantize(src, out, QuantScheme.W8A8_DYNAMIC, ProgressListener.none());
+        Quantizer.quantize(src, out, QuantScheme.W8A8_DYNAMIC, Progress.NONE);
 
         Checkpoint source = Checkpoint.open(src);
         assertEquals(2, source.files().size());
@@ -189,7 +191,7 @@ class QuantizerTest {
     @Test
     void emptyExistingOutputDirectoryIsUsed() throws IOException {
         Path out = Files.createDirectory(tmp.resolve("empty"));
-        Quantizer.quantize(QuantFixtures.dir("tiny-mixtral"), out, QuantScheme.W8A8_DYNAMIC, ProgressListener.none());
+        Quantizer.quantize(QuantFixtures.dir("tiny-mixtral"), out, QuantScheme.W8A8_DYNAMIC, Progress.NONE);
         assertTrue(Files.isRegularFile(out.resolve(W8A8_FILE)));
         assertNoTempSiblings(out);
     }
@@ -203,7 +205,7 @@ class QuantizerTest {
         Path link = Files.createSymbolicLink(tmp.resolve("link"), src);
         for (Path dst : List.of(src, again, link)) {
             ConvertException e = assertThrows(ConvertException.class,
-                    () -> Quantizer.quantize(src, dst, QuantScheme.W8A8_DYNAMIC, ProgressListener.none()));
+                    () -> Quantizer.quantize(src, dst, QuantScheme.W8A8_DYNAMIC, Progress.NONE));
             assertTrue(e.getMessage().contains(dst.toString()) && e.getMessage().contains("is the source directory"),
                     e.getMessage());
         }
@@ -216,7 +218,7 @@ class QuantizerTest {
         Path out = Files.createDirectory(tmp.resolve("busy"));
         Files.writeString(out.resolve("keep.txt"), "mine");
         ConvertException e = assertThrows(ConvertException.class, () -> Quantizer.quantize(QuantFixtures.dir("tiny-mixtral"),
-                out, QuantScheme.W8A8_DYNAMIC, ProgressListener.none()));
+                out, QuantScheme.W8A8_DYNAMIC, Progress.NONE));
         assertTrue(e.getMessage().contains(out.toString()) && e.getMessage().contains("not empty"), e.getMessage());
         assertEquals(Set.of("keep.txt"), fileNames(out));
         assertEquals("mine", Files.readString(out.resolve("keep.txt")));
@@ -227,12 +229,12 @@ class QuantizerTest {
     void refusesAFileAsOutputAndAMissingParent() throws IOException {
         Path file = Files.writeString(tmp.resolve("file"), "x");
         ConvertException e = assertThrows(ConvertException.class, () -> Quantizer.quantize(QuantFixtures.dir("tiny-mixtral"),
-                file, QuantScheme.W8A8_DYNAMIC, ProgressListener.none()));
+                file, QuantScheme.W8A8_DYNAMIC, Progress.NONE));
         assertTrue(e.getMessage().contains(file.toString()) && e.getMessage().contains("not a directory"), e.getMessage());
 
         Path orphan = tmp.resolve("no-such-parent").resolve("out");
         e = assertThrows(ConvertException.class, () -> Quantizer.quantize(QuantFixtures.dir("tiny-mixtral"),
-                orphan, QuantScheme.W8A8_DYNAMIC, ProgressListener.none()));
+                orphan, QuantScheme.W8A8_DYNAMIC, Progress.NONE));
         assertTrue(e.getMessage().contains(orphan.toString()) && e.getMessage().contains("does not exist"), e.getMessage());
         assertFalse(Files.exists(orphan.getParent()));
     }
@@ -242,7 +244,7 @@ class QuantizerTest {
         Path src = QuantFixtures.dir("tiny-mixtral-w8a8");
         Path out = tmp.resolve("twice");
         ConvertException e = assertThrows(ConvertException.class,
-                () -> Quantizer.quantize(src, out, QuantScheme.W8A8_DYNAMIC, ProgressListener.none()));
+                () -> Quantizer.quantize(src, out, QuantScheme.W8A8_DYNAMIC, Progress.NONE));
         assertTrue(e.getMessage().contains("already quantized") && e.getMessage().contains("tiny-mixtral-w8a8"),
                 e.getMessage());
         assertFalse(Files.exists(out));
@@ -256,7 +258,7 @@ class QuantizerTest {
         Files.copy(QuantFixtures.dir("tiny-mixtral").resolve("config.json"), src.resolve("config.json"));
         Files.copy(fixture.resolve(W8A8_FILE), src.resolve(W8A8_FILE));
         ConvertException e = assertThrows(ConvertException.class, () -> Quantizer.quantize(src, tmp.resolve("out"),
-                QuantScheme.W8A8_DYNAMIC, ProgressListener.none()));
+                QuantScheme.W8A8_DYNAMIC, Progress.NONE));
         assertTrue(e.getMessage().contains("already quantized") && e.getMessage().contains("is I8"), e.getMessage());
     }
 
@@ -265,18 +267,18 @@ class QuantizerTest {
         Path empty = Files.createDirectory(tmp.resolve("empty-src"));
         Path out = tmp.resolve("out");
         ConvertException e = assertThrows(ConvertException.class,
-                () -> Quantizer.quantize(empty, out, QuantScheme.W8A8_DYNAMIC, ProgressListener.none()));
+                () -> Quantizer.quantize(empty, out, QuantScheme.W8A8_DYNAMIC, Progress.NONE));
         assertTrue(e.getMessage().contains(empty.toString()) && e.getMessage().contains("config.json"), e.getMessage());
 
         Path missing = tmp.resolve("missing-src");
         e = assertThrows(ConvertException.class,
-                () -> Quantizer.quantize(missing, out, QuantScheme.W8A8_DYNAMIC, ProgressListener.none()));
+                () -> Quantizer.quantize(missing, out, QuantScheme.W8A8_DYNAMIC, Progress.NONE));
         assertTrue(e.getMessage().contains(missing.toString()) && e.getMessage().contains("does not exist"), e.getMessage());
 
         Path noWeights = Files.createDirectory(tmp.resolve("config-only"));
         Files.copy(QuantFixtures.dir("tiny-mixtral").resolve("config.json"), noWeights.resolve("config.json"));
         e = assertThrows(ConvertException.class,
-                () -> Quantizer.quantize(noWeights, out, QuantScheme.W8A8_DYNAMIC, ProgressListener.none()));
+                () -> Quantizer.quantize(noWeights, out, QuantScheme.W8A8_DYNAMIC, Progress.NONE));
         assertTrue(e.getMessage().contains(noWeights.toString()) && e.getMessage().contains("safetensors"), e.getMessage());
         assertFalse(Files.exists(out));
         assertNoTempSiblings(out);
@@ -288,9 +290,9 @@ class QuantizerTest {
     void aFailureHalfwayLeavesNoOutputAndNoTemporaryDirectory() {
         Path out = tmp.resolve("interrupted");
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> Quantizer.quantize(
-                QuantFixtures.dir("tiny-mixtral"), out, QuantScheme.W8A8_DYNAMIC, (done, total, name) -> {
-                    if (done == 5) throw new IllegalStateException("stop at " + name);
-                }));
+                QuantFixtures.dir("tiny-mixtral"), out, QuantScheme.W8A8_DYNAMIC, new RecordingProgress(step -> {
+                    if (step.done() == 5) throw new IllegalStateException("stop at " + step.detail());
+                })));
         assertTrue(e.getMessage().startsWith("stop at "), e.getMessage());
         assertFalse(Files.exists(out));
         assertNoTempSiblings(out);
@@ -317,7 +319,7 @@ class QuantizerTest {
 
         Path out = tmp.resolve("nan-out");
         ConvertException e = assertThrows(ConvertException.class,
-                () -> Quantizer.quantize(src, out, QuantScheme.W8A8_DYNAMIC, ProgressListener.none()));
+                () -> Quantizer.quantize(src, out, QuantScheme.W8A8_DYNAMIC, Progress.NONE));
         assertTrue(e.getMessage().contains(poisoned) && e.getMessage().contains("row 3"), e.getMessage());
         assertFalse(Files.exists(out));
         assertNoTempSiblings(out);

@@ -20,6 +20,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.tramontane.backend.BackendKind;
 import org.tramontane.config.DType;
+import org.tramontane.config.Progress;
+import org.tramontane.convert.PreShardedWriter;
 import org.tramontane.backend.WeightRef;
 import org.tramontane.engine.EngineOptions;
 import org.tramontane.engine.GenerationRequest;
@@ -49,7 +51,7 @@ class TensorParallelTest {
         Path dir = hf;
         if (layout.equals("tramontane")) {
             dir = converted.resolve(fixture + "-ws" + worldSize);
-            PreShardedCheckpoint.fromHf(hf, dir, worldSize, null, (r, ws) -> { });
+            PreShardedWriter.fromHf(hf, dir, worldSize, null, Progress.NONE);
         }
         GoldenRun run = GoldenRun.run(dir, golden, DType.F32, BackendKind.CPU, worldSize);
         {
@@ -79,8 +81,8 @@ class TensorParallelTest {
             int ws = fixture.equals("tiny-mixtral") ? 4 : 8;
             Path ts = tmp.resolve(fixture + "-ts");
             Path back = tmp.resolve(fixture + "-hf");
-            PreShardedCheckpoint.fromHf(Fixtures.dir(fixture), ts, ws, null, (r, w) -> { });
-            PreShardedCheckpoint.toHf(ts, back);
+            PreShardedWriter.fromHf(Fixtures.dir(fixture), ts, ws, null, Progress.NONE);
+            PreShardedWriter.toHf(ts, back);
             assertArrayEquals(Files.readAllBytes(Fixtures.dir(fixture).resolve("model.safetensors")),
                     Files.readAllBytes(back.resolve("model.safetensors")), fixture);
         }
