@@ -8,9 +8,8 @@ import java.util.concurrent.Callable;
 import org.tramontane.engine.GenerationRequest;
 import org.tramontane.engine.GenerationResult;
 import org.tramontane.engine.LlmEngine;
+import org.tramontane.engine.Prompt;
 import org.tramontane.engine.SamplingParams;
-import org.tramontane.tokenizer.ChatMessage;
-import org.tramontane.tokenizer.ChatTemplate;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -54,9 +53,7 @@ final class RunPaCommand implements Callable<Integer> {
             if (model.load.loadFormat.equals("dummy")) {
                 out.println("NOTE: dummy weights (deterministic random): the pipeline is real, the answers are gibberish.");
             }
-            int[] ids = base ? engine.tokenizer().encode(inputText, true)
-                    : engine.tokenizer().encode(ChatTemplate.load(engine.tokenizerDir())
-                            .render(List.of(ChatMessage.user(inputText))), false);
+            int[] ids = engine.encode(base ? Prompt.text(inputText) : Prompt.userTurn(inputText));
             List<GenerationRequest> reqs = new ArrayList<>(Collections.nCopies(batchSize,
                     new GenerationRequest(ids, maxOutputLength, false, SamplingParams.greedy())));
             long t0 = System.nanoTime();
