@@ -113,7 +113,7 @@ public final class Tokenizer {
     /**
      * @param skipSpecialTokens drop control pieces ({@code <s>}, {@code </s>}, {@code <unk>}) instead
      *                          of writing them out
-     * @throws IllegalArgumentException for an id outside the vocabulary
+     * @throws TokenizerException for an id outside the vocabulary
      */
     public String decode(int[] ids, boolean skipSpecialTokens) {
         IncrementalDecoder decoder = new IncrementalDecoder(model.vocabulary(), model.decodingRules(), skipSpecialTokens);

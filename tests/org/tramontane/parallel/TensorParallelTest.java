@@ -91,6 +91,12 @@ class TensorParallelTest {
         ModelSource two = new ModelSource(ts, ModelSource.LoadFormat.AUTO, DType.F32, BackendKind.CPU, 0, 2);
         ParallelException e = assertThrows(ParallelException.class, () -> LlmEngine.open(two, EngineOptions.defaults()));
         assertTrue(e.getMessage().contains("world size 4") && e.getMessage().contains("--world-size is 2"), e.getMessage());
+        // quantizing at load needs whole rows, which rank files do not have: refused, naming the flag
+        ModelSource quantized = new ModelSource(ts, ModelSource.LoadFormat.AUTO, DType.F32, BackendKind.CPU, 0, 4)
+                .withQuantize(org.tramontane.config.QuantScheme.W8A8_DYNAMIC);
+        org.tramontane.model.ModelException q = assertThrows(org.tramontane.model.ModelException.class,
+                () -> LlmEngine.open(quantized, EngineOptions.defaults()));
+        assertTrue(q.getMessage().startsWith(ts + ": --quantize"), q.getMessage());
         // a flipped byte in a shard is caught at load
         Path shard = ts.resolve("rank-02/model.safetensors");
         byte[] bytes = Files.readAllBytes(shard);
