@@ -39,7 +39,7 @@ import org.tramontane.weights.MixtralWeightNames;
  * tensors; they are merged, and a name in two files is an error). The .pt files are read by
  * {@link TorchZipReader}, which never runs pickle code.
  *
- * <p>Tensors: renamed per {@link MistralWeightNames} to {@link MixtralWeightNames}; wq and wk rows
+ * <p>Tensors: renamed per {@link MistralTensor} to {@link MixtralWeightNames}; wq and wk rows
  * moved from interleaved to rotate-half RoPE order (per head, HF row {@code c*hd/2 + j} = original
  * row {@code 2j + c}); each expert's w1/w3 is its block of rows of the stacked [E*I, H] tensor and
  * its w2 is the transpose of its block. Values are copied bit for bit, or rounded to nearest even

@@ -16,7 +16,7 @@ import org.tramontane.weights.MixtralWeightNames;
 import org.tramontane.weights.MixtralWeightNames.Expected;
 
 /**
- * Which HF tensor is made from which Mistral tensor, and how: renamed per {@link MistralWeightNames}
+ * Which HF tensor is made from which Mistral tensor, and how: renamed per {@link MistralTensor}
  * to {@link MixtralWeightNames}; wq and wk rows moved from interleaved to rotate-half RoPE order;
  * each expert's w1/w3 its block of rows of the stacked [E*I, H] tensor and its w2 the transpose of
  * its block. Every source tensor is checked against params.json before anything is written.
@@ -96,34 +96,9 @@ final class MistralPlan {
     /** One output tensor: its HF name and shape, where it comes from and how. */
     record Job(String name, List<Long> shape, SourceTensor source, Transform transform) {}
 
-    /** Source tensor names to the shapes params.json implies. */
-    private static Map<String, List<Long>> expectedSources(MistralParams p) {
-        long h = p.hiddenSize();
-        long q = (long) p.numHeads() * p.headDim();
-        long kv = (long) p.numKvHeads() * p.headDim();
-        long stacked = (long) p.numExperts() * p.intermediateSize();
-        Map<String, List<Long>> m = new LinkedHashMap<>();
-        m.put(MistralWeightNames.tokEmbeddings(), List.of((long) p.vocabSize(), h));
-        for (int l = 0; l < p.numLayers(); l++) {
-            m.put(MistralWeightNames.attentionNorm(l), List.of(h));
-            m.put(MistralWeightNames.wq(l), List.of(q, h));
-            m.put(MistralWeightNames.wk(l), List.of(kv, h));
-            m.put(MistralWeightNames.wv(l), List.of(kv, h));
-            m.put(MistralWeightNames.wo(l), List.of(h, q));
-            m.put(MistralWeightNames.ffnNorm(l), List.of(h));
-            m.put(MistralWeightNames.gate(l), List.of((long) p.numExperts(), h));
-            m.put(MistralWeightNames.w1(l), List.of(stacked, h));
-            m.put(MistralWeightNames.w2(l), List.of(stacked, h));
-            m.put(MistralWeightNames.w3(l), List.of(stacked, h));
-        }
-        m.put(MistralWeightNames.norm(), List.of(h));
-        m.put(MistralWeightNames.output(), List.of((long) p.vocabSize(), h));
-        return m;
-    }
-
     /** Checks the sources against params.json and lists the output tensors in HF order. */
     static List<Job> plan(MistralParams p, MistralSources sources) {
-        Map<String, List<Long>> expected = expectedSources(p);
+        Map<String, List<Long>> expected = MistralTensor.expected(p);
         for (Map.Entry<String, List<Long>> e : expected.entrySet()) {
             SourceTensor t = sources.tensors.get(e.getKey());
             if (t == null) {
@@ -140,7 +115,7 @@ final class MistralPlan {
             }
         }
         for (SourceTensor t : sources.tensors.values()) {
-            if (!expected.containsKey(t.name()) && !MistralWeightNames.DERIVED.contains(t.name())) {
+            if (!expected.containsKey(t.name()) && !MistralTensor.DERIVED.contains(t.name())) {
                 throw new ConvertException(t.file() + ": unexpected tensor " + t.name() + " " + t.shape()
                         + " (not part of a Mixtral consolidated checkpoint with this params.json)");
             }
@@ -153,25 +128,25 @@ final class MistralPlan {
         Map<String, SourceTensor> src = sources.tensors;
         long inter = p.intermediateSize();
         List<Job> jobs = new ArrayList<>();
-        jobs.add(job(MixtralWeightNames.embedTokens(), src.get(MistralWeightNames.tokEmbeddings()), new Whole()));
+        jobs.add(job(MixtralWeightNames.embedTokens(), src.get(MistralTensor.TOK_EMBEDDINGS.key()), new Whole()));
         for (int l = 0; l < p.numLayers(); l++) {
-            jobs.add(job(MixtralWeightNames.inputLayerNorm(l), src.get(MistralWeightNames.attentionNorm(l)), new Whole()));
-            jobs.add(job(MixtralWeightNames.qProj(l), src.get(MistralWeightNames.wq(l)), new RotaryRows(p.headDim())));
-            jobs.add(job(MixtralWeightNames.kProj(l), src.get(MistralWeightNames.wk(l)), new RotaryRows(p.headDim())));
-            jobs.add(job(MixtralWeightNames.vProj(l), src.get(MistralWeightNames.wv(l)), new Whole()));
-            jobs.add(job(MixtralWeightNames.oProj(l), src.get(MistralWeightNames.wo(l)), new Whole()));
-            jobs.add(job(MixtralWeightNames.postAttentionLayerNorm(l), src.get(MistralWeightNames.ffnNorm(l)), new Whole()));
-            jobs.add(job(MixtralWeightNames.router(l), src.get(MistralWeightNames.gate(l)), new Whole()));
+            jobs.add(job(MixtralWeightNames.inputLayerNorm(l), src.get(MistralTensor.ATTENTION_NORM.at(l)), new Whole()));
+            jobs.add(job(MixtralWeightNames.qProj(l), src.get(MistralTensor.WQ.at(l)), new RotaryRows(p.headDim())));
+            jobs.add(job(MixtralWeightNames.kProj(l), src.get(MistralTensor.WK.at(l)), new RotaryRows(p.headDim())));
+            jobs.add(job(MixtralWeightNames.vProj(l), src.get(MistralTensor.WV.at(l)), new Whole()));
+            jobs.add(job(MixtralWeightNames.oProj(l), src.get(MistralTensor.WO.at(l)), new Whole()));
+            jobs.add(job(MixtralWeightNames.postAttentionLayerNorm(l), src.get(MistralTensor.FFN_NORM.at(l)), new Whole()));
+            jobs.add(job(MixtralWeightNames.router(l), src.get(MistralTensor.GATE.at(l)), new Whole()));
             for (int e = 0; e < p.numExperts(); e++) {
                 long first = e * inter;
-                jobs.add(job(MixtralWeightNames.expertW1(l, e), src.get(MistralWeightNames.w1(l)), new RowBlock(first, inter)));
-                jobs.add(job(MixtralWeightNames.expertW2(l, e), src.get(MistralWeightNames.w2(l)),
+                jobs.add(job(MixtralWeightNames.expertW1(l, e), src.get(MistralTensor.W1.at(l)), new RowBlock(first, inter)));
+                jobs.add(job(MixtralWeightNames.expertW2(l, e), src.get(MistralTensor.W2.at(l)),
                         new TransposedRowBlock(first, inter)));
-                jobs.add(job(MixtralWeightNames.expertW3(l, e), src.get(MistralWeightNames.w3(l)), new RowBlock(first, inter)));
+                jobs.add(job(MixtralWeightNames.expertW3(l, e), src.get(MistralTensor.W3.at(l)), new RowBlock(first, inter)));
             }
         }
-        jobs.add(job(MixtralWeightNames.finalNorm(), src.get(MistralWeightNames.norm()), new Whole()));
-        jobs.add(job(MixtralWeightNames.lmHead(), src.get(MistralWeightNames.output()), new Whole()));
+        jobs.add(job(MixtralWeightNames.finalNorm(), src.get(MistralTensor.NORM.key()), new Whole()));
+        jobs.add(job(MixtralWeightNames.lmHead(), src.get(MistralTensor.OUTPUT.key()), new Whole()));
 
         // the engine's own list fixes names, order and shapes: the plan must agree with it exactly
         List<Expected> hf = MixtralWeightNames.expected(p.toConfig(DType.F32));

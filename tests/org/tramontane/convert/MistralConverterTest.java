@@ -166,11 +166,11 @@ class MistralConverterTest {
 
     @Test
     void refusesNonContiguousTensors() throws IOException {
-        Path in = mini(tmp.resolve("mini"), List.of(), List.of(MistralWeightNames.wo(0)));
+        Path in = mini(tmp.resolve("mini"), List.of(), List.of(MistralTensor.WO.at(0)));
         Path out = tmp.resolve("out");
         Exception e = assertThrows(ConvertException.class,
                 () -> MistralConverter.convert(in, out, null, Progress.NONE));
-        assertMessage(e, in.resolve("consolidated.00.pt"), MistralWeightNames.wo(0), "not contiguous");
+        assertMessage(e, in.resolve("consolidated.00.pt"), MistralTensor.WO.at(0), "not contiguous");
         assertEquals(List.of(in), list(tmp), "nothing written");
     }
 
@@ -182,7 +182,7 @@ class MistralConverterTest {
         List<String> written = new ArrayList<>();
         Exception e = assertThrows(ConvertException.class,
                 () -> MistralConverter.convert(in, out, null, new RecordingProgress(step -> written.add(step.detail()))));
-        assertMessage(e, in.resolve("consolidated.00.pt"), MistralWeightNames.wk(0));
+        assertMessage(e, in.resolve("consolidated.00.pt"), MistralTensor.WK.at(0));
         assertTrue(written.contains(MixtralWeightNames.qProj(0)), "failed after some tensors were written: " + written);
         assertEquals(List.of(in), list(tmp), "no output, no temporary directory");
     }
@@ -256,7 +256,7 @@ class MistralConverterTest {
         Files.writeString(in.resolve("params.json"), p.toString());
         assertMessage(assertThrows(ConvertException.class,
                 () -> MistralConverter.convert(in, out, null, Progress.NONE)), st,
-                MistralWeightNames.wk(0), "[32, 64]", "[64, 64]");
+                MistralTensor.WK.at(0), "[32, 64]", "[64, 64]");
 
         // one layer declared, two present: layer 1's tensors are unexpected
         p = (ObjectNode) JSON.readTree(src.resolve("params.json").toFile());
@@ -351,25 +351,25 @@ class MistralConverterTest {
                 + " \"num_local_experts\": 2, \"rms_norm_eps\": 1e-05, \"sliding_window\": null, \"vocab_size\": 5}");
         Map<String, List<Long>> shapes = new LinkedHashMap<>();
         Map<String, String> role = new LinkedHashMap<>();
-        shapes.put(MistralWeightNames.tokEmbeddings(), List.of(5L, 8L));
-        shapes.put(MistralWeightNames.attentionNorm(0), List.of(8L));
-        shapes.put(MistralWeightNames.wq(0), List.of(8L, 8L));
-        role.put(MistralWeightNames.wq(0), "wq");
-        shapes.put(MistralWeightNames.wk(0), List.of(4L, 8L));
-        role.put(MistralWeightNames.wk(0), "wk");
-        shapes.put(MistralWeightNames.wv(0), List.of(4L, 8L));
-        role.put(MistralWeightNames.wv(0), "wv");
-        shapes.put(MistralWeightNames.wo(0), List.of(8L, 8L));
-        shapes.put(MistralWeightNames.ffnNorm(0), List.of(8L));
-        shapes.put(MistralWeightNames.gate(0), List.of(2L, 8L));
+        shapes.put(MistralTensor.TOK_EMBEDDINGS.key(), List.of(5L, 8L));
+        shapes.put(MistralTensor.ATTENTION_NORM.at(0), List.of(8L));
+        shapes.put(MistralTensor.WQ.at(0), List.of(8L, 8L));
+        role.put(MistralTensor.WQ.at(0), "wq");
+        shapes.put(MistralTensor.WK.at(0), List.of(4L, 8L));
+        role.put(MistralTensor.WK.at(0), "wk");
+        shapes.put(MistralTensor.WV.at(0), List.of(4L, 8L));
+        role.put(MistralTensor.WV.at(0), "wv");
+        shapes.put(MistralTensor.WO.at(0), List.of(8L, 8L));
+        shapes.put(MistralTensor.FFN_NORM.at(0), List.of(8L));
+        shapes.put(MistralTensor.GATE.at(0), List.of(2L, 8L));
         for (String w : List.of("w1", "w2", "w3")) {
-            String name = w.equals("w1") ? MistralWeightNames.w1(0)
-                    : w.equals("w2") ? MistralWeightNames.w2(0) : MistralWeightNames.w3(0);
+            String name = w.equals("w1") ? MistralTensor.W1.at(0)
+                    : w.equals("w2") ? MistralTensor.W2.at(0) : MistralTensor.W3.at(0);
             shapes.put(name, List.of((long) E * I, 8L));
             role.put(name, w);
         }
-        shapes.put(MistralWeightNames.norm(), List.of(8L));
-        shapes.put(MistralWeightNames.output(), List.of(5L, 8L));
+        shapes.put(MistralTensor.NORM.key(), List.of(8L));
+        shapes.put(MistralTensor.OUTPUT.key(), List.of(5L, 8L));
 
         List<Spec> specs = new ArrayList<>();
         Map<String, byte[]> storages = new LinkedHashMap<>();
