@@ -1,7 +1,5 @@
 package org.tramontane.convert;
 
-import org.tramontane.config.UserException;
-
 import com.fasterxml.jackson.core.util.DefaultIndenter;
 import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import com.fasterxml.jackson.core.util.Separators;

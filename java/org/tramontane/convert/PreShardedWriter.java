@@ -78,8 +78,8 @@ public final class PreShardedWriter {
             List<SourceFile> sources = new ArrayList<>();
             for (Path f : ckpt.files()) sources.add(new SourceFile(f.getFileName().toString(), sha256(f)));
             copyBeside(hfDir, tmp);
-            PreShardedCheckpoint.JSON.writeValue(tmp.resolve(PreShardedCheckpoint.MANIFEST).toFile(),
-                    new Manifest(PreShardedCheckpoint.FORMAT, PreShardedCheckpoint.FORMAT_VERSION, worldSize, dtype.cliName, sources, shards));
+            PreShardedCheckpoint.writeManifest(tmp, new Manifest(PreShardedCheckpoint.FORMAT,
+                    PreShardedCheckpoint.FORMAT_VERSION, worldSize, dtype.cliName, sources, shards));
         });
     }
 

@@ -24,7 +24,7 @@ public final class PreShardedCheckpoint {
     public static final String MANIFEST = "manifest.json";
     public static final String FORMAT = "tramontane";
     public static final int FORMAT_VERSION = 1;
-    public static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private PreShardedCheckpoint() {}
 
@@ -49,6 +49,11 @@ public final class PreShardedCheckpoint {
     /** Where rank {@code rank}'s shard lives, relative to the checkpoint directory. */
     public static String rankFile(int rank) {
         return String.format("rank-%02d/%s", rank, Checkpoint.SINGLE_FILE);
+    }
+
+    /** Writes {@value #MANIFEST} into {@code dir} (the converter's side of the format). */
+    public static void writeManifest(Path dir, Manifest m) throws IOException {
+        JSON.writeValue(dir.resolve(MANIFEST).toFile(), m);
     }
 
     /** The manifest of {@code dir}, its format checked, for whatever world size it was cut. */
