@@ -1,7 +1,7 @@
-// Simulated aclnn (libnnopbase tensors + the libopapi MoE operators), ascend-api.md §1, §3b.
+// Simulated aclnn (libnnopbase tensors + the libopapi MoE and W8A8 operators).
 // GetWorkspaceSize validates and returns a single-use executor; the second phase needs the thread
 // bound to the stream's device and at least the workspace asked for. Parameter errors answer
-// ACL_ERROR_INVALID_PARAM (the real library uses its own 161xxx codes, not listed in ascend-api.md).
+// ACL_ERROR_INVALID_PARAM (the real library uses its own 161xxx codes).
 #include <algorithm>
 #include <cmath>
 #include <cstring>

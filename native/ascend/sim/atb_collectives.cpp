@@ -145,7 +145,7 @@ class AllReduceOp : public CollectiveOp {
   explicit AllReduceOp(const atb::infer::AllReduceParam& p)
       : CollectiveOp("AllReduceOperation", false, p.backend, p.rank, p.rankSize, p.hcclComm, p.commDomain) {}
 
-  // ascend-api.md §3 and ATB's DtypeCheck: fp16/fp32/int8/int16/int32/int64/bf16, lccl without int64.
+  // ATB's DtypeCheck: fp16/fp32/int8/int16/int32/int64/bf16, lccl without int64.
   atb::Status checkDtype(Call& c, aclDataType dt) override {
     bool listed = dt == ACL_FLOAT16 || dt == ACL_FLOAT || dt == ACL_BF16 || dt == ACL_INT8 || dt == ACL_INT16 ||
                   dt == ACL_INT32 || dt == ACL_INT64;
