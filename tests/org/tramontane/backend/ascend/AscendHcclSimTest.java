@@ -38,7 +38,7 @@ import org.tramontane.testing.Fixtures;
 
 /**
  * Tensor parallelism on the ascend binding goes through ATB's AllReduce / AllGather operations
- * (simulated: native/ascend/sim/atb.cpp over the HCCL simulator's rendezvous in sim/hccl.cpp) on
+ * (simulated: native/ascend/sim/atb_collectives.cpp over the HCCL simulator's rendezvous in sim/hccl.cpp) on
  * each rank's device thread, never through the engine's host Communicator: the collectives' values
  * against a plain reference with both ATB backends (hccl on the group's HcclComm, lccl on ATB's own
  * communicator), a whole tensor-parallel step with a host Communicator that fails if touched, ATB's
