@@ -51,8 +51,9 @@ public final class AscendBackend implements Backend {
 
     private AscendBackend(Precision precision, boolean simulator) {
         if (precision != Precision.FP16 && precision != Precision.BF16) {
-            throw new AscendException("--backend " + (simulator ? "ascend-sim" : "ascend") + " computes in fp16 or bf16 as the NPU does; --dtype "
-                    + precision.weightDtype.cliName + " is not supported (use --dtype fp16)");
+            throw new AscendException("--backend " + (simulator ? "ascend-sim" : "ascend")
+                    + " computes in fp16 or bf16 as the NPU does; --dtype " + precision.weightDtype.cliName
+                    + " is not supported (use --dtype fp16)");
         }
         this.precision = precision;
         this.simulator = simulator;
