@@ -1,0 +1,132 @@
+package org.tramontane.corpus;
+
+import static org.tramontane.corpus.Corpus.model;
+import static org.tramontane.corpus.Corpus.write;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.tramontane.testing.Fixtures;
+
+/** Broken config.json files, presets and tokenizers of a checkpoint, each refused before generating. */
+class ConfigCorpusTest {
+    static final String CFG = "config.json";
+
+    /** The tiny checkpoint's config.json with {@code from} replaced by {@code to}. */
+    static Case.Setup config(String from, String to) {
+        return d -> {
+            Path m = model(d);
+            String text = Files.readString(m.resolve(CFG));
+            if (!text.contains(from)) throw new AssertionError(CFG + " lacks " + from);
+            write(m.resolve(CFG), text.replace(from, to));
+            return WeightsCorpusTest.generate(m);
+        };
+    }
+
+    static Case key(String key, String from, String to) {
+        return Case.user(key + " " + to, config("\"" + key + "\": " + from, "\"" + key + "\": " + to), CFG, key);
+    }
+
+    /** The tiny checkpoint with {@code file} (of its tokenizer) replaced by {@code text}. */
+    static Case.Setup tokenizerFile(String file, String text) {
+        return d -> {
+            Path m = model(d);
+            write(m.resolve(file), text);
+            return WeightsCorpusTest.generate(m);
+        };
+    }
+
+    /** A dummy-weight preset: the demo preset with {@code from} replaced by {@code to}. */
+    static Case.Setup preset(String from, String to) {
+        return d -> {
+            Path src = Path.of(Corpus.preset("mixtral-demo.json"));
+            String text = Files.readString(src);
+            if (!text.contains(from)) throw new AssertionError(src + " lacks " + from);
+            Path p = write(d.resolve("preset.json"), text.replace(from, to));
+            // the preset names its tokenizer relative to the configs folder
+            Files.createSymbolicLink(d.resolve("tokenizer"), src.getParent().resolve("tokenizer").toAbsolutePath());
+            return Corpus.args("generate", "--config", p.toString(), "--load-format", "dummy", "--input-ids", "1,2",
+                    "--max-output-length", "2");
+        };
+    }
+
+    static Stream<Case> cases() {
+        return Stream.of(
+                Case.user("config.json missing", d -> {
+                    Path m = model(d);
+                    Files.delete(m.resolve(CFG));
+                    return WeightsCorpusTest.generate(m);
+                }, CFG),
+                Case.user("config.json not JSON", config("{", "{{"), CFG),
+                Case.user("config.json an array", tokenizerFile(CFG, "[1,2]"), CFG),
+                Case.user("config.json empty", tokenizerFile(CFG, ""), CFG),
+                Case.user("hidden_size missing", config("\"hidden_size\": 64,", ""), CFG, "hidden_size"),
+                key("hidden_size", "64", "\"64x\""),
+                key("hidden_size", "64", "-64"),
+                key("hidden_size", "64", "60"),
+                key("num_attention_heads", "4", "0"),
+                key("num_key_value_heads", "2", "3"),
+                key("num_experts_per_tok", "2", "5"),
+                key("num_local_experts", "4", "0"),
+                key("vocab_size", "32000", "-1"),
+                key("vocab_size", "32000", "2147483648"),
+                key("model_type", "\"mixtral\"", "\"llama\""),
+                key("torch_dtype", "\"float32\"", "\"float64\""),
+                key("hidden_act", "\"silu\"", "\"gelu\""),
+                key("rope_theta", "1000000.0", "-1.0"),
+                key("rms_norm_eps", "1e-05", "-1"),
+                key("max_position_embeddings", "32768", "0"),
+                key("sliding_window", "4096", "-5"),
+                key("num_hidden_layers", "2", "0"),
+                Case.user("tokenizer.json missing", d -> {
+                    Path m = model(d);
+                    Files.delete(m.resolve("tokenizer.json"));
+                    return WeightsCorpusTest.generate(m);
+                }, "tokenizer"),
+                Case.user("tokenizer.json not JSON", tokenizerFile("tokenizer.json", "{\"model\":"), "tokenizer.json"),
+                Case.user("tokenizer.json of another model type",
+                        tokenizerFile("tokenizer.json", "{\"model\":{\"type\":\"WordPiece\",\"vocab\":{}}}"), "tokenizer.json"),
+                Case.user("tokenizer.json without a model", tokenizerFile("tokenizer.json", "{}"), "tokenizer.json"),
+                Case.user("tokenizer smaller than the model's vocab", d -> {
+                    Path m = model(d);
+                    Files.delete(m.resolve("tokenizer.json"));
+                    Files.createSymbolicLink(m.resolve("tokenizer.model"),
+                            Fixtures.dir("tokenizer").resolve("spm-bpe-1k/tokenizer.model").toAbsolutePath());
+                    return WeightsCorpusTest.generate(m);
+                }, "tokenizer.model", "vocab_size"),
+                Case.user("tokenizer.model garbage", d -> {
+                    Path m = model(d);
+                    Files.delete(m.resolve("tokenizer.json"));
+                    Files.write(m.resolve("tokenizer.model"), new byte[] {(byte) 0xff, (byte) 0xff, 1, 2, 3});
+                    return WeightsCorpusTest.generate(m);
+                }, "tokenizer.model"),
+                Case.user("tokenizer.model truncated", d -> {
+                    Path m = model(d);
+                    Files.delete(m.resolve("tokenizer.json"));
+                    byte[] all = Files.readAllBytes(Fixtures.dir("tokenizer").resolve("spm-bpe-1k/tokenizer.model"));
+                    Files.write(m.resolve("tokenizer.model"), java.util.Arrays.copyOf(all, all.length / 2));
+                    return WeightsCorpusTest.generate(m);
+                }, "tokenizer.model"),
+                Case.user("tokenizer_config.json not JSON", d -> {
+                    Path m = model(d);
+                    write(m.resolve("tokenizer_config.json"), "{\"chat_template\": ");
+                    return Corpus.args("generate", "--model", m.toString(), "--chat", "--input-text", "hi",
+                            "--max-output-length", "2");
+                }, "tokenizer_config.json"),
+                Case.user("preset file missing", d -> Corpus.args("generate", "--config", d.resolve("none.json").toString(),
+                        "--load-format", "dummy", "--input-ids", "1"), "none.json"),
+                Case.user("preset with a bad hidden_size", preset("\"hidden_size\": ", "\"hidden_size\": -"), "hidden_size"),
+                Case.user("preset of vocab 2^31-1 exceeds memory", preset("\"vocab_size\": 32000", "\"vocab_size\": 2147483647"),
+                        "memory"),
+                Case.user("mixtral-8x7b preset exceeds memory", d -> Corpus.args("generate", "--config",
+                        Corpus.preset("mixtral-8x7b.json"), "--load-format", "dummy", "--input-ids", "1"), "memory"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void refuses(Case c) throws Exception {
+        Corpus.check(c);
+    }
+}
