@@ -3,6 +3,7 @@ package org.tramontane.bench;
 import org.tramontane.config.DType;
 import org.tramontane.config.MixtralConfig;
 import org.tramontane.config.QuantScheme;
+import org.tramontane.model.MemorySizes;
 
 /** Work and memory of a Mixtral config, as the bench's ratios count them. */
 public final class ModelCost {
@@ -62,24 +63,13 @@ public final class ModelCost {
         return weightBytes(c, dtype, null);
     }
 
-    /**
-     * The same with the linears (q/k/v/o, experts) quantized by {@code quant} (null: float): int8
-     * values plus one f32 scale per output row; embeddings stay at dtype, norms and router f32.
-     */
+    /** The same with the linears quantized by {@code quant} (null: float), as the engine plans them. */
     public static long weightBytes(MixtralConfig c, DType dtype, QuantScheme quant) {
-        long h = c.hiddenSize();
-        long embed = embeddingParams(c);
-        long f32 = c.numLayers() * routerAndNormParams(c) + h;
-        long linears = c.numLayers() * (attentionParams(c) + c.numExperts() * expertParams(c));
-        if (quant == null) return (linears + embed) * dtype.elemBytes + f32 * 4;
-        long scaleRows = c.numLayers() * (c.qSize() + 2L * c.kvSize() + h
-                + (long) c.numExperts() * (2L * c.intermediateSize() + h));
-        return linears * quant.weightDType.elemBytes + scaleRows * quant.scaleDType.elemBytes
-                + embed * dtype.elemBytes + f32 * 4;
+        return MemorySizes.weightBytes(c, dtype, quant);
     }
 
     /** Bytes of a paged KV cache of numBlocks blocks (keys and values, every layer). */
     public static long kvCacheBytes(MixtralConfig c, int numBlocks, int blockSize, DType kvDtype) {
-        return 2L * c.numLayers() * numBlocks * blockSize * c.kvSize() * kvDtype.elemBytes;
+        return MemorySizes.kvCacheBytes(c, numBlocks, blockSize, kvDtype);
     }
 }

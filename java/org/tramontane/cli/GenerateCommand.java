@@ -53,6 +53,9 @@ final class GenerateCommand implements Callable<Integer> {
                 && !Files.isDirectory(logitsOut.toAbsolutePath().getParent())) {
             throw new CliException(logitsOut + ": directory does not exist (--logits-out)");
         }
+        if (logitsOut != null && Files.isDirectory(logitsOut)) {
+            throw new CliException(logitsOut + ": is a directory (--logits-out names the .npy file to write)");
+        }
         try (LlmEngine engine = LlmEngine.open(model.toSource(parallel.resolve()), batch.toOptions(budget))) {
             List<GenerationRequest> requests = new ArrayList<>();
             for (int[] ids : prompts.encode(engine)) {

@@ -27,6 +27,8 @@ final class LoadOptions {
                     + " Default: ${DEFAULT-VALUE}.")
     BackendKind backend;
 
+    static final int MAX_THREADS = 1024;
+
     @Option(names = "--threads", paramLabel = "N", defaultValue = "0", description = "Native worker threads (default: one per core).")
     int threads;
 
@@ -37,6 +39,8 @@ final class LoadOptions {
      */
     ModelSource toSource(CommandSpec spec, Path path, DType defaultDtype, int worldSize) {
         Flags.atLeast(spec, "--threads", threads, 0);
+        // each is an OS thread with its own stack: beyond this the process runs out of them, not faster
+        if (threads > MAX_THREADS) throw Flags.usage(spec, "--threads must be <= " + MAX_THREADS + " (got " + threads + ")");
         ParallelOptions.checkSplits(spec, loadFormat == ModelSource.LoadFormat.DUMMY ? path : path.resolve("config.json"),
                 worldSize);
         return new ModelSource(path, loadFormat, dtype.orElse(defaultDtype), backend, threads, worldSize);

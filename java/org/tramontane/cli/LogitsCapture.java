@@ -29,7 +29,12 @@ final class LogitsCapture implements TokenListener {
         System.arraycopy(row, 0, logits, (requestIdx * steps + step) * vocabSize, vocabSize);
     }
 
-    void write(Path file) throws IOException {
-        NpyWriter.writeF32(file, new long[] {numSeqs, steps, vocabSize}, logits);
+    /** Writes the .npy file; a failure to write (a full disk, say) is the user's, naming the file. */
+    void write(Path file) {
+        try {
+            NpyWriter.writeF32(file, new long[] {numSeqs, steps, vocabSize}, logits);
+        } catch (IOException e) {
+            throw new CliException(file + ": cannot write (--logits-out): " + e.getMessage());
+        }
     }
 }

@@ -77,6 +77,9 @@ public final class Main {
     private static int report(Throwable t, boolean verbose, PrintWriter err) {
         if (t instanceof UserException) {
             err.println("error: " + t.getMessage());
+        } else if (t instanceof OutOfMemoryError) {
+            // not a bug: the machine is too small for what the flags ask
+            err.println("error: out of memory: " + t.getMessage());
         } else {
             err.println("internal error: " + t + (verbose ? "" : " (run with --verbose for the stack trace)"));
         }

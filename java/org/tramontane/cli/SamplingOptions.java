@@ -29,7 +29,9 @@ final class SamplingOptions extends OutputLengthOption {
     SamplingParams params() {
         Flags.atLeast(spec, "--max-output-length", maxOutputLength, 1);
         Flags.atLeast(spec, "--top-k", topK, 0);
-        if (!(temperature >= 0)) throw Flags.usage(spec, "--temperature must be >= 0 (got " + temperature + ")");
+        if (!(temperature >= 0 && temperature < Float.POSITIVE_INFINITY)) {
+            throw Flags.usage(spec, "--temperature must be a finite number >= 0 (got " + temperature + ")");
+        }
         if (!(topP > 0 && topP <= 1)) throw Flags.usage(spec, "--top-p must be in (0, 1] (got " + topP + ")");
         return new SamplingParams(temperature, topK, topP, seed);
     }

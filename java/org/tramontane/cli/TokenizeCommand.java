@@ -2,14 +2,15 @@ package org.tramontane.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.tramontane.config.TextLines;
 import org.tramontane.tokenizer.Tokenizer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -45,16 +46,15 @@ final class TokenizeCommand implements Callable<Integer> {
             out.println(JSON.writeValueAsString(tok.encode(text, true)));
         } else {
             if (!Files.isReadable(inputFile)) throw new CliException(inputFile + ": cannot read (--input-file)");
-            try (BufferedReader in = Files.newBufferedReader(inputFile)) {
-                String line;
-                for (int lineNo = 1; (line = in.readLine()) != null; lineNo++) {
-                    if (line.isBlank()) continue;
-                    String t = textOf(line, lineNo);
-                    Map<String, Object> row = new LinkedHashMap<>();
-                    row.put("text", t);
-                    row.put("ids", tok.encode(t, true));
-                    out.println(JSON.writeValueAsString(row));
-                }
+            List<String> lines = TextLines.read(inputFile);
+            for (int lineNo = 1; lineNo <= lines.size(); lineNo++) {
+                String line = lines.get(lineNo - 1);
+                if (line.isBlank()) continue;
+                String t = textOf(line, lineNo);
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("text", t);
+                row.put("ids", tok.encode(t, true));
+                out.println(JSON.writeValueAsString(row));
             }
         }
         out.flush();

@@ -119,6 +119,11 @@ public final class MixtralConfigReader {
 
     /** model_type decides when present; otherwise the architectures list must name Mixtral. */
     private static void checkIsMixtral(Path file, JsonNode root) {
+        // the experts' SwiGLU is silu; another activation would run silently as silu
+        JsonNode act = root.get("hidden_act");
+        if (act != null && !act.isNull() && !"silu".equals(act.asText())) {
+            throw new ConfigException(file + ": hidden_act " + act + " is not supported (Mixtral's experts use silu)");
+        }
         JsonNode type = root.get("model_type");
         if (type != null && !type.isNull()) {
             if (!MODEL_TYPE.equals(type.asText())) {

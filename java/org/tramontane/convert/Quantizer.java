@@ -72,6 +72,9 @@ public final class Quantizer {
     public static final String TEMP_INFIX = ".tmp-";
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final String QUANTIZE_KEY = "quantize";
+    /** The flags of the quantize verb, so each directory error names the one to change. */
+    private static final String MODEL_PATH = "--model-path";
+    private static final String SAVE_DIRECTORY = "--save-directory";
     private static final ObjectMapper JSON = JsonMapper.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .build();
@@ -111,7 +114,7 @@ public final class Quantizer {
             Files.move(tmp, dst, StandardCopyOption.ATOMIC_MOVE);
             moved = true;
         } catch (IOException e) {
-            throw new ConvertException("output directory " + dstDir + ": cannot write: " + e, e);
+            throw new ConvertException(SAVE_DIRECTORY + " " + dstDir + ": cannot write: " + e, e);
         } finally {
             if (!moved) deleteTree(tmp);
         }
@@ -121,13 +124,13 @@ public final class Quantizer {
 
     private static Path sourceDir(Path srcDir) {
         if (!Files.isDirectory(srcDir)) {
-            throw new ConvertException("source directory " + srcDir
+            throw new ConvertException(MODEL_PATH + " " + srcDir
                     + (Files.exists(srcDir) ? " is not a directory" : " does not exist"));
         }
         try {
             return srcDir.toRealPath();
         } catch (IOException e) {
-            throw new ConvertException("source directory " + srcDir + ": cannot resolve: " + e.getMessage(), e);
+            throw new ConvertException(MODEL_PATH + " " + srcDir + ": cannot resolve: " + e.getMessage(), e);
         }
     }
 
@@ -135,39 +138,39 @@ public final class Quantizer {
     private static Path targetDir(Path dstDir, Path src) {
         Path abs = dstDir.toAbsolutePath().normalize();
         Path parent = abs.getParent();
-        if (parent == null) throw new ConvertException("output directory " + dstDir + " is a filesystem root");
+        if (parent == null) throw new ConvertException(SAVE_DIRECTORY + " " + dstDir + " is a filesystem root");
         if (!Files.isDirectory(parent)) {
-            throw new ConvertException("output directory " + dstDir + ": its parent " + parent + " does not exist");
+            throw new ConvertException(SAVE_DIRECTORY + " " + dstDir + ": its parent " + parent + " does not exist");
         }
         try {
             if (Files.exists(abs, LinkOption.NOFOLLOW_LINKS) && !Files.exists(abs)) {
-                throw new ConvertException("output directory " + dstDir + " is a broken symbolic link");
+                throw new ConvertException(SAVE_DIRECTORY + " " + dstDir + " is a broken symbolic link");
             }
             Path real = Files.exists(abs) ? abs.toRealPath() : parent.toRealPath().resolve(abs.getFileName());
             if (real.equals(src)) {
-                throw new ConvertException("output directory " + dstDir + " is the source directory " + src
+                throw new ConvertException(SAVE_DIRECTORY + " " + dstDir + " is the source directory (" + MODEL_PATH + ") " + src
                         + ": quantize never overwrites its source");
             }
             if (Files.exists(real)) {
                 if (!Files.isDirectory(real)) {
-                    throw new ConvertException("output directory " + dstDir + " exists and is not a directory");
+                    throw new ConvertException(SAVE_DIRECTORY + " " + dstDir + " exists and is not a directory");
                 }
                 try (DirectoryStream<Path> ds = Files.newDirectoryStream(real)) {
                     if (ds.iterator().hasNext()) {
-                        throw new ConvertException("output directory " + dstDir + " exists and is not empty");
+                        throw new ConvertException(SAVE_DIRECTORY + " " + dstDir + " exists and is not empty");
                     }
                 }
             }
             return real;
         } catch (IOException e) {
-            throw new ConvertException("output directory " + dstDir + ": cannot inspect: " + e.getMessage(), e);
+            throw new ConvertException(SAVE_DIRECTORY + " " + dstDir + ": cannot inspect: " + e.getMessage(), e);
         }
     }
 
     private static Source openSource(Path src) {
         Path configFile = src.resolve(CONFIG_FILE);
         if (!Files.isRegularFile(configFile)) {
-            throw new ConvertException("source directory " + src + " has no " + CONFIG_FILE + ": not a HF checkpoint");
+            throw new ConvertException(MODEL_PATH + " " + src + " has no " + CONFIG_FILE + ": not a HF checkpoint");
         }
         MixtralConfig config = notFloatMixtral(src, () -> MixtralConfigReader.read(configFile));
         if (config.quantize().isPresent()) {
@@ -197,13 +200,13 @@ public final class Quantizer {
         try {
             return step.get();
         } catch (UserException e) {
-            throw new ConvertException("source directory " + src + " is not a usable float Mixtral checkpoint: "
+            throw new ConvertException(MODEL_PATH + " " + src + " is not a usable float Mixtral checkpoint: "
                     + e.getMessage(), e);
         }
     }
 
     private static ConvertException alreadyQuantized(Path src, String why) {
-        return new ConvertException("source directory " + src + " is already quantized (" + why
+        return new ConvertException(MODEL_PATH + " " + src + " is already quantized (" + why
                 + "); quantize needs a float checkpoint");
     }
 
@@ -287,7 +290,7 @@ public final class Quantizer {
                 }
             }
         } catch (IOException e) {
-            throw new ConvertException("output directory " + dst + ": cannot create a temporary directory beside it: "
+            throw new ConvertException(SAVE_DIRECTORY + " " + dst + ": cannot create a temporary directory beside it: "
                     + e.getMessage(), e);
         }
     }

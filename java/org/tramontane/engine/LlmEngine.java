@@ -69,11 +69,13 @@ public final class LlmEngine implements AutoCloseable {
             tokDir = source.path();
         }
         Tokenizer tok = Tokenizer.load(tokDir);
+        Tokenizer.requireCovers(tok, tokDir, cfg.vocabSize());
         DType dtype = source.dtype() != null ? source.dtype() : cfg.torchDtype();
         if (source.threads() > 0) source.backend().platform().setThreads(source.threads());
         int ws = source.worldSize();
         ShardingPlan.validate(cfg, ws);
         Precision precision = Precision.of(dtype);
+        MemoryPlan.of(cfg, precision, cfg.quantize().orElse(source.quantize()), options).check(source.path().toString());
         List<Backend> backends = source.backend().createGroup(precision, ws, COLLECTIVE_TIMEOUT_SECONDS);
         List<CausalLm> ranks = new ArrayList<>();
         InProcessGroup group = new InProcessGroup(ws, COLLECTIVE_TIMEOUT_SECONDS);

@@ -57,6 +57,7 @@ public final class MixtralLoader {
         Checkpoint ckpt = Checkpoint.open(modelDir);
         MixtralCheckpointValidator.validate(ckpt, cfg);
         QuantDescription stored = cfg.quantize().isEmpty() ? null : QuantDescription.read(modelDir);
+        if (stored != null) stored.checkAgainst(ckpt, cfg.quantize().get());
         MixtralWeights w = MixtralWeights.load(ckpt, cfg, backend, rank.plan(),
                 new MixtralWeights.Quantization(stored, quantizeAtLoad));
         return new MixtralModel(cfg, backend, w, rank.plan(), rank.comm());

@@ -67,6 +67,9 @@ public final class MixtralModel implements CausalLm {
         if (!kvCaches.isEmpty()) throw new IllegalStateException("KV cache already allocated");
         KvCacheSpec spec = new KvCacheSpec(numBlocks, blockSize, qkvLayout.numKvHeads(), cfg.headDim(),
                 backend.precision().kvCacheDtype);
+        MemoryBudget.require("the KV cache of " + numBlocks + " blocks of " + blockSize + " positions",
+                // this rank's KV heads of the model's
+                MemorySizes.kvCacheBytes(cfg, numBlocks, blockSize, spec.dtype()) / cfg.numKvHeads() * qkvLayout.numKvHeads());
         for (int l = 0; l < cfg.numLayers(); l++) kvCaches.add(backend.allocateKvCache(spec));
     }
 

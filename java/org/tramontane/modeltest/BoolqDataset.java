@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
+import org.tramontane.config.TextLines;
 
 /** One BoolQ .jsonl file; MindIE scores each file on its own and then all together ("total"). */
 public record BoolqDataset(String fileName, List<BoolqItem> items) {
@@ -46,12 +47,7 @@ public record BoolqDataset(String fileName, List<BoolqItem> items) {
     static BoolqDataset read(Path file) {
         ObjectMapper json = new ObjectMapper();
         List<BoolqItem> items = new ArrayList<>();
-        List<String> lines;
-        try {
-            lines = Files.readAllLines(file);
-        } catch (IOException e) {
-            throw new ModelTestException(file + ": cannot read (" + e.getMessage() + ")", e);
-        }
+        List<String> lines = TextLines.read(file);
         for (int i = 0; i < lines.size(); i++) {
             if (lines.get(i).isBlank()) continue;
             String where = file + " line " + (i + 1);
@@ -61,6 +57,7 @@ public record BoolqDataset(String fileName, List<BoolqItem> items) {
             } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
                 throw new ModelTestException(where + ": not JSON (" + e.getOriginalMessage() + ")", e);
             }
+            if (!n.isObject()) throw new ModelTestException(where + ": expected a JSON object, got " + n.getNodeType());
             JsonNode answer = n.get("answer");
             if (answer == null || !answer.isBoolean()) throw new ModelTestException(where + ": \"answer\" must be true or false");
             items.add(new BoolqItem(text(n, "title", where), text(n, "passage", where), text(n, "question", where),

@@ -1,6 +1,7 @@
 package org.tramontane.quant;
 
 import org.tramontane.config.QuantScheme;
+import org.tramontane.weights.Checkpoint;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadFeature;
@@ -134,6 +135,27 @@ public final class QuantDescription {
     public Optional<QuantScheme> schemeOf(String tensorName) {
         if (!tensors.containsKey(tensorName)) throw fail(file, "does not list tensor " + tensorName);
         return Optional.ofNullable(tensors.get(tensorName));
+    }
+
+    /**
+     * Refuses a description that contradicts its checkpoint: a {@code model_quant_type} other than
+     * config.json's {@code quantize}, a quantized weight listed without its {@code _scale} and
+     * {@code _offset} entries, or a listed tensor the weight files lack.
+     */
+    public void checkAgainst(Checkpoint ckpt, QuantScheme configured) {
+        if (scheme != configured) {
+            throw fail(file, TYPE_KEY + " " + scheme.label + " contradicts config.json's quantize \""
+                    + configured.configName + "\"");
+        }
+        for (Map.Entry<String, QuantScheme> e : tensors.entrySet()) {
+            String name = e.getKey();
+            if (e.getValue() != null && name.endsWith(".weight")) {
+                for (String part : new String[] {name + "_scale", name + "_offset"}) {
+                    if (!tensors.containsKey(part)) throw fail(file, "lists the quantized weight " + name + " but not " + part);
+                }
+            }
+            if (ckpt.find(name).isEmpty()) throw fail(file, "lists tensor " + name + ", which the weight files lack");
+        }
     }
 
     private static JsonNode parse(Path file) {

@@ -137,6 +137,19 @@ public final class Tokenizer {
         return eosId;
     }
 
+    /**
+     * Refuses a tokenizer with fewer pieces than the model's {@code vocab_size} (of another model,
+     * most likely): the model would emit ids it cannot decode.
+     */
+    public static void requireCovers(Tokenizer tokenizer, Path modelDir, int modelVocabSize) {
+        if (tokenizer.vocabSize() < modelVocabSize) {
+            Path file = Files.exists(modelDir.resolve(TOKENIZER_JSON)) ? modelDir.resolve(TOKENIZER_JSON)
+                    : modelDir.resolve(TOKENIZER_MODEL);
+            throw new TokenizerException(file + ": " + tokenizer.vocabSize() + " pieces, fewer than the model's vocab_size "
+                    + modelVocabSize + " (the tokenizer of another model?)");
+        }
+    }
+
     public int vocabSize() {
         return model.vocabulary().size();
     }

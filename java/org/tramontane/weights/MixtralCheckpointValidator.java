@@ -9,12 +9,14 @@ import org.tramontane.weights.MixtralWeightNames.Role;
 /**
  * Checks, before any weight is bound, that a checkpoint holds every tensor its config.json
  * implies, with that shape and a usable dtype, so a wrong or mismatched directory fails with one
- * line instead of a bad read deep inside the backend. Extra tensors are ignored (HF checkpoints
- * sometimes carry rotary caches and the like).
+ * line instead of a bad read deep inside the backend; every float tensor must be finite. Extra
+ * tensors are ignored (HF checkpoints sometimes carry rotary caches and the like), except those of
+ * a layer beyond config.json's num_hidden_layers: such a config would silently run a shallower model.
  *
  * <p>Quantized checkpoints ({@code config.quantize} set) may store q/k/v/o and the expert
  * linears as I8; such a weight must come with a float {@code .weight_scale} of shape [out, 1]
- * (and, if present, a {@code .weight_offset} of the same shape). What the scheme means is the
+ * (and, if present, a {@code .weight_offset} of the same shape, all zeros: only symmetric int8 runs).
+ * What the scheme means is the
  * {@code quant} package's business, not this check's.
  */
 public final class MixtralCheckpointValidator {
@@ -28,6 +30,13 @@ public final class MixtralCheckpointValidator {
             }
             check(ckpt, config, e, found.get());
         }
+        for (TensorInfo t : ckpt.tensors()) {
+            int layer = MixtralWeightNames.layerOf(t.name());
+            if (layer >= config.numLayers()) {
+                throw fail(ckpt, "tensor " + t.name() + " belongs to layer " + layer + " but config.json has "
+                        + config.numLayers() + " layers (num_hidden_layers)");
+            }
+        }
         if (config.tieWordEmbeddings()) {
             // tied checkpoints may still store lm_head; if so it must fit
             List<Long> shape = List.of((long) config.vocabSize(), (long) config.hiddenSize());
@@ -38,6 +47,7 @@ public final class MixtralCheckpointValidator {
 
     private static void check(Checkpoint ckpt, MixtralConfig config, Expected e, TensorInfo t) {
         checkShape(ckpt, e.name(), e.shape(), t);
+        FiniteCheck.requireFinite(t);
         if (t.dtype().isFloat()) return;
         if (e.role() != Role.QUANTIZABLE_LINEAR) {
             throw fail(ckpt, "tensor " + t.name() + " is " + t.dtype().safetensorsName + ", expected a float dtype");
@@ -53,11 +63,20 @@ public final class MixtralCheckpointValidator {
                 + scaleShape + ")"));
         checkScale(ckpt, scaleShape, s);
         Optional<TensorInfo> offset = ckpt.find(MixtralWeightNames.weightOffset(t.name()));
-        offset.ifPresent(o -> checkScale(ckpt, scaleShape, o));
+        offset.ifPresent(o -> {
+            checkScale(ckpt, scaleShape, o);
+            for (float v : ckpt.readFloats(o)) {
+                if (v != 0) {
+                    throw SafetensorsFile.fail(o.file(), "tensor " + o.name() + " holds a non-zero offset " + v
+                            + ": asymmetric int8 is not supported, only symmetric (all offsets 0)");
+                }
+            }
+        });
     }
 
     private static void checkScale(Checkpoint ckpt, List<Long> shape, TensorInfo t) {
         checkShape(ckpt, t.name(), shape, t);
+        FiniteCheck.requireFinite(t);
         if (!t.dtype().isFloat()) {
             throw fail(ckpt, "tensor " + t.name() + " is " + t.dtype().safetensorsName + ", expected a float dtype");
         }

@@ -33,6 +33,18 @@ public final class MixtralWeightNames {
         return "lm_head.weight";
     }
 
+    /** The layer index of a {@code model.layers.N.} tensor name, -1 for any other name. */
+    public static int layerOf(String name) {
+        String prefix = "model.layers.";
+        if (!name.startsWith(prefix)) return -1;
+        int dot = name.indexOf('.', prefix.length());
+        try {
+            return dot < 0 ? -1 : Integer.parseInt(name.substring(prefix.length(), dot));
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
     /** [hiddenSize] */
     public static String inputLayerNorm(int layer) {
         return layer(layer) + "input_layernorm.weight";

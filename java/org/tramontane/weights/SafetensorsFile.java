@@ -305,7 +305,11 @@ public final class SafetensorsFile {
         return out;
     }
 
-    /** Sorted by begin, each non-empty tensor must start at or after the furthest end seen so far. */
+    /**
+     * Sorted by begin, the non-empty tensors must tile the data section from byte 0 without overlap
+     * or gap, as the reference implementation requires: a gap is bytes no tensor owns, the mark of
+     * a file edited or written wrongly.
+     */
     private static void checkNoOverlap(Path path, List<Entry> entries) {
         List<Entry> sorted = entries.stream()
                 .filter(e -> e.end > e.begin)
@@ -316,6 +320,11 @@ public final class SafetensorsFile {
             if (furthest != null && e.begin < furthest.end) {
                 throw fail(path, "tensors " + furthest.name + " " + furthest.offsets() + " and " + e.name + " "
                         + e.offsets() + " overlap");
+            }
+            long expected = furthest == null ? 0 : furthest.end;
+            if (e.begin > expected) {
+                throw fail(path, "tensor " + e.name + " " + e.offsets() + " leaves a gap of " + (e.begin - expected)
+                        + " bytes before it" + (furthest == null ? "" : " (after " + furthest.name + ")"));
             }
             if (furthest == null || e.end > furthest.end) furthest = e;
         }

@@ -118,8 +118,10 @@ class ConfigCorpusTest {
                 Case.user("preset file missing", d -> Corpus.args("generate", "--config", d.resolve("none.json").toString(),
                         "--load-format", "dummy", "--input-ids", "1"), "none.json"),
                 Case.user("preset with a bad hidden_size", preset("\"hidden_size\": ", "\"hidden_size\": -"), "hidden_size"),
-                Case.user("preset of vocab 2^31-1 exceeds memory", preset("\"vocab_size\": 32000", "\"vocab_size\": 2147483647"),
-                        "memory"),
+                Case.user("preset of vocab 2^31-1 beyond its tokenizer", preset("\"vocab_size\": 32000",
+                        "\"vocab_size\": 2147483647"), "tokenizer.json", "vocab_size"),
+                Case.user("preset of hidden_size 2^20 exceeds memory", preset("\"hidden_size\": 256", "\"hidden_size\": 1048576"),
+                        "memory", "needs", "available"),
                 Case.user("mixtral-8x7b preset exceeds memory", d -> Corpus.args("generate", "--config",
                         Corpus.preset("mixtral-8x7b.json"), "--load-format", "dummy", "--input-ids", "1"), "memory"));
     }

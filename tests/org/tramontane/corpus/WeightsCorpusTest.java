@@ -65,8 +65,6 @@ class WeightsCorpusTest {
                 Case.user("gap between tensors", edited(t -> t.gapAfterFirst = 16), ST, "gap"),
                 Case.user("missing tensor", edited(t -> t.remove("model.layers.1.self_attn.o_proj.weight")),
                         "model.layers.1.self_attn.o_proj.weight"),
-                Case.user("extra tensor", edited(t -> t.tensors.add(new Tensors.Tensor("model.layers.0.extra.weight", "F32",
-                        new long[] {2}, new byte[8]))), "model.layers.0.extra.weight"),
                 Case.user("wrong shape", edited(t -> t.get(Q0).shape = new long[] {32, 128}), Q0),
                 Case.user("F64 dtype", edited(t -> {
                     t.get(Q0).dtype = "F64";

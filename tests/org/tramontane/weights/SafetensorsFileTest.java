@@ -174,10 +174,17 @@ public class SafetensorsFileTest {
     }
 
     @Test
-    void gapsAndEmptyTensorsAreAccepted() throws IOException {
+    void gapBetweenTensorsIsRefused() throws IOException {
+        String json = "{" + entry("a", "I8", "[3]", 0, 3) + "," + entry("s", "F16", "[]", 4, 6) + "}";
+        Path p = BadFiles.file(tmp.resolve("gap.safetensors"), json, 6);
+        assertMessage(assertThrows(WeightsException.class, () -> SafetensorsFile.open(p)), p, "tensor s", "gap of 1");
+    }
+
+    @Test
+    void emptyTensorsAndAnyOrderAreAccepted() throws IOException {
         String json = "{\"__metadata__\":{\"k\":\"v\"}," + entry("z", "F32", "[0,3]", 0, 0) + ","
-                + entry("a", "I8", "[3]", 8, 11) + "," + entry("s", "F16", "[]", 4, 6) + "}";
-        Path p = BadFiles.file(tmp.resolve("ok.safetensors"), json, 11);
+                + entry("a", "I8", "[3]", 2, 5) + "," + entry("s", "F16", "[]", 0, 2) + "}";
+        Path p = BadFiles.file(tmp.resolve("ok.safetensors"), json, 5);
         SafetensorsFile f = SafetensorsFile.open(p);
         assertEquals(List.of("z", "a", "s"), f.tensors().stream().map(TensorInfo::name).toList());
         assertEquals(1, f.tensor("s").numElements());

@@ -19,7 +19,8 @@ final class CpuMemory implements AutoCloseable {
         }
         long bytes = Math.multiplyExact(n, (long) dtype.elemBytes);
         long addr = CpuNative.tn_alloc(bytes);
-        if (addr == 0) throw new OutOfMemoryError("native allocation of " + bytes + " bytes failed");
+        if (addr == 0) throw new OutOfMemoryError("native allocation of " + bytes + " bytes (" + dtype + " "
+                + Arrays.toString(shape) + ") failed");
         CpuTensor t = new CpuTensor(dtype, shape, addr, true);
         owned.add(t);
         return t;
