@@ -161,6 +161,12 @@ constexpr int kAttnBlockRows = 32;
 typedef void (*AttnBlockFn)(const float* q, int rows, int hd, float scale, const void* k, const void* v,
                             size_t ld, int n, const int* lo, const int* hi, float* m, float* l, float* acc,
                             float* work);
+// The same sub-block over an int8 cache (TN_I8): key j is widen(k[j * ld + c]) * k_scale[j * sld]
+// (its token's and head's symmetric scale, tn_reshape_and_cache), likewise v; each product is one
+// f32 multiply, after which the arithmetic is AttnBlockFn's on those f32 keys and values.
+typedef void (*AttnBlockI8Fn)(const float* q, int rows, int hd, float scale, const int8_t* k, const int8_t* v,
+                              size_t ld, const float* k_scale, const float* v_scale, size_t sld, int n,
+                              const int* lo, const int* hi, float* m, float* l, float* acc, float* work);
 // g[i] = silu(g[i]) * u[i] for i < n (SwiGLU; silu as torch: x * sigmoid(x), exp to ~1 ulp).
 typedef void (*SwigluFn)(float* g, const float* u, int n);
 // out[i] = x[i] rounded to bf16 (round to nearest even, NaN kept quiet: f32_to_bf16) and widened
@@ -228,6 +234,7 @@ struct Kernels {
   SumFn sum;
   PeakLoopFn fma_peak;
   const I8Kernels* i8;  // the TN_I8 row
+  AttnBlockI8Fn attn_i8;  // attention over an int8 KV cache; nullptr: attn_i8_generic
 };
 
 extern const Kernels kScalarKernels;
@@ -251,8 +258,12 @@ void panel_avx512_zmm_bf16(const float* x, int ldx, int m, const void* w, int k,
 // kernels_avx512bf16.cpp: the AVX-512 table's panel_bf16dp (vdpbf16ps; needs AVX512-BF16 and BW).
 void panel_bf16dp_avx512(const uint32_t* xb, int ldxb, int m, const void* w, int k, int np, float* out, int ldo);
 
-// The portable SwiGLU (kernels_scalar.cpp, baseline flags: callable from every table).
+// The portable SwiGLU and int8-cache attention (kernels_scalar.cpp, baseline flags: callable from
+// every table).
 void swiglu_generic(float* g, const float* u, int n);
+void attn_i8_generic(const float* q, int rows, int hd, float scale, const int8_t* k, const int8_t* v, size_t ld,
+                     const float* k_scale, const float* v_scale, size_t sld, int n, const int* lo, const int* hi,
+                     float* m, float* l, float* acc, float* work);
 
 // The table of the active ISA level.
 const Kernels& kernels();

@@ -201,6 +201,10 @@ public final class CpuBackend implements Backend {
 
     @Override
     public KvCache allocateKvCache(KvCacheSpec spec) {
+        if (spec.dtype() == DType.I8) {
+            // the int8 cells, then their scales (KvCacheSpec): one flat byte tensor each
+            return new KvCache(spec, memory.alloc(DType.I8, spec.tensorBytes()), memory.alloc(DType.I8, spec.tensorBytes()));
+        }
         checkComputeDtype(spec.dtype());
         long[] shape = {spec.numBlocks(), spec.blockSize(), spec.numKvHeads(), spec.headDim()};
         return new KvCache(spec, memory.alloc(spec.dtype(), shape), memory.alloc(spec.dtype(), shape));
