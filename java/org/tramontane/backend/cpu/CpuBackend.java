@@ -199,6 +199,14 @@ public final class CpuBackend implements Backend {
                 (int) qkv.rows(), layout.numHeads(), layout.numKvHeads(), layout.headDim(), theta), "rope");
     }
 
+    /** Every float dtype, and int8 with per-token, per-head scales (KvCacheSpec). */
+    @Override
+    public void checkKvCacheDtype(DType dtype) {
+        if (dtype != DType.I8 && !dtype.isFloat()) {
+            throw new org.tramontane.config.ConfigException("--kv-cache-dtype " + dtype.cliName + " is not a cache type");
+        }
+    }
+
     @Override
     public KvCache allocateKvCache(KvCacheSpec spec) {
         if (spec.dtype() == DType.I8) {
