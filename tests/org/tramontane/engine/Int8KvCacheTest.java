@@ -1,12 +1,14 @@
 package org.tramontane.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -62,6 +64,7 @@ class Int8KvCacheTest {
             JsonNode p = int8.prompts().get(i);
             String what = fixture + " " + dtype.cliName + " ws " + worldSize + " isa " + isa.cliName + "/" + p.get("name").asText();
             float[] first = int8.firstLogits()[i];
+            assertFalse(Arrays.equals(bf16.firstLogits()[i], first), what + ": the int8 cache is in use, its logits differ");
             if (p.has("last_logits")) {
                 float[] want = Fixtures.floats(p.get("last_logits"));
                 double worst = 0;
