@@ -63,6 +63,19 @@ const float* i8_scales(const void* cache, const tn_kv_layout* kv) {
   return (const float*)((const char*)cache + i8_scale_offset(kv));
 }
 
+// One (token, KV head) row into an int8 cache: quantize.h's reference rounding, except that a row
+// holding a NaN or an infinity gets a NaN scale (and zero cells), so the attention that reads it turns
+// NaN as it does over a float cache instead of meeting an int8 that cannot say so.
+void quantize_kv_row(const float* x, int hd, int8_t* q, float* scale) {
+  for (int i = 0; i < hd; i++)
+    if (!isfinite(x[i])) {
+      memset(q, 0, (size_t)hd);
+      *scale = NAN;
+      return;
+    }
+  quantize_row_ref(x, hd, q, scale);
+}
+
 // Each cell's keys and values are widened once for all kAttnBlockRows rows of an item.
 static_assert(kMaxGroup <= kAttnBlockRows, "one token's group fits an item");
 
@@ -320,15 +333,15 @@ int tn_reshape_and_cache(const float* k, int k_stride, const float* v, int v_str
   for (int t = 0; t < num_tokens; t++)
     if (slot_mapping[t] < 0 || slot_mapping[t] >= num_slots) return TN_E_INDEX;
   if (kv->dtype == TN_I8) {
-    // per token and KV head: s = max|x| / 127, q = round(x / s) (quantize.h's reference rounding)
+    // per token and KV head: s = max|x| / 127, q = round(x / s)
     float* ks = (float*)((char*)k_cache + i8_scale_offset(kv));
     float* vs = (float*)((char*)v_cache + i8_scale_offset(kv));
     const int hd = kv->head_dim;
     for (int t = 0; t < num_tokens; t++)
       for (int h = 0; h < kv->num_kv_heads; h++) {
         const size_t row = (size_t)slot_mapping[t] * kv->num_kv_heads + h;
-        quantize_row_ref(k + (size_t)t * k_stride + (size_t)h * hd, hd, (int8_t*)k_cache + row * hd, ks + row);
-        quantize_row_ref(v + (size_t)t * v_stride + (size_t)h * hd, hd, (int8_t*)v_cache + row * hd, vs + row);
+        quantize_kv_row(k + (size_t)t * k_stride + (size_t)h * hd, hd, (int8_t*)k_cache + row * hd, ks + row);
+        quantize_kv_row(v + (size_t)t * v_stride + (size_t)h * hd, hd, (int8_t*)v_cache + row * hd, vs + row);
       }
     return TN_OK;
   }
