@@ -95,6 +95,7 @@ bool has_avx_vnni() {
   return b;
 }
 bool has_bf16_dot() { return has_avx512_bf16(); }
+PeakLoopFn bf16_dot_peak() { return has_bf16_dot() ? bf16_dot_peak_loop : nullptr; }
 #else
 bool has_avx512_bf16() { return false; }
 bool has_avx512_vnni() { return false; }
@@ -117,6 +118,7 @@ bool has_neon_i8mm() {
   return b;
 }
 bool has_bf16_dot() { return has_neon_bf16(); }
+PeakLoopFn bf16_dot_peak() { return has_bf16_dot() ? bfdot_peak_loop : nullptr; }
 #else
 bool has_neon_dot() { return false; }
 bool has_neon_bf16() { return false; }
@@ -125,7 +127,7 @@ bool has_neon_i8mm() { return false; }
 
 #if !defined(__x86_64__) && !defined(__i386__) && !defined(__aarch64__)
 bool has_bf16_dot() { return false; }
-double bf16_dot_peak_loop(long) { return 0; }
+PeakLoopFn bf16_dot_peak() { return nullptr; }
 #endif
 
 }  // namespace tn

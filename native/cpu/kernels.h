@@ -300,7 +300,8 @@ const Kernels& kernels();
 
 // Probe loops of the dot-product extensions (their own ISA files); FLOPs / integer ops done.
 // Call only when the matching has_* is true.
-double bf16_dot_peak_loop(long iters);   // kernels_avx512bf16.cpp: vdpbf16ps; kernels_neon_bf16.cpp: bfdot
+double bf16_dot_peak_loop(long iters);   // kernels_avx512bf16.cpp: vdpbf16ps
+double bfdot_peak_loop(long iters);       // kernels_neon_bf16.cpp: bfdot
 double vnni_peak_loop(long iters);       // kernels_vnni.cpp: vpdpbusd (AVX512-VNNI)
 double avxvnni_peak_loop(long iters);    // kernels_vnni.cpp: vpdpbusd (AVX-VNNI, ymm)
 bool has_avx512_bf16();
@@ -312,6 +313,8 @@ bool has_neon_bf16();
 bool has_neon_i8mm();
 // The CPU has the instruction of the tables' panel_bf16dp (AVX512-BF16, or Arm BF16).
 bool has_bf16_dot();
+// That instruction's peak loop, nullptr without has_bf16_dot().
+PeakLoopFn bf16_dot_peak();
 
 }  // namespace tn
 #endif

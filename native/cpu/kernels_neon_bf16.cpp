@@ -8,7 +8,7 @@
 namespace tn {
 
 // 16 independent bfdot chains; each does 4 lanes x 2 products x 2 FLOPs per round.
-double bf16_dot_peak_loop(long iters) {
+double bfdot_peak_loop(long iters) {
   float32x4_t acc[16];
   for (int j = 0; j < 16; j++) acc[j] = vdupq_n_f32(0.f);
   // read through volatiles: GCC would fold the constants into an fp16 fmov, which +bf16 lacks

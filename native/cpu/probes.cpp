@@ -27,7 +27,7 @@ PeakLoopFn peak_loop(int kind) {
   switch (kind) {
     case TN_PEAK_FP32_FMA: return kernels().fma_peak;
     case TN_PEAK_BF16_DOT:
-      return kernels().panel_bf16dp && has_bf16_dot() ? bf16_dot_peak_loop : nullptr;
+      return kernels().panel_bf16dp ? bf16_dot_peak() : nullptr;
     case TN_PEAK_INT8_VNNI:
       if (has_avx512_vnni() && tn_isa_active() >= TN_ISA_AVX512) return vnni_peak_loop;
       if (has_avx_vnni() && tn_isa_active() >= TN_ISA_AVX2) return avxvnni_peak_loop;
