@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The jar built with -Parm64-cross, end to end under emulation: the linux-arm64 JVM (Debian's
-# openjdk-17 arm64 package) runs under qemu-aarch64 user mode with -cpu max (NEON with dot
-# product, BF16, i8mm), loads the jar's linux-arm64 natives and generates greedily on the
-# tiny-mixtral fixture in fp32; the tokens must equal the x86-64 run's and every logit be within
-# 1e-4 of it.  Usage: aarch64-emulated.sh FIXTURES_DIR
+# openjdk-17 arm64 package) runs under qemu-aarch64 user mode, loads the jar's linux-arm64
+# natives at the NEON level and generates greedily on fixtures (tiny-mixtral in fp32 with -cpu max,
+# which has dot product, BF16 and i8mm, and with -cpu cortex-a53, which has none; the W8A8 fixture
+# with -cpu max); the tokens must equal the x86-64 run's and every logit be within 1e-4 of it.
+# (bf16 is left out: its rounding follows the kernels' summation order, so x86 and Arm differ
+# by more than that.)  Usage: aarch64-emulated.sh FIXTURES_DIR
 set -euo pipefail
 cd "$(dirname "$0")/.."
 fixtures=${1:?usage: aarch64-emulated.sh FIXTURES_DIR}
@@ -11,6 +13,7 @@ jar=target/tramontane.jar
 arm_java=/usr/lib/jvm/java-17-openjdk-arm64/bin/java
 qemu=$(command -v qemu-aarch64-static || command -v qemu-aarch64)
 out=target/aarch64-emulated
+rm -rf "$out"
 mkdir -p "$out"
 
 # one jar, both platforms' natives
@@ -26,17 +29,25 @@ if [ ! -d "$fixtures/tiny-mixtral" ]; then
   echo "warning: $fixtures/tiny-mixtral is absent: the emulated generate is skipped"
   exit 0
 fi
-args=(generate --model "$fixtures/tiny-mixtral" --dtype fp32 --input-text "The capital of France is"
-      --max-output-length 8 --ignore-eos --output-format json)
-echo "+ java -jar $jar ${args[*]}"
-java -jar "$jar" "${args[@]}" --logits-out "$out/x86_64.npy" > "$out/x86_64.json"
-echo "+ $(basename "$qemu") -cpu max $arm_java -jar $jar ${args[*]}"
-"$qemu" -cpu max "$arm_java" -Dtramontane.cpu.isa=neon -jar "$jar" "${args[@]}" --logits-out "$out/arm64.npy" > "$out/arm64.json"
-cat "$out/arm64.json"
-if ! cmp -s "$out/x86_64.json" "$out/arm64.json"; then
-  echo "FAIL: the emulated aarch64 tokens differ from the x86-64 run's:" >&2
-  cat "$out/x86_64.json" >&2
-  exit 1
-fi
-echo "tokens equal the x86-64 run's"
-python3 .ci/npy_max_diff.py "$out/x86_64.npy" "$out/arm64.npy" 1e-4
+# fixture, emulated CPU: fp32 at both ends of the extensions; W8A8 on max (i8mm, dot product)
+for run in tiny-mixtral:max tiny-mixtral:cortex-a53 tiny-mixtral-w8a8:max; do
+  fixture=${run%%:*} cpu=${run##*:}
+  args=(generate --model "$fixtures/$fixture" --input-text "The capital of France is" --max-output-length 8
+        --ignore-eos --output-format json)
+  [ "$fixture" = tiny-mixtral ] && args+=(--dtype fp32)
+  [ -f "$out/$fixture.x86_64.json" ] || {
+    echo "+ java -jar $jar ${args[*]}"
+    java -jar "$jar" "${args[@]}" --logits-out "$out/$fixture.x86_64.npy" > "$out/$fixture.x86_64.json"
+  }
+  echo "+ $(basename "$qemu") -cpu $cpu $arm_java -Dtramontane.cpu.isa=neon -jar $jar ${args[*]}"
+  "$qemu" -cpu "$cpu" "$arm_java" -Dtramontane.cpu.isa=neon -jar "$jar" "${args[@]}" \
+      --logits-out "$out/$fixture.$cpu.npy" > "$out/$fixture.$cpu.json"
+  cat "$out/$fixture.$cpu.json"
+  if ! cmp -s "$out/$fixture.x86_64.json" "$out/$fixture.$cpu.json"; then
+    echo "FAIL: the emulated aarch64 tokens differ from the x86-64 run's:" >&2
+    cat "$out/$fixture.x86_64.json" >&2
+    exit 1
+  fi
+  echo "tokens equal the x86-64 run's"
+  python3 .ci/npy_max_diff.py "$out/$fixture.x86_64.npy" "$out/$fixture.$cpu.npy" 1e-4
+done
