@@ -9,10 +9,8 @@ import org.tramontane.config.DType;
 import org.tramontane.config.Precision;
 import org.tramontane.backend.Platform;
 import org.tramontane.engine.EngineOptions;
-import org.tramontane.engine.GenerationRequest;
 import org.tramontane.engine.LlmEngine;
 import org.tramontane.engine.ModelSource;
-import org.tramontane.engine.SamplingParams;
 import org.tramontane.engine.TokenListener;
 import org.tramontane.kvcache.BlockTable;
 import org.tramontane.config.MixtralConfig;
@@ -113,25 +111,15 @@ public final class BenchRunner {
     }
 
     private static Sample runOnce(LlmEngine engine, Platform platform, MixtralConfig cfg, int batch, Settings s) {
-        List<GenerationRequest> requests = new ArrayList<>();
-        for (int b = 0; b < batch; b++) requests.add(new GenerationRequest(prompt(cfg, b, s.inputLen()), s.outputLen(),
-                true, SamplingParams.greedy()));
-        long[] stepNanos = new long[s.outputLen()];
+        List<int[]> prompts = new ArrayList<>();
+        for (int b = 0; b < batch; b++) prompts.add(prompt(cfg, b, s.inputLen()));
         long[] bytes = new long[2];
-        // A step counts as done when the LAST sequence reaches it: with chunked prefill the batch's
-        // prompts finish in different engine steps, and the batch's first token is the last of them.
-        TokenListener timing = (r, step, token, logits) -> {
-            stepNanos[step] = System.nanoTime();
+        TokenListener counters = (r, step, token, logits) -> {
             if (step == 0) bytes[0] = platform.weightBytesRead().orElse(0);
             if (step == s.outputLen() - 1) bytes[1] = platform.weightBytesRead().orElse(0);
         };
-        long start = System.nanoTime();
-        engine.generate(requests, timing);
-        int last = s.outputLen() - 1;
-        double[] stepMs = new double[last];
-        for (int i = 1; i <= last; i++) stepMs[i - 1] = (stepNanos[i] - stepNanos[i - 1]) / 1e6;
-        return new Sample((stepNanos[0] - start) / 1e6, (stepNanos[last] - stepNanos[0]) / 1e9, bytes[1] - bytes[0],
-                stepMs);
+        StepTiming t = StepTiming.run(engine, prompts, s.outputLen(), counters);
+        return new Sample(t.firstTokenMs(), t.decodeSeconds(), bytes[1] - bytes[0], t.decodeStepMs());
     }
 
     /** A fixed pseudo-random prompt (BOS, then ids above the special tokens), different per sequence. */

@@ -1,4 +1,4 @@
-package org.tramontane.parallel;
+package org.tramontane.convert;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,4 +1,4 @@
-package org.tramontane.weights;
+package org.tramontane.convert;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.tramontane.testing.Fixtures;
 import org.tramontane.config.DType;
 import org.tramontane.config.MixtralConfig;
 

@@ -1,4 +1,4 @@
-package org.tramontane.weights;
+package org.tramontane.convert;
 
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -9,6 +9,9 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.List;
+import java.util.stream.Stream;
+import org.tramontane.tokenizer.Tokenizer;
 
 /**
  * A converter's output directory: refused when it exists and is not empty, written in a hidden
@@ -17,6 +20,11 @@ import java.nio.file.attribute.BasicFileAttributes;
  */
 public final class OutputDirectory {
     private OutputDirectory() {}
+
+    public static final String GENERATION_CONFIG = "generation_config.json";
+    /** Copied unchanged from a source checkpoint when present: the tokenizer's files and generation_config.json. */
+    public static final List<String> COMPANION_FILES = Stream.concat(Tokenizer.FILES.stream(),
+            Stream.of(GENERATION_CONFIG)).toList();
 
     /** Fills a directory; any exception aborts the write. */
     @FunctionalInterface

@@ -1,5 +1,6 @@
-package org.tramontane.quant;
+package org.tramontane.convert;
 
+import org.tramontane.config.Progress;
 import org.tramontane.config.QuantScheme;
 
 import com.fasterxml.jackson.core.StreamReadFeature;
@@ -39,6 +40,7 @@ import org.tramontane.weights.SafetensorsWriter;
 import org.tramontane.weights.SafetensorsWriter.ByteSource;
 import org.tramontane.weights.SafetensorsWriter.Tensor;
 import org.tramontane.weights.TensorInfo;
+import org.tramontane.quant.QuantDescription;
 
 /**
  * Turns a float HF Mixtral checkpoint into MindIE's "ascendV1" quantized layout (what
@@ -52,7 +54,7 @@ import org.tramontane.weights.TensorInfo;
  *   <li>{@code quant_model_description.json}: version, model_quant_type, then each tensor's label
  *       in file order;</li>
  *   <li>{@code config.json}: the source's, keys in their order, plus {@code "quantize"};</li>
- *   <li>the tokenizer and generation files the source has ({@link #COPIED_FILES}).</li>
+ *   <li>the tokenizer and generation files the source has ({@link #OutputDirectory.COMPANION_FILES}).</li>
  * </ul>
  * BF16/F16 sources are widened exactly to float32 before quantizing ({@link WeightQuantizer}).
  * Tensors are streamed one at a time (a linear a block of rows at a time). Everything is built in
@@ -63,9 +65,6 @@ public final class Quantizer {
     private Quantizer() {}
 
     public static final String CONFIG_FILE = "config.json";
-    /** Copied unchanged when present. */
-    public static final List<String> COPIED_FILES = List.of("tokenizer.json", "tokenizer.model",
-            "tokenizer_config.json", "special_tokens_map.json", "generation_config.json");
     /** What msModelSlim's saver (safetensors.torch.save_file) puts in the header. */
     static final Map<String, String> SAFETENSORS_METADATA = Map.of("format", "pt");
 
@@ -83,11 +82,11 @@ public final class Quantizer {
     /**
      * Quantizes the float checkpoint in {@code srcDir} into the new directory {@code dstDir}.
      *
-     * @throws QuantException when dstDir is srcDir, dstDir exists and is not an empty directory,
+     * @throws ConvertException when dstDir is srcDir, dstDir exists and is not an empty directory,
      *                        srcDir is not a float Mixtral checkpoint (or is already quantized),
      *                        or writing fails; nothing is left at dstDir then
      */
-    public static void quantize(Path srcDir, Path dstDir, QuantScheme scheme, ProgressListener progress) {
+    public static void quantize(Path srcDir, Path dstDir, QuantScheme scheme, Progress progress) {
         Objects.requireNonNull(scheme, "scheme");
         Objects.requireNonNull(progress, "progress");
         Path src = sourceDir(srcDir);
@@ -100,7 +99,7 @@ public final class Quantizer {
             writeWeights(source, weights, scheme, progress);
             writeConfig(source, tmp.resolve(CONFIG_FILE), scheme);
             matchPermissions(weights, tmp.resolve(CONFIG_FILE));
-            for (String name : COPIED_FILES) {
+            for (String name : OutputDirectory.COMPANION_FILES) {
                 Path f = src.resolve(name);
                 if (!Files.isRegularFile(f)) continue;
                 // through a stream, so the copy gets the umask's permissions, not the source's (often read-only)
@@ -112,7 +111,7 @@ public final class Quantizer {
             Files.move(tmp, dst, StandardCopyOption.ATOMIC_MOVE);
             moved = true;
         } catch (IOException e) {
-            throw new QuantException("output directory " + dstDir + ": cannot write: " + e, e);
+            throw new ConvertException("output directory " + dstDir + ": cannot write: " + e, e);
         } finally {
             if (!moved) deleteTree(tmp);
         }
@@ -122,13 +121,13 @@ public final class Quantizer {
 
     private static Path sourceDir(Path srcDir) {
         if (!Files.isDirectory(srcDir)) {
-            throw new QuantException("source directory " + srcDir
+            throw new ConvertException("source directory " + srcDir
                     + (Files.exists(srcDir) ? " is not a directory" : " does not exist"));
         }
         try {
             return srcDir.toRealPath();
         } catch (IOException e) {
-            throw new QuantException("source directory " + srcDir + ": cannot resolve: " + e.getMessage(), e);
+            throw new ConvertException("source directory " + srcDir + ": cannot resolve: " + e.getMessage(), e);
         }
     }
 
@@ -136,39 +135,39 @@ public final class Quantizer {
     private static Path targetDir(Path dstDir, Path src) {
         Path abs = dstDir.toAbsolutePath().normalize();
         Path parent = abs.getParent();
-        if (parent == null) throw new QuantException("output directory " + dstDir + " is a filesystem root");
+        if (parent == null) throw new ConvertException("output directory " + dstDir + " is a filesystem root");
         if (!Files.isDirectory(parent)) {
-            throw new QuantException("output directory " + dstDir + ": its parent " + parent + " does not exist");
+            throw new ConvertException("output directory " + dstDir + ": its parent " + parent + " does not exist");
         }
         try {
             if (Files.exists(abs, LinkOption.NOFOLLOW_LINKS) && !Files.exists(abs)) {
-                throw new QuantException("output directory " + dstDir + " is a broken symbolic link");
+                throw new ConvertException("output directory " + dstDir + " is a broken symbolic link");
             }
             Path real = Files.exists(abs) ? abs.toRealPath() : parent.toRealPath().resolve(abs.getFileName());
             if (real.equals(src)) {
-                throw new QuantException("output directory " + dstDir + " is the source directory " + src
+                throw new ConvertException("output directory " + dstDir + " is the source directory " + src
                         + ": quantize never overwrites its source");
             }
             if (Files.exists(real)) {
                 if (!Files.isDirectory(real)) {
-                    throw new QuantException("output directory " + dstDir + " exists and is not a directory");
+                    throw new ConvertException("output directory " + dstDir + " exists and is not a directory");
                 }
                 try (DirectoryStream<Path> ds = Files.newDirectoryStream(real)) {
                     if (ds.iterator().hasNext()) {
-                        throw new QuantException("output directory " + dstDir + " exists and is not empty");
+                        throw new ConvertException("output directory " + dstDir + " exists and is not empty");
                     }
                 }
             }
             return real;
         } catch (IOException e) {
-            throw new QuantException("output directory " + dstDir + ": cannot inspect: " + e.getMessage(), e);
+            throw new ConvertException("output directory " + dstDir + ": cannot inspect: " + e.getMessage(), e);
         }
     }
 
     private static Source openSource(Path src) {
         Path configFile = src.resolve(CONFIG_FILE);
         if (!Files.isRegularFile(configFile)) {
-            throw new QuantException("source directory " + src + " has no " + CONFIG_FILE + ": not a HF checkpoint");
+            throw new ConvertException("source directory " + src + " has no " + CONFIG_FILE + ": not a HF checkpoint");
         }
         MixtralConfig config = notFloatMixtral(src, () -> MixtralConfigReader.read(configFile));
         if (config.quantize().isPresent()) {
@@ -198,13 +197,13 @@ public final class Quantizer {
         try {
             return step.get();
         } catch (UserException e) {
-            throw new QuantException("source directory " + src + " is not a usable float Mixtral checkpoint: "
+            throw new ConvertException("source directory " + src + " is not a usable float Mixtral checkpoint: "
                     + e.getMessage(), e);
         }
     }
 
-    private static QuantException alreadyQuantized(Path src, String why) {
-        return new QuantException("source directory " + src + " is already quantized (" + why
+    private static ConvertException alreadyQuantized(Path src, String why) {
+        return new ConvertException("source directory " + src + " is already quantized (" + why
                 + "); quantize needs a float checkpoint");
     }
 
@@ -214,22 +213,25 @@ public final class Quantizer {
             // MixtralConfigReader has accepted this file, so it is an object
             return (ObjectNode) root;
         } catch (IOException e) {
-            throw new QuantException(configFile + ": cannot read: " + e.getMessage(), e);
+            throw new ConvertException(configFile + ": cannot read: " + e.getMessage(), e);
         }
     }
 
     // ---- output ---------------------------------------------------------------------------------
 
-    private static void writeWeights(Source source, Path file, QuantScheme scheme, ProgressListener progress)
+    private static void writeWeights(Source source, Path file, QuantScheme scheme, Progress progress)
             throws IOException {
         List<TensorInfo> in = source.checkpoint().tensors();
         List<Tensor> out = new ArrayList<>();
         Map<String, String> description = new LinkedHashMap<>();
         description.put("version", QuantDescription.VERSION);
         description.put("model_quant_type", scheme.label);
-        int[] done = {0};
+        progress.start("quantize", "tensors", in.size());
         for (TensorInfo t : in) {
-            ByteSource reportDone = ch -> progress.onTensor(++done[0], in.size(), t.name());
+            ByteSource reportDone = ch -> {
+                progress.detail(t.name());
+                progress.advance(1);
+            };
             if (source.quantizable().contains(t.name())) {
                 LinearQuantStream q = new LinearQuantStream(t);
                 String scale = MixtralWeightNames.weightScale(t.name());
@@ -244,6 +246,7 @@ public final class Quantizer {
             }
         }
         SafetensorsWriter.write(file, SAFETENSORS_METADATA, out);
+        progress.finish();
         PythonStyleJson.write(file.resolveSibling(QuantDescription.FILE_NAME), description);
     }
 
@@ -284,7 +287,7 @@ public final class Quantizer {
                 }
             }
         } catch (IOException e) {
-            throw new QuantException("output directory " + dst + ": cannot create a temporary directory beside it: "
+            throw new ConvertException("output directory " + dst + ": cannot create a temporary directory beside it: "
                     + e.getMessage(), e);
         }
     }

@@ -1,4 +1,4 @@
-package org.tramontane.weights;
+package org.tramontane.convert;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -26,7 +26,7 @@ import java.util.Map;
  * BINPERSID asks {@link Hooks#persistentLoad}, BUILD asks {@link Hooks#build}. Opcodes that
  * create instances of arbitrary classes (INST, OBJ, NEWOBJ, NEWOBJ_EX), the extension registry
  * (EXT1/2/4) and text persistent ids are refused outright, as is any opcode not listed here.
- * Every refusal is a {@link WeightsException} starting with {@code where}.
+ * Every refusal is a {@link ConvertException} starting with {@code where}.
  */
 final class RestrictedUnpickler {
 
@@ -376,7 +376,7 @@ final class RestrictedUnpickler {
         return o.toString();
     }
 
-    private WeightsException fail(String what) {
-        return new WeightsException(where + ": " + what);
+    private ConvertException fail(String what) {
+        return new ConvertException(where + ": " + what);
     }
 }

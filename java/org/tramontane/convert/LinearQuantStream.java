@@ -1,4 +1,4 @@
-package org.tramontane.quant;
+package org.tramontane.convert;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -10,6 +10,7 @@ import java.util.List;
 import org.tramontane.weights.FloatBits;
 import org.tramontane.weights.SafetensorsWriter.ByteSource;
 import org.tramontane.weights.TensorInfo;
+import org.tramontane.quant.WeightQuantizer;
 
 /**
  * Quantizes one float linear weight [out, in] while it is being written, a block of rows at a
@@ -107,7 +108,7 @@ final class LinearQuantStream {
         try {
             return WeightQuantizer.quantizeRow(block, r * inFeatures, inFeatures, q, r * inFeatures, rowIdx);
         } catch (IllegalArgumentException notFinite) {
-            throw new QuantException(src.file() + ": tensor " + src.name() + " cannot be quantized: "
+            throw new ConvertException(src.file() + ": tensor " + src.name() + " cannot be quantized: "
                     + notFinite.getMessage(), notFinite);
         }
     }

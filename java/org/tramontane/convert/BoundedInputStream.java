@@ -1,4 +1,4 @@
-package org.tramontane.weights;
+package org.tramontane.convert;
 
 import java.io.EOFException;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package org.tramontane.weights;
+package org.tramontane.convert;
 
 import java.io.EOFException;
 import java.io.IOException;
@@ -14,12 +14,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Pattern;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
 import org.tramontane.config.DType;
-import org.tramontane.weights.RestrictedUnpickler.Tuple;
+import org.tramontane.convert.TorchPickle.Storage;
 
 /**
  * A PyTorch {@code torch.save} file (the zip format of PyTorch 1.6 and later) holding a dict of
@@ -43,15 +42,6 @@ import org.tramontane.weights.RestrictedUnpickler.Tuple;
 public final class TorchZipReader implements AutoCloseable {
     /** data.pkl is read into memory; a dict of tensors pickles to kilobytes, so more is corruption. */
     public static final long MAX_PICKLE_BYTES = 64L << 20;
-
-    private static final Pattern STORAGE_KEY = Pattern.compile("[A-Za-z0-9_]{1,64}");
-    private static final String REBUILD_TENSOR_V2 = "torch._utils._rebuild_tensor_v2";
-    private static final String ORDERED_DICT = "collections.OrderedDict";
-    /** Storage classes to the dtype their elements have. */
-    private static final Map<String, DType> STORAGE_TYPES = Map.of(
-            "torch.FloatStorage", DType.F32,
-            "torch.HalfStorage", DType.F16,
-            "torch.BFloat16Storage", DType.BF16);
 
     /**
      * One tensor of the file as the pickle describes it.
@@ -91,15 +81,6 @@ public final class TorchZipReader implements AutoCloseable {
         }
     }
 
-    /** A storage as a persistent id announces it. */
-    private record Storage(String key, DType dtype, long numElements) {}
-
-    /** The callables the allowed globals stand for. */
-    private enum Callable { REBUILD_TENSOR_V2, ORDERED_DICT }
-
-    /** A tensor as {@code _rebuild_tensor_v2} receives it, before it has a name. */
-    private record Rebuilt(Storage storage, long offset, List<Long> shape, List<Long> strides) {}
-
     private final Path file;
     private final ZipFile zip;
     private final String prefix;
@@ -116,7 +97,7 @@ public final class TorchZipReader implements AutoCloseable {
         this.byName = Collections.unmodifiableMap(m);
     }
 
-    /** Opens and checks {@code file}; throws {@link WeightsException} naming the file (and tensor or global). */
+    /** Opens and checks {@code file}; throws {@link ConvertException} naming the file (and tensor or global). */
     public static TorchZipReader open(Path file) {
         if (!Files.isRegularFile(file)) {
             throw fail(file, Files.exists(file) ? "not a regular file" : "no such file");
@@ -130,18 +111,16 @@ public final class TorchZipReader implements AutoCloseable {
         } catch (NoSuchFileException e) {
             throw fail(file, "no such file");
         } catch (IOException e) {
-            throw new WeightsException(file + ": cannot read: " + e.getMessage(), e);
+            throw new ConvertException(file + ": cannot read: " + e.getMessage(), e);
         }
         try {
             String prefix = findPrefix(file, zip);
             checkByteOrder(file, zip, prefix);
             byte[] pickle = readPickle(file, zip, prefix + "data.pkl");
-            Map<String, Storage> storages = new LinkedHashMap<>();
-            Object root = RestrictedUnpickler.load(file + " (" + prefix + "data.pkl)", pickle, hooks(file, storages));
-            List<TorchTensor> tensors = tensorsOf(file, root);
-            for (Storage s : storages.values()) checkStorageEntry(file, zip, prefix, s);
-            for (TorchTensor t : tensors) checkExtent(file, t, storages.get(t.storageKey()));
-            return new TorchZipReader(file, zip, prefix, tensors);
+            TorchPickle.Contents pkl = TorchPickle.read(file, prefix + "data.pkl", pickle);
+            for (Storage s : pkl.storages().values()) checkStorageEntry(file, zip, prefix, s);
+            for (TorchTensor t : pkl.tensors()) checkExtent(file, t, pkl.storages().get(t.storageKey()));
+            return new TorchZipReader(file, zip, prefix, pkl.tensors());
         } catch (RuntimeException e) {
             closeQuietly(zip);
             throw e;
@@ -207,8 +186,8 @@ public final class TorchZipReader implements AutoCloseable {
     }
 
     /** The exception a failed read of {@code t} becomes: names file and tensor. */
-    public WeightsException readFailure(TorchTensor t, IOException e) {
-        return new WeightsException(file + ": cannot read tensor " + t.name() + " (storage " + prefix + "data/"
+    public ConvertException readFailure(TorchTensor t, IOException e) {
+        return new ConvertException(file + ": cannot read tensor " + t.name() + " (storage " + prefix + "data/"
                 + t.storageKey() + "): " + e.getMessage(), e);
     }
 
@@ -217,7 +196,7 @@ public final class TorchZipReader implements AutoCloseable {
         try {
             zip.close();
         } catch (IOException e) {
-            throw new WeightsException(file + ": cannot close: " + e.getMessage(), e);
+            throw new ConvertException(file + ": cannot close: " + e.getMessage(), e);
         }
     }
 
@@ -250,7 +229,7 @@ public final class TorchZipReader implements AutoCloseable {
         try (InputStream in = zip.getInputStream(e)) {
             order = new String(in.readNBytes(16), StandardCharsets.US_ASCII).trim();
         } catch (IOException ex) {
-            throw new WeightsException(file + ": cannot read " + e.getName() + ": " + ex.getMessage(), ex);
+            throw new ConvertException(file + ": cannot read " + e.getName() + ": " + ex.getMessage(), ex);
         }
         if (!order.equals("little")) {
             throw fail(file, e.getName() + " is \"" + order + "\"; only little-endian storages are supported");
@@ -268,7 +247,7 @@ public final class TorchZipReader implements AutoCloseable {
             if (b.length > MAX_PICKLE_BYTES) throw fail(file, name + " is over the " + MAX_PICKLE_BYTES + "-byte limit");
             return b;
         } catch (IOException ex) {
-            throw new WeightsException(file + ": cannot read " + name + ": " + ex.getMessage(), ex);
+            throw new ConvertException(file + ": cannot read " + name + ": " + ex.getMessage(), ex);
         }
     }
 
@@ -305,125 +284,10 @@ public final class TorchZipReader implements AutoCloseable {
         }
     }
 
-    // ---- pickle semantics -----------------------------------------------------------------------
-
-    private static RestrictedUnpickler.Hooks hooks(Path file, Map<String, Storage> storages) {
-        return new RestrictedUnpickler.Hooks() {
-            @Override
-            public Object global(String module, String name) {
-                String qualified = module + "." + name;
-                if (qualified.equals(REBUILD_TENSOR_V2)) return Callable.REBUILD_TENSOR_V2;
-                if (qualified.equals(ORDERED_DICT)) return Callable.ORDERED_DICT;
-                DType storageType = STORAGE_TYPES.get(qualified);
-                if (storageType != null) return storageType;
-                throw fail(file, "data.pkl refers to global " + qualified
-                        + ", which a plain dict of tensors never needs; refused (nothing was executed)");
-            }
-
-            @Override
-            public Object reduce(Object callable, Tuple args) {
-                if (callable == Callable.ORDERED_DICT) {
-                    if (args.size() != 0) throw fail(file, "data.pkl calls OrderedDict with arguments; refused");
-                    return new LinkedHashMap<>();
-                }
-                if (callable == Callable.REBUILD_TENSOR_V2) return rebuildTensor(file, args);
-                throw fail(file, "data.pkl calls " + RestrictedUnpickler.typeName(callable) + ", which is not callable here");
-            }
-
-            @Override
-            public Object persistentLoad(Object pid) {
-                return storage(file, pid, storages);
-            }
-
-            @Override
-            public void build(Object obj, Object state) {
-                if (obj instanceof Map<?, ?> && state instanceof Map<?, ?> m && m.isEmpty()) return;
-                throw fail(file, "data.pkl sets the state of a " + RestrictedUnpickler.typeName(obj) + "; refused");
-            }
-        };
-    }
-
-    /** {@code ('storage', storage_type, key, location, numel)}. */
-    private static Storage storage(Path file, Object pid, Map<String, Storage> storages) {
-        if (!(pid instanceof Tuple t) || t.size() != 5 || !"storage".equals(t.get(0))) {
-            throw fail(file, "data.pkl has persistent id " + RestrictedUnpickler.typeName(pid)
-                    + ", expected ('storage', type, key, location, numel)");
-        }
-        if (!(t.get(1) instanceof DType dtype)) {
-            throw fail(file, "data.pkl storage type is " + RestrictedUnpickler.typeName(t.get(1)) + ", not a storage class");
-        }
-        if (!(t.get(2) instanceof String key) || !STORAGE_KEY.matcher(key).matches()) {
-            throw fail(file, "data.pkl storage key " + t.get(2) + " is not a plain name");
-        }
-        if (!(t.get(4) instanceof Long numel) || numel < 0) {
-            throw fail(file, "data.pkl storage " + key + " has element count " + t.get(4));
-        }
-        Storage s = new Storage(key, dtype, numel);
-        Storage before = storages.putIfAbsent(key, s);
-        if (before != null && !before.equals(s)) {
-            throw fail(file, "data.pkl describes storage " + key + " twice, differently (" + before + " vs " + s + ")");
-        }
-        return s;
-    }
-
-    /** {@code _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad, backward_hooks[, metadata])}. */
-    private static Rebuilt rebuildTensor(Path file, Tuple args) {
-        if (args.size() != 6 && args.size() != 7) {
-            throw fail(file, "data.pkl calls _rebuild_tensor_v2 with " + args.size() + " arguments, expected 6 or 7");
-        }
-        if (!(args.get(0) instanceof Storage storage)) {
-            throw fail(file, "data.pkl rebuilds a tensor from a " + RestrictedUnpickler.typeName(args.get(0))
-                    + ", not a storage");
-        }
-        if (!(args.get(1) instanceof Long offset) || offset < 0) {
-            throw fail(file, "data.pkl tensor storage offset " + args.get(1) + " is not a non-negative int");
-        }
-        List<Long> shape = longs(file, args.get(2), "size");
-        List<Long> strides = longs(file, args.get(3), "stride");
-        if (shape.size() != strides.size()) {
-            throw fail(file, "data.pkl tensor has size " + shape + " but stride " + strides);
-        }
-        if (!(args.get(4) instanceof Boolean)) throw fail(file, "data.pkl tensor requires_grad is not a bool");
-        for (int i = 5; i < args.size(); i++) {
-            if (!(args.get(i) instanceof Map<?, ?> m) || !m.isEmpty()) {
-                throw fail(file, "data.pkl tensor carries backward hooks or metadata; refused");
-            }
-        }
-        return new Rebuilt(storage, offset, shape, strides);
-    }
-
-    private static List<Long> longs(Path file, Object o, String what) {
-        if (!(o instanceof Tuple t)) throw fail(file, "data.pkl tensor " + what + " is not a tuple");
-        List<Long> out = new ArrayList<>();
-        for (Object v : t.items()) {
-            if (!(v instanceof Long l) || l < 0) throw fail(file, "data.pkl tensor " + what + " holds " + v);
-            out.add(l);
-        }
-        return out;
-    }
-
-    private static List<TorchTensor> tensorsOf(Path file, Object root) {
-        if (!(root instanceof Map<?, ?> dict)) {
-            throw fail(file, "data.pkl holds a " + RestrictedUnpickler.typeName(root) + ", expected a dict of tensors");
-        }
-        List<TorchTensor> out = new ArrayList<>();
-        for (Map.Entry<?, ?> e : dict.entrySet()) {
-            if (!(e.getKey() instanceof String name)) {
-                throw fail(file, "data.pkl dict key " + RestrictedUnpickler.typeName(e.getKey()) + " is not a string");
-            }
-            if (!(e.getValue() instanceof Rebuilt r)) {
-                throw fail(file, "data.pkl entry " + name + " is a " + RestrictedUnpickler.typeName(e.getValue())
-                        + ", not a tensor");
-            }
-            out.add(new TorchTensor(name, r.storage().dtype(), r.shape(), r.strides(), r.storage().key(), r.offset()));
-        }
-        return out;
-    }
-
     // ---- helpers --------------------------------------------------------------------------------
 
-    private static WeightsException fail(Path file, String what) {
-        return new WeightsException(file + ": " + what);
+    private static ConvertException fail(Path file, String what) {
+        return new ConvertException(file + ": " + what);
     }
 
     private static void closeQuietly(AutoCloseable c) {

@@ -1,4 +1,4 @@
-package org.tramontane.quant;
+package org.tramontane.convert;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -10,10 +10,12 @@ import java.nio.ByteOrder;
 import java.nio.channels.Channels;
 import java.nio.channels.WritableByteChannel;
 import org.junit.jupiter.api.Test;
+import org.tramontane.quant.QuantFixtures;
 import org.tramontane.weights.Checkpoint;
 import org.tramontane.weights.MixtralWeightNames;
 import org.tramontane.weights.SafetensorsWriter.ByteSource;
 import org.tramontane.weights.TensorInfo;
+import org.tramontane.quant.WeightQuantizer;
 
 class LinearQuantStreamTest {
 

@@ -1,4 +1,4 @@
-package org.tramontane.weights;
+package org.tramontane.convert;
 
 import java.util.Optional;
 import com.fasterxml.jackson.core.JsonProcessingException;

@@ -1,4 +1,4 @@
-package org.tramontane.quant;
+package org.tramontane.convert;
 
 import com.fasterxml.jackson.core.util.DefaultIndenter;
 import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;

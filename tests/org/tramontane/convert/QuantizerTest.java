@@ -1,6 +1,7 @@
-package org.tramontane.quant;
+package org.tramontane.convert;
 
 import java.util.Optional;
+import org.tramontane.quant.QuantFixtures;
 import org.tramontane.config.QuantScheme;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -33,6 +34,10 @@ import org.tramontane.weights.MixtralWeightNames;
 import org.tramontane.weights.SafetensorsFile;
 import org.tramontane.weights.SafetensorsWriter;
 import org.tramontane.weights.TensorInfo;
+import org.tramontane.quant.WeightQuantizer;
+import org.tramontane.quant.QuantDescription;
+import org.tramontane.config.Progress;
+import org.tramontane.testing.RecordingProgress;
 
 class QuantizerTest {
     private static final String W8A8_FILE = "quant_model_weight_w8a8_dynamic.safetensors";
@@ -41,15 +46,13 @@ class QuantizerTest {
     @TempDir
     Path tmp;
 
-    private record Progress(int done, int total, String name) {}
-
     @Test
     void reproducesTheW8a8FixtureExactly() throws IOException {
         Path src = QuantFixtures.dir("tiny-mixtral");
         Path expected = QuantFixtures.dir("tiny-mixtral-w8a8");
         Path out = tmp.resolve("out");
-        List<Progress> progress = new ArrayList<>();
-        Quantizer.quantize(src, out, QuantScheme.W8A8_DYNAMIC, (d, t, n) -> progress.add(new Progress(d, t, n)));
+        RecordingProgress progress = new RecordingProgress();
+        Quantizer.quantize(src, out, QuantScheme.W8A8_DYNAMIC, progress);
 
         assertEquals(Set.of("config.json", "generation_config.json", "quant_model_description.json", W8A8_FILE,
                 "special_tokens_map.json", "tokenizer.json", "tokenizer_config.json"), fileNames(out));
@@ -66,10 +69,13 @@ class QuantizerTest {
         }
 
         List<TensorInfo> srcTensors = Checkpoint.open(src).tensors();
-        assertEquals(srcTensors.size(), progress.size());
-        for (int i = 0; i < progress.size(); i++) {
-            assertEquals(new Progress(i + 1, srcTensors.size(), srcTensors.get(i).name()), progress.get(i));
+        assertEquals(List.of("quantize tensors " + srcTensors.size()), progress.tasks());
+        assertEquals(srcTensors.size(), progress.steps().size());
+        for (int i = 0; i < srcTensors.size(); i++) {
+            assertEquals(new RecordingProgress.Step(i + 1, srcTensors.size(), srcTensors.get(i).name()),
+                    progress.steps().get(i));
         }
+        assertEquals(1, progress.finished());
         assertNoTempSiblings(out);
         // not createTempFile's 0600: the weights get what a new file (config.json) gets
         assertEquals(Files.getPosixFilePermissions(out.resolve("config.json")),
@@ -88,7 +94,7 @@ class QuantizerTest {
     void reproducesThe8HeadW8a8FixtureExactly() throws IOException {
         Path expected = QuantFixtures.dir("tiny-mixtral-8h-w8a8");
         Path out = tmp.resolve("out-8h");
-        Quantizer.quantize(QuantFixtures.dir("tiny-mixtral-8h"), out, QuantScheme.W8A8_DYNAMIC, ProgressListener.none());
+        Quantizer.quantize(QuantFixtures.dir("tiny-mixtral-8h"), out, QuantScheme.W8A8_DYNAMIC, Progress.NONE);
         assertSameTensors(expected.resolve(W8A8_FILE), out.resolve(W8A8_FILE));
         assertArrayEquals(Files.readAllBytes(expected.resolve(W8A8_FILE)), Files.readAllBytes(out.resolve(W8A8_FILE)));
         assertSameJson(expected.resolve("quant_model_description.json"), out.resolve("quant_model_description.json"));
@@ -99,7 +105,7 @@ class QuantizerTest {
     void w8a16HasTheSameInt8TensorsUnderItsOwnNames() throws IOException {
         Path expected = QuantFixtures.dir("tiny-mixtral-w8a8");
         Path out = tmp.resolve("w8a16");
-        Quantizer.quantize(QuantFixtures.dir("tiny-mixtral"), out, QuantScheme.W8A16, ProgressListener.none());
+        Quantizer.quantize(QuantFixtures.dir("tiny-mixtral"), out, QuantScheme.W8A16, Progress.NONE);
 
         assertFalse(Files.exists(out.resolve(W8A8_FILE)));
         assertSameTensors(expected.resolve(W8A8_FILE), out.resolve(W8A16_FILE));
@@ -131,7 +137,7 @@ class QuantizerTest {
         Path src = QuantFixtures.dir("tiny-mixtral-bf16");
         JsonNode cases = QuantFixtures.json(QuantFixtures.dir("tiny-mixtral-w8a8").resolve("quant_cases.json"));
         Path out = tmp.resolve("bf16-w8a8");
-        Quantizer.quantize(src, out, QuantScheme.W8A8_DYNAMIC, ProgressListener.none());
+        Quantizer.quantize(src, out, QuantScheme.W8A8_DYNAMIC, Progress.NONE);
 
         SafetensorsFile f = SafetensorsFile.open(out.resolve(W8A8_FILE));
         for (JsonNode c : cases.get("weights")) {
@@ -158,7 +164,7 @@ class QuantizerTest {
     void shardedF16SourceBecomesOneFileInSourceOrder() {
         Path src = QuantFixtures.dir("tiny-mixtral-swa");
         Path out = tmp.resolve("swa-w8a8");
-        Quantizer.quantize(src, out, QuantScheme.W8A8_DYNAMIC, ProgressListener.none());
+        Quantizer.quantize(src, out, QuantScheme.W8A8_DYNAMIC, Progress.NONE);
 
         Checkpoint source = Checkpoint.open(src);
         assertEquals(2, source.files().size());
@@ -185,7 +191,7 @@ class QuantizerTest {
     @Test
     void emptyExistingOutputDirectoryIsUsed() throws IOException {
         Path out = Files.createDirectory(tmp.resolve("empty"));
-        Quantizer.quantize(QuantFixtures.dir("tiny-mixtral"), out, QuantScheme.W8A8_DYNAMIC, ProgressListener.none());
+        Quantizer.quantize(QuantFixtures.dir("tiny-mixtral"), out, QuantScheme.W8A8_DYNAMIC, Progress.NONE);
         assertTrue(Files.isRegularFile(out.resolve(W8A8_FILE)));
         assertNoTempSiblings(out);
     }
@@ -198,8 +204,8 @@ class QuantizerTest {
         Path again = src.resolve("..").resolve("src");
         Path link = Files.createSymbolicLink(tmp.resolve("link"), src);
         for (Path dst : List.of(src, again, link)) {
-            QuantException e = assertThrows(QuantException.class,
-                    () -> Quantizer.quantize(src, dst, QuantScheme.W8A8_DYNAMIC, ProgressListener.none()));
+            ConvertException e = assertThrows(ConvertException.class,
+                    () -> Quantizer.quantize(src, dst, QuantScheme.W8A8_DYNAMIC, Progress.NONE));
             assertTrue(e.getMessage().contains(dst.toString()) && e.getMessage().contains("is the source directory"),
                     e.getMessage());
         }
@@ -211,8 +217,8 @@ class QuantizerTest {
     void refusesANonEmptyOutputAndLeavesItAlone() throws IOException {
         Path out = Files.createDirectory(tmp.resolve("busy"));
         Files.writeString(out.resolve("keep.txt"), "mine");
-        QuantException e = assertThrows(QuantException.class, () -> Quantizer.quantize(QuantFixtures.dir("tiny-mixtral"),
-                out, QuantScheme.W8A8_DYNAMIC, ProgressListener.none()));
+        ConvertException e = assertThrows(ConvertException.class, () -> Quantizer.quantize(QuantFixtures.dir("tiny-mixtral"),
+                out, QuantScheme.W8A8_DYNAMIC, Progress.NONE));
         assertTrue(e.getMessage().contains(out.toString()) && e.getMessage().contains("not empty"), e.getMessage());
         assertEquals(Set.of("keep.txt"), fileNames(out));
         assertEquals("mine", Files.readString(out.resolve("keep.txt")));
@@ -222,13 +228,13 @@ class QuantizerTest {
     @Test
     void refusesAFileAsOutputAndAMissingParent() throws IOException {
         Path file = Files.writeString(tmp.resolve("file"), "x");
-        QuantException e = assertThrows(QuantException.class, () -> Quantizer.quantize(QuantFixtures.dir("tiny-mixtral"),
-                file, QuantScheme.W8A8_DYNAMIC, ProgressListener.none()));
+        ConvertException e = assertThrows(ConvertException.class, () -> Quantizer.quantize(QuantFixtures.dir("tiny-mixtral"),
+                file, QuantScheme.W8A8_DYNAMIC, Progress.NONE));
         assertTrue(e.getMessage().contains(file.toString()) && e.getMessage().contains("not a directory"), e.getMessage());
 
         Path orphan = tmp.resolve("no-such-parent").resolve("out");
-        e = assertThrows(QuantException.class, () -> Quantizer.quantize(QuantFixtures.dir("tiny-mixtral"),
-                orphan, QuantScheme.W8A8_DYNAMIC, ProgressListener.none()));
+        e = assertThrows(ConvertException.class, () -> Quantizer.quantize(QuantFixtures.dir("tiny-mixtral"),
+                orphan, QuantScheme.W8A8_DYNAMIC, Progress.NONE));
         assertTrue(e.getMessage().contains(orphan.toString()) && e.getMessage().contains("does not exist"), e.getMessage());
         assertFalse(Files.exists(orphan.getParent()));
     }
@@ -237,8 +243,8 @@ class QuantizerTest {
     void refusesAnAlreadyQuantizedSource() {
         Path src = QuantFixtures.dir("tiny-mixtral-w8a8");
         Path out = tmp.resolve("twice");
-        QuantException e = assertThrows(QuantException.class,
-                () -> Quantizer.quantize(src, out, QuantScheme.W8A8_DYNAMIC, ProgressListener.none()));
+        ConvertException e = assertThrows(ConvertException.class,
+                () -> Quantizer.quantize(src, out, QuantScheme.W8A8_DYNAMIC, Progress.NONE));
         assertTrue(e.getMessage().contains("already quantized") && e.getMessage().contains("tiny-mixtral-w8a8"),
                 e.getMessage());
         assertFalse(Files.exists(out));
@@ -251,8 +257,8 @@ class QuantizerTest {
         Path fixture = QuantFixtures.dir("tiny-mixtral-w8a8");
         Files.copy(QuantFixtures.dir("tiny-mixtral").resolve("config.json"), src.resolve("config.json"));
         Files.copy(fixture.resolve(W8A8_FILE), src.resolve(W8A8_FILE));
-        QuantException e = assertThrows(QuantException.class, () -> Quantizer.quantize(src, tmp.resolve("out"),
-                QuantScheme.W8A8_DYNAMIC, ProgressListener.none()));
+        ConvertException e = assertThrows(ConvertException.class, () -> Quantizer.quantize(src, tmp.resolve("out"),
+                QuantScheme.W8A8_DYNAMIC, Progress.NONE));
         assertTrue(e.getMessage().contains("already quantized") && e.getMessage().contains("is I8"), e.getMessage());
     }
 
@@ -260,19 +266,19 @@ class QuantizerTest {
     void refusesWhatIsNotAMixtralCheckpoint() throws IOException {
         Path empty = Files.createDirectory(tmp.resolve("empty-src"));
         Path out = tmp.resolve("out");
-        QuantException e = assertThrows(QuantException.class,
-                () -> Quantizer.quantize(empty, out, QuantScheme.W8A8_DYNAMIC, ProgressListener.none()));
+        ConvertException e = assertThrows(ConvertException.class,
+                () -> Quantizer.quantize(empty, out, QuantScheme.W8A8_DYNAMIC, Progress.NONE));
         assertTrue(e.getMessage().contains(empty.toString()) && e.getMessage().contains("config.json"), e.getMessage());
 
         Path missing = tmp.resolve("missing-src");
-        e = assertThrows(QuantException.class,
-                () -> Quantizer.quantize(missing, out, QuantScheme.W8A8_DYNAMIC, ProgressListener.none()));
+        e = assertThrows(ConvertException.class,
+                () -> Quantizer.quantize(missing, out, QuantScheme.W8A8_DYNAMIC, Progress.NONE));
         assertTrue(e.getMessage().contains(missing.toString()) && e.getMessage().contains("does not exist"), e.getMessage());
 
         Path noWeights = Files.createDirectory(tmp.resolve("config-only"));
         Files.copy(QuantFixtures.dir("tiny-mixtral").resolve("config.json"), noWeights.resolve("config.json"));
-        e = assertThrows(QuantException.class,
-                () -> Quantizer.quantize(noWeights, out, QuantScheme.W8A8_DYNAMIC, ProgressListener.none()));
+        e = assertThrows(ConvertException.class,
+                () -> Quantizer.quantize(noWeights, out, QuantScheme.W8A8_DYNAMIC, Progress.NONE));
         assertTrue(e.getMessage().contains(noWeights.toString()) && e.getMessage().contains("safetensors"), e.getMessage());
         assertFalse(Files.exists(out));
         assertNoTempSiblings(out);
@@ -284,9 +290,9 @@ class QuantizerTest {
     void aFailureHalfwayLeavesNoOutputAndNoTemporaryDirectory() {
         Path out = tmp.resolve("interrupted");
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> Quantizer.quantize(
-                QuantFixtures.dir("tiny-mixtral"), out, QuantScheme.W8A8_DYNAMIC, (done, total, name) -> {
-                    if (done == 5) throw new IllegalStateException("stop at " + name);
-                }));
+                QuantFixtures.dir("tiny-mixtral"), out, QuantScheme.W8A8_DYNAMIC, new RecordingProgress(step -> {
+                    if (step.done() == 5) throw new IllegalStateException("stop at " + step.detail());
+                })));
         assertTrue(e.getMessage().startsWith("stop at "), e.getMessage());
         assertFalse(Files.exists(out));
         assertNoTempSiblings(out);
@@ -312,8 +318,8 @@ class QuantizerTest {
         SafetensorsWriter.write(src.resolve("model.safetensors"), Map.of(), tensors);
 
         Path out = tmp.resolve("nan-out");
-        QuantException e = assertThrows(QuantException.class,
-                () -> Quantizer.quantize(src, out, QuantScheme.W8A8_DYNAMIC, ProgressListener.none()));
+        ConvertException e = assertThrows(ConvertException.class,
+                () -> Quantizer.quantize(src, out, QuantScheme.W8A8_DYNAMIC, Progress.NONE));
         assertTrue(e.getMessage().contains(poisoned) && e.getMessage().contains("row 3"), e.getMessage());
         assertFalse(Files.exists(out));
         assertNoTempSiblings(out);

@@ -1,4 +1,4 @@
-package org.tramontane.weights;
+package org.tramontane.convert;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -18,10 +18,13 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.tramontane.testing.Fixtures;
 import org.tramontane.config.DType;
-import org.tramontane.weights.TorchFiles.Pickle;
-import org.tramontane.weights.TorchFiles.Spec;
-import org.tramontane.weights.TorchZipReader.TorchTensor;
+import org.tramontane.convert.TorchZipReader.TorchTensor;
+import org.tramontane.convert.TorchFiles.Pickle;
+import org.tramontane.convert.TorchFiles.Spec;
+import org.tramontane.weights.TensorInfo;
+import org.tramontane.weights.SafetensorsFile;
 
 class TorchZipReaderTest {
     @TempDir
@@ -91,7 +94,7 @@ class TorchZipReaderTest {
         Path sentinel = tmp.resolve("pwned");
         byte[] pkl = new Pickle().proto(2).global("os", "system").str("touch " + sentinel).op(0x85).reduce().stop().bytes();
         Path f = TorchFiles.zip(tmp.resolve("evil.pt"), pkl, Map.of());
-        WeightsException e = assertThrows(WeightsException.class, () -> TorchZipReader.open(f));
+        ConvertException e = assertThrows(ConvertException.class, () -> TorchZipReader.open(f));
         assertMessage(e, f, "os.system", "refused");
         assertFalse(Files.exists(sentinel), "nothing was executed");
     }
@@ -104,22 +107,22 @@ class TorchZipReaderTest {
         p.str("b").shortStr("builtins").shortStr("eval").op(0x93).str("1+1").op(0x85).reduce();
         p.setitems().stop();
         Path f = TorchFiles.zip(tmp.resolve("eval.pt"), p.bytes(), Map.of("0", TorchFiles.f32(1, 2)));
-        assertMessage(assertThrows(WeightsException.class, () -> TorchZipReader.open(f)), f, "builtins.eval");
+        assertMessage(assertThrows(ConvertException.class, () -> TorchZipReader.open(f)), f, "builtins.eval");
     }
 
     @Test
     void refusesUnknownStorageClassesAndInstanceOpcodes() throws IOException {
         Path f1 = TorchFiles.zip(tmp.resolve("int.pt"), TorchFiles.dictPickle(List.of(
                 new Spec("x", "IntStorage", "0", 2, 0, List.of(2L), List.of(1L)))), Map.of("0", new byte[8]));
-        assertMessage(assertThrows(WeightsException.class, () -> TorchZipReader.open(f1)), f1, "torch.IntStorage");
+        assertMessage(assertThrows(ConvertException.class, () -> TorchZipReader.open(f1)), f1, "torch.IntStorage");
 
         byte[] pkl = new Pickle().proto(2).mark().str("id").op('i').ascii("subprocess\nPopen\n").stop().bytes();
         Path f2 = TorchFiles.zip(tmp.resolve("inst.pt"), pkl, Map.of());
-        assertMessage(assertThrows(WeightsException.class, () -> TorchZipReader.open(f2)), f2, "INST", "subprocess.Popen");
+        assertMessage(assertThrows(ConvertException.class, () -> TorchZipReader.open(f2)), f2, "INST", "subprocess.Popen");
 
         byte[] newobj = new Pickle().proto(2).global("collections", "OrderedDict").emptyTuple().op(0x81).stop().bytes();
         Path f3 = TorchFiles.zip(tmp.resolve("newobj.pt"), newobj, Map.of());
-        assertMessage(assertThrows(WeightsException.class, () -> TorchZipReader.open(f3)), f3, "NEWOBJ");
+        assertMessage(assertThrows(ConvertException.class, () -> TorchZipReader.open(f3)), f3, "NEWOBJ");
     }
 
     @Test
@@ -131,7 +134,7 @@ class TorchZipReaderTest {
             TorchTensor t = r.tensors().get(0);
             assertFalse(t.isContiguous());
             assertEquals(List.of(1L, 2L), t.strides());
-            assertMessage(assertThrows(WeightsException.class, () -> r.readBytes(t)), f, "transposed", "not contiguous",
+            assertMessage(assertThrows(ConvertException.class, () -> r.readBytes(t)), f, "transposed", "not contiguous",
                     "[1, 2]");
         }
     }
@@ -141,36 +144,36 @@ class TorchZipReaderTest {
         Path f = TorchFiles.zip(tmp.resolve("t.pt"), TorchFiles.dictPickle(List.of(
                 new Spec("x", "FloatStorage", "0", 6, 2, List.of(2L, 3L), List.of(3L, 1L)))),
                 Map.of("0", TorchFiles.iota(6, 0)));
-        assertMessage(assertThrows(WeightsException.class, () -> TorchZipReader.open(f)), f, "tensor x", "storage 0");
+        assertMessage(assertThrows(ConvertException.class, () -> TorchZipReader.open(f)), f, "tensor x", "storage 0");
     }
 
     @Test
     void refusesStoragesOfTheWrongSizeOrMissing() throws IOException {
         Path f1 = TorchFiles.zip(tmp.resolve("short.pt"),
                 TorchFiles.dictPickle(List.of(Spec.f32("x", "0", List.of(4L)))), Map.of("0", TorchFiles.iota(3, 0)));
-        assertMessage(assertThrows(WeightsException.class, () -> TorchZipReader.open(f1)), f1, "data/0", "12 bytes");
+        assertMessage(assertThrows(ConvertException.class, () -> TorchZipReader.open(f1)), f1, "data/0", "12 bytes");
         Path f2 = TorchFiles.zip(tmp.resolve("missing.pt"),
                 TorchFiles.dictPickle(List.of(Spec.f32("x", "0", List.of(4L)))), Map.of());
-        assertMessage(assertThrows(WeightsException.class, () -> TorchZipReader.open(f2)), f2, "data/0", "missing");
+        assertMessage(assertThrows(ConvertException.class, () -> TorchZipReader.open(f2)), f2, "data/0", "missing");
     }
 
     @Test
     void refusesNonZipBigEndianTruncatedAndNonDictFiles() throws IOException {
         Path notZip = Files.write(tmp.resolve("legacy.pt"), new byte[] {(byte) 0x80, 2, 'K', 1, '.'});
-        assertMessage(assertThrows(WeightsException.class, () -> TorchZipReader.open(notZip)), notZip, "not a zip");
+        assertMessage(assertThrows(ConvertException.class, () -> TorchZipReader.open(notZip)), notZip, "not a zip");
 
         byte[] pkl = TorchFiles.dictPickle(List.of(Spec.f32("x", "0", List.of(2L))));
         Path big = TorchFiles.zip(tmp.resolve("big.pt"), "archive", pkl, Map.of("0", new byte[8]), List.of(), "big");
-        assertMessage(assertThrows(WeightsException.class, () -> TorchZipReader.open(big)), big, "byteorder", "big");
+        assertMessage(assertThrows(ConvertException.class, () -> TorchZipReader.open(big)), big, "byteorder", "big");
 
         Path cut = TorchFiles.zip(tmp.resolve("cut.pt"), Arrays.copyOf(pkl, pkl.length - 20), Map.of("0", new byte[8]));
-        assertMessage(assertThrows(WeightsException.class, () -> TorchZipReader.open(cut)), cut, "data.pkl");
+        assertMessage(assertThrows(ConvertException.class, () -> TorchZipReader.open(cut)), cut, "data.pkl");
 
         Path list = TorchFiles.zip(tmp.resolve("list.pt"), new Pickle().proto(2).op(']').stop().bytes(), Map.of());
-        assertMessage(assertThrows(WeightsException.class, () -> TorchZipReader.open(list)), list, "list", "dict of tensors");
+        assertMessage(assertThrows(ConvertException.class, () -> TorchZipReader.open(list)), list, "list", "dict of tensors");
 
         Path absent = tmp.resolve("absent.pt");
-        assertMessage(assertThrows(WeightsException.class, () -> TorchZipReader.open(absent)), absent, "no such file");
+        assertMessage(assertThrows(ConvertException.class, () -> TorchZipReader.open(absent)), absent, "no such file");
     }
 
     private static byte[] shorts(short[] values) {

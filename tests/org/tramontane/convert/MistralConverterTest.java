@@ -1,4 +1,4 @@
-package org.tramontane.weights;
+package org.tramontane.convert;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -21,11 +21,19 @@ import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.tramontane.testing.Fixtures;
 import org.tramontane.config.UserException;
 import org.tramontane.config.DType;
+import org.tramontane.config.Progress;
+import org.tramontane.testing.RecordingProgress;
+import org.tramontane.convert.TorchFiles.Spec;
 import org.tramontane.config.MixtralConfig;
 import org.tramontane.config.MixtralConfigReader;
-import org.tramontane.weights.TorchFiles.Spec;
+import org.tramontane.weights.MixtralCheckpointValidator;
+import org.tramontane.weights.Checkpoint;
+import org.tramontane.weights.TensorInfo;
+import org.tramontane.weights.MixtralWeightNames;
+import org.tramontane.weights.SafetensorsFile;
 
 class MistralConverterTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -39,12 +47,11 @@ class MistralConverterTest {
     void fromConsolidatedSafetensorsGivesTheHfFixtureBitForBit() throws IOException {
         Path in = Fixtures.dir("tiny-mixtral-consolidated");
         Path out = tmp.resolve("hf");
-        List<String> seen = new ArrayList<>();
-        MistralConverter.Result r = MistralConverter.convert(in, out, null, (name, done, total) -> {
-            seen.add(name);
-            assertEquals(seen.size(), done);
-            assertEquals(41, total); // embed + 2 layers x (7 + 4 experts x 3) + norm + lm_head
-        });
+        RecordingProgress progress = new RecordingProgress();
+        MistralConverter.Result r = MistralConverter.convert(in, out, null, progress);
+        // embed + 2 layers x (7 + 4 experts x 3) + norm + lm_head
+        assertEquals(List.of("convert tensors 41"), progress.tasks());
+        List<String> seen = progress.details();
         assertEquals(List.of(in.resolve("consolidated.safetensors")), r.source(), "safetensors preferred over .pt");
         assertEquals(DType.F32, r.dtype());
         assertEquals(41, r.numTensors());
@@ -64,7 +71,7 @@ class MistralConverterTest {
             Files.copy(src.resolve(f), in.resolve(f));
         }
         Path out = Files.createDirectory(tmp.resolve("out")); // an empty output directory is fine
-        MistralConverter.Result r = MistralConverter.convert(in, out, null, MistralConverter.Progress.NONE);
+        MistralConverter.Result r = MistralConverter.convert(in, out, null, Progress.NONE);
         assertEquals(List.of(in.resolve("consolidated.00.pt")), r.source());
         assertSameCheckpoint(Fixtures.dir("tiny-mixtral"), out);
     }
@@ -72,7 +79,7 @@ class MistralConverterTest {
     @Test
     void roundingToBf16GivesTheBf16Fixture() {
         Path out = tmp.resolve("bf16");
-        MistralConverter.convert(Fixtures.dir("tiny-mixtral-consolidated"), out, DType.BF16, MistralConverter.Progress.NONE);
+        MistralConverter.convert(Fixtures.dir("tiny-mixtral-consolidated"), out, DType.BF16, Progress.NONE);
         assertSameCheckpoint(Fixtures.dir("tiny-mixtral-bf16"), out);
     }
 
@@ -80,7 +87,7 @@ class MistralConverterTest {
     void roundingToF16GivesTheF16FixturesTensors() {
         // tiny-mixtral-swa holds the same draws in F16 (sharded, and with another sliding_window)
         Path out = tmp.resolve("f16");
-        MistralConverter.convert(Fixtures.dir("tiny-mixtral-consolidated"), out, DType.F16, MistralConverter.Progress.NONE);
+        MistralConverter.convert(Fixtures.dir("tiny-mixtral-consolidated"), out, DType.F16, Progress.NONE);
         Checkpoint expected = Checkpoint.open(Fixtures.dir("tiny-mixtral-swa"));
         Checkpoint actual = Checkpoint.open(out);
         assertEquals(expected.tensors().stream().map(TensorInfo::name).toList(),
@@ -97,7 +104,7 @@ class MistralConverterTest {
     @Test
     void configJsonIsWhatTransformersWroteExceptItsVersion() throws IOException {
         Path out = tmp.resolve("hf");
-        MistralConverter.convert(Fixtures.dir("tiny-mixtral-consolidated"), out, null, MistralConverter.Progress.NONE);
+        MistralConverter.convert(Fixtures.dir("tiny-mixtral-consolidated"), out, null, Progress.NONE);
         Path hf = Fixtures.dir("tiny-mixtral");
         for (String f : List.of("config.json", "generation_config.json")) {
             ObjectNode expected = (ObjectNode) JSON.readTree(hf.resolve(f).toFile());
@@ -121,7 +128,7 @@ class MistralConverterTest {
     void permutesQkRowsAndSplitsExperts() throws IOException {
         Path in = mini(tmp.resolve("mini"), List.of("2"), List.of());
         Path out = tmp.resolve("out");
-        MistralConverter.convert(in, out, null, MistralConverter.Progress.NONE);
+        MistralConverter.convert(in, out, null, Progress.NONE);
         Checkpoint ckpt = Checkpoint.open(out);
         MixtralConfig config = MixtralConfigReader.read(out.resolve("config.json"));
         MixtralCheckpointValidator.validate(ckpt, config);
@@ -159,11 +166,11 @@ class MistralConverterTest {
 
     @Test
     void refusesNonContiguousTensors() throws IOException {
-        Path in = mini(tmp.resolve("mini"), List.of(), List.of(MistralWeightNames.wo(0)));
+        Path in = mini(tmp.resolve("mini"), List.of(), List.of(MistralTensor.WO.at(0)));
         Path out = tmp.resolve("out");
-        Exception e = assertThrows(WeightsException.class,
-                () -> MistralConverter.convert(in, out, null, MistralConverter.Progress.NONE));
-        assertMessage(e, in.resolve("consolidated.00.pt"), MistralWeightNames.wo(0), "not contiguous");
+        Exception e = assertThrows(ConvertException.class,
+                () -> MistralConverter.convert(in, out, null, Progress.NONE));
+        assertMessage(e, in.resolve("consolidated.00.pt"), MistralTensor.WO.at(0), "not contiguous");
         assertEquals(List.of(in), list(tmp), "nothing written");
     }
 
@@ -174,8 +181,8 @@ class MistralConverterTest {
         Path out = tmp.resolve("out");
         List<String> written = new ArrayList<>();
         Exception e = assertThrows(ConvertException.class,
-                () -> MistralConverter.convert(in, out, null, (name, done, total) -> written.add(name)));
-        assertMessage(e, in.resolve("consolidated.00.pt"), MistralWeightNames.wk(0));
+                () -> MistralConverter.convert(in, out, null, new RecordingProgress(step -> written.add(step.detail()))));
+        assertMessage(e, in.resolve("consolidated.00.pt"), MistralTensor.WK.at(0));
         assertTrue(written.contains(MixtralWeightNames.qProj(0)), "failed after some tensors were written: " + written);
         assertEquals(List.of(in), list(tmp), "no output, no temporary directory");
     }
@@ -185,9 +192,9 @@ class MistralConverterTest {
         Path out = tmp.resolve("hf");
         RuntimeException stop = new IllegalStateException("stop after five");
         RuntimeException e = assertThrows(IllegalStateException.class, () -> MistralConverter.convert(
-                Fixtures.dir("tiny-mixtral-consolidated"), out, null, (name, done, total) -> {
-                    if (done == 5) throw stop;
-                }));
+                Fixtures.dir("tiny-mixtral-consolidated"), out, null, new RecordingProgress(step -> {
+                    if (step.done() == 5) throw stop;
+                })));
         assertEquals(stop, e);
         assertEquals(List.of(), list(tmp), "no output, no temporary directory");
     }
@@ -200,13 +207,13 @@ class MistralConverterTest {
         Path out = Files.createDirectory(tmp.resolve("out"));
         Files.writeString(out.resolve("keep.txt"), "mine");
         ConvertException e = assertThrows(ConvertException.class,
-                () -> MistralConverter.convert(in, out, null, MistralConverter.Progress.NONE));
+                () -> MistralConverter.convert(in, out, null, Progress.NONE));
         assertMessage(e, out, "--output", "not empty");
         assertEquals(List.of(out.resolve("keep.txt")), list(out), "untouched");
 
         Path file = Files.writeString(tmp.resolve("file"), "x");
         assertMessage(assertThrows(ConvertException.class,
-                () -> MistralConverter.convert(in, file, null, MistralConverter.Progress.NONE)), file, "--output");
+                () -> MistralConverter.convert(in, file, null, Progress.NONE)), file, "--output");
     }
 
     @Test
@@ -217,21 +224,21 @@ class MistralConverterTest {
         Path out = tmp.resolve("out");
         Path params = in.resolve("params.json");
         assertMessage(assertThrows(ConvertException.class,
-                () -> MistralConverter.convert(in, out, null, MistralConverter.Progress.NONE)), params, "no such file");
+                () -> MistralConverter.convert(in, out, null, Progress.NONE)), params, "no such file");
 
         for (String key : List.of("vocab_size", "rms_norm_eps", "sliding_window", "hidden_size")) {
             ObjectNode p = (ObjectNode) JSON.readTree(src.resolve("params.json").toFile());
             p.remove(key);
             Files.writeString(params, p.toString());
             assertMessage(assertThrows(ConvertException.class,
-                    () -> MistralConverter.convert(in, out, null, MistralConverter.Progress.NONE)), params,
+                    () -> MistralConverter.convert(in, out, null, Progress.NONE)), params,
                     "missing required key " + key);
         }
         ObjectNode p = (ObjectNode) JSON.readTree(src.resolve("params.json").toFile());
         p.put("sliding_window", "wide");
         Files.writeString(params, p.toString());
         assertMessage(assertThrows(ConvertException.class,
-                () -> MistralConverter.convert(in, out, null, MistralConverter.Progress.NONE)), params, "sliding_window");
+                () -> MistralConverter.convert(in, out, null, Progress.NONE)), params, "sliding_window");
         assertFalse(Files.exists(out));
     }
 
@@ -248,22 +255,22 @@ class MistralConverterTest {
         p.remove("num_key_value_heads");
         Files.writeString(in.resolve("params.json"), p.toString());
         assertMessage(assertThrows(ConvertException.class,
-                () -> MistralConverter.convert(in, out, null, MistralConverter.Progress.NONE)), st,
-                MistralWeightNames.wk(0), "[32, 64]", "[64, 64]");
+                () -> MistralConverter.convert(in, out, null, Progress.NONE)), st,
+                MistralTensor.WK.at(0), "[32, 64]", "[64, 64]");
 
         // one layer declared, two present: layer 1's tensors are unexpected
         p = (ObjectNode) JSON.readTree(src.resolve("params.json").toFile());
         p.put("num_hidden_layers", 1);
         Files.writeString(in.resolve("params.json"), p.toString());
         assertMessage(assertThrows(ConvertException.class,
-                () -> MistralConverter.convert(in, out, null, MistralConverter.Progress.NONE)), st,
+                () -> MistralConverter.convert(in, out, null, Progress.NONE)), st,
                 "unexpected tensor layers.1.");
 
         // three layers declared: layer 2 is missing
         p.put("num_hidden_layers", 3);
         Files.writeString(in.resolve("params.json"), p.toString());
         assertMessage(assertThrows(ConvertException.class,
-                () -> MistralConverter.convert(in, out, null, MistralConverter.Progress.NONE)), st,
+                () -> MistralConverter.convert(in, out, null, Progress.NONE)), st,
                 "missing tensor layers.2.");
         assertFalse(Files.exists(out));
     }
@@ -275,12 +282,12 @@ class MistralConverterTest {
         Files.copy(src.resolve("params.json"), in.resolve("params.json"));
         Path out = tmp.resolve("out");
         assertMessage(assertThrows(ConvertException.class,
-                () -> MistralConverter.convert(in, out, null, MistralConverter.Progress.NONE)), in, "--input",
+                () -> MistralConverter.convert(in, out, null, Progress.NONE)), in, "--input",
                 "consolidated.NN.pt");
         Files.copy(src.resolve("consolidated.00.pt"), in.resolve("consolidated.00.pt"));
         Files.copy(src.resolve("consolidated.00.pt"), in.resolve("consolidated.01.pt"));
         assertMessage(assertThrows(ConvertException.class,
-                () -> MistralConverter.convert(in, out, null, MistralConverter.Progress.NONE)),
+                () -> MistralConverter.convert(in, out, null, Progress.NONE)),
                 in.resolve("consolidated.01.pt"), "tok_embeddings.weight", "consolidated.00.pt");
         assertFalse(Files.exists(out));
     }
@@ -290,9 +297,9 @@ class MistralConverterTest {
         Path in = tmp.resolve("absent");
         Path out = tmp.resolve("out");
         assertMessage(assertThrows(ConvertException.class,
-                () -> MistralConverter.convert(in, out, null, MistralConverter.Progress.NONE)), in, "--input");
+                () -> MistralConverter.convert(in, out, null, Progress.NONE)), in, "--input");
         UserException e = assertThrows(ConvertException.class,
-                () -> MistralConverter.convert(in, out, DType.I8, MistralConverter.Progress.NONE));
+                () -> MistralConverter.convert(in, out, DType.I8, Progress.NONE));
         assertTrue(e.getMessage().contains("--dtype"), e.getMessage());
     }
 
@@ -344,25 +351,25 @@ class MistralConverterTest {
                 + " \"num_local_experts\": 2, \"rms_norm_eps\": 1e-05, \"sliding_window\": null, \"vocab_size\": 5}");
         Map<String, List<Long>> shapes = new LinkedHashMap<>();
         Map<String, String> role = new LinkedHashMap<>();
-        shapes.put(MistralWeightNames.tokEmbeddings(), List.of(5L, 8L));
-        shapes.put(MistralWeightNames.attentionNorm(0), List.of(8L));
-        shapes.put(MistralWeightNames.wq(0), List.of(8L, 8L));
-        role.put(MistralWeightNames.wq(0), "wq");
-        shapes.put(MistralWeightNames.wk(0), List.of(4L, 8L));
-        role.put(MistralWeightNames.wk(0), "wk");
-        shapes.put(MistralWeightNames.wv(0), List.of(4L, 8L));
-        role.put(MistralWeightNames.wv(0), "wv");
-        shapes.put(MistralWeightNames.wo(0), List.of(8L, 8L));
-        shapes.put(MistralWeightNames.ffnNorm(0), List.of(8L));
-        shapes.put(MistralWeightNames.gate(0), List.of(2L, 8L));
+        shapes.put(MistralTensor.TOK_EMBEDDINGS.key(), List.of(5L, 8L));
+        shapes.put(MistralTensor.ATTENTION_NORM.at(0), List.of(8L));
+        shapes.put(MistralTensor.WQ.at(0), List.of(8L, 8L));
+        role.put(MistralTensor.WQ.at(0), "wq");
+        shapes.put(MistralTensor.WK.at(0), List.of(4L, 8L));
+        role.put(MistralTensor.WK.at(0), "wk");
+        shapes.put(MistralTensor.WV.at(0), List.of(4L, 8L));
+        role.put(MistralTensor.WV.at(0), "wv");
+        shapes.put(MistralTensor.WO.at(0), List.of(8L, 8L));
+        shapes.put(MistralTensor.FFN_NORM.at(0), List.of(8L));
+        shapes.put(MistralTensor.GATE.at(0), List.of(2L, 8L));
         for (String w : List.of("w1", "w2", "w3")) {
-            String name = w.equals("w1") ? MistralWeightNames.w1(0)
-                    : w.equals("w2") ? MistralWeightNames.w2(0) : MistralWeightNames.w3(0);
+            String name = w.equals("w1") ? MistralTensor.W1.at(0)
+                    : w.equals("w2") ? MistralTensor.W2.at(0) : MistralTensor.W3.at(0);
             shapes.put(name, List.of((long) E * I, 8L));
             role.put(name, w);
         }
-        shapes.put(MistralWeightNames.norm(), List.of(8L));
-        shapes.put(MistralWeightNames.output(), List.of(5L, 8L));
+        shapes.put(MistralTensor.NORM.key(), List.of(8L));
+        shapes.put(MistralTensor.OUTPUT.key(), List.of(5L, 8L));
 
         List<Spec> specs = new ArrayList<>();
         Map<String, byte[]> storages = new LinkedHashMap<>();
