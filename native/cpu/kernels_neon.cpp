@@ -163,15 +163,11 @@ void panel_neon(const float* x, int ldx, int m, const void* panels, int k, int n
 }
 
 float sum_neon(const float* x, size_t n) {
-  float32x4_t a0 = vdupq_n_f32(0.f), a1 = a0, a2 = a0, a3 = a0;
+  float32x4_t a[4] = {vdupq_n_f32(0.f), vdupq_n_f32(0.f), vdupq_n_f32(0.f), vdupq_n_f32(0.f)};
   size_t i = 0;
-  for (; i + 16 <= n; i += 16) {
-    a0 = vaddq_f32(a0, vld1q_f32(x + i));
-    a1 = vaddq_f32(a1, vld1q_f32(x + i + 4));
-    a2 = vaddq_f32(a2, vld1q_f32(x + i + 8));
-    a3 = vaddq_f32(a3, vld1q_f32(x + i + 12));
-  }
-  float s = vaddvq_f32(vaddq_f32(vaddq_f32(a0, a1), vaddq_f32(a2, a3)));
+  for (; i + 16 <= n; i += 16)
+    for (int j = 0; j < 4; j++) a[j] = vaddq_f32(a[j], vld1q_f32(x + i + 4 * j));
+  float s = vaddvq_f32(vaddq_f32(vaddq_f32(a[0], a[1]), vaddq_f32(a[2], a[3])));
   for (; i < n; i++) s += x[i];
   return s;
 }

@@ -19,10 +19,8 @@ double bfdot_peak_loop(long iters) {
 #pragma GCC unroll 16
     for (int j = 0; j < 16; j++) acc[j] = vbfdotq_f32(acc[j], a, b);
   }
-  float32x4_t s = acc[0];
-  for (int j = 1; j < 16; j++) s = vaddq_f32(s, acc[j]);
-  volatile float sink = vaddvq_f32(s);
-  (void)sink;
+  volatile float sink = 0.f;  // keeps the chains live
+  for (int j = 0; j < 16; j++) sink = sink + vaddvq_f32(acc[j]);
   return 16.0 * 16 * (double)iters;
 }
 
