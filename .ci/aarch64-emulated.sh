@@ -5,7 +5,9 @@
 # which has dot product, BF16 and i8mm, and with -cpu cortex-a53, which has none; the W8A8 fixture
 # with -cpu max); the tokens must equal the x86-64 run's and every logit be within 1e-4 of it.
 # (bf16 is left out: its rounding follows the kernels' summation order, so x86 and Arm differ
-# by more than that.)  Usage: aarch64-emulated.sh FIXTURES_DIR
+# by more than that.)  Then the cpu backend's Java tests (every operation against the plain Java
+# reference at scalar and at neon, the platform) in that JVM under -cpu max.
+# Usage: aarch64-emulated.sh FIXTURES_DIR
 set -euo pipefail
 cd "$(dirname "$0")/.."
 fixtures=${1:?usage: aarch64-emulated.sh FIXTURES_DIR}
@@ -25,12 +27,13 @@ for lib in backend/cpu/linux-x86_64/libjniCpuNative.so backend/cpu/linux-arm64/l
   grep -q "/$lib\$" <<< "$listing" || { echo "FAIL: $jar lacks $lib" >&2; exit 1; }
 done
 
-if [ ! -d "$fixtures/tiny-mixtral" ]; then
-  echo "warning: $fixtures/tiny-mixtral is absent: the emulated generate is skipped"
-  exit 0
-fi
 # fixture, emulated CPU: fp32 at both ends of the extensions; W8A8 on max (i8mm, dot product)
-for run in tiny-mixtral:max tiny-mixtral:cortex-a53 tiny-mixtral-w8a8:max; do
+runs=(tiny-mixtral:max tiny-mixtral:cortex-a53 tiny-mixtral-w8a8:max)
+if [ ! -d "$fixtures/tiny-mixtral" ] || [ ! -d "$fixtures/tiny-mixtral-w8a8" ]; then
+  echo "warning: the tiny-mixtral fixtures are absent from $fixtures: the emulated generate is skipped"
+  runs=()
+fi
+for run in "${runs[@]}"; do
   fixture=${run%%:*} cpu=${run##*:}
   args=(generate --model "$fixtures/$fixture" --input-text "The capital of France is" --max-output-length 8
         --ignore-eos --output-format json)
@@ -51,3 +54,14 @@ for run in tiny-mixtral:max tiny-mixtral:cortex-a53 tiny-mixtral-w8a8:max; do
   echo "tokens equal the x86-64 run's"
   python3 .ci/npy_max_diff.py "$out/$fixture.x86_64.npy" "$out/$fixture.$cpu.npy" 1e-4
 done
+
+# surefire wants a path that ends in bin/java
+jvm="$PWD/$out/jvm/bin/java"
+mkdir -p "$(dirname "$jvm")"
+printf '#!/bin/sh\nexec %s -cpu max %s "$@"\n' "$qemu" "$arm_java" > "$jvm"
+chmod +x "$jvm"
+echo "+ mvn surefire:test -Djvm=(qemu-aarch64 -cpu max, arm64 java) -Dtest='Cpu*Test,PlatformTest'"
+mvn -B -q surefire:test -Parm64-cross -Djvm="$jvm" -Dtest='Cpu*Test,PlatformTest' -Dsurefire.failIfNoSpecifiedTests=false
+arches=$(grep -h -o 'name="os.arch" value="[^"]*"' target/surefire-reports/TEST-*.xml | sort -u)
+echo "$arches"
+[ "$arches" = 'name="os.arch" value="aarch64"' ] || { echo "FAIL: the tests did not run on the arm64 JVM" >&2; exit 1; }
