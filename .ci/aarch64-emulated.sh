@@ -60,6 +60,7 @@ jvm="$PWD/$out/jvm/bin/java"
 mkdir -p "$(dirname "$jvm")"
 printf '#!/bin/sh\nexec %s -cpu max %s "$@"\n' "$qemu" "$arm_java" > "$jvm"
 chmod +x "$jvm"
+rm -rf target/surefire-reports  # the reports below are this run's alone
 echo "+ mvn surefire:test -Djvm=(qemu-aarch64 -cpu max, arm64 java) -Dtest='Cpu*Test,PlatformTest'"
 mvn -B -q surefire:test -Parm64-cross -Djvm="$jvm" -Dtest='Cpu*Test,PlatformTest' -Dsurefire.failIfNoSpecifiedTests=false
 arches=$(grep -h -o 'name="os.arch" value="[^"]*"' target/surefire-reports/TEST-*.xml | sort -u)
