@@ -16,7 +16,10 @@ extern "C" {
 enum { TN_F32 = 0, TN_F16 = 1, TN_BF16 = 2, TN_I8 = 3 };
 
 // ---- ISA levels (runtime dispatch; see dispatch.cpp) ----
-enum { TN_ISA_SCALAR = 0, TN_ISA_AVX2 = 1, TN_ISA_AVX512 = 2 };
+// Scalar runs everywhere; the x86-64 levels (AVX2 < AVX512) and the aarch64 level (NEON) exist
+// only on their architecture, so a level is valid when it is scalar or one of this architecture's
+// levels not above tn_isa_supported().
+enum { TN_ISA_SCALAR = 0, TN_ISA_AVX2 = 1, TN_ISA_AVX512 = 2, TN_ISA_NEON = 3 };
 
 // ---- status codes ----
 enum {
@@ -31,7 +34,7 @@ enum {
 int tn_isa_supported(void);
 // Level in use (after tn_set_isa); starts at tn_isa_supported().
 int tn_isa_active(void);
-// Force a level <= supported; returns the level now active or TN_E_ARG.
+// Force a valid level (above); returns the level now active or TN_E_ARG.
 int tn_set_isa(int level);
 // Size the persistent worker pool (calling thread included); 0 = number of cores.
 int tn_set_threads(int num_threads);
