@@ -1,5 +1,7 @@
 package org.tramontane.bench;
 
+import org.tramontane.backend.KvCacheSpec;
+
 import org.tramontane.config.DType;
 import org.tramontane.config.MixtralConfig;
 import org.tramontane.config.QuantScheme;
@@ -68,8 +70,8 @@ public final class ModelCost {
         return MemorySizes.weightBytes(c, dtype, quant);
     }
 
-    /** Bytes of a paged KV cache of numBlocks blocks (keys and values, every layer). */
+    /** Bytes of a paged KV cache of numBlocks blocks (keys and values, every layer; an int8 cache's scales too). */
     public static long kvCacheBytes(MixtralConfig c, int numBlocks, int blockSize, DType kvDtype) {
-        return MemorySizes.kvCacheBytes(c, numBlocks, blockSize, kvDtype);
+        return c.numLayers() * new KvCacheSpec(numBlocks, blockSize, c.numKvHeads(), c.headDim(), kvDtype).bytesPerLayer();
     }
 }

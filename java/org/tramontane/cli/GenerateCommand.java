@@ -31,6 +31,9 @@ final class GenerateCommand implements Callable<Integer> {
     StepBudgetOption budget;
 
     @Mixin
+    KvCacheOptions kv;
+
+    @Mixin
     ParallelOptions parallel;
 
     @Mixin
@@ -56,7 +59,7 @@ final class GenerateCommand implements Callable<Integer> {
         if (logitsOut != null && Files.isDirectory(logitsOut)) {
             throw new CliException(logitsOut + ": is a directory (--logits-out names the .npy file to write)");
         }
-        try (LlmEngine engine = LlmEngine.open(model.toSource(parallel.resolve()), batch.toOptions(budget))) {
+        try (LlmEngine engine = LlmEngine.open(model.toSource(parallel.resolve()), kv.apply(batch.toOptions(budget)))) {
             List<GenerationRequest> requests = new ArrayList<>();
             for (int[] ids : prompts.encode(engine)) {
                 requests.add(new GenerationRequest(ids, sampling.maxOutputLength, sampling.ignoreEos, sampling.params()));

@@ -1,5 +1,6 @@
 package org.tramontane.engine;
 
+import org.tramontane.config.DType;
 import org.tramontane.config.MixtralConfig;
 import org.tramontane.config.Precision;
 import org.tramontane.config.QuantScheme;
@@ -12,13 +13,14 @@ import org.tramontane.model.MemoryBudget;
  *
  * @param weights     bytes of the weights at the run's precision (and quantization)
  * @param activations bytes of one step of {@code --max-num-batched-tokens} tokens
- * @param kvCache     bytes of a {@code --num-blocks} pool; 0 when the pool is sized per run
+ * @param kvCache     bytes of a {@code --num-blocks} pool, else the {@code --kv-cache-memory} budget; 0 when
+ *                    the pool is sized per run
  */
 public record MemoryPlan(long weights, long activations, long kvCache) {
-    static MemoryPlan of(MixtralConfig c, Precision precision, QuantScheme quant, EngineOptions o) {
+    static MemoryPlan of(MixtralConfig c, Precision precision, QuantScheme quant, EngineOptions o, DType kvDtype) {
         long weights = MemorySizes.weightBytes(c, precision.weightDtype, quant);
         long activations = MemorySizes.stepBytes(c, o.maxNumBatchedTokens(), Math.min(o.maxNumSeqs(), o.maxNumBatchedTokens()));
-        long kv = MemorySizes.kvCacheBytes(c, o.numBlocks(), o.blockSize(), precision.kvCacheDtype);
+        long kv = o.numBlocks() > 0 ? MemorySizes.kvCacheBytes(c, o.numBlocks(), o.blockSize(), kvDtype) : o.kvCacheMemory();
         return new MemoryPlan(weights, activations, kv);
     }
 

@@ -1,5 +1,6 @@
 package org.tramontane.model;
 
+import org.tramontane.backend.KvCacheSpec;
 import org.tramontane.config.DType;
 import org.tramontane.config.MixtralConfig;
 import org.tramontane.config.QuantScheme;
@@ -36,9 +37,9 @@ public final class MemorySizes {
                 + embed * dtype.elemBytes + f32 * 4;
     }
 
-    /** Bytes of a paged KV cache of numBlocks blocks (keys and values, every layer). */
-    public static long kvCacheBytes(MixtralConfig c, long numBlocks, long blockSize, DType kvDtype) {
-        return 2L * c.numLayers() * numBlocks * blockSize * c.kvSize() * kvDtype.elemBytes;
+    /** Bytes of a paged KV cache of numBlocks blocks (keys and values, every layer; an int8 cache's scales too). */
+    public static long kvCacheBytes(MixtralConfig c, int numBlocks, int blockSize, DType kvDtype) {
+        return c.numLayers() * new KvCacheSpec(numBlocks, blockSize, c.numKvHeads(), c.headDim(), kvDtype).bytesPerLayer();
     }
 
     /**
