@@ -31,8 +31,14 @@ if [ -n "${ASCEND_RT_VISIBLE_DEVICES:-}" ]; then
   world_size=${#devices[@]}
 fi
 
+# an option given last without its value is a usage error, not bash's "unbound variable"
+need_value() {
+  if [ "$1" -lt 2 ]; then echo "run_pa.sh: $2 needs a value (see run_pa.sh --help)" >&2; exit 2; fi
+}
+
 while [ $# -gt 0 ]; do
   case "$1" in
+    --input_text|--max_output_length|--batch_size|--dtype|--world_size|--backend) need_value $# "$1" ;;&
     --trust_remote_code|-trust_remote_code) shift ;;
     --input_text) input_text=$2; shift 2 ;;
     --max_output_length) max_output_length=$2; shift 2 ;;

@@ -82,7 +82,10 @@ public final class LlmEngine implements AutoCloseable {
         ShardingPlan.validate(cfg, ws);
         Precision precision = Precision.of(dtype);
         DType kvDtype = options.kvCacheDtype().resolve(precision);
-        MemoryPlan.of(cfg, precision, cfg.quantize().orElse(source.quantize()), options, kvDtype).check(source.path().toString());
+        // an NPU's memory is its own; the host holds only what the backend stages
+        if (source.backend() != BackendKind.ASCEND) {
+            MemoryPlan.of(cfg, precision, cfg.quantize().orElse(source.quantize()), options, kvDtype).check(source.path().toString());
+        }
         List<Backend> backends = source.backend().createGroup(precision, ws, COLLECTIVE_TIMEOUT_SECONDS);
         List<CausalLm> ranks = new ArrayList<>();
         InProcessGroup group = new InProcessGroup(ws, COLLECTIVE_TIMEOUT_SECONDS);

@@ -36,14 +36,7 @@ final class Corpus {
         return new Outcome(code, out.toString(), err.toString());
     }
 
-    /** In a fresh JVM on the test class path, for what only a process has: its environment. */
-    static Outcome process(Map<String, String> env, String... args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), Main.class.getName()));
-        cmd.addAll(List.of(args));
-        return exec(cmd, env);
-    }
-
+    /** Runs {@code cmd} as a process with {@code env} added to its environment. */
     static Outcome exec(List<String> cmd, Map<String, String> env) throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().putAll(env);

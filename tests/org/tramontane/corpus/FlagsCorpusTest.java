@@ -61,7 +61,7 @@ class FlagsCorpusTest {
                 flag("--seed", "x"),
                 Case.usage("unknown flag", generate("--frobnicate"), "--frobnicate"),
                 Case.usage("unknown verb", verb("frobnicate"), "frobnicate"),
-                Case.user("--block-size 1073741824 exceeds memory", generate("--block-size", "1073741824"), "KV cache", "1073741824", "memory"),
+                Case.user("--block-size 1073741824 exceeds memory", generate("--block-size", "1073741824"), "KV cache", "memory"),
                 Case.user("--num-blocks too few for the prompt", generate("--num-blocks", "1", "--block-size", "1"), "--num-blocks"),
                 Case.usage("--input-ids not a number", verb("generate", "--model", tiny(), "--input-ids", "1,x"), "--input-ids"),
                 Case.user("--input-ids beyond the vocabulary", verb("generate", "--model", tiny(), "--input-ids", "1,99999"), "99999"),
