@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
@@ -225,6 +226,22 @@ public final class TorchZipReader implements AutoCloseable {
         if (e.getSize() != expected) {
             throw fail(file, "storage " + name + " is " + e.getSize() + " bytes, data.pkl says " + s.numElements()
                     + " x " + s.dtype().torchName + " = " + expected + " bytes");
+        }
+        checkCrc(file, zip, e);
+    }
+
+    /** A stored entry's bytes against its CRC-32: ZipFile does not check it, so a flipped bit would be converted. */
+    private static void checkCrc(Path file, ZipFile zip, ZipEntry e) {
+        if (e.getCrc() < 0) return;
+        CRC32 crc = new CRC32();
+        byte[] buf = new byte[1 << 20];
+        try (InputStream in = zip.getInputStream(e)) {
+            for (int n; (n = in.read(buf)) > 0; ) crc.update(buf, 0, n);
+        } catch (IOException ex) {
+            throw fail(file, "cannot read " + e.getName() + ": " + ex.getMessage());
+        }
+        if (crc.getValue() != e.getCrc()) {
+            throw fail(file, e.getName() + " fails its CRC-32 check (the file is corrupt)");
         }
     }
 
