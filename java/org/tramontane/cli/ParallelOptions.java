@@ -46,10 +46,11 @@ final class ParallelOptions {
         try {
             ShardingPlan.validate(MixtralConfigReader.read(configFile), worldSize);
         } catch (ParallelException e) {
-            // without the flag the size is the visible devices': name what the user set
+            // without the flag the size may be the visible devices': name what the user set
             boolean flagGiven = spec.commandLine().getParseResult() != null
                     && spec.commandLine().getParseResult().hasMatchedOption("--world-size");
-            throw Flags.usage(spec, flagGiven ? e.getMessage() : e.getMessage().replace("--world-size " + worldSize,
+            boolean fromDevices = !flagGiven && spec.findOption("--world-size") != null && fromEnvironment() == worldSize;
+            throw Flags.usage(spec, !fromDevices ? e.getMessage() : e.getMessage().replace("--world-size " + worldSize,
                     "the world size " + worldSize + " (the devices in ASCEND_RT_VISIBLE_DEVICES)"));
         }
     }

@@ -230,9 +230,12 @@ public final class TorchZipReader implements AutoCloseable {
         checkCrc(file, zip, e);
     }
 
-    /** A stored entry's bytes against its CRC-32: ZipFile does not check it, so a flipped bit would be converted. */
+    /**
+     * A stored entry's bytes against its CRC-32: ZipFile does not check it, so a flipped bit would be
+     * converted. torch.save stores its storages; a deflated one fails in the inflater when corrupt.
+     */
     private static void checkCrc(Path file, ZipFile zip, ZipEntry e) {
-        if (e.getCrc() < 0) return;
+        if (e.getCrc() < 0 || e.getMethod() != ZipEntry.STORED) return;
         CRC32 crc = new CRC32();
         byte[] buf = new byte[1 << 20];
         try (InputStream in = zip.getInputStream(e)) {

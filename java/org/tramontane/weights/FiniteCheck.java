@@ -28,13 +28,19 @@ final class FiniteCheck {
                 b.order(ByteOrder.LITTLE_ENDIAN);
                 int bad = firstNonFinite(t.dtype(), b, (int) (len / width));
                 if (bad >= 0) {
-                    throw SafetensorsFile.fail(t.file(), "tensor " + t.name() + " holds NaN or Inf (element "
-                            + (done / width + bad) + ")");
+                    throw SafetensorsFile.fail(t.file(), "tensor " + t.name() + " holds NaN or Inf ("
+                            + where(t, done / width + bad) + ")");
                 }
             }
         } catch (IOException e) {
             throw new WeightsException(t.file() + ": cannot read tensor " + t.name() + ": " + e.getMessage(), e);
         }
+    }
+
+    /** "row 3, column 7" of a matrix, else "element 199". */
+    private static String where(TensorInfo t, long element) {
+        if (t.rank() != 2) return "element " + element;
+        return "row " + element / t.dim(1) + ", column " + element % t.dim(1);
     }
 
     private static int firstNonFinite(DType dtype, MappedByteBuffer b, int count) {
