@@ -6,6 +6,7 @@ import org.tramontane.kvcache.BlockPool;
 import org.tramontane.kvcache.BlockTable;
 import org.tramontane.model.CausalLm;
 import org.tramontane.model.ForwardBatch;
+import org.tramontane.tokenizer.Tokenizer;
 
 /**
  * Runs requests to completion: schedule a step, build its flat batch, run the model, sample one
@@ -100,6 +101,14 @@ public final class Generator {
     }
 
     /**
+     * A continuous loop over this model for a server, with its own KV pool: use it or
+     * {@link #generate}, not both on one model.
+     */
+    EngineLoop startLoop(Tokenizer tokenizer, int maxQueue) {
+        return new EngineLoop(model, options, tokenizer, maxQueue);
+    }
+
+    /**
      * Running sequences preempted so far, over every {@link #generate} call: each gave its KV blocks
      * back when the pool ran dry and was recomputed later (vLLM's num_preemptions_total).
      */
@@ -108,7 +117,7 @@ public final class Generator {
     }
 
     /** Whether the step reaches the sequence's last token, so a new token is sampled after it. */
-    private static boolean completes(ScheduledSeq ss) {
+    static boolean completes(ScheduledSeq ss) {
         return ss.start() + ss.numTokens() == ss.seq().numTokens();
     }
 
