@@ -110,7 +110,10 @@ record GenerationPlan(Endpoint endpoint, List<int[]> prompts, List<String> promp
 
     /** The alternatives to report per token, or -1 for no logprobs. */
     private static int numLogprobs(GenerateBody b, Endpoint endpoint) {
-        if (b.logprobs() == null) return -1;
+        if (b.logprobs() == null) {
+            if (b.topLogprobs() != null) throw ApiException.badRequest("top_logprobs", "'top_logprobs' needs 'logprobs': true");
+            return -1;
+        }
         if (endpoint == Endpoint.CHAT) {
             if (b.logprobs().flag() == null) throw ApiException.badRequest("logprobs", "'logprobs' must be a boolean in a chat completion");
             int top = b.topLogprobs() == null ? 0 : Range.within("top_logprobs", b.topLogprobs(), 0, MAX_LOGPROBS);

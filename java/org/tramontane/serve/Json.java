@@ -1,6 +1,7 @@
 package org.tramontane.serve;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.MapperFeature;
@@ -56,6 +57,7 @@ final class Json {
             String field = path(e);
             throw ApiException.badRequest(field, "unsupported field '" + field + "'");
         } catch (JsonMappingException e) {
+            if (e.getCause() instanceof StreamReadException bad) throw ApiException.badRequest(null, "invalid JSON: " + bad.getOriginalMessage());
             String field = path(e);
             if (field.isEmpty()) throw ApiException.badRequest(null, "the request body must be a JSON object");
             throw ApiException.badRequest(field, "'" + field + "' " + expected(e));
@@ -73,7 +75,7 @@ final class Json {
         if (t == String.class) return "must be a string";
         if (t != null && (List.class.isAssignableFrom(t) || t.isArray())) return "must be a list";
         if (t != null && Map.class.isAssignableFrom(t)) return "must be an object";
-        return "has the wrong type or value: " + e.getOriginalMessage();
+        return e.getOriginalMessage();
     }
 
     /** The field's path as a client wrote it: {@code messages[0].content}. */

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.JsonDeserializer;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import java.io.IOException;
 
@@ -18,10 +19,10 @@ public record ChatMessageBody(String role, @JsonDeserialize(using = ChatMessageB
         @Override
         public String deserialize(JsonParser p, DeserializationContext ctx) throws IOException {
             if (p.currentToken() == JsonToken.VALUE_STRING) return p.getText();
-            if (p.currentToken() != JsonToken.START_ARRAY) throw bad(ctx, "must be a string or a list of text parts");
+            if (p.currentToken() != JsonToken.START_ARRAY) throw bad(p, "must be a string or a list of text parts");
             StringBuilder text = new StringBuilder();
             for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken()) {
-                if (t != JsonToken.START_OBJECT) throw bad(ctx, "must be a string or a list of text parts");
+                if (t != JsonToken.START_OBJECT) throw bad(p, "must be a string or a list of text parts");
                 String type = null, partText = null;
                 for (t = p.nextToken(); t != JsonToken.END_OBJECT; t = p.nextToken()) {
                     String field = p.currentName();
@@ -31,19 +32,19 @@ public record ChatMessageBody(String role, @JsonDeserialize(using = ChatMessageB
                     } else if (field.equals("text") && p.currentToken() == JsonToken.VALUE_STRING) {
                         partText = p.getText();
                     } else {
-                        throw bad(ctx, "part field '" + field + "' is not supported (text parts only)");
+                        throw bad(p, "part field '" + field + "' is not supported (text parts only)");
                     }
                 }
                 if (!"text".equals(type) || partText == null) {
-                    throw bad(ctx, "part type '" + type + "' is not supported (text parts only)");
+                    throw bad(p, "part type '" + type + "' is not supported (text parts only)");
                 }
                 text.append(text.length() == 0 ? "" : "\n").append(partText);
             }
             return text.toString();
         }
 
-        private static IOException bad(DeserializationContext ctx, String why) {
-            return ctx.weirdStringException("", String.class, why);
+        private static IOException bad(JsonParser p, String why) {
+            return JsonMappingException.from(p, why);
         }
     }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.JsonDeserializer;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import java.io.IOException;
 
@@ -20,7 +21,7 @@ public record LogprobsInput(Boolean flag, Integer count) {
             JsonToken t = p.currentToken();
             if (t == JsonToken.VALUE_TRUE || t == JsonToken.VALUE_FALSE) return new LogprobsInput(t == JsonToken.VALUE_TRUE, null);
             if (t == JsonToken.VALUE_NUMBER_INT) return new LogprobsInput(null, p.getIntValue());
-            throw ctx.weirdStringException("", LogprobsInput.class, "must be a boolean (chat) or an integer (completions)");
+            throw JsonMappingException.from(p, "must be a boolean (chat) or an integer (completions)");
         }
     }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.JsonDeserializer;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -21,16 +22,16 @@ public record StopInput(List<String> strings) {
                 out.add(p.getText());
                 return new StopInput(out);
             }
-            if (p.currentToken() != JsonToken.START_ARRAY) throw bad(ctx);
+            if (p.currentToken() != JsonToken.START_ARRAY) throw bad(p);
             for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken()) {
-                if (t != JsonToken.VALUE_STRING) throw bad(ctx);
+                if (t != JsonToken.VALUE_STRING) throw bad(p);
                 out.add(p.getText());
             }
             return new StopInput(out);
         }
 
-        private static IOException bad(DeserializationContext ctx) {
-            return ctx.weirdStringException("", StopInput.class, "must be a string or a list of strings");
+        private static IOException bad(JsonParser p) {
+            return JsonMappingException.from(p, "must be a string or a list of strings");
         }
     }
 }
