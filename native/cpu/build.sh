@@ -16,13 +16,14 @@ base=(-std=c++17 -O3 -fPIC -pthread -Wall -Wextra -Wno-unused-parameter -Wno-uni
 [ -n "${TN_SANITIZE:-}" ] && base+=(-fsanitize="$TN_SANITIZE" -fno-omit-frame-pointer -O1)
 declare -A isa_flags=(
   [kernels_avx2]="-mavx2 -mfma -mf16c"
+  [kernels_avx2_panel]="-mavx2 -mfma -mf16c"
   [kernels_avx512]="-mavx512f -mavx512bw -mavx512vl -mavx2 -mfma -mf16c"
-  [qkernels_avx2]="-mavx2 -mfma -mf16c"
-  [qkernels_avx512]="-mavx512f -mavx512bw -mavx512vl -mavx2 -mfma -mf16c"
+  [kernels_i8_avx2]="-mavx2 -mfma -mf16c"
+  [kernels_i8_avx512]="-mavx512f -mavx512bw -mavx512vl -mavx2 -mfma -mf16c"
   [kernels_avx512_panel]="-mavx512f -mavx512bw -mavx512vl -mavx2 -mfma -mf16c"
   [kernels_avx512bf16]="-mavx512f -mavx512bw -mavx512vl -mavx512bf16 -mavx2 -mfma"
   [kernels_vnni]="-mavx512f -mavx512vnni -mavxvnni -mavx2 -mfma"
-  [qkernels_avx512vnni]="-mavx512f -mavx512bw -mavx512vl -mavx512vnni -mavx2 -mfma"
+  [kernels_i8_avx512vnni]="-mavx512f -mavx512bw -mavx512vl -mavx512vnni -mavx2 -mfma"
 )
 objs=()
 for f in "$src"/*.cpp; do

@@ -1,5 +1,5 @@
 // Element-type traits shared by every kernel file: the C++ mirror of
-// org.tramontane.backend.DType (same codes, same element sizes).  Scalar conversions only;
+// org.tramontane.config.DType (same codes, same element sizes).  Scalar conversions only;
 // the ISA files widen in registers.
 // Every function here is `static inline`: this header is compiled into the ISA files with
 // wider -m flags, and an out-of-line copy with external linkage could be picked by the linker
@@ -12,19 +12,29 @@
 
 namespace tn {
 
+// How a weight of the dtype multiplies: widened to f32 in registers (kFloat) or as symmetric int8
+// with one f32 scale per output row, its activations f32 or quantized per token (kInt8).  The
+// linear and MoE entry points pick their kernels by this column.
+enum class WeightKind { kFloat, kInt8 };
+
 struct DTypeTraits {
   const char* name;
   int elem_bytes;
+  WeightKind kind;
 };
 
+// One row per dtype code; a new element type is one row here plus its kernels.
 constexpr DTypeTraits kDTypes[] = {
-    {"f32", 4},   // TN_F32
-    {"f16", 2},   // TN_F16
-    {"bf16", 2},  // TN_BF16
+    {"f32", 4, WeightKind::kFloat},   // TN_F32
+    {"f16", 2, WeightKind::kFloat},   // TN_F16
+    {"bf16", 2, WeightKind::kFloat},  // TN_BF16
+    {"i8", 1, WeightKind::kInt8},     // TN_I8 (weights only; activations and caches stay float)
 };
 constexpr int kNumDTypes = sizeof(kDTypes) / sizeof(kDTypes[0]);
 
 static inline bool valid_dtype(int d) { return d >= 0 && d < kNumDTypes; }
+// The dtypes activations, caches and conversions take: load_elem / store_elem below.
+static inline bool valid_float_dtype(int d) { return valid_dtype(d) && kDTypes[d].kind == WeightKind::kFloat; }
 
 static inline float bf16_to_f32(uint16_t h) {
   uint32_t u = (uint32_t)h << 16;
@@ -89,6 +99,7 @@ static inline uint16_t f32_to_f16(float f) {
   return (uint16_t)(sign | (r >> 13));
 }
 
+// Float dtypes only (valid_float_dtype).
 static inline float load_elem(const void* base, int dtype, size_t i) {
   switch (dtype) {
     case TN_F32: return ((const float*)base)[i];

@@ -1,6 +1,7 @@
-// The per-ISA kernel table.  dispatch.cpp fills one table per ISA level once at start; the
-// ops in ops.cpp call only through it, so forcing a level (tests, tramontane.cpu.isa) reaches
-// every SIMD body.  Indexed by dtype code where the weight type varies.
+// The per-ISA kernel table.  dispatch.cpp picks one table per ISA level once at start; the
+// operations (linear.cpp, moe*.cpp, attention.cpp, norm_rope.cpp, weights.cpp) call only through
+// it, so forcing a level (tests, tramontane.cpu.isa) reaches every SIMD body.  Indexed by dtype
+// code where the weight type varies; the int8 row's kernels are the table's i8 member.
 //
 // On a row-major weight [n, k] (as stored; int8 weights, tests, and the last n % 16 rows of a
 // panel-layout weight) linear layers use two shapes of kernel:
@@ -79,14 +80,12 @@ static inline void with_tile_rows(int mr, F&& f) {
   }
 }
 // Activation rows a panel tile takes next when `left` remain (4+ rows, compute-bound): 6 (the
-// register budget), the last 7 as 4 + 3 so no row runs alone.
+// register budget), the last 7 as 4 + 3 so no row runs alone (decisions.md: panel-group).
 static inline int panel_group(int left) { return left == 7 ? 4 : left < 6 ? left : 6; }
 // Bytes a panel tile prefetches ahead of the column it reads, per thread, split evenly among the
 // panels it streams side by side.  The hardware prefetchers alone keep too few lines in flight
-// for a tile that spends several cycles per 32 weight bytes (4+ rows): bf16 3584 x 1024 and
-// 1024 x 3584, 16 matrices through DRAM, 2 threads, GB/s (median of 31, prefetch 0 / 1024 / 2048
-// bytes): m = 4: 16.8 / 17.8 / 18.2 and 20.8 / 23.7 / 25.2; m = 6: 17.9 / 20.3 / 20.6 and 17.4 /
-// 20.2 / 20.9; m = 1 and 2 (two panels, 1024 each) 0-8% faster, 1536 each slower.
+// for a tile that spends several cycles per 32 weight bytes (4+ rows) (decisions.md:
+// panel-prefetch).
 constexpr size_t kPanelPrefetchBytes = 2048;
 // The address `ahead` bytes past p, as an integer: a prefetch may point past the weight's end
 // (it never faults), which pointer arithmetic may not.
@@ -95,10 +94,9 @@ static inline const char* prefetch_addr(const void* p, size_t ahead) {
 }
 // How a panel tile prefetches its panels.
 // - kOnce: the tile is the panel's only reader in this call (1-3 activation rows, or one row
-//   group): non-temporal, so the stream passes through L1 without displacing L2 / L3 (on Zen 3
-//   every L2 fill also evicts a line into the L3 victim cache).  Decode-step harness (mixtral-mini
-//   bf16 panels, batch 1, 2 threads, hints interleaved and rotated, paired medians of 30-100
-//   rounds): 1.00-1.06x the T0 hint, ~1.03x on average; W8A8 MoE at 1 and 4 tokens 1.01x (noise).
+//   group): non-temporal, so the stream passes through L1 without displacing L2 / L3, which hold
+//   the activations and the KV cache (a victim L3 takes a line for every L2 fill)
+//   (decisions.md: panel-fetch-once).
 // - kReuse: later row groups read the panel again, so it must stay in L1 / L2 (T0).
 // - kNone: an earlier row group of the same call has brought it in.
 enum class PanelFetch { kNone, kReuse, kOnce };
@@ -141,7 +139,7 @@ static inline int panel_rows(bool panels, int n) { return panels ? n / kPanelRow
 typedef void (*PanelFn)(const float* x, int ldx, int m, const void* panels, int k, int np, float* out, int ldo);
 // The same product for bf16 panels and activations that are bf16 values (bf16 mode), on a
 // bf16 dot-product instruction: row t of x as ceil(k / 2) bf16 pairs at xb + t * ldxb (element 2q
-// in the low half of pair q, the last pair's high half 0 for odd k; pack_bf16_pairs in ops.cpp).
+// in the low half of pair q, the last pair's high half 0 for odd k; pack_bf16_pairs in linear.cpp).
 // Sums pairs of products per step, so results differ from PanelFn's in f32 rounding only.
 typedef void (*PanelDpFn)(const uint32_t* xb, int ldxb, int m, const void* panels, int k, int np, float* out,
                           int ldo);
@@ -173,6 +171,44 @@ typedef float (*SumFn)(const float* x, size_t n);
 // runs iters rounds of independent FMAs in registers; returns the FLOPs done
 typedef double (*PeakLoopFn)(long iters);
 
+// The int8 row of the dispatch table (W8A8 dynamic, W8A16): integer dot products are exact, so
+// every level gives bit-identical W8A8 results.
+struct I8Kernels {
+  // sum_i a[i] * b[i], exact in int32 (|a|, |b| <= 127 and n < 2^17 keep it in range)
+  int32_t (*dot_i8)(const int8_t* a, const int8_t* b, int n);
+  // sum_i x[i] * (float) w[i]
+  float (*dot_f32_i8)(const float* x, const int8_t* w, int n);
+  // out[t * ldo + r] = dot_i8(x[t], w + r * ldw, k) for t < m, r < rows: several activation rows
+  // (batched decode, prefill) against several weight rows, each loaded chunk used by all of them.
+  // Exact in int32 like dot_i8, so the same bits in any order.
+  void (*dot_i8_rows)(const int8_t* const* x, int m, const int8_t* w, size_t ldw, int rows, int k, int32_t* out,
+                      size_t ldo);
+  // out[t * ldo + 16 p + c] = sum_{i<k} x[t][i] * W[16 p + c, i], exact in int32, for t < m, p < np,
+  // c < 16: W in the int8 panel layout (panel_i8_pos), x rows widened to int16, k even.
+  void (*panel_i8)(const int16_t* const* x, int m, const int8_t* panels, int k, int np, int32_t* out, size_t ldo);
+  // One activation row quantized per token (quantize.h's quantize_row_ref, bit for bit for finite x).
+  void (*quantize_row)(const float* x, int k, int8_t* q, float* scale);
+};
+
+// The int8 panel layout (tn_pack_panels of a TN_I8 weight, k even): rows [16p, 16p + 16) become
+// panel p, [k / 2][16][2]: the weights of input columns 2j and 2j + 1 of each of the 16 rows side by
+// side, so one sign-extension of 16 bytes gives 8 rows' int16 pairs for vpmaddwd against a
+// broadcast pair of activations.  Byte offset of (row c, column i) within a panel:
+static inline size_t panel_i8_pos(int c, int i) { return (size_t)(i >> 1) * 32 + 2 * (size_t)c + (size_t)(i & 1); }
+
+// The AVX2 body, which the AVX-512 table uses too, up to 3 activation rows or where the CPU lacks
+// AVX512-VNNI (decisions.md: avx512-from-rows).
+void panel_i8_avx2(const int16_t* const* x, int m, const int8_t* panels, int k, int np, int32_t* out, size_t ldo);
+void quantize_row_avx2(const float* x, int k, int8_t* q, float* scale);
+// kernels_i8_avx512vnni.cpp: panel_i8 on vpdpwssd, for the AVX-512 table from 4 rows where the CPU
+// has AVX512-VNNI (same exact int32 results).
+void panel_i8_avx512vnni(const int16_t* const* x, int m, const int8_t* panels, int k, int np, int32_t* out,
+                         size_t ldo);
+
+extern const I8Kernels kScalarI8Kernels;
+extern const I8Kernels kAvx2I8Kernels;
+extern const I8Kernels kAvx512I8Kernels;
+
 struct Kernels {
   const char* isa_name;
   DotFn dot[kNumDTypes];
@@ -191,6 +227,7 @@ struct Kernels {
   int gemm_nr;
   SumFn sum;
   PeakLoopFn fma_peak;
+  const I8Kernels* i8;  // the TN_I8 row
 };
 
 extern const Kernels kScalarKernels;
@@ -201,8 +238,8 @@ extern const Kernels kAvx512Kernels;
 static inline float silu(float v) { return v / (1.f + expf(-v)); }
 
 // The AVX2 panel kernels: the AVX-512 table uses them for 1-3 activation rows (bandwidth-bound
-// streams); from 4 rows it runs the zmm tiles below (and bf16 mode on a CPU with AVX512-BF16,
-// panel_bf16dp).  No AVX-512 machine was at hand to tune or time either on.
+// streams, where wider vectors add nothing); from 4 rows it runs the zmm tiles below (and bf16
+// mode on a CPU with AVX512-BF16, panel_bf16dp) (decisions.md: avx512-from-rows).
 void panel_avx2_f32(const float* x, int ldx, int m, const void* panels, int k, int np, float* out, int ldo);
 void panel_avx2_f16(const float* x, int ldx, int m, const void* panels, int k, int np, float* out, int ldo);
 void panel_avx2_bf16(const float* x, int ldx, int m, const void* panels, int k, int np, float* out, int ldo);

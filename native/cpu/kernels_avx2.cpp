@@ -8,63 +8,7 @@
 namespace tn {
 namespace {
 
-inline float hsum256(__m256 v) {
-  __m128 lo = _mm256_castps256_ps128(v);
-  __m128 hi = _mm256_extractf128_ps(v, 1);
-  lo = _mm_add_ps(lo, hi);
-  lo = _mm_hadd_ps(lo, lo);
-  lo = _mm_hadd_ps(lo, lo);
-  return _mm_cvtss_f32(lo);
-}
-
-inline __m256 load8(const float* p) { return _mm256_loadu_ps(p); }
-inline __m256 load8_f16(const uint16_t* p) {
-  return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i*)p));
-}
-inline __m256 load8_bf16(const uint16_t* p) {
-  __m256i w = _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i*)p));
-  return _mm256_castsi256_ps(_mm256_slli_epi32(w, 16));
-}
-
-template <int D>
-inline __m256 loadw(const void* w, size_t i) {
-  if (D == TN_F32) return load8((const float*)w + i);
-  if (D == TN_F16) return load8_f16((const uint16_t*)w + i);
-  return load8_bf16((const uint16_t*)w + i);
-}
-
-template <int D>
-inline const void* wrow(const void* w, size_t ldw, int r) {
-  return (const char*)w + (size_t)r * ldw * kDTypes[D].elem_bytes;
-}
-
-// 8 weights of row p, elements [i, i + 16) half h: bf16 in the bf16_layout order (h = 0 the
-// even elements by shift, h = 1 the odd ones by mask), f16 / f32 elements i + 8h .. i + 8h + 7.
-template <int D>
-inline __m256 widen_half(const void* p, int i, int h) {
-  if (D == TN_BF16) {
-    __m256i v = _mm256_loadu_si256((const __m256i*)((const uint16_t*)p + i));
-    return h == 0 ? _mm256_castsi256_ps(_mm256_slli_epi32(v, 16))
-                  : _mm256_castsi256_ps(_mm256_and_si256(v, _mm256_set1_epi32((int)0xffff0000u)));
-  }
-  return loadw<D>(p, (size_t)i + 8 * h);
-}
-
-// Both halves of widen_half from one load of the 16 weights (bf16: 32 bytes, shift and mask), for
-// the streams and the panel tiles, which use both at once (a panel column's 16 weights are 16
-// consecutive elements).  (widen_half written on top of this made GCC widen both halves early in
-// the 3 x 4 dot-form tiles and spill accumulators: those tiles keep widen_half.)
-template <int D>
-inline void widen16(const void* p, int i, __m256* w2) {
-  if (D == TN_BF16) {
-    __m256i v = _mm256_loadu_si256((const __m256i*)((const uint16_t*)p + i));
-    w2[0] = _mm256_castsi256_ps(_mm256_slli_epi32(v, 16));
-    w2[1] = _mm256_castsi256_ps(_mm256_and_si256(v, _mm256_set1_epi32((int)0xffff0000u)));
-  } else {
-    w2[0] = loadw<D>(p, (size_t)i);
-    w2[1] = loadw<D>(p, (size_t)i + 8);
-  }
-}
+#include "avx2_common.inc"
 
 template <int D>
 float dot_avx2(const float* x, const void* w, int n) {
@@ -202,10 +146,8 @@ void gemv_tile_bf16(const float* x, int ldx, const void* w, size_t ldw, int k, f
 }
 
 // Two or more activation rows are fed to the streaming kernel below only while they fit L1 (each
-// weight row runs over all of them; one row always streams).  Measured against the 2-4 row tiles (bf16, 2 threads, weight GB/s, two
-// runs): k = 1024, m = 2 / 3 / 4: 22.9-23.7 vs 16.5-18.9, 21.8-22.5 vs 14.4-18.1, 18.2-18.7 vs
-// 12.2-13.4 (m = 8 in two chunks of 4: 9.8 vs 8.3); k = 3584, m = 2: 20.0-25.4 vs 19.5-24.2, but
-// m = 3 / 4 / 8 lose 2-20% (x from L2 per row).
+// weight row runs over all of them; one row always streams): past L1 every weight row reads x
+// from L2 again (decisions.md: stream-max-act).
 constexpr size_t kStreamMaxActBytes = 32 << 10;
 
 // S weight rows (wr[0..S)) x M activation rows, row by row in dot-product form: each 16-weight
@@ -265,11 +207,9 @@ inline void stream_rows(const float* x, int ldx, const void* const* wr, int k, f
 
 // M = 1..4 activation rows over `rows` consecutive weight rows: the block is cut in two halves
 // read side by side (row r with row r + rows / 2), so each thread keeps two sequential weight
-// streams in flight; the odd row left over runs alone.  Measured on 32000 x 1024 bf16, 2 threads,
-// 32-row work items, DRAM (C++ harness, 30 interleaved rounds, ratio to the one-stream sum probe
-// on the same memory in the same round): one stream 0.73-0.85, two streams 0.98 (32-row items),
-// 1.04 (128-row items); a two-stream sum reads 1.14x the one-stream sum on this VM.  M = 4 keeps
-// one stream (4 x 2 accumulators per row already).
+// streams in flight, where one stream leaves part of the bandwidth unused (decisions.md:
+// gemv-two-streams); the odd row left over runs alone.  M = 4 keeps one stream (4 x 2
+// accumulators per row already).
 template <int D, int M>
 void gemv_stream_m(const float* x, int ldx, const void* w, size_t ldw, int rows, int k, float* out, int ldo) {
   constexpr int S = M <= 3 ? 2 : 1;
@@ -311,7 +251,7 @@ void bf16_layout(const float* x, int m, int k, float* out) {
 template <int D, int M>
 void gemv_rows(const float* x, int ldx, const void* w, size_t ldw, int rows, int k, float* out, int ldo) {
   // f32 keeps the 4-row tiles: 4 KB rows are streams long enough, and the tiles load x once
-  // per 4 rows (16000 x 1024 f32, 2 threads: tiles 28.9-34.0 GB/s, stream 23.4-25.6).
+  // per 4 rows (decisions.md: f32-gemv-tiles).
   if (D != TN_F32 && (M == 1 || (size_t)M * k * sizeof(float) <= kStreamMaxActBytes)) {
     gemv_stream_m<D, M>(x, ldx, w, ldw, rows, k, out, ldo);
     return;
@@ -347,8 +287,8 @@ void gemv_avx2(const float* x, int ldx, int m, const void* w, size_t ldw, int ro
 // rows and the product turns compute-bound.  Each 16-weight chunk is widened half by half and a
 // half feeds all M rows before the next, so each of the R * M accumulators takes one FMA per
 // half: with R * M >= 8 independent chains the FMA latency stays hidden.  (The tiles above put
-// both halves into one accumulator back to back, which halves the chains; at 8 rows per expert
-// they ran at 36-49 GFLOP/s on one AVX2 thread, this order at 53-72, weights in L2.)
+// both halves into one accumulator back to back, which halves the chains: decisions.md:
+// gemv-rm-order.)
 template <int D, int R, int M>
 void gemv_tile_rm(const float* x, int ldx, const void* w, size_t ldw, int k, float* out, int ldo) {
   __m256 acc[R][M];
@@ -415,130 +355,6 @@ void gemv_batch_avx2(const float* x, int ldx, int m, const void* w, size_t ldw, 
     else if (g == 3) gemv_rows_rm<D, 3>(xt, ldx, w, ldw, rows, k, ot, ldo);
     else gemv_rows_rm<D, 4>(xt, ldx, w, ldw, rows, k, ot, ldo);
     t += g;
-  }
-}
-
-// MR activation rows x S panels side by side (the second panel_stride elements after the first):
-// per column i of the panels, each activation is broadcast once and multiplied into both halves
-// of every panel (outer product, 2 * MR FMAs per panel per 32-byte bf16 load).  U rounds of
-// columns per iteration, each with its own accumulators, keep 8+ FMA chains in flight where
-// S * MR is small (2 * S * U * MR accumulators <= 12).  Each iteration prefetches every panel
-// kPanelPrefetchBytes / S ahead as `fetch` says.
-template <int D, int MR, int S, int U>
-void panel_tile(const float* x, int ldx, const void* p, size_t panel_stride, int k, float* out, int ldo,
-                PanelFetch fetch) {
-  const size_t eb = (size_t)kDTypes[D].elem_bytes;
-  __m256 c[S][U][MR][2];
-#pragma GCC unroll 2
-  for (int s = 0; s < S; s++)
-#pragma GCC unroll 4
-    for (int u = 0; u < U; u++)
-#pragma GCC unroll 8
-      for (int t = 0; t < MR; t++) c[s][u][t][0] = c[s][u][t][1] = _mm256_setzero_ps();
-  int i = 0;
-  for (; i + U <= k; i += U) {
-#pragma GCC unroll 2
-    for (int s = 0; s < S; s++)
-      prefetch_panel(prefetch_addr((const char*)p + (s * panel_stride + (size_t)i * kPanelRows) * eb,
-                                   kPanelPrefetchBytes / S),
-                     fetch);
-#pragma GCC unroll 4
-    for (int u = 0; u < U; u++)
-#pragma GCC unroll 2
-      for (int s = 0; s < S; s++) {
-        __m256 b[2];  // column i + u's 16 weights: f32 / f16 in order, bf16 columns c and c + 8 per lane
-        widen16<D>((const char*)p + s * panel_stride * eb, (i + u) * kPanelRows, b);
-        // Two panels of 3+ rows: GCC would keep the MR broadcasts of the first panel for the
-        // second, which with 2 * S * MR accumulators and 2 weight halves passes the 16 ymm and
-        // spills an accumulator (a store-to-load chain each column); an opaque copy of x makes it
-        // broadcast again (loads are cheap).  m = 3, bf16 3584 x 1024 x 24 through DRAM, 2
-        // threads, 15 paired rounds: 23.5 -> 27.2 GB/s (1.15x); m = 1, 2 unaffected.
-        const float* xs = x;
-        if (S > 1 && MR >= 3) __asm__ volatile("" : "+r"(xs));
-#pragma GCC unroll 8
-        for (int t = 0; t < MR; t++) {
-          const __m256 a = _mm256_broadcast_ss(xs + (size_t)t * ldx + i + u);
-          c[s][u][t][0] = _mm256_fmadd_ps(a, b[0], c[s][u][t][0]);
-          c[s][u][t][1] = _mm256_fmadd_ps(a, b[1], c[s][u][t][1]);
-        }
-      }
-  }
-  for (; i < k; i++)  // the k % U last columns
-#pragma GCC unroll 2
-    for (int s = 0; s < S; s++) {
-      __m256 b[2];
-      widen16<D>((const char*)p + s * panel_stride * eb, i * kPanelRows, b);
-#pragma GCC unroll 8
-      for (int t = 0; t < MR; t++) {
-        const __m256 a = _mm256_broadcast_ss(x + (size_t)t * ldx + i);
-        c[s][0][t][0] = _mm256_fmadd_ps(a, b[0], c[s][0][t][0]);
-        c[s][0][t][1] = _mm256_fmadd_ps(a, b[1], c[s][0][t][1]);
-      }
-    }
-#pragma GCC unroll 2
-  for (int s = 0; s < S; s++)
-#pragma GCC unroll 8
-    for (int t = 0; t < MR; t++) {
-      __m256 lo = c[s][0][t][0], hi = c[s][0][t][1];
-#pragma GCC unroll 4
-      for (int u = 1; u < U; u++) {
-        lo = _mm256_add_ps(lo, c[s][u][t][0]);
-        hi = _mm256_add_ps(hi, c[s][u][t][1]);
-      }
-      float* o = out + (size_t)t * ldo + s * kPanelRows;
-      _mm256_storeu_ps(o, lo);
-      _mm256_storeu_ps(o + 8, hi);
-    }
-}
-
-// Two panels at a time, then the odd one: U fixed by MR, so a panel's sums do not depend on
-// whether it was paired.
-template <int D, int MR>
-void panel_pairs(const float* x, int ldx, const void* w, int k, int np, float* out, int ldo) {
-  constexpr int U = MR == 1 ? 2 : 1;
-  const size_t stride = (size_t)kPanelRows * k, eb = (size_t)kDTypes[D].elem_bytes;
-  int p = 0;
-  for (; p + 2 <= np; p += 2)
-    panel_tile<D, MR, 2, U>(x, ldx, (const char*)w + p * stride * eb, stride, k, out + p * kPanelRows, ldo,
-                            PanelFetch::kOnce);
-  if (p < np)
-    panel_tile<D, MR, 1, U>(x, ldx, (const char*)w + p * stride * eb, stride, k, out + p * kPanelRows, ldo,
-                            PanelFetch::kOnce);
-}
-
-// 1-3 rows (memory-bound) read two panels side by side: two sequential weight streams per thread
-// keep more reads in flight than one (see gemv_stream_m).  4+ rows (compute-bound) run each panel
-// over the rows in groups of 6 (12 accumulators + 2 weight halves + 1 broadcast: the 16 ymm), the
-// last groups 4 + 3 where 6 + 1 would leave a lone row.  Measured against the dot-form tiles
-// (bf16 3584 x 1024 and 1024 x 3584, 16 matrices through DRAM, 2 threads, 7 rounds, GFLOP/s):
-// m = 1: 33 / 28 vs 31 / 27; 6: 111 / 106 vs 69 / 82; 8: 114 / 116 vs 78 / 92 (4 + 4: 100 / 108);
-// 11: 128 / 118 vs 89 / 90; and against the per-call packed GEMM at m = 32: 136 / 137 vs 107 / 116,
-// m = 128: 145 / 139 vs 132 / 134.
-template <int D>
-void panel_avx2(const float* x, int ldx, int m, const void* w, int k, int np, float* out, int ldo) {
-  switch (m) {
-    case 1: panel_pairs<D, 1>(x, ldx, w, k, np, out, ldo); return;
-    case 2: panel_pairs<D, 2>(x, ldx, w, k, np, out, ldo); return;
-    case 3: panel_pairs<D, 3>(x, ldx, w, k, np, out, ldo); return;
-    default: break;
-  }
-  const size_t stride = (size_t)kPanelRows * k, eb = (size_t)kDTypes[D].elem_bytes;
-  for (int p = 0; p < np; p++) {
-    const void* pw = (const char*)w + p * stride * eb;
-    for (int t = 0; t < m;) {
-      const int g = panel_group(m - t);
-      const float* xt = x + (size_t)t * ldx;
-      float* o = out + (size_t)t * ldo + p * kPanelRows;
-      const PanelFetch f = panel_fetch(t, g, m);
-      switch (g) {  // never a lone row: 7 goes 4 + 3
-        case 2: panel_tile<D, 2, 1, 2>(xt, ldx, pw, stride, k, o, ldo, f); break;
-        case 3: panel_tile<D, 3, 1, 2>(xt, ldx, pw, stride, k, o, ldo, f); break;
-        case 4: panel_tile<D, 4, 1, 1>(xt, ldx, pw, stride, k, o, ldo, f); break;
-        case 5: panel_tile<D, 5, 1, 1>(xt, ldx, pw, stride, k, o, ldo, f); break;
-        default: panel_tile<D, 6, 1, 1>(xt, ldx, pw, stride, k, o, ldo, f); break;
-      }
-      t += g;
-    }
   }
 }
 
@@ -671,16 +487,6 @@ double fma_peak_avx2(long iters) {
 
 }  // namespace
 
-void panel_avx2_f32(const float* x, int ldx, int m, const void* w, int k, int np, float* out, int ldo) {
-  panel_avx2<TN_F32>(x, ldx, m, w, k, np, out, ldo);
-}
-void panel_avx2_f16(const float* x, int ldx, int m, const void* w, int k, int np, float* out, int ldo) {
-  panel_avx2<TN_F16>(x, ldx, m, w, k, np, out, ldo);
-}
-void panel_avx2_bf16(const float* x, int ldx, int m, const void* w, int k, int np, float* out, int ldo) {
-  panel_avx2<TN_BF16>(x, ldx, m, w, k, np, out, ldo);
-}
-
 const Kernels kAvx2Kernels = {
     "avx2",
     {dot_avx2<TN_F32>, dot_avx2<TN_F16>, dot_avx2<TN_BF16>},
@@ -699,6 +505,7 @@ const Kernels kAvx2Kernels = {
     kNr,
     sum_avx2,
     fma_peak_avx2,
+    &kAvx2I8Kernels,
 };
 
 }  // namespace tn

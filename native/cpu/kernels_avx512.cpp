@@ -225,8 +225,9 @@ double fma_peak_avx512(long iters) {
   return 2.0 * 16 * 12 * (double)iters;
 }
 
-// Panel kernels: 1-3 activation rows stream the weights on the AVX2 tiles (bandwidth-bound, tuned
-// there); 4+ rows are compute-bound and take the zmm tiles (12 rows x 2 panels: 32 registers).
+// Panel kernels: 1-3 activation rows stream the weights on the AVX2 tiles (bandwidth-bound: wider
+// vectors add nothing); 4+ rows are compute-bound and take the zmm tiles (12 rows x 2 panels: 32
+// registers) (decisions.md: avx512-from-rows).
 constexpr int kZmmMinRows = 4;
 
 template <int D>
@@ -256,12 +257,13 @@ const Kernels kAvx512Kernels = {
     {panel_avx512<TN_F32>, panel_avx512<TN_F16>, panel_avx512<TN_BF16>},
     panel_bf16dp_avx512,
     gemm_micro_avx512,
-    swiglu_generic,  // no AVX-512 body yet: the portable loop
+    swiglu_generic,  // the portable loop (SwiGLU is a small share of an expert's work)
     round_bf16_avx2,
     kMr,
     kNr,
     sum_avx512,
     fma_peak_avx512,
+    &kAvx512I8Kernels,
 };
 
 }  // namespace tn

@@ -149,6 +149,7 @@ const Kernels kScalarKernels = {
     kNr,
     sum_generic,
     fma_peak_generic,
+    &kScalarI8Kernels,
 };
 
 }  // namespace tn

@@ -1,6 +1,6 @@
 // VNNI bodies (vpdpbusd: u8 x s8 -> s32 dot products of 4).  Compiled with -mavx512f
-// -mavx512vnni -mavxvnni; each function runs only when dispatch.cpp saw its feature.  Today:
-// the int8 peak probes of `bench` (the W8A8 panel kernel on vpdpwssd is in qkernels_avx512vnni.cpp).
+// -mavx512vnni -mavxvnni; each function runs only when dispatch.cpp saw its feature:
+// the int8 peak probes of `bench` (the W8A8 panel kernel on vpdpwssd is in kernels_i8_avx512vnni.cpp).
 #include <immintrin.h>
 #include "kernels.h"
 

@@ -17,9 +17,9 @@
 // decode kernels stream them).  Their pages are zero until first touched and resident only from
 // then on, so a buffer sized for the worst case costs memory only for what the steps really use,
 // and tn_free returns it to the system at once (malloc would keep a freed chunk's pages in its heap).
-// From 1 MiB: the q/k/v (3 MiB at bf16 for mixtral-mini) and o_proj (2 MiB) weights of a layer
-// streamed at ~17-19 GB/s from malloc's 4 KiB pages against ~25 GB/s for the huge-page MoE and
-// lm_head weights (TN_PROFILE, this VM, THP in madvise mode).
+// From 1 MiB, so a layer's q/k/v and o_proj weights (a few MiB each) get huge pages too, not only
+// the experts and lm_head: from 4 KiB pages they stream markedly slower (decisions.md:
+// huge-threshold).
 constexpr size_t kHugeThreshold = (size_t)1 << 20;
 constexpr size_t kHugePage = (size_t)2 << 20;
 

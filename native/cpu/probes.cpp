@@ -109,3 +109,13 @@ int tn_probe_read_bandwidth(size_t bytes, int repeats, double* bytes_per_s) {
 }
 
 }  // extern "C"
+
+// ---- the weight-traffic counter ----
+
+namespace {
+std::atomic<uint64_t> g_weight_bytes{0};
+}  // namespace
+
+void tn::count_weight_bytes(size_t bytes) { g_weight_bytes.fetch_add(bytes, std::memory_order_relaxed); }
+
+extern "C" uint64_t tn_weight_bytes_read(void) { return g_weight_bytes.load(std::memory_order_relaxed); }

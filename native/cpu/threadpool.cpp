@@ -168,3 +168,8 @@ int pool_resize(int n) {
 }
 
 }  // namespace tn
+
+extern "C" {
+int tn_set_threads(int num_threads) { return tn::pool_resize(num_threads); }
+int tn_num_threads(void) { return tn::pool_threads(); }
+}

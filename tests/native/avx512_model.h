@@ -1,5 +1,5 @@
 // A scalar model of the AVX-512 intrinsics native/cpu/kernels_avx512bf16.cpp,
-// kernels_avx512_panel.cpp and qkernels_avx512vnni.cpp use, after the Intel SDM's pseudocode,
+// kernels_avx512_panel.cpp and kernels_i8_avx512vnni.cpp use, after the Intel SDM's pseudocode,
 // so those files' kernels run (and are tested) on any x86-64 CPU: tests/native/run.sh compiles
 // them with -DTN_AVX512_MODEL='"avx512_model.h"'.  Test-only.
 #ifndef TN_AVX512_MODEL_H
@@ -102,7 +102,7 @@ static inline __m512 _mm512_dpbf16_ps(__m512 src, __m512bh a, __m512bh b) {
 }
 static inline void _mm512_storeu_ps(void* p, __m512 a) { memcpy(p, &a, 64); }
 
-// --- qkernels_avx512vnni.cpp ---
+// --- kernels_i8_avx512vnni.cpp ---
 static inline __m512i _mm512_setzero_si512() {
   __m512i r;
   memset(&r, 0, sizeof r);

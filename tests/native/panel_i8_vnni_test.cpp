@@ -1,4 +1,4 @@
-// The AVX512-VNNI int8 panel kernel (native/cpu/qkernels_avx512vnni.cpp) on a scalar model of its
+// The AVX512-VNNI int8 panel kernel (native/cpu/kernels_i8_avx512vnni.cpp) on a scalar model of its
 // intrinsics (avx512_model.h), against an exact integer reference: tile heights 1..37 (12 + rest
 // groups), even k from 2 to 1000, one to three panels, full-range int8 weights and int16
 // activations of the quantized range, a row stride past the row length.  Bit-exact or it fails.
@@ -6,7 +6,7 @@
 
 #include <vector>
 
-#include "qkernels.h"
+#include "kernels.h"
 #include "tramontane_cpu.h"
 
 namespace {

@@ -13,7 +13,7 @@ CXX=${CXX:-g++}
 flags=(-std=c++17 -O1 -pthread -I"$src" -I"$src/include" -I"$here")
 # test source : the kernel file it runs over the model.  The model's object comes before the
 # library, so the archive's real copy of the same functions is never pulled in.
-for pair in panel_bf16dp_test:kernels_avx512bf16 panel_i8_vnni_test:qkernels_avx512vnni \
+for pair in panel_bf16dp_test:kernels_avx512bf16 panel_i8_vnni_test:kernels_i8_avx512vnni \
     panel_zmm_test:kernels_avx512_panel; do
   test=${pair%%:*} kernel=${pair##*:}
   "$CXX" "${flags[@]}" -Wno-psabi -DTN_AVX512_MODEL='"avx512_model.h"' -c "$src/$kernel.cpp" -o "$out/${kernel}_model.o"

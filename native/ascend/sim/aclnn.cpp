@@ -287,11 +287,13 @@ aclnnStatus aclnnGroupedMatmulV4GetWorkspaceSize(
                   if (end > start) {
                     const char* we = WW.at(e * K * N);
                     if (transposed) {
-                      tn_linear(x32 + start * K, int(end - start), int(K), we, dt, int(N), y32 + start * N, 0);
+                      const tn_linear_weight w = {we, nullptr, dt, TN_ACT_NONE};
+                      tn_linear(x32 + start * K, int(end - start), int(K), &w, int(N), y32 + start * N, 0);
                     } else {
                       for (int64_t kk = 0; kk < K; kk++)
                         for (int64_t n = 0; n < N; n++) wt[n * K + kk] = loadFloat(we, WW.dtype, size_t(kk * N + n));
-                      tn_linear(x32 + start * K, int(end - start), int(K), wt, TN_F32, int(N), y32 + start * N, 0);
+                      const tn_linear_weight w = {wt, nullptr, TN_F32, TN_ACT_NONE};
+                      tn_linear(x32 + start * K, int(end - start), int(K), &w, int(N), y32 + start * N, 0);
                     }
                   }
                   start = end;

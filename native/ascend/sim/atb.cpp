@@ -167,7 +167,8 @@ class LinearOp : public SimOp {
     float* o32 = x32 + m_ * k_;
     aclDataType dt = c.in(0).desc.dtype;
     tn_convert(c.in(0).deviceData, tnDtype(dt), x32, TN_F32, m_ * k_);
-    tn_linear(x32, int(m_), int(k_), c.in(1).deviceData, tnDtype(dt), int(n_), o32, 0);
+    const tn_linear_weight w = {c.in(1).deviceData, nullptr, tnDtype(dt), TN_ACT_NONE};
+    tn_linear(x32, int(m_), int(k_), &w, int(n_), o32, 0);
     if (p_.hasBias) {
       for (uint64_t i = 0; i < m_; i++)
         for (uint64_t j = 0; j < n_; j++) o32[i * n_ + j] += loadFloat(c.in(2).deviceData, dt, j);

@@ -12,8 +12,8 @@
 extern "C" {
 #endif
 
-// ---- dtype codes (mirror of org.tramontane.backend.DType; see dtype.h) ----
-enum { TN_F32 = 0, TN_F16 = 1, TN_BF16 = 2 };
+// ---- dtype codes (mirror of org.tramontane.config.DType; the traits are dtype.h's kDTypes) ----
+enum { TN_F32 = 0, TN_F16 = 1, TN_BF16 = 2, TN_I8 = 3 };
 
 // ---- ISA levels (runtime dispatch; see dispatch.cpp) ----
 enum { TN_ISA_SCALAR = 0, TN_ISA_AVX2 = 1, TN_ISA_AVX512 = 2 };
@@ -54,12 +54,28 @@ int tn_embedding(const void* table, int dtype, int64_t vocab, int hidden,
 // out[r] = x[r] / sqrt(mean(x[r]^2) + eps) * w   (HF MixtralRMSNorm, f32)
 int tn_rms_norm(const float* x, const float* w, float* out, int rows, int dim, float eps);
 
-// out[m, n] = sum_k x[m, k] * W[n, k]   (W row-major [n, k], any weight dtype).
-// round_act: round activations to the weight dtype before the products (bf16 mode).
-// w_dtype | TN_W_PANELS: W was laid out by tn_pack_panels.
-int tn_linear(const float* x, int m, int k, const void* w, int w_dtype, int n, float* out,
-              int round_act);
+// ---- linear weights: one descriptor for every dtype the table has ----
 
+enum { TN_ACT_NONE = 0, TN_ACT_INT8_PER_TOKEN = 1 };
+
+// A linear weight [n, k] (or E stacked [E, n, k]): float (dtype TN_F32 / TN_F16 / TN_BF16, scale
+// NULL) or symmetric int8 (dtype TN_I8) with one f32 scale per output row.  dtype | TN_W_PANELS:
+// the weight was laid out by tn_pack_panels.
+typedef struct tn_linear_weight {
+  const void* w;
+  const float* scale;
+  int32_t dtype;
+  int32_t act_quant;  // TN_ACT_*: what an int8 weight does with its input
+} tn_linear_weight;
+
+// out[m, n] = x W^T, the weight's dtype choosing the kernel.
+// Float weights: out[m, n] = sum_k x[m, k] * W[n, k]; round_act rounds the activations to bf16
+// before the products (bf16 mode, bf16 weights).
+// int8 + TN_ACT_INT8_PER_TOKEN: each row of x is quantized (s = max|x|/127,
+// q = clamp(round_half_away(x / s), -127, 127)), acc = q . Wq exactly in int32, and
+// out = (float(acc) * scale[n]) * s, each product rounded to f32 in that order (MindIE's
+// DynamicQuant + QuantMatmul).  int8 + TN_ACT_NONE: out = (x . float(Wq)) * scale[n].
+int tn_linear(const float* x, int m, int k, const tn_linear_weight* w, int n, float* out, int round_act);
 
 // In place rotate-half RoPE on q [T, heads*hd] and k [T, kv_heads*hd] (row strides given).
 int tn_rope(float* q, int q_stride, float* k, int k_stride, const int32_t* positions,
@@ -110,20 +126,23 @@ typedef struct tn_moe_params {
   int32_t inter;
   int32_t num_experts;
   int32_t top_k;
-  int32_t w_dtype;      // | TN_W_PANELS when w1 / w3 / w2 were laid out by tn_pack_panels
+  int32_t w_dtype;      // the experts' dtype code (the three weights share it; TN_W_PANELS ignored)
   int32_t round_act;
 } tn_moe_params;
 
-// out[t] = sum_j routing_weights[t, j] * w2_e(silu(w1_e x_t) * w3_e x_t), e = expert_ids[t, j];
-// the tokens routed to one expert are gathered and run together, so each expert's weights are
-// read once per call (once per chunk of TN_MOE_MAX_ROWS routed rows for very long prefills), and
-// every active expert of the step runs in the same parallel pass (decode: two pool wake-ups per
-// MoE layer).  scratch: at least tn_moe_scratch_floats(p) floats, 64-byte aligned.
+// out[t] = sum_j routing_weights[t, j] * w2_e(silu(w1_e x_t) * w3_e x_t), e = expert_ids[t, j],
+// for float or int8 expert weights (scales [E * n]).  The tokens routed to one expert are gathered
+// and run together, so each expert's weights are read once per call (once per chunk of
+// TN_MOE_MAX_ROWS routed rows for very long prefills), and every active expert of the step runs in
+// the same two parallel passes (up + SwiGLU, then down).  int8 with TN_ACT_INT8_PER_TOKEN: each
+// token's activation row is quantized once, bit for bit what per-expert tn_linear calls compute.
+// Sums into out in expert order.  Float weights share one layout (all panels or none).
+// scratch: at least tn_moe_scratch_floats(p) floats, 64-byte aligned.
 enum { TN_MOE_MAX_ROWS = 512 };
 size_t tn_moe_scratch_floats(const tn_moe_params* p);
 int tn_moe_experts(const float* x, const tn_moe_params* p, const int32_t* expert_ids,
-                   const float* routing_weights, const void* w1, const void* w3, const void* w2,
-                   float* scratch, float* out);
+                   const float* routing_weights, const tn_linear_weight* w1, const tn_linear_weight* w3,
+                   const tn_linear_weight* w2, float* scratch, float* out);
 
 // y[i] += x[i]
 int tn_add(float* y, const float* x, size_t n);
@@ -138,41 +157,23 @@ int tn_probe_peak(int kind, int millis, int repeats, double* ops_per_s);
 // Read bandwidth (bytes/s) of every pool thread summing its share of a fresh `bytes`-sized
 // array (allocated, first touched by the same threads, freed again), best of `repeats` passes.
 int tn_probe_read_bandwidth(size_t bytes, int repeats, double* bytes_per_s);
-// Running total of weight bytes read by tn_linear, tn_linear_w (int8 weights and scales),
-// tn_moe_gate, tn_moe_experts(_w) and tn_embedding since the library loaded (each weight byte counted every time a kernel streams it).
+// Running total of weight bytes read by tn_linear (int8: weights and scales), tn_moe_gate,
+// tn_moe_experts and tn_embedding since the library loaded (each weight byte counted every time a
+// kernel streams it).
 uint64_t tn_weight_bytes_read(void);
 
-// dst[i] = scale * u_i, u_i uniform in [-1, 1) from a counter-based hash of (seed, i): the
-// same values for any thread count (deterministic dummy weights).
-int tn_fill_random(void* dst, int dtype, size_t n, uint64_t seed, float scale);
-// The same values addressed by element index of a larger full tensor: dst holds num_runs runs of
-// run_elems elements, run r being the full tensor's elements [run_starts[r], run_starts[r] + run_elems).
+// Deterministic dummy weights: element i of a full tensor is scale * u_i, u_i uniform in [-1, 1)
+// from a counter-based hash of (seed, i), the same values for any thread count.  dst holds
+// num_runs runs of run_elems elements, run r being the full tensor's elements
+// [run_starts[r], run_starts[r] + run_elems).
 // One rank's shard of a random weight is exactly that shard of the world-size-1 weight.
 int tn_fill_random_runs(void* dst, int dtype, uint64_t seed, float scale, const int64_t* run_starts,
                         size_t num_runs, size_t run_elems);
 
-// ---- quantized linears (W8A8 dynamic, W8A16) and the MoE over any linear weight ----
+// ---- weight layout and quantization ----
 
-enum { TN_ACT_NONE = 0, TN_ACT_INT8_PER_TOKEN = 1 };
-
-// A linear weight [n, k] (or E stacked [E, n, k]): float (dtype F32/F16/BF16, scale NULL) or
-// symmetric int8 (dtype TN_I8) with one f32 scale per output row.
-enum { TN_I8 = 3 };
-typedef struct tn_linear_weight {
-  const void* w;
-  const float* scale;
-  int32_t dtype;
-  int32_t act_quant;  // TN_ACT_*: what an int8 weight does with its input
-} tn_linear_weight;
-
-// out[m, n] = x W^T.  int8 + TN_ACT_INT8_PER_TOKEN: each row of x is quantized (s = max|x|/127,
-// q = clamp(round_half_away(x / s), -127, 127)), acc = q . Wq exactly in int32, and
-// out = (float(acc) * scale[n]) * s, each product rounded to f32 in that order (MindIE's
-// DynamicQuant + QuantMatmul).  int8 + TN_ACT_NONE: out = (x . float(Wq)) * scale[n].
-int tn_linear_w(const float* x, int m, int k, const tn_linear_weight* w, int n, float* out, int round_act);
-
-// Panel layout of linear weights, for the kernels that read it (tn_linear, tn_moe_experts,
-// tn_linear_w, tn_moe_experts_w): OR TN_W_PANELS into the weight's dtype code there.
+// Panel layout of linear weights, for the kernels that read it (tn_linear, tn_moe_experts): OR
+// TN_W_PANELS into the weight's dtype code there.
 // tn_pack_panels rewrites, in place, each of `batch` consecutive matrices [n, k] of w (float, or
 // TN_I8 with k even): rows [16p, 16p + 16) become panel p, k-major (float: [k][16], input column
 // i's 16 weights side by side; int8: [k / 2][16][2], columns paired for vpmaddwd); the n % 16 last
@@ -190,19 +191,6 @@ int tn_quantize_rows(const float* x, int m, int k, int8_t* xq, float* scales);
 // TN_E_ARG when a row holds a NaN or infinity.
 int tn_quantize_weight(const float* w, int64_t rows, int64_t k, int64_t col_start, int64_t cols,
                        int8_t* q, float* scales);
-
-// tn_moe_experts over int8 linear weights (w1/w3 [E, inter, hidden], w2 [E, hidden, inter];
-// scales [E * n]): the tokens routed to one expert are gathered and run together, so each
-// expert's weights are read once per call (once per chunk of TN_MOE_MAX_ROWS routed rows), every
-// active expert of the step runs in the same two parallel passes (up + SwiGLU, then down), and
-// each token's activation row is quantized once.  Bit for bit the per-expert tn_linear_w results,
-// summed in expert order.  No allocation per call once warm; TN_E_NOMEM if scratch cannot grow.
-// scratch: at least tn_moe_w_scratch_floats(p) floats.
-size_t tn_moe_w_scratch_floats(const tn_moe_params* p);
-int tn_moe_experts_w(const float* x, const tn_moe_params* p, const int32_t* expert_ids,
-                     const float* routing_weights, const tn_linear_weight* w1,
-                     const tn_linear_weight* w3, const tn_linear_weight* w2, float* scratch,
-                     float* out);
 
 #ifdef __cplusplus
 }

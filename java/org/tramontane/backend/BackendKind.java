@@ -6,7 +6,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.tramontane.backend.ascend.AscendBackend;
+import org.tramontane.backend.ascend.AscendPlatform;
 import org.tramontane.backend.cpu.CpuBackend;
+import org.tramontane.backend.cpu.CpuPlatform;
 
 /** {@code --backend}: an enum factory, never a class name looked up at run time. */
 public enum BackendKind {
@@ -20,6 +22,14 @@ public enum BackendKind {
 
     BackendKind(String cliName) {
         this.cliName = cliName;
+    }
+
+    /** What backends of this kind run on: threads, ISA level, probes, counters. */
+    public Platform platform() {
+        return switch (this) {
+            case CPU -> CpuPlatform.get();
+            case ASCEND, ASCEND_SIM -> new AscendPlatform(CpuPlatform.get());
+        };
     }
 
     public Backend create(Precision precision) {

@@ -7,12 +7,10 @@ import java.util.List;
 import java.util.function.Consumer;
 import org.tramontane.config.DType;
 import org.tramontane.config.Precision;
-import org.tramontane.backend.cpu.CpuBackend;
+import org.tramontane.backend.Platform;
 import org.tramontane.engine.EngineOptions;
-import org.tramontane.engine.GenerationRequest;
 import org.tramontane.engine.LlmEngine;
 import org.tramontane.engine.ModelSource;
-import org.tramontane.engine.SamplingParams;
 import org.tramontane.engine.TokenListener;
 import org.tramontane.kvcache.BlockTable;
 import org.tramontane.config.MixtralConfig;
@@ -45,9 +43,10 @@ public final class BenchRunner {
     private BenchRunner() {}
 
     public static Report run(ModelSource source, Settings s, Consumer<String> progress) {
-        if (source.threads() > 0) CpuBackend.setThreads(source.threads());
-        progress.accept("probing machine limits (" + CpuBackend.threads() + " threads)");
-        MachineLimits machine = MachineLimits.measure();
+        Platform platform = source.backend().platform();
+        if (source.threads() > 0) platform.setThreads(source.threads());
+        progress.accept("probing machine limits (" + platform.threads() + " threads)");
+        MachineLimits machine = MachineLimits.measure(platform);
         PeakRss.reset(); // the probe's array is freed: count only what the model holds from here
         int maxBatch = Collections.max(s.batchSizes());
         int numBlocks = maxBatch * BlockTable.blocksFor(s.inputLen() + s.outputLen(), BLOCK_SIZE);
@@ -63,14 +62,14 @@ public final class BenchRunner {
             List<Measured> measured = new ArrayList<>();
             for (int b : s.batchSizes()) {
                 progress.accept("case batch " + b + ": " + s.warmup() + " warm-up + " + s.repeats() + " runs");
-                measured.add(runCase(engine, b, s));
+                measured.add(runCase(engine, platform, b, s));
                 progress.accept("probing machine limits again");
-                machine = machine.best(MachineLimits.measure());
+                machine = machine.best(MachineLimits.measure(platform));
                 PeakRss.reset();
             }
             List<BenchCase> cases = new ArrayList<>();
             for (Measured mc : measured) cases.add(mc.withRatios(cfg, precision.weightDtype, quant, machine, s));
-            return new Report(machine, CpuBackend.isaName(CpuBackend.isaActive()), cfg, precision.weightDtype,
+            return new Report(machine, platform.activeIsa().map(i -> i.cliName).orElse("none"), cfg, precision.weightDtype,
                     weightBytes, kvBytes, List.copyOf(cases));
         }
     }
@@ -94,11 +93,11 @@ public final class BenchRunner {
         }
     }
 
-    private static Measured runCase(LlmEngine engine, int batch, Settings s) {
+    private static Measured runCase(LlmEngine engine, Platform platform, int batch, Settings s) {
         MixtralConfig cfg = engine.config();
-        for (int i = 0; i < s.warmup(); i++) runOnce(engine, cfg, batch, s);
+        for (int i = 0; i < s.warmup(); i++) runOnce(engine, platform, cfg, batch, s);
         List<Sample> samples = new ArrayList<>();
-        for (int i = 0; i < s.repeats(); i++) samples.add(runOnce(engine, cfg, batch, s));
+        for (int i = 0; i < s.repeats(); i++) samples.add(runOnce(engine, platform, cfg, batch, s));
         int decodeSteps = s.outputLen() - 1;
         double firstMs = median(samples.stream().mapToDouble(Sample::firstTokenMs).toArray());
         double prefill = median(samples.stream().mapToDouble(x -> batch * (double) s.inputLen() / (x.firstTokenMs() / 1e3))
@@ -111,26 +110,16 @@ public final class BenchRunner {
                 PeakRss.bytes(), bytesPerStep);
     }
 
-    private static Sample runOnce(LlmEngine engine, MixtralConfig cfg, int batch, Settings s) {
-        List<GenerationRequest> requests = new ArrayList<>();
-        for (int b = 0; b < batch; b++) requests.add(new GenerationRequest(prompt(cfg, b, s.inputLen()), s.outputLen(),
-                true, SamplingParams.greedy()));
-        long[] stepNanos = new long[s.outputLen()];
+    private static Sample runOnce(LlmEngine engine, Platform platform, MixtralConfig cfg, int batch, Settings s) {
+        List<int[]> prompts = new ArrayList<>();
+        for (int b = 0; b < batch; b++) prompts.add(prompt(cfg, b, s.inputLen()));
         long[] bytes = new long[2];
-        // A step counts as done when the LAST sequence reaches it: with chunked prefill the batch's
-        // prompts finish in different engine steps, and the batch's first token is the last of them.
-        TokenListener timing = (r, step, token, logits) -> {
-            stepNanos[step] = System.nanoTime();
-            if (step == 0) bytes[0] = CpuBackend.weightBytesRead();
-            if (step == s.outputLen() - 1) bytes[1] = CpuBackend.weightBytesRead();
+        TokenListener counters = (r, step, token, logits) -> {
+            if (step == 0) bytes[0] = platform.weightBytesRead().orElse(0);
+            if (step == s.outputLen() - 1) bytes[1] = platform.weightBytesRead().orElse(0);
         };
-        long start = System.nanoTime();
-        engine.generate(requests, timing);
-        int last = s.outputLen() - 1;
-        double[] stepMs = new double[last];
-        for (int i = 1; i <= last; i++) stepMs[i - 1] = (stepNanos[i] - stepNanos[i - 1]) / 1e6;
-        return new Sample((stepNanos[0] - start) / 1e6, (stepNanos[last] - stepNanos[0]) / 1e9, bytes[1] - bytes[0],
-                stepMs);
+        StepTiming t = StepTiming.run(engine, prompts, s.outputLen(), counters);
+        return new Sample(t.firstTokenMs(), t.decodeSeconds(), bytes[1] - bytes[0], t.decodeStepMs());
     }
 
     /** A fixed pseudo-random prompt (BOS, then ids above the special tokens), different per sequence. */

@@ -1,11 +1,12 @@
 package org.tramontane.bench;
 
 import java.util.OptionalDouble;
-import org.tramontane.backend.cpu.CpuBackend;
+import org.tramontane.backend.Platform;
 
 /**
  * The machine's limits, measured by the native probes on the same thread pool the model runs on.
- * A peak the CPU lacks (no AVX512-BF16, no VNNI) is null.
+ * A peak the CPU lacks (no AVX512-BF16, no VNNI) is null; a backend without probes (a device)
+ * reports 0 bandwidth and fp32 peak, which the ratios read as unmeasured.
  *
  * @param readBandwidthGbs best read bandwidth over the probe's passes, GB/s (1e9 bytes)
  * @param fp32PeakGflops   f32 FMA peak, GFLOP/s
@@ -20,12 +21,12 @@ public record MachineLimits(int threads, double readBandwidthGbs, double fp32Pea
     private static final int PEAK_MILLIS = 200;
     private static final int REPEATS = 3;
 
-    public static MachineLimits measure() {
-        double bw = CpuBackend.readBandwidth(PROBE_BYTES, REPEATS) / 1e9;
-        double fp32 = CpuBackend.peakOpsPerSecond(CpuBackend.Peak.FP32_FMA, PEAK_MILLIS, REPEATS).orElse(0) / 1e9;
-        return new MachineLimits(CpuBackend.threads(), bw, fp32,
-                giga(CpuBackend.peakOpsPerSecond(CpuBackend.Peak.BF16_DOT, PEAK_MILLIS, REPEATS)),
-                giga(CpuBackend.peakOpsPerSecond(CpuBackend.Peak.INT8_VNNI, PEAK_MILLIS, REPEATS)));
+    public static MachineLimits measure(Platform platform) {
+        double bw = platform.readBandwidth(PROBE_BYTES, REPEATS).orElse(0) / 1e9;
+        double fp32 = platform.peakOpsPerSecond(Platform.Peak.FP32_FMA, PEAK_MILLIS, REPEATS).orElse(0) / 1e9;
+        return new MachineLimits(platform.threads(), bw, fp32,
+                giga(platform.peakOpsPerSecond(Platform.Peak.BF16_DOT, PEAK_MILLIS, REPEATS)),
+                giga(platform.peakOpsPerSecond(Platform.Peak.INT8_VNNI, PEAK_MILLIS, REPEATS)));
     }
 
     /**

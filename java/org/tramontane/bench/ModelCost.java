@@ -8,13 +8,43 @@ import org.tramontane.config.QuantScheme;
 public final class ModelCost {
     private ModelCost() {}
 
+    /** Weights of one layer's attention linears: q, k, v [out, hidden] and o [hidden, q]. */
+    private static long attentionParams(MixtralConfig c) {
+        long h = c.hiddenSize();
+        return h * (c.qSize() + 2L * c.kvSize()) + (long) c.qSize() * h;
+    }
+
+    /** Weights of one expert: w1, w3 [intermediate, hidden] and w2 [hidden, intermediate]. */
+    private static long expertParams(MixtralConfig c) {
+        return 3L * c.hiddenSize() * c.intermediateSize();
+    }
+
+    /** Weights of one layer kept in f32: the router [experts, hidden] and the two norms. */
+    private static long routerAndNormParams(MixtralConfig c) {
+        return (long) c.numExperts() * c.hiddenSize() + 2L * c.hiddenSize();
+    }
+
+    /** embed_tokens and lm_head [vocab, hidden], one matrix when tied. */
+    private static long embeddingParams(MixtralConfig c) {
+        return (long) c.vocabSize() * c.hiddenSize() * (c.tieWordEmbeddings() ? 1 : 2);
+    }
+
+    /** Every weight of the checkpoint, as HF counts {@code model.num_parameters()}. */
+    public static long parameterCount(MixtralConfig c) {
+        long layer = attentionParams(c) + c.numExperts() * expertParams(c) + routerAndNormParams(c);
+        return c.numLayers() * layer + embeddingParams(c) + c.hiddenSize();
+    }
+
+    /** Weights a token touches: attention, router, norms, its topK experts, lm_head (and its embedding row). */
+    public static long activeParameters(MixtralConfig c) {
+        long layer = attentionParams(c) + c.topK() * expertParams(c) + routerAndNormParams(c);
+        return c.numLayers() * layer + (long) c.vocabSize() * c.hiddenSize() + 2L * c.hiddenSize();
+    }
+
     /** Multiply-adds per token of the linears a prefill token runs: attention, router, topK experts (no lm_head). */
     static long linearMacsPerToken(MixtralConfig c) {
-        long h = c.hiddenSize();
-        long attn = h * (c.qSize() + 2L * c.kvSize()) + (long) c.qSize() * h;
-        long router = (long) c.numExperts() * h;
-        long experts = 3L * c.topK() * h * c.intermediateSize();
-        return c.numLayers() * (attn + router + experts);
+        long router = (long) c.numExperts() * c.hiddenSize();
+        return c.numLayers() * (attentionParams(c) + router + c.topK() * expertParams(c));
     }
 
     /**
@@ -38,11 +68,9 @@ public final class ModelCost {
      */
     public static long weightBytes(MixtralConfig c, DType dtype, QuantScheme quant) {
         long h = c.hiddenSize();
-        long attn = h * (c.qSize() + 2L * c.kvSize()) + (long) c.qSize() * h;
-        long experts = 3L * c.numExperts() * h * c.intermediateSize();
-        long embed = (long) c.vocabSize() * h * (c.tieWordEmbeddings() ? 1 : 2);
-        long f32 = c.numLayers() * ((long) c.numExperts() * h + 2 * h) + h;
-        long linears = c.numLayers() * (attn + experts);
+        long embed = embeddingParams(c);
+        long f32 = c.numLayers() * routerAndNormParams(c) + h;
+        long linears = c.numLayers() * (attentionParams(c) + c.numExperts() * expertParams(c));
         if (quant == null) return (linears + embed) * dtype.elemBytes + f32 * 4;
         long scaleRows = c.numLayers() * (c.qSize() + 2L * c.kvSize() + h
                 + (long) c.numExperts() * (2L * c.intermediateSize() + h));

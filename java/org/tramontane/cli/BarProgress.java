@@ -5,10 +5,10 @@ import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
-import org.tramontane.modeltest.Progress;
+import org.tramontane.config.Progress;
 
 /**
- * Progress of modeltest (items or cases) as a bar on stderr with rate and ETA. Drawn only when the
+ * Progress of long work (tensors, ranks, BoolQ items, sweep cases) as a bar on stderr with rate and ETA. Drawn only when the
  * JVM has a console: redirected into a log or a test, a redrawn bar is just noise.
  */
 final class BarProgress implements Progress, AutoCloseable {
@@ -27,6 +27,11 @@ final class BarProgress implements Progress, AutoCloseable {
     @Override
     public void advance(long units) {
         if (bar != null) bar.stepBy(units);
+    }
+
+    @Override
+    public void detail(String what) {
+        if (bar != null) bar.setExtraMessage(what);
     }
 
     @Override

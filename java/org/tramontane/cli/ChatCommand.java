@@ -11,9 +11,9 @@ import org.tramontane.engine.EngineOptions;
 import org.tramontane.engine.GenerationRequest;
 import org.tramontane.engine.GenerationResult;
 import org.tramontane.engine.LlmEngine;
+import org.tramontane.engine.Prompt;
 import org.tramontane.kvcache.BlockTable;
 import org.tramontane.tokenizer.ChatMessage;
-import org.tramontane.tokenizer.ChatTemplate;
 import org.tramontane.tokenizer.IncrementalDecoder;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -48,7 +48,6 @@ final class ChatCommand implements Callable<Integer> {
         EngineOptions opts = new EngineOptions(EngineOptions.DEFAULT_BLOCK_SIZE,
                 BlockTable.blocksFor(Flags.atLeast(spec, "--max-context", maxContext, 1), EngineOptions.DEFAULT_BLOCK_SIZE), 1, 0);
         try (LlmEngine engine = LlmEngine.open(model.toSource(parallel.resolve()), opts)) {
-            ChatTemplate template = ChatTemplate.load(engine.tokenizerDir());
             BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
             List<ChatMessage> history = new ArrayList<>();
             out.println("tramontane chat (" + engine.config().numLayers() + " layers, " + engine.precision()
@@ -64,7 +63,7 @@ final class ChatCommand implements Callable<Integer> {
                 }
                 if (line.isBlank()) continue;
                 history.add(ChatMessage.user(line));
-                int[] ids = engine.tokenizer().encode(template.render(history), false);
+                int[] ids = engine.encode(Prompt.chat(history));
                 IncrementalDecoder dec = engine.tokenizer().newDecoder();
                 GenerationRequest req = new GenerationRequest(ids, sampling.maxOutputLength, sampling.ignoreEos,
                         sampling.params());

@@ -4,13 +4,13 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.tramontane.config.DType;
-import org.tramontane.parallel.PreShardedCheckpoint;
-import org.tramontane.weights.MistralConverter;
+import org.tramontane.convert.PreShardedWriter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import org.tramontane.convert.MistralConverter;
 
 @Command(name = "convert", mixinStandardHelpOptions = true,
         description = "Convert weights between layouts: mistral -> hf (Mistral's consolidated release),"
@@ -55,8 +55,8 @@ final class ConvertCommand implements Callable<Integer> {
         var out = spec.commandLine().getOut();
         if (from == Layout.HF && to == Layout.TRAMONTANE) {
             ParallelOptions.checkSplits(spec, input.resolve("config.json"), worldSize);
-            try (TensorProgress progress = new TensorProgress("convert")) {
-                PreShardedCheckpoint.fromHf(input, output, worldSize, target, (r, ws) -> progress.update(r + 1, ws, "rank " + r));
+            try (BarProgress progress = new BarProgress()) {
+                PreShardedWriter.fromHf(input, output, worldSize, target, progress);
             }
             out.println("wrote " + output + " (tramontane layout, world size " + worldSize + ")");
             return 0;
@@ -64,7 +64,7 @@ final class ConvertCommand implements Callable<Integer> {
         if (worldSize != 1) throw Flags.usage(spec, "--world-size applies to --to tramontane only");
         if (from == Layout.TRAMONTANE && to == Layout.HF) {
             if (target != null) throw Flags.usage(spec, "--dtype: tramontane -> hf keeps the stored dtype");
-            PreShardedCheckpoint.toHf(input, output);
+            PreShardedWriter.toHf(input, output);
             out.println("wrote " + output + " (HF layout)");
             return 0;
         }
@@ -73,9 +73,8 @@ final class ConvertCommand implements Callable<Integer> {
                     + to.name().toLowerCase(Locale.ROOT) + " is not supported yet"
                     + " (supported: mistral -> hf, hf -> tramontane, tramontane -> hf)");
         }
-        try (TensorProgress progress = new TensorProgress("convert")) {
-            MistralConverter.Result r = MistralConverter.convert(input, output, target,
-                    (name, done, total) -> progress.update(done, total, name));
+        try (BarProgress progress = new BarProgress()) {
+            MistralConverter.Result r = MistralConverter.convert(input, output, target, progress);
             out.println("wrote " + r.outputDir() + " (" + r.numTensors() + " tensors, "
                     + r.dtype().cliName + ")");
         }

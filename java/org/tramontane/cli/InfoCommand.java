@@ -2,11 +2,15 @@ package org.tramontane.cli;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import org.tramontane.bench.ModelCost;
 import org.tramontane.config.DType;
-import org.tramontane.backend.cpu.CpuBackend;
+import org.tramontane.backend.BackendKind;
+import org.tramontane.backend.Isa;
+import org.tramontane.backend.Platform;
 import org.tramontane.config.MixtralConfig;
 import org.tramontane.config.MixtralConfigReader;
 import org.tramontane.weights.Checkpoint;
@@ -43,8 +47,8 @@ final class InfoCommand implements Callable<Integer> {
         out.printf("vocab %d, max positions %d, sliding window %s, rope theta %.0f, torch_dtype %s, quantize %s%n",
                 c.vocabSize(), c.maxPositionEmbeddings(), c.slidingWindow() == null ? "none" : c.slidingWindow(),
                 c.ropeTheta(), c.torchDtype().torchName, c.quantize().map(q -> q.configName).orElse("none"));
-        long params = parameterCount(c);
-        long active = activeParameters(c);
+        long params = ModelCost.parameterCount(c);
+        long active = ModelCost.activeParameters(c);
         out.printf("parameters   %,d (%,d touched per token: attention, router, %d of %d experts, lm_head)%n",
                 params, active, c.topK(), c.numExperts());
         if (!preset) {
@@ -63,30 +67,16 @@ final class InfoCommand implements Callable<Integer> {
             }
         }
         for (DType d : new DType[] {DType.F32, DType.BF16, DType.F16}) {
-            long kv = 2L * c.numLayers() * c.kvSize() * kvLength * d.elemBytes;
+            long kv = ModelCost.kvCacheBytes(c, kvLength, 1, d);
             out.printf("--dtype %-5s weights %s, KV cache for %d tokens %s%n", d.cliName, gib(params * d.elemBytes),
                     kvLength, gib(kv));
         }
-        out.printf("cpu          ISA %s (supported: %s), %d threads%n", CpuBackend.isaName(CpuBackend.isaActive()),
-                CpuBackend.isaName(CpuBackend.isaSupported()), CpuBackend.threads());
+        Platform cpu = BackendKind.CPU.platform();
+        List<Isa> isas = cpu.supportedIsas();
+        out.printf("cpu          ISA %s (supported: %s), %d threads%n", cpu.activeIsa().map(i -> i.cliName).orElse("none"),
+                isas.get(isas.size() - 1).cliName, cpu.threads());
         out.flush();
         return 0;
-    }
-
-    static long parameterCount(MixtralConfig c) {
-        long h = c.hiddenSize();
-        long attn = h * (c.qSize() + 2L * c.kvSize()) + (long) c.qSize() * h;
-        long experts = 3L * c.numExperts() * h * c.intermediateSize();
-        long layer = attn + experts + (long) c.numExperts() * h + 2 * h;
-        long embed = (long) c.vocabSize() * h;
-        return c.numLayers() * layer + embed * (c.tieWordEmbeddings() ? 1 : 2) + h;
-    }
-
-    static long activeParameters(MixtralConfig c) {
-        long h = c.hiddenSize();
-        long attn = h * (c.qSize() + 2L * c.kvSize()) + (long) c.qSize() * h;
-        long layer = attn + 3L * c.topK() * h * c.intermediateSize() + (long) c.numExperts() * h + 2 * h;
-        return c.numLayers() * layer + (long) c.vocabSize() * h + 2 * h;
     }
 
     private static String gib(long bytes) {

@@ -21,6 +21,7 @@ import picocli.CommandLine.ParseResult;
                 BenchCommand.class, ServeCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
     static final int EXIT_FAILURE = 1;
+    static final int EXIT_USAGE = 2;
 
     @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,
             description = "Print stack traces of errors.")
@@ -33,11 +34,8 @@ public final class Main {
     /** Runs one command line; used by main and by tests. */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
         try {
-            NativeSetup.apply();
-        } catch (IllegalArgumentException e) {
-            // it parses only the -D properties a user sets, so what it refuses is a user error
-            err.println("error: " + e.getMessage());
-            return EXIT_FAILURE;
+            // a -D property naming no kernel level this CPU runs is a usage error, like a bad flag
+            if (!NativeSetup.apply(err)) return EXIT_USAGE;
         } catch (Throwable t) {
             return report(t, List.of(args).contains("--verbose"), err);
         }

@@ -1,6 +1,10 @@
 package org.tramontane.cli;
 
-import org.tramontane.backend.cpu.CpuBackend;
+import java.io.PrintWriter;
+import java.util.Optional;
+import org.tramontane.backend.BackendKind;
+import org.tramontane.backend.Isa;
+import org.tramontane.backend.Platform;
 
 /**
  * What the native layer needs before the first native call, so that scripts can run the jar
@@ -8,19 +12,28 @@ import org.tramontane.backend.cpu.CpuBackend;
  * count) and an optional forced ISA level ({@code -Dtramontane.cpu.isa=scalar|avx2|avx512}).
  */
 final class NativeSetup {
+    static final String ISA_PROPERTY = "tramontane.cpu.isa";
+
     private NativeSetup() {}
 
-    static void apply() {
+    /** False after printing one line to {@code err} when {@code tramontane.cpu.isa} names no level this CPU runs. */
+    static boolean apply(PrintWriter err) {
         System.setProperty("org.bytedeco.javacpp.maxBytes", "0");
         System.setProperty("org.bytedeco.javacpp.maxPhysicalBytes", "0");
-        String isa = System.getProperty("tramontane.cpu.isa");
-        if (isa != null) {
-            CpuBackend.forceIsa(switch (isa) {
-                case "scalar" -> 0;
-                case "avx2" -> 1;
-                case "avx512" -> 2;
-                default -> throw new IllegalArgumentException("tramontane.cpu.isa must be scalar, avx2 or avx512");
-            });
+        String name = System.getProperty(ISA_PROPERTY);
+        if (name == null) return true;
+        Optional<Isa> isa = Isa.fromName(name);
+        if (isa.isEmpty()) {
+            err.println("error: -D" + ISA_PROPERTY + " must be one of " + Isa.names() + " (got '" + name + "')");
+            return false;
         }
+        Platform cpu = BackendKind.CPU.platform();
+        if (!cpu.supportedIsas().contains(isa.get())) {
+            err.println("error: -D" + ISA_PROPERTY + "=" + isa.get().cliName + " is not supported by this CPU"
+                    + " (supported: " + String.join(", ", cpu.supportedIsas().stream().map(i -> i.cliName).toList()) + ")");
+            return false;
+        }
+        cpu.forceIsa(isa.get());
+        return true;
     }
 }

@@ -3,8 +3,6 @@ package org.tramontane.cli;
 import java.util.ArrayList;
 import java.util.List;
 import org.tramontane.engine.LlmEngine;
-import org.tramontane.tokenizer.ChatMessage;
-import org.tramontane.tokenizer.ChatTemplate;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -50,15 +48,9 @@ final class PromptOptions {
     /** Token ids of every prompt, in order. */
     List<int[]> encode(LlmEngine engine) {
         List<int[]> out = new ArrayList<>();
-        ChatTemplate template = chat ? ChatTemplate.load(engine.tokenizerDir()) : null;
         for (Prompt p : prompts) {
-            if (p.ids != null) {
-                out.add(parseIds(p.ids));
-            } else if (template != null) {
-                out.add(engine.tokenizer().encode(template.render(List.of(ChatMessage.user(p.text))), false));
-            } else {
-                out.add(engine.tokenizer().encode(p.text, true));
-            }
+            out.add(engine.encode(p.ids != null ? org.tramontane.engine.Prompt.ids(parseIds(p.ids))
+                    : chat ? org.tramontane.engine.Prompt.userTurn(p.text) : org.tramontane.engine.Prompt.text(p.text)));
         }
         return out;
     }

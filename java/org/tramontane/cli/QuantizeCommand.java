@@ -3,11 +3,11 @@ package org.tramontane.cli;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.tramontane.config.QuantScheme;
-import org.tramontane.quant.Quantizer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import org.tramontane.convert.Quantizer;
 
 @Command(name = "quantize", mixinStandardHelpOptions = true,
         description = "Quantize a float HF checkpoint into MindIE's ascendV1 layout (per-channel symmetric int8, data-free).")
@@ -27,8 +27,8 @@ final class QuantizeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (TensorProgress progress = new TensorProgress("quantize")) {
-            Quantizer.quantize(src, dst, scheme, (done, total, name) -> progress.update(done, total, name));
+        try (BarProgress progress = new BarProgress()) {
+            Quantizer.quantize(src, dst, scheme, progress);
         }
         spec.commandLine().getOut().println("wrote " + dst + " (" + scheme.configName + ")");
         return 0;

@@ -11,9 +11,8 @@ import org.tramontane.engine.GenerationRequest;
 import org.tramontane.engine.GenerationResult;
 import org.tramontane.engine.LlmEngine;
 import org.tramontane.engine.ModelSource;
+import org.tramontane.engine.Prompt;
 import org.tramontane.engine.SamplingParams;
-import org.tramontane.tokenizer.ChatMessage;
-import org.tramontane.tokenizer.ChatTemplate;
 import org.tramontane.tokenizer.Tokenizer;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -73,9 +72,7 @@ final class RunPaCommand implements Callable<Integer> {
             if (model.load.loadFormat == ModelSource.LoadFormat.DUMMY) {
                 out.println("NOTE: dummy weights (deterministic random): the pipeline is real, the answers are gibberish.");
             }
-            int[] ids = base ? engine.tokenizer().encode(inputText, true)
-                    : engine.tokenizer().encode(ChatTemplate.load(engine.tokenizerDir())
-                            .render(List.of(ChatMessage.user(inputText))), false);
+            int[] ids = engine.encode(base ? Prompt.text(inputText) : Prompt.userTurn(inputText));
             List<GenerationRequest> reqs = new ArrayList<>(Collections.nCopies(batchSize,
                     new GenerationRequest(ids, maxOutputLength, false, SamplingParams.greedy())));
             long t0 = System.nanoTime();

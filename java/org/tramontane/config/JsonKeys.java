@@ -73,6 +73,12 @@ public final class JsonKeys {
         return v.booleanValue();
     }
 
+    public String requiredString(String key) {
+        JsonNode v = required(key);
+        if (!v.isTextual()) throw wrongType(key, "a string", v);
+        return v.textValue();
+    }
+
     public String optionalString(String key, String dflt) {
         JsonNode v = present(key);
         if (v == null) return dflt;

@@ -35,7 +35,28 @@ public final class MixtralConfigReader {
             .build();
 
     public static MixtralConfig read(Path configJson) {
-        JsonNode root = parse(configJson);
+        return read(configJson, parse(configJson));
+    }
+
+    /**
+     * Reads a {@code --load-format dummy} preset: the config keys, and {@value Preset#TOKENIZER_KEY}
+     * (the tokenizer directory, relative to the preset file). A missing tokenizer key, or any other
+     * key starting with {@value Preset#KEY_PREFIX}, is an error naming the key.
+     */
+    public static Preset readPreset(Path presetFile) {
+        JsonNode root = parse(presetFile);
+        MixtralConfig config = read(presetFile, root);
+        JsonKeys k = new JsonKeys(presetFile, root, ConfigException::new);
+        root.fieldNames().forEachRemaining(key -> {
+            if (key.startsWith(Preset.KEY_PREFIX) && !key.equals(Preset.TOKENIZER_KEY)) {
+                throw k.fail(key, "is not a preset key (the tokenizer directory goes under " + Preset.TOKENIZER_KEY + ")");
+            }
+        });
+        String dir = k.requiredString(Preset.TOKENIZER_KEY);
+        return new Preset(config, presetFile.toAbsolutePath().getParent().resolve(dir).normalize());
+    }
+
+    private static MixtralConfig read(Path configJson, JsonNode root) {
         JsonKeys k = new JsonKeys(configJson, root, ConfigException::new);
         checkIsMixtral(configJson, root);
 

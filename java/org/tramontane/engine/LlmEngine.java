@@ -1,8 +1,5 @@
 package org.tramontane.engine;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -10,25 +7,24 @@ import java.util.List;
 import org.tramontane.backend.Backend;
 import org.tramontane.config.DType;
 import org.tramontane.config.Precision;
-import org.tramontane.backend.cpu.CpuBackend;
 import org.tramontane.config.ConfigException;
 import org.tramontane.config.MixtralConfig;
 import org.tramontane.config.MixtralConfigReader;
+import org.tramontane.config.Preset;
 import org.tramontane.model.MixtralLoader;
 import org.tramontane.model.CausalLm;
 import org.tramontane.parallel.Communicator;
 import org.tramontane.parallel.InProcessGroup;
 import org.tramontane.parallel.ShardingPlan;
 import org.tramontane.tokenizer.Tokenizer;
-import org.tramontane.tokenizer.TokenizerException;
+import org.tramontane.tokenizer.ChatTemplate;
 
 /**
  * A loaded model ready to generate: backend, weights, tokenizer and generator, closed together.
- * A preset ({@code --load-format dummy}) names its tokenizer directory, relative to the preset
- * file, under the key {@value #PRESET_TOKENIZER_KEY}.
+ * It owns prompt encoding ({@link #encode}): the tokenizer, and the chat template of the
+ * tokenizer directory (a checkpoint's own, or the one a {@link Preset} names).
  */
 public final class LlmEngine implements AutoCloseable {
-    public static final String PRESET_TOKENIZER_KEY = "tramontane_tokenizer";
     /** A collective that waits longer than this for the other ranks fails instead of hanging. */
     static final long COLLECTIVE_TIMEOUT_SECONDS = 600;
 
@@ -40,6 +36,8 @@ public final class LlmEngine implements AutoCloseable {
     private final CausalLm model;
     private final Generator generator;
     private final long loadMillis;
+    /** Read on the first chat prompt: a base model's directory may have no usable template. */
+    private ChatTemplate chatTemplate;
 
     private LlmEngine(MixtralConfig config, Path tokenizerDir, Tokenizer tokenizer, Precision precision,
             List<Backend> backends, CausalLm model, EngineOptions options, long loadMillis) {
@@ -60,11 +58,19 @@ public final class LlmEngine implements AutoCloseable {
         if (!dummy && !Files.isDirectory(source.path())) {
             throw new ConfigException(source.path() + ": model directory not found (--model)");
         }
-        MixtralConfig cfg = MixtralConfigReader.read(configFile);
-        Path tokDir = dummy ? presetTokenizerDir(configFile) : source.path();
-        Tokenizer tok = loadTokenizer(tokDir);
+        MixtralConfig cfg;
+        Path tokDir;
+        if (dummy) {
+            Preset preset = MixtralConfigReader.readPreset(configFile);
+            cfg = preset.config();
+            tokDir = preset.tokenizerDir();
+        } else {
+            cfg = MixtralConfigReader.read(configFile);
+            tokDir = source.path();
+        }
+        Tokenizer tok = Tokenizer.load(tokDir);
         DType dtype = source.dtype() != null ? source.dtype() : cfg.torchDtype();
-        if (source.threads() > 0) CpuBackend.setThreads(source.threads());
+        if (source.threads() > 0) source.backend().platform().setThreads(source.threads());
         int ws = source.worldSize();
         ShardingPlan.validate(cfg, ws);
         Precision precision = Precision.of(dtype);
@@ -92,30 +98,6 @@ public final class LlmEngine implements AutoCloseable {
         }
     }
 
-    private static Tokenizer loadTokenizer(Path dir) {
-        try {
-            return Tokenizer.load(dir);
-        } catch (TokenizerException e) {
-            throw new ConfigException(e.getMessage());
-        }
-    }
-
-    private static Path presetTokenizerDir(Path preset) {
-        JsonNode node;
-        try {
-            node = new ObjectMapper().readTree(preset.toFile());
-        } catch (IOException e) {
-            throw new ConfigException(preset + ": cannot read preset: " + e.getMessage());
-        }
-        JsonNode tok = node.get(PRESET_TOKENIZER_KEY);
-        if (tok == null || !tok.isTextual()) {
-            throw new ConfigException(preset + ": a dummy-weight preset needs \"" + PRESET_TOKENIZER_KEY
-                    + "\" (the tokenizer directory, relative to the preset)");
-        }
-        Path parent = preset.toAbsolutePath().getParent();
-        return parent.resolve(tok.asText()).normalize();
-    }
-
     public MixtralConfig config() {
         return config;
     }
@@ -138,6 +120,19 @@ public final class LlmEngine implements AutoCloseable {
 
     public long loadMillis() {
         return loadMillis;
+    }
+
+    /** The prompt's token ids: text with BOS, a conversation through the chat template, or ids as given. */
+    public int[] encode(Prompt prompt) {
+        if (prompt instanceof Prompt.Text t) return tokenizer.encode(t.text(), true);
+        // the rendered text starts with the BOS token as text
+        if (prompt instanceof Prompt.Chat c) return tokenizer.encode(chatTemplate().render(c.messages()), false);
+        return ((Prompt.Ids) prompt).ids().clone();
+    }
+
+    private synchronized ChatTemplate chatTemplate() {
+        if (chatTemplate == null) chatTemplate = ChatTemplate.load(tokenizerDir);
+        return chatTemplate;
     }
 
     public List<GenerationResult> generate(List<GenerationRequest> requests, TokenListener listener) {

@@ -45,7 +45,7 @@ public final class MixtralLoader {
         Backend backend = rank.backend();
         if (PreShardedCheckpoint.isPreSharded(modelDir)) {
             if (quantizeAtLoad != null) {
-                throw new org.tramontane.quant.QuantException(modelDir + ": quantizing a pre-sharded checkpoint at load is"
+                throw new ModelException(modelDir + ": --quantize of a pre-sharded checkpoint at load is"
                         + " not supported yet (its rank files lack the whole rows the per-channel scales need);"
                         + " quantize the HuggingFace checkpoint instead");
             }

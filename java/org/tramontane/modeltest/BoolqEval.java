@@ -2,12 +2,12 @@ package org.tramontane.modeltest;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.tramontane.config.Progress;
 import org.tramontane.engine.GenerationRequest;
 import org.tramontane.engine.LlmEngine;
 import org.tramontane.engine.SamplingParams;
 import org.tramontane.kvcache.BlockTable;
-import org.tramontane.tokenizer.ChatMessage;
-import org.tramontane.tokenizer.ChatTemplate;
+import org.tramontane.engine.Prompt;
 
 /**
  * BoolQ scored as MindIE's modeltest does (base/model_test.py): one prefill per item, log-softmax of
@@ -23,14 +23,12 @@ public final class BoolqEval {
 
     private final LlmEngine engine;
     private final PromptFormat format;
-    private final ChatTemplate template;
     private final int yesId;
     private final int noId;
 
     public BoolqEval(LlmEngine engine, PromptFormat format) {
         this.engine = engine;
         this.format = format;
-        this.template = format == PromptFormat.CHAT ? ChatTemplate.load(engine.tokenizerDir()) : null;
         this.yesId = lastId(SAMPLE_YES);
         this.noId = lastId(SAMPLE_NO);
     }
@@ -55,9 +53,7 @@ public final class BoolqEval {
 
     /** The prompt ids: with BOS (base), or the chat template's single user turn, whose text starts with BOS. */
     public int[] encode(BoolqItem item) {
-        int[] ids = format == PromptFormat.CHAT
-                ? engine.tokenizer().encode(template.render(List.of(ChatMessage.user(item.prompt()))), false)
-                : engine.tokenizer().encode(item.prompt(), true);
+        int[] ids = engine.encode(format == PromptFormat.CHAT ? Prompt.userTurn(item.prompt()) : Prompt.text(item.prompt()));
         if (ids.length > MAX_INPUT_LENGTH) {
             throw new ModelTestException("a BoolQ prompt has " + ids.length + " tokens, more than MindIE's max_input_length "
                     + MAX_INPUT_LENGTH + " (title: " + item.title() + ")");

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import org.tramontane.config.Progress;
 import org.tramontane.engine.EngineOptions;
 import org.tramontane.engine.LlmEngine;
 

@@ -4,9 +4,11 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
-import org.tramontane.engine.GenerationRequest;
+import org.tramontane.config.Progress;
+import org.tramontane.bench.PeakRss;
+import org.tramontane.bench.StepTiming;
 import org.tramontane.engine.LlmEngine;
-import org.tramontane.engine.SamplingParams;
+import org.tramontane.engine.TokenListener;
 import org.tramontane.kvcache.BlockTable;
 
 /**
@@ -48,21 +50,8 @@ public final class PerformanceSweep {
             for (int i = 0; i < ids.length; i++) ids[i] = rng.nextInt(vocab);
             prompts.add(ids);
         }
-        engine.generate(requests(prompts, 2), (r, step, token, logits) -> { });
-
-        long[] stepEnd = new long[pair.outputLen()];
-        long t0 = System.nanoTime();
-        // the last callback of a step comes after every sequence of the batch got its token
-        engine.generate(requests(prompts, pair.outputLen()), (r, step, token, logits) -> stepEnd[step] = System.nanoTime());
-        long t1 = System.nanoTime();
-        double[] decode = new double[pair.outputLen() - 1];
-        for (int s = 1; s < stepEnd.length; s++) decode[s - 1] = (stepEnd[s] - stepEnd[s - 1]) / 1e6;
-        return new PerfCase(batchSize, pair, (t1 - t0) / 1e6, (stepEnd[0] - t0) / 1e6, decode, PeakMemory.peakRssBytes());
-    }
-
-    private static List<GenerationRequest> requests(List<int[]> prompts, int newTokens) {
-        List<GenerationRequest> reqs = new ArrayList<>();
-        for (int[] p : prompts) reqs.add(new GenerationRequest(p, newTokens, true, SamplingParams.greedy()));
-        return reqs;
+        engine.generate(StepTiming.requests(prompts, 2), TokenListener.NONE);
+        StepTiming t = StepTiming.run(engine, prompts, pair.outputLen(), TokenListener.NONE);
+        return new PerfCase(batchSize, pair, t.totalMs(), t.firstTokenMs(), t.decodeStepMs(), PeakRss.bytes());
     }
 }

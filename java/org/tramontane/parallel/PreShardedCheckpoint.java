@@ -6,51 +6,25 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
-import java.nio.channels.WritableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.zip.CRC32C;
-import org.tramontane.config.DType;
-import org.tramontane.backend.WeightRef;
-import org.tramontane.config.MixtralConfig;
-import org.tramontane.config.MixtralConfigReader;
-import org.tramontane.parallel.PreShardedLayout.Component;
-import org.tramontane.parallel.PreShardedLayout.RankTensor;
-import org.tramontane.parallel.ShardingPlan.Role;
 import org.tramontane.weights.Checkpoint;
-import org.tramontane.weights.ConvertException;
-import org.tramontane.weights.FloatBits;
-import org.tramontane.weights.MixtralCheckpointValidator;
-import org.tramontane.weights.MixtralWeightNames;
-import org.tramontane.weights.OutputDirectory;
-import org.tramontane.weights.SafetensorsWriter;
-import org.tramontane.weights.SafetensorsWriter.ByteSource;
-import org.tramontane.weights.TensorInfo;
 
 /**
- * The tramontane layout: a checkpoint cut once for a world size, so loading is a straight copy of
- * each rank's tensors (no gathering of strided slices, no fusing, no dtype conversion at start-up).
- * One directory per rank ({@code rank-00/model.safetensors}, ...), the HF config and tokenizer files
- * beside them, and {@value #MANIFEST}: format version, world size, dtype, the SHA-256 of every
- * source file and the CRC-32C of every shard (checked at load, so a flipped byte is caught).
+ * The tramontane layout as the runtime reads it: a checkpoint cut once for a world size, so loading
+ * is a straight copy of each rank's tensors (no gathering of strided slices, no fusing, no dtype
+ * conversion at start-up). One directory per rank ({@code rank-00/model.safetensors}, ...), the HF
+ * config and tokenizer files beside them, and {@value #MANIFEST}: format version, world size,
+ * dtype, the SHA-256 of every source file and the CRC-32C of every shard (checked at load, so a
+ * flipped byte is caught). {@code convert.PreShardedWriter} writes it.
  */
 public final class PreShardedCheckpoint {
     public static final String MANIFEST = "manifest.json";
     public static final String FORMAT = "tramontane";
     public static final int FORMAT_VERSION = 1;
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-    private static final List<String> COPIED = List.of("config.json", "generation_config.json", "tokenizer.json",
-            "tokenizer.model", "tokenizer_config.json", "special_tokens_map.json");
 
     private PreShardedCheckpoint() {}
 
@@ -68,98 +42,45 @@ public final class PreShardedCheckpoint {
             @JsonProperty("bytes") long bytes, @JsonProperty("crc32c") String crc32c) {
     }
 
-    /** Called after each rank file is written. */
-    @FunctionalInterface
-    public interface Progress {
-        void rankWritten(int rank, int worldSize);
-    }
-
     public static boolean isPreSharded(Path dir) {
         return Files.isRegularFile(dir.resolve(MANIFEST));
     }
 
-    static String rankFile(int rank) {
+    /** Where rank {@code rank}'s shard lives, relative to the checkpoint directory. */
+    public static String rankFile(int rank) {
         return String.format("rank-%02d/%s", rank, Checkpoint.SINGLE_FILE);
     }
 
-    // ------------------------------------------------------------------------------------ HF -> tramontane
-
-    /** Cuts an HF checkpoint for {@code worldSize} ranks; {@code target} null keeps the source dtype. */
-    public static void fromHf(Path hfDir, Path outDir, int worldSize, DType target, Progress progress) {
-        OutputDirectory.check(outDir, "--output");
-        MixtralConfig cfg = MixtralConfigReader.read(hfDir.resolve("config.json"));
-        if (cfg.quantize().isPresent()) {
-            throw new ConvertException("--input " + hfDir + ": quantized (" + cfg.quantize().get().configName
-                    + ") checkpoints cannot be converted to the tramontane layout yet");
-        }
-        ShardingPlan.validate(cfg, worldSize);
-        Checkpoint ckpt = Checkpoint.open(hfDir);
-        MixtralCheckpointValidator.validate(ckpt, cfg);
-        DType dtype = target != null ? target : cfg.torchDtype();
-        List<RankTensor> layout = PreShardedLayout.tensors(cfg);
-        OutputDirectory.writeAtomically(outDir, "--output", tmp -> {
-            List<Shard> shards = new ArrayList<>();
-            for (int r = 0; r < worldSize; r++) {
-                ShardingPlan plan = ShardingPlan.of(cfg, worldSize, r);
-                List<SafetensorsWriter.Tensor> tensors = new ArrayList<>();
-                for (RankTensor rt : layout) tensors.add(rankTensor(ckpt, cfg, plan, rt, dtype));
-                Path file = tmp.resolve(rankFile(r));
-                Files.createDirectories(file.getParent());
-                SafetensorsWriter.write(file, Map.of("format", FORMAT), tensors);
-                shards.add(new Shard(r, rankFile(r), Files.size(file), crc32c(file)));
-                progress.rankWritten(r, worldSize);
-            }
-            List<SourceFile> sources = new ArrayList<>();
-            for (Path f : ckpt.files()) sources.add(new SourceFile(f.getFileName().toString(), sha256(f)));
-            copyBeside(hfDir, tmp);
-            JSON.writeValue(tmp.resolve(MANIFEST).toFile(),
-                    new Manifest(FORMAT, FORMAT_VERSION, worldSize, dtype.cliName, sources, shards));
-        });
+    /** Writes {@value #MANIFEST} into {@code dir} (the converter's side of the format). */
+    public static void writeManifest(Path dir, Manifest m) throws IOException {
+        JSON.writeValue(dir.resolve(MANIFEST).toFile(), m);
     }
 
-    /** One rank tensor: its components' shards stacked along axis 0, converted to {@code dtype}. */
-    private static SafetensorsWriter.Tensor rankTensor(Checkpoint ckpt, MixtralConfig cfg, ShardingPlan plan,
-            RankTensor rt, DType dtype) {
-        List<WeightRef> pieces = new ArrayList<>();
-        long rows = 0;
-        long[] local = null;
-        for (Component c : rt.components()) {
-            TensorInfo t = ckpt.tensor(c.hfName());
-            WeightRef whole = new WeightRef(t.file(), t.dataOffset(), t.byteLength(), t.dtype(),
-                    t.shape().stream().mapToLong(Long::longValue).toArray());
-            pieces.addAll(List.of(plan.shard(c.role()).of(whole)));
-            local = localShape(cfg, plan.shard(c.role()), c.role());
-            rows += local[0];
-        }
-        long e = rt.components().size();
-        List<Long> shape = rt.expertStack() ? List.of(e, rows / e, local[1])
-                : local.length == 1 ? List.of(rows) : List.of(rows, local[1]);
-        return new SafetensorsWriter.Tensor(rt.name(), dtype, shape, out -> {
-            for (WeightRef p : pieces) copyConverted(p, dtype, out);
-        });
-    }
-
-    // ------------------------------------------------------------------------------------ loading
-
-    /** The manifest, checked against the world size asked for. */
-    public static Manifest readManifest(Path dir, int worldSize) {
+    /** The manifest of {@code dir}, its format checked, for whatever world size it was cut. */
+    public static Manifest readManifest(Path dir) {
         Path file = dir.resolve(MANIFEST);
         Manifest m;
         try {
             m = JSON.readValue(file.toFile(), Manifest.class);
         } catch (IOException e) {
-            throw new ConvertException(file + ": cannot read the manifest: " + e.getMessage(), e);
+            throw new ParallelException(file + ": cannot read the manifest: " + e.getMessage(), e);
         }
         if (!FORMAT.equals(m.format()) || m.formatVersion() != FORMAT_VERSION) {
-            throw new ConvertException(file + ": format " + m.format() + " version " + m.formatVersion()
+            throw new ParallelException(file + ": format " + m.format() + " version " + m.formatVersion()
                     + " is not " + FORMAT + " version " + FORMAT_VERSION);
         }
+        return m;
+    }
+
+    /** The manifest, checked against the world size asked for. */
+    public static Manifest readManifest(Path dir, int worldSize) {
+        Manifest m = readManifest(dir);
         if (m.worldSize() != worldSize) {
             throw new ParallelException(dir + " was converted for world size " + m.worldSize() + " but --world-size is "
                     + worldSize + " (convert it again, or run with --world-size " + m.worldSize() + ")");
         }
         if (m.shards() == null || m.shards().size() != worldSize) {
-            throw new ConvertException(file + ": lists " + (m.shards() == null ? 0 : m.shards().size())
+            throw new ParallelException(dir.resolve(MANIFEST) + ": lists " + (m.shards() == null ? 0 : m.shards().size())
                     + " shards for world size " + worldSize);
         }
         return m;
@@ -169,166 +90,26 @@ public final class PreShardedCheckpoint {
     public static Checkpoint openRank(Path dir, Manifest m, int rank) {
         Shard s = m.shards().get(rank);
         Path file = dir.resolve(s.file());
-        if (s.rank() != rank) throw new ConvertException(dir.resolve(MANIFEST) + ": shard " + rank + " is listed as rank " + s.rank());
+        if (s.rank() != rank) {
+            throw new ParallelException(dir.resolve(MANIFEST) + ": shard " + rank + " is listed as rank " + s.rank());
+        }
         String crc = crc32c(file);
         if (!crc.equals(s.crc32c())) {
-            throw new ConvertException(file + ": checksum " + crc + " does not match the manifest (" + s.crc32c()
+            throw new ParallelException(file + ": checksum " + crc + " does not match the manifest (" + s.crc32c()
                     + "): the shard is corrupt");
         }
         return Checkpoint.open(file.getParent());
     }
 
-    // ------------------------------------------------------------------------------------ tramontane -> HF
-
-    /** Reassembles the HF tensors (same dtype, HF order) from the rank files. */
-    public static void toHf(Path inDir, Path outDir) {
-        OutputDirectory.check(outDir, "--output");
-        MixtralConfig cfg = MixtralConfigReader.read(inDir.resolve("config.json"));
-        int ws;
-        try {
-            ws = JSON.readValue(inDir.resolve(MANIFEST).toFile(), Manifest.class).worldSize();
-        } catch (IOException e) {
-            throw new ConvertException(inDir.resolve(MANIFEST) + ": cannot read the manifest: " + e.getMessage(), e);
-        }
-        Manifest m = readManifest(inDir, ws);
-        List<Checkpoint> ranks = new ArrayList<>();
-        for (int r = 0; r < ws; r++) ranks.add(openRank(inDir, m, r));
-        List<SafetensorsWriter.Tensor> tensors = new ArrayList<>();
-        List<String> names = new ArrayList<>(MixtralWeightNames.required(cfg));
-        for (RankTensor rt : PreShardedLayout.tensors(cfg)) {
-            long rowOffset = 0;
-            for (Component c : rt.components()) {
-                if (names.contains(c.hfName())) tensors.add(hfTensor(cfg, ranks, rt, c, rowOffset));
-                rowOffset += localShape(cfg, ShardingPlan.of(cfg, ws, 0).shard(c.role()), c.role())[0];
-            }
-        }
-        // HF save order: what MixtralWeightNames.required lists
-        tensors.sort((a, b) -> Integer.compare(names.indexOf(a.name()), names.indexOf(b.name())));
-        OutputDirectory.writeAtomically(outDir, "--output", tmp -> {
-            SafetensorsWriter.write(tmp.resolve(Checkpoint.SINGLE_FILE), Map.of("format", "pt"), tensors);
-            copyBeside(inDir, tmp);
-        });
-    }
-
-    /** A component's shape on one rank: COLUMN divides the rows, ROW the columns. */
-    private static long[] localShape(MixtralConfig cfg, TensorShard shard, Role role) {
-        long[] s = fullShape(cfg, role).clone();
-        if (shard.split() == Split.COLUMN) s[0] /= shard.parts();
-        if (shard.split() == Split.ROW) s[1] /= shard.parts();
-        return s;
-    }
-
-    private static long[] fullShape(MixtralConfig cfg, Role role) {
-        long h = cfg.hiddenSize();
-        return switch (role) {
-            case Q_PROJ -> new long[] {cfg.qSize(), h};
-            case K_PROJ, V_PROJ -> new long[] {cfg.kvSize(), h};
-            case O_PROJ -> new long[] {h, cfg.qSize()};
-            case EXPERT_W1, EXPERT_W3 -> new long[] {cfg.intermediateSize(), h};
-            case EXPERT_W2 -> new long[] {h, cfg.intermediateSize()};
-            case ROUTER -> new long[] {cfg.numExperts(), h};
-            case NORM -> new long[] {h};
-            case EMBED, LM_HEAD -> new long[] {cfg.vocabSize(), h};
-        };
-    }
-
-    /** One HF tensor gathered back from the ranks' pieces. */
-    private static SafetensorsWriter.Tensor hfTensor(MixtralConfig cfg, List<Checkpoint> ranks, RankTensor rt,
-            Component c, long rowOffset) {
-        int ws = ranks.size();
-        long[] full = fullShape(cfg, c.role());
-        TensorShard s0 = ShardingPlan.of(cfg, ws, 0).shard(c.role());
-        TensorInfo first = ranks.get(0).tensor(rt.name());
-        DType dtype = first.dtype();
-        long elem = dtype.elemBytes;
-        long cols = full.length == 2 ? full[1] : 1;
-        List<WeightRef> pieces = new ArrayList<>();
-        if (s0.split() == Split.ROW) {
-            long per = cols / ws;
-            for (long row = 0; row < full[0]; row++) {
-                for (int r = 0; r < ws; r++) {
-                    TensorInfo t = ranks.get(r).tensor(rt.name());
-                    pieces.add(new WeightRef(t.file(), t.dataOffset() + ((rowOffset + row) * per) * elem, per * elem, dtype,
-                            new long[] {1, per}));
-                }
-            }
-        } else {
-            int parts = s0.split() == Split.COLUMN ? s0.parts() : 1;
-            long rows = full[0] / parts;
-            for (int i = 0; i < parts; i++) {
-                int holder = i * (ws / parts);   // the first rank holding piece i (kv heads may be replicated)
-                TensorInfo t = ranks.get(holder).tensor(rt.name());
-                pieces.add(new WeightRef(t.file(), t.dataOffset() + rowOffset * cols * elem, rows * cols * elem, dtype,
-                        new long[] {rows, cols}));
-            }
-        }
-        List<Long> shape = full.length == 2 ? List.of(full[0], full[1]) : List.of(full[0]);
-        return new SafetensorsWriter.Tensor(c.hfName(), dtype, shape, out -> {
-            for (WeightRef p : pieces) copyConverted(p, dtype, out);
-        });
-    }
-
-    // ------------------------------------------------------------------------------------ bytes
-
-    /** Streams one piece, converting its elements to {@code to} when the dtypes differ. */
-    private static void copyConverted(WeightRef p, DType to, WritableByteChannel out) throws IOException {
-        try (FileChannel in = FileChannel.open(p.file(), StandardOpenOption.READ)) {
-            if (p.dtype() == to) {
-                long done = 0;
-                while (done < p.byteLength()) {
-                    long n = in.transferTo(p.dataOffset() + done, p.byteLength() - done, out);
-                    if (n <= 0) throw new IOException(p.file() + " ended early");
-                    done += n;
-                }
-                return;
-            }
-            int chunkElems = 1 << 20;
-            for (long e = 0; e < p.numElements(); e += chunkElems) {
-                int n = (int) Math.min(chunkElems, p.numElements() - e);
-                ByteBuffer src = ByteBuffer.allocate(n * p.dtype().elemBytes).order(ByteOrder.LITTLE_ENDIAN);
-                while (src.hasRemaining()) {
-                    if (in.read(src, p.dataOffset() + e * p.dtype().elemBytes + src.position()) < 0) {
-                        throw new IOException(p.file() + " ended early");
-                    }
-                }
-                src.flip();
-                float[] values = new float[n];
-                FloatBits.widen(p.dtype(), src, values);
-                ByteBuffer dst = ByteBuffer.allocate(n * to.elemBytes).order(ByteOrder.LITTLE_ENDIAN);
-                FloatBits.narrow(to, values, n, dst);
-                dst.flip();
-                while (dst.hasRemaining()) out.write(dst);
-            }
-        }
-    }
-
-    private static void copyBeside(Path from, Path to) throws IOException {
-        for (String f : COPIED) {
-            if (Files.isRegularFile(from.resolve(f))) Files.copy(from.resolve(f), to.resolve(f));
-        }
-    }
-
-    static String crc32c(Path file) {
+    /** CRC-32C of a whole file, as eight hex digits. */
+    public static String crc32c(Path file) {
         CRC32C crc = new CRC32C();
         try (InputStream in = Files.newInputStream(file)) {
             byte[] buf = new byte[1 << 20];
             for (int n; (n = in.read(buf)) > 0; ) crc.update(buf, 0, n);
         } catch (IOException e) {
-            throw new ConvertException(file + ": cannot read: " + e.getMessage(), e);
+            throw new ParallelException(file + ": cannot read: " + e.getMessage(), e);
         }
         return String.format("%08x", crc.getValue());
-    }
-
-    private static String sha256(Path file) {
-        try (InputStream in = Files.newInputStream(file)) {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            byte[] buf = new byte[1 << 20];
-            for (int n; (n = in.read(buf)) > 0; ) md.update(buf, 0, n);
-            return HexFormat.of().formatHex(md.digest());
-        } catch (IOException e) {
-            throw new ConvertException(file + ": cannot read: " + e.getMessage(), e);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

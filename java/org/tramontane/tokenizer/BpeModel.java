@@ -82,7 +82,8 @@ final class BpeModel {
                 lastWasUnknown = false;
             } else {
                 if (unkId < 0) {
-                    throw new IllegalArgumentException(String.format(
+                    // the text's fault as much as the tokenizer's: a user error either way, not a bug
+                    throw new TokenizerException(String.format(
                             "character U+%04X is not in the vocabulary and the tokenizer has no unk piece",
                             codePoint));
                 }

@@ -65,8 +65,8 @@ public final class ChatTemplate {
     }
 
     /**
-     * @throws IllegalArgumentException with the template's own message when turns do not
-     *                                  alternate user/assistant starting with user, or a role is unknown
+     * @throws TokenizerException with the template's own message when turns do not
+     *                            alternate user/assistant starting with user, or a role is unknown (a user error)
      */
     public String render(List<ChatMessage> messages) {
         StringBuilder out = new StringBuilder(bosToken);
@@ -75,14 +75,14 @@ public final class ChatTemplate {
             boolean isUser = message.role().equals("user");
             // Checked before the role itself, as in the template: a "system" turn first fails here.
             if (isUser != (index % 2 == 0)) {
-                throw new IllegalArgumentException(ALTERNATION_ERROR);
+                throw new TokenizerException(ALTERNATION_ERROR);
             }
             if (isUser) {
                 out.append("[INST] ").append(message.content()).append(" [/INST]");
             } else if (message.role().equals("assistant")) {
                 out.append(message.content()).append(eosToken);
             } else {
-                throw new IllegalArgumentException(ROLE_ERROR);
+                throw new TokenizerException(ROLE_ERROR);
             }
         }
         return out.toString();

@@ -63,6 +63,7 @@ final class HfTokenizerJson {
         for (JsonNode added : addedTokens) {
             int id = added.get("id").asInt();
             String content = JsonFiles.required(added, "content", file, "added_tokens[].").asText();
+            if (content.isEmpty()) throw new TokenizerException(file + ": added token " + id + " has empty content");
             for (String flag : List.of("lstrip", "rstrip", "single_word", "normalized")) {
                 // normalized=true would match the token in normalized text (after "▁" replacement).
                 if (added.path(flag).asBoolean(false)) {

@@ -38,7 +38,7 @@ public final class IncrementalDecoder {
      * The text completed by this token, possibly "". Special tokens give "" when skipped and
      * do not interrupt a pending multi-byte character (HF removes them before decoding).
      *
-     * @throws IllegalArgumentException for an id outside the vocabulary
+     * @throws TokenizerException for an id outside the vocabulary
      */
     public String push(int id) {
         PieceType type = vocabulary.type(id);

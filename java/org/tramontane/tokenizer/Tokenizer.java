@@ -23,6 +23,8 @@ public final class Tokenizer {
     static final String TOKENIZER_MODEL = "tokenizer.model";
     static final String TOKENIZER_CONFIG = "tokenizer_config.json";
     static final String SPECIAL_TOKENS_MAP = "special_tokens_map.json";
+    /** Every file a tokenizer may be read from: the files a converted checkpoint carries over. */
+    public static final List<String> FILES = List.of(TOKENIZER_JSON, TOKENIZER_MODEL, TOKENIZER_CONFIG, SPECIAL_TOKENS_MAP);
 
     private final LoadedModel model;
     private final int bosId;
@@ -111,7 +113,7 @@ public final class Tokenizer {
     /**
      * @param skipSpecialTokens drop control pieces ({@code <s>}, {@code </s>}, {@code <unk>}) instead
      *                          of writing them out
-     * @throws IllegalArgumentException for an id outside the vocabulary
+     * @throws TokenizerException for an id outside the vocabulary
      */
     public String decode(int[] ids, boolean skipSpecialTokens) {
         IncrementalDecoder decoder = new IncrementalDecoder(model.vocabulary(), model.decodingRules(), skipSpecialTokens);

@@ -101,7 +101,8 @@ final class Vocabulary {
 
     private void checkId(int id) {
         if (id < 0 || id >= pieces.length) {
-            throw new IllegalArgumentException("token id " + id + " is outside the vocabulary [0, "
+            // ids come from users (--input-ids, tokenize) or from a model whose vocab_size exceeds the tokenizer's
+            throw new TokenizerException("token id " + id + " is outside the vocabulary [0, "
                     + pieces.length + ")");
         }
     }

@@ -149,7 +149,7 @@ class MainErrorsTest {
         String saved = System.getProperty("tramontane.cpu.isa");
         System.setProperty("tramontane.cpu.isa", "bogus");
         try {
-            assertOneLine(run("info", "--help"), 1, "error: tramontane.cpu.isa must be");
+            assertOneLine(run("info", "--help"), 2, "error: -Dtramontane.cpu.isa must be");
         } finally {
             if (saved == null) System.clearProperty("tramontane.cpu.isa");
             else System.setProperty("tramontane.cpu.isa", saved);

@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -15,6 +14,8 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.tramontane.config.Precision;
 import org.tramontane.backend.cpu.CpuBackend;
+import org.tramontane.backend.Isa;
+import org.tramontane.backend.cpu.CpuPlatform;
 import org.tramontane.engine.EngineOptions;
 import org.tramontane.engine.GenerationRequest;
 import org.tramontane.engine.GenerationResult;
@@ -36,7 +37,7 @@ class MixtralLowPrecisionTest {
 
     static Stream<Arguments> cases() {
         List<Arguments> a = new ArrayList<>();
-        for (int isa : IntStream.rangeClosed(0, CpuBackend.isaSupported()).toArray()) {
+        for (Isa isa : CpuPlatform.get().supportedIsas()) {
             a.add(Arguments.of("tiny-mixtral-bf16", Precision.BF16, isa));
             a.add(Arguments.of("tiny-mixtral-swa", Precision.FP16, isa));
         }
@@ -45,16 +46,16 @@ class MixtralLowPrecisionTest {
 
     @AfterEach
     void restore() {
-        CpuBackend.forceIsa(CpuBackend.isaSupported());
+        CpuPlatform.get().forceIsa(CpuPlatform.get().highestIsa());
     }
 
     @ParameterizedTest(name = "{0} {1} isa {2}")
     @MethodSource("cases")
-    void matchesTransformersWithinLowPrecisionTolerance(String fixture, Precision precision, int isa) {
-        CpuBackend.forceIsa(isa);
+    void matchesTransformersWithinLowPrecisionTolerance(String fixture, Precision precision, Isa isa) {
+        CpuPlatform.get().forceIsa(isa);
         Path dir = Fixtures.dir(fixture);
         JsonNode golden = Fixtures.json(dir.resolve("golden.json"));
-        String what = fixture + " " + precision + " isa " + CpuBackend.isaName(isa);
+        String what = fixture + " " + precision + " isa " + isa.cliName;
         try (CpuBackend backend = new CpuBackend(precision);
                 MixtralModel model = MixtralLoader.load(dir, backend)) {
             model.allocateKvCache(64, 16);

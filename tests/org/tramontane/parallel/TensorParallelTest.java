@@ -20,6 +20,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.tramontane.backend.BackendKind;
 import org.tramontane.config.DType;
+import org.tramontane.config.Progress;
+import org.tramontane.convert.PreShardedWriter;
 import org.tramontane.backend.WeightRef;
 import org.tramontane.engine.EngineOptions;
 import org.tramontane.engine.GenerationRequest;
@@ -49,7 +51,7 @@ class TensorParallelTest {
         Path dir = hf;
         if (layout.equals("tramontane")) {
             dir = converted.resolve(fixture + "-ws" + worldSize);
-            PreShardedCheckpoint.fromHf(hf, dir, worldSize, null, (r, ws) -> { });
+            PreShardedWriter.fromHf(hf, dir, worldSize, null, Progress.NONE);
         }
         GoldenRun run = GoldenRun.run(dir, golden, DType.F32, BackendKind.CPU, worldSize);
         {
@@ -79,8 +81,8 @@ class TensorParallelTest {
             int ws = fixture.equals("tiny-mixtral") ? 4 : 8;
             Path ts = tmp.resolve(fixture + "-ts");
             Path back = tmp.resolve(fixture + "-hf");
-            PreShardedCheckpoint.fromHf(Fixtures.dir(fixture), ts, ws, null, (r, w) -> { });
-            PreShardedCheckpoint.toHf(ts, back);
+            PreShardedWriter.fromHf(Fixtures.dir(fixture), ts, ws, null, Progress.NONE);
+            PreShardedWriter.toHf(ts, back);
             assertArrayEquals(Files.readAllBytes(Fixtures.dir(fixture).resolve("model.safetensors")),
                     Files.readAllBytes(back.resolve("model.safetensors")), fixture);
         }
@@ -89,6 +91,12 @@ class TensorParallelTest {
         ModelSource two = new ModelSource(ts, ModelSource.LoadFormat.AUTO, DType.F32, BackendKind.CPU, 0, 2);
         ParallelException e = assertThrows(ParallelException.class, () -> LlmEngine.open(two, EngineOptions.defaults()));
         assertTrue(e.getMessage().contains("world size 4") && e.getMessage().contains("--world-size is 2"), e.getMessage());
+        // quantizing at load needs whole rows, which rank files do not have: refused, naming the flag
+        ModelSource quantized = new ModelSource(ts, ModelSource.LoadFormat.AUTO, DType.F32, BackendKind.CPU, 0, 4)
+                .withQuantize(org.tramontane.config.QuantScheme.W8A8_DYNAMIC);
+        org.tramontane.model.ModelException q = assertThrows(org.tramontane.model.ModelException.class,
+                () -> LlmEngine.open(quantized, EngineOptions.defaults()));
+        assertTrue(q.getMessage().startsWith(ts + ": --quantize"), q.getMessage());
         // a flipped byte in a shard is caught at load
         Path shard = ts.resolve("rank-02/model.safetensors");
         byte[] bytes = Files.readAllBytes(shard);

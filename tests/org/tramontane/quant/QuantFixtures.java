@@ -12,12 +12,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** The shared fixtures (-Dtramontane.fixtures, default ../shared/fixtures); tests skip, saying why, when absent. */
-final class QuantFixtures {
+public final class QuantFixtures {
     private QuantFixtures() {}
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    static Path dir(String name) {
+    public static Path dir(String name) {
         Path root = Path.of(System.getProperty("tramontane.fixtures", "../shared/fixtures"));
         Path d = root.resolve(name);
         assumeTrue(Files.isDirectory(d), "fixture " + d.toAbsolutePath()
@@ -25,7 +25,7 @@ final class QuantFixtures {
         return d;
     }
 
-    static JsonNode json(Path file) {
+    public static JsonNode json(Path file) {
         try {
             return JSON.readTree(file.toFile());
         } catch (IOException e) {
@@ -33,13 +33,13 @@ final class QuantFixtures {
         }
     }
 
-    static float[] floats(JsonNode arr) {
+    public static float[] floats(JsonNode arr) {
         float[] v = new float[arr.size()];
         for (int i = 0; i < v.length; i++) v[i] = Float.parseFloat(arr.get(i).asText());
         return v;
     }
 
-    static byte[] int8s(JsonNode arr) {
+    public static byte[] int8s(JsonNode arr) {
         byte[] v = new byte[arr.size()];
         for (int i = 0; i < v.length; i++) {
             int x = arr.get(i).asInt();
@@ -50,7 +50,7 @@ final class QuantFixtures {
     }
 
     /** Field names of an object, in order. */
-    static List<String> keys(JsonNode obj) {
+    public static List<String> keys(JsonNode obj) {
         List<String> out = new ArrayList<>();
         obj.fieldNames().forEachRemaining(out::add);
         return out;

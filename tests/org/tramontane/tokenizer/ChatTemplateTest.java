@@ -30,19 +30,19 @@ class ChatTemplateTest {
 
     @Test
     void rejectsTurnsThatDoNotAlternate() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        TokenizerException e = assertThrows(TokenizerException.class,
                 () -> template.render(List.of(ChatMessage.user("a"), ChatMessage.user("b"))));
         assertEquals("Conversation roles must alternate user/assistant/user/assistant/...", e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> template.render(List.of(ChatMessage.assistant("a"))));
+        assertThrows(TokenizerException.class, () -> template.render(List.of(ChatMessage.assistant("a"))));
     }
 
     @Test
     void rejectsUnknownRole() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        TokenizerException e = assertThrows(TokenizerException.class,
                 () -> template.render(List.of(ChatMessage.user("a"), new ChatMessage("system", "b"))));
         assertEquals("Only user and assistant roles are supported!", e.getMessage());
         // In first position the template's alternation check fires before the role check.
-        IllegalArgumentException first = assertThrows(IllegalArgumentException.class,
+        TokenizerException first = assertThrows(TokenizerException.class,
                 () -> template.render(List.of(new ChatMessage("system", "b"))));
         assertEquals("Conversation roles must alternate user/assistant/user/assistant/...", first.getMessage());
     }

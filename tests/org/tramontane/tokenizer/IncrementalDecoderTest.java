@@ -101,7 +101,7 @@ class IncrementalDecoderTest {
     @Test
     void unknownIdIsRejected() {
         IncrementalDecoder decoder = mixtral.newDecoder();
-        assertThrows(IllegalArgumentException.class, () -> decoder.push(32000));
-        assertThrows(IllegalArgumentException.class, () -> mixtral.decode(new int[] {-1}, true));
+        assertThrows(TokenizerException.class, () -> decoder.push(32000));
+        assertThrows(TokenizerException.class, () -> mixtral.decode(new int[] {-1}, true));
     }
 }

@@ -88,6 +88,27 @@ class TokenizerFilesTest {
         assertArrayEquals(new int[] {1, 22557, 1526}, Tokenizer.load(dir).encode("Hello world", true));
     }
 
+    @Test
+    void anEmptyAddedTokenIsNamed(@TempDir Path dir) throws IOException {
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        com.fasterxml.jackson.databind.node.ObjectNode root = (com.fasterxml.jackson.databind.node.ObjectNode)
+                json.readTree(Fixtures.mixtralDir().resolve("tokenizer.json").toFile());
+        // a new id past the vocabulary, so no clash with model.vocab hides the empty text
+        ((com.fasterxml.jackson.databind.node.ArrayNode) root.get("added_tokens")).addObject()
+                .put("id", 32000).put("content", "").put("special", true);
+        json.writeValue(dir.resolve("tokenizer.json").toFile(), root);
+        Files.copy(Fixtures.mixtralDir().resolve("tokenizer_config.json"), dir.resolve("tokenizer_config.json"));
+        String message = assertFails(() -> Tokenizer.load(dir), dir.resolve("tokenizer.json").toString());
+        assertTrue(message.contains("added token 32000 has empty content"), message);
+    }
+
+    @Test
+    void anIdOutsideTheVocabularyIsAUserError() {
+        Tokenizer mixtral = Tokenizer.load(Fixtures.mixtralDir());
+        assertEquals("token id 32000 is outside the vocabulary [0, 32000)",
+                assertThrows(TokenizerException.class, () -> mixtral.decode(new int[] {1, 32000}, true)).getMessage());
+    }
+
     /** Asserts a one-line TokenizerException mentioning {@code expected}; returns its message. */
     private static String assertFails(org.junit.jupiter.api.function.Executable load, String expected) {
         TokenizerException e = assertThrows(TokenizerException.class, load);

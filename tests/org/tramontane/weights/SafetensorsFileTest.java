@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tramontane.config.DType;
 
-class SafetensorsFileTest {
+public class SafetensorsFileTest {
     @TempDir
     Path tmp;
 
@@ -186,7 +186,7 @@ class SafetensorsFileTest {
         assertMessage(assertThrows(WeightsException.class, () -> f.tensor("nope")), p, "nope");
     }
 
-    static void assertMessage(Exception e, Path file, String... parts) {
+    public static void assertMessage(Exception e, Path file, String... parts) {
         String m = e.getMessage();
         assertTrue(m.contains(file.toString()), () -> "message does not name " + file + ": " + m);
         for (String part : parts) {

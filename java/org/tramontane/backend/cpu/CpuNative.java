@@ -8,7 +8,7 @@ import org.bytedeco.javacpp.annotation.Name;
 import org.bytedeco.javacpp.annotation.Platform;
 
 /**
- * JavaCPP peer of native/cpu/include/tramontane_cpu.h. Only {@link CpuBackend} calls it.
+ * JavaCPP peer of native/cpu/include/tramontane_cpu.h. Only this package calls it.
  * Pointers travel as raw addresses ({@code long}); the native side checks every index it is
  * given and answers with a status code (0 ok, negative TN_E_*).
  */
@@ -125,8 +125,8 @@ final class CpuNative {
     static native int tn_rms_norm(@Cast("const float*") long x, @Cast("const float*") long w,
             @Cast("float*") long out, int rows, int dim, float eps);
 
-    static native int tn_linear(@Cast("const float*") long x, int m, int k, @Cast("const void*") long w,
-            int wDtype, int n, @Cast("float*") long out, int roundAct);
+    static native int tn_linear(@Cast("const float*") long x, int m, int k,
+            @Cast("const tn_linear_weight*") LinearWeight w, int n, @Cast("float*") long out, int roundAct);
 
     static native int tn_pack_panels(@Cast("void*") long w, int dtype, long batch, long n, long k);
 
@@ -151,20 +151,10 @@ final class CpuNative {
 
     static native @Cast("size_t") long tn_moe_scratch_floats(@Cast("const tn_moe_params*") MoeParams p);
 
-    static native int tn_linear_w(@Cast("const float*") long x, int m, int k,
-            @Cast("const tn_linear_weight*") LinearWeight w, int n, @Cast("float*") long out, int roundAct);
-
     static native int tn_quantize_rows(@Cast("const float*") long x, int m, int k, @Cast("int8_t*") long xq,
             @Cast("float*") long scales);
 
     static native int tn_moe_experts(@Cast("const float*") long x, @Cast("const tn_moe_params*") MoeParams p,
-            @Cast("const int32_t*") long expertIds, @Cast("const float*") long routingWeights,
-            @Cast("const void*") long w1, @Cast("const void*") long w3, @Cast("const void*") long w2,
-            @Cast("float*") long scratch, @Cast("float*") long out);
-
-    static native @Cast("size_t") long tn_moe_w_scratch_floats(@Cast("const tn_moe_params*") MoeParams p);
-
-    static native int tn_moe_experts_w(@Cast("const float*") long x, @Cast("const tn_moe_params*") MoeParams p,
             @Cast("const int32_t*") long expertIds, @Cast("const float*") long routingWeights,
             @Cast("const tn_linear_weight*") LinearWeight w1, @Cast("const tn_linear_weight*") LinearWeight w3,
             @Cast("const tn_linear_weight*") LinearWeight w2, @Cast("float*") long scratch, @Cast("float*") long out);

@@ -15,6 +15,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.tramontane.backend.AttentionBatch;
 import org.tramontane.config.DType;
 import org.tramontane.backend.DeviceTensor;
+import org.tramontane.backend.Isa;
 import org.tramontane.backend.ExpertWeights;
 import org.tramontane.backend.KvCache;
 import org.tramontane.backend.KvCacheSpec;
@@ -30,13 +31,13 @@ class CpuKernelsTest {
     private final CpuBackend b = new CpuBackend(Precision.FP32);
     private final Random rnd = new Random(42);
 
-    static Stream<Integer> isaLevels() {
-        return IntStream.rangeClosed(0, CpuBackend.isaSupported()).boxed();
+    static Stream<Isa> isaLevels() {
+        return CpuPlatform.get().supportedIsas().stream();
     }
 
     @AfterEach
     void restore() {
-        CpuBackend.forceIsa(CpuBackend.isaSupported());
+        CpuPlatform.get().forceIsa(CpuPlatform.get().highestIsa());
         b.close();
     }
 
@@ -190,8 +191,8 @@ class CpuKernelsTest {
 
     @ParameterizedTest
     @MethodSource("isaLevels")
-    void linearAllDtypes(int isa) {
-        CpuBackend.forceIsa(isa);
+    void linearAllDtypes(Isa isa) {
+        CpuPlatform.get().forceIsa(isa);
         for (boolean panels : new boolean[] {false, true})
         for (DType d : new DType[] {DType.F32, DType.F16, DType.BF16}) {
             for (int[] mkn : new int[][] {{1, 64, 96}, {3, 67, 5}, {5, 1, 3}, {2, 250, 31}, {1, 4096, 8}, {4, 3, 16}}) {
@@ -210,8 +211,8 @@ class CpuKernelsTest {
     /** Row counts on both sides of the gemv-tile / packed-GEMM switch, panel and tile tails included. */
     @ParameterizedTest
     @MethodSource("isaLevels")
-    void linearTilesAndPackedGemm(int isa) {
-        CpuBackend.forceIsa(isa);
+    void linearTilesAndPackedGemm(Isa isa) {
+        CpuPlatform.get().forceIsa(isa);
         for (boolean panels : new boolean[] {false, true})
         for (DType d : new DType[] {DType.F32, DType.F16, DType.BF16}) {
             for (int[] mkn : new int[][] {{6, 67, 33}, {7, 16, 5}, {11, 40, 9}, {12, 200, 50}, {13, 67, 17},
@@ -237,8 +238,8 @@ class CpuKernelsTest {
      */
     @ParameterizedTest
     @MethodSource("isaLevels")
-    void linearManyRowTiles(int isa) {
-        CpuBackend.forceIsa(isa);
+    void linearManyRowTiles(Isa isa) {
+        CpuPlatform.get().forceIsa(isa);
         for (boolean panels : new boolean[] {false, true})
         for (DType d : new DType[] {DType.BF16, DType.F16, DType.F32}) {
             for (int[] kn : new int[][] {{45, 7}, {1100, 67}, {3000, 9}, {77, 48}}) {
@@ -264,8 +265,8 @@ class CpuKernelsTest {
      */
     @ParameterizedTest
     @MethodSource("isaLevels")
-    void linearOneRowStreams(int isa) {
-        CpuBackend.forceIsa(isa);
+    void linearOneRowStreams(Isa isa) {
+        CpuPlatform.get().forceIsa(isa);
         for (boolean panels : new boolean[] {false, true})
         for (DType d : new DType[] {DType.BF16, DType.F16, DType.F32}) {
             for (int[] kn : new int[][] {{16, 3}, {15, 5}, {80, 37}, {100, 1}, {1000, 7}, {1041, 130}, {1024, 97},
@@ -289,8 +290,8 @@ class CpuKernelsTest {
 
     @ParameterizedTest
     @MethodSource("isaLevels")
-    void linearBf16RoundsActivations(int isa) {
-        CpuBackend.forceIsa(isa);
+    void linearBf16RoundsActivations(Isa isa) {
+        CpuPlatform.get().forceIsa(isa);
         for (int m : new int[] {3, 20}) bf16LinearWithRows(m);
     }
 
@@ -322,7 +323,7 @@ class CpuKernelsTest {
                 for (int i = 0; i < k; i++) s += (double) bf16Round(x[r * k + i]) * w[j * k + i];
                 want[r * n + j] = (float) s;
             }
-        assertClose(want, got, tol, what + " isa " + CpuBackend.isaActive() + " mkn " + m + "," + k + "," + n);
+        assertClose(want, got, tol, what + " isa " + CpuPlatform.get().activeIsa().orElseThrow() + " mkn " + m + "," + k + "," + n);
     }
 
     /** A bf16 weight of the BF16-mode backend, in the panel layout when asked. */
@@ -342,8 +343,8 @@ class CpuKernelsTest {
      */
     @ParameterizedTest
     @MethodSource("isaLevels")
-    void bf16ModeLinearOnPanels(int isa) {
-        CpuBackend.forceIsa(isa);
+    void bf16ModeLinearOnPanels(Isa isa) {
+        CpuPlatform.get().forceIsa(isa);
         try (CpuBackend bf = new CpuBackend(Precision.BF16)) {
             for (int[] kn : new int[][] {{64, 48}, {67, 35}, {1024, 32}, {5, 16}, {1, 16}, {301, 70}}) {
                 int k = kn[0], n = kn[1];
@@ -363,8 +364,8 @@ class CpuKernelsTest {
      */
     @ParameterizedTest
     @MethodSource("isaLevels")
-    void bf16ModeMoeOnPanels(int isa) {
-        CpuBackend.forceIsa(isa);
+    void bf16ModeMoeOnPanels(Isa isa) {
+        CpuPlatform.get().forceIsa(isa);
         try (CpuBackend bf = new CpuBackend(Precision.BF16)) {
             for (int[] c : new int[][] {{5, 32, 48, 4}, {40, 48, 80, 3}, {300, 32, 35, 4}, {9, 33, 64, 5}}) {
                 int tokens = c[0], hidden = c[1], inter = c[2], experts = c[3], topK = 2;
@@ -426,8 +427,8 @@ class CpuKernelsTest {
      */
     @ParameterizedTest
     @MethodSource("isaLevels")
-    void bf16ActivationRoundingIsNearestEven(int isa) {
-        CpuBackend.forceIsa(isa);
+    void bf16ActivationRoundingIsNearestEven(Isa isa) {
+        CpuPlatform.get().forceIsa(isa);
         int k = 40;
         float[] eye = new float[k * k];
         for (int i = 0; i < k; i++) eye[i * k + i] = 1f;
@@ -458,8 +459,8 @@ class CpuKernelsTest {
 
     @ParameterizedTest
     @MethodSource("isaLevels")
-    void rmsNorm(int isa) {
-        CpuBackend.forceIsa(isa);
+    void rmsNorm(Isa isa) {
+        CpuPlatform.get().forceIsa(isa);
         int rows = 4, dim = 77;
         float[] x = randn(rows * dim);
         float[] w = randn(dim);
@@ -568,8 +569,8 @@ class CpuKernelsTest {
 
     @ParameterizedTest
     @MethodSource("isaLevels")
-    void pagedAttentionGqaWindowAndBlocks(int isa) {
-        CpuBackend.forceIsa(isa);
+    void pagedAttentionGqaWindowAndBlocks(Isa isa) {
+        CpuPlatform.get().forceIsa(isa);
         // query heads per KV head 2, 6 (rows taken 3 + 3) and 8 (3 + 3 + 2); head dims 16, 8, 24, and
         // 12 and 4, which are not multiples of 8 (their last columns one by one)
         QkvLayout[] layouts = {new QkvLayout(4, 2, 16), new QkvLayout(12, 2, 8), new QkvLayout(8, 1, 24),
@@ -618,9 +619,9 @@ class CpuKernelsTest {
      */
     @ParameterizedTest
     @MethodSource("isaLevels")
-    void pagedAttentionSplitsLongDecodeContexts(int isa) {
-        CpuBackend.forceIsa(isa);
-        int threads = CpuBackend.threads();
+    void pagedAttentionSplitsLongDecodeContexts(Isa isa) {
+        CpuPlatform.get().forceIsa(isa);
+        int threads = CpuPlatform.get().threads();
         // mixtral-mini's heads (a token's 4 rows taken 3 + 1), and 6 per KV head with head dim 24
         // (3 + 3); 16-slot blocks in shuffled order
         QkvLayout[] layouts = {new QkvLayout(16, 4, 64), new QkvLayout(12, 2, 24)};
@@ -645,7 +646,7 @@ class CpuKernelsTest {
                         float[][] got = new float[2][];
                         int[] pools = {1, 3};
                         for (int i = 0; i < 2; i++) {
-                            CpuBackend.setThreads(pools[i]);
+                            CpuPlatform.get().setThreads(pools[i]);
                             DeviceTensor out = b.allocate(DType.F32, 1, lay.qSize());
                             b.pagedAttention(f32(last, 1, lay.width()), lay, cache, decode, window, out);
                             got[i] = read(out);
@@ -656,7 +657,7 @@ class CpuKernelsTest {
                 }
             }
         } finally {
-            CpuBackend.setThreads(threads);
+            CpuPlatform.get().setThreads(threads);
         }
     }
 
@@ -668,9 +669,9 @@ class CpuKernelsTest {
      */
     @ParameterizedTest
     @MethodSource("isaLevels")
-    void pagedAttentionRowsIndependentOfBatching(int isa) {
-        CpuBackend.forceIsa(isa);
-        int threads = CpuBackend.threads();
+    void pagedAttentionRowsIndependentOfBatching(Isa isa) {
+        CpuPlatform.get().forceIsa(isa);
+        int threads = CpuPlatform.get().threads();
         QkvLayout[] layouts = {new QkvLayout(16, 4, 64), new QkvLayout(12, 2, 24)};
         // 32-slot blocks: two key cells each, so a walk that started at a token's own first key
         // (window) would cut its keys differently from a walk shared with earlier tokens
@@ -696,7 +697,7 @@ class CpuKernelsTest {
                     // windows: none, not block aligned, shorter than one KV block
                     for (int window : new int[] {0, 150, 9}) {
                         String what = "attention batching isa " + isa + " cache " + cacheType + " window " + window + " " + lay;
-                        CpuBackend.setThreads(threads);
+                        CpuPlatform.get().setThreads(threads);
                         DeviceTensor out = b.allocate(DType.F32, n, qs);
                         b.pagedAttention(f32(qkv, n, w), lay, cache, prompt, window, out);
                         float[] whole = read(out);
@@ -711,7 +712,7 @@ class CpuKernelsTest {
                             AttentionBatch decode = new AttentionBatch(1, 1, blocks, i32(new int[] {0}, 1), i32(new int[] {t}, 1),
                                     i32(new int[] {slots[t]}, 1), i32(table, 1, blocks));
                             for (int pool : new int[] {1, 3}) {
-                                CpuBackend.setThreads(pool);
+                                CpuPlatform.get().setThreads(pool);
                                 DeviceTensor one = b.allocate(DType.F32, 1, qs);
                                 b.pagedAttention(f32(Arrays.copyOfRange(qkv, t * w, (t + 1) * w), 1, w), lay, cache, decode, window, one);
                                 assertArrayEquals(Arrays.copyOfRange(whole, t * qs, (t + 1) * qs), read(one),
@@ -722,7 +723,7 @@ class CpuKernelsTest {
                 }
             }
         } finally {
-            CpuBackend.setThreads(threads);
+            CpuPlatform.get().setThreads(threads);
         }
     }
 
@@ -732,8 +733,8 @@ class CpuKernelsTest {
      */
     @ParameterizedTest
     @MethodSource("isaLevels")
-    void pagedAttentionPropagatesNonFiniteScores(int isa) {
-        CpuBackend.forceIsa(isa);
+    void pagedAttentionPropagatesNonFiniteScores(Isa isa) {
+        CpuPlatform.get().forceIsa(isa);
         QkvLayout lay = new QkvLayout(8, 2, 16);
         int n = 40, bs = 16, w = lay.width(), hd = lay.headDim();
         int[] seqOf = new int[n], pos = IntStream.range(0, n).toArray(), table = {2, 0, 1};
@@ -818,8 +819,8 @@ class CpuKernelsTest {
      */
     @ParameterizedTest
     @MethodSource("isaLevels")
-    void moeGateAndExperts(int isa) {
-        CpuBackend.forceIsa(isa);
+    void moeGateAndExperts(Isa isa) {
+        CpuPlatform.get().forceIsa(isa);
         moeCase(7, 24, 40, 5);
         moeCase(300, 16, 24, 3);
         moeCase(9, 40, 45, 4); // intermediate size off the 8-wide SwiGLU vectors and the 32-row blocks
@@ -827,7 +828,7 @@ class CpuKernelsTest {
     }
 
     private void moeCase(int tokens, int hidden, int inter, int experts) {
-        int isa = CpuBackend.isaActive();
+        Isa isa = CpuPlatform.get().activeIsa().orElseThrow();
         int topK = 2;
         float[] x = randn(tokens * hidden);
         float[] gate = randn(experts * hidden);
@@ -918,6 +919,5 @@ class CpuKernelsTest {
         for (float v : va) {
             if (v < -0.5f || v >= 0.5f) throw new AssertionError("out of range " + v);
         }
-        assertThrows(IllegalArgumentException.class, () -> CpuBackend.forceIsa(CpuBackend.isaSupported() + 1));
     }
 }

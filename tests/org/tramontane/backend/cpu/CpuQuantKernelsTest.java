@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Random;
-import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -12,6 +11,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.tramontane.config.ActivationQuant;
 import org.tramontane.config.DType;
 import org.tramontane.backend.DeviceTensor;
+import org.tramontane.backend.Isa;
 import org.tramontane.backend.ExpertWeights;
 import org.tramontane.config.Precision;
 import org.tramontane.quant.ActivationQuantizer;
@@ -26,13 +26,13 @@ class CpuQuantKernelsTest {
     private final CpuBackend b = new CpuBackend(Precision.FP32);
     private final Random rnd = new Random(7);
 
-    static Stream<Integer> isaLevels() {
-        return IntStream.rangeClosed(0, CpuBackend.isaSupported()).boxed();
+    static Stream<Isa> isaLevels() {
+        return CpuPlatform.get().supportedIsas().stream();
     }
 
     @AfterEach
     void restore() {
-        CpuBackend.forceIsa(CpuBackend.isaSupported());
+        CpuPlatform.get().forceIsa(CpuPlatform.get().highestIsa());
         b.close();
     }
 
@@ -80,8 +80,8 @@ class CpuQuantKernelsTest {
 
     @ParameterizedTest
     @MethodSource("isaLevels")
-    void w8a8ReproducesTheFixtureVectorsBitForBit(int isa) {
-        CpuBackend.forceIsa(isa);
+    void w8a8ReproducesTheFixtureVectorsBitForBit(Isa isa) {
+        CpuPlatform.get().forceIsa(isa);
         JsonNode a = Fixtures.json(Fixtures.dir("tiny-mixtral-w8a8").resolve("quant_cases.json")).get("activations");
         int rows = a.get("x").size(), k = a.get("x").get(0).size(), n = a.get("weight_int8").size();
         float[] x = new float[rows * k];
@@ -111,8 +111,8 @@ class CpuQuantKernelsTest {
      */
     @ParameterizedTest
     @MethodSource("isaLevels")
-    void w8a8AndW8a16MatchTheJavaReference(int isa) {
-        CpuBackend.forceIsa(isa);
+    void w8a8AndW8a16MatchTheJavaReference(Isa isa) {
+        CpuPlatform.get().forceIsa(isa);
         for (int[] mkn : new int[][] {{1, 64, 40}, {5, 131, 17}, {3, 1000, 9}, {2, 7, 3}, {17, 50, 35}, {70, 33, 66},
                 {4, 66, 48}, {40, 100, 32}, {7, 2, 16}}) {
             int m = mkn[0], k = mkn[1], n = mkn[2];
@@ -158,8 +158,8 @@ class CpuQuantKernelsTest {
      */
     @ParameterizedTest
     @MethodSource("isaLevels")
-    void w8a8FullByteRangeWeightsMatchTheJavaReference(int isa) {
-        CpuBackend.forceIsa(isa);
+    void w8a8FullByteRangeWeightsMatchTheJavaReference(Isa isa) {
+        CpuPlatform.get().forceIsa(isa);
         java.util.Random rnd = new java.util.Random(128);
         for (int[] mkn : new int[][] {{1, 1000, 37}, {2, 85, 9}, {1, 48, 2}, {3, 64, 5}, {3, 200, 48}, {8, 64, 16},
                 {13, 1000, 33}}) {
@@ -191,8 +191,8 @@ class CpuQuantKernelsTest {
      */
     @ParameterizedTest
     @MethodSource("isaLevels")
-    void activationRowsQuantizeLikeTheJavaReference(int isa) {
-        CpuBackend.forceIsa(isa);
+    void activationRowsQuantizeLikeTheJavaReference(Isa isa) {
+        CpuPlatform.get().forceIsa(isa);
         for (int k : new int[] {1, 7, 8, 31, 32, 33, 70, 1024}) {
             int m = 3;
             float[] x = randn(m * k, 3f);
@@ -222,8 +222,8 @@ class CpuQuantKernelsTest {
 
     @ParameterizedTest
     @MethodSource("isaLevels")
-    void quantizedExpertsMatchPerExpertReference(int isa) {
-        CpuBackend.forceIsa(isa);
+    void quantizedExpertsMatchPerExpertReference(Isa isa) {
+        CpuPlatform.get().forceIsa(isa);
         int tokens = 5, hidden = 32, inter = 48, experts = 3, topK = 2;
         float[] x = randn(tokens * hidden, 1f);
         int[] ids = {0, 2, 1, 0, 2, 1, 0, 1, 2, 0};
@@ -282,13 +282,13 @@ class CpuQuantKernelsTest {
      */
     @ParameterizedTest
     @MethodSource("isaLevels")
-    void quantizedExpertsBatchedEqualOneTokenAtATime(int isa) {
-        CpuBackend.forceIsa(isa);
+    void quantizedExpertsBatchedEqualOneTokenAtATime(Isa isa) {
+        CpuPlatform.get().forceIsa(isa);
         batchedEqualsOneAtATime(isa, 37, 53, false);
         batchedEqualsOneAtATime(isa, 38, 54, true); // even k: W8A8 experts in the int8 panel layout
     }
 
-    private void batchedEqualsOneAtATime(int isa, int hidden, int inter, boolean panels) {
+    private void batchedEqualsOneAtATime(Isa isa, int hidden, int inter, boolean panels) {
         int tokens = 300, experts = 5, topK = 2;
         float[] x = randn(tokens * hidden, 1f);
         java.util.Arrays.fill(x, 7 * hidden, 8 * hidden, 0f); // a zero row: scale 0

@@ -24,6 +24,7 @@ import org.tramontane.backend.KvCacheSpec;
 import org.tramontane.config.Precision;
 import org.tramontane.backend.QkvLayout;
 import org.tramontane.backend.cpu.CpuBackend;
+import org.tramontane.backend.cpu.CpuPlatform;
 
 /**
  * Microbenchmarks of the CPU kernels at mixtral-mini's shapes (hidden 1024, intermediate 3584,
@@ -69,7 +70,7 @@ public class KernelBench {
 
         @Setup(Level.Trial)
         public void setUp() {
-            CpuBackend.setThreads(threads);
+            CpuPlatform.get().setThreads(threads);
             boolean w8a8 = dtype.equals("w8a8");
             DType d = w8a8 ? DType.BF16 : DType.fromCli(dtype);
             backend = new CpuBackend(Precision.of(d));
@@ -123,7 +124,7 @@ public class KernelBench {
 
         @Setup(Level.Trial)
         public void setUp() {
-            CpuBackend.setThreads(threads);
+            CpuPlatform.get().setThreads(threads);
             backend = new CpuBackend(Precision.BF16);
             x = backend.randomWeight(DType.F32, 1, 1f, tokens, HIDDEN);
             gate = backend.randomWeight(DType.F32, 2, 0.03f, EXPERTS, HIDDEN);
@@ -173,7 +174,7 @@ public class KernelBench {
 
         @Setup(Level.Trial)
         public void setUp() {
-            CpuBackend.setThreads(threads);
+            CpuPlatform.get().setThreads(threads);
             backend = new CpuBackend(Precision.BF16);
             int blockSize = 128;
             int blocks = (context + blockSize - 1) / blockSize;

@@ -1,0 +1,146 @@
+// AVX2 panel kernels (kernels.h's PanelFn): activation rows times weights in tn_pack_panels'
+// layout, for every row count; the AVX-512 table uses them for 1-3 rows too.  Compiled with
+// -mavx2 -mfma -mf16c; runs only when dispatch.cpp saw those features.
+#include <immintrin.h>
+#include <math.h>
+#include "kernels.h"
+
+namespace tn {
+namespace {
+
+#include "avx2_common.inc"
+
+// MR activation rows x S panels side by side (the second panel_stride elements after the first):
+// per column i of the panels, each activation is broadcast once and multiplied into both halves
+// of every panel (outer product, 2 * MR FMAs per panel per 32-byte bf16 load).  U rounds of
+// columns per iteration, each with its own accumulators, keep 8+ FMA chains in flight where
+// S * MR is small (2 * S * U * MR accumulators <= 12).  Each iteration prefetches every panel
+// kPanelPrefetchBytes / S ahead as `fetch` says.
+template <int D, int MR, int S, int U>
+void panel_tile(const float* x, int ldx, const void* p, size_t panel_stride, int k, float* out, int ldo,
+                PanelFetch fetch) {
+  const size_t eb = (size_t)kDTypes[D].elem_bytes;
+  __m256 c[S][U][MR][2];
+#pragma GCC unroll 2
+  for (int s = 0; s < S; s++)
+#pragma GCC unroll 4
+    for (int u = 0; u < U; u++)
+#pragma GCC unroll 8
+      for (int t = 0; t < MR; t++) c[s][u][t][0] = c[s][u][t][1] = _mm256_setzero_ps();
+  int i = 0;
+  for (; i + U <= k; i += U) {
+#pragma GCC unroll 2
+    for (int s = 0; s < S; s++)
+      prefetch_panel(prefetch_addr((const char*)p + (s * panel_stride + (size_t)i * kPanelRows) * eb,
+                                   kPanelPrefetchBytes / S),
+                     fetch);
+#pragma GCC unroll 4
+    for (int u = 0; u < U; u++)
+#pragma GCC unroll 2
+      for (int s = 0; s < S; s++) {
+        __m256 b[2];  // column i + u's 16 weights: f32 / f16 in order, bf16 columns c and c + 8 per lane
+        widen16<D>((const char*)p + s * panel_stride * eb, (i + u) * kPanelRows, b);
+        // Two panels of 3+ rows: GCC would keep the MR broadcasts of the first panel for the
+        // second, which with 2 * S * MR accumulators and 2 weight halves passes the 16 ymm and
+        // spills an accumulator (a store-to-load chain each column); an opaque copy of x makes it
+        // broadcast again, loads being cheap (decisions.md: two-panel-rebroadcast).
+        const float* xs = x;
+        if (S > 1 && MR >= 3) __asm__ volatile("" : "+r"(xs));
+#pragma GCC unroll 8
+        for (int t = 0; t < MR; t++) {
+          const __m256 a = _mm256_broadcast_ss(xs + (size_t)t * ldx + i + u);
+          c[s][u][t][0] = _mm256_fmadd_ps(a, b[0], c[s][u][t][0]);
+          c[s][u][t][1] = _mm256_fmadd_ps(a, b[1], c[s][u][t][1]);
+        }
+      }
+  }
+  for (; i < k; i++)  // the k % U last columns
+#pragma GCC unroll 2
+    for (int s = 0; s < S; s++) {
+      __m256 b[2];
+      widen16<D>((const char*)p + s * panel_stride * eb, i * kPanelRows, b);
+#pragma GCC unroll 8
+      for (int t = 0; t < MR; t++) {
+        const __m256 a = _mm256_broadcast_ss(x + (size_t)t * ldx + i);
+        c[s][0][t][0] = _mm256_fmadd_ps(a, b[0], c[s][0][t][0]);
+        c[s][0][t][1] = _mm256_fmadd_ps(a, b[1], c[s][0][t][1]);
+      }
+    }
+#pragma GCC unroll 2
+  for (int s = 0; s < S; s++)
+#pragma GCC unroll 8
+    for (int t = 0; t < MR; t++) {
+      __m256 lo = c[s][0][t][0], hi = c[s][0][t][1];
+#pragma GCC unroll 4
+      for (int u = 1; u < U; u++) {
+        lo = _mm256_add_ps(lo, c[s][u][t][0]);
+        hi = _mm256_add_ps(hi, c[s][u][t][1]);
+      }
+      float* o = out + (size_t)t * ldo + s * kPanelRows;
+      _mm256_storeu_ps(o, lo);
+      _mm256_storeu_ps(o + 8, hi);
+    }
+}
+
+// Two panels at a time, then the odd one: U fixed by MR, so a panel's sums do not depend on
+// whether it was paired.
+template <int D, int MR>
+void panel_pairs(const float* x, int ldx, const void* w, int k, int np, float* out, int ldo) {
+  constexpr int U = MR == 1 ? 2 : 1;
+  const size_t stride = (size_t)kPanelRows * k, eb = (size_t)kDTypes[D].elem_bytes;
+  int p = 0;
+  for (; p + 2 <= np; p += 2)
+    panel_tile<D, MR, 2, U>(x, ldx, (const char*)w + p * stride * eb, stride, k, out + p * kPanelRows, ldo,
+                            PanelFetch::kOnce);
+  if (p < np)
+    panel_tile<D, MR, 1, U>(x, ldx, (const char*)w + p * stride * eb, stride, k, out + p * kPanelRows, ldo,
+                            PanelFetch::kOnce);
+}
+
+// 1-3 rows (memory-bound) read two panels side by side: two sequential weight streams per thread
+// keep more reads in flight than one (see gemv_stream_m).  4+ rows (compute-bound) run each panel
+// over the rows in groups of 6 (12 accumulators + 2 weight halves + 1 broadcast: the 16 ymm), the
+// last groups 4 + 3 where 6 + 1 would leave a lone row.  The panels beat the dot-form tiles from
+// one row and the per-call packed GEMM at every row count (decisions.md: panel-group,
+// panel-vs-gemm).
+template <int D>
+void panel_avx2(const float* x, int ldx, int m, const void* w, int k, int np, float* out, int ldo) {
+  switch (m) {
+    case 1: panel_pairs<D, 1>(x, ldx, w, k, np, out, ldo); return;
+    case 2: panel_pairs<D, 2>(x, ldx, w, k, np, out, ldo); return;
+    case 3: panel_pairs<D, 3>(x, ldx, w, k, np, out, ldo); return;
+    default: break;
+  }
+  const size_t stride = (size_t)kPanelRows * k, eb = (size_t)kDTypes[D].elem_bytes;
+  for (int p = 0; p < np; p++) {
+    const void* pw = (const char*)w + p * stride * eb;
+    for (int t = 0; t < m;) {
+      const int g = panel_group(m - t);
+      const float* xt = x + (size_t)t * ldx;
+      float* o = out + (size_t)t * ldo + p * kPanelRows;
+      const PanelFetch f = panel_fetch(t, g, m);
+      switch (g) {  // never a lone row: 7 goes 4 + 3
+        case 2: panel_tile<D, 2, 1, 2>(xt, ldx, pw, stride, k, o, ldo, f); break;
+        case 3: panel_tile<D, 3, 1, 2>(xt, ldx, pw, stride, k, o, ldo, f); break;
+        case 4: panel_tile<D, 4, 1, 1>(xt, ldx, pw, stride, k, o, ldo, f); break;
+        case 5: panel_tile<D, 5, 1, 1>(xt, ldx, pw, stride, k, o, ldo, f); break;
+        default: panel_tile<D, 6, 1, 1>(xt, ldx, pw, stride, k, o, ldo, f); break;
+      }
+      t += g;
+    }
+  }
+}
+
+}  // namespace
+
+void panel_avx2_f32(const float* x, int ldx, int m, const void* w, int k, int np, float* out, int ldo) {
+  panel_avx2<TN_F32>(x, ldx, m, w, k, np, out, ldo);
+}
+void panel_avx2_f16(const float* x, int ldx, int m, const void* w, int k, int np, float* out, int ldo) {
+  panel_avx2<TN_F16>(x, ldx, m, w, k, np, out, ldo);
+}
+void panel_avx2_bf16(const float* x, int ldx, int m, const void* w, int k, int np, float* out, int ldo) {
+  panel_avx2<TN_BF16>(x, ldx, m, w, k, np, out, ldo);
+}
+
+}  // namespace tn

@@ -1,0 +1,128 @@
+// The linear layer's steps, shared by tn_linear (linear.cpp) and the expert MoE (moe_*.cpp): the
+// float row kernels over a block of output rows, and the int8 ones with their scaling epilogue.
+// Baseline flags only (no ISA file includes this): the SIMD bodies are reached through kernels().
+#ifndef TN_LINEAR_H
+#define TN_LINEAR_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kernels.h"
+#include "scratch.h"
+
+namespace tn {
+
+// Activation rows from which a row-major float weight runs as packed GEMM instead of gemv tiles
+// (decisions.md: gemm-min-rows).
+constexpr int kGemmMinRows = 12;
+// Below this many multiply-adds a linear runs on the calling thread alone.
+constexpr size_t kMinParallelMacs = 1 << 16;
+// Activations rounded to bf16 on the calling thread alone below this many, else across the pool
+// in blocks of kRoundBlock.
+constexpr size_t kMinParallelRound = 1 << 16, kRoundBlock = 1 << 14;
+
+// ---- float weights ----
+
+static inline int bf16_pairs_per_row(int k) { return (k + 1) / 2; }
+
+// Whether a product of m activation rows (bf16 values when round_act) with weights of dtype dt
+// in panels takes kt.panel_bf16dp.
+bool use_bf16dp(const Kernels& kt, int dt, bool panels, int round_act, int m);
+
+// x [m, k] as bf16 pairs for PanelDpFn (kernels.h): xb[t * kp + q] = bf16(x[t][2q]) | bf16(x[t][2q + 1])
+// << 16 with kp = bf16_pairs_per_row(k), 0 past the end of an odd row.  x holds bf16 values in
+// bf16 mode, so the rounding (nearest even) is exact; across the pool for large x.
+void pack_bf16_pairs(const float* x, int m, int k, uint32_t* xb);
+
+// Output columns [r0, r1) of out[t * ldo + r] = x[t, :] . w[r, :] for all m rows of x (ldx = k).
+// Rows below prows are in the panel layout (r0 then a multiple of kPanelRows) and take the panel
+// kernel for any m.  Row-major rows: few activation rows take gemv tiles (each weight byte
+// streamed once, activation tiles reused from L1); many take the packed GEMM (each NR-row panel
+// widened once into L2, every activation row run over it).
+// xg: x in the gemv kernel's layout (kt.gemv_layout[dt]; x itself where that is nullptr).
+// xb: x as bf16 pairs (pack_bf16_pairs) where the panel rows take the bf16 dot-product kernel, else nullptr.
+void linear_rows(const Kernels& kt, const float* x, const float* xg, int m, int k, const void* w, int dt, int r0,
+                 int r1, float* out, int ldo, int prows, const uint32_t* xb);
+
+// Rows per work item: a multiple of the gemv tile (4), of every ISA's GEMM panel width and of
+// kPanelRows (panel-layout weights: two panels, any m).
+static inline int linear_block(const Kernels& kt, int m, bool panels) {
+  return m >= kGemmMinRows && !panels ? kt.gemm_nr : 32;
+}
+
+// ---- int8 weights ----
+
+// Output rows per work item of the int8 linears and the MoE (a multiple of every ISA's SwiGLU
+// vector width).
+constexpr int kWBlock = 32;
+// Activation rows per dot_i8_rows call: the int32 results of a call, [kActChunk][kWBlock], live on
+// the stack until they are scaled into floats.
+constexpr int kActChunk = 64;
+
+// int8 activation rows widened to int16, the operand of the int8 panel kernel.
+void widen_rows(const int8_t* q, size_t n, int16_t* out);
+
+// Rows of x [m, k] quantized per row (the ISA's quantize_row: the same bits on every level), across
+// the pool when there are many.
+void quantize_rows(const I8Kernels& qk, const float* x, int m, int k, int8_t* q, float* scales);
+
+// out[t * ldo + r] = ((float) acc(t, r) * ws[r]) * scale(t) for t < m, r < rows <= kWBlock, the int32
+// dots computed kActChunk activation rows at a time by dots(t0, mt, acc) into acc[t * kWBlock + r]:
+// scaled as one dot_i8 at a time was (same float operations in the same order, so the same bits).
+template <typename Dots, typename Scale>
+void scaled_chunks(int m, int rows, Dots dots, Scale scale, const float* ws, float* out, size_t ldo) {
+  int32_t acc[kActChunk * kWBlock];
+  for (int t0 = 0; t0 < m; t0 += kActChunk) {
+    const int mt = m - t0 < kActChunk ? m - t0 : kActChunk;
+    dots(t0, mt, acc);
+    for (int t = 0; t < mt; t++) {
+      const float s = scale(t0 + t);
+      float* o = out + (size_t)(t0 + t) * ldo;
+      for (int r = 0; r < rows; r++) o[r] = ((float)acc[t * kWBlock + r] * ws[r]) * s;
+    }
+  }
+}
+
+// Rows [0, rows) of a weight block w (rows of k int8, rows <= kWBlock) against m quantized
+// activation rows (row(t) its int8 row, row16(t) the same widened, scale(t) its scale): those below
+// prows (a multiple of 16; <= 0: none) in the int8 panel layout through panel_i8, the rest
+// row-major through dot_i8_rows; every int32 dot scaled the same way.
+template <typename Row, typename Row16, typename Scale>
+void rows_i8_scaled(const I8Kernels& qk, int m, Row row, Row16 row16, Scale scale, const int8_t* w, int prows,
+                    int rows, int k, const float* ws, float* out, size_t ldo) {
+  const int np = prows <= 0 ? 0 : (prows < rows ? prows : rows) / 16;
+  if (np > 0)
+    scaled_chunks(
+        m, np * 16,
+        [&](int t0, int mt, int32_t* acc) {
+          const int16_t* xr[kActChunk];
+          for (int t = 0; t < mt; t++) xr[t] = row16(t0 + t);
+          qk.panel_i8(xr, mt, w, k, np, acc, kWBlock);
+        },
+        scale, ws, out, ldo);
+  const int done = np * 16;
+  if (done >= rows) return;
+  scaled_chunks(
+      m, rows - done,
+      [&](int t0, int mt, int32_t* acc) {
+        const int8_t* xr[kActChunk];
+        for (int t = 0; t < mt; t++) xr[t] = row(t0 + t);
+        qk.dot_i8_rows(xr, mt, w + (size_t)done * k, (size_t)k, rows - done, k, acc, kWBlock);
+      },
+      scale, ws + done, out + done, ldo);
+}
+
+// ---- the descriptor ----
+
+// tn_linear without the profiling label: the weight's kind picks linear_float or linear_i8.
+int linear(const float* x, int m, int k, const tn_linear_weight* w, int n, float* out, int round_act);
+
+// A weight's element type and layout, from its dtype code (TN_W_PANELS: tn_pack_panels' layout).
+static inline int elem_dtype(const tn_linear_weight* w) { return w->dtype & ~TN_W_PANELS; }
+static inline bool has_panels(const tn_linear_weight* w) { return (w->dtype & TN_W_PANELS) != 0; }
+static inline WeightKind weight_kind(const tn_linear_weight* w) { return kDTypes[elem_dtype(w)].kind; }
+// A descriptor the kernels can read: a dtype of the table, int8 with its scales (int8 panels take
+// int8 activations only: no other kernel reads them).
+bool valid_weight(const tn_linear_weight* w);
+
+}  // namespace tn
+#endif
