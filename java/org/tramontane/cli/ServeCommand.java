@@ -8,8 +8,6 @@ import org.tramontane.engine.ModelSource;
 import org.tramontane.serve.OpenAiServer;
 import org.tramontane.serve.ServeOptions;
 import org.tramontane.serve.ServingContext;
-import org.tramontane.tokenizer.ChatTemplate;
-import org.tramontane.tokenizer.TokenizerException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -60,14 +58,7 @@ final class ServeCommand implements Callable<Integer> {
         try (OpenAiServer server = OpenAiServer.start(new ServeOptions(host, port, name, apiKey, maxQueue));
                 LlmEngine engine = LlmEngine.open(source, batch.toOptions(budget));
                 EngineLoop loop = engine.startLoop(maxQueue)) {
-            ChatTemplate template = null;
-            String templateError = null;
-            try {
-                template = ChatTemplate.load(engine.tokenizerDir());
-            } catch (TokenizerException e) {
-                templateError = e.getMessage();
-            }
-            server.ready(new ServingContext(loop, engine.tokenizer(), template, templateError, name));
+            server.ready(new ServingContext(engine, loop, name));
             out.println("serving " + name + " on http://" + host + ":" + server.port() + "/v1 (Ctrl-C stops)");
             out.flush();
             server.join();

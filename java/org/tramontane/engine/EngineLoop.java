@@ -183,7 +183,13 @@ public final class EngineLoop implements AutoCloseable {
             float[] rowLogits = logits[row++];
             Sequence s = ss.seq();
             Live l = live.get(s);
-            int token = Sampler.sample(rowLogits, s.request.sampling(), s.rng);
+            float[] sampled = rowLogits;
+            if (!l.request.adjust().isNone()) {
+                sampled = rowLogits.clone();
+                l.request.adjust().apply(sampled, s.tokens(), s.numTokens(), s.request.promptIds().length,
+                        s.request.sampling().temperature());
+            }
+            int token = Sampler.sample(sampled, s.request.sampling(), s.rng);
             s.append(token);
             TokenLogprobs lp = l.request.numLogprobs() < 0 ? null : TokenLogprobs.of(rowLogits, token, l.request.numLogprobs());
             FinishReason reason = tokenStop(s, l, token);

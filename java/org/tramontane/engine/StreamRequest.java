@@ -10,11 +10,12 @@ import java.util.List;
  * @param stop         texts that end the sequence when generated; the match and what follows are not output
  * @param stopTokenIds ids that end the sequence (finish reason {@link FinishReason#STOP})
  * @param numLogprobs  report the chosen token's log-probability and this many most likely ones; -1 = none
+ * @param adjust       penalties, logit bias and min_p ({@link LogitsAdjust#NONE} for none)
  * @param choiceIdx    the sequence's index among those sampled for one prompt: its random stream is
  *                     the seed's plus this index, as {@link Generator} does for a request's index
  */
 public record StreamRequest(GenerationRequest generation, List<String> stop, int[] stopTokenIds, int numLogprobs,
-        int choiceIdx) {
+        LogitsAdjust adjust, int choiceIdx) {
     public StreamRequest {
         stop = List.copyOf(stop);
         for (String s : stop) {
@@ -26,6 +27,6 @@ public record StreamRequest(GenerationRequest generation, List<String> stop, int
 
     /** Greedy or sampled as {@code generation} says, with no stop conditions but EOS and length. */
     public static StreamRequest of(GenerationRequest generation) {
-        return new StreamRequest(generation, List.of(), new int[0], -1, 0);
+        return new StreamRequest(generation, List.of(), new int[0], -1, LogitsAdjust.NONE, 0);
     }
 }

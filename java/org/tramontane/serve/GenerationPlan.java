@@ -1,9 +1,13 @@
 package org.tramontane.serve;
 
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.tramontane.engine.GenerationRequest;
+import org.tramontane.engine.LogitsAdjust;
+import org.tramontane.engine.Prompt;
 import org.tramontane.engine.SamplingParams;
 import org.tramontane.engine.StreamRequest;
 import org.tramontane.serve.api.GenerateBody;
@@ -35,7 +39,7 @@ record GenerationPlan(Endpoint endpoint, List<int[]> prompts, List<String> promp
         } else {
             if (b.prompt() == null || b.prompt().prompts().isEmpty()) throw ApiException.badRequest("prompt", "'prompt' is required");
             for (PromptInput.Prompt p : b.prompt().prompts()) {
-                int[] ids = p.text() != null ? ctx.tokenizer().encode(p.text(), true) : p.ids();
+                int[] ids = ctx.engine().encode(p.text() != null ? Prompt.text(p.text()) : Prompt.ids(p.ids()));
                 Prompts.checkIds(ids, "prompt", ctx);
                 prompts.add(ids);
                 texts.add(p.text() != null ? p.text() : ctx.tokenizer().decode(ids, true));
@@ -43,6 +47,7 @@ record GenerationPlan(Endpoint endpoint, List<int[]> prompts, List<String> promp
         }
         int n = b.n() == null ? 1 : Range.atLeast("n", b.n(), 1);
         SamplingParams sampling = sampling(b);
+        LogitsAdjust adjust = adjust(b, ctx.loop().vocabSize());
         boolean ignoreEos = Boolean.TRUE.equals(b.ignoreEos());
         List<String> stop = b.stop() == null ? List.of() : b.stop().strings();
         for (int i = 0; i < stop.size(); i++) {
@@ -65,7 +70,7 @@ record GenerationPlan(Endpoint endpoint, List<int[]> prompts, List<String> promp
         for (int[] ids : prompts) {
             int max = Prompts.maxNewTokens(ids.length, maxTokens, maxTokensField, ctx.loop());
             for (int c = 0; c < n; c++) {
-                seqs.add(new StreamRequest(new GenerationRequest(ids, max, ignoreEos, sampling), stop, stopIds, numLogprobs, c));
+                seqs.add(new StreamRequest(new GenerationRequest(ids, max, ignoreEos, sampling), stop, stopIds, numLogprobs, adjust, c));
             }
         }
         return new GenerationPlan(endpoint, prompts, texts, n, seqs, stream, includeUsage, echo, numLogprobs >= 0);
@@ -93,19 +98,34 @@ record GenerationPlan(Endpoint endpoint, List<int[]> prompts, List<String> promp
         double topP = b.topP() == null ? 1.0 : Range.within("top_p", b.topP(), 0, 1);
         if (topP == 0) throw ApiException.badRequest("top_p", "'top_p' must be in (0, 1] (got 0)");
         int topK = b.topK() == null ? 0 : Range.atLeast("top_k", b.topK(), -1);
-        if (b.minP() != null && Range.within("min_p", b.minP(), 0, 1) != 0) throw ApiException.unsupported("min_p", "'min_p' other than 0");
-        if (b.presencePenalty() != null && Range.within("presence_penalty", b.presencePenalty(), -2, 2) != 0) {
-            throw ApiException.unsupported("presence_penalty", "'presence_penalty' other than 0");
-        }
-        if (b.frequencyPenalty() != null && Range.within("frequency_penalty", b.frequencyPenalty(), -2, 2) != 0) {
-            throw ApiException.unsupported("frequency_penalty", "'frequency_penalty' other than 0");
-        }
-        if (b.repetitionPenalty() != null && Range.within("repetition_penalty", b.repetitionPenalty(), 0, 100) != 1) {
-            throw ApiException.unsupported("repetition_penalty", "'repetition_penalty' other than 1");
-        }
-        if (b.logitBias() != null && !b.logitBias().isEmpty()) throw ApiException.unsupported("logit_bias", "'logit_bias'");
         long seed = b.seed() != null ? b.seed() : new SplittableRandom().nextLong();
         return new SamplingParams((float) temperature, Math.max(topK, 0), (float) topP, seed);
+    }
+
+    private static LogitsAdjust adjust(GenerateBody b, int vocabSize) {
+        double presence = b.presencePenalty() == null ? 0 : Range.within("presence_penalty", b.presencePenalty(), -2, 2);
+        double frequency = b.frequencyPenalty() == null ? 0 : Range.within("frequency_penalty", b.frequencyPenalty(), -2, 2);
+        double repetition = b.repetitionPenalty() == null ? 1 : Range.within("repetition_penalty", b.repetitionPenalty(), 0, 2);
+        if (repetition == 0) throw ApiException.badRequest("repetition_penalty", "'repetition_penalty' must be > 0 (got 0)");
+        double minP = b.minP() == null ? 0 : Range.within("min_p", b.minP(), 0, 1);
+        Map<Integer, Float> bias = new HashMap<>();
+        if (b.logitBias() != null) {
+            for (Map.Entry<String, Double> e : b.logitBias().entrySet()) {
+                int id;
+                try {
+                    id = Integer.parseInt(e.getKey());
+                } catch (NumberFormatException x) {
+                    throw ApiException.badRequest("logit_bias", "'logit_bias' keys must be token ids (got '" + e.getKey() + "')");
+                }
+                if (id < 0 || id >= vocabSize) {
+                    throw ApiException.badRequest("logit_bias", "token id " + id + " in 'logit_bias' is outside the vocabulary [0, "
+                            + vocabSize + ")");
+                }
+                if (e.getValue() == null) throw ApiException.badRequest("logit_bias", "'logit_bias' values must be numbers");
+                bias.put(id, (float) Range.within("logit_bias", e.getValue(), -100, 100));
+            }
+        }
+        return new LogitsAdjust((float) presence, (float) frequency, (float) repetition, (float) minP, bias);
     }
 
     /** The alternatives to report per token, or -1 for no logprobs. */

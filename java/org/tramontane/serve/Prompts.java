@@ -3,8 +3,10 @@ package org.tramontane.serve;
 import java.util.ArrayList;
 import java.util.List;
 import org.tramontane.engine.EngineLoop;
+import org.tramontane.engine.Prompt;
 import org.tramontane.serve.api.ChatMessageBody;
 import org.tramontane.tokenizer.ChatMessage;
+import org.tramontane.tokenizer.TokenizerException;
 
 /** Prompts into token ids, and the context and pool limits every sequence must fit. */
 final class Prompts {
@@ -17,9 +19,6 @@ final class Prompts {
      */
     static int[] chat(List<ChatMessageBody> messages, String field, ServingContext ctx) {
         if (messages == null || messages.isEmpty()) throw ApiException.badRequest(field, "'" + field + "' must be a non-empty list");
-        if (ctx.chatTemplate() == null) {
-            throw ApiException.badRequest(field, "this model has no usable chat template: " + ctx.chatTemplateError());
-        }
         StringBuilder system = new StringBuilder();
         List<ChatMessage> turns = new ArrayList<>();
         for (int i = 0; i < messages.size(); i++) {
@@ -41,13 +40,14 @@ final class Prompts {
             }
             turns.set(0, ChatMessage.user(system + "\n\n" + turns.get(0).content()));
         }
-        String text;
+        int[] ids;
         try {
-            text = ctx.chatTemplate().render(turns);
+            ids = ctx.engine().encode(Prompt.chat(turns));
+        } catch (TokenizerException e) {
+            throw ApiException.badRequest(field, "this model has no usable chat template: " + e.getMessage());
         } catch (IllegalArgumentException e) {
             throw ApiException.badRequest(field, e.getMessage());
         }
-        int[] ids = ctx.tokenizer().encode(text, false);
         checkIds(ids, field, ctx);
         return ids;
     }

@@ -11,6 +11,7 @@ import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 import org.tramontane.engine.EngineLoop;
+import org.tramontane.engine.Prompt;
 import org.tramontane.serve.api.DetokenizeBody;
 import org.tramontane.serve.api.GenerateBody;
 import org.tramontane.serve.api.ModelList;
@@ -106,8 +107,14 @@ final class Routes extends Handler.Abstract {
         if (b.model() != null && !b.model().equals(c.modelName())) {
             throw new ApiException(404, "not_found_error", "model", "The model `" + b.model() + "` does not exist.");
         }
-        int[] ids = b.prompt() != null ? c.tokenizer().encode(b.prompt(), !Boolean.FALSE.equals(b.addSpecialTokens()))
-                : Prompts.chat(b.messages(), "messages", c);
+        int[] ids;
+        if (b.messages() != null) {
+            ids = Prompts.chat(b.messages(), "messages", c);
+        } else {
+            // add_special_tokens (vLLM's, default true) is the BOS a text prompt gets
+            ids = Boolean.FALSE.equals(b.addSpecialTokens()) ? c.tokenizer().encode(b.prompt(), false)
+                    : c.engine().encode(Prompt.text(b.prompt()));
+        }
         reply(response, callback, 200, JSON, Json.write(new TokenizeBody.Answer(ids.length, c.loop().maxModelLen(), ids)));
     }
 

@@ -1,15 +1,12 @@
 package org.tramontane.serve;
 
 import org.tramontane.engine.EngineLoop;
-import org.tramontane.tokenizer.ChatTemplate;
+import org.tramontane.engine.LlmEngine;
 import org.tramontane.tokenizer.Tokenizer;
 
-/**
- * What the routes serve once the model is loaded.
- *
- * @param chatTemplate    null when the model has none (chat requests are refused, saying why)
- * @param chatTemplateError why there is none
- */
-public record ServingContext(EngineLoop loop, Tokenizer tokenizer, ChatTemplate chatTemplate, String chatTemplateError,
-        String modelName) {
+/** What the routes serve once the model is loaded: its engine (prompt encoding), its loop, its API name. */
+public record ServingContext(LlmEngine engine, EngineLoop loop, String modelName) {
+    Tokenizer tokenizer() {
+        return engine.tokenizer();
+    }
 }

@@ -124,7 +124,7 @@ class EngineLoopTest {
                 .generate(List.of(r), TokenListener.NONE).get(0).outputIds();
         try (EngineLoop loop = new EngineLoop(new PagedRecallLm(), new EngineOptions(BLOCK_SIZE, 64, 8, 1000), tokenizer(), 16)) {
             Collector c = new Collector();
-            loop.submit(List.of(new StreamRequest(r, List.of(), new int[] {expected[3]}, -1, 0)), List.of(c)).orElseThrow();
+            loop.submit(List.of(new StreamRequest(r, List.of(), new int[] {expected[3]}, -1, LogitsAdjust.NONE, 0)), List.of(c)).orElseThrow();
             StreamFinish f = c.await();
             assertEquals(FinishReason.STOP, f.reason());
             int firstAt = 0;

@@ -173,6 +173,19 @@ class Http2ClientTest {
     }
 
     @Test
+    void logitBiasAndMinPShapeWhatIsSampled() throws Exception {
+        JsonNode forced = TestServer.json(server.post("/v1/completions", "{\"prompt\": [1, 415], \"max_tokens\": 4,"
+                + " \"temperature\": 1.0, \"seed\": 3, \"ignore_eos\": true, \"logit_bias\": {\"1014\": 100}}").body());
+        String piece = server.engine.tokenizer().decode(new int[] {1014, 1014, 1014, 1014}, true);
+        assertEquals(piece, forced.get("choices").get(0).get("text").asText(), "a bias of 100 makes token 1014 certain");
+        // min_p = 1 keeps only the most likely token: sampling at any temperature is greedy
+        String greedy = greedyText("[1, 415]", 6);
+        JsonNode minP = TestServer.json(server.post("/v1/completions", "{\"prompt\": [1, 415], \"max_tokens\": 6,"
+                + " \"temperature\": 1.5, \"seed\": 3, \"ignore_eos\": true, \"min_p\": 1}").body());
+        assertEquals(greedy, minP.get("choices").get(0).get("text").asText());
+    }
+
+    @Test
     void tokenizeAndDetokenizeRoundTrip() throws Exception {
         JsonNode t = TestServer.json(server.post("/tokenize", "{\"prompt\": \"Hello world\"}").body());
         int[] expected = server.engine.tokenizer().encode("Hello world", true);

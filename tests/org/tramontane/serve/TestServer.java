@@ -15,7 +15,6 @@ import org.tramontane.engine.EngineLoop;
 import org.tramontane.engine.EngineOptions;
 import org.tramontane.engine.LlmEngine;
 import org.tramontane.engine.ModelSource;
-import org.tramontane.tokenizer.ChatTemplate;
 import org.tramontane.testing.Fixtures;
 
 /** tiny-mixtral behind a real server on 127.0.0.1 and a free port, with a JDK HttpClient to talk to it. */
@@ -46,7 +45,7 @@ final class TestServer implements AutoCloseable {
         LlmEngine engine = open(options);
         EngineLoop loop = engine.startLoop(maxQueue);
         OpenAiServer server = OpenAiServer.start(new ServeOptions("127.0.0.1", 0, MODEL, apiKey, maxQueue));
-        server.ready(new ServingContext(loop, engine.tokenizer(), ChatTemplate.load(engine.tokenizerDir()), null, MODEL));
+        server.ready(new ServingContext(engine, loop, MODEL));
         return new TestServer(engine, loop, server);
     }
 
