@@ -11,6 +11,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
+import org.tramontane.backend.BackendKind;
 import org.tramontane.engine.EngineOptions;
 import org.tramontane.engine.GenerationRequest;
 import org.tramontane.engine.GenerationResult;
@@ -41,11 +42,15 @@ class GreedyParityTest {
     }
 
     private static List<int[]> generated(List<int[]> prompts) {
+        return generated(prompts, BackendKind.CPU, 1);
+    }
+
+    private static List<int[]> generated(List<int[]> prompts, BackendKind backend, int worldSize) {
         List<GenerationRequest> reqs = new ArrayList<>();
         for (int i = 0; i < prompts.size(); i++) {
             reqs.add(new GenerationRequest(prompts.get(i), maxTokens(i), true, SamplingParams.greedy()));
         }
-        try (LlmEngine engine = TestServer.open(new EngineOptions(BLOCK_SIZE, 0, 8, 0))) {
+        try (LlmEngine engine = TestServer.open(new EngineOptions(BLOCK_SIZE, 0, 8, 0), backend, worldSize)) {
             List<int[]> out = new ArrayList<>();
             for (GenerationResult r : engine.generate(reqs, TokenListener.NONE)) out.add(r.outputIds());
             return out;
@@ -86,6 +91,18 @@ class GreedyParityTest {
             for (int i = 0; i < prompts.size(); i++) all.add(complete(s, prompts.get(i), maxTokens(i)));
             for (int i = 0; i < prompts.size(); i++) assertSameTokens(s, expected.get(i), all.get(i).get(), "concurrent, prompt " + i);
             assertEquals(0.0, s.metric("vllm:num_preemptions_total"), "a roomy pool never preempts");
+        }
+    }
+
+    @Test
+    void onTheAscendSimulatorAtWorldSizeTwoTheServerPicksGeneratesTokens() throws Exception {
+        List<int[]> prompts = prompts().subList(0, 4);
+        List<int[]> expected = generated(prompts, BackendKind.ASCEND_SIM, 2);
+        LlmEngine engine = TestServer.open(new EngineOptions(BLOCK_SIZE, 128, 8, 0), BackendKind.ASCEND_SIM, 2);
+        try (TestServer s = TestServer.start(engine, null, 64)) {
+            List<CompletableFuture<HttpResponse<String>>> all = new ArrayList<>();
+            for (int i = 0; i < prompts.size(); i++) all.add(complete(s, prompts.get(i), maxTokens(i)));
+            for (int i = 0; i < prompts.size(); i++) assertSameTokens(s, expected.get(i), all.get(i).get(), "prompt " + i);
         }
     }
 

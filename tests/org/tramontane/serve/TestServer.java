@@ -11,6 +11,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.tramontane.backend.BackendKind;
+import org.tramontane.config.DType;
 import org.tramontane.engine.EngineLoop;
 import org.tramontane.engine.EngineOptions;
 import org.tramontane.engine.LlmEngine;
@@ -38,11 +39,20 @@ final class TestServer implements AutoCloseable {
     }
 
     static LlmEngine open(EngineOptions options) {
-        return LlmEngine.open(new ModelSource(modelDir(), ModelSource.LoadFormat.AUTO, null, BackendKind.CPU, 0, 1), options);
+        return open(options, BackendKind.CPU, 1);
+    }
+
+    /** The simulator computes in fp16, as the NPU does; the cpu backend in the checkpoint's fp32. */
+    static LlmEngine open(EngineOptions options, BackendKind backend, int worldSize) {
+        DType dtype = backend == BackendKind.CPU ? null : DType.F16;
+        return LlmEngine.open(new ModelSource(modelDir(), ModelSource.LoadFormat.AUTO, dtype, backend, 0, worldSize), options);
     }
 
     static TestServer start(EngineOptions options, String apiKey, int maxQueue) {
-        LlmEngine engine = open(options);
+        return start(open(options), apiKey, maxQueue);
+    }
+
+    static TestServer start(LlmEngine engine, String apiKey, int maxQueue) {
         EngineLoop loop = engine.startLoop(maxQueue);
         OpenAiServer server = OpenAiServer.start(new ServeOptions("127.0.0.1", 0, MODEL, apiKey, maxQueue));
         server.ready(new ServingContext(engine, loop, MODEL));
