@@ -18,8 +18,8 @@ import org.tramontane.engine.SamplingParams;
 import org.tramontane.engine.TokenListener;
 
 /**
- * The JDK's HttpClient with its defaults (HTTP/2, so an h2c upgrade on the first request, body
- * included) runs a chat, a streamed chat and a completion; and what the API promises of streams,
+ * The JDK's HttpClient with its defaults (HTTP/2: a first GET upgrades the connection to h2c) runs a
+ * chat, a streamed chat and a completion; and what the API promises of streams,
  * stop strings, n, echo, logprobs and the metrics.
  */
 class Http2ClientTest {
@@ -99,6 +99,21 @@ class Http2ClientTest {
         assertEquals(200, c.statusCode(), c.body());
         assertEquals("text_completion", TestServer.json(c.body()).get("object").asText());
         assertEquals(5, TestServer.json(c.body()).get("usage").get("completion_tokens").asInt());
+    }
+
+    @Test
+    void anUpgradeRequestWithABodyIsServedWholeOverHttp11() throws Exception {
+        // Jetty declines an h2c upgrade that carries content and serves it on HTTP/1.1; the JDK client stays there
+        // for this server, and every body arrives (vLLM's server drops such bodies)
+        HttpClient client = HttpClient.newHttpClient();
+        String body = "{\"prompt\": [1, 415], \"max_tokens\": 3, \"temperature\": 0, \"ignore_eos\": true}";
+        HttpResponse<String> first = post(client, "/v1/completions", body);
+        assertEquals(200, first.statusCode(), first.body());
+        assertEquals(3, TestServer.json(first.body()).get("usage").get("completion_tokens").asInt(), "the body arrived whole");
+        HttpResponse<String> second = post(client, "/v1/completions", body);
+        assertEquals(200, second.statusCode(), second.body());
+        assertEquals(HttpClient.Version.HTTP_1_1, first.version());
+        assertEquals(3, TestServer.json(second.body()).get("usage").get("completion_tokens").asInt());
     }
 
     private static String greedyText(String promptIds, int maxTokens) throws Exception {
