@@ -1,8 +1,7 @@
-// Reports sizeof / alignof / offsetof of every ATB struct the facade fills (and of AllReduceParam and
-// AllGatherParam, declared but not used: see infer_op_params.h), as compiled against the
+// Reports sizeof / alignof / offsetof of every ATB struct the facade fills, as compiled against the
 // headers in use (native/ascend/include, or the CANN/ATB headers with -Pascend) and the C++ ABI in
 // use (_GLIBCXX_USE_CXX11_ABI). The Java test (AscendStructLayoutTest) recomputes the layout each
-// struct must have from the field lists in ascend-api.md and compares. Lines:
+// struct must have from ATB's field lists and compares. Lines:
 //   abi <_GLIBCXX_USE_CXX11_ABI> <sizeof(std::string)> <sizeof(void*)>
 //   struct <name> <sizeof> <alignof>
 //   field <struct>.<field> <offsetof> <sizeof>

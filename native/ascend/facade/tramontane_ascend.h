@@ -113,15 +113,6 @@ int tna_all_gather(tna_device* d, const char* backend, int rank, int rank_size, 
 // "abi", "struct" or "field" record per line.
 const char* tna_struct_layouts(void);
 
-// Deliberate misuse, for the tests of the runtime's refusals: 1 = Execute a Linear with one byte
-// less workspace than Setup asked for; 2 = PagedAttention with contextLens lacking hostData.
-int tna_probe(tna_device* d, int which);
-// The all-reduce of tna_all_reduce_sum with what the tests misuse: allReduceType, the aclDataType
-// the bytes of data are described as, and `withhold` bytes less workspace than Setup asked for.
-int tna_probe_all_reduce(tna_device* d, const char* backend, int rank, int rank_size, tna_hccl* hccl_comm,
-                         const char* comm_domain, const char* all_reduce_type, int dtype, void* data, size_t bytes,
-                         size_t withhold);
-
 #ifdef __cplusplus
 }
 #endif

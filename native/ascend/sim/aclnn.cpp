@@ -1,7 +1,7 @@
-// Simulated aclnn (libnnopbase tensors + the libopapi MoE operators), ascend-api.md §1, §3b.
+// Simulated aclnn (libnnopbase tensors + the libopapi MoE and W8A8 operators).
 // GetWorkspaceSize validates and returns a single-use executor; the second phase needs the thread
 // bound to the stream's device and at least the workspace asked for. Parameter errors answer
-// ACL_ERROR_INVALID_PARAM (the real library uses its own 161xxx codes, not listed in ascend-api.md).
+// ACL_ERROR_INVALID_PARAM (the real library uses its own 161xxx codes).
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -75,7 +75,7 @@ aclnnStatus launch(const char* op, void* ws, uint64_t wsSize, aclOpExecutor* exe
   return ACL_SUCCESS;
 }
 // The dequantising epilogue of the int8 matmuls: (float(acc) * scale[n]) * tokenScale[m], each
-// product rounded to f32 in that order (the cpu backend's quant_ops.cpp does the same).
+// product rounded to f32 in that order (the cpu backend's int8 linear does the same).
 inline float dequant(int32_t acc, float scale, float tokenScale) { return (float(acc) * scale) * tokenScale; }
 // Exact int8 dot product with an int32 accumulator; w is read with stride `ws` elements.
 inline int32_t dotI8(const int8_t* x, const int8_t* w, int64_t k, int64_t ws) {

@@ -22,12 +22,13 @@
 // - No device context on the calling thread: HCCL_E_RUNTIME, with the runtime's 107002 in the message
 //   (HCCL calls the runtime for the current device, which fails as every device call does).
 // - Who calls: the facade only creates and destroys communicators (HcclGetRootInfo,
-//   HcclCommInitRootInfo, HcclCommDestroy); the collectives run inside simulated ATB (atb.cpp), whose
-//   AllReduce/AllGather with backend "hccl" call HcclAllReduce/HcclAllGather on the hcclComm they are
-//   given, as ATB's hccl runners do, and with backend "lccl" use a thread communicator
-//   (tsim::threadCommInit, sim.h) through the same rendezvous. LCCL itself is not simulated beyond
-//   that: the simulator applies HCCL_EXEC_TIMEOUT and the rank-order f32 sum to it too; a real LCCL's
-//   timeout and summation order are not in what we read.
+//   HcclCommInitRootInfo, HcclCommDestroy); the collectives run inside simulated ATB
+//   (atb_collectives.cpp), whose AllReduce/AllGather with backend "hccl" call
+//   HcclAllReduce/HcclAllGather on the hcclComm they are given, as ATB's hccl runners do, and with
+//   backend "lccl" use a thread communicator (tsim::threadCommInit, sim.h) through the same
+//   rendezvous. LCCL itself is not simulated beyond
+//   that: the simulator applies HCCL_EXEC_TIMEOUT and the rank-order f32 sum to it too, as a model
+//   of a real LCCL's timeout and summation order, which it does not document.
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>

@@ -1,4 +1,4 @@
-// Simulated ACL runtime: devices, streams, memory, copies (ascend-api.md §1 semantics).
+// Simulated ACL runtime: devices, streams, memory, copies, with ACL's thread binding and error codes.
 #include <atomic>
 #include <cstdlib>
 #include <cstring>

@@ -121,7 +121,7 @@ final class MistralPlan {
             }
         }
         for (TorchZipReader r : sources.readers) {
-            for (TorchZipReader.TorchTensor t : r.tensors()) {
+            for (TorchTensor t : r.tensors()) {
                 if (expected.containsKey(t.name())) r.requireContiguous(t);
             }
         }

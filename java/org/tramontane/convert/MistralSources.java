@@ -97,7 +97,7 @@ final class MistralSources implements AutoCloseable {
     private void addTorch(TorchZipReader r) {
         readers.add(r);
         files.add(r.file());
-        for (TorchZipReader.TorchTensor t : r.tensors()) {
+        for (TorchTensor t : r.tensors()) {
             add(new SourceTensor(t.name(), t.dtype(), t.shape(), r.file(), offset -> {
                 r.requireContiguous(t);
                 return r.openStream(t, offset);

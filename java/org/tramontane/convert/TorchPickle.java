@@ -8,7 +8,6 @@ import java.util.Map;
 import java.util.regex.Pattern;
 import org.tramontane.config.DType;
 import org.tramontane.convert.RestrictedUnpickler.Tuple;
-import org.tramontane.convert.TorchZipReader.TorchTensor;
 
 /**
  * What the {@code data.pkl} of a {@code torch.save} dict of tensors means: the globals it may

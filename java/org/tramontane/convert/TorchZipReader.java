@@ -17,7 +17,6 @@ import java.util.Optional;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
-import org.tramontane.config.DType;
 import org.tramontane.convert.TorchPickle.Storage;
 
 /**
@@ -42,44 +41,6 @@ import org.tramontane.convert.TorchPickle.Storage;
 public final class TorchZipReader implements AutoCloseable {
     /** data.pkl is read into memory; a dict of tensors pickles to kilobytes, so more is corruption. */
     public static final long MAX_PICKLE_BYTES = 64L << 20;
-
-    /**
-     * One tensor of the file as the pickle describes it.
-     *
-     * @param shape         dimensions, outermost first
-     * @param strides       in elements, one per dimension
-     * @param storageKey    the storage's entry name under {@code data/}
-     * @param storageOffset in elements, where the tensor starts in its storage
-     */
-    public record TorchTensor(String name, DType dtype, List<Long> shape, List<Long> strides,
-                              String storageKey, long storageOffset) {
-        public TorchTensor {
-            shape = List.copyOf(shape);
-            strides = List.copyOf(strides);
-        }
-
-        public long numElements() {
-            long n = 1;
-            for (long d : shape) n = Math.multiplyExact(n, d);
-            return n;
-        }
-
-        public long byteLength() {
-            return Math.multiplyExact(numElements(), (long) dtype.elemBytes);
-        }
-
-        /** Row-major with no gaps: what torch calls contiguous (strides of size-1 dims do not matter). */
-        public boolean isContiguous() {
-            long expected = 1;
-            for (int i = shape.size() - 1; i >= 0; i--) {
-                long size = shape.get(i);
-                if (size == 0) return true;
-                if (size != 1 && strides.get(i) != expected) return false;
-                expected *= size;
-            }
-            return true;
-        }
-    }
 
     private final Path file;
     private final ZipFile zip;

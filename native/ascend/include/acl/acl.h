@@ -1,5 +1,4 @@
-// Declarations of the ACL runtime subset tramontane uses, written from ../shared/ascend-api.md §1
-// (CANN acl/acl.h, acl_base.h, acl_rt.h). Used only when no CANN toolkit is installed: the binding
+// Declarations of the ACL runtime subset tramontane uses (CANN acl/acl.h, acl_base.h, acl_rt.h). Used only when no CANN toolkit is installed: the binding
 // then links the CPU simulator (native/ascend/sim). With CANN, the real headers replace this file.
 #ifndef TRAMONTANE_DECL_ACL_ACL_H
 #define TRAMONTANE_DECL_ACL_ACL_H
@@ -88,7 +87,7 @@ aclError aclrtSynchronizeStream(aclrtStream stream);
 aclError aclrtMalloc(void** devPtr, size_t size, aclrtMemMallocPolicy policy);
 aclError aclrtFree(void* devPtr);
 aclError aclrtMemcpy(void* dst, size_t destMax, const void* src, size_t count, aclrtMemcpyKind kind);
-// Not in ascend-api.md: signature from hicann/runtime docs/api_docs (aclrtMemcpy2d[Async]).
+// aclrtMemcpy2d as CANN's runtime declares it (pitches and width in bytes, height in rows).
 aclError aclrtMemcpy2d(void* dst, size_t dpitch, const void* src, size_t spitch, size_t width,
                        size_t height, aclrtMemcpyKind kind);
 aclError aclrtMemset(void* devPtr, size_t maxCount, int32_t value, size_t count);

@@ -1,4 +1,4 @@
-// aclnn tensor objects (CANN aclnn/acl_meta.h subset), from ascend-api.md §1 (two-phase pattern).
+// aclnn tensor objects (CANN aclnn/acl_meta.h subset, libnnopbase): what the two-phase aclnn calls take.
 #ifndef TRAMONTANE_DECL_ACLNN_ACL_META_H
 #define TRAMONTANE_DECL_ACLNN_ACL_META_H
 

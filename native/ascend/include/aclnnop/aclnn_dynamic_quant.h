@@ -1,4 +1,4 @@
-// aclnnDynamicQuant (libopapi), ascend-api.md §3b: per-row symmetric int8 quantisation.
+// aclnnDynamicQuant (libopapi): per-row symmetric int8 quantisation, two-phase (GetWorkspaceSize, then launch).
 #ifndef TRAMONTANE_DECL_ACLNN_DYNAMIC_QUANT_H
 #define TRAMONTANE_DECL_ACLNN_DYNAMIC_QUANT_H
 #include "aclnn/acl_meta.h"

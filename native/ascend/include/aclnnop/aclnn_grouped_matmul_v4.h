@@ -1,4 +1,4 @@
-// aclnnGroupedMatmulV4 (libopapi), ascend-api.md §3b.
+// aclnnGroupedMatmulV4 (libopapi): one matmul per group of rows (the routed tokens of each expert).
 #ifndef TRAMONTANE_DECL_ACLNN_GROUPED_MATMUL_V4_H
 #define TRAMONTANE_DECL_ACLNN_GROUPED_MATMUL_V4_H
 #include "aclnn/acl_meta.h"

@@ -1,4 +1,4 @@
-// aclnnMoeGatingTopKSoftmax (libopapi), ascend-api.md §3b.
+// aclnnMoeGatingTopKSoftmax (libopapi): softmax over the router logits, then the top k.
 #ifndef TRAMONTANE_DECL_ACLNN_MOE_GATING_TOP_K_SOFTMAX_H
 #define TRAMONTANE_DECL_ACLNN_MOE_GATING_TOP_K_SOFTMAX_H
 #include "aclnn/acl_meta.h"

@@ -1,4 +1,4 @@
-// aclnnMoeInitRoutingV2 (libopapi), ascend-api.md §3b.
+// aclnnMoeInitRoutingV2 (libopapi): tokens expanded and sorted by expert, with the per-expert counts.
 #ifndef TRAMONTANE_DECL_ACLNN_MOE_INIT_ROUTING_V2_H
 #define TRAMONTANE_DECL_ACLNN_MOE_INIT_ROUTING_V2_H
 #include "aclnn/acl_meta.h"

@@ -1,4 +1,4 @@
-// aclnnMoeTokenUnpermute (libopapi), ascend-api.md §3b.
+// aclnnMoeTokenUnpermute (libopapi): the experts' rows back in token order, summed by routing weight.
 #ifndef TRAMONTANE_DECL_ACLNN_MOE_TOKEN_UNPERMUTE_H
 #define TRAMONTANE_DECL_ACLNN_MOE_TOKEN_UNPERMUTE_H
 #include "aclnn/acl_meta.h"

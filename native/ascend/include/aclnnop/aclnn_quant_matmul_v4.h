@@ -1,4 +1,4 @@
-// aclnnQuantMatmulV4 (libopapi), ascend-api.md §3b.
+// aclnnQuantMatmulV4 (libopapi): int8 x int8 matmul dequantised by per-channel and per-token scales.
 #ifndef TRAMONTANE_DECL_ACLNN_QUANT_MATMUL_V4_H
 #define TRAMONTANE_DECL_ACLNN_QUANT_MATMUL_V4_H
 #include "aclnn/acl_meta.h"

@@ -1,4 +1,4 @@
-// atb::Context (include/atb/context.h subset), ascend-api.md §2: abstract, made by CreateContext.
+// atb::Context (include/atb/context.h subset): abstract, made by CreateContext.
 #ifndef TRAMONTANE_DECL_ATB_CONTEXT_H
 #define TRAMONTANE_DECL_ATB_CONTEXT_H
 #include "atb/types.h"

@@ -1,5 +1,5 @@
-// ATB inference operation parameters (include/atb/infer_op_params.h subset), written from
-// ascend-api.md §3: fields in declaration order with their defaults. Not POD in general: create
+// ATB inference operation parameters (include/atb/infer_op_params.h subset): fields in ATB's
+// declaration order with their defaults. Not POD in general: create
 // with `new P()` (or a value-initialised local) so the defaults apply; zeroed memory is not a default.
 #ifndef TRAMONTANE_DECL_ATB_INFER_OP_PARAMS_H
 #define TRAMONTANE_DECL_ATB_INFER_OP_PARAMS_H
@@ -218,8 +218,8 @@ struct SplitParam {
   uint8_t rsv[8] = {0};
 };
 
-// ATB's collectives (ascend-api.md §3; CommMode from its shared enums): the facade's tensor-parallel
-// all-reduce and all-gather (facade.cpp, "Tensor parallelism"). The std::string members make the
+// ATB's collectives (CommMode from its shared enums): the facade's tensor-parallel all-reduce and
+// all-gather (facade/collectives.cpp). The std::string members make the
 // layout depend on _GLIBCXX_USE_CXX11_ABI (32 bytes with the new ABI, 8 with the old): build with
 // ATB's cxx_abi_N (AscendStructLayoutTest checks the layout under the ABI in use).
 enum CommMode : int { COMM_UNDEFINED = -1, COMM_MULTI_PROCESS = 0, COMM_MULTI_THREAD = 1 };

@@ -1,4 +1,4 @@
-// atb::Operation (include/atb/operation.h subset), ascend-api.md §2. Lifecycle per call: fill the
+// atb::Operation (include/atb/operation.h subset). Lifecycle per call: fill the
 // VariantPack, Setup (asks for a workspace size), allocate the workspace, Execute on the context's
 // stream, keep the workspace until the stream is synchronised.
 #ifndef TRAMONTANE_DECL_ATB_OPERATION_H

@@ -1,4 +1,4 @@
-// atb::SVector (include/atb/svector.h shape, ascend-api.md §2): members in order capacity_, size_,
+// atb::SVector (include/atb/svector.h shape): members in order capacity_, size_,
 // storage_[64 + 1], heap_. Inline capacity 64; beyond it the elements move to a heap block of 256;
 // at most 256. operator[] checks bounds and throws (callers catch: C++ exceptions stop at the facade).
 #ifndef TRAMONTANE_DECL_ATB_SVECTOR_H

@@ -1,4 +1,4 @@
-// ATB core types (include/atb/types.h subset), from ascend-api.md §2. Field order as stated there.
+// ATB core types (include/atb/types.h subset), fields in ATB's declaration order.
 #ifndef TRAMONTANE_DECL_ATB_TYPES_H
 #define TRAMONTANE_DECL_ATB_TYPES_H
 

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tramontane.testing.Fixtures;
 import org.tramontane.config.DType;
-import org.tramontane.convert.TorchZipReader.TorchTensor;
+import org.tramontane.convert.TorchTensor;
 import org.tramontane.convert.TorchFiles.Pickle;
 import org.tramontane.convert.TorchFiles.Spec;
 import org.tramontane.weights.TensorInfo;

@@ -102,10 +102,4 @@ final class AscendNative {
             @Cast("const float*") long local, @Cast("size_t") long count, @Cast("float*") long out);
 
     static native @Cast("const char*") String tna_struct_layouts();
-
-    static native int tna_probe(@Cast("tna_device*") long d, int which);
-    static native int tna_probe_all_reduce(@Cast("tna_device*") long d, @Cast("const char*") String backend, int rank,
-            int rankSize, @Cast("tna_hccl*") long hcclComm, @Cast("const char*") String commDomain,
-            @Cast("const char*") String allReduceType, int dtype, @Cast("void*") long data, @Cast("size_t") long bytes,
-            @Cast("size_t") long withhold);
 }

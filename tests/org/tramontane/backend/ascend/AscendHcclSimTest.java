@@ -26,7 +26,6 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.tramontane.config.DType;
 import org.tramontane.backend.DeviceTensor;
 import org.tramontane.config.Precision;
-import org.tramontane.backend.ascend.AscendBackend.CommBackend;
 import org.tramontane.engine.TensorParallelLm;
 import org.tramontane.model.CausalLm;
 import org.tramontane.model.ForwardBatch;
@@ -39,7 +38,7 @@ import org.tramontane.testing.Fixtures;
 
 /**
  * Tensor parallelism on the ascend binding goes through ATB's AllReduce / AllGather operations
- * (simulated: native/ascend/sim/atb.cpp over the HCCL simulator's rendezvous in sim/hccl.cpp) on
+ * (simulated: native/ascend/sim/atb_collectives.cpp over the HCCL simulator's rendezvous in sim/hccl.cpp) on
  * each rank's device thread, never through the engine's host Communicator: the collectives' values
  * against a plain reference with both ATB backends (hccl on the group's HcclComm, lccl on ATB's own
  * communicator), a whole tensor-parallel step with a host Communicator that fails if touched, ATB's
@@ -107,6 +106,19 @@ class AscendHcclSimTest {
         return assertTimeoutPreemptively(HANG_GUARD, () -> assertThrows(AscendException.class, call));
     }
 
+    /**
+     * Rank b's all-reduce of t's bytes with the params the tests misuse (tnp_all_reduce): ATB backend
+     * string, allReduceType, the aclDataType the bytes are described as, and {@code withhold} bytes
+     * less workspace than Setup asked for.
+     */
+    private static void probeAllReduce(AscendBackend b, DeviceTensor t, String backend, String allReduceType,
+            int aclDtype, long withhold) {
+        AscendTensor a = (AscendTensor) t;
+        HcclRank h = b.hccl();
+        b.device().run("probe AllReduce", () -> AscendProbes.tnp_all_reduce(b.device().handle(), backend, h.rank(),
+                h.worldSize(), h.comm(), h.domain(), allReduceType, aclDtype, a.addr(), a.byteSize(), withhold));
+    }
+
     private static void assertHas(String message, String... parts) {
         for (String p : parts) assertTrue(message.contains(p), "no \"" + p + "\" in: " + message);
     }
@@ -121,7 +133,7 @@ class AscendHcclSimTest {
         // the engine's groups take it from the environment
         List<AscendBackend> group = AscendBackend.openGroup(Precision.FP16, true, 2, 60);
         try {
-            assertEquals(CommBackend.fromEnvironment(System.getenv()), group.get(0).commBackendForTests());
+            assertEquals(CommBackend.fromEnvironment(System.getenv()), group.get(0).hccl().backend());
         } finally {
             closeAll(group);
         }
@@ -132,7 +144,7 @@ class AscendHcclSimTest {
     void allReduceAndAllGatherMatchAPlainReference(int ws, CommBackend backend) {
         List<AscendBackend> group = AscendBackend.openGroup(Precision.FP16, true, ws, 60, backend);
         try {
-            assertEquals(backend, group.get(0).commBackendForTests());
+            assertEquals(backend, group.get(0).hccl().backend());
             int rows = 3, cols = 5, n = rows * cols;
             // reference: the ranks' contributions added in rank order in f32, as the host path does
             float[] want = values(100, n);
@@ -178,7 +190,7 @@ class AscendHcclSimTest {
     void lcclRunsOnAtbsOwnCommunicatorNotTheHcclComm() {
         List<AscendBackend> group = AscendBackend.openGroup(Precision.FP16, true, 2, 60, CommBackend.LCCL);
         try {
-            for (AscendBackend b : group) b.destroyHcclForTests();
+            for (AscendBackend b : group) b.hccl().destroy();
             List<Object> got = assertTimeoutPreemptively(HANG_GUARD, () -> onEveryRank(2, r -> {
                 AscendBackend b = group.get(r);
                 DeviceTensor t = b.allocate(DType.F32, 4);
@@ -250,7 +262,7 @@ class AscendHcclSimTest {
             AscendBackend r0 = group.get(0);
             DeviceTensor t = r0.allocate(DType.F32, 8);
             // refused before the ranks meet, so rank 1 need not take part
-            AscendException e = fails(() -> r0.probeAllReduceForTests(t, "hccl", "sum", AscendNative.ACL_FLOAT, 1));
+            AscendException e = fails(() -> probeAllReduce(r0, t, "hccl", "sum", AscendNative.ACL_FLOAT, 1));
             assertHas(e.getMessage(), "ATB AllReduce(hccl) Execute", "ERROR_INVALID_WORKSPACE_SIZE",
                     "workspace of 31 bytes, Setup asked for 32");
         } finally {
@@ -265,17 +277,17 @@ class AscendHcclSimTest {
             AscendBackend r0 = group.get(0);
             DeviceTensor t = r0.allocate(DType.F32, 8);
             int f32 = AscendNative.ACL_FLOAT;
-            String m = fails(() -> r0.probeAllReduceForTests(t, "nccl", "sum", f32, 0)).getMessage();
+            String m = fails(() -> probeAllReduce(r0, t, "nccl", "sum", f32, 0)).getMessage();
             assertHas(m, "ATB AllReduce(nccl) CreateOperation", "ERROR_INVALID_PARAM", "backend must be hccl or lccl");
-            m = fails(() -> r0.probeAllReduceForTests(t, "lccl", "prod", f32, 0)).getMessage();
+            m = fails(() -> probeAllReduce(r0, t, "lccl", "prod", f32, 0)).getMessage();
             assertHas(m, "ATB AllReduce(lccl) CreateOperation", "ERROR_INVALID_PARAM", "prod is not supported by lccl");
-            m = fails(() -> r0.probeAllReduceForTests(t, "lccl", "mean", f32, 0)).getMessage();
+            m = fails(() -> probeAllReduce(r0, t, "lccl", "mean", f32, 0)).getMessage();
             assertHas(m, "AllReduce(lccl) CreateOperation", "allReduceType must be sum, prod, max or min");
             // lccl refuses int64 tensors (8 f32 = 4 int64), in Setup
-            m = fails(() -> r0.probeAllReduceForTests(t, "lccl", "sum", AscendNative.ACL_INT64, 0)).getMessage();
+            m = fails(() -> probeAllReduce(r0, t, "lccl", "sum", AscendNative.ACL_INT64, 0)).getMessage();
             assertHas(m, "ATB AllReduce(lccl) Setup", "ERROR_INVALID_TENSOR_DTYPE", "lccl does not support int64");
             // hccl takes prod, the simulator does not
-            m = fails(() -> r0.probeAllReduceForTests(t, "hccl", "prod", f32, 0)).getMessage();
+            m = fails(() -> probeAllReduce(r0, t, "hccl", "prod", f32, 0)).getMessage();
             assertHas(m, "ATB AllReduce(hccl) CreateOperation", "ERROR_INVALID_PARAM", "simulator", "prod");
         } finally {
             closeAll(group);
@@ -332,7 +344,7 @@ class AscendHcclSimTest {
         try {
             AscendBackend r0 = group.get(0);
             DeviceTensor t = r0.allocate(DType.F32, 4);
-            r0.destroyHcclForTests();
+            r0.hccl().destroy();
             // its own handle is gone
             String own = fails(() -> r0.allReduceSum(t, new HostForbidden(0, 2))).getMessage();
             assertHas(own, "ATB AllReduce(hccl) Execute", "HcclAllReduce", "not a live communicator");
@@ -355,8 +367,8 @@ class AscendHcclSimTest {
             AscendTensor out = (AscendTensor) b.allocate(DType.F32, 8);
             // this (test) thread never called aclrtSetDevice: only the backend's device thread did. The
             // first device call after AllGather's Setup is the workspace's aclrtMalloc, which fails there.
-            int status = AscendNative.tna_all_gather(b.handleForTests(), "hccl", 0, 2, b.hcclForTests(),
-                    b.commDomainForTests(), local.address(), 4, out.address());
+            int status = AscendNative.tna_all_gather(b.device().handle(), "hccl", 0, 2, b.hccl().comm(),
+                    b.hccl().domain(), local.address(), 4, out.address());
             String m = AscendNative.tna_last_error();
             assertEquals(107002, status, m);  // ACL_ERROR_RT_CONTEXT_NULL
             assertHas(m, "aclrtMalloc", "107002", "aclrtSetDevice");

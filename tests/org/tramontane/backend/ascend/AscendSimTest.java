@@ -134,7 +134,7 @@ class AscendSimTest {
         try (AscendBackend b = AscendBackend.open(Precision.FP16, true)) {
             long[] out = new long[1];
             // this (test) thread never called aclrtSetDevice: only the backend's device thread did
-            int status = AscendNative.tna_malloc(b.handleForTests(), 64, out);
+            int status = AscendNative.tna_malloc(b.device().handle(), 64, out);
             assertEquals(107002, status);
             assertTrue(AscendNative.tna_last_error().contains("aclrtMalloc"), AscendNative.tna_last_error());
         }
@@ -164,14 +164,23 @@ class AscendSimTest {
         }
     }
 
-    @ParameterizedTest
-    @ValueSource(ints = {1, 2})
-    void workspaceShortfallAndMissingHostDataAreRefused(int probe) {
+    @Test
+    void aWorkspaceSmallerThanSetupAskedIsRefused() {
         try (AscendBackend b = AscendBackend.open(Precision.FP16, true)) {
-            AscendException e = assertThrows(AscendException.class, () -> b.probeForTests(probe));
-            String m = e.getMessage();
-            if (probe == 1) assertTrue(m.contains("Linear") && m.contains("Execute") && m.contains("workspace"), m);
-            if (probe == 2) assertTrue(m.contains("PagedAttention") && m.contains("hostData"), m);
+            AscendDevice d = b.device();
+            String m = assertThrows(AscendException.class,
+                    () -> d.run("probe", () -> AscendProbes.tnp_short_workspace(d.handle()))).getMessage();
+            assertTrue(m.contains("Linear") && m.contains("Execute") && m.contains("workspace"), m);
+        }
+    }
+
+    @Test
+    void contextLensWithoutHostDataAreRefused() {
+        try (AscendBackend b = AscendBackend.open(Precision.FP16, true)) {
+            AscendDevice d = b.device();
+            String m = assertThrows(AscendException.class,
+                    () -> d.run("probe", () -> AscendProbes.tnp_context_lens_without_host_data(d.handle()))).getMessage();
+            assertTrue(m.contains("PagedAttention") && m.contains("hostData"), m);
         }
     }
 }

@@ -11,13 +11,13 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The ATB structs the facade fills, as the compiler laid them out (layout.cpp: sizeof, alignof,
- * offsetof under the C++ ABI in use), against the layout ascend-api.md implies: its field lists in
- * declaration order with their stated types, laid out by the LP64 System V rules (x86-64 and
- * AArch64 agree for these types), plus the sizes it states outright (Dims 72, TensorDesc 80,
- * Tensor 104, SVector&lt;Tensor&gt; about 6784, VariantPack about 13.6 KB). A field out of order,
- * a wrong type or a missing field moves an offset and fails here. What this cannot see without the
- * real headers: facts ascend-api.md itself got wrong, enum constant names, and the private SVector
- * members (only the size is checked).
+ * offsetof under the C++ ABI in use), against the layout ATB's headers imply: the field lists below
+ * in ATB's declaration order with their types, laid out by the LP64 System V rules (x86-64 and
+ * AArch64 agree for these types), plus the sizes of the core types (Dims 72, TensorDesc 80,
+ * Tensor 104, SVector&lt;Tensor&gt; 6784, VariantPack about 13.6 KB). A field out of order, a wrong
+ * type or a missing field moves an offset and fails here. What this cannot see without the real
+ * headers: a field missing from these lists and from our declarations alike, enum constant names,
+ * and the private SVector members (only the size is checked).
  */
 class AscendStructLayoutTest {
 
@@ -79,7 +79,7 @@ class AscendStructLayoutTest {
     }
 
     /**
-     * Every struct of ascend-api.md §2-3 the facade declares, in the document's field order;
+     * Every ATB struct the facade declares, in ATB's field order;
      * {@code stringBytes} is sizeof(std::string) under the ABI the native code was built with.
      */
     static Map<String, Layout> expected(long stringBytes) {
@@ -228,9 +228,9 @@ class AscendStructLayoutTest {
         assertTrue(errors.isEmpty(), String.join("\n", errors));
     }
 
-    /** The sizes ascend-api.md states in so many words. */
+    /** The sizes of ATB's core types on LP64. */
     @Test
-    void sizesStatedInTheApiNotes() {
+    void sizesOfTheCoreTypes() {
         Compiled c = compiled();
         assertEquals(72, c.structs().get("Dims")[0]);
         assertEquals(80, c.structs().get("TensorDesc")[0]);

@@ -1,0 +1,87 @@
+// Attention: whole-prompt prefill through SelfAttention PA_ENCODER with MindIE's fixed triu mask,
+// and one decode token per sequence over the paged cache through PagedAttention. Both take the
+// per-sequence lengths on the host too, as ATB tiles them on the CPU.
+#include <cmath>
+#include <memory>
+#include <vector>
+#include "internal.h"
+
+using namespace tna;
+
+namespace {
+// The fixed [128, 128] causal mask MindIE passes to PA_ENCODER (isTriuMask = 1): 0 on and below
+// the diagonal, -inf above.
+void* causalMask(tna_device* d, aclDataType cd) {
+  int slot = cd == ACL_FLOAT16 ? 0 : 1;
+  if (d->mask[slot]) return d->mask[slot];
+  std::vector<float> m(128 * 128);
+  for (int i = 0; i < 128; i++)
+    for (int j = 0; j < 128; j++) m[i * 128 + j] = j > i ? -INFINITY : 0.f;
+  void* f32 = upload(d, m.data(), m.size() * 4);
+  void* out = nullptr;
+  acl(aclrtMalloc(&out, m.size() * esize(cd), ACL_MEM_MALLOC_HUGE_FIRST), "aclrtMalloc");
+  d->mask[slot] = out;
+  cast(d, f32, ACL_FLOAT, out, cd, int64_t(m.size()));
+  return out;
+}
+}  // namespace
+
+extern "C" {
+
+int tna_prefill_attention(tna_device* d, const float* qkv, int T, int nq, int nk, int hd, const int32_t* seqLensHost,
+                          int numSeqs, float scale, float* out, int cdi) {
+  return guarded(d, [&] {
+    aclDataType cd = computeType(cdi);
+    size_t es = esize(cd);
+    int64_t width = int64_t(nq + 2 * nk) * hd;
+    void* all = toCompute(d, qkv, T * width, cd);
+    void* q = tmp(d, size_t(T) * nq * hd * es);
+    void* k = tmp(d, size_t(T) * nk * hd * es);
+    void* v = tmp(d, size_t(T) * nk * hd * es);
+    columns(d, q, all, T, width, 0, int64_t(nq) * hd, es);
+    columns(d, k, all, T, width, int64_t(nq) * hd, int64_t(nk) * hd, es);
+    columns(d, v, all, T, width, int64_t(nq + nk) * hd, int64_t(nk) * hd, es);
+    void* seqDev = upload(d, seqLensHost, size_t(numSeqs) * 4);
+    void* o = tmp(d, size_t(T) * nq * hd * es);
+    std::unique_ptr<atb::infer::SelfAttentionParam> p(new atb::infer::SelfAttentionParam());
+    p->headNum = nq;
+    p->kvHeadNum = nk;
+    p->qkScale = scale;
+    p->calcType = atb::infer::SelfAttentionParam::PA_ENCODER;
+    p->maskType = atb::infer::SelfAttentionParam::MASK_TYPE_NORM;
+    p->isTriuMask = 1;
+    runAtb(d, "SelfAttention(PA_ENCODER)", *p,
+           pack(SelfAttentionSlots{tensor(q, cd, {T, nq, hd}), tensor(k, cd, {T, nk, hd}), tensor(v, cd, {T, nk, hd}),
+                                   tensor(causalMask(d, cd), cd, {128, 128}),
+                                   tensor(seqDev, ACL_INT32, {numSeqs}, seqLensHost), tensor(o, cd, {T, nq, hd})}));
+    cast(d, o, cd, out, ACL_FLOAT, int64_t(T) * nq * hd);
+    finish(d);
+  });
+}
+
+int tna_decode_attention(tna_device* d, const float* qkv, int B, int nq, int nk, int hd, const void* kc, const void* vc,
+                         int nb, int bs, const int32_t* blockTables, int maxBlocks, const int32_t* ctxHost, float scale,
+                         float* out, int cdi) {
+  return guarded(d, [&] {
+    aclDataType cd = computeType(cdi);
+    size_t es = esize(cd);
+    int64_t width = int64_t(nq + 2 * nk) * hd;
+    void* all = toCompute(d, qkv, B * width, cd);
+    void* q = tmp(d, size_t(B) * nq * hd * es);
+    columns(d, q, all, B, width, 0, int64_t(nq) * hd, es);
+    void* ctxDev = upload(d, ctxHost, size_t(B) * 4);
+    void* o = tmp(d, size_t(B) * nq * hd * es);
+    std::unique_ptr<atb::infer::PagedAttentionParam> p(new atb::infer::PagedAttentionParam());
+    p->headNum = nq;
+    p->kvHeadNum = nk;
+    p->qkScale = scale;
+    runAtb(d, "PagedAttention", *p,
+           pack(PagedAttentionSlots{tensor(q, cd, {B, nq, hd}), tensor(kc, cd, {nb, bs, nk, hd}),
+                                    tensor(vc, cd, {nb, bs, nk, hd}), tensor(blockTables, ACL_INT32, {B, maxBlocks}),
+                                    tensor(ctxDev, ACL_INT32, {B}, ctxHost), tensor(o, cd, {B, nq, hd})}));
+    cast(d, o, cd, out, ACL_FLOAT, int64_t(B) * nq * hd);
+    finish(d);
+  });
+}
+
+}  // extern "C"

@@ -1,0 +1,112 @@
+// The device's lifetime and memory: aclInit once for the devices open in the process, then per
+// device its thread binding (aclrtSetDevice), stream and ATB context; allocation and copies.
+#include <mutex>
+#include <vector>
+#include "internal.h"
+#include "tramontane_cpu.h"
+
+using namespace tna;
+
+namespace {
+std::mutex g_init_mu;
+int g_open = 0;
+}  // namespace
+
+extern "C" {
+
+int tna_is_simulator(void) {
+#ifdef TRAMONTANE_ASCEND_SIM
+  return 1;
+#else
+  return 0;
+#endif
+}
+
+const char* tna_last_error(void) { return lastError().c_str(); }
+
+tna_device* tna_open(int device_id, int* status) {
+  tna_device* d = new tna_device();
+  d->id = device_id;
+  bool counted = false;
+  int rc = guarded(d, [&] {
+    {
+      std::lock_guard<std::mutex> l(g_init_mu);
+      if (g_open == 0) acl(aclInit(nullptr), "aclInit");
+      g_open++;
+      counted = true;
+    }
+    acl(aclrtSetDevice(device_id), "aclrtSetDevice");
+    acl(aclrtCreateStream(&d->stream), "aclrtCreateStream");
+    atbCheck(atb::CreateContext(&d->ctx), "Context", "CreateContext");
+    atbCheck(d->ctx->SetExecuteStream(d->stream), "Context", "SetExecuteStream");
+  });
+  if (status) *status = rc;
+  if (rc == TNA_OK) return d;
+  if (d->ctx) atb::DestroyContext(d->ctx);
+  if (d->stream) aclrtDestroyStream(d->stream);
+  if (counted) {
+    std::lock_guard<std::mutex> l(g_init_mu);
+    if (--g_open == 0) aclFinalize();
+  }
+  delete d;
+  return nullptr;
+}
+
+int tna_close(tna_device* d) {
+  int rc = guarded(d, [&] {
+    aclError e = aclrtSynchronizeStream(d->stream);
+    releasePending(d);
+    for (void*& m : d->mask)
+      if (m) aclrtFree(m), m = nullptr;
+    atb::DestroyContext(d->ctx);
+    aclrtDestroyStream(d->stream);
+    aclrtResetDevice(d->id);
+    acl(e, "aclrtSynchronizeStream");
+  });
+  {
+    std::lock_guard<std::mutex> l(g_init_mu);
+    if (--g_open == 0) aclFinalize();
+  }
+  delete d;
+  return rc;
+}
+
+int tna_malloc(tna_device* d, size_t bytes, void** out) {
+  return guarded(d, [&] { acl(aclrtMalloc(out, bytes, ACL_MEM_MALLOC_HUGE_FIRST), "aclrtMalloc"); });
+}
+int tna_free(tna_device* d, void* p) {
+  return guarded(d, [&] { acl(aclrtFree(p), "aclrtFree"); });
+}
+int tna_memset_zero(tna_device* d, void* p, size_t bytes) {
+  return guarded(d, [&] { acl(aclrtMemset(p, bytes, 0, bytes), "aclrtMemset"); });
+}
+int tna_upload(tna_device* d, void* dst, const void* src, size_t bytes) {
+  return guarded(d, [&] { acl(aclrtMemcpy(dst, bytes, src, bytes, ACL_MEMCPY_HOST_TO_DEVICE), "aclrtMemcpy(H2D)"); });
+}
+int tna_download(tna_device* d, void* dst, const void* src, size_t bytes) {
+  return guarded(d, [&] {
+    acl(aclrtSynchronizeStream(d->stream), "aclrtSynchronizeStream");
+    acl(aclrtMemcpy(dst, bytes, src, bytes, ACL_MEMCPY_DEVICE_TO_HOST), "aclrtMemcpy(D2H)");
+  });
+}
+int tna_copy(tna_device* d, void* dst, const void* src, size_t bytes) {
+  return guarded(d, [&] { acl(aclrtMemcpy(dst, bytes, src, bytes, ACL_MEMCPY_DEVICE_TO_DEVICE), "aclrtMemcpy(D2D)"); });
+}
+int tna_sync(tna_device* d) {
+  return guarded(d, [&] { finish(d); });
+}
+
+int tna_fill_random(tna_device* d, void* dst, int dtype, uint64_t seed, float scale, const int64_t* run_starts,
+                    size_t num_runs, size_t run_elems) {
+  return guarded(d, [&] {
+    int tn = dtype == ACL_FLOAT ? TN_F32 : dtype == ACL_FLOAT16 ? TN_F16 : dtype == ACL_BF16 ? TN_BF16 : -1;
+    if (tn < 0) fail(TNA_E_ARG, "tna_fill_random: float dtypes only");
+    size_t bytes = num_runs * run_elems * esize(aclDataType(dtype));
+    std::vector<char> host(bytes);
+    if (tn_fill_random_runs(host.data(), tn, seed, scale, run_starts, num_runs, run_elems) != TN_OK) {
+      fail(TNA_E_ARG, "tn_fill_random_runs failed");
+    }
+    acl(aclrtMemcpy(dst, bytes, host.data(), bytes, ACL_MEMCPY_HOST_TO_DEVICE), "aclrtMemcpy(H2D)");
+  });
+}
+}  // extern "C"

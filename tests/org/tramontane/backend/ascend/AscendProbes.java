@@ -1,0 +1,32 @@
+package org.tramontane.backend.ascend;
+
+import org.bytedeco.javacpp.Loader;
+import org.bytedeco.javacpp.annotation.Cast;
+import org.bytedeco.javacpp.annotation.Platform;
+
+/**
+ * JavaCPP peer of native/ascend/probes/tramontane_ascend_probes.h: deliberate misuses of the
+ * runtime, compiled only into the tests' own JNI library (the test phase builds it; the jar never
+ * holds it). That library links the facade's JNI library rather than a copy of it, so a probe runs
+ * on the very device, stream and HCCL group an {@link AscendBackend} opened. Call from the
+ * backend's device thread ({@link AscendDevice#call}).
+ */
+@Platform(include = "tramontane_ascend_probes.h", link = {"jniAscendNative", "tramontane_ascend_probes"},
+        compiler = "cpp17")
+final class AscendProbes {
+    static {
+        Loader.load(AscendNative.class);
+        Loader.load();
+    }
+
+    private AscendProbes() {}
+
+    static native int tnp_short_workspace(@Cast("tna_device*") long d);
+
+    static native int tnp_context_lens_without_host_data(@Cast("tna_device*") long d);
+
+    static native int tnp_all_reduce(@Cast("tna_device*") long d, @Cast("const char*") String backend, int rank,
+            int rankSize, @Cast("tna_hccl*") long hcclComm, @Cast("const char*") String commDomain,
+            @Cast("const char*") String allReduceType, int dtype, @Cast("void*") long data, @Cast("size_t") long bytes,
+            @Cast("size_t") long withhold);
+}
