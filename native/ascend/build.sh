@@ -18,7 +18,7 @@ what=${4:-library}
 mkdir -p "$out/obj"
 CXX=${CXX:-g++}
 base=(-std=c++17 -O2 -fPIC -pthread -Wall -Wextra -Wno-unused-parameter -I"$src/facade" -I"$cpu_inc")
-[ "$(uname -m)" = x86_64 ] && base+=(-march=x86-64)
+[ "$("$CXX" -dumpmachine | cut -d- -f1)" = x86_64 ] && base+=(-march=x86-64)  # the target: the compiler's
 build() {  # build OBJ SRC FLAGS...
   local o=$1 s=$2; shift 2
   if [ ! -f "$o" ] || [ "$s" -nt "$o" ] || [ -n "$(find "$src" -name '*.h' -newer "$o" | head -1)" ] || [ "$0" -nt "$o" ]; then

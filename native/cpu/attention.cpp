@@ -1,5 +1,6 @@
 // The paged KV cache: tn_reshape_and_cache writes it, tn_paged_attention reads it for prefill and
-// decode alike (online-softmax attention over key cells, kernels().attn per cache dtype).
+// decode alike (online-softmax attention over key cells, kernels().attn per float cache dtype,
+// kernels().attn_i8 for an int8 cache, dequantized cell by cell inside the kernel).
 #include <limits.h>
 #include <math.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 
 #include "kernels.h"
 #include "profile.h"
+#include "quantize.h"
 #include "scratch.h"
 #include "threadpool.h"
 #include "tramontane_cpu.h"
@@ -47,6 +49,32 @@ struct KeySplit {
   }
   int end(int c) const { return c + 1 == n ? pos + 1 : (b0 + (int)((int64_t)(c + 1) * nb / n)) * bs; }
 };
+
+// The cache dtypes: the float rows, and int8 with per-(slot, KV head) scales.
+bool valid_kv_dtype(int d) { return valid_float_dtype(d) || d == TN_I8; }
+
+// Where an int8 cache tensor's scales start (tn_kv_layout, tramontane_cpu.h): after its cells, at
+// the next 64-byte boundary.
+size_t i8_scale_offset(const tn_kv_layout* kv) {
+  const size_t cells = (size_t)kv->num_blocks * kv->block_size * kv->num_kv_heads * kv->head_dim;
+  return (cells + 63) & ~(size_t)63;
+}
+const float* i8_scales(const void* cache, const tn_kv_layout* kv) {
+  return (const float*)((const char*)cache + i8_scale_offset(kv));
+}
+
+// One (token, KV head) row into an int8 cache: quantize.h's reference rounding, except that a row
+// holding a NaN or an infinity gets a NaN scale (and zero cells), so the attention that reads it turns
+// NaN as it does over a float cache instead of meeting an int8 that cannot say so.
+void quantize_kv_row(const float* x, int hd, int8_t* q, float* scale) {
+  for (int i = 0; i < hd; i++)
+    if (!isfinite(x[i])) {
+      memset(q, 0, (size_t)hd);
+      *scale = NAN;
+      return;
+    }
+  quantize_row_ref(x, hd, q, scale);
+}
 
 // Each cell's keys and values are widened once for all kAttnBlockRows rows of an item.
 static_assert(kMaxGroup <= kAttnBlockRows, "one token's group fits an item");
@@ -108,12 +136,14 @@ struct PagedAttention {
   const float* q;
   int q_stride;
   const void *k_cache, *v_cache;
+  const float *k_scale, *v_scale;  // an int8 cache's scales [slot][kv head]; nullptr for a float cache
   const tn_attention_params* p;
   const int32_t *seq_idx, *positions, *block_tables;
   float* out;
   int hd, bs, mb, group, nkv, T;
   size_t ld, eb, gsize, psize;
   AttnBlockFn attn;
+  AttnBlockI8Fn attn_i8;
 
   // Key cells: kAttnKeys-aligned positions, cut at KV block ends.  Every key range is walked cell by
   // cell and each kernel call starts at its cell's first position (rows mask what they do not
@@ -136,7 +166,9 @@ struct PagedAttention {
     int lo = ka[0], hi = kb[0];
     for (int i = 1; i < nt; i++) lo = std::min(lo, ka[i]), hi = std::max(hi, kb[i]);
     const int32_t* table = block_tables + (size_t)seq_idx[t0] * mb;
-    auto slot = [&](int x) { return (((size_t)table[x / bs] * bs + x % bs) * nkv + kvh) * hd * eb; };
+    // (slot, KV head) index of position x: its scale's index, and its row's first element / hd
+    auto head_row = [&](int x) { return ((size_t)table[x / bs] * bs + x % bs) * nkv + kvh; };
+    auto slot = [&](int x) { return head_row(x) * hd * eb; };
     // Block tables scatter the cells: no prefetcher sees the next one coming, so its key and value
     // rows are requested while this one is scored.
     auto prefetch_cell = [&](int a) {
@@ -159,8 +191,12 @@ struct PagedAttention {
         }
       }
       const size_t at = slot(a);
-      attn(w.q, rows, hd, p->scale, (const char*)k_cache + at, (const char*)v_cache + at, ld, e - a, w.lo, w.hi, m, l,
-           acc, w.kv);
+      if (k_scale)
+        attn_i8(w.q, rows, hd, p->scale, (const int8_t*)k_cache + at, (const int8_t*)v_cache + at, ld,
+                k_scale + head_row(a), v_scale + head_row(a), (size_t)nkv, e - a, w.lo, w.hi, m, l, acc, w.kv);
+      else
+        attn(w.q, rows, hd, p->scale, (const char*)k_cache + at, (const char*)v_cache + at, ld, e - a, w.lo, w.hi,
+             m, l, acc, w.kv);
       a = e;
     }
   }
@@ -289,12 +325,26 @@ int tn_reshape_and_cache(const float* k, int k_stride, const float* v, int v_str
                          int num_tokens, const int32_t* slot_mapping, void* k_cache,
                          void* v_cache, const tn_kv_layout* kv) {
   TN_PROF("reshape_and_cache", num_tokens);
-  if (!kv || !valid_float_dtype(kv->dtype) || kv->block_size <= 0 || kv->num_blocks <= 0)
+  if (!kv || !valid_kv_dtype(kv->dtype) || kv->block_size <= 0 || kv->num_blocks <= 0 || kv->head_dim <= 0 ||
+      kv->num_kv_heads <= 0)
     return TN_E_ARG;
   int64_t num_slots = (int64_t)kv->num_blocks * kv->block_size;
   int kv_dim = kv->num_kv_heads * kv->head_dim;
   for (int t = 0; t < num_tokens; t++)
     if (slot_mapping[t] < 0 || slot_mapping[t] >= num_slots) return TN_E_INDEX;
+  if (kv->dtype == TN_I8) {
+    // per token and KV head: s = max|x| / 127, q = round(x / s)
+    float* ks = (float*)((char*)k_cache + i8_scale_offset(kv));
+    float* vs = (float*)((char*)v_cache + i8_scale_offset(kv));
+    const int hd = kv->head_dim;
+    for (int t = 0; t < num_tokens; t++)
+      for (int h = 0; h < kv->num_kv_heads; h++) {
+        const size_t row = (size_t)slot_mapping[t] * kv->num_kv_heads + h;
+        quantize_kv_row(k + (size_t)t * k_stride + (size_t)h * hd, hd, (int8_t*)k_cache + row * hd, ks + row);
+        quantize_kv_row(v + (size_t)t * v_stride + (size_t)h * hd, hd, (int8_t*)v_cache + row * hd, vs + row);
+      }
+    return TN_OK;
+  }
   const size_t row_bytes = (size_t)kv_dim * kDTypes[kv->dtype].elem_bytes;
   for (int t = 0; t < num_tokens; t++) {
     void* kd = (char*)k_cache + (size_t)slot_mapping[t] * row_bytes;
@@ -312,7 +362,7 @@ int tn_paged_attention(const float* q, int q_stride, const void* k_cache, const 
                        const int32_t* seq_idx, const int32_t* positions,
                        const int32_t* block_tables, float* out) {
   TN_PROF("paged_attention", p ? p->num_tokens : 0);
-  if (!kv || !p || !valid_float_dtype(kv->dtype) || kv->head_dim <= 0 || kv->head_dim > kMaxHeadDim ||
+  if (!kv || !p || !valid_kv_dtype(kv->dtype) || kv->head_dim <= 0 || kv->head_dim > kMaxHeadDim ||
       kv->num_kv_heads <= 0 || p->num_heads <= 0 || p->num_heads % kv->num_kv_heads != 0 || kv->block_size <= 0)
     return TN_E_ARG;
   const int rc = check_indices(kv, p, seq_idx, positions, block_tables);
@@ -328,7 +378,11 @@ int tn_paged_attention(const float* q, int q_stride, const void* k_cache, const 
   a.eb = (size_t)kDTypes[kv->dtype].elem_bytes;
   a.gsize = (size_t)group * a.hd;
   a.psize = a.gsize + 2 * (size_t)group;
-  a.attn = kernels().attn[kv->dtype];
+  const bool i8 = kv->dtype == TN_I8;
+  a.attn = i8 ? nullptr : kernels().attn[kv->dtype];
+  a.attn_i8 = kernels().attn_i8 ? kernels().attn_i8 : attn_i8_generic;
+  a.k_scale = i8 ? i8_scales(k_cache, kv) : nullptr;
+  a.v_scale = i8 ? i8_scales(v_cache, kv) : nullptr;
   // Decode with fewer (token, KV head) items than pool threads, or a count that leaves threads
   // idle in the last round, splits each token's keys; both paths fold the same partials over the
   // same cells in the same order, so they give the same bits and the thread count never shows.

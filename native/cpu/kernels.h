@@ -127,6 +127,26 @@ static inline void for_each_panel_tile(int m, int np, Tile&& tile) {
     p += s;
   }
 }
+// The NEON panel kernels' loop: one panel at a time, its rows in panel_group's groups (at most 6:
+// 24 accumulators of the 32 vector registers).  tile(p, t, rows, fetch) runs activation rows
+// [t, t + rows) over panel p, rows as std::integral_constant.
+template <typename Tile>
+static inline void for_each_panel_group(int m, int np, Tile&& tile) {
+  for (int p = 0; p < np; p++)
+    for (int t = 0; t < m;) {
+      const int g = panel_group(m - t);
+      const PanelFetch f = panel_fetch(t, g, m);
+      switch (g) {
+        case 1: tile(p, t, std::integral_constant<int, 1>(), f); break;
+        case 2: tile(p, t, std::integral_constant<int, 2>(), f); break;
+        case 3: tile(p, t, std::integral_constant<int, 3>(), f); break;
+        case 4: tile(p, t, std::integral_constant<int, 4>(), f); break;
+        case 5: tile(p, t, std::integral_constant<int, 5>(), f); break;
+        default: tile(p, t, std::integral_constant<int, 6>(), f); break;
+      }
+      t += g;
+    }
+}
 // Requests the cache lines of [p, p + bytes) (one head's row of a KV cache block).
 static inline void prefetch_row(const void* p, size_t bytes) {
   for (size_t x = 0; x < bytes; x += 64) __builtin_prefetch((const char*)p + x);
@@ -161,6 +181,12 @@ constexpr int kAttnBlockRows = 32;
 typedef void (*AttnBlockFn)(const float* q, int rows, int hd, float scale, const void* k, const void* v,
                             size_t ld, int n, const int* lo, const int* hi, float* m, float* l, float* acc,
                             float* work);
+// The same sub-block over an int8 cache (TN_I8): key j is widen(k[j * ld + c]) * k_scale[j * sld]
+// (its token's and head's symmetric scale, tn_reshape_and_cache), likewise v; each product is one
+// f32 multiply, after which the arithmetic is AttnBlockFn's on those f32 keys and values.
+typedef void (*AttnBlockI8Fn)(const float* q, int rows, int hd, float scale, const int8_t* k, const int8_t* v,
+                              size_t ld, const float* k_scale, const float* v_scale, size_t sld, int n,
+                              const int* lo, const int* hi, float* m, float* l, float* acc, float* work);
 // g[i] = silu(g[i]) * u[i] for i < n (SwiGLU; silu as torch: x * sigmoid(x), exp to ~1 ulp).
 typedef void (*SwigluFn)(float* g, const float* u, int n);
 // out[i] = x[i] rounded to bf16 (round to nearest even, NaN kept quiet: f32_to_bf16) and widened
@@ -208,6 +234,22 @@ void panel_i8_avx512vnni(const int16_t* const* x, int m, const int8_t* panels, i
 extern const I8Kernels kScalarI8Kernels;
 extern const I8Kernels kAvx2I8Kernels;
 extern const I8Kernels kAvx512I8Kernels;
+// aarch64: the NEON row picks its dot products at start from what the CPU has (Armv8.2 dot
+// product, i8mm), the exact int32 results being the same either way.
+extern const I8Kernels kNeonI8Kernels;
+
+// kernels_neon_i8.cpp: the Armv8.0 int8 bodies (widening multiply-accumulate).
+int32_t dot_i8_neon(const int8_t* a, const int8_t* b, int n);
+void dot_i8_rows_neon(const int8_t* const* x, int m, const int8_t* w, size_t ldw, int rows, int k, int32_t* out,
+                      size_t ldo);
+// kernels_neon_dot.cpp (Armv8.2 dot product, sdot): call only when has_neon_dot().
+int32_t dot_i8_neon_dot(const int8_t* a, const int8_t* b, int n);
+void dot_i8_rows_neon_dot(const int8_t* const* x, int m, const int8_t* w, size_t ldw, int rows, int k,
+                          int32_t* out, size_t ldo);
+// kernels_neon_i8mm.cpp (smmla: 2 activation rows x 2 weight rows x 8 columns per instruction):
+// call only when has_neon_i8mm().
+void dot_i8_rows_neon_i8mm(const int8_t* const* x, int m, const int8_t* w, size_t ldw, int rows, int k,
+                           int32_t* out, size_t ldo);
 
 struct Kernels {
   const char* isa_name;
@@ -219,7 +261,7 @@ struct Kernels {
   ActLayoutFn gemv_layout[kNumDTypes];
   PackFn pack[kNumDTypes];
   PanelFn panel[kNumDTypes];
-  PanelDpFn panel_bf16dp;  // nullptr where the level has none; usable only if has_avx512_bf16()
+  PanelDpFn panel_bf16dp;  // nullptr where the level has none; usable only if has_bf16_dot()
   GemmMicroFn gemm_micro;
   SwigluFn swiglu;
   RoundBf16Fn round_bf16;
@@ -228,11 +270,17 @@ struct Kernels {
   SumFn sum;
   PeakLoopFn fma_peak;
   const I8Kernels* i8;  // the TN_I8 row
+  AttnBlockI8Fn attn_i8;  // attention over an int8 KV cache; nullptr: attn_i8_generic
 };
 
 extern const Kernels kScalarKernels;
 extern const Kernels kAvx2Kernels;
 extern const Kernels kAvx512Kernels;
+// aarch64 (kernels_neon.cpp): the scalar table with the NEON bodies in place of the portable ones
+// it has (attention, SwiGLU, rounding and packing stay the scalar table's).
+extern const Kernels kNeonKernels;
+// kernels_neon_bf16.cpp: the NEON table's panel_bf16dp (bfdot; call only when has_neon_bf16()).
+void panel_bf16dp_neon(const uint32_t* xb, int ldxb, int m, const void* w, int k, int np, float* out, int ldo);
 
 // SwiGLU's gate activation, as torch's SiLU: x * sigmoid(x).
 static inline float silu(float v) { return v / (1.f + expf(-v)); }
@@ -251,8 +299,12 @@ void panel_avx512_zmm_bf16(const float* x, int ldx, int m, const void* w, int k,
 // kernels_avx512bf16.cpp: the AVX-512 table's panel_bf16dp (vdpbf16ps; needs AVX512-BF16 and BW).
 void panel_bf16dp_avx512(const uint32_t* xb, int ldxb, int m, const void* w, int k, int np, float* out, int ldo);
 
-// The portable SwiGLU (kernels_scalar.cpp, baseline flags: callable from every table).
+// The portable SwiGLU and int8-cache attention (kernels_scalar.cpp, baseline flags: callable from
+// every table).
 void swiglu_generic(float* g, const float* u, int n);
+void attn_i8_generic(const float* q, int rows, int hd, float scale, const int8_t* k, const int8_t* v, size_t ld,
+                     const float* k_scale, const float* v_scale, size_t sld, int n, const int* lo, const int* hi,
+                     float* m, float* l, float* acc, float* work);
 
 // The table of the active ISA level.
 const Kernels& kernels();
@@ -260,11 +312,20 @@ const Kernels& kernels();
 // Probe loops of the dot-product extensions (their own ISA files); FLOPs / integer ops done.
 // Call only when the matching has_* is true.
 double bf16_dot_peak_loop(long iters);   // kernels_avx512bf16.cpp: vdpbf16ps
+double bfdot_peak_loop(long iters);       // kernels_neon_bf16.cpp: bfdot
 double vnni_peak_loop(long iters);       // kernels_vnni.cpp: vpdpbusd (AVX512-VNNI)
 double avxvnni_peak_loop(long iters);    // kernels_vnni.cpp: vpdpbusd (AVX-VNNI, ymm)
 bool has_avx512_bf16();
 bool has_avx512_vnni();
 bool has_avx_vnni();
+// aarch64 HWCAP bits (false elsewhere): Armv8.2 dot product, BF16, i8mm.
+bool has_neon_dot();
+bool has_neon_bf16();
+bool has_neon_i8mm();
+// The CPU has the instruction of the tables' panel_bf16dp (AVX512-BF16, or Arm BF16).
+bool has_bf16_dot();
+// That instruction's peak loop, nullptr without has_bf16_dot().
+PeakLoopFn bf16_dot_peak();
 
 }  // namespace tn
 #endif

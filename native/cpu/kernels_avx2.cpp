@@ -506,6 +506,7 @@ const Kernels kAvx2Kernels = {
     sum_avx2,
     fma_peak_avx2,
     &kAvx2I8Kernels,
+    attn_isa_i8,
 };
 
 }  // namespace tn

@@ -264,6 +264,7 @@ const Kernels kAvx512Kernels = {
     sum_avx512,
     fma_peak_avx512,
     &kAvx512I8Kernels,
+    attn_isa_i8,
 };
 
 }  // namespace tn

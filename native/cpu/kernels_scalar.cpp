@@ -30,8 +30,9 @@ void axpy_generic(float a, const void* x, float* y, int n) {
 template <int D>
 void attn_generic(const float* q, int rows, int hd, float scale, const void* k, const void* v, size_t ld, int n,
                   const int* lo, const int* hi, float* m, float* l, float* acc, float* work) {
+  (void)work;
   const size_t eb = (size_t)kDTypes[D].elem_bytes;
-  float* s = work;  // this row's scores, then their exponentials
+  float s[kAttnKeys];  // this row's scores, then their exponentials
   for (int r = 0; r < rows; r++) {
     if (lo[r] >= hi[r]) continue;
     const float* qr = q + (size_t)r * hd;
@@ -131,6 +132,22 @@ void swiglu_generic(float* g, const float* u, int n) {
   for (int i = 0; i < n; i++) g[i] = silu(g[i]) * u[i];
 }
 
+// The sub-block's keys and values dequantized into work ([kAttnKeys][hd] each), then the f32 body.
+void attn_i8_generic(const float* q, int rows, int hd, float scale, const int8_t* k, const int8_t* v, size_t ld,
+                     const float* k_scale, const float* v_scale, size_t sld, int n, const int* lo, const int* hi,
+                     float* m, float* l, float* acc, float* work) {
+  float* kw = work;
+  float* vw = work + (size_t)kAttnKeys * hd;
+  for (int j = 0; j < n; j++) {
+    const float ks = k_scale[(size_t)j * sld], vs = v_scale[(size_t)j * sld];
+    for (int c = 0; c < hd; c++) {
+      kw[(size_t)j * hd + c] = (float)k[(size_t)j * ld + c] * ks;
+      vw[(size_t)j * hd + c] = (float)v[(size_t)j * ld + c] * vs;
+    }
+  }
+  attn_generic<TN_F32>(q, rows, hd, scale, kw, vw, (size_t)hd, n, lo, hi, m, l, acc, nullptr);
+}
+
 const Kernels kScalarKernels = {
     "scalar",
     {dot_generic<TN_F32>, dot_generic<TN_F16>, dot_generic<TN_BF16>},
@@ -150,6 +167,7 @@ const Kernels kScalarKernels = {
     sum_generic,
     fma_peak_generic,
     &kScalarI8Kernels,
+    attn_i8_generic,
 };
 
 }  // namespace tn

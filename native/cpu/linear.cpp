@@ -17,7 +17,7 @@ namespace tn {
 constexpr int kDpMinRows = 4;
 
 bool use_bf16dp(const Kernels& kt, int dt, bool panels, int round_act, int m) {
-  return panels && round_act && dt == TN_BF16 && m >= kDpMinRows && kt.panel_bf16dp && has_avx512_bf16();
+  return panels && round_act && dt == TN_BF16 && m >= kDpMinRows && kt.panel_bf16dp && has_bf16_dot();
 }
 
 void pack_bf16_pairs(const float* x, int m, int k, uint32_t* xb) {

@@ -26,7 +26,8 @@ double now_s() {
 PeakLoopFn peak_loop(int kind) {
   switch (kind) {
     case TN_PEAK_FP32_FMA: return kernels().fma_peak;
-    case TN_PEAK_BF16_DOT: return has_avx512_bf16() && tn_isa_active() >= TN_ISA_AVX512 ? bf16_dot_peak_loop : nullptr;
+    case TN_PEAK_BF16_DOT:
+      return kernels().panel_bf16dp ? bf16_dot_peak() : nullptr;
     case TN_PEAK_INT8_VNNI:
       if (has_avx512_vnni() && tn_isa_active() >= TN_ISA_AVX512) return vnni_peak_loop;
       if (has_avx_vnni() && tn_isa_active() >= TN_ISA_AVX2) return avxvnni_peak_loop;

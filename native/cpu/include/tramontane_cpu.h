@@ -16,7 +16,10 @@ extern "C" {
 enum { TN_F32 = 0, TN_F16 = 1, TN_BF16 = 2, TN_I8 = 3 };
 
 // ---- ISA levels (runtime dispatch; see dispatch.cpp) ----
-enum { TN_ISA_SCALAR = 0, TN_ISA_AVX2 = 1, TN_ISA_AVX512 = 2 };
+// Scalar runs everywhere; the x86-64 levels (AVX2 < AVX512) and the aarch64 level (NEON) exist
+// only on their architecture, so a level is valid when it is scalar or one of this architecture's
+// levels not above tn_isa_supported().
+enum { TN_ISA_SCALAR = 0, TN_ISA_AVX2 = 1, TN_ISA_AVX512 = 2, TN_ISA_NEON = 3 };
 
 // ---- status codes ----
 enum {
@@ -31,7 +34,7 @@ enum {
 int tn_isa_supported(void);
 // Level in use (after tn_set_isa); starts at tn_isa_supported().
 int tn_isa_active(void);
-// Force a level <= supported; returns the level now active or TN_E_ARG.
+// Force a valid level (above); returns the level now active or TN_E_ARG.
 int tn_set_isa(int level);
 // Size the persistent worker pool (calling thread included); 0 = number of cores.
 int tn_set_threads(int num_threads);
@@ -81,16 +84,20 @@ int tn_linear(const float* x, int m, int k, const tn_linear_weight* w, int n, fl
 int tn_rope(float* q, int q_stride, float* k, int k_stride, const int32_t* positions,
             int num_tokens, int num_heads, int num_kv_heads, int head_dim, float theta);
 
-// Paged KV cache geometry: cache tensors are [num_blocks, block_size, kv_heads, head_dim].
+// Paged KV cache geometry: cache tensors are [num_blocks, block_size, kv_heads, head_dim].  A TN_I8
+// cache tensor holds its int8 cells in that shape, then, from the next multiple of 64 bytes, one f32
+// scale per (slot, kv head): [num_blocks, block_size, kv_heads] (a cell's value is q * scale).
 typedef struct tn_kv_layout {
   int32_t num_blocks;
   int32_t block_size;
   int32_t num_kv_heads;
   int32_t head_dim;
-  int32_t dtype;        // TN_F32 / TN_F16 / TN_BF16
+  int32_t dtype;        // TN_F32 / TN_F16 / TN_BF16 / TN_I8
 } tn_kv_layout;
 
-// Writes token t's k/v rows into slot slot_mapping[t] of the caches (slots checked).
+// Writes token t's k/v rows into slot slot_mapping[t] of the caches (slots checked); into an int8
+// cache each (token, kv head) row quantized symmetrically: scale = max|x| / 127, q = round(x / scale)
+// half away from zero.
 int tn_reshape_and_cache(const float* k, int k_stride, const float* v, int v_stride,
                          int num_tokens, const int32_t* slot_mapping,
                          void* k_cache, void* v_cache, const tn_kv_layout* kv);

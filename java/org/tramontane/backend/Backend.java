@@ -103,6 +103,12 @@ public interface Backend extends AutoCloseable {
     /** Rotate-half RoPE in place on the q and k columns of a fused qkv activation. */
     void rope(DeviceTensor qkv, QkvLayout layout, DeviceTensor positions, float theta);
 
+    /**
+     * Refuses, with a one-line {@link org.tramontane.config.UserException} naming {@code --kv-cache-dtype},
+     * a KV cache dtype this backend cannot store; called before any weight is loaded.
+     */
+    void checkKvCacheDtype(DType dtype);
+
     /** A paged KV cache for one layer. */
     KvCache allocateKvCache(KvCacheSpec spec);
 

@@ -1,28 +1,47 @@
 package org.tramontane.backend;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 
 /**
- * The instruction-set levels the cpu kernels dispatch on at run time (native/cpu/dispatch.cpp),
- * lowest first; each level runs every kernel of the levels below it too. The codes are the
- * native TN_ISA_* values.
+ * The instruction-set levels the cpu kernels dispatch on at run time (native/cpu/dispatch.cpp).
+ * Scalar runs on every machine; the other levels belong to one architecture each, lowest first
+ * within it, and a CPU runs its architecture's levels up to its highest. The codes are the native
+ * TN_ISA_* values.
  */
 public enum Isa {
-    SCALAR("scalar", 0),
+    SCALAR("scalar", 0, Arch.ANY),
     /** AVX2 + FMA + F16C. */
-    AVX2("avx2", 1),
+    AVX2("avx2", 1, Arch.X86_64),
     /** AVX-512 F/BW/VL; the BF16 and VNNI kernels run where the CPU also has those extensions. */
-    AVX512("avx512", 2);
+    AVX512("avx512", 2, Arch.X86_64),
+    /** Advanced SIMD (every aarch64); the Armv8.2 dot-product, BF16 and i8mm kernels run where HWCAP reports them. */
+    NEON("neon", 3, Arch.AARCH64);
+
+    /** The architecture a level's kernels are built for. */
+    public enum Arch { ANY, X86_64, AARCH64 }
 
     /** The name {@code -Dtramontane.cpu.isa}, {@code info} and {@code bench} use. */
     public final String cliName;
     /** The native level code (tn_isa_*). */
     public final int code;
+    public final Arch arch;
 
-    Isa(String cliName, int code) {
+    Isa(String cliName, int code, Arch arch) {
         this.cliName = cliName;
         this.code = code;
+        this.arch = arch;
+    }
+
+    /** The levels a CPU whose highest level is {@code highest} runs, scalar first. */
+    public static List<Isa> upTo(Isa highest) {
+        List<Isa> levels = new ArrayList<>();
+        for (Isa i : values()) {
+            if (i == SCALAR || (i.arch == highest.arch && i.ordinal() <= highest.ordinal())) levels.add(i);
+        }
+        return List.copyOf(levels);
     }
 
     public static Isa ofCode(int code) {
@@ -41,7 +60,7 @@ public enum Isa {
         return Optional.empty();
     }
 
-    /** "scalar, avx2, avx512": the allowed names, for messages. */
+    /** "scalar, avx2, avx512, neon": the allowed names, for messages. */
     public static String names() {
         StringBuilder s = new StringBuilder();
         for (Isa i : values()) s.append(s.length() == 0 ? "" : ", ").append(i.cliName);

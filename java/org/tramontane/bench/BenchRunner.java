@@ -6,6 +6,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.function.Consumer;
 import org.tramontane.config.DType;
+import org.tramontane.config.KvCacheDtype;
 import org.tramontane.config.Precision;
 import org.tramontane.backend.Platform;
 import org.tramontane.engine.EngineOptions;
@@ -29,15 +30,15 @@ public final class BenchRunner {
     static final int BLOCK_SIZE = EngineOptions.DEFAULT_BLOCK_SIZE;
 
     public record Settings(List<Integer> batchSizes, int inputLen, int outputLen, int warmup, int repeats,
-            int maxNumBatchedTokens) {
+            int maxNumBatchedTokens, KvCacheDtype kvCacheDtype) {
         public Settings {
             batchSizes = List.copyOf(batchSizes);
         }
     }
 
-    /** Everything one bench run measured. */
+    /** Everything one bench run measured; the KV pool holds every case's sequences at once. */
     public record Report(MachineLimits machine, String isa, MixtralConfig config, DType dtype, long weightBytes,
-            long kvCacheBytes, List<BenchCase> cases) {
+            DType kvCacheDtype, long kvCacheBytes, List<BenchCase> cases) {
     }
 
     private BenchRunner() {}
@@ -50,7 +51,8 @@ public final class BenchRunner {
         PeakRss.reset(); // the probe's array is freed: count only what the model holds from here
         int maxBatch = Collections.max(s.batchSizes());
         int numBlocks = maxBatch * BlockTable.blocksFor(s.inputLen() + s.outputLen(), BLOCK_SIZE);
-        EngineOptions options = new EngineOptions(BLOCK_SIZE, numBlocks, maxBatch, 0, s.maxNumBatchedTokens());
+        EngineOptions options = new EngineOptions(BLOCK_SIZE, numBlocks, maxBatch, 0, s.maxNumBatchedTokens())
+                .withKvCache(s.kvCacheDtype(), 0);
         progress.accept("loading " + source.path());
         try (LlmEngine engine = LlmEngine.open(source, options)) {
             MixtralConfig cfg = engine.config();
@@ -58,7 +60,8 @@ public final class BenchRunner {
             // quantized at load (--quantize), or as the checkpoint stores it
             QuantScheme quant = source.quantize() != null ? source.quantize() : cfg.quantize().orElse(null);
             long weightBytes = ModelCost.weightBytes(cfg, precision.weightDtype, quant);
-            long kvBytes = ModelCost.kvCacheBytes(cfg, numBlocks, BLOCK_SIZE, precision.kvCacheDtype);
+            DType kvDtype = s.kvCacheDtype().resolve(precision);
+            long kvBytes = ModelCost.kvCacheBytes(cfg, numBlocks, BLOCK_SIZE, kvDtype);
             List<Measured> measured = new ArrayList<>();
             for (int b : s.batchSizes()) {
                 progress.accept("case batch " + b + ": " + s.warmup() + " warm-up + " + s.repeats() + " runs");
@@ -70,7 +73,7 @@ public final class BenchRunner {
             List<BenchCase> cases = new ArrayList<>();
             for (Measured mc : measured) cases.add(mc.withRatios(cfg, precision.weightDtype, quant, machine, s));
             return new Report(machine, platform.activeIsa().map(i -> i.cliName).orElse("none"), cfg, precision.weightDtype,
-                    weightBytes, kvBytes, List.copyOf(cases));
+                    weightBytes, kvDtype, kvBytes, List.copyOf(cases));
         }
     }
 

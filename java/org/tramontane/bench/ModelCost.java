@@ -1,5 +1,7 @@
 package org.tramontane.bench;
 
+import org.tramontane.backend.KvCacheSpec;
+
 import org.tramontane.config.DType;
 import org.tramontane.config.MixtralConfig;
 import org.tramontane.config.QuantScheme;
@@ -78,8 +80,8 @@ public final class ModelCost {
                 + embed * dtype.elemBytes + f32 * 4;
     }
 
-    /** Bytes of a paged KV cache of numBlocks blocks (keys and values, every layer). */
+    /** Bytes of a paged KV cache of numBlocks blocks (keys and values, every layer; an int8 cache's scales too). */
     public static long kvCacheBytes(MixtralConfig c, int numBlocks, int blockSize, DType kvDtype) {
-        return 2L * c.numLayers() * numBlocks * blockSize * c.kvSize() * kvDtype.elemBytes;
+        return c.numLayers() * new KvCacheSpec(numBlocks, blockSize, c.numKvHeads(), c.headDim(), kvDtype).bytesPerLayer();
     }
 }

@@ -50,13 +50,16 @@ final class BenchCommand implements Callable<Integer> {
     StepBudgetOption budget;
 
     @Mixin
+    KvCacheOptions kv;
+
+    @Mixin
     OutputFormatOption output;
 
     @Override
     public Integer call() throws IOException {
         BenchRunner.Settings settings = new BenchRunner.Settings(batch.all(), Flags.atLeast(spec, "--input-len", inputLen, 1),
                 Flags.atLeast(spec, "--output-len", outputLen, 2), Flags.atLeast(spec, "--warmup", warmup, 0),
-                Flags.atLeast(spec, "--repeats", repeats, 1), budget.maxNumBatchedTokens());
+                Flags.atLeast(spec, "--repeats", repeats, 1), budget.maxNumBatchedTokens(), kv.dtypeOnly("bench"));
         ModelSource src = model.toSource(parallel.resolve()).withQuantize(quantize);
         if (src.dtype() == null) src = src.withDtype(DType.BF16);
         PrintWriter err = spec.commandLine().getErr();

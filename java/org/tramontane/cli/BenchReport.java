@@ -43,8 +43,12 @@ final class BenchReport {
             o.put("prefill_peak_ratio", c.prefillPeakRatio());
             cases.add(o);
         }
+        Map<String, Object> kv = new LinkedHashMap<>();
+        kv.put("dtype", r.kvCacheDtype().cliName);
+        kv.put("bytes", r.kvCacheBytes());
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("machine", machine);
+        root.put("kv_cache", kv);
         root.put("cases", cases);
         return new ObjectMapper().writeValueAsString(root);
     }
@@ -57,8 +61,9 @@ final class BenchReport {
                 orNa(m.bf16PeakGflops(), "GFLOP/s"), orNa(m.int8PeakGops(), "GOP/s")));
         long budget = r.weightBytes() + r.kvCacheBytes();
         sb.append(String.format(Locale.ROOT, "model    %d layers, hidden %d, %d experts (top %d), --dtype %s: weights %.1f MB,"
-                + " KV cache %.1f MB%n", r.config().numLayers(), r.config().hiddenSize(), r.config().numExperts(),
-                r.config().topK(), r.dtype().cliName + quantized(r), r.weightBytes() / 1e6, r.kvCacheBytes() / 1e6));
+                + " KV cache %s %.1f MB%n", r.config().numLayers(), r.config().hiddenSize(), r.config().numExperts(),
+                r.config().topK(), r.dtype().cliName + quantized(r), r.weightBytes() / 1e6, r.kvCacheDtype().cliName,
+                r.kvCacheBytes() / 1e6));
         sb.append(String.format(Locale.ROOT, "%5s %5s %5s %4s | %9s %9s | %9s %8s %8s %8s %8s | %8s %8s | %8s %7s%n",
                 "dtype", "batch", "in", "out", "prefill/s", "of peak", "decode/s", "per seq", "first ms", "p50 ms",
                 "p90 ms", "MB/step", "roofline", "RSS MB", "/(w+kv)"));

@@ -37,6 +37,9 @@ final class ChatCommand implements Callable<Integer> {
     @Mixin
     ParallelOptions parallel;
 
+    @Mixin
+    KvCacheOptions kv;
+
     @Option(names = "--max-context", paramLabel = "N", defaultValue = "8192",
             description = "KV-cache positions reserved for the conversation. Default: ${DEFAULT-VALUE}.")
     int maxContext;
@@ -45,8 +48,9 @@ final class ChatCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         sampling.params();
         var out = spec.commandLine().getOut();
-        EngineOptions opts = new EngineOptions(EngineOptions.DEFAULT_BLOCK_SIZE,
-                BlockTable.blocksFor(Flags.atLeast(spec, "--max-context", maxContext, 1), EngineOptions.DEFAULT_BLOCK_SIZE), 1, 0);
+        int contextBlocks = BlockTable.blocksFor(Flags.atLeast(spec, "--max-context", maxContext, 1), EngineOptions.DEFAULT_BLOCK_SIZE);
+        // a --kv-cache-memory budget sizes the pool instead of --max-context
+        EngineOptions opts = kv.apply(new EngineOptions(EngineOptions.DEFAULT_BLOCK_SIZE, kv.memory == null ? contextBlocks : 0, 1, 0));
         try (LlmEngine engine = LlmEngine.open(model.toSource(parallel.resolve()), opts)) {
             BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
             List<ChatMessage> history = new ArrayList<>();

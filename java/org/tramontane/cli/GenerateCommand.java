@@ -31,6 +31,9 @@ final class GenerateCommand implements Callable<Integer> {
     StepBudgetOption budget;
 
     @Mixin
+    KvCacheOptions kv;
+
+    @Mixin
     ParallelOptions parallel;
 
     @Mixin
@@ -53,7 +56,7 @@ final class GenerateCommand implements Callable<Integer> {
                 && !Files.isDirectory(logitsOut.toAbsolutePath().getParent())) {
             throw new CliException(logitsOut + ": directory does not exist (--logits-out)");
         }
-        try (LlmEngine engine = LlmEngine.open(model.toSource(parallel.resolve()), batch.toOptions(budget))) {
+        try (LlmEngine engine = LlmEngine.open(model.toSource(parallel.resolve()), kv.apply(batch.toOptions(budget)))) {
             List<GenerationRequest> requests = new ArrayList<>();
             for (int[] ids : prompts.encode(engine)) {
                 requests.add(new GenerationRequest(ids, sampling.maxOutputLength, sampling.ignoreEos, sampling.params()));

@@ -67,10 +67,14 @@ final class InfoCommand implements Callable<Integer> {
             }
         }
         for (DType d : new DType[] {DType.F32, DType.BF16, DType.F16}) {
-            long kv = ModelCost.kvCacheBytes(c, kvLength, 1, d);
-            out.printf("--dtype %-5s weights %s, KV cache for %d tokens %s%n", d.cliName, gib(params * d.elemBytes),
-                    kvLength, gib(kv));
+            out.printf("--dtype %-5s weights %s%n", d.cliName, gib(params * d.elemBytes));
         }
+        // --kv-cache-dtype auto is the compute dtype's row; int8 includes its per-token, per-head scales
+        StringBuilder kv = new StringBuilder();
+        for (DType d : new DType[] {DType.F32, DType.BF16, DType.F16, DType.I8}) {
+            kv.append(kv.length() == 0 ? "" : ", ").append(d.cliName).append(' ').append(gib(ModelCost.kvCacheBytes(c, kvLength, 1, d)));
+        }
+        out.printf("KV cache     %d tokens: %s%n", kvLength, kv);
         Platform cpu = BackendKind.CPU.platform();
         List<Isa> isas = cpu.supportedIsas();
         out.printf("cpu          ISA %s (supported: %s), %d threads%n", cpu.activeIsa().map(i -> i.cliName).orElse("none"),

@@ -49,6 +49,9 @@ final class RunPaCommand implements Callable<Integer> {
     @Mixin
     BatchSizeOption batch;
 
+    @Mixin
+    KvCacheOptions kv;
+
     @Option(names = "--base", description = "Base model: encode the text with BOS instead of the chat template.")
     boolean base;
 
@@ -67,7 +70,7 @@ final class RunPaCommand implements Callable<Integer> {
         int maxOutputLength = Flags.atLeast(spec, "--max-output-length", length.maxOutputLength, 1);
         int batchSize = batch.single();
         var out = spec.commandLine().getOut();
-        try (LlmEngine engine = LlmEngine.open(model.toSource(parallel.resolve()), EngineOptions.defaults())) {
+        try (LlmEngine engine = LlmEngine.open(model.toSource(parallel.resolve()), kv.apply(EngineOptions.defaults()))) {
             out.printf(Locale.ROOT, "Model loaded in %.2f s (%s)%n", engine.loadMillis() / 1000.0, engine.precision());
             if (model.load.loadFormat == ModelSource.LoadFormat.DUMMY) {
                 out.println("NOTE: dummy weights (deterministic random): the pipeline is real, the answers are gibberish.");

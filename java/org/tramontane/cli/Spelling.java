@@ -9,6 +9,7 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 import org.tramontane.backend.BackendKind;
 import org.tramontane.config.DType;
+import org.tramontane.config.KvCacheDtype;
 import org.tramontane.config.QuantScheme;
 import org.tramontane.config.UserException;
 import org.tramontane.engine.ModelSource;
@@ -76,6 +77,13 @@ abstract class Spelling<E> implements ITypeConverter<E>, Iterable<String> {
     static final class QuantSchemes extends Spelling<QuantScheme> {
         QuantSchemes() {
             super(Arrays.stream(QuantScheme.values()).map(q -> q.configName).toList(), QuantScheme::fromConfigName);
+        }
+    }
+
+    /** {@code --kv-cache-dtype}: auto, bf16, fp16 or int8. */
+    static final class KvCacheDtypes extends Spelling<KvCacheDtype> {
+        KvCacheDtypes() {
+            super(KvCacheDtype.values(), d -> d.cliName);
         }
     }
 

@@ -4,7 +4,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 import org.tramontane.backend.Backend;
+import org.tramontane.backend.BackendKind;
 import org.tramontane.config.DType;
 import org.tramontane.config.Precision;
 import org.tramontane.config.ConfigException;
@@ -34,20 +36,24 @@ public final class LlmEngine implements AutoCloseable {
     private final Precision precision;
     private final List<Backend> backends;
     private final CausalLm model;
-    private final Generator generator;
+    private final EngineOptions options;
+    private final KvPool kvPool;
+    /** Made on the first generate call, when the default pool is sized for its requests. */
+    private Generator generator;
     private final long loadMillis;
     /** Read on the first chat prompt: a base model's directory may have no usable template. */
     private ChatTemplate chatTemplate;
 
     private LlmEngine(MixtralConfig config, Path tokenizerDir, Tokenizer tokenizer, Precision precision,
-            List<Backend> backends, CausalLm model, EngineOptions options, long loadMillis) {
+            List<Backend> backends, CausalLm model, EngineOptions options, KvPool kvPool, long loadMillis) {
         this.config = config;
         this.tokenizerDir = tokenizerDir;
         this.tokenizer = tokenizer;
         this.precision = precision;
         this.backends = backends;
         this.model = model;
-        this.generator = new Generator(model, options, tokenizer.eosId());
+        this.options = options;
+        this.kvPool = kvPool;
         this.loadMillis = loadMillis;
     }
 
@@ -74,23 +80,30 @@ public final class LlmEngine implements AutoCloseable {
         int ws = source.worldSize();
         ShardingPlan.validate(cfg, ws);
         Precision precision = Precision.of(dtype);
+        DType kvDtype = options.kvCacheDtype().resolve(precision);
         List<Backend> backends = source.backend().createGroup(precision, ws, COLLECTIVE_TIMEOUT_SECONDS);
         List<CausalLm> ranks = new ArrayList<>();
         InProcessGroup group = new InProcessGroup(ws, COLLECTIVE_TIMEOUT_SECONDS);
         List<Communicator> comms = new ArrayList<>();
         try {
+            backends.get(0).checkKvCacheDtype(kvDtype);
             for (int r = 0; r < ws; r++) {
                 Backend backend = backends.get(r);
                 ShardingPlan plan = ShardingPlan.of(cfg, ws, r);
                 Communicator comm = ws == 1 ? Communicator.single() : group.rank(r);
                 comms.add(comm);
-                MixtralLoader.Rank rank = new MixtralLoader.Rank(backend, plan, comm);
+                MixtralLoader.Rank rank = new MixtralLoader.Rank(backend, plan, comm, options.kvCacheDtype());
                 ranks.add(dummy ? MixtralLoader.dummy(cfg, rank, source.quantize())
                         : MixtralLoader.load(source.path(), cfg, rank, source.quantize()));
             }
             CausalLm model = ws == 1 ? ranks.get(0) : new TensorParallelLm(ranks, comms);
-            return new LlmEngine(cfg, tokDir, tok, precision, backends, model,
-                    options.withModelLen(cfg.maxPositionEmbeddings()), (System.nanoTime() - t0) / 1_000_000);
+            // free memory read once the weights are in: a device backend's cache is not in host memory
+            KvPool pool = new KvPool(options, KvPool.bytesPerBlock(cfg, ws, options.blockSize(), kvDtype),
+                    source.backend() == BackendKind.ASCEND ? OptionalLong.empty() : HostMemory.available());
+            EngineOptions sized = options.withModelLen(cfg.maxPositionEmbeddings());
+            int fixed = pool.fixedBlocks();
+            return new LlmEngine(cfg, tokDir, tok, precision, backends, model, fixed > 0 ? sized.withNumBlocks(fixed) : sized,
+                    pool, (System.nanoTime() - t0) / 1_000_000);
         } catch (RuntimeException e) {
             for (CausalLm m : ranks) m.close();
             for (Backend b : backends) b.close();
@@ -135,7 +148,11 @@ public final class LlmEngine implements AutoCloseable {
         return chatTemplate;
     }
 
-    public List<GenerationResult> generate(List<GenerationRequest> requests, TokenListener listener) {
+    public synchronized List<GenerationResult> generate(List<GenerationRequest> requests, TokenListener listener) {
+        if (generator == null) {
+            generator = new Generator(model, options.numBlocks() > 0 ? options
+                    : options.withNumBlocks(kvPool.forRequests(requests)), tokenizer.eosId());
+        }
         return generator.generate(requests, listener);
     }
 

@@ -2,6 +2,7 @@ package org.tramontane.model;
 
 import org.tramontane.config.MixtralConfigReader;
 
+import org.tramontane.config.KvCacheDtype;
 import org.tramontane.config.MixtralConfig;
 
 import java.nio.file.Path;
@@ -19,8 +20,19 @@ public final class MixtralLoader {
     /** Seed of {@code --load-format dummy}: fixed, so every run of a preset sees the same weights. */
     public static final long DUMMY_SEED = 0x7a4d6f6e74616eL;
 
-    /** Where one tensor-parallel rank runs: its backend, its part of the plan, its collectives. */
-    public record Rank(Backend backend, ShardingPlan plan, Communicator comm) {
+    /**
+     * Where one tensor-parallel rank runs: its backend, its part of the plan, its collectives, and
+     * what its KV cache stores ({@code --kv-cache-dtype}).
+     */
+    public record Rank(Backend backend, ShardingPlan plan, Communicator comm, KvCacheDtype kvCacheDtype) {
+        /** With the cache in the compute dtype. */
+        public Rank(Backend backend, ShardingPlan plan, Communicator comm) {
+            this(backend, plan, comm, KvCacheDtype.AUTO);
+        }
+
+        MixtralModel model(MixtralConfig cfg, MixtralWeights weights) {
+            return new MixtralModel(cfg, backend, weights, plan, comm, kvCacheDtype.resolve(backend.precision()));
+        }
     }
 
     private MixtralLoader() {}
@@ -51,15 +63,14 @@ public final class MixtralLoader {
             }
             PreShardedCheckpoint.Manifest m = PreShardedCheckpoint.readManifest(modelDir, rank.plan().worldSize());
             Checkpoint file = PreShardedCheckpoint.openRank(modelDir, m, rank.plan().rank());
-            return new MixtralModel(cfg, backend, MixtralWeights.loadPreSharded(file, cfg, backend), rank.plan(),
-                    rank.comm());
+            return rank.model(cfg, MixtralWeights.loadPreSharded(file, cfg, backend));
         }
         Checkpoint ckpt = Checkpoint.open(modelDir);
         MixtralCheckpointValidator.validate(ckpt, cfg);
         QuantDescription stored = cfg.quantize().isEmpty() ? null : QuantDescription.read(modelDir);
         MixtralWeights w = MixtralWeights.load(ckpt, cfg, backend, rank.plan(),
                 new MixtralWeights.Quantization(stored, quantizeAtLoad));
-        return new MixtralModel(cfg, backend, w, rank.plan(), rank.comm());
+        return rank.model(cfg, w);
     }
 
     public static MixtralModel dummy(MixtralConfig cfg, Backend backend) {
@@ -72,8 +83,6 @@ public final class MixtralLoader {
      * @param quantizeAtLoad quantize the linears per output row; null = float
      */
     public static MixtralModel dummy(MixtralConfig cfg, Rank rank, QuantScheme quantizeAtLoad) {
-        return new MixtralModel(cfg, rank.backend(),
-                MixtralWeights.dummy(cfg, rank.backend(), DUMMY_SEED, rank.plan(), quantizeAtLoad), rank.plan(),
-                rank.comm());
+        return rank.model(cfg, MixtralWeights.dummy(cfg, rank.backend(), DUMMY_SEED, rank.plan(), quantizeAtLoad));
     }
 }

@@ -1,5 +1,6 @@
 package org.tramontane.model;
 
+import org.tramontane.config.DType;
 import org.tramontane.config.MixtralConfig;
 
 import java.util.ArrayList;
@@ -28,6 +29,7 @@ public final class MixtralModel implements CausalLm {
     private final float eps;
     private final float theta;
     private final int window;
+    private final DType kvCacheDtype;
     private final List<KvCache> kvCaches = new ArrayList<>();
     private StepBuffers buffers;
     // Host copies of the logits, grow-only: a batch's row count changes from step to step (chunked
@@ -40,8 +42,14 @@ public final class MixtralModel implements CausalLm {
         this(cfg, backend, weights, ShardingPlan.single(cfg), Communicator.single());
     }
 
-    /** One tensor-parallel rank: weights already sharded by {@code plan}. */
+    /** One tensor-parallel rank: weights already sharded by {@code plan}; the KV cache in the compute dtype. */
     public MixtralModel(MixtralConfig cfg, Backend backend, MixtralWeights weights, ShardingPlan plan, Communicator comm) {
+        this(cfg, backend, weights, plan, comm, backend.precision().kvCacheDtype);
+    }
+
+    /** One tensor-parallel rank whose KV cache stores {@code kvCacheDtype}. */
+    public MixtralModel(MixtralConfig cfg, Backend backend, MixtralWeights weights, ShardingPlan plan, Communicator comm,
+            DType kvCacheDtype) {
         this.cfg = cfg;
         this.backend = backend;
         this.weights = weights;
@@ -51,6 +59,7 @@ public final class MixtralModel implements CausalLm {
         this.eps = (float) cfg.rmsNormEps();
         this.theta = (float) cfg.ropeTheta();
         this.window = cfg.slidingWindow() == null ? 0 : cfg.slidingWindow();
+        this.kvCacheDtype = kvCacheDtype;
     }
 
     public MixtralConfig config() {
@@ -65,8 +74,7 @@ public final class MixtralModel implements CausalLm {
     @Override
     public void allocateKvCache(int numBlocks, int blockSize) {
         if (!kvCaches.isEmpty()) throw new IllegalStateException("KV cache already allocated");
-        KvCacheSpec spec = new KvCacheSpec(numBlocks, blockSize, qkvLayout.numKvHeads(), cfg.headDim(),
-                backend.precision().kvCacheDtype);
+        KvCacheSpec spec = new KvCacheSpec(numBlocks, blockSize, qkvLayout.numKvHeads(), cfg.headDim(), kvCacheDtype);
         for (int l = 0; l < cfg.numLayers(); l++) kvCaches.add(backend.allocateKvCache(spec));
     }
 

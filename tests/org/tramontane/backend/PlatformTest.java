@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
@@ -15,8 +16,16 @@ class PlatformTest {
         assertEquals(Optional.of(Isa.AVX2), Isa.fromName("AVX2"));
         assertEquals(Optional.of(Isa.SCALAR), Isa.fromName(" scalar "));
         assertEquals(Optional.empty(), Isa.fromName("bogus"));
-        assertEquals("scalar, avx2, avx512", Isa.names());
+        assertEquals("scalar, avx2, avx512, neon", Isa.names());
         for (Isa i : Isa.values()) assertEquals(i, Isa.ofCode(i.code));
+    }
+
+    @Test
+    void aCpuRunsScalarAndItsOwnArchitecturesLevelsUpToItsHighest() {
+        assertEquals(List.of(Isa.SCALAR), Isa.upTo(Isa.SCALAR));
+        assertEquals(List.of(Isa.SCALAR, Isa.AVX2), Isa.upTo(Isa.AVX2));
+        assertEquals(List.of(Isa.SCALAR, Isa.AVX2, Isa.AVX512), Isa.upTo(Isa.AVX512));
+        assertEquals(List.of(Isa.SCALAR, Isa.NEON), Isa.upTo(Isa.NEON));
     }
 
     @Test

@@ -33,7 +33,11 @@ class BenchCommandTest {
                 "--output-format", "json");
         assertEquals(0, r.code(), r.err());
         JsonNode root = r.json();
-        assertEquals(List.of("machine", "cases"), keys(root));
+        assertEquals(List.of("machine", "kv_cache", "cases"), keys(root));
+        // the pool holds both sequences of 8 + 3 positions: 2 blocks of 128, fp32 (the compute dtype)
+        assertEquals("fp32", root.get("kv_cache").get("dtype").asText());
+        // blocks x positions x layers x (keys, values) x KV heads x head dim x 4 bytes
+        assertEquals(2L * 128 * 2 * 2 * 2 * 16 * 4, root.get("kv_cache").get("bytes").asLong());
         JsonNode m = root.get("machine");
         assertEquals(MACHINE_KEYS, keys(m));
         assertTrue(m.get("read_bandwidth_gbs").asDouble() > 0);

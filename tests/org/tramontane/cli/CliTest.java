@@ -185,6 +185,30 @@ class CliTest {
     }
 
     @Test
+    void infoSizesTheKvCachePerDtype() {
+        Result r = run("info", "--model", tiny(), "--kv-length", "1000");
+        assertEquals(0, r.code(), r.err());
+        // 2 layers x 2 KV heads x head dim 16, keys and values: 128 elements a token, int8 16 bytes of scales more
+        assertTrue(r.out().contains("KV cache     1000 tokens: fp32 0.49 MiB, bf16 0.24 MiB, fp16 0.24 MiB, int8 0.15 MiB"),
+                r.out());
+    }
+
+    @Test
+    void generateWithAnInt8KvCache() {
+        Result r = run("generate", "--model", tiny(), "--dtype", "fp32", "--input-ids", "22557,1526", "--max-output-length",
+                "3", "--kv-cache-dtype", "int8", "--kv-cache-memory", "1M");
+        assertEquals(0, r.code(), r.err());
+        assertOneLineError(run("generate", "--model", tiny(), "--input-ids", "1", "--kv-cache-dtype", "int4"), 2,
+                "--kv-cache-dtype", "auto, bf16, fp16, int8");
+        assertOneLineError(run("generate", "--model", tiny(), "--input-ids", "1", "--kv-cache-memory", "12x"), 2,
+                "--kv-cache-memory must be a positive byte count");
+        assertOneLineError(run("generate", "--model", tiny(), "--input-ids", "1", "--kv-cache-memory", "1G", "--num-blocks", "4"),
+                2, "give one");
+        assertOneLineError(run("generate", "--model", tiny(), "--input-ids", "1", "--kv-cache-memory", "1K"), 1,
+                "--kv-cache-memory 1.0 KiB holds no KV block");
+    }
+
+    @Test
     void runPaDemoOnDummyWeights() {
         Path preset = Path.of(System.getProperty("tramontane.basedir", ".")).resolve("configs/mixtral-demo.json");
         Result r = run("run-pa", "--config", preset.toString(), "--load-format", "dummy", "--batch-size", "2");

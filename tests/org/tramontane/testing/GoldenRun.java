@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.tramontane.backend.BackendKind;
 import org.tramontane.config.DType;
+import org.tramontane.config.KvCacheDtype;
 import org.tramontane.engine.EngineOptions;
 import org.tramontane.engine.GenerationRequest;
 import org.tramontane.engine.GenerationResult;
@@ -22,6 +23,12 @@ import org.tramontane.engine.SamplingParams;
 public record GoldenRun(List<JsonNode> prompts, List<GenerationResult> outputs, float[][] firstLogits) {
 
     public static GoldenRun run(Path modelDir, JsonNode golden, DType dtype, BackendKind backend, int worldSize) {
+        return run(modelDir, golden, dtype, backend, worldSize, KvCacheDtype.AUTO);
+    }
+
+    /** With the KV cache stored as {@code kvCacheDtype}. */
+    public static GoldenRun run(Path modelDir, JsonNode golden, DType dtype, BackendKind backend, int worldSize,
+            KvCacheDtype kvCacheDtype) {
         List<GenerationRequest> reqs = new ArrayList<>();
         List<JsonNode> prompts = new ArrayList<>();
         for (JsonNode p : golden.get("prompts")) {
@@ -31,7 +38,7 @@ public record GoldenRun(List<JsonNode> prompts, List<GenerationResult> outputs, 
         }
         float[][] first = new float[reqs.size()][];
         ModelSource src = new ModelSource(modelDir, ModelSource.LoadFormat.AUTO, dtype, backend, 0, worldSize);
-        try (LlmEngine engine = LlmEngine.open(src, new EngineOptions(16, 0, 8, 0))) {
+        try (LlmEngine engine = LlmEngine.open(src, new EngineOptions(16, 0, 8, 0).withKvCache(kvCacheDtype, 0))) {
             if (engine.worldSize() != worldSize) throw new AssertionError("world size " + engine.worldSize());
             List<GenerationResult> out = engine.generate(reqs, (r, step, tok, logits) -> {
                 if (step == 0) first[r] = logits.clone();

@@ -252,11 +252,18 @@ public final class AscendBackend implements Backend {
                 rope.positions(), asc(positions).addr(), cd));
     }
 
+    /** ATB's ReshapeAndCache / PagedAttention here take the cache in the compute dtype only. */
+    @Override
+    public void checkKvCacheDtype(DType dtype) {
+        if (dtype != precision.kvCacheDtype) {
+            throw new AscendException("--kv-cache-dtype " + dtype.cliName + " is not supported on the ascend backend yet"
+                    + " (its KV cache is the compute dtype, " + precision.kvCacheDtype.cliName + ")");
+        }
+    }
+
     @Override
     public KvCache allocateKvCache(KvCacheSpec spec) {
-        if (spec.dtype() != precision.kvCacheDtype) {
-            throw new IllegalArgumentException("ascend KV cache is " + precision.kvCacheDtype + ", asked " + spec.dtype());
-        }
+        checkKvCacheDtype(spec.dtype());
         long[] shape = {spec.numBlocks(), spec.blockSize(), spec.numKvHeads(), spec.headDim()};
         return new KvCache(spec, allocate(spec.dtype(), shape), allocate(spec.dtype(), shape));
     }

@@ -199,8 +199,20 @@ public final class CpuBackend implements Backend {
                 (int) qkv.rows(), layout.numHeads(), layout.numKvHeads(), layout.headDim(), theta), "rope");
     }
 
+    /** Every float dtype, and int8 with per-token, per-head scales (KvCacheSpec). */
+    @Override
+    public void checkKvCacheDtype(DType dtype) {
+        if (dtype != DType.I8 && !dtype.isFloat()) {
+            throw new org.tramontane.config.ConfigException("--kv-cache-dtype " + dtype.cliName + " is not a cache type");
+        }
+    }
+
     @Override
     public KvCache allocateKvCache(KvCacheSpec spec) {
+        if (spec.dtype() == DType.I8) {
+            // the int8 cells, then their scales (KvCacheSpec): one flat byte tensor each
+            return new KvCache(spec, memory.alloc(DType.I8, spec.tensorBytes()), memory.alloc(DType.I8, spec.tensorBytes()));
+        }
         checkComputeDtype(spec.dtype());
         long[] shape = {spec.numBlocks(), spec.blockSize(), spec.numKvHeads(), spec.headDim()};
         return new KvCache(spec, memory.alloc(spec.dtype(), shape), memory.alloc(spec.dtype(), shape));

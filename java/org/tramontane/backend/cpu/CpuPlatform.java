@@ -1,6 +1,5 @@
 package org.tramontane.backend.cpu;
 
-import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalDouble;
@@ -45,7 +44,7 @@ public final class CpuPlatform implements Platform {
 
     @Override
     public List<Isa> supportedIsas() {
-        return Arrays.asList(Arrays.copyOf(Isa.values(), highestIsa().ordinal() + 1));
+        return Isa.upTo(highestIsa());
     }
 
     @Override

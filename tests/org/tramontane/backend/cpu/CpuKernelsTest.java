@@ -14,6 +14,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.tramontane.backend.AttentionBatch;
 import org.tramontane.config.DType;
+import org.tramontane.quant.Int8Rounding;
 import org.tramontane.backend.DeviceTensor;
 import org.tramontane.backend.Isa;
 import org.tramontane.backend.ExpertWeights;
@@ -518,10 +519,30 @@ class CpuKernelsTest {
 
     /** qkv rows with k and v rounded to the cache's dtype, as the cache holds them (the reference's input). */
     private float[] cacheRounded(float[] qkv, QkvLayout lay, DType cacheType) {
+        if (cacheType == DType.I8) return cacheQuantized(qkv, lay);
         float[] ref = qkv.clone();
         for (int u = 0; u < qkv.length / lay.width(); u++) {
             for (int i = lay.qSize(); i < lay.width(); i++) {
                 ref[u * lay.width() + i] = roundTo(cacheType, new float[] {qkv[u * lay.width() + i]})[0];
+            }
+        }
+        return ref;
+    }
+
+    /**
+     * k and v as an int8 cache holds them: each (token, KV head) row quantized symmetrically on its
+     * own scale (max|x| / 127, Int8Rounding), then dequantized as q * scale in f32.
+     */
+    private static float[] cacheQuantized(float[] qkv, QkvLayout lay) {
+        float[] ref = qkv.clone();
+        int hd = lay.headDim();
+        for (int u = 0; u < qkv.length / lay.width(); u++) {
+            for (int r = lay.qSize(); r < lay.width(); r += hd) {
+                int at = u * lay.width() + r;
+                float amax = 0f;
+                for (int i = 0; i < hd; i++) amax = Math.max(amax, Math.abs(qkv[at + i]));
+                float scale = Int8Rounding.scaleOf(amax);
+                for (int i = 0; i < hd; i++) ref[at + i] = Int8Rounding.quantize(qkv[at + i], scale) * scale;
             }
         }
         return ref;
@@ -575,7 +596,7 @@ class CpuKernelsTest {
         // 12 and 4, which are not multiples of 8 (their last columns one by one)
         QkvLayout[] layouts = {new QkvLayout(4, 2, 16), new QkvLayout(12, 2, 8), new QkvLayout(8, 1, 24),
                 new QkvLayout(4, 2, 12), new QkvLayout(3, 3, 4)};
-        for (DType cacheType : new DType[] {DType.F32, DType.F16, DType.BF16}) {
+        for (DType cacheType : new DType[] {DType.F32, DType.F16, DType.BF16, DType.I8}) {
           for (QkvLayout lay : layouts) {
             for (int window : new int[] {0, 3}) {
                 // two sequences of 5 and 9 tokens, interleaved in the flat batch, block size 4
@@ -630,7 +651,7 @@ class CpuKernelsTest {
         int[] seqOf = new int[n], pos = IntStream.range(0, n).toArray(), slots = new int[n];
         for (int p = 0; p < n; p++) slots[p] = table[p / bs] * bs + p % bs;
         try {
-            for (DType cacheType : new DType[] {DType.F32, DType.BF16}) {
+            for (DType cacheType : new DType[] {DType.F32, DType.BF16, DType.I8}) {
                 for (QkvLayout lay : layouts) {
                     float[] qkv = randn(n * lay.width());
                     float[] ref = cacheRounded(qkv, lay, cacheType);
@@ -682,7 +703,7 @@ class CpuKernelsTest {
         int[] rev = IntStream.range(0, n).map(i -> n - 1 - i).toArray();
         int[] revSlots = Arrays.stream(rev).map(i -> slots[i]).toArray();
         try {
-            for (DType cacheType : new DType[] {DType.F32, DType.BF16}) {
+            for (DType cacheType : new DType[] {DType.F32, DType.BF16, DType.I8}) {
                 for (QkvLayout lay : layouts) {
                     int w = lay.width(), qs = lay.qSize();
                     float[] qkv = randn(n * w);
@@ -745,17 +766,20 @@ class CpuKernelsTest {
         for (int t = 0; t < n; t++) {                                // which heads 0-3 meet as a score of +inf
             for (int h = 0; h < 4; h++) qkv[t * w + h * hd + 3] = Math.abs(qkv[t * w + h * hd + 3]) + 0.1f;
         }
-        KvCache cache = b.allocateKvCache(new KvCacheSpec(3, bs, lay.numKvHeads(), hd, DType.F32));
-        AttentionBatch ab = new AttentionBatch(n, 1, 3, i32(seqOf, n), i32(pos, n), i32(slots, n), i32(table, 1, 3));
-        b.reshapeAndCache(f32(qkv, n, w), lay, cache, ab);
-        DeviceTensor out = b.allocate(DType.F32, n, lay.qSize());
-        b.pagedAttention(f32(qkv, n, w), lay, cache, ab, 0, out);
-        float[] got = read(out);
-        for (int t = 0; t < n; t++) {
-            for (int h = 0; h < lay.numHeads(); h++) {
-                boolean nan = (t >= 10 && h < 4) || (t == n - 1 && h == 5);
-                float x = got[t * lay.qSize() + h * hd];
-                assertEquals(nan, Float.isNaN(x), "isa " + isa + " token " + t + " head " + h + ": " + x);
+        // an int8 cache gives the key row holding +inf a NaN scale: the same heads turn NaN
+        for (DType cacheType : new DType[] {DType.F32, DType.I8}) {
+            KvCache cache = b.allocateKvCache(new KvCacheSpec(3, bs, lay.numKvHeads(), hd, cacheType));
+            AttentionBatch ab = new AttentionBatch(n, 1, 3, i32(seqOf, n), i32(pos, n), i32(slots, n), i32(table, 1, 3));
+            b.reshapeAndCache(f32(qkv, n, w), lay, cache, ab);
+            DeviceTensor out = b.allocate(DType.F32, n, lay.qSize());
+            b.pagedAttention(f32(qkv, n, w), lay, cache, ab, 0, out);
+            float[] got = read(out);
+            for (int t = 0; t < n; t++) {
+                for (int h = 0; h < lay.numHeads(); h++) {
+                    boolean nan = (t >= 10 && h < 4) || (t == n - 1 && h == 5);
+                    float x = got[t * lay.qSize() + h * hd];
+                    assertEquals(nan, Float.isNaN(x), "isa " + isa + " cache " + cacheType + " token " + t + " head " + h + ": " + x);
+                }
             }
         }
     }

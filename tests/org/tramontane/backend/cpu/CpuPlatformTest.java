@@ -1,6 +1,7 @@
 package org.tramontane.backend.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
@@ -32,7 +33,20 @@ class CpuPlatformTest {
         List<Isa> isas = platform.supportedIsas();
         assertEquals(Isa.SCALAR, isas.get(0));
         assertEquals(platform.highestIsa(), isas.get(isas.size() - 1));
-        for (int i = 0; i < isas.size(); i++) assertEquals(Isa.values()[i], isas.get(i));
+        for (int i = 1; i < isas.size(); i++) {
+            assertEquals(platform.highestIsa().arch, isas.get(i).arch);
+            assertTrue(isas.get(i - 1).code < isas.get(i).code);
+        }
+    }
+
+    @Test
+    void anotherArchitecturesLevelIsRefused() {
+        for (Isa isa : Isa.values()) {
+            if (isa.arch != Isa.Arch.ANY && isa.arch != platform.highestIsa().arch) {
+                assertThrows(IllegalArgumentException.class, () -> platform.forceIsa(isa), isa.cliName);
+            }
+        }
+        assertEquals(platform.highestIsa(), platform.activeIsa().orElseThrow());
     }
 
     @Test
