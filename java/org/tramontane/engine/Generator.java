@@ -6,7 +6,6 @@ import org.tramontane.kvcache.BlockPool;
 import org.tramontane.kvcache.BlockTable;
 import org.tramontane.model.CausalLm;
 import org.tramontane.model.ForwardBatch;
-import org.tramontane.tokenizer.Tokenizer;
 
 /**
  * Runs requests to completion: schedule a step, build its flat batch, run the model, sample one
@@ -98,14 +97,6 @@ public final class Generator {
         List<GenerationResult> results = new ArrayList<>();
         for (Sequence s : seqs) results.add(s.result());
         return results;
-    }
-
-    /**
-     * A continuous loop over this model for a server, with its own KV pool: use it or
-     * {@link #generate}, not both on one model.
-     */
-    EngineLoop startLoop(Tokenizer tokenizer, int maxQueue) {
-        return new EngineLoop(model, options, tokenizer, maxQueue);
     }
 
     /**

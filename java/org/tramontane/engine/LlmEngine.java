@@ -158,7 +158,7 @@ public final class LlmEngine implements AutoCloseable {
 
     /** A continuous engine loop for a server ({@code serve}); close it before this engine. */
     public EngineLoop startLoop(int maxQueue) {
-        return generator.startLoop(tokenizer, maxQueue);
+        return new EngineLoop(model, options, tokenizer, maxQueue);
     }
 
     @Override

@@ -52,11 +52,19 @@ final class TestServer implements AutoCloseable {
         return start(open(options), apiKey, maxQueue);
     }
 
+    /** Takes {@code engine} over: closed with the server, or at once when the server cannot start. */
     static TestServer start(LlmEngine engine, String apiKey, int maxQueue) {
-        EngineLoop loop = engine.startLoop(maxQueue);
-        OpenAiServer server = OpenAiServer.start(new ServeOptions("127.0.0.1", 0, MODEL, apiKey, maxQueue));
-        server.ready(new ServingContext(engine, loop, MODEL));
-        return new TestServer(engine, loop, server);
+        EngineLoop loop = null;
+        try {
+            loop = engine.startLoop(maxQueue);
+            OpenAiServer server = OpenAiServer.start(new ServeOptions("127.0.0.1", 0, MODEL, apiKey, maxQueue));
+            server.ready(new ServingContext(engine, loop, MODEL));
+            return new TestServer(engine, loop, server);
+        } catch (RuntimeException e) {
+            if (loop != null) loop.close();
+            engine.close();
+            throw e;
+        }
     }
 
     URI uri(String path) {
