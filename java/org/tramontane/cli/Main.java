@@ -18,7 +18,7 @@ import picocli.CommandLine.ParseResult;
         description = "Mixtral mixture-of-experts inference (CPU kernels; Ascend later).",
         subcommands = {GenerateCommand.class, ChatCommand.class, TokenizeCommand.class, InfoCommand.class,
                 RunPaCommand.class, QuantizeCommand.class, ConvertCommand.class, ModelTestCommand.class,
-                BenchCommand.class, CommandLine.HelpCommand.class})
+                BenchCommand.class, ServeCommand.class, BenchServeCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
     static final int EXIT_FAILURE = 1;
     static final int EXIT_USAGE = 2;

@@ -108,7 +108,7 @@ public final class Generator {
     }
 
     /** Whether the step reaches the sequence's last token, so a new token is sampled after it. */
-    private static boolean completes(ScheduledSeq ss) {
+    static boolean completes(ScheduledSeq ss) {
         return ss.start() + ss.numTokens() == ss.seq().numTokens();
     }
 

@@ -161,6 +161,11 @@ public final class LlmEngine implements AutoCloseable {
         return generator.generate(requests, listener);
     }
 
+    /** A continuous engine loop for a server ({@code serve}); close it before this engine. */
+    public EngineLoop startLoop(int maxQueue) {
+        return new EngineLoop(model, options, tokenizer, maxQueue);
+    }
+
     @Override
     public void close() {
         model.close();

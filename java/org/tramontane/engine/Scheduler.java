@@ -70,6 +70,22 @@ final class Scheduler {
         return out.isEmpty() ? Optional.empty() : Optional.of(new SchedulerOutput(out));
     }
 
+    /**
+     * Takes a sequence out wherever it is (waiting or running) and gives its blocks back: called
+     * between steps, so no step in flight holds them.
+     */
+    void abort(Sequence s) {
+        if (waiting.remove(s) || running.remove(s)) s.blockTable.release(pool);
+    }
+
+    int numWaiting() {
+        return waiting.size();
+    }
+
+    int numRunning() {
+        return running.size();
+    }
+
     /** Sequences sent back to be recomputed so far (vLLM's num_preemptions_total). */
     long numPreemptions() {
         return numPreemptions;

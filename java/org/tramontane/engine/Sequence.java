@@ -37,6 +37,11 @@ final class Sequence {
         return numTokens - request.promptIds().length;
     }
 
+    /** The token array (prompt then output); valid up to {@link #numTokens()}. */
+    int[] tokens() {
+        return tokens;
+    }
+
     void append(int id) {
         tokens[numTokens++] = id;
     }

@@ -24,6 +24,11 @@ public final class BlockPool {
         return numBlocks;
     }
 
+    /** Blocks not handed out: the serving metrics' cache usage is 1 - numFree / numBlocks. */
+    public int numFree() {
+        return free.size();
+    }
+
     /** {@code count} blocks, or empty (and nothing taken) when fewer are free. */
     public Optional<int[]> allocate(int count) {
         if (count < 0) throw new IllegalArgumentException("negative block count");

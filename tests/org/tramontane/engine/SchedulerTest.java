@@ -201,6 +201,24 @@ class SchedulerTest {
         }
     }
 
+    @Test
+    void abortTakesASequenceOutWhereverItIsAndFreesItsBlocks() {
+        BlockPool pool = new BlockPool(10);
+        Scheduler s = new Scheduler(pool, 1, UNLIMITED);
+        Sequence running = seq(0, 6, 3, 4), waiting = seq(1, 2, 3, 4);
+        add(s, running, waiting);
+        assertEquals("0@0+6", step(s), "one sequence at most runs; 1 waits");
+        assertEquals(8, pool.numFree(), "the running one holds two blocks");
+        s.abort(running);
+        assertEquals(10, pool.numFree(), "its blocks are back");
+        assertEquals(0, s.numRunning());
+        assertEquals(1, s.numWaiting());
+        s.abort(waiting);
+        assertFalse(s.hasWork());
+        s.abort(waiting);
+        assertEquals(10, pool.numFree(), "aborting twice releases nothing twice");
+    }
+
     private static Sequence seq(int idx, int promptLen, int maxNewTokens, int blockSize) {
         int[] prompt = IntStream.range(0, promptLen).map(i -> 10 + 100 * idx + i).toArray();
         return new Sequence(idx, new GenerationRequest(prompt, maxNewTokens, true, SamplingParams.greedy()), blockSize);
