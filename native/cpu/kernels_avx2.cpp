@@ -4,6 +4,7 @@
 #include <immintrin.h>
 #include <math.h>
 #include "kernels.h"
+#include "probe_loops.h"
 
 namespace tn {
 namespace {
@@ -35,18 +36,23 @@ void axpy_avx2(float a, const void* x, float* y, int n) {
 
 #include "isa_common.inc"
 
-// R weight rows x M activation rows; U independent accumulator sets (U = 2 when M = 1 so the
-// FMA latency is hidden while streaming).  At most 4 * 2 + 4 + 1 live ymm registers.
-template <int D, int R, int M>
-void gemv_tile(const float* x, int ldx, const void* w, size_t ldw, int k, float* out, int ldo) {
-  constexpr int U = M == 1 ? 2 : 1;
-  __m256 acc[U][R][M];
+template <int U, int R, int M>
+inline void zero_acc(__m256 (&acc)[U][R][M]) {
 #pragma GCC unroll 16
   for (int u = 0; u < U; u++)
 #pragma GCC unroll 16
     for (int r = 0; r < R; r++)
 #pragma GCC unroll 16
       for (int t = 0; t < M; t++) acc[u][r][t] = _mm256_setzero_ps();
+}
+
+// R weight rows x M activation rows; U independent accumulator sets (U = 2 when M = 1 so the
+// FMA latency is hidden while streaming).  At most 4 * 2 + 4 + 1 live ymm registers.
+template <int D, int R, int M>
+void gemv_tile(const float* x, int ldx, const void* w, size_t ldw, int k, float* out, int ldo) {
+  constexpr int U = M == 1 ? 2 : 1;
+  __m256 acc[U][R][M];
+  zero_acc(acc);
   const void* wr[R];
 #pragma GCC unroll 16
   for (int r = 0; r < R; r++) wr[r] = wrow<D>(w, ldw, r);
@@ -99,12 +105,7 @@ template <int R, int M>
 void gemv_tile_bf16(const float* x, int ldx, const void* w, size_t ldw, int k, float* out, int ldo) {
   constexpr int U = M == 1 ? 2 : 1;
   __m256 acc[U][R][M];
-#pragma GCC unroll 16
-  for (int u = 0; u < U; u++)
-#pragma GCC unroll 16
-    for (int r = 0; r < R; r++)
-#pragma GCC unroll 16
-      for (int t = 0; t < M; t++) acc[u][r][t] = _mm256_setzero_ps();
+  zero_acc(acc);
   const uint16_t* wr[R];
 #pragma GCC unroll 16
   for (int r = 0; r < R; r++) wr[r] = (const uint16_t*)w + (size_t)r * ldw;
@@ -454,36 +455,21 @@ void round_bf16_avx2(const float* x, size_t n, float* out) {
 
 namespace {
 
-float sum_avx2(const float* x, size_t n) {
-  __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(),
-         a3 = _mm256_setzero_ps();
-  size_t i = 0;
-  for (; i + 32 <= n; i += 32) {
-    a0 = _mm256_add_ps(a0, _mm256_loadu_ps(x + i));
-    a1 = _mm256_add_ps(a1, _mm256_loadu_ps(x + i + 8));
-    a2 = _mm256_add_ps(a2, _mm256_loadu_ps(x + i + 16));
-    a3 = _mm256_add_ps(a3, _mm256_loadu_ps(x + i + 24));
-  }
-  float s = hsum256(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
-  for (; i < n; i++) s += x[i];
-  return s;
-}
+struct Ymm {
+  using Reg = __m256;
+  static constexpr size_t kLanes = 8;
+  static Reg zero() { return _mm256_setzero_ps(); }
+  static Reg load(const float* p) { return _mm256_loadu_ps(p); }
+  static Reg add(Reg a, Reg b) { return _mm256_add_ps(a, b); }
+  static Reg set1(float v) { return _mm256_set1_ps(v); }
+  static Reg fma(Reg a, Reg b, Reg c) { return _mm256_fmadd_ps(a, b, c); }
+  static float hsum(Reg a) { return hsum256(a); }
+};
 
-// 10 independent FMA chains (latency 4-5 x 2 pipes); 2 * 8 FLOPs each per round.
-double fma_peak_avx2(long iters) {
-  __m256 a[10];
-  for (int j = 0; j < 10; j++) a[j] = _mm256_set1_ps(1.f + 0.01f * j);
-  const __m256 b = _mm256_set1_ps(0.999999f), c = _mm256_set1_ps(1e-7f);
-  for (long it = 0; it < iters; it++) {
-#pragma GCC unroll 10
-    for (int j = 0; j < 10; j++) a[j] = _mm256_fmadd_ps(a[j], b, c);
-  }
-  __m256 s = a[0];
-  for (int j = 1; j < 10; j++) s = _mm256_add_ps(s, a[j]);
-  volatile float sink = hsum256(s);
-  (void)sink;
-  return 2.0 * 8 * 10 * (double)iters;
-}
+float sum_avx2(const float* x, size_t n) { return probe_sum<Ymm>(x, n); }
+
+// 10 chains: FMA latency 4-5 cycles x 2 pipes.
+double fma_peak_avx2(long iters) { return probe_fma_peak<Ymm, 10>(iters); }
 
 }  // namespace
 

@@ -3,6 +3,7 @@
 #include <immintrin.h>
 #include <math.h>
 #include "kernels.h"
+#include "probe_loops.h"
 
 namespace tn {
 namespace {
@@ -195,35 +196,21 @@ void gemm_micro_avx512(const float* x, int ldx, int m, const float* panel, int k
   }
 }
 
-float sum_avx512(const float* x, size_t n) {
-  __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps(), a2 = _mm512_setzero_ps(),
-         a3 = _mm512_setzero_ps();
-  size_t i = 0;
-  for (; i + 64 <= n; i += 64) {
-    a0 = _mm512_add_ps(a0, _mm512_loadu_ps(x + i));
-    a1 = _mm512_add_ps(a1, _mm512_loadu_ps(x + i + 16));
-    a2 = _mm512_add_ps(a2, _mm512_loadu_ps(x + i + 32));
-    a3 = _mm512_add_ps(a3, _mm512_loadu_ps(x + i + 48));
-  }
-  float s = _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)));
-  for (; i < n; i++) s += x[i];
-  return s;
-}
+struct Zmm {
+  using Reg = __m512;
+  static constexpr size_t kLanes = 16;
+  static Reg zero() { return _mm512_setzero_ps(); }
+  static Reg load(const float* p) { return _mm512_loadu_ps(p); }
+  static Reg add(Reg a, Reg b) { return _mm512_add_ps(a, b); }
+  static Reg set1(float v) { return _mm512_set1_ps(v); }
+  static Reg fma(Reg a, Reg b, Reg c) { return _mm512_fmadd_ps(a, b, c); }
+  static float hsum(Reg a) { return _mm512_reduce_add_ps(a); }
+};
 
-double fma_peak_avx512(long iters) {
-  __m512 a[12];
-  for (int j = 0; j < 12; j++) a[j] = _mm512_set1_ps(1.f + 0.01f * j);
-  const __m512 b = _mm512_set1_ps(0.999999f), c = _mm512_set1_ps(1e-7f);
-  for (long it = 0; it < iters; it++) {
-#pragma GCC unroll 12
-    for (int j = 0; j < 12; j++) a[j] = _mm512_fmadd_ps(a[j], b, c);
-  }
-  __m512 s = a[0];
-  for (int j = 1; j < 12; j++) s = _mm512_add_ps(s, a[j]);
-  volatile float sink = _mm512_reduce_add_ps(s);
-  (void)sink;
-  return 2.0 * 16 * 12 * (double)iters;
-}
+float sum_avx512(const float* x, size_t n) { return probe_sum<Zmm>(x, n); }
+
+// 12 chains: FMA latency 4 cycles x 2 pipes, with room to spare in 32 registers.
+double fma_peak_avx512(long iters) { return probe_fma_peak<Zmm, 12>(iters); }
 
 // Panel kernels: 1-3 activation rows stream the weights on the AVX2 tiles (bandwidth-bound: wider
 // vectors add nothing); 4+ rows are compute-bound and take the zmm tiles (12 rows x 2 panels: 32
