@@ -71,6 +71,7 @@ final class Routes extends Handler.Abstract {
                         body(request, GenerateBody.class), request, response, callback);
             }
         } catch (ApiException e) {
+            drain(request);
             reply(response, callback, e.status, JSON, Json.write(e.body()));
         } catch (RuntimeException e) {
             ApiException err = new ApiException(500, "server_error", null, e.toString());
@@ -136,6 +137,18 @@ final class Routes extends Handler.Abstract {
             throw ApiException.badRequest(null, "cannot read the request body: " + e.getMessage());
         }
         return Json.read(text, type);
+    }
+
+    /**
+     * Reads what is left of a refused request's body: an HTTP/2 stream answered before its content
+     * is read gets reset, and clients report the reset instead of the error.
+     */
+    private static void drain(Request request) {
+        try {
+            Content.Source.asString(request, StandardCharsets.UTF_8);
+        } catch (java.io.IOException | RuntimeException ignored) {
+            // the client is gone or sent nothing: the error reply still goes out when it can
+        }
     }
 
     private static void requireMethod(Request request, String method) {
