@@ -18,7 +18,7 @@ final class BatchOptions {
             description = "KV-cache blocks in the pool (default: enough for every request at once).")
     int numBlocks;
 
-    @Option(names = "--max-batch-size", paramLabel = "N", defaultValue = "256", description = "Sequences decoded together at most. Default: ${DEFAULT-VALUE}.")
+    @Option(names = {"--max-batch-size", "--max-num-seqs"}, paramLabel = "N", defaultValue = "256", description = "Sequences decoded together at most (--max-num-seqs, vLLM's name). Default: ${DEFAULT-VALUE}.")
     int maxBatchSize;
 
     EngineOptions toOptions(StepBudgetOption budget) {
