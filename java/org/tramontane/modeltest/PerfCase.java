@@ -1,6 +1,7 @@
 package org.tramontane.modeltest;
 
 import java.util.Arrays;
+import org.tramontane.bench.Percentiles;
 
 /**
  * The measurements of one timed (batch size, [in,out]) run. Step times are wall clock around the
@@ -36,11 +37,6 @@ public record PerfCase(int batchSize, CasePair pair, double e2eMs, double firstT
 
     /** Percentile {@code p} (0..100) of the decode steps, linearly interpolated between ranks (numpy's default). */
     public double decodePercentileMs(double p) {
-        double[] s = decodeStepMs.clone();
-        Arrays.sort(s);
-        double rank = p / 100 * (s.length - 1);
-        int lo = (int) Math.floor(rank);
-        int hi = Math.min(lo + 1, s.length - 1);
-        return s[lo] + (s[hi] - s[lo]) * (rank - lo);
+        return Percentiles.linear(decodeStepMs, p);
     }
 }

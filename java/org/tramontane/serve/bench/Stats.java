@@ -1,6 +1,7 @@
 package org.tramontane.serve.bench;
 
 import java.util.List;
+import org.tramontane.bench.Percentiles;
 
 /** Mean, median and percentiles as numpy computes them (linear interpolation); 0 for no samples, as vLLM prints. */
 final class Stats {
@@ -20,10 +21,6 @@ final class Stats {
 
     static double percentile(List<Double> v, double pct) {
         if (v.isEmpty()) return 0;
-        double[] s = v.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-        double rank = pct / 100 * (s.length - 1);
-        int lo = (int) Math.floor(rank);
-        int hi = Math.min(lo + 1, s.length - 1);
-        return s[lo] + (rank - lo) * (s[hi] - s[lo]);
+        return Percentiles.linear(v.stream().mapToDouble(Double::doubleValue).toArray(), pct);
     }
 }
