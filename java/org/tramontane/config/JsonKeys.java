@@ -1,7 +1,6 @@
 package org.tramontane.config;
 
-
-
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import java.util.function.Function;
@@ -20,6 +19,16 @@ public final class JsonKeys {
         this.file = file;
         this.root = root;
         this.error = error;
+    }
+
+    /**
+     * Jackson's parse error as one line: {@code FILE: invalid JSON: WHAT at line L column C} (its own
+     * message spans lines and quotes the source).
+     */
+    public static String invalidJson(Path file, JsonProcessingException e) {
+        String where = e.getLocation() == null ? ""
+                : " at line " + e.getLocation().getLineNr() + " column " + e.getLocation().getColumnNr();
+        return file + ": invalid JSON: " + e.getOriginalMessage().replaceAll("\\s+", " ") + where;
     }
 
     public Path file() {

@@ -105,10 +105,7 @@ public final class MixtralConfigReader {
         } catch (NoSuchFileException e) {
             throw new ConfigException(file + ": no such file", e);
         } catch (JsonProcessingException e) {
-            String where = e.getLocation() == null ? ""
-                    : " at line " + e.getLocation().getLineNr() + " column " + e.getLocation().getColumnNr();
-            throw new ConfigException(file + ": invalid JSON: "
-                    + e.getOriginalMessage().replaceAll("\\s+", " ") + where, e);
+            throw new ConfigException(JsonKeys.invalidJson(file, e), e);
         } catch (IOException e) {
             throw new ConfigException(file + ": cannot read: " + e.getMessage(), e);
         }

@@ -54,7 +54,7 @@ public record MistralParams(int hiddenSize, int intermediateSize, int numHeads, 
         } catch (NoSuchFileException e) {
             throw new ConvertException(file + ": no such file (a Mistral consolidated checkpoint has one)", e);
         } catch (JsonProcessingException e) {
-            throw new ConvertException(file + ": invalid JSON: " + e.getOriginalMessage().replaceAll("\\s+", " "), e);
+            throw new ConvertException(JsonKeys.invalidJson(file, e), e);
         } catch (IOException e) {
             throw new ConvertException(file + ": cannot read: " + e.getMessage(), e);
         }

@@ -2,6 +2,7 @@ package org.tramontane.parallel;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
@@ -10,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.zip.CRC32C;
+import org.tramontane.config.JsonKeys;
 import org.tramontane.weights.Checkpoint;
 
 /**
@@ -62,9 +64,12 @@ public final class PreShardedCheckpoint {
         Manifest m;
         try {
             m = JSON.readValue(file.toFile(), Manifest.class);
+        } catch (JsonProcessingException e) {
+            throw new ParallelException(JsonKeys.invalidJson(file, e), e);
         } catch (IOException e) {
             throw new ParallelException(file + ": cannot read the manifest: " + e.getMessage(), e);
         }
+        if (m == null) throw new ParallelException(file + ": null, expected the manifest's JSON object");
         if (!FORMAT.equals(m.format()) || m.formatVersion() != FORMAT_VERSION) {
             throw new ParallelException(file + ": format " + m.format() + " version " + m.formatVersion()
                     + " is not " + FORMAT + " version " + FORMAT_VERSION);

@@ -1,5 +1,6 @@
 package org.tramontane.quant;
 
+import org.tramontane.config.JsonKeys;
 import org.tramontane.config.QuantScheme;
 import org.tramontane.weights.Checkpoint;
 
@@ -165,9 +166,7 @@ public final class QuantDescription {
         } catch (NoSuchFileException e) {
             throw new QuantException(file + ": no such file", e);
         } catch (JsonProcessingException e) {
-            String where = e.getLocation() == null ? ""
-                    : " at line " + e.getLocation().getLineNr() + " column " + e.getLocation().getColumnNr();
-            throw new QuantException(file + ": invalid JSON: " + e.getOriginalMessage().replaceAll("\\s+", " ") + where, e);
+            throw new QuantException(JsonKeys.invalidJson(file, e), e);
         } catch (IOException e) {
             throw new QuantException(file + ": cannot read: " + e.getMessage(), e);
         }

@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import org.tramontane.config.JsonKeys;
 
 /**
  * The weight files of one model directory, every header checked, tensors indexed by name.
@@ -170,7 +171,7 @@ public final class Checkpoint {
         try {
             root = JSON.readTree(index.toFile());
         } catch (JsonProcessingException e) {
-            throw new WeightsException(index + ": invalid JSON: " + e.getOriginalMessage().replaceAll("\\s+", " "), e);
+            throw new WeightsException(JsonKeys.invalidJson(index, e), e);
         } catch (NoSuchFileException e) {
             throw new WeightsException(index + ": no such file", e);
         } catch (IOException e) {

@@ -116,7 +116,27 @@ class WeightsCorpusTest {
                     String cfg = Files.readString(m.resolve("config.json")).replace("\"num_hidden_layers\": 2", "\"num_hidden_layers\": 3");
                     write(m.resolve("config.json"), cfg);
                     return generate(m);
-                }, "model.layers.2."));
+                }, "model.layers.2."),
+                manifest("manifest not JSON", "{\"format\": \"tramontane\",\n  \"world_size\": ", "JSON", "line 2"),
+                manifest("manifest empty", "", "manifest.json"),
+                manifest("manifest null", "null", "null"),
+                manifest("manifest an array", "[1,2]", "manifest.json"),
+                manifest("manifest of another format", "{\"format\":\"gguf\",\"format_version\":1}", "gguf"));
+    }
+
+    /** The tiny checkpoint converted to the pre-sharded layout (world size 1), its manifest.json replaced by {@code json}. */
+    static Case manifest(String name, String json, String... mentions) {
+        String[] all = java.util.stream.Stream.concat(java.util.stream.Stream.of("manifest.json"), Arrays.stream(mentions))
+                .toArray(String[]::new);
+        return Case.user(name, d -> {
+            Path out = d.resolve("sharded");
+            Corpus.Outcome o = Corpus.run("convert", "--from", "hf", "--to", "tramontane", "--input", model(d).toString(),
+                    "--output", out.toString(), "--world-size", "1");
+            if (o.code() != 0) throw new IllegalStateException("convert failed: " + o.err());
+            Files.delete(out.resolve("manifest.json"));
+            write(out.resolve("manifest.json"), json);
+            return generate(out);
+        }, all);
     }
 
     /** The tiny checkpoint behind a sharded index with {@code json}; the single file renamed to be its shard. */
