@@ -109,6 +109,14 @@ public interface Backend extends AutoCloseable {
      */
     void checkKvCacheDtype(DType dtype);
 
+    /**
+     * Whether a prefill may start past position 0, its queries attending to keys an earlier step (or
+     * another sequence's prefill) left in the cache, as prefix caching needs. Default: yes.
+     */
+    default boolean prefillsAfterCachedPrefix() {
+        return true;
+    }
+
     /** A paged KV cache for one layer. */
     KvCache allocateKvCache(KvCacheSpec spec);
 
