@@ -126,6 +126,8 @@ public interface Backend extends AutoCloseable {
     /**
      * Causal attention of every query token over its sequence's cached keys, limited to the last
      * {@code window} positions when window > 0; GQA by layout. out [numTokens, numHeads * headDim].
+     * Under a window, block-table entries wholly before it name blocks the engine gave back (a block
+     * the sequence still holds): read only the window's blocks.
      */
     void pagedAttention(DeviceTensor qkv, QkvLayout layout, KvCache cache, AttentionBatch batch,
             int window, DeviceTensor out);

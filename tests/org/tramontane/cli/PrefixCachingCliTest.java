@@ -33,6 +33,14 @@ class PrefixCachingCliTest {
     }
 
     @Test
+    void everyVerbThatGeneratesTakesTheFlagAndServeHasItOn() {
+        for (String verb : new String[] {"generate", "chat", "run-pa", "serve"}) {
+            assertTrue(CliTest.run(verb, "--help").out().contains("--[no-]enable-prefix-caching"), verb);
+        }
+        assertTrue(CliTest.run("serve", "--help").out().contains("Default: on for serve"));
+    }
+
+    @Test
     void chatsSecondTurnStartsFromTheFirstTurnsBlocks() {
         InputStream saved = System.in;
         try {
