@@ -109,6 +109,14 @@ public interface Backend extends AutoCloseable {
      */
     void checkKvCacheDtype(DType dtype);
 
+    /**
+     * Whether a prefill may start past position 0, its queries attending to keys an earlier step (or
+     * another sequence's prefill) left in the cache, as prefix caching needs. Default: yes.
+     */
+    default boolean prefillsAfterCachedPrefix() {
+        return true;
+    }
+
     /** A paged KV cache for one layer. */
     KvCache allocateKvCache(KvCacheSpec spec);
 
@@ -118,6 +126,8 @@ public interface Backend extends AutoCloseable {
     /**
      * Causal attention of every query token over its sequence's cached keys, limited to the last
      * {@code window} positions when window > 0; GQA by layout. out [numTokens, numHeads * headDim].
+     * Under a window, block-table entries wholly before it name blocks the engine gave back (a block
+     * the sequence still holds): read only the window's blocks.
      */
     void pagedAttention(DeviceTensor qkv, QkvLayout layout, KvCache cache, AttentionBatch batch,
             int window, DeviceTensor out);

@@ -40,6 +40,9 @@ final class ChatCommand implements Callable<Integer> {
     @Mixin
     KvCacheOptions kv;
 
+    @Mixin
+    PrefixCachingOption prefixCaching;
+
     @Option(names = "--max-context", paramLabel = "N", defaultValue = "8192",
             description = "KV-cache positions reserved for the conversation. Default: ${DEFAULT-VALUE}.")
     int maxContext;
@@ -48,10 +51,14 @@ final class ChatCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         sampling.params();
         var out = spec.commandLine().getOut();
+        var err = spec.commandLine().getErr();
+        boolean verbose = Main.verbose(spec.root().commandLine().getParseResult());
         int contextBlocks = BlockTable.blocksFor(Flags.atLeast(spec, "--max-context", maxContext, 1), EngineOptions.DEFAULT_BLOCK_SIZE);
         // a --kv-cache-memory budget sizes the pool instead of --max-context
-        EngineOptions opts = kv.apply(new EngineOptions(EngineOptions.DEFAULT_BLOCK_SIZE, kv.memory == null ? contextBlocks : 0, 1, 0));
+        EngineOptions opts = prefixCaching.apply(
+                kv.apply(new EngineOptions(EngineOptions.DEFAULT_BLOCK_SIZE, kv.memory == null ? contextBlocks : 0, 1, 0)), false);
         try (LlmEngine engine = LlmEngine.open(model.toSource(parallel.resolve()), opts)) {
+            PrefixCachingOption.noteIfOff(engine, err);
             BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
             List<ChatMessage> history = new ArrayList<>();
             out.println("tramontane chat (" + engine.config().numLayers() + " layers, " + engine.precision()
@@ -76,6 +83,10 @@ final class ChatCommand implements Callable<Integer> {
                     out.flush();
                 }).get(0);
                 out.println(dec.finish());
+                if (verbose) {
+                    err.println("prefix cache: " + r.numCachedTokens() + " of " + ids.length + " prompt tokens cached");
+                    err.flush();
+                }
                 history.add(ChatMessage.assistant(engine.tokenizer().decode(r.outputIds(), true)));
             }
         }

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.tramontane.engine.EngineOptions;
 import org.tramontane.engine.GenerationRequest;
 import org.tramontane.engine.GenerationResult;
 import org.tramontane.engine.LlmEngine;
@@ -34,6 +35,9 @@ final class GenerateCommand implements Callable<Integer> {
     KvCacheOptions kv;
 
     @Mixin
+    PrefixCachingOption prefixCaching;
+
+    @Mixin
     ParallelOptions parallel;
 
     @Mixin
@@ -59,7 +63,9 @@ final class GenerateCommand implements Callable<Integer> {
         if (logitsOut != null && Files.isDirectory(logitsOut)) {
             throw new CliException(logitsOut + ": is a directory (--logits-out names the .npy file to write)");
         }
-        try (LlmEngine engine = LlmEngine.open(model.toSource(parallel.resolve()), kv.apply(batch.toOptions(budget)))) {
+        EngineOptions options = prefixCaching.apply(kv.apply(batch.toOptions(budget)), false);
+        try (LlmEngine engine = LlmEngine.open(model.toSource(parallel.resolve()), options)) {
+            PrefixCachingOption.noteIfOff(engine, spec.commandLine().getErr());
             List<GenerationRequest> requests = new ArrayList<>();
             for (int[] ids : prompts.encode(engine)) {
                 requests.add(new GenerationRequest(ids, sampling.maxOutputLength, sampling.ignoreEos, sampling.params()));
@@ -71,6 +77,10 @@ final class GenerateCommand implements Callable<Integer> {
             var out = spec.commandLine().getOut();
             out.println(GenerationOutput.format(results, engine.tokenizer(), output.format));
             out.flush();
+            if (Main.verbose(spec.root().commandLine().getParseResult())) {
+                spec.commandLine().getErr().println(PrefixCachingOption.statsLine(engine));
+                spec.commandLine().getErr().flush();
+            }
         }
         return 0;
     }

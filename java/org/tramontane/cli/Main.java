@@ -67,7 +67,7 @@ public final class Main {
     }
 
     /** Whether --verbose was given, at any level of the command line (it is inherited by every verb). */
-    private static boolean verbose(ParseResult parsed) {
+    static boolean verbose(ParseResult parsed) {
         for (ParseResult p = parsed; p != null; p = p.subcommand()) {
             if (p.hasMatchedOption("--verbose")) return true;
         }

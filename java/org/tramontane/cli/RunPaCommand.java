@@ -52,6 +52,9 @@ final class RunPaCommand implements Callable<Integer> {
     @Mixin
     KvCacheOptions kv;
 
+    @Mixin
+    PrefixCachingOption prefixCaching;
+
     @Option(names = "--base", description = "Base model: encode the text with BOS instead of the chat template.")
     boolean base;
 
@@ -70,7 +73,9 @@ final class RunPaCommand implements Callable<Integer> {
         int maxOutputLength = Flags.atLeast(spec, "--max-output-length", length.maxOutputLength, 1);
         int batchSize = batch.single();
         var out = spec.commandLine().getOut();
-        try (LlmEngine engine = LlmEngine.open(model.toSource(parallel.resolve()), kv.apply(EngineOptions.defaults()))) {
+        EngineOptions options = prefixCaching.apply(kv.apply(EngineOptions.defaults()), false);
+        try (LlmEngine engine = LlmEngine.open(model.toSource(parallel.resolve()), options)) {
+            PrefixCachingOption.noteIfOff(engine, spec.commandLine().getErr());
             out.printf(Locale.ROOT, "Model loaded in %.2f s (%s)%n", engine.loadMillis() / 1000.0, engine.precision());
             if (model.load.loadFormat == ModelSource.LoadFormat.DUMMY) {
                 out.println("NOTE: dummy weights (deterministic random): the pipeline is real, the answers are gibberish.");

@@ -32,6 +32,9 @@ final class ServeCommand implements Callable<Integer> {
     @Mixin
     ParallelOptions parallel;
 
+    @Mixin
+    PrefixCachingOption prefixCaching;
+
     @Option(names = "--host", paramLabel = "ADDR", defaultValue = "127.0.0.1", description = "Address to bind. Default: ${DEFAULT-VALUE}.")
     String host;
 
@@ -56,8 +59,9 @@ final class ServeCommand implements Callable<Integer> {
         String name = servedModelName != null ? servedModelName : source.path().toString();
         PrintWriter out = spec.commandLine().getOut();
         try (OpenAiServer server = OpenAiServer.start(new ServeOptions(host, port, name, apiKey, maxQueue));
-                LlmEngine engine = LlmEngine.open(source, batch.toOptions(budget));
+                LlmEngine engine = LlmEngine.open(source, prefixCaching.apply(batch.toOptions(budget), true));
                 EngineLoop loop = engine.startLoop(maxQueue)) {
+            PrefixCachingOption.noteIfOff(engine, spec.commandLine().getErr());
             server.ready(new ServingContext(engine, loop, name));
             out.println("serving " + name + " on http://" + host + ":" + server.port() + "/v1 (Ctrl-C stops)");
             out.flush();

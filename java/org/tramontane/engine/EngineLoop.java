@@ -9,6 +9,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.tramontane.kvcache.BlockPool;
 import org.tramontane.kvcache.BlockTable;
+import org.tramontane.kvcache.KvCacheManager;
 import org.tramontane.model.CausalLm;
 import org.tramontane.tokenizer.Tokenizer;
 
@@ -71,7 +72,8 @@ public final class EngineLoop implements AutoCloseable {
                         options.blockSize());
         this.pool = new BlockPool(numBlocks);
         model.allocateKvCache(numBlocks, options.blockSize());
-        this.scheduler = new Scheduler(pool, options.maxNumSeqs(), options.maxNumBatchedTokens());
+        this.scheduler = new Scheduler(new KvCacheManager(pool, options.cachePolicy(model.slidingWindow())),
+                options.maxNumSeqs(), options.maxNumBatchedTokens());
         publishStats();
         this.thread = new Thread(this::run, "engine-loop");
         this.thread.setDaemon(true);
@@ -142,7 +144,8 @@ public final class EngineLoop implements AutoCloseable {
                 if (l == null) continue;
                 scheduler.abort(s);
                 if (!l.scheduled) numQueued.decrementAndGet();
-                l.sink.onFinish(new StreamFinish(FinishReason.ABORT, "", s.request.promptIds().length, s.numOutput()));
+                l.sink.onFinish(new StreamFinish(FinishReason.ABORT, "", s.request.promptIds().length, s.numOutput(),
+                        Math.max(s.numCachedTokens, 0)));
             }
         });
     }
@@ -200,7 +203,8 @@ public final class EngineLoop implements AutoCloseable {
             l.sink.onToken(new TokenOutput(token, text, lp));
             if (reason != null) {
                 live.remove(s);
-                l.sink.onFinish(new StreamFinish(reason, l.text.finish(), s.request.promptIds().length, s.numOutput()));
+                l.sink.onFinish(new StreamFinish(reason, l.text.finish(), s.request.promptIds().length, s.numOutput(),
+                        s.numCachedTokens));
             }
         }
         scheduler.update(out);
@@ -215,19 +219,19 @@ public final class EngineLoop implements AutoCloseable {
         return null;
     }
 
-    /** A failed step: every sequence is dropped, its blocks freed, its sink told. */
+    /** A failed step: every sequence is dropped, its blocks freed (the cached ones forgotten), its sink told. */
     private void failAll(RuntimeException e) {
-        for (Map.Entry<Sequence, Live> en : live.entrySet()) {
-            scheduler.abort(en.getKey());
-            if (!en.getValue().scheduled) numQueued.decrementAndGet();
-            en.getValue().sink.onError(e);
+        scheduler.abortAll();
+        for (Live l : live.values()) {
+            if (!l.scheduled) numQueued.decrementAndGet();
+            l.sink.onError(e);
         }
         live.clear();
     }
 
     private void publishStats() {
         stats = new LoopStats(scheduler.numRunning(), scheduler.numWaiting(), pool.numBlocks(),
-                pool.numFree(), scheduler.numPreemptions());
+                pool.numFree(), scheduler.numPreemptions(), scheduler.prefixCacheStats());
     }
 
     @Override

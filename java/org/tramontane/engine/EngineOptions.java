@@ -1,6 +1,7 @@
 package org.tramontane.engine;
 
 import org.tramontane.config.KvCacheDtype;
+import org.tramontane.kvcache.CachePolicy;
 
 /**
  * Sizes of the paged KV cache and the batch.
@@ -14,9 +15,12 @@ import org.tramontane.config.KvCacheDtype;
  *                            names it): longer prefills run in chunks, which bounds activation memory
  * @param kvCacheMemory       bytes the pool may take ({@code --kv-cache-memory}); 0 = unset
  * @param kvCacheDtype        what the cache stores ({@code --kv-cache-dtype})
+ * @param enablePrefixCaching full blocks are kept by the hash of their tokens and reused by later sequences that
+ *                            start with the same tokens ({@code --enable-prefix-caching}); a backend that cannot
+ *                            prefill after a cached prefix runs without
  */
 public record EngineOptions(int blockSize, int numBlocks, int maxNumSeqs, int maxModelLen, int maxNumBatchedTokens,
-        long kvCacheMemory, KvCacheDtype kvCacheDtype) {
+        long kvCacheMemory, KvCacheDtype kvCacheDtype, boolean enablePrefixCaching) {
     public static final int DEFAULT_BLOCK_SIZE = 128;
     public static final int DEFAULT_MAX_NUM_BATCHED_TOKENS = 2048;
 
@@ -31,6 +35,12 @@ public record EngineOptions(int blockSize, int numBlocks, int maxNumSeqs, int ma
             throw new EngineException("--num-blocks and --kv-cache-memory both size the KV pool: give one");
         }
         if (kvCacheDtype == null) throw new IllegalArgumentException("kvCacheDtype must be given");
+    }
+
+    /** Without prefix caching. */
+    public EngineOptions(int blockSize, int numBlocks, int maxNumSeqs, int maxModelLen, int maxNumBatchedTokens,
+            long kvCacheMemory, KvCacheDtype kvCacheDtype) {
+        this(blockSize, numBlocks, maxNumSeqs, maxModelLen, maxNumBatchedTokens, kvCacheMemory, kvCacheDtype, false);
     }
 
     /** The KV cache in the compute dtype, its pool from {@code numBlocks}. */
@@ -51,16 +61,29 @@ public record EngineOptions(int blockSize, int numBlocks, int maxNumSeqs, int ma
     public EngineOptions withModelLen(int maxPositionEmbeddings) {
         return maxModelLen > 0 ? this
                 : new EngineOptions(blockSize, numBlocks, maxNumSeqs, maxPositionEmbeddings, maxNumBatchedTokens,
-                        kvCacheMemory, kvCacheDtype);
+                        kvCacheMemory, kvCacheDtype, enablePrefixCaching);
     }
 
     /** These options with the pool fixed at {@code blocks} blocks. */
     public EngineOptions withNumBlocks(int blocks) {
-        return new EngineOptions(blockSize, blocks, maxNumSeqs, maxModelLen, maxNumBatchedTokens, 0, kvCacheDtype);
+        return new EngineOptions(blockSize, blocks, maxNumSeqs, maxModelLen, maxNumBatchedTokens, 0, kvCacheDtype,
+                enablePrefixCaching);
     }
 
     /** These options with the cache stored as {@code dtype} and the pool bounded by {@code memory} bytes (0: unset). */
     public EngineOptions withKvCache(KvCacheDtype dtype, long memory) {
-        return new EngineOptions(blockSize, numBlocks, maxNumSeqs, maxModelLen, maxNumBatchedTokens, memory, dtype);
+        return new EngineOptions(blockSize, numBlocks, maxNumSeqs, maxModelLen, maxNumBatchedTokens, memory, dtype,
+                enablePrefixCaching);
+    }
+
+    /** How the pool keeps blocks for a model attending to {@code slidingWindow} positions (0: all). */
+    public CachePolicy cachePolicy(int slidingWindow) {
+        return new CachePolicy(enablePrefixCaching, slidingWindow);
+    }
+
+    /** These options with prefix caching on or off. */
+    public EngineOptions withPrefixCaching(boolean enabled) {
+        return new EngineOptions(blockSize, numBlocks, maxNumSeqs, maxModelLen, maxNumBatchedTokens, kvCacheMemory,
+                kvCacheDtype, enabled);
     }
 }

@@ -4,19 +4,24 @@ import java.util.ArrayList;
 import java.util.List;
 import org.tramontane.kvcache.BlockPool;
 import org.tramontane.kvcache.BlockTable;
+import org.tramontane.kvcache.KvCacheManager;
+import org.tramontane.kvcache.PrefixCacheStats;
 import org.tramontane.model.CausalLm;
 import org.tramontane.model.ForwardBatch;
 
 /**
  * Runs requests to completion: schedule a step, build its flat batch, run the model, sample one
- * token for every sequence whose step reached its last token, stop on EOS or length.
+ * token for every sequence whose step reached its last token, stop on EOS or length. The KV pool
+ * is made on the first call and kept, so with prefix caching a later call (the next turn of a
+ * chat) starts from the blocks an earlier one left cached.
  */
 public final class Generator {
     private final CausalLm model;
     private final EngineOptions options;
     private final int eosId;
-    private BlockPool pool;
+    private KvCacheManager kv;
     private long numPreemptions;
+    private PrefixCacheStats prefixCacheStats = PrefixCacheStats.NONE;
 
     public Generator(CausalLm model, EngineOptions options, int eosId) {
         this.model = model;
@@ -57,46 +62,60 @@ public final class Generator {
     }
 
     public List<GenerationResult> generate(List<GenerationRequest> requests, TokenListener listener) {
-        if (pool == null) {
+        if (kv == null) {
             int numBlocks = poolSize(requests);
             validate(requests, numBlocks);
-            pool = new BlockPool(numBlocks);
+            kv = new KvCacheManager(new BlockPool(numBlocks), options.cachePolicy(model.slidingWindow()));
             model.allocateKvCache(numBlocks, options.blockSize());
         } else {
-            validate(requests, pool.numBlocks());
+            validate(requests, kv.pool().numBlocks());
         }
-        Scheduler scheduler = new Scheduler(pool, options.maxNumSeqs(), options.maxNumBatchedTokens());
+        Scheduler scheduler = new Scheduler(kv, options.maxNumSeqs(), options.maxNumBatchedTokens());
         List<Sequence> seqs = new ArrayList<>();
         for (int i = 0; i < requests.size(); i++) {
             Sequence s = new Sequence(i, requests.get(i), options.blockSize());
             seqs.add(s);
             scheduler.add(s);
         }
-        while (scheduler.hasWork()) {
-            SchedulerOutput out = scheduler.schedule()
-                    .orElseThrow(() -> new IllegalStateException("scheduler stalled with work left"));
-            float[][] logits = model.forward(batchOf(out));
-            int row = 0;
-            for (ScheduledSeq ss : out.scheduled()) {
-                Sequence s = ss.seq();
-                if (!completes(ss)) continue; // a prefill chunk short of the prompt's end: nothing to sample
-                int i = row++;
-                int step = s.numOutput();
-                int token = Sampler.sample(logits[i], s.request.sampling(), s.rng);
-                listener.onToken(s.requestIdx, step, token, logits[i]);
-                s.append(token);
-                if (token == eosId && !s.request.ignoreEos()) {
-                    s.finishReason = FinishReason.EOS;
-                } else if (s.numOutput() >= s.request.maxNewTokens()) {
-                    s.finishReason = FinishReason.LENGTH;
-                }
-            }
-            scheduler.update(out);
+        try {
+            while (scheduler.hasWork()) step(scheduler, listener);
+        } catch (RuntimeException e) {
+            scheduler.abortAll(); // the pool stays usable for the next call
+            throw e;
+        } finally {
+            numPreemptions += scheduler.numPreemptions();
+            prefixCacheStats = prefixCacheStats.plus(scheduler.prefixCacheStats());
         }
-        numPreemptions += scheduler.numPreemptions();
         List<GenerationResult> results = new ArrayList<>();
         for (Sequence s : seqs) results.add(s.result());
         return results;
+    }
+
+    private void step(Scheduler scheduler, TokenListener listener) {
+        SchedulerOutput out = scheduler.schedule()
+                .orElseThrow(() -> new IllegalStateException("scheduler stalled with work left"));
+        float[][] logits = model.forward(batchOf(out));
+        int row = 0;
+        for (ScheduledSeq ss : out.scheduled()) {
+            Sequence s = ss.seq();
+            if (!completes(ss)) continue; // a prefill chunk short of the prompt's end: nothing to sample
+            int i = row++;
+            int step = s.numOutput();
+            int token = Sampler.sample(logits[i], s.request.sampling(), s.rng);
+            listener.onToken(s.requestIdx, step, token, logits[i]);
+            s.append(token);
+            if (token == eosId && !s.request.ignoreEos()) {
+                s.finishReason = FinishReason.EOS;
+            } else if (s.numOutput() >= s.request.maxNewTokens()) {
+                s.finishReason = FinishReason.LENGTH;
+            }
+        }
+        scheduler.update(out);
+    }
+
+    /** Prompt tokens looked up in the prefix cache and found there, over every {@link #generate} call. */
+    public PrefixCacheStats prefixCacheStats() {
+        return prefixCacheStats;
     }
 
     /**

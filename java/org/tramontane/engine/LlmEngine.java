@@ -4,6 +4,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 import org.tramontane.backend.Backend;
 import org.tramontane.backend.BackendKind;
@@ -13,6 +14,7 @@ import org.tramontane.config.ConfigException;
 import org.tramontane.config.MixtralConfig;
 import org.tramontane.config.MixtralConfigReader;
 import org.tramontane.config.Preset;
+import org.tramontane.kvcache.PrefixCacheStats;
 import org.tramontane.model.MixtralLoader;
 import org.tramontane.model.CausalLm;
 import org.tramontane.parallel.Communicator;
@@ -43,9 +45,12 @@ public final class LlmEngine implements AutoCloseable {
     private final long loadMillis;
     /** Read on the first chat prompt: a base model's directory may have no usable template. */
     private ChatTemplate chatTemplate;
+    /** Why prefix caching, asked for, is off; empty when it runs as asked. */
+    private final Optional<String> prefixCachingNotice;
 
     private LlmEngine(MixtralConfig config, Path tokenizerDir, Tokenizer tokenizer, Precision precision,
-            List<Backend> backends, CausalLm model, EngineOptions options, KvPool kvPool, long loadMillis) {
+            List<Backend> backends, CausalLm model, EngineOptions options, KvPool kvPool, long loadMillis,
+            Optional<String> prefixCachingNotice) {
         this.config = config;
         this.tokenizerDir = tokenizerDir;
         this.tokenizer = tokenizer;
@@ -55,6 +60,7 @@ public final class LlmEngine implements AutoCloseable {
         this.options = options;
         this.kvPool = kvPool;
         this.loadMillis = loadMillis;
+        this.prefixCachingNotice = prefixCachingNotice;
     }
 
     public static LlmEngine open(ModelSource source, EngineOptions options) {
@@ -106,9 +112,15 @@ public final class LlmEngine implements AutoCloseable {
             KvPool pool = new KvPool(options, KvPool.bytesPerBlock(cfg, ws, options.blockSize(), kvDtype),
                     source.backend() == BackendKind.ASCEND ? OptionalLong.empty() : HostMemory.available());
             EngineOptions sized = options.withModelLen(cfg.maxPositionEmbeddings());
+            Optional<String> notice = Optional.empty();
+            if (sized.enablePrefixCaching() && !backends.get(0).prefillsAfterCachedPrefix()) {
+                sized = sized.withPrefixCaching(false);
+                notice = Optional.of("prefix caching is off: the " + backends.get(0).name()
+                        + " backend cannot prefill after a cached prefix yet");
+            }
             int fixed = pool.fixedBlocks();
             return new LlmEngine(cfg, tokDir, tok, precision, backends, model, fixed > 0 ? sized.withNumBlocks(fixed) : sized,
-                    pool, (System.nanoTime() - t0) / 1_000_000);
+                    pool, (System.nanoTime() - t0) / 1_000_000, notice);
         } catch (RuntimeException e) {
             for (CausalLm m : ranks) m.close();
             for (Backend b : backends) b.close();
@@ -159,6 +171,21 @@ public final class LlmEngine implements AutoCloseable {
                     : options.withNumBlocks(kvPool.forRequests(requests)), tokenizer.eosId());
         }
         return generator.generate(requests, listener);
+    }
+
+    /** Whether sequences reuse cached prefix blocks: as asked, unless the backend cannot ({@link #prefixCachingNotice}). */
+    public boolean prefixCaching() {
+        return options.enablePrefixCaching();
+    }
+
+    /** The line to tell the user once when prefix caching was asked for and the backend cannot take it. */
+    public Optional<String> prefixCachingNotice() {
+        return prefixCachingNotice;
+    }
+
+    /** Prompt tokens looked up in the prefix cache and found there, over every {@link #generate} call. */
+    public synchronized PrefixCacheStats prefixCacheStats() {
+        return generator == null ? PrefixCacheStats.NONE : generator.prefixCacheStats();
     }
 
     /** A continuous engine loop for a server ({@code serve}); close it before this engine. */

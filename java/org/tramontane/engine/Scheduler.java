@@ -6,27 +6,38 @@ import java.util.Deque;
 import java.util.List;
 import java.util.Optional;
 import org.tramontane.kvcache.BlockPool;
+import org.tramontane.kvcache.CachePolicy;
+import org.tramontane.kvcache.KvCacheManager;
+import org.tramontane.kvcache.PrefixCacheStats;
 
 /**
  * Continuous batching over a paged KV cache (vLLM's shape): each step decodes one token of every
  * running sequence (or runs the next chunk of its prefill) and admits waiting sequences first come,
- * first served while their next chunk fits in free blocks and the step's token budget. When a
+ * first served while their next chunk fits in free blocks and the step's token budget. A sequence
+ * admitted with prefix caching starts after its cached blocks, which cost no budget. When a
  * running sequence cannot get a block, the most recently admitted one is preempted: its blocks
  * go back to the pool and it waits, ahead of new arrivals, to be recomputed. Knows nothing of the
  * model or the backend.
  */
 final class Scheduler {
-    private final BlockPool pool;
+    private final KvCacheManager kv;
     private final int maxNumSeqs;
     private final int maxNumBatchedTokens;
     private final Deque<Sequence> waiting = new ArrayDeque<>();
     private final List<Sequence> running = new ArrayList<>();
     private long numPreemptions;
+    private long prefixCacheQueries;
+    private long prefixCacheHits;
 
-    Scheduler(BlockPool pool, int maxNumSeqs, int maxNumBatchedTokens) {
-        this.pool = pool;
+    Scheduler(KvCacheManager kv, int maxNumSeqs, int maxNumBatchedTokens) {
+        this.kv = kv;
         this.maxNumSeqs = maxNumSeqs;
         this.maxNumBatchedTokens = maxNumBatchedTokens;
+    }
+
+    /** Every block kept to the end of its sequence, no prefix caching. */
+    Scheduler(BlockPool pool, int maxNumSeqs, int maxNumBatchedTokens) {
+        this(new KvCacheManager(pool, CachePolicy.PLAIN), maxNumSeqs, maxNumBatchedTokens);
     }
 
     void add(Sequence s) {
@@ -48,7 +59,7 @@ final class Scheduler {
         for (int i = 0; i < running.size() && budget > 0; i++) {
             Sequence s = running.get(i);
             int n = Math.min(s.numTokens() - s.numComputed, budget);
-            while (!s.blockTable.ensureCapacity(s.numComputed + n, pool)) {
+            while (!kv.allocate(s.blockTable, s.tokens(), s.numComputed, n)) {
                 Sequence victim = running.remove(running.size() - 1);
                 preempt(victim);
                 if (victim == s) break;
@@ -60,11 +71,21 @@ final class Scheduler {
         }
         while (!waiting.isEmpty() && running.size() < maxNumSeqs && budget > 0) {
             Sequence s = waiting.peekFirst();
-            int n = Math.min(s.numTokens() - s.numComputed, budget);
-            if (!s.blockTable.ensureCapacity(s.numComputed + n, pool)) break;
+            int[] cached = kv.cachedPrefix(s.blockTable, s.tokens(), s.numTokens());
+            int start = cached.length * s.blockTable.blockSize();
+            int n = Math.min(s.numTokens() - start, budget);
+            if (!kv.admit(s.blockTable, s.tokens(), cached, n)) break;
             waiting.pollFirst();
             running.add(s);
-            out.add(new ScheduledSeq(s, s.numComputed, n));
+            s.numComputed = start;
+            if (s.numCachedTokens < 0) {
+                s.numCachedTokens = start;
+                if (kv.policy().prefixCaching()) {
+                    prefixCacheQueries += s.numTokens();
+                    prefixCacheHits += start;
+                }
+            }
+            out.add(new ScheduledSeq(s, start, n));
             budget -= n;
         }
         return out.isEmpty() ? Optional.empty() : Optional.of(new SchedulerOutput(out));
@@ -75,7 +96,15 @@ final class Scheduler {
      * between steps, so no step in flight holds them.
      */
     void abort(Sequence s) {
-        if (waiting.remove(s) || running.remove(s)) s.blockTable.release(pool);
+        if (waiting.remove(s) || running.remove(s)) kv.free(s.blockTable);
+    }
+
+    /** A step failed: every sequence goes, and no cached block is trusted (it may never have been written). */
+    void abortAll() {
+        for (Sequence s : running) kv.free(s.blockTable);
+        running.clear();
+        waiting.clear();
+        kv.forgetCached();
     }
 
     int numWaiting() {
@@ -91,9 +120,14 @@ final class Scheduler {
         return numPreemptions;
     }
 
+    /** Prompt tokens looked up in the prefix cache and found there, each sequence once (zeros without prefix caching). */
+    PrefixCacheStats prefixCacheStats() {
+        return new PrefixCacheStats(prefixCacheQueries, prefixCacheHits);
+    }
+
     private void preempt(Sequence s) {
         numPreemptions++;
-        s.blockTable.release(pool);
+        kv.free(s.blockTable);
         s.numComputed = 0;
         waiting.addFirst(s);
     }
@@ -105,7 +139,7 @@ final class Scheduler {
             s.numComputed = ss.start() + ss.numTokens();
             if (s.finished()) {
                 running.remove(s);
-                s.blockTable.release(pool);
+                kv.free(s.blockTable);
             }
         }
     }

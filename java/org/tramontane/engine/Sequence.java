@@ -14,6 +14,8 @@ final class Sequence {
     /** Tokens whose k/v are in the cache. */
     int numComputed;
     FinishReason finishReason;
+    /** Prompt tokens found in the prefix cache when the sequence was first scheduled; -1 before. */
+    int numCachedTokens = -1;
 
     Sequence(int requestIdx, GenerationRequest request, int blockSize) {
         this.requestIdx = requestIdx;
@@ -53,6 +55,6 @@ final class Sequence {
     GenerationResult result() {
         int p = request.promptIds().length;
         return new GenerationResult(request.promptIds().clone(), java.util.Arrays.copyOfRange(tokens, p, numTokens),
-                finishReason);
+                finishReason, Math.max(numCachedTokens, 0));
     }
 }

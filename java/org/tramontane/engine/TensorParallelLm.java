@@ -39,6 +39,11 @@ public final class TensorParallelLm implements CausalLm {
     }
 
     @Override
+    public int slidingWindow() {
+        return ranks.get(0).slidingWindow();
+    }
+
+    @Override
     public void allocateKvCache(int numBlocks, int blockSize) {
         onEveryRank(r -> {
             ranks.get(r).allocateKvCache(numBlocks, blockSize);

@@ -4,6 +4,11 @@ package org.tramontane.model;
 public interface CausalLm extends AutoCloseable {
     int vocabSize();
 
+    /** Positions a query attends to, itself included (sliding_window); 0 = all: the engine frees blocks before them. */
+    default int slidingWindow() {
+        return 0;
+    }
+
     /** Paged KV cache geometry of this model (set by {@link #allocateKvCache}). */
     void allocateKvCache(int numBlocks, int blockSize);
 

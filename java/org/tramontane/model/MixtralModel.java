@@ -72,6 +72,11 @@ public final class MixtralModel implements CausalLm {
     }
 
     @Override
+    public int slidingWindow() {
+        return window;
+    }
+
+    @Override
     public void allocateKvCache(int numBlocks, int blockSize) {
         if (!kvCaches.isEmpty()) throw new IllegalStateException("KV cache already allocated");
         KvCacheSpec spec = new KvCacheSpec(numBlocks, blockSize, qkvLayout.numKvHeads(), cfg.headDim(), kvCacheDtype);

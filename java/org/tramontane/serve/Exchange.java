@@ -37,6 +37,7 @@ final class Exchange {
         String finishReason;
         long lastTokenNanos;
         int numOutput;
+        int numCachedTokens;
 
         Choice(int index) {
             this.index = index;
@@ -78,6 +79,7 @@ final class Exchange {
             metrics.finished(finish.reason(), finish.numPromptTokens(), finish.numOutputTokens(),
                     seconds(System.nanoTime() - arrivalNanos));
             finishReason = Metrics.label(finish.reason());
+            numCachedTokens = finish.numCachedTokens();
             if (finish.reason() == FinishReason.ABORT) {
                 closed();
                 return;
@@ -155,11 +157,15 @@ final class Exchange {
         writer.send(shape.answer(header, parts, usage), true);
     }
 
+    /** Each prompt counts once, its cached tokens those its first choice found (later ones share its blocks). */
     private Usage usage() {
-        int prompt = 0, completion = 0;
+        int prompt = 0, completion = 0, cached = 0;
         for (int[] p : plan.prompts()) prompt += p.length;
-        for (Choice c : choices) completion += c.numOutput;
-        return Usage.of(prompt, completion);
+        for (Choice c : choices) {
+            completion += c.numOutput;
+            if (c.index % plan.n() == 0) cached += c.numCachedTokens;
+        }
+        return Usage.of(prompt, completion, cached);
     }
 
     private static double seconds(long nanos) {

@@ -88,6 +88,10 @@ final class Metrics {
         gauge(out, "vllm:num_requests_waiting", "Number of requests waiting to be processed.", stats.numWaiting());
         gauge(out, "vllm:kv_cache_usage_perc", "KV-cache usage. 1 means 100 percent usage.", stats.kvCacheUsage());
         counter(out, "vllm:num_preemptions_total", "Cumulative number of preemption from the engine.", stats.numPreemptions());
+        counter(out, "vllm:prefix_cache_queries_total", "Prefix cache queries, in terms of number of queried tokens.",
+                stats.prefixCache().queries());
+        counter(out, "vllm:prefix_cache_hits_total", "Prefix cache hits, in terms of number of cached tokens.",
+                stats.prefixCache().hits());
         counter(out, "vllm:prompt_tokens_total", "Number of prefill tokens processed.", promptTokens.sum());
         counter(out, "vllm:generation_tokens_total", "Number of generation tokens processed.", generationTokens.sum());
         String name = "vllm:request_success_total";

@@ -261,6 +261,12 @@ public final class AscendBackend implements Backend {
         }
     }
 
+    /** Its SelfAttention runs whole prompts from position 0 only ({@link AttentionPlan}). */
+    @Override
+    public boolean prefillsAfterCachedPrefix() {
+        return false;
+    }
+
     @Override
     public KvCache allocateKvCache(KvCacheSpec spec) {
         checkKvCacheDtype(spec.dtype());
