@@ -21,7 +21,11 @@ public interface Platform {
         /** bf16 dot products (AVX512-BF16 vdpbf16ps). */
         BF16_DOT,
         /** int8 dot products (VNNI vpdpbusd); a multiply and an add per product. */
-        INT8_VNNI
+        INT8_VNNI,
+        /** bf16 tile products (AMX TDPBF16PS); measured only while the {@link Isa#AMX} level is active. */
+        AMX_BF16,
+        /** int8 tile products (AMX TDPBSSD), a multiply and an add per product; only while {@link Isa#AMX} is active. */
+        AMX_INT8
     }
 
     /** Threads of the host pool the backend's kernels (or its host-side work) run on. */

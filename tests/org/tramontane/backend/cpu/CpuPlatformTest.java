@@ -71,6 +71,26 @@ class CpuPlatformTest {
     }
 
     @Test
+    void theAmxLevelIsOfferedExactlyWhereTheTilesAreGranted() {
+        assertEquals(platform.amxState() == AmxState.USABLE, platform.highestIsa() == Isa.AMX, platform.amxState().name());
+    }
+
+    @Test
+    void amxPeaksAnswerOnlyWhileTheAmxLevelRuns() {
+        Isa before = platform.activeIsa().orElseThrow();
+        try {
+            for (Isa isa : platform.supportedIsas()) {
+                platform.forceIsa(isa);
+                boolean amx = isa == Isa.AMX;
+                assertEquals(amx, platform.peakOpsPerSecond(Platform.Peak.AMX_BF16, 5, 1).isPresent(), isa.cliName);
+                assertEquals(amx, platform.peakOpsPerSecond(Platform.Peak.AMX_INT8, 5, 1).isPresent(), isa.cliName);
+            }
+        } finally {
+            platform.forceIsa(before);
+        }
+    }
+
+    @Test
     void probesMeasureSomething() {
         assertTrue(platform.peakOpsPerSecond(Platform.Peak.FP32_FMA, 5, 1).orElseThrow() > 0);
         assertTrue(platform.readBandwidth(1 << 20, 1).orElseThrow() > 0);
