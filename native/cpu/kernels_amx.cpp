@@ -11,7 +11,7 @@
 // int8), then every group of 16 activation rows runs over it.  Tiles 0-3 accumulate C [row group]
 // [panel] (2 x 2 blocks of 16 x 16 results), 4-5 hold A (the row groups' activations), 6-7 B
 // (the panels' weights).
-#if defined(__x86_64__)
+#if defined(__x86_64__) || defined(TN_AMX_MODEL)  // (the model builds on any host)
 #ifdef TN_AMX_MODEL
 #include TN_AMX_MODEL  // tests/native: this file's code over a scalar model of the tile instructions
 #define TN_AMX_TARGET
@@ -42,16 +42,26 @@ struct alignas(64) TileConfig {
 };
 static_assert(sizeof(TileConfig) == 64, "LDTILECFG reads 64 bytes");
 
-TileConfig tile_config(int rows) {
-  TileConfig c;
-  memset(&c, 0, sizeof c);
-  c.palette_id = 1;
-  for (int t = 0; t < 8; t++) {
-    c.colsb[t] = kTileBytes;
-    c.rows[t] = (uint8_t)(t < 6 ? rows : kTileRows);
+// The configurations for rows = 1..16, constant data: _tile_loadconfig's asm declares a read of
+// its operand's first 8 bytes only, so the compiler could drop stores to the rest of a config
+// built on the stack.
+struct TileConfigs {
+  TileConfig by_rows[kTileRows + 1];
+};
+constexpr TileConfigs make_tile_configs() {
+  TileConfigs cs{};
+  for (int rows = 1; rows <= kTileRows; rows++) {
+    TileConfig& c = cs.by_rows[rows];
+    c.palette_id = 1;
+    for (int t = 0; t < 8; t++) {
+      c.colsb[t] = kTileBytes;
+      c.rows[t] = (uint8_t)(t < 6 ? rows : kTileRows);
+    }
   }
-  return c;
+  return cs;
 }
+constexpr TileConfigs kTileConfigs = make_tile_configs();
+inline const TileConfig* tile_config(int rows) { return &kTileConfigs.by_rows[rows]; }
 
 // The tile instructions take no memory operand the compiler can see: stores to a buffer the tiles
 // then load (the rearranged panels, the gathered rows) must not move past them.
@@ -108,10 +118,7 @@ template <bool I8, int S>
 TN_AMX_TARGET void tile_rows(const uint8_t* a, size_t lda, int m, int nfull, const uint8_t* atail,
                              const uint8_t* b, size_t bstride, int nchunks, uint8_t* out, size_t ldo) {
   const int full = m / kTileRows * kTileRows, tail = m - full;
-  if (full > 0) {
-    const TileConfig cfg = tile_config(kTileRows);
-    _tile_loadconfig(&cfg);
-  }
+  if (full > 0) _tile_loadconfig(tile_config(kTileRows));
   int t = 0;
   for (; t + 2 * kTileRows <= full; t += 2 * kTileRows)
     tile_block<I8, 2, S>(a + t * lda, lda, nfull, atail + t * kTileBytes, b, bstride, nchunks, out + t * ldo, ldo);
@@ -120,8 +127,7 @@ TN_AMX_TARGET void tile_rows(const uint8_t* a, size_t lda, int m, int nfull, con
     t += kTileRows;
   }
   if (tail > 0) {
-    const TileConfig cfg = tile_config(tail);
-    _tile_loadconfig(&cfg);
+    _tile_loadconfig(tile_config(tail));
     tile_block<I8, 1, S>(a + t * lda, lda, nfull, atail + t * kTileBytes, b, bstride, nchunks, out + t * ldo, ldo);
   }
 }
@@ -237,8 +243,7 @@ TN_AMX_TARGET double tile_peak(long iters) {
     src[i] = I8 ? 1 : 0x80;  // int8 1, or bf16 0x3380 (~6e-8): sums stay small and finite
     src[i + 1] = I8 ? 2 : 0x33;
   }
-  const TileConfig cfg = tile_config(kTileRows);
-  _tile_loadconfig(&cfg);
+  _tile_loadconfig(tile_config(kTileRows));
   compiler_fence();
   _tile_loadd(4, src, kTileBytes);
   _tile_loadd(5, src, kTileBytes);
