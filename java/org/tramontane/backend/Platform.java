@@ -24,7 +24,7 @@ public interface Platform {
         INT8_VNNI,
         /** bf16 tile products (AMX TDPBF16PS); measured only while the {@link Isa#AMX} level is active. */
         AMX_BF16,
-        /** int8 tile products (AMX TDPBSSD), a multiply and an add per product; only while {@link Isa#AMX} is active. */
+        /** int8 tile products (AMX TDPBSSD), a multiply and an add each; only while {@link Isa#AMX} is active. */
         AMX_INT8
     }
 
@@ -39,6 +39,14 @@ public interface Platform {
 
     /** The levels this machine can run, lowest first; empty for a device backend. */
     List<Isa> supportedIsas();
+
+    /**
+     * What keeps this machine's highest level below what its CPU has (an extension the OS withholds), for
+     * {@code info}; empty when nothing does.
+     */
+    default Optional<String> isaLimit() {
+        return Optional.empty();
+    }
 
     /**
      * Runs the kernels at {@code level} from now on (tests, {@code -Dtramontane.cpu.isa}).

@@ -48,6 +48,17 @@ public final class CpuPlatform implements Platform {
     }
 
     @Override
+    public Optional<String> isaLimit() {
+        return switch (amxState()) {
+            case OS_DISABLED -> Optional.of("the CPU has AMX, but the OS does not enable its tile state (XCR0):"
+                    + " amx not offered");
+            case REFUSED -> Optional.of("the CPU has AMX, but Linux refused the process its tile data"
+                    + " (arch_prctl ARCH_REQ_XCOMP_PERM): amx not offered");
+            case ABSENT, USABLE -> Optional.empty();
+        };
+    }
+
+    @Override
     public List<Isa> supportedIsas() {
         return Isa.upTo(highestIsa());
     }
