@@ -27,12 +27,6 @@ constexpr int kArchGetXcompPerm = 0x1022;
 constexpr int kArchReqXcompPerm = 0x1023;
 constexpr int kXfeatureXtiledata = 18;
 
-// Activation rows from which the AMX tiles take a product: 16 fill a tile's rows (fewer leave
-// its rows idle while the B tiles still cost a rearrangement per call); W8A8 from 4, where one
-// TDPBSSD already does the work of 64 vpdpwssd (decisions.md: amx-min-rows).
-constexpr int kAmxBf16MinRows = 16;
-constexpr int kAmxI8MinRows = 4;
-
 // CPUID.(7,0):EDX AMX-BF16 (22), AMX-TILE (24), AMX-INT8 (25); palette 1 (leaf 0x1D) at least 8
 // tiles of 16 rows x 64 bytes, the shape the kernels configure.
 bool cpu_has_tiles() {
@@ -71,6 +65,12 @@ int detect_amx() {
   if (!linux_grants_tiles()) return TN_AMX_REFUSED;
   return TN_AMX_USABLE;
 }
+
+// Activation rows from which the AMX tiles take a product: 16 fill a tile's rows (fewer leave
+// its rows idle while the B tiles still cost a rearrangement per call); W8A8 from 4, where one
+// TDPBSSD already does the work of 64 vpdpwssd (decisions.md: amx-min-rows).
+constexpr int kAmxBf16MinRows = 16;
+constexpr int kAmxI8MinRows = 4;
 
 void panel_bf16dp_amx_from_rows(const uint32_t* xb, int ldxb, int m, const void* w, int k, int np, float* out,
                                 int ldo) {
