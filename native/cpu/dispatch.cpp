@@ -26,7 +26,7 @@ namespace tn {
 namespace {
 
 #if defined(__x86_64__) || defined(__i386__)
-constexpr int kArchLevels[] = {TN_ISA_AVX2, TN_ISA_AVX512};
+constexpr int kArchLevels[] = {TN_ISA_AVX2, TN_ISA_AVX512, TN_ISA_AMX};
 #elif defined(__aarch64__)
 constexpr int kArchLevels[] = {TN_ISA_NEON};
 #else
@@ -39,7 +39,7 @@ int detect() {
   if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
       __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("fma") &&
       __builtin_cpu_supports("f16c"))
-    return TN_ISA_AVX512;
+    return amx_state() == TN_AMX_USABLE ? TN_ISA_AMX : TN_ISA_AVX512;  // (asks Linux for the tiles)
   if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
       __builtin_cpu_supports("f16c"))
     return TN_ISA_AVX2;
@@ -51,6 +51,7 @@ int detect() {
 
 const Kernels* table_for(int level) {
 #if defined(__x86_64__) || defined(__i386__)
+  if (level == TN_ISA_AMX) return &amx_kernels();
   if (level == TN_ISA_AVX512) return &kAvx512Kernels;
   if (level == TN_ISA_AVX2) return &kAvx2Kernels;
 #elif defined(__aarch64__)

@@ -322,6 +322,19 @@ bool has_avx_vnni();
 bool has_neon_dot();
 bool has_neon_bf16();
 bool has_neon_i8mm();
+// kernels_amx.cpp (AMX tiles; call only when amx_state() is TN_AMX_USABLE): the AMX table's
+// panel_bf16dp and panel_i8 bodies (the same products; bf16 pairs summed in TDPBF16PS's order,
+// int8 exact) and the peak loops.
+void panel_bf16dp_amx(const uint32_t* xb, int ldxb, int m, const void* w, int k, int np, float* out, int ldo);
+void panel_i8_amx(const int16_t* const* x, int m, const int8_t* panels, int k, int np, int32_t* out, size_t ldo);
+double amx_bf16_peak_loop(long iters);  // TDPBF16PS
+double amx_int8_peak_loop(long iters);  // TDPBSSD
+// kernels_amx_platform.cpp: the tiles' TN_AMX_* state (the Linux permission requested on the first
+// call), the AMX level's table (x86-64), and the peak loop of a TN_PEAK_AMX_* kind (nullptr unless
+// the AMX level is active).
+int amx_state();
+const Kernels& amx_kernels();
+PeakLoopFn amx_peak(int kind);
 // The CPU has the instruction of the tables' panel_bf16dp (AVX512-BF16, or Arm BF16).
 bool has_bf16_dot();
 // That instruction's peak loop, nullptr without has_bf16_dot().

@@ -32,7 +32,7 @@ PeakLoopFn peak_loop(int kind) {
       if (has_avx512_vnni() && tn_isa_active() >= TN_ISA_AVX512) return vnni_peak_loop;
       if (has_avx_vnni() && tn_isa_active() >= TN_ISA_AVX2) return avxvnni_peak_loop;
       return nullptr;
-    default: return nullptr;
+    default: return amx_peak(kind);
   }
 }
 
@@ -41,7 +41,7 @@ PeakLoopFn peak_loop(int kind) {
 extern "C" {
 
 int tn_probe_peak(int kind, int millis, int repeats, double* ops_per_s) {
-  if (kind < TN_PEAK_FP32_FMA || kind > TN_PEAK_INT8_VNNI || millis <= 0 || repeats <= 0 || !ops_per_s)
+  if (kind < TN_PEAK_FP32_FMA || kind > TN_PEAK_AMX_INT8 || millis <= 0 || repeats <= 0 || !ops_per_s)
     return TN_E_ARG;
   *ops_per_s = 0;
   PeakLoopFn loop = peak_loop(kind);

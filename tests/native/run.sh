@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Native kernel tests that need no JVM: kernels of ISA extensions the CPU may lack, each compiled
-# over a scalar model of its intrinsics (avx512_model.h) and checked against a plain reference,
+# over a scalar model of its intrinsics (avx512_model.h, amx_model.h) and checked against a plain reference,
 # linked against the kernel library mvn built.
 # Usage: run.sh LIB_DIR (holding libtramontane_cpu.a)
 set -euo pipefail
@@ -21,3 +21,15 @@ for pair in panel_bf16dp_test:kernels_avx512bf16 panel_i8_vnni_test:kernels_i8_a
   "$CXX" -pthread "$out/$test.o" "$out/${kernel}_model.o" "$lib/libtramontane_cpu.a" -o "$out/$test"
   "$out/$test"
 done
+# The AMX kernels: over the tile-instruction model on every CPU, then over the real instructions
+# (the library's own kernels_amx.o), which the test runs only where the CPU has AMX and Linux
+# grants the tiles (it says which it ran).
+"$CXX" "${flags[@]}" -Wno-psabi -DTN_AMX_MODEL='"amx_model.h"' -c "$src/kernels_amx.cpp" -o "$out/kernels_amx_model.o"
+"$CXX" "${flags[@]}" -Wno-psabi -c "$here/amx_test.cpp" -o "$out/amx_test.o"
+"$CXX" -pthread "$out/amx_test.o" "$out/kernels_amx_model.o" "$lib/libtramontane_cpu.a" -o "$out/amx_test"
+"$out/amx_test"
+if [ "$("$CXX" -dumpmachine | cut -d- -f1)" = x86_64 ]; then
+  "$CXX" "${flags[@]}" -DTN_AMX_REAL -c "$here/amx_test.cpp" -o "$out/amx_test_real.o"
+  "$CXX" -pthread "$out/amx_test_real.o" "$lib/libtramontane_cpu.a" -o "$out/amx_test_real"
+  "$out/amx_test_real"
+fi

@@ -16,10 +16,16 @@ extern "C" {
 enum { TN_F32 = 0, TN_F16 = 1, TN_BF16 = 2, TN_I8 = 3 };
 
 // ---- ISA levels (runtime dispatch; see dispatch.cpp) ----
-// Scalar runs everywhere; the x86-64 levels (AVX2 < AVX512) and the aarch64 level (NEON) exist
-// only on their architecture, so a level is valid when it is scalar or one of this architecture's
-// levels not above tn_isa_supported().
-enum { TN_ISA_SCALAR = 0, TN_ISA_AVX2 = 1, TN_ISA_AVX512 = 2, TN_ISA_NEON = 3 };
+// Scalar runs everywhere; the x86-64 levels (AVX2 < AVX512 < AMX) and the aarch64 level (NEON)
+// exist only on their architecture, so a level is valid when it is scalar or one of this
+// architecture's levels not above tn_isa_supported().  AMX is the AVX512 level with its bf16-mode
+// and int8 panel products on the AMX tiles.
+enum { TN_ISA_SCALAR = 0, TN_ISA_AVX2 = 1, TN_ISA_AVX512 = 2, TN_ISA_NEON = 3, TN_ISA_AMX = 4 };
+// Why tn_isa_supported() is or is not TN_ISA_AMX: the CPU lacks AMX-TILE / AMX-BF16 / AMX-INT8 (or
+// AVX512-BF16); the OS does not save the tile state (XCR0); Linux refused the process the tile data
+// (arch_prctl ARCH_REQ_XCOMP_PERM); or the tiles are usable.
+enum { TN_AMX_ABSENT = 0, TN_AMX_OS_DISABLED = 1, TN_AMX_REFUSED = 2, TN_AMX_USABLE = 3 };
+int tn_amx_state(void);
 
 // ---- status codes ----
 enum {
@@ -155,11 +161,13 @@ int tn_moe_experts(const float* x, const tn_moe_params* p, const int32_t* expert
 int tn_add(float* y, const float* x, size_t n);
 
 // ---- machine-limit probes and counters (the bench verb) ----
-enum { TN_PEAK_FP32_FMA = 0, TN_PEAK_BF16_DOT = 1, TN_PEAK_INT8_VNNI = 2 };
+enum { TN_PEAK_FP32_FMA = 0, TN_PEAK_BF16_DOT = 1, TN_PEAK_INT8_VNNI = 2, TN_PEAK_AMX_BF16 = 3, TN_PEAK_AMX_INT8 = 4 };
 // Operations per second (FLOP/s; int8 OP/s for VNNI, a multiply and an add per product) of
 // `kind` on every pool thread at once: register-only loops of the widest instruction of that
 // kind the active ISA level can run, best of `repeats` runs of about `millis` ms.
 // *ops_per_s = 0 when the CPU lacks the instruction (AVX512-BF16 vdpbf16ps; VNNI vpdpbusd).
+// The AMX kinds (TDPBF16PS; TDPBSSD, a multiply and an add per product) answer only while the AMX
+// level is active.
 int tn_probe_peak(int kind, int millis, int repeats, double* ops_per_s);
 // Read bandwidth (bytes/s) of every pool thread summing its share of a fresh `bytes`-sized
 // array (allocated, first touched by the same threads, freed again), best of `repeats` passes.

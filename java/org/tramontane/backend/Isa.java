@@ -17,6 +17,11 @@ public enum Isa {
     AVX2("avx2", 1, Arch.X86_64),
     /** AVX-512 F/BW/VL; the BF16 and VNNI kernels run where the CPU also has those extensions. */
     AVX512("avx512", 2, Arch.X86_64),
+    /**
+     * The AVX-512 level with bf16-mode and W8A8 panel products on the AMX tiles (AMX-TILE, AMX-BF16, AMX-INT8),
+     * offered only where Linux grants the process the tile state.
+     */
+    AMX("amx", 4, Arch.X86_64),
     /** Advanced SIMD (every aarch64); the Armv8.2 dot-product, BF16 and i8mm kernels run where HWCAP reports them. */
     NEON("neon", 3, Arch.AARCH64);
 
@@ -60,7 +65,7 @@ public enum Isa {
         return Optional.empty();
     }
 
-    /** "scalar, avx2, avx512, neon": the allowed names, for messages. */
+    /** "scalar, avx2, avx512, amx, neon": the allowed names, for messages. */
     public static String names() {
         StringBuilder s = new StringBuilder();
         for (Isa i : values()) s.append(s.length() == 0 ? "" : ", ").append(i.cliName);

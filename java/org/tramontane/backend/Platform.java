@@ -21,7 +21,11 @@ public interface Platform {
         /** bf16 dot products (AVX512-BF16 vdpbf16ps). */
         BF16_DOT,
         /** int8 dot products (VNNI vpdpbusd); a multiply and an add per product. */
-        INT8_VNNI
+        INT8_VNNI,
+        /** bf16 tile products (AMX TDPBF16PS); measured only while the {@link Isa#AMX} level is active. */
+        AMX_BF16,
+        /** int8 tile products (AMX TDPBSSD), a multiply and an add each; only while {@link Isa#AMX} is active. */
+        AMX_INT8
     }
 
     /** Threads of the host pool the backend's kernels (or its host-side work) run on. */
@@ -35,6 +39,14 @@ public interface Platform {
 
     /** The levels this machine can run, lowest first; empty for a device backend. */
     List<Isa> supportedIsas();
+
+    /**
+     * What keeps this machine's highest level below what its CPU has (an extension the OS withholds), for
+     * {@code info}; empty when nothing does.
+     */
+    default Optional<String> isaLimit() {
+        return Optional.empty();
+    }
 
     /**
      * Runs the kernels at {@code level} from now on (tests, {@code -Dtramontane.cpu.isa}).

@@ -88,7 +88,9 @@ public final class BenchRunner {
         BenchCase withRatios(MixtralConfig cfg, DType dtype, QuantScheme quant, MachineLimits m, Settings s) {
             double bandwidth = m.readBandwidthGbs() * 1e9;
             Double roofline = bandwidth > 0 ? bytesPerStep * stepsPerS / bandwidth : null;
-            Double peak = dtype == DType.BF16 && m.bf16PeakGflops() != null ? m.bf16PeakGflops() : m.fp32PeakGflops();
+            // the peak of the instruction bf16 prefill runs on: AMX tiles where that level is active
+            Double bf16Peak = m.amxBf16PeakGflops() != null ? m.amxBf16PeakGflops() : m.bf16PeakGflops();
+            Double peak = dtype == DType.BF16 && bf16Peak != null ? bf16Peak : m.fp32PeakGflops();
             Double prefillRatio = peak != null && peak > 0
                     ? ModelCost.prefillFlopsPerToken(cfg, s.inputLen()) * prefill / (peak * 1e9) : null;
             return new BenchCase(dtype.cliName, quant == null ? null : quant.configName, batch, s.inputLen(), s.outputLen(), prefill, stepsPerS * batch,

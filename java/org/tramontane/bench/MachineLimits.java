@@ -12,9 +12,11 @@ import org.tramontane.backend.Platform;
  * @param fp32PeakGflops   f32 FMA peak, GFLOP/s
  * @param bf16PeakGflops   vdpbf16ps peak, GFLOP/s, or null
  * @param int8PeakGops     vpdpbusd peak, GOP/s, or null
+ * @param amxBf16PeakGflops AMX TDPBF16PS peak, GFLOP/s, or null unless the AMX level runs
+ * @param amxInt8PeakGops   AMX TDPBSSD peak, GOP/s, or null unless the AMX level runs
  */
 public record MachineLimits(int threads, double readBandwidthGbs, double fp32PeakGflops, Double bf16PeakGflops,
-        Double int8PeakGops) {
+        Double int8PeakGops, Double amxBf16PeakGflops, Double amxInt8PeakGops) {
 
     /** Bytes of the bandwidth probe's array: far beyond any last-level cache. */
     public static final long PROBE_BYTES = 1L << 30;
@@ -26,7 +28,9 @@ public record MachineLimits(int threads, double readBandwidthGbs, double fp32Pea
         double fp32 = platform.peakOpsPerSecond(Platform.Peak.FP32_FMA, PEAK_MILLIS, REPEATS).orElse(0) / 1e9;
         return new MachineLimits(platform.threads(), bw, fp32,
                 giga(platform.peakOpsPerSecond(Platform.Peak.BF16_DOT, PEAK_MILLIS, REPEATS)),
-                giga(platform.peakOpsPerSecond(Platform.Peak.INT8_VNNI, PEAK_MILLIS, REPEATS)));
+                giga(platform.peakOpsPerSecond(Platform.Peak.INT8_VNNI, PEAK_MILLIS, REPEATS)),
+                giga(platform.peakOpsPerSecond(Platform.Peak.AMX_BF16, PEAK_MILLIS, REPEATS)),
+                giga(platform.peakOpsPerSecond(Platform.Peak.AMX_INT8, PEAK_MILLIS, REPEATS)));
     }
 
     /**
@@ -36,7 +40,8 @@ public record MachineLimits(int threads, double readBandwidthGbs, double fp32Pea
     public MachineLimits best(MachineLimits o) {
         return new MachineLimits(threads, Math.max(readBandwidthGbs, o.readBandwidthGbs),
                 Math.max(fp32PeakGflops, o.fp32PeakGflops), max(bf16PeakGflops, o.bf16PeakGflops),
-                max(int8PeakGops, o.int8PeakGops));
+                max(int8PeakGops, o.int8PeakGops), max(amxBf16PeakGflops, o.amxBf16PeakGflops),
+                max(amxInt8PeakGops, o.amxInt8PeakGops));
     }
 
     private static Double max(Double a, Double b) {

@@ -23,6 +23,8 @@ final class BenchReport {
         machine.put("fp32_peak_gflops", m.fp32PeakGflops());
         machine.put("bf16_peak_gflops", m.bf16PeakGflops());
         machine.put("int8_peak_gops", m.int8PeakGops());
+        machine.put("amx_bf16_peak_gflops", m.amxBf16PeakGflops());
+        machine.put("amx_int8_peak_gops", m.amxInt8PeakGops());
         List<Map<String, Object>> cases = new ArrayList<>();
         for (BenchCase c : r.cases()) {
             Map<String, Object> o = new LinkedHashMap<>();
@@ -56,9 +58,11 @@ final class BenchReport {
     static String text(BenchRunner.Report r) {
         MachineLimits m = r.machine();
         StringBuilder sb = new StringBuilder();
+        String amx = m.amxBf16PeakGflops() == null ? "" : ", AMX bf16 " + orNa(m.amxBf16PeakGflops(), "GFLOP/s")
+                + ", AMX int8 " + orNa(m.amxInt8PeakGops(), "GOP/s");
         sb.append(String.format(Locale.ROOT, "machine  %d threads, ISA %s: read %.1f GB/s, fp32 FMA %.0f GFLOP/s, "
-                + "bf16-dot %s, int8 VNNI %s%n", m.threads(), r.isa(), m.readBandwidthGbs(), m.fp32PeakGflops(),
-                orNa(m.bf16PeakGflops(), "GFLOP/s"), orNa(m.int8PeakGops(), "GOP/s")));
+                + "bf16-dot %s, int8 VNNI %s%s%n", m.threads(), r.isa(), m.readBandwidthGbs(), m.fp32PeakGflops(),
+                orNa(m.bf16PeakGflops(), "GFLOP/s"), orNa(m.int8PeakGops(), "GOP/s"), amx));
         long budget = r.weightBytes() + r.kvCacheBytes();
         sb.append(String.format(Locale.ROOT, "model    %d layers, hidden %d, %d experts (top %d), --dtype %s: weights %.1f MB,"
                 + " KV cache %s %.1f MB%n", r.config().numLayers(), r.config().hiddenSize(), r.config().numExperts(),
@@ -75,7 +79,8 @@ final class BenchReport {
                     c.peakRssBytes() / 1e6, c.peakRssBytes() / (double) budget));
         }
         sb.append("prefill/s and decode/s are tokens/s over the whole batch; 'of peak' = prefill FLOPs/s over the bf16-dot"
-                + " peak (fp32 FMA peak where the CPU has no bf16 dot or the dtype is not bf16); roofline = weight bytes"
+                + " peak, or the AMX bf16 peak where the AMX level runs (fp32 FMA peak where the CPU has no bf16 dot or the dtype is not"
+                + " bf16); roofline = weight bytes"
                 + " per decode step x steps/s over the read bandwidth.");
         return sb.toString();
     }

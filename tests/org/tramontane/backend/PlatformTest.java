@@ -16,7 +16,7 @@ class PlatformTest {
         assertEquals(Optional.of(Isa.AVX2), Isa.fromName("AVX2"));
         assertEquals(Optional.of(Isa.SCALAR), Isa.fromName(" scalar "));
         assertEquals(Optional.empty(), Isa.fromName("bogus"));
-        assertEquals("scalar, avx2, avx512, neon", Isa.names());
+        assertEquals("scalar, avx2, avx512, amx, neon", Isa.names());
         for (Isa i : Isa.values()) assertEquals(i, Isa.ofCode(i.code));
     }
 
@@ -25,6 +25,7 @@ class PlatformTest {
         assertEquals(List.of(Isa.SCALAR), Isa.upTo(Isa.SCALAR));
         assertEquals(List.of(Isa.SCALAR, Isa.AVX2), Isa.upTo(Isa.AVX2));
         assertEquals(List.of(Isa.SCALAR, Isa.AVX2, Isa.AVX512), Isa.upTo(Isa.AVX512));
+        assertEquals(List.of(Isa.SCALAR, Isa.AVX2, Isa.AVX512, Isa.AMX), Isa.upTo(Isa.AMX));
         assertEquals(List.of(Isa.SCALAR, Isa.NEON), Isa.upTo(Isa.NEON));
     }
 

@@ -12,7 +12,7 @@ import org.tramontane.testing.Fixtures;
 /** The bench verb: JSON keys scripts parse, text output, and the refusals. No timing is asserted. */
 class BenchCommandTest {
     private static final List<String> MACHINE_KEYS = List.of("threads", "read_bandwidth_gbs", "fp32_peak_gflops",
-            "bf16_peak_gflops", "int8_peak_gops");
+            "bf16_peak_gflops", "int8_peak_gops", "amx_bf16_peak_gflops", "amx_int8_peak_gops");
     private static final List<String> CASE_KEYS = List.of("dtype", "quantize", "batch_size", "input_len", "output_len",
             "prefill_tokens_per_s", "decode_tokens_per_s", "decode_tokens_per_s_per_seq", "first_token_ms", "token_ms_p50",
             "token_ms_p90", "peak_rss_bytes", "decode_bytes_per_step", "decode_roofline_ratio", "prefill_peak_ratio");

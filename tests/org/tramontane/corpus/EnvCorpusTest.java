@@ -6,6 +6,8 @@ import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.tramontane.backend.BackendKind;
+import org.tramontane.backend.Isa;
 
 /** What only a real process has: environment variables, JVM properties and run_pa.sh's own parsing. */
 class EnvCorpusTest {
@@ -39,12 +41,16 @@ class EnvCorpusTest {
     static Stream<ProcessCase> cases() {
         String tiny = FlagsCorpusTest.tiny();
         String[] gen = {"generate", "--model", tiny, "--input-ids", "1,2", "--max-output-length", "2"};
+        // the tiles where the CPU lacks them (or Linux withholds them), else another architecture's level
+        String unsupported = BackendKind.CPU.platform().supportedIsas().contains(Isa.AMX) ? Isa.NEON.cliName : Isa.AMX.cliName;
         return Stream.of(
                 of("ASCEND_RT_VISIBLE_DEVICES of 3 devices", 2, Map.of("ASCEND_RT_VISIBLE_DEVICES", "0,1,2"), java(List.of(), gen),
                         "ASCEND_RT_VISIBLE_DEVICES"),
                 of("ASCEND_RT_VISIBLE_DEVICES of 16 devices", 2, Map.of("ASCEND_RT_VISIBLE_DEVICES",
                         "0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15"), java(List.of(), gen), "ASCEND_RT_VISIBLE_DEVICES"),
                 of("-Dtramontane.cpu.isa=bogus", 2, Map.of(), java(List.of("-Dtramontane.cpu.isa=bogus"), gen), "tramontane.cpu.isa"),
+                of("-Dtramontane.cpu.isa=" + unsupported + " (a level this CPU does not run)", 2, Map.of(),
+                        java(List.of("-Dtramontane.cpu.isa=" + unsupported), gen), "tramontane.cpu.isa", unsupported),
                 of("run_pa.sh --input_text without a value", 2, Map.of(), runPa("--input_text"), "--input_text"),
                 of("run_pa.sh --max_output_length without a value", 2, Map.of(), runPa("--max_output_length"), "--max_output_length"),
                 of("run_pa.sh --world_size without a value", 2, Map.of(), runPa("--world_size"), "--world_size"),

@@ -107,6 +107,7 @@ final class CpuNative {
 
     static native int tn_isa_supported();
     static native int tn_isa_active();
+    static native int tn_amx_state();
     static native int tn_set_isa(int level);
     static native int tn_set_threads(int numThreads);
     static native int tn_num_threads();
@@ -169,6 +170,8 @@ final class CpuNative {
     static final int TN_PEAK_FP32_FMA = 0;
     static final int TN_PEAK_BF16_DOT = 1;
     static final int TN_PEAK_INT8_VNNI = 2;
+    static final int TN_PEAK_AMX_BF16 = 3;
+    static final int TN_PEAK_AMX_INT8 = 4;
 
     static native int tn_probe_peak(int kind, int millis, int repeats, double[] opsPerS);
 

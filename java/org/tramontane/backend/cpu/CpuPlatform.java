@@ -42,6 +42,22 @@ public final class CpuPlatform implements Platform {
         return Isa.ofCode(CpuNative.tn_isa_supported());
     }
 
+    /** Whether this machine's AMX tiles back the {@link Isa#AMX} level, and why not where they do not. */
+    public AmxState amxState() {
+        return AmxState.ofCode(CpuNative.tn_amx_state());
+    }
+
+    @Override
+    public Optional<String> isaLimit() {
+        return switch (amxState()) {
+            case OS_DISABLED -> Optional.of("the CPU has AMX, but the OS does not enable its tile state (XCR0):"
+                    + " amx not offered");
+            case REFUSED -> Optional.of("the CPU has AMX, but Linux refused the process its tile data"
+                    + " (arch_prctl ARCH_REQ_XCOMP_PERM): amx not offered");
+            case ABSENT, USABLE -> Optional.empty();
+        };
+    }
+
     @Override
     public List<Isa> supportedIsas() {
         return Isa.upTo(highestIsa());
@@ -67,6 +83,8 @@ public final class CpuPlatform implements Platform {
             case FP32_FMA -> CpuNative.TN_PEAK_FP32_FMA;
             case BF16_DOT -> CpuNative.TN_PEAK_BF16_DOT;
             case INT8_VNNI -> CpuNative.TN_PEAK_INT8_VNNI;
+            case AMX_BF16 -> CpuNative.TN_PEAK_AMX_BF16;
+            case AMX_INT8 -> CpuNative.TN_PEAK_AMX_INT8;
         };
     }
 

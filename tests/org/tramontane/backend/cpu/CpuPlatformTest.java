@@ -71,6 +71,30 @@ class CpuPlatformTest {
     }
 
     @Test
+    void theAmxLevelIsOfferedExactlyWhereTheTilesAreGranted() {
+        AmxState state = platform.amxState();
+        assertEquals(state == AmxState.USABLE, platform.highestIsa() == Isa.AMX, state.name());
+        // tiles the CPU has but the OS withholds are named, never a silent avx512
+        assertEquals(state == AmxState.OS_DISABLED || state == AmxState.REFUSED, platform.isaLimit().isPresent(),
+                state.name());
+    }
+
+    @Test
+    void amxPeaksAnswerOnlyWhileTheAmxLevelRuns() {
+        Isa before = platform.activeIsa().orElseThrow();
+        try {
+            for (Isa isa : platform.supportedIsas()) {
+                platform.forceIsa(isa);
+                boolean amx = isa == Isa.AMX;
+                assertEquals(amx, platform.peakOpsPerSecond(Platform.Peak.AMX_BF16, 5, 1).isPresent(), isa.cliName);
+                assertEquals(amx, platform.peakOpsPerSecond(Platform.Peak.AMX_INT8, 5, 1).isPresent(), isa.cliName);
+            }
+        } finally {
+            platform.forceIsa(before);
+        }
+    }
+
+    @Test
     void probesMeasureSomething() {
         assertTrue(platform.peakOpsPerSecond(Platform.Peak.FP32_FMA, 5, 1).orElseThrow() > 0);
         assertTrue(platform.readBandwidth(1 << 20, 1).orElseThrow() > 0);
