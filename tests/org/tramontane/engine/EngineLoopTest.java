@@ -18,7 +18,7 @@ class EngineLoopTest {
     private static final int BLOCK_SIZE = 4;
 
     /** Collects one sequence's stream; the loop thread writes, the test reads after {@link #done}. */
-    static final class Collector implements StreamSink {
+    static class Collector implements StreamSink {
         final List<Integer> ids = new ArrayList<>();
         final StringBuilder text = new StringBuilder();
         final CountDownLatch firstToken = new CountDownLatch(1);
@@ -100,10 +100,24 @@ class EngineLoopTest {
     @Test
     void anAbortedSequenceFreesItsBlocksBeforeTheNextStep() throws Exception {
         try (EngineLoop loop = new EngineLoop(new PagedRecallLm(), new EngineOptions(BLOCK_SIZE, 64, 8, 1000), tokenizer(), 16)) {
-            Collector c = new Collector();
+            // The sink holds the loop thread inside the first token until the abort is queued, so the
+            // abort lands before the next step however fast the machine decodes the 200 tokens.
+            CountDownLatch aborted = new CountDownLatch(1);
+            Collector c = new Collector() {
+                @Override
+                public void onToken(TokenOutput token) {
+                    super.onToken(token);
+                    try {
+                        aborted.await(30, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            };
             var submission = loop.submit(List.of(StreamRequest.of(request(0, 5, 200))), List.of(c)).orElseThrow();
             assertTrue(c.firstToken.await(30, TimeUnit.SECONDS));
             loop.abort(submission);
+            aborted.countDown();
             StreamFinish f = c.await();
             assertEquals(FinishReason.ABORT, f.reason());
             assertTrue(f.numOutputTokens() < 200, "stopped early");
