@@ -19,9 +19,13 @@ typedef struct tna_device tna_device;
 
 // 1 when this library is linked to the CPU simulator, 0 when linked to the real CANN runtime.
 int tna_is_simulator(void);
-// aclInit (once per process), then on the calling thread: aclrtSetDevice, a stream, an ATB context.
+// aclInit (once per process; ACL_ERROR_REPEAT_INITIALIZE from another library's earlier aclInit is
+// taken as success), then on the calling thread: aclrtSetDevice, a stream, an ATB context.
 tna_device* tna_open(int device_id, int* status);
+// Stream sync, context, stream, aclrtResetDevice; ACL stays initialised (it cannot be again).
 int tna_close(tna_device* d);
+// aclFinalize, once, at process exit, when this library's aclInit initialised ACL; 0 otherwise.
+int tna_finalize(void);
 const char* tna_last_error(void);
 
 int tna_malloc(tna_device* d, size_t bytes, void** out);

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <functional>
 #include <initializer_list>
+#include <utility>
 #include <vector>
 #include "aclnnop/aclnn_dynamic_quant.h"
 #include "aclnnop/aclnn_grouped_matmul_v4.h"
@@ -44,6 +45,7 @@ struct aclTensorList {
   std::vector<const aclTensor*> items;
 };
 struct aclOpExecutor {
+  aclOpExecutor(uint64_t w, std::function<void(void* ws, Stream* st)> r) : workspace(w), run(std::move(r)) {}
   uint64_t workspace;
   std::function<void(void* ws, Stream* st)> run;
   std::vector<Range> reads, writes;  // the tensors the kernel reads and writes

@@ -31,6 +31,7 @@ final class AscendNative {
     static native int tna_is_simulator();
     static native @Cast("intptr_t") long tna_open(int deviceId, int[] status);
     static native int tna_close(@Cast("tna_device*") long d);
+    static native int tna_finalize();
     static native @Cast("const char*") String tna_last_error();
 
     static native int tna_malloc(@Cast("tna_device*") long d, @Cast("size_t") long bytes, @Cast("void**") long[] out);

@@ -49,6 +49,12 @@ class SimRulesTest {
     }
 
     @Test
+    void acl5MallocOfZeroBytesIsRefused() {
+        long[] out = new long[1];
+        refused(probe(d -> AscendNative.tna_malloc(d, 0, out)), ACL_ERROR_INVALID_PARAM, "aclrtMalloc", "size 0");
+    }
+
+    @Test
     void acl8Memcpy2dTakesHostToDeviceAndDeviceToHostOnly() {
         refused(probe(d -> AscendProbes.tnr_memcpy2d(d, D2D)), ACL_ERROR_INVALID_PARAM, "aclrtMemcpy2d", "kind 3");
         passes(probe(d -> AscendProbes.tnr_memcpy2d(d, H2D)));
