@@ -33,14 +33,10 @@ int tna_prefill_attention(tna_device* d, const float* qkv, int T, int nq, int nk
   return guarded(d, [&] {
     aclDataType cd = computeType(cdi);
     size_t es = esize(cd);
-    int64_t width = int64_t(nq + 2 * nk) * hd;
-    void* all = toCompute(d, qkv, T * width, cd);
-    void* q = tmp(d, size_t(T) * nq * hd * es);
-    void* k = tmp(d, size_t(T) * nk * hd * es);
-    void* v = tmp(d, size_t(T) * nk * hd * es);
-    columns(d, q, all, T, width, 0, int64_t(nq) * hd, es);
-    columns(d, k, all, T, width, int64_t(nq) * hd, int64_t(nk) * hd, es);
-    columns(d, v, all, T, width, int64_t(nq + nk) * hd, int64_t(nk) * hd, es);
+    Qkv s = computeQkv(d, qkv, T, nq, nk, hd, cd);
+    void* q = dense(d, s, s.q());
+    void* k = dense(d, s, s.k());
+    void* v = dense(d, s, s.v());
     void* seqDev = upload(d, seqLensHost, size_t(numSeqs) * 4);
     void* o = tmp(d, size_t(T) * nq * hd * es);
     std::unique_ptr<atb::infer::SelfAttentionParam> p(new atb::infer::SelfAttentionParam());
@@ -65,10 +61,8 @@ int tna_decode_attention(tna_device* d, const float* qkv, int B, int nq, int nk,
   return guarded(d, [&] {
     aclDataType cd = computeType(cdi);
     size_t es = esize(cd);
-    int64_t width = int64_t(nq + 2 * nk) * hd;
-    void* all = toCompute(d, qkv, B * width, cd);
-    void* q = tmp(d, size_t(B) * nq * hd * es);
-    columns(d, q, all, B, width, 0, int64_t(nq) * hd, es);
+    Qkv s = computeQkv(d, qkv, B, nq, nk, hd, cd);
+    void* q = dense(d, s, s.q());
     void* ctxDev = upload(d, ctxHost, size_t(B) * 4);
     void* o = tmp(d, size_t(B) * nq * hd * es);
     std::unique_ptr<atb::infer::PagedAttentionParam> p(new atb::infer::PagedAttentionParam());

@@ -158,11 +158,24 @@ atb::VariantPack pack(const ReshapeAndCacheSlots& s) {
 atb::VariantPack pack(const GatherSlots& s) { return packLists({s.x, s.indices}, {s.out}); }
 atb::VariantPack pack(const UnarySlots& s) { return packLists({s.x}, {s.y}); }
 
-void cast(tna_device* d, const void* src, aclDataType from, void* dst, aclDataType to, int64_t n) {
+namespace {
+void castOnce(tna_device* d, const void* src, aclDataType from, void* dst, aclDataType to, int64_t n) {
   std::unique_ptr<atb::infer::ElewiseParam> p(new atb::infer::ElewiseParam());
   p->elewiseType = atb::infer::ElewiseParam::ELEWISE_CAST;
   p->outTensorType = to;
   runAtb(d, "Elewise(CAST)", *p, pack(CastSlots{tensor(src, from, {n}), tensor(dst, to, {n})}));
+}
+bool isHalf(aclDataType t) { return t == ACL_FLOAT16 || t == ACL_BF16; }
+}  // namespace
+
+void cast(tna_device* d, const void* src, aclDataType from, void* dst, aclDataType to, int64_t n) {
+  if (isHalf(from) && isHalf(to) && from != to) {
+    void* f32 = tmp(d, size_t(n) * 4);
+    castOnce(d, src, from, f32, ACL_FLOAT, n);
+    castOnce(d, f32, ACL_FLOAT, dst, to, n);
+    return;
+  }
+  castOnce(d, src, from, dst, to, n);
 }
 
 // A device copy of f32 data in the compute dtype.
@@ -172,18 +185,31 @@ void* toCompute(tna_device* d, const void* f32, int64_t n, aclDataType cd) {
   return out;
 }
 
-// Column block [col, col + width) of a row-major [rows, pitch] matrix into a dense [rows, width] one.
-void columns(tna_device* d, void* dst, const void* src, int64_t rows, int64_t pitch, int64_t col, int64_t width,
-             size_t es) {
-  acl(aclrtMemcpy2d(dst, size_t(width) * es, static_cast<const char*>(src) + col * es, size_t(pitch) * es,
-                    size_t(width) * es, size_t(rows), ACL_MEMCPY_DEVICE_TO_DEVICE),
-      "aclrtMemcpy2d");
+namespace {
+// dst = src, `rows` rows of es-byte elements, queued on the device's stream: aclrtMemcpy2d takes no
+// device-to-device kind, and a synchronous copy would not wait for the kernels that write src.
+void copyColumns(tna_device* d, const Columns& dst, const Columns& src, int64_t rows, size_t es) {
+  acl(aclrtMemcpy2dAsync(static_cast<char*>(dst.base) + dst.col * es, size_t(dst.pitch) * es,
+                         static_cast<const char*>(src.base) + src.col * es, size_t(src.pitch) * es,
+                         size_t(src.width) * es, size_t(rows), ACL_MEMCPY_DEVICE_TO_DEVICE, d->stream),
+      "aclrtMemcpy2dAsync(D2D)");
 }
-void putColumns(tna_device* d, void* dst, const void* src, int64_t rows, int64_t pitch, int64_t col, int64_t width,
-                size_t es) {
-  acl(aclrtMemcpy2d(static_cast<char*>(dst) + col * es, size_t(pitch) * es, src, size_t(width) * es,
-                    size_t(width) * es, size_t(rows), ACL_MEMCPY_DEVICE_TO_DEVICE),
-      "aclrtMemcpy2d");
+}  // namespace
+
+Qkv computeQkv(tna_device* d, const float* qkv, int numTokens, int nq, int nk, int hd, aclDataType cd) {
+  Qkv s{nullptr, numTokens, nq, nk, hd, esize(cd)};
+  s.all = toCompute(d, qkv, s.numTokens * s.width(), cd);
+  return s;
+}
+
+void* dense(tna_device* d, const Qkv& qkv, const Columns& c) {
+  void* block = tmp(d, size_t(qkv.numTokens * c.width) * qkv.es);
+  copyColumns(d, Columns{block, c.width, 0, c.width}, c, qkv.numTokens, qkv.es);
+  return block;
+}
+
+void putBack(tna_device* d, const Qkv& qkv, const Columns& c, const void* block) {
+  copyColumns(d, c, Columns{const_cast<void*>(block), c.width, 0, c.width}, qkv.numTokens, qkv.es);
 }
 
 void* upload(tna_device* d, const void* host, size_t bytes) {

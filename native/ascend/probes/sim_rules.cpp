@@ -257,8 +257,9 @@ int tnr_prefill_mask(tna_device* d, int cdi, float masked, float* out) {
                                    tensor(mask, cd, {128, 128}), tensor(seqDev, ACL_INT32, {1}, &seqLen),
                                    tensor(o, cd, {2, 1, 4})}));
     cast(d, o, cd, o32, ACL_FLOAT, 8);
-    finish(d);
+    acl(aclrtSynchronizeStream(d->stream), "aclrtSynchronizeStream");
     acl(aclrtMemcpy(out, 32, o32, 32, ACL_MEMCPY_DEVICE_TO_HOST), "aclrtMemcpy(D2H)");
+    finish(d);
     return 0;
   });
 }
