@@ -10,13 +10,15 @@ using namespace tna;
 
 namespace {
 // The fixed [128, 128] causal mask MindIE passes to PA_ENCODER (isTriuMask = 1): 0 on and below
-// the diagonal, -inf above.
+// the diagonal; above it -inf in fp16 (added to the scores) and 1 in bf16, MindIE's convention
+// for bf16 masks (0 keeps, 1 masks).
 void* causalMask(tna_device* d, aclDataType cd) {
   int slot = cd == ACL_FLOAT16 ? 0 : 1;
   if (d->mask[slot]) return d->mask[slot];
+  float masked = cd == ACL_BF16 ? 1.f : -INFINITY;
   std::vector<float> m(128 * 128);
   for (int i = 0; i < 128; i++)
-    for (int j = 0; j < 128; j++) m[i * 128 + j] = j > i ? -INFINITY : 0.f;
+    for (int j = 0; j < 128; j++) m[i * 128 + j] = j > i ? masked : 0.f;
   void* f32 = upload(d, m.data(), m.size() * 4);
   void* out = nullptr;
   acl(aclrtMalloc(&out, m.size() * esize(cd), ACL_MEM_MALLOC_HUGE_FIRST), "aclrtMalloc");
