@@ -21,7 +21,7 @@ void* causalMask(tna_device* d, aclDataType cd) {
     for (int j = 0; j < 128; j++) m[i * 128 + j] = j > i ? masked : 0.f;
   void* f32 = upload(d, m.data(), m.size() * 4);
   void* out = nullptr;
-  acl(aclrtMalloc(&out, m.size() * esize(cd), ACL_MEM_MALLOC_HUGE_FIRST), "aclrtMalloc");
+  deviceMalloc(d, &out, m.size() * esize(cd));
   d->mask[slot] = out;
   cast(d, f32, ACL_FLOAT, out, cd, int64_t(m.size()));
   return out;

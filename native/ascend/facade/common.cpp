@@ -1,6 +1,7 @@
 // The facade's shared machinery (internal.h): failure reporting with the API's name and status
 // name, per-call temporaries released at the stream sync, ATB tensors and VariantPacks, casts and
 // column copies between the f32 activations and the compute dtype, aclnn tensors.
+#include <algorithm>
 #include <string>
 #include "internal.h"
 
@@ -87,25 +88,46 @@ void releasePending(tna_device* d) {
   for (atb::Operation* op : d->pendingOps) atb::DestroyOperation(op);
   for (aclTensor* t : d->pendingTensors) aclDestroyTensor(t);
   for (aclTensorList* l : d->pendingLists) aclDestroyTensorList(l);
-  for (void* p : d->pendingMem) aclrtFree(p);
+  for (TmpBlock& b : d->tmpBlocks) b.used = 0;
   d->pendingOps.clear();
   d->pendingTensors.clear();
   d->pendingLists.clear();
-  d->pendingMem.clear();
+}
+
+void freeTmpBlocks(tna_device* d) {
+  for (TmpBlock& b : d->tmpBlocks) aclrtFree(b.base);
+  d->tmpBlocks.clear();
+}
+
+void deviceMalloc(tna_device* d, void** p, size_t bytes) {
+  acl(aclrtMalloc(p, bytes, ACL_MEM_MALLOC_HUGE_FIRST), "aclrtMalloc");
+  d->counters.device_mallocs++;
 }
 
 // Synchronises the stream (kernel faults surface here) and frees what the kernels used.
 void finish(tna_device* d) {
   aclError e = aclrtSynchronizeStream(d->stream);
+  d->counters.stream_syncs++;
   releasePending(d);
   acl(e, "aclrtSynchronizeStream");
 }
 
+// Cut from the first block with room (64-byte aligned, as aclrtMalloc's own); a new block, at least
+// twice the last one, when none has: a step's temporaries fit the blocks after its first call.
 void* tmp(tna_device* d, size_t bytes) {
-  void* p = nullptr;
-  acl(aclrtMalloc(&p, bytes == 0 ? 1 : bytes, ACL_MEM_MALLOC_HUGE_FIRST), "aclrtMalloc");
-  d->pendingMem.push_back(p);
-  return p;
+  size_t need = (std::max<size_t>(bytes, 1) + 63) / 64 * 64;
+  for (TmpBlock& b : d->tmpBlocks) {
+    if (b.bytes - b.used >= need) {
+      void* p = static_cast<char*>(b.base) + b.used;
+      b.used += need;
+      return p;
+    }
+  }
+  size_t size = std::max<size_t>(need, d->tmpBlocks.empty() ? size_t(1) << 20 : 2 * d->tmpBlocks.back().bytes);
+  TmpBlock b{nullptr, size, need};
+  deviceMalloc(d, &b.base, size);
+  d->tmpBlocks.push_back(b);
+  return b.base;
 }
 
 size_t esize(aclDataType t) {

@@ -71,6 +71,7 @@ int tna_close(tna_device* d) {
   int rc = guarded(d, [&] {
     aclError e = aclrtSynchronizeStream(d->stream);
     releasePending(d);
+    freeTmpBlocks(d);
     for (void*& m : d->mask)
       if (m) aclrtFree(m), m = nullptr;
     atb::DestroyContext(d->ctx);
@@ -83,7 +84,7 @@ int tna_close(tna_device* d) {
 }
 
 int tna_malloc(tna_device* d, size_t bytes, void** out) {
-  return guarded(d, [&] { acl(aclrtMalloc(out, bytes, ACL_MEM_MALLOC_HUGE_FIRST), "aclrtMalloc"); });
+  return guarded(d, [&] { deviceMalloc(d, out, bytes); });
 }
 // aclrtFree does not wait for queued kernels that use the memory (ACL-6): the stream first.
 int tna_free(tna_device* d, void* p) {
@@ -101,6 +102,7 @@ int tna_upload(tna_device* d, void* dst, const void* src, size_t bytes) {
 int tna_download(tna_device* d, void* dst, const void* src, size_t bytes) {
   return guarded(d, [&] {
     acl(aclrtSynchronizeStream(d->stream), "aclrtSynchronizeStream");
+    d->counters.stream_syncs++;
     acl(aclrtMemcpy(dst, bytes, src, bytes, ACL_MEMCPY_DEVICE_TO_HOST), "aclrtMemcpy(D2H)");
   });
 }
@@ -111,6 +113,13 @@ int tna_copy(tna_device* d, void* dst, const void* src, size_t bytes) {
     acl(aclrtMemcpy(dst, bytes, src, bytes, ACL_MEMCPY_DEVICE_TO_DEVICE), "aclrtMemcpy(D2D)");
   });
 }
+int tna_counters(tna_device* d, tna_device_counters* out) {
+  return guarded(d, [&] {
+    if (!out) fail(TNA_E_ARG, "tna_counters: out is null");
+    *out = d->counters;
+  });
+}
+
 int tna_sync(tna_device* d) {
   return guarded(d, [&] { finish(d); });
 }

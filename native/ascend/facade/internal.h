@@ -16,15 +16,23 @@
 #include "hccl/hccl.h"
 #include "tramontane_ascend.h"
 
+// Device memory the calls' workspaces and temporaries are cut from, kept across calls: after the
+// first steps of a shape no call allocates device memory.
+struct TmpBlock {
+  void* base;
+  size_t bytes, used;
+};
+
 struct tna_device {
   int id = -1;
   aclrtStream stream = nullptr;
   atb::Context* ctx = nullptr;
-  std::vector<void*> pendingMem;              // workspaces and temporaries, freed after the sync
+  std::vector<TmpBlock> tmpBlocks;            // workspaces and temporaries, reused after the sync
   std::vector<atb::Operation*> pendingOps;
   std::vector<aclTensor*> pendingTensors;
   std::vector<aclTensorList*> pendingLists;
   void* mask[2] = {nullptr, nullptr};         // [128, 128] triu masks (fp16, bf16)
+  tna_device_counters counters{};             // what the facade asked of the runtime (tna_counters)
 };
 
 namespace tna {
@@ -67,8 +75,13 @@ int guarded(tna_device* d, F&& body) {
   return TNA_OK;
 }
 
-// Destroys the operations, tensors, lists and temporaries of the calls since the last sync.
+// Destroys the operations, tensors and lists of the calls since the last sync; their temporaries'
+// memory is free for the next call.
 void releasePending(tna_device* d);
+// Frees the temporaries' device memory (the device closes).
+void freeTmpBlocks(tna_device* d);
+// aclrtMalloc, counted.
+void deviceMalloc(tna_device* d, void** p, size_t bytes);
 // Synchronises the stream (kernel faults surface here) and frees what the kernels used.
 void finish(tna_device* d);
 // Device memory that lives until the next finish().
@@ -111,6 +124,7 @@ template <class P>
 void runAtb(tna_device* d, const char* name, const P& param, const atb::VariantPack& pack) {
   atb::Operation* op = nullptr;
   atbCheck(atb::CreateOperation(param, &op), name, "CreateOperation");
+  d->counters.atb_operations_created++;
   d->pendingOps.push_back(op);
   uint64_t ws = 0;
   atbCheck(op->Setup(pack, ws, d->ctx), name, "Setup");
@@ -160,6 +174,7 @@ void runAclnn(tna_device* d, const char* name, Get&& get, Launch launch) {
   aclOpExecutor* exec = nullptr;
   aclnnStatus s = get(&ws, &exec);
   if (s != 0) fail(s, std::string(name) + "GetWorkspaceSize returned " + std::to_string(s) + recent());
+  d->counters.aclnn_executors_created++;
   void* w = ws > 0 ? tmp(d, ws) : nullptr;
   s = launch(w, ws, exec, d->stream);
   if (s != 0) fail(s, std::string(name) + " returned " + std::to_string(s) + recent());

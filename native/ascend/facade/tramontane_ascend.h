@@ -35,6 +35,15 @@ int tna_upload(tna_device* d, void* dst, const void* host_src, size_t bytes);
 int tna_download(tna_device* d, void* host_dst, const void* src, size_t bytes);
 int tna_copy(tna_device* d, void* dst, const void* src, size_t bytes);
 int tna_sync(tna_device* d);
+// What the facade has asked of the runtime on this device since it opened: the device-speed
+// figures (ATB operations and aclnn executors made, aclrtMalloc calls, stream synchronisations).
+typedef struct tna_device_counters {
+  uint64_t atb_operations_created;
+  uint64_t aclnn_executors_created;
+  uint64_t device_mallocs;
+  uint64_t stream_syncs;
+} tna_device_counters;
+int tna_counters(tna_device* d, tna_device_counters* out);
 // Deterministic dummy weights (the cpu backend's generator, tn_fill_random_runs: num_runs runs of
 // run_elems elements of the full random tensor, from run_starts), made on the host and uploaded.
 int tna_fill_random(tna_device* d, void* dst, int acl_dtype, uint64_t seed, float scale, const int64_t* run_starts,

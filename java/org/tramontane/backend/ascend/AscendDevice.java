@@ -98,6 +98,13 @@ final class AscendDevice implements AutoCloseable {
         return handle;
     }
 
+    /** What the facade has asked of this device's runtime since it opened (the device-speed figures). */
+    DeviceCounters counters() {
+        long[] c = new long[4];
+        run("counters", () -> AscendNative.tna_counters(handle, c));
+        return new DeviceCounters(c[0], c[1], c[2], c[3]);
+    }
+
     /** Runs native work on this device's thread and returns its result. */
     <T> T on(Supplier<T> work) {
         Future<T> f = thread.submit(work::get);
