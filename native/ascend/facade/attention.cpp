@@ -10,16 +10,18 @@ using namespace tna;
 
 namespace {
 // The fixed [128, 128] causal mask MindIE passes to PA_ENCODER (isTriuMask = 1): 0 on and below
-// the diagonal, -inf above.
+// the diagonal; above it -inf in fp16 (added to the scores) and 1 in bf16, MindIE's convention
+// for bf16 masks (0 keeps, 1 masks).
 void* causalMask(tna_device* d, aclDataType cd) {
   int slot = cd == ACL_FLOAT16 ? 0 : 1;
   if (d->mask[slot]) return d->mask[slot];
+  float masked = cd == ACL_BF16 ? 1.f : -INFINITY;
   std::vector<float> m(128 * 128);
   for (int i = 0; i < 128; i++)
-    for (int j = 0; j < 128; j++) m[i * 128 + j] = j > i ? -INFINITY : 0.f;
+    for (int j = 0; j < 128; j++) m[i * 128 + j] = j > i ? masked : 0.f;
   void* f32 = upload(d, m.data(), m.size() * 4);
   void* out = nullptr;
-  acl(aclrtMalloc(&out, m.size() * esize(cd), ACL_MEM_MALLOC_HUGE_FIRST), "aclrtMalloc");
+  deviceMalloc(d, &out, m.size() * esize(cd));
   d->mask[slot] = out;
   cast(d, f32, ACL_FLOAT, out, cd, int64_t(m.size()));
   return out;
@@ -33,14 +35,10 @@ int tna_prefill_attention(tna_device* d, const float* qkv, int T, int nq, int nk
   return guarded(d, [&] {
     aclDataType cd = computeType(cdi);
     size_t es = esize(cd);
-    int64_t width = int64_t(nq + 2 * nk) * hd;
-    void* all = toCompute(d, qkv, T * width, cd);
-    void* q = tmp(d, size_t(T) * nq * hd * es);
-    void* k = tmp(d, size_t(T) * nk * hd * es);
-    void* v = tmp(d, size_t(T) * nk * hd * es);
-    columns(d, q, all, T, width, 0, int64_t(nq) * hd, es);
-    columns(d, k, all, T, width, int64_t(nq) * hd, int64_t(nk) * hd, es);
-    columns(d, v, all, T, width, int64_t(nq + nk) * hd, int64_t(nk) * hd, es);
+    Qkv s = computeQkv(d, qkv, T, nq, nk, hd, cd);
+    void* q = dense(d, s, s.q());
+    void* k = dense(d, s, s.k());
+    void* v = dense(d, s, s.v());
     void* seqDev = upload(d, seqLensHost, size_t(numSeqs) * 4);
     void* o = tmp(d, size_t(T) * nq * hd * es);
     std::unique_ptr<atb::infer::SelfAttentionParam> p(new atb::infer::SelfAttentionParam());
@@ -65,10 +63,8 @@ int tna_decode_attention(tna_device* d, const float* qkv, int B, int nq, int nk,
   return guarded(d, [&] {
     aclDataType cd = computeType(cdi);
     size_t es = esize(cd);
-    int64_t width = int64_t(nq + 2 * nk) * hd;
-    void* all = toCompute(d, qkv, B * width, cd);
-    void* q = tmp(d, size_t(B) * nq * hd * es);
-    columns(d, q, all, B, width, 0, int64_t(nq) * hd, es);
+    Qkv s = computeQkv(d, qkv, B, nq, nk, hd, cd);
+    void* q = dense(d, s, s.q());
     void* ctxDev = upload(d, ctxHost, size_t(B) * 4);
     void* o = tmp(d, size_t(B) * nq * hd * es);
     std::unique_ptr<atb::infer::PagedAttentionParam> p(new atb::infer::PagedAttentionParam());

@@ -62,6 +62,7 @@ int tna_all_reduce_sum(tna_device* d, const char* backend, int rank, int rank_si
     runAtb(d, name.c_str(), *p,
            pack(UnarySlots{tensor(data, ACL_FLOAT, {int64_t(count)}), tensor(sum, ACL_FLOAT, {int64_t(count)})}));
     acl(aclrtSynchronizeStream(d->stream), "aclrtSynchronizeStream(AllReduce)");
+    d->counters.stream_syncs++;
     acl(aclrtMemcpy(data, bytes, sum, bytes, ACL_MEMCPY_DEVICE_TO_DEVICE), "aclrtMemcpy(D2D)");
     finish(d);
   });

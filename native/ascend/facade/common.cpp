@@ -1,6 +1,7 @@
 // The facade's shared machinery (internal.h): failure reporting with the API's name and status
 // name, per-call temporaries released at the stream sync, ATB tensors and VariantPacks, casts and
 // column copies between the f32 activations and the compute dtype, aclnn tensors.
+#include <algorithm>
 #include <string>
 #include "internal.h"
 
@@ -87,25 +88,46 @@ void releasePending(tna_device* d) {
   for (atb::Operation* op : d->pendingOps) atb::DestroyOperation(op);
   for (aclTensor* t : d->pendingTensors) aclDestroyTensor(t);
   for (aclTensorList* l : d->pendingLists) aclDestroyTensorList(l);
-  for (void* p : d->pendingMem) aclrtFree(p);
+  for (TmpBlock& b : d->tmpBlocks) b.used = 0;
   d->pendingOps.clear();
   d->pendingTensors.clear();
   d->pendingLists.clear();
-  d->pendingMem.clear();
+}
+
+void freeTmpBlocks(tna_device* d) {
+  for (TmpBlock& b : d->tmpBlocks) aclrtFree(b.base);
+  d->tmpBlocks.clear();
+}
+
+void deviceMalloc(tna_device* d, void** p, size_t bytes) {
+  acl(aclrtMalloc(p, bytes, ACL_MEM_MALLOC_HUGE_FIRST), "aclrtMalloc");
+  d->counters.device_mallocs++;
 }
 
 // Synchronises the stream (kernel faults surface here) and frees what the kernels used.
 void finish(tna_device* d) {
   aclError e = aclrtSynchronizeStream(d->stream);
+  d->counters.stream_syncs++;
   releasePending(d);
   acl(e, "aclrtSynchronizeStream");
 }
 
+// Cut from the first block with room (64-byte aligned, as aclrtMalloc's own); a new block, at least
+// twice the last one, when none has: a step's temporaries fit the blocks after its first call.
 void* tmp(tna_device* d, size_t bytes) {
-  void* p = nullptr;
-  acl(aclrtMalloc(&p, bytes == 0 ? 1 : bytes, ACL_MEM_MALLOC_HUGE_FIRST), "aclrtMalloc");
-  d->pendingMem.push_back(p);
-  return p;
+  size_t need = (std::max<size_t>(bytes, 1) + 63) / 64 * 64;
+  for (TmpBlock& b : d->tmpBlocks) {
+    if (b.bytes - b.used >= need) {
+      void* p = static_cast<char*>(b.base) + b.used;
+      b.used += need;
+      return p;
+    }
+  }
+  size_t size = std::max<size_t>(need, d->tmpBlocks.empty() ? size_t(1) << 20 : 2 * d->tmpBlocks.back().bytes);
+  TmpBlock b{nullptr, size, need};
+  deviceMalloc(d, &b.base, size);
+  d->tmpBlocks.push_back(b);
+  return b.base;
 }
 
 size_t esize(aclDataType t) {
@@ -158,11 +180,24 @@ atb::VariantPack pack(const ReshapeAndCacheSlots& s) {
 atb::VariantPack pack(const GatherSlots& s) { return packLists({s.x, s.indices}, {s.out}); }
 atb::VariantPack pack(const UnarySlots& s) { return packLists({s.x}, {s.y}); }
 
-void cast(tna_device* d, const void* src, aclDataType from, void* dst, aclDataType to, int64_t n) {
+namespace {
+void castOnce(tna_device* d, const void* src, aclDataType from, void* dst, aclDataType to, int64_t n) {
   std::unique_ptr<atb::infer::ElewiseParam> p(new atb::infer::ElewiseParam());
   p->elewiseType = atb::infer::ElewiseParam::ELEWISE_CAST;
   p->outTensorType = to;
   runAtb(d, "Elewise(CAST)", *p, pack(CastSlots{tensor(src, from, {n}), tensor(dst, to, {n})}));
+}
+bool isHalf(aclDataType t) { return t == ACL_FLOAT16 || t == ACL_BF16; }
+}  // namespace
+
+void cast(tna_device* d, const void* src, aclDataType from, void* dst, aclDataType to, int64_t n) {
+  if (isHalf(from) && isHalf(to) && from != to) {
+    void* f32 = tmp(d, size_t(n) * 4);
+    castOnce(d, src, from, f32, ACL_FLOAT, n);
+    castOnce(d, f32, ACL_FLOAT, dst, to, n);
+    return;
+  }
+  castOnce(d, src, from, dst, to, n);
 }
 
 // A device copy of f32 data in the compute dtype.
@@ -172,18 +207,31 @@ void* toCompute(tna_device* d, const void* f32, int64_t n, aclDataType cd) {
   return out;
 }
 
-// Column block [col, col + width) of a row-major [rows, pitch] matrix into a dense [rows, width] one.
-void columns(tna_device* d, void* dst, const void* src, int64_t rows, int64_t pitch, int64_t col, int64_t width,
-             size_t es) {
-  acl(aclrtMemcpy2d(dst, size_t(width) * es, static_cast<const char*>(src) + col * es, size_t(pitch) * es,
-                    size_t(width) * es, size_t(rows), ACL_MEMCPY_DEVICE_TO_DEVICE),
-      "aclrtMemcpy2d");
+namespace {
+// dst = src, `rows` rows of es-byte elements, queued on the device's stream: aclrtMemcpy2d takes no
+// device-to-device kind, and a synchronous copy would not wait for the kernels that write src.
+void copyColumns(tna_device* d, const Columns& dst, const Columns& src, int64_t rows, size_t es) {
+  acl(aclrtMemcpy2dAsync(static_cast<char*>(dst.base) + dst.col * es, size_t(dst.pitch) * es,
+                         static_cast<const char*>(src.base) + src.col * es, size_t(src.pitch) * es,
+                         size_t(src.width) * es, size_t(rows), ACL_MEMCPY_DEVICE_TO_DEVICE, d->stream),
+      "aclrtMemcpy2dAsync(D2D)");
 }
-void putColumns(tna_device* d, void* dst, const void* src, int64_t rows, int64_t pitch, int64_t col, int64_t width,
-                size_t es) {
-  acl(aclrtMemcpy2d(static_cast<char*>(dst) + col * es, size_t(pitch) * es, src, size_t(width) * es,
-                    size_t(width) * es, size_t(rows), ACL_MEMCPY_DEVICE_TO_DEVICE),
-      "aclrtMemcpy2d");
+}  // namespace
+
+Qkv computeQkv(tna_device* d, const float* qkv, int numTokens, int nq, int nk, int hd, aclDataType cd) {
+  Qkv s{nullptr, numTokens, nq, nk, hd, esize(cd)};
+  s.all = toCompute(d, qkv, s.numTokens * s.width(), cd);
+  return s;
+}
+
+void* dense(tna_device* d, const Qkv& qkv, const Columns& c) {
+  void* block = tmp(d, size_t(qkv.numTokens * c.width) * qkv.es);
+  copyColumns(d, Columns{block, c.width, 0, c.width}, c, qkv.numTokens, qkv.es);
+  return block;
+}
+
+void putBack(tna_device* d, const Qkv& qkv, const Columns& c, const void* block) {
+  copyColumns(d, c, Columns{const_cast<void*>(block), c.width, 0, c.width}, qkv.numTokens, qkv.es);
 }
 
 void* upload(tna_device* d, const void* host, size_t bytes) {

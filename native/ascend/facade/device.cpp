@@ -1,5 +1,5 @@
-// The device's lifetime and memory: aclInit once for the devices open in the process, then per
-// device its thread binding (aclrtSetDevice), stream and ATB context; allocation and copies.
+// The device's lifetime and memory: aclInit once per process, then per device its thread binding
+// (aclrtSetDevice), stream and ATB context; allocation and copies; aclFinalize once at exit.
 #include <mutex>
 #include <vector>
 #include "internal.h"
@@ -8,8 +8,26 @@
 using namespace tna;
 
 namespace {
-std::mutex g_init_mu;
-int g_open = 0;
+// ACL-1 / ACL-3: aclInit may run once per process and nothing works after aclFinalize, so devices
+// that close never finalise; ACL_ERROR_REPEAT_INITIALIZE means another library of the process
+// initialised ACL first, which serves as well (that library then owns aclFinalize).
+std::mutex g_acl_mu;
+bool g_acl_tried = false;
+aclError g_acl_status = ACL_SUCCESS;
+bool g_acl_ours = false;      // our aclInit succeeded: tna_finalize finalises
+bool g_acl_finalised = false;
+
+aclError initAclOnce() {
+  std::lock_guard<std::mutex> l(g_acl_mu);
+  if (g_acl_finalised) return ACL_ERROR_UNINITIALIZE;
+  if (!g_acl_tried) {
+    g_acl_tried = true;
+    aclError e = aclInit(nullptr);
+    g_acl_ours = e == ACL_SUCCESS;
+    g_acl_status = e == ACL_ERROR_REPEAT_INITIALIZE ? ACL_SUCCESS : e;
+  }
+  return g_acl_status;
+}
 }  // namespace
 
 extern "C" {
@@ -24,17 +42,18 @@ int tna_is_simulator(void) {
 
 const char* tna_last_error(void) { return lastError().c_str(); }
 
+int tna_finalize(void) {
+  std::lock_guard<std::mutex> l(g_acl_mu);
+  if (!g_acl_ours || g_acl_finalised) return TNA_OK;
+  g_acl_finalised = true;
+  return aclFinalize();
+}
+
 tna_device* tna_open(int device_id, int* status) {
   tna_device* d = new tna_device();
   d->id = device_id;
-  bool counted = false;
   int rc = guarded(d, [&] {
-    {
-      std::lock_guard<std::mutex> l(g_init_mu);
-      if (g_open == 0) acl(aclInit(nullptr), "aclInit");
-      g_open++;
-      counted = true;
-    }
+    acl(initAclOnce(), "aclInit");
     acl(aclrtSetDevice(device_id), "aclrtSetDevice");
     acl(aclrtCreateStream(&d->stream), "aclrtCreateStream");
     atbCheck(atb::CreateContext(&d->ctx), "Context", "CreateContext");
@@ -44,10 +63,6 @@ tna_device* tna_open(int device_id, int* status) {
   if (rc == TNA_OK) return d;
   if (d->ctx) atb::DestroyContext(d->ctx);
   if (d->stream) aclrtDestroyStream(d->stream);
-  if (counted) {
-    std::lock_guard<std::mutex> l(g_init_mu);
-    if (--g_open == 0) aclFinalize();
-  }
   delete d;
   return nullptr;
 }
@@ -56,6 +71,7 @@ int tna_close(tna_device* d) {
   int rc = guarded(d, [&] {
     aclError e = aclrtSynchronizeStream(d->stream);
     releasePending(d);
+    freeTmpBlocks(d);
     for (void*& m : d->mask)
       if (m) aclrtFree(m), m = nullptr;
     atb::DestroyContext(d->ctx);
@@ -63,19 +79,19 @@ int tna_close(tna_device* d) {
     aclrtResetDevice(d->id);
     acl(e, "aclrtSynchronizeStream");
   });
-  {
-    std::lock_guard<std::mutex> l(g_init_mu);
-    if (--g_open == 0) aclFinalize();
-  }
   delete d;
   return rc;
 }
 
 int tna_malloc(tna_device* d, size_t bytes, void** out) {
-  return guarded(d, [&] { acl(aclrtMalloc(out, bytes, ACL_MEM_MALLOC_HUGE_FIRST), "aclrtMalloc"); });
+  return guarded(d, [&] { deviceMalloc(d, out, bytes); });
 }
+// aclrtFree does not wait for queued kernels that use the memory (ACL-6): the stream first.
 int tna_free(tna_device* d, void* p) {
-  return guarded(d, [&] { acl(aclrtFree(p), "aclrtFree"); });
+  return guarded(d, [&] {
+    finish(d);
+    acl(aclrtFree(p), "aclrtFree");
+  });
 }
 int tna_memset_zero(tna_device* d, void* p, size_t bytes) {
   return guarded(d, [&] { acl(aclrtMemset(p, bytes, 0, bytes), "aclrtMemset"); });
@@ -86,12 +102,24 @@ int tna_upload(tna_device* d, void* dst, const void* src, size_t bytes) {
 int tna_download(tna_device* d, void* dst, const void* src, size_t bytes) {
   return guarded(d, [&] {
     acl(aclrtSynchronizeStream(d->stream), "aclrtSynchronizeStream");
+    d->counters.stream_syncs++;
     acl(aclrtMemcpy(dst, bytes, src, bytes, ACL_MEMCPY_DEVICE_TO_HOST), "aclrtMemcpy(D2H)");
   });
 }
+// A synchronous aclrtMemcpy does not wait for the stream (ACL-7): the stream first.
 int tna_copy(tna_device* d, void* dst, const void* src, size_t bytes) {
-  return guarded(d, [&] { acl(aclrtMemcpy(dst, bytes, src, bytes, ACL_MEMCPY_DEVICE_TO_DEVICE), "aclrtMemcpy(D2D)"); });
+  return guarded(d, [&] {
+    finish(d);
+    acl(aclrtMemcpy(dst, bytes, src, bytes, ACL_MEMCPY_DEVICE_TO_DEVICE), "aclrtMemcpy(D2D)");
+  });
 }
+int tna_counters(tna_device* d, tna_device_counters* out) {
+  return guarded(d, [&] {
+    if (!out) fail(TNA_E_ARG, "tna_counters: out is null");
+    *out = d->counters;
+  });
+}
+
 int tna_sync(tna_device* d) {
   return guarded(d, [&] { finish(d); });
 }

@@ -16,15 +16,23 @@
 #include "hccl/hccl.h"
 #include "tramontane_ascend.h"
 
+// Device memory the calls' workspaces and temporaries are cut from, kept across calls: after the
+// first steps of a shape no call allocates device memory.
+struct TmpBlock {
+  void* base;
+  size_t bytes, used;
+};
+
 struct tna_device {
   int id = -1;
   aclrtStream stream = nullptr;
   atb::Context* ctx = nullptr;
-  std::vector<void*> pendingMem;              // workspaces and temporaries, freed after the sync
+  std::vector<TmpBlock> tmpBlocks;            // workspaces and temporaries, reused after the sync
   std::vector<atb::Operation*> pendingOps;
   std::vector<aclTensor*> pendingTensors;
   std::vector<aclTensorList*> pendingLists;
   void* mask[2] = {nullptr, nullptr};         // [128, 128] triu masks (fp16, bf16)
+  tna_device_counters counters{};             // what the facade asked of the runtime (tna_counters)
 };
 
 namespace tna {
@@ -67,8 +75,13 @@ int guarded(tna_device* d, F&& body) {
   return TNA_OK;
 }
 
-// Destroys the operations, tensors, lists and temporaries of the calls since the last sync.
+// Destroys the operations, tensors and lists of the calls since the last sync; their temporaries'
+// memory is free for the next call.
 void releasePending(tna_device* d);
+// Frees the temporaries' device memory (the device closes).
+void freeTmpBlocks(tna_device* d);
+// aclrtMalloc, counted.
+void deviceMalloc(tna_device* d, void** p, size_t bytes);
 // Synchronises the stream (kernel faults surface here) and frees what the kernels used.
 void finish(tna_device* d);
 // Device memory that lives until the next finish().
@@ -111,6 +124,7 @@ template <class P>
 void runAtb(tna_device* d, const char* name, const P& param, const atb::VariantPack& pack) {
   atb::Operation* op = nullptr;
   atbCheck(atb::CreateOperation(param, &op), name, "CreateOperation");
+  d->counters.atb_operations_created++;
   d->pendingOps.push_back(op);
   uint64_t ws = 0;
   atbCheck(op->Setup(pack, ws, d->ctx), name, "Setup");
@@ -118,16 +132,34 @@ void runAtb(tna_device* d, const char* name, const P& param, const atb::VariantP
   atbCheck(op->Execute(pack, static_cast<uint8_t*>(w), ws, d->ctx), name, "Execute");
 }
 
-// dst = (to) src, elementwise (Elewise CAST).
+// dst = (to) src, elementwise (Elewise CAST). Pairs CAST does not take (fp16 <-> bf16: its
+// atb_ops_info.ini rows are fp16 <-> f32, bf16 <-> f32, int32 <-> int64) go through f32.
 void cast(tna_device* d, const void* src, aclDataType from, void* dst, aclDataType to, int64_t n);
 // A temporary device copy of f32 data in the compute dtype.
 void* toCompute(tna_device* d, const void* f32, int64_t n, aclDataType cd);
-// Column block [col, col + width) of a row-major [rows, pitch] matrix into a dense [rows, width] one.
-void columns(tna_device* d, void* dst, const void* src, int64_t rows, int64_t pitch, int64_t col, int64_t width,
-             size_t es);
-// The inverse: a dense [rows, width] block into columns [col, col + width) of a [rows, pitch] matrix.
-void putColumns(tna_device* d, void* dst, const void* src, int64_t rows, int64_t pitch, int64_t col, int64_t width,
-                size_t es);
+
+// Columns [col, col + width) of a row-major device matrix with `pitch` elements per row.
+struct Columns {
+  void* base;
+  int64_t pitch, col, width;
+};
+// The fused qkv rows [numTokens, (nq + 2 nk) hd] of one call, in the compute dtype, and where its
+// q, k and v columns lie.
+struct Qkv {
+  void* all;
+  int64_t numTokens, nq, nk, hd;
+  size_t es;
+  int64_t width() const { return (nq + 2 * nk) * hd; }
+  Columns q() const { return {all, width(), 0, nq * hd}; }
+  Columns k() const { return {all, width(), nq * hd, nk * hd}; }
+  Columns v() const { return {all, width(), (nq + nk) * hd, nk * hd}; }
+};
+// qkv f32 [numTokens, width] cast to the compute dtype.
+Qkv computeQkv(tna_device* d, const float* qkv, int numTokens, int nq, int nk, int hd, aclDataType cd);
+// A dense temporary [numTokens, c.width] copy of the columns c of qkv.
+void* dense(tna_device* d, const Qkv& qkv, const Columns& c);
+// Writes a dense [numTokens, c.width] block back into the columns c of qkv.
+void putBack(tna_device* d, const Qkv& qkv, const Columns& c, const void* block);
 
 // An aclnn tensor over device memory (contiguous strides unless given), destroyed at finish().
 aclTensor* aclT(tna_device* d, const void* data, aclDataType dt, std::vector<int64_t> dims,
@@ -142,6 +174,7 @@ void runAclnn(tna_device* d, const char* name, Get&& get, Launch launch) {
   aclOpExecutor* exec = nullptr;
   aclnnStatus s = get(&ws, &exec);
   if (s != 0) fail(s, std::string(name) + "GetWorkspaceSize returned " + std::to_string(s) + recent());
+  d->counters.aclnn_executors_created++;
   void* w = ws > 0 ? tmp(d, ws) : nullptr;
   s = launch(w, ws, exec, d->stream);
   if (s != 0) fail(s, std::string(name) + " returned " + std::to_string(s) + recent());

@@ -54,11 +54,13 @@ Routed route(tna_device* d, const void* x16, aclDataType cd, int64_t T, int64_t 
 void groupedMatmul(tna_device* d, const char* name, const void* x, aclDataType xdt, int64_t R, int64_t Kd,
                    const void* w, int64_t E, int64_t N, const void* wScale, const void* xScale, const void* cum64,
                    void* y, aclDataType cd) {
+  // NN-GMM-2: on A2 an fp16 out takes f32 weight scales, a bf16 out bf16 ones (see scalesFor)
+  aclDataType sdt = cd == ACL_BF16 ? ACL_BF16 : ACL_FLOAT;
   aclTensor* g = aclT(d, cum64, ACL_INT64, {E});
   aclTensorList* xl = aclList(d, aclT(d, x, xdt, {R, Kd}));
   aclTensorList* wl = aclList(d, aclT(d, w, xdt, {E, Kd, N}, {N * Kd, 1, Kd}));
   aclTensorList* yl = aclList(d, aclT(d, y, cd, {R, N}));
-  aclTensorList* sl = wScale ? aclList(d, aclT(d, wScale, ACL_FLOAT, {E, N})) : nullptr;
+  aclTensorList* sl = wScale ? aclList(d, aclT(d, wScale, sdt, {E, N})) : nullptr;
   aclTensorList* pl = xScale ? aclList(d, aclT(d, xScale, ACL_FLOAT, {R})) : nullptr;
   runAclnn(d, name,
            [&](uint64_t* ws, aclOpExecutor** e) {
@@ -84,6 +86,12 @@ void unpermute(tna_device* d, const void* dn, const void* rowIdx, const float* w
            },
            aclnnMoeTokenUnpermute);
   cast(d, o16, cd, out, ACL_FLOAT, T * H);
+}
+
+// The weight scales f32 [n] as grouped matmuls out in cd take them: f32 for fp16 out, a bf16
+// temporary for bf16 out (NN-GMM-2).
+const void* scalesFor(tna_device* d, const float* scale, int64_t n, aclDataType cd) {
+  return cd == ACL_BF16 ? toCompute(d, scale, n, ACL_BF16) : scale;
 }
 
 void swiglu(tna_device* d, const void* gu, void* act, int64_t R, int64_t I, aclDataType cd) {
@@ -165,15 +173,15 @@ int tna_moe_experts_w8a8(tna_device* d, const float* x, int T, int H, int I, int
     dynamicQuant(d, r.expanded, cd, R, H, xq, xs);
     void* gu = tmp(d, size_t(R) * 2 * I * es);
     groupedMatmul(d, "aclnnGroupedMatmulV4(gate_up, W8A8)", xq, ACL_INT8, R, H, gateUp, E, 2 * int64_t(I),
-                  gateUpScale, xs, r.cum64, gu, cd);
+                  scalesFor(d, gateUpScale, E * 2 * int64_t(I), cd), xs, r.cum64, gu, cd);
     void* act = tmp(d, size_t(R) * I * es);
     swiglu(d, gu, act, R, I, cd);
     void* aq = tmp(d, size_t(R) * I);
     void* as = tmp(d, size_t(R) * 4);
     dynamicQuant(d, act, cd, R, I, aq, as);
     void* dn = tmp(d, size_t(R) * H * es);
-    groupedMatmul(d, "aclnnGroupedMatmulV4(down, W8A8)", aq, ACL_INT8, R, I, down, E, H, downScale, as, r.cum64, dn,
-                  cd);
+    groupedMatmul(d, "aclnnGroupedMatmulV4(down, W8A8)", aq, ACL_INT8, R, I, down, E, H,
+                  scalesFor(d, downScale, E * int64_t(H), cd), as, r.cum64, dn, cd);
     unpermute(d, dn, r.rowIdx, weights, T, H, K, out, cd);
     finish(d);
   });

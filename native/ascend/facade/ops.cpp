@@ -62,12 +62,9 @@ int tna_rope(tna_device* d, float* qkv, int T, int nq, int nk, int hd, const voi
   return guarded(d, [&] {
     aclDataType cd = computeType(cdi);
     size_t es = esize(cd);
-    int64_t width = int64_t(nq + 2 * nk) * hd;
-    void* all = toCompute(d, qkv, T * width, cd);
-    void* q = tmp(d, size_t(T) * nq * hd * es);
-    void* k = tmp(d, size_t(T) * nk * hd * es);
-    columns(d, q, all, T, width, 0, int64_t(nq) * hd, es);
-    columns(d, k, all, T, width, int64_t(nq) * hd, int64_t(nk) * hd, es);
+    Qkv s = computeQkv(d, qkv, T, nq, nk, hd, cd);
+    void* q = dense(d, s, s.q());
+    void* k = dense(d, s, s.k());
     void* cosT = tmp(d, size_t(T) * hd * es);
     void* sinT = tmp(d, size_t(T) * hd * es);
     std::unique_ptr<atb::infer::GatherParam> g(new atb::infer::GatherParam());
@@ -85,9 +82,9 @@ int tna_rope(tna_device* d, float* qkv, int T, int nq, int nk, int hd, const voi
            pack(RopeSlots{tensor(q, cd, {T, int64_t(nq) * hd}), tensor(k, cd, {T, int64_t(nk) * hd}),
                           tensor(cosT, cd, {T, hd}), tensor(sinT, cd, {T, hd}), tensor(seq, ACL_INT32, {1}),
                           tensor(rq, cd, {T, int64_t(nq) * hd}), tensor(rk, cd, {T, int64_t(nk) * hd})}));
-    putColumns(d, all, rq, T, width, 0, int64_t(nq) * hd, es);
-    putColumns(d, all, rk, T, width, int64_t(nq) * hd, int64_t(nk) * hd, es);
-    cast(d, all, cd, qkv, ACL_FLOAT, T * width);
+    putBack(d, s, s.q(), rq);
+    putBack(d, s, s.k(), rk);
+    cast(d, s.all, cd, qkv, ACL_FLOAT, T * s.width());
     finish(d);
   });
 }
@@ -96,13 +93,9 @@ int tna_reshape_and_cache(tna_device* d, const float* qkv, int T, int nq, int nk
                           int nb, int bs, const int32_t* slots, int cdi) {
   return guarded(d, [&] {
     aclDataType cd = computeType(cdi);
-    size_t es = esize(cd);
-    int64_t width = int64_t(nq + 2 * nk) * hd;
-    void* all = toCompute(d, qkv, T * width, cd);
-    void* k = tmp(d, size_t(T) * nk * hd * es);
-    void* v = tmp(d, size_t(T) * nk * hd * es);
-    columns(d, k, all, T, width, int64_t(nq) * hd, int64_t(nk) * hd, es);
-    columns(d, v, all, T, width, int64_t(nq + nk) * hd, int64_t(nk) * hd, es);
+    Qkv s = computeQkv(d, qkv, T, nq, nk, hd, cd);
+    void* k = dense(d, s, s.k());
+    void* v = dense(d, s, s.v());
     std::unique_ptr<atb::infer::ReshapeAndCacheParam> p(new atb::infer::ReshapeAndCacheParam());
     atb::Tensor kcT = tensor(kc, cd, {nb, bs, nk, hd}), vcT = tensor(vc, cd, {nb, bs, nk, hd});
     runAtb(d, "ReshapeAndCache", *p,

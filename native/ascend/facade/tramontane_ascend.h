@@ -19,9 +19,13 @@ typedef struct tna_device tna_device;
 
 // 1 when this library is linked to the CPU simulator, 0 when linked to the real CANN runtime.
 int tna_is_simulator(void);
-// aclInit (once per process), then on the calling thread: aclrtSetDevice, a stream, an ATB context.
+// aclInit (once per process; ACL_ERROR_REPEAT_INITIALIZE from another library's earlier aclInit is
+// taken as success), then on the calling thread: aclrtSetDevice, a stream, an ATB context.
 tna_device* tna_open(int device_id, int* status);
+// Stream sync, context, stream, aclrtResetDevice; ACL stays initialised (it cannot be again).
 int tna_close(tna_device* d);
+// aclFinalize, once, at process exit, when this library's aclInit initialised ACL; 0 otherwise.
+int tna_finalize(void);
 const char* tna_last_error(void);
 
 int tna_malloc(tna_device* d, size_t bytes, void** out);
@@ -31,6 +35,15 @@ int tna_upload(tna_device* d, void* dst, const void* host_src, size_t bytes);
 int tna_download(tna_device* d, void* host_dst, const void* src, size_t bytes);
 int tna_copy(tna_device* d, void* dst, const void* src, size_t bytes);
 int tna_sync(tna_device* d);
+// What the facade has asked of the runtime on this device since it opened: the device-speed
+// figures (ATB operations and aclnn executors made, aclrtMalloc calls, stream synchronisations).
+typedef struct tna_device_counters {
+  uint64_t atb_operations_created;
+  uint64_t aclnn_executors_created;
+  uint64_t device_mallocs;
+  uint64_t stream_syncs;
+} tna_device_counters;
+int tna_counters(tna_device* d, tna_device_counters* out);
 // Deterministic dummy weights (the cpu backend's generator, tn_fill_random_runs: num_runs runs of
 // run_elems elements of the full random tensor, from run_starts), made on the host and uploaded.
 int tna_fill_random(tna_device* d, void* dst, int acl_dtype, uint64_t seed, float scale, const int64_t* run_starts,

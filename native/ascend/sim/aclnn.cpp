@@ -1,11 +1,14 @@
 // Simulated aclnn (libnnopbase tensors + the libopapi MoE and W8A8 operators).
 // GetWorkspaceSize validates and returns a single-use executor; the second phase needs the thread
-// bound to the stream's device and at least the workspace asked for. Parameter errors answer
-// ACL_ERROR_INVALID_PARAM (the real library uses its own 161xxx codes).
+// bound to the stream's device and at least the workspace asked for, and queues the kernel on the
+// stream (NN-1). Parameter errors answer as the aclnn docs list: 161001 for a null tensor, 161002
+// for a dtype / format / shape outside the operator's table, 561002 for a shape its tiling refuses.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <functional>
+#include <initializer_list>
+#include <utility>
 #include <vector>
 #include "aclnnop/aclnn_dynamic_quant.h"
 #include "aclnnop/aclnn_grouped_matmul_v4.h"
@@ -42,15 +45,23 @@ struct aclTensorList {
   std::vector<const aclTensor*> items;
 };
 struct aclOpExecutor {
+  aclOpExecutor(uint64_t w, std::function<void(void* ws, Stream* st)> r) : workspace(w), run(std::move(r)) {}
   uint64_t workspace;
   std::function<void(void* ws, Stream* st)> run;
+  std::vector<Range> reads, writes;  // the tensors the kernel reads and writes
 };
 
 namespace {
-aclnnStatus bad(const std::string& op, const std::string& why) {
+constexpr aclnnStatus kParamNullptr = 161001;   // ACLNN_ERR_PARAM_NULLPTR
+constexpr aclnnStatus kParamInvalid = 161002;   // ACLNN_ERR_PARAM_INVALID
+constexpr aclnnStatus kTilingError = 561002;    // ACLNN_ERR_INNER_TILING_ERROR
+
+aclnnStatus bad(const std::string& op, const std::string& why, aclnnStatus code = kParamInvalid) {
   setError(op + ": " + why);
-  return ACL_ERROR_INVALID_PARAM;
+  return code;
 }
+aclnnStatus null(const std::string& op) { return bad(op, "null argument", kParamNullptr); }
+Range rangeOf(const aclTensor* t) { return byteRange(t->at(0), size_t(t->numel()) * dtypeBytes(t->dtype)); }
 bool half(aclDataType d) { return d == ACL_FLOAT16 || d == ACL_BF16; }
 bool onDevice(const aclTensor* t) {
   return t && isDeviceRange(t->at(0), size_t(t->numel()) * dtypeBytes(t->dtype));
@@ -70,8 +81,12 @@ aclnnStatus launch(const char* op, void* ws, uint64_t wsSize, aclOpExecutor* exe
     delete exec;
     return s;
   }
-  exec->run(ws, st);
-  delete exec;
+  Task t{op, exec->reads, exec->writes, [exec, ws](Stream* s) {
+            exec->run(ws, s);
+            delete exec;
+          }};
+  if (exec->workspace > 0) t.writes.push_back(byteRange(ws, exec->workspace));
+  enqueue(st, std::move(t));
   return ACL_SUCCESS;
 }
 // The dequantising epilogue of the int8 matmuls: (float(acc) * scale[n]) * tokenScale[m], each
@@ -83,7 +98,12 @@ inline int32_t dotI8(const int8_t* x, const int8_t* w, int64_t k, int64_t ws) {
   for (int64_t i = 0; i < k; i++) acc += int32_t(x[i]) * int32_t(w[i * ws]);
   return acc;
 }
-aclnnStatus give(aclOpExecutor* e, uint64_t* ws, aclOpExecutor** out) {
+aclnnStatus give(aclOpExecutor* e, uint64_t* ws, aclOpExecutor** out, std::initializer_list<const aclTensor*> reads,
+                 std::initializer_list<const aclTensor*> writes) {
+  for (const aclTensor* t : reads)
+    if (t) e->reads.push_back(rangeOf(t));
+  for (const aclTensor* t : writes)
+    if (t) e->writes.push_back(rangeOf(t));
   *ws = e->workspace;
   *out = e;
   return ACL_SUCCESS;
@@ -127,11 +147,11 @@ aclnnStatus aclnnMoeGatingTopKSoftmaxGetWorkspaceSize(const aclTensor* x, const 
                                                       aclTensor* y, aclTensor* expertIdx, aclTensor* rowIdx,
                                                       uint64_t* ws, aclOpExecutor** exec) {
   const char* op = "aclnnMoeGatingTopKSoftmax";
-  if (!x || !y || !expertIdx || !rowIdx || !ws || !exec) return bad(op, "null argument");
+  if (!x || !y || !expertIdx || !rowIdx || !ws || !exec) return null(op);
   if (finished) return bad(op, "simulator: finished must be null");
   if (x->dims.size() != 2 || !x->contiguous()) return bad(op, "x must be contiguous [T, E]");
   int64_t T = x->dims[0], E = x->dims[1];
-  if (k < 1 || k > E) return bad(op, "k out of range");
+  if (k < 1 || k > E || k > 1024) return bad(op, "k must be in [1, min(E, 1024)] (NN-GATE-1)", kTilingError);
   if (y->dtype != x->dtype || y->numel() != T * k || expertIdx->dtype != ACL_INT32 || expertIdx->numel() != T * k ||
       rowIdx->dtype != ACL_INT32 || rowIdx->numel() != T * k)
     return bad(op, "y [T, k] (x dtype), expertIdx/rowIdx int32 [T, k]");
@@ -156,7 +176,7 @@ aclnnStatus aclnnMoeGatingTopKSoftmaxGetWorkspaceSize(const aclTensor* x, const 
                   }
                 }
               }},
-              ws, exec);
+              ws, exec, {x}, {y, expertIdx, rowIdx});
 }
 aclnnStatus aclnnMoeGatingTopKSoftmax(void* w, uint64_t n, aclOpExecutor* e, aclrtStream s) {
   return launch("aclnnMoeGatingTopKSoftmax", w, n, e, s);
@@ -169,7 +189,7 @@ aclnnStatus aclnnMoeInitRoutingV2GetWorkspaceSize(const aclTensor* x, const aclT
                                                   aclTensor* expandedRowIdx, aclTensor* cumsum, aclTensor* beforeCapacity,
                                                   uint64_t* ws, aclOpExecutor** exec) {
   const char* op = "aclnnMoeInitRoutingV2";
-  if (!x || !expertIdx || !expandedX || !expandedRowIdx || !cumsum || !ws || !exec) return bad(op, "null argument");
+  if (!x || !expertIdx || !expandedX || !expandedRowIdx || !cumsum || !ws || !exec) return null(op);
   if (dropPadMode != 0 || expertCapacity != 0 || countFlag != 1 || beforeCapacityFlag || beforeCapacity)
     return bad(op, "simulator: dropless, cumsum output only");
   if (x->dims.size() != 2 || expertIdx->dims.size() != 2 || expertIdx->dtype != ACL_INT32) return bad(op, "x [T, H], expertIdx int32 [T, k]");
@@ -200,7 +220,7 @@ aclnnStatus aclnnMoeInitRoutingV2GetWorkspaceSize(const aclTensor* x, const aclT
                 }
                 for (int64_t e = 1; e < E; e++) cs[e] += cs[e - 1];
               }},
-              ws, exec);
+              ws, exec, {x, expertIdx}, {expandedX, expandedRowIdx, cumsum});
 }
 aclnnStatus aclnnMoeInitRoutingV2(void* w, uint64_t n, aclOpExecutor* e, aclrtStream s) {
   return launch("aclnnMoeInitRoutingV2", w, n, e, s);
@@ -217,7 +237,7 @@ aclnnStatus aclnnGroupedMatmulV4GetWorkspaceSize(
     int64_t splitItem, int64_t groupType, int64_t groupListType, int64_t actType, aclTensorList* out,
     aclTensorList* actOut, aclTensorList* dynOut, uint64_t* ws, aclOpExecutor** exec) {
   const char* op = "aclnnGroupedMatmulV4";
-  if (!x || !weight || !out || !groupList || !ws || !exec) return bad(op, "null argument");
+  if (!x || !weight || !out || !groupList || !ws || !exec) return null(op);
   if (bias || offset || aScale || aOffset || actIn || actQs || actQo || actOut || dynOut)
     return bad(op, "simulator: no bias, offset, antiquant or fused activation");
   if (groupType != 0 || groupListType != 0 || actType != 0 || (splitItem != 2 && splitItem != 3))
@@ -232,9 +252,13 @@ aclnnStatus aclnnGroupedMatmulV4GetWorkspaceSize(
       return bad(op, "int8 x needs one scale [E, N] and one perTokenScale [M] tensor");
     if (W->dtype != ACL_INT8 || !half(Y->dtype)) return bad(op, "W8A8: x, weight int8, y fp16/bf16");
     const aclTensor *S = scale->items[0], *P = ptScale->items[0];
-    if (S->dtype != ACL_FLOAT || S->numel() != E * N || !S->contiguous() || P->dtype != ACL_FLOAT || P->numel() != M ||
-        !P->contiguous())
-      return bad(op, "W8A8: scale float [E, N], perTokenScale float [M] (simulator: float scales only)");
+    // NN-GMM-2 (A2/A3): a BFLOAT16 scale gives BFLOAT16 out, a FLOAT32 scale FLOAT16 out; no other pairing
+    if (!((S->dtype == ACL_BF16 && Y->dtype == ACL_BF16) || (S->dtype == ACL_FLOAT && Y->dtype == ACL_FLOAT16)))
+      return bad(op, "W8A8: scale dtype " + std::to_string(int(S->dtype)) + " with out dtype " +
+                         std::to_string(int(Y->dtype)) + ": A2 takes a BFLOAT16 scale for BFLOAT16 out and a FLOAT32 "
+                         "scale for FLOAT16 out (NN-GMM-2)");
+    if (S->numel() != E * N || !S->contiguous() || P->dtype != ACL_FLOAT || P->numel() != M || !P->contiguous())
+      return bad(op, "W8A8: scale [E, N], perTokenScale float [M]");
     if (!onDevice(S) || !onDevice(P)) return bad(op, "tensors must be device memory");
   } else {
     if (scale || ptScale) return bad(op, "scale / perTokenScale are for int8 x only");
@@ -244,7 +268,9 @@ aclnnStatus aclnnGroupedMatmulV4GetWorkspaceSize(
   if (W->dims[1] != K || Y->numel() != M * N) return bad(op, "shapes: x [M, K], weight [E, K, N], y [M, N]");
   bool transposed = W->strides[0] == K * N && W->strides[1] == 1 && W->strides[2] == K;  // [E, N, K] memory
   if (!transposed && !W->contiguous()) return bad(op, "weight must be contiguous [E, K, N] or its transpose view");
-  if (groupList->dtype != ACL_INT64 || groupList->numel() != E) return bad(op, "groupList int64 [E]");
+  if (groupList->dtype != ACL_INT64 || groupList->numel() != E || E > 1024)
+    return bad(op, "groupList int64 [E], at most 1024 groups (NN-GMM-4)");
+  if (K >= 65536 || N >= 65536) return bad(op, "the last dims of x and weight must be below 65536 (NN-GMM-4)");
   if (!onDevice(X) || !onDevice(Y) || !onDevice(groupList) ||
       !isDeviceRange(W->at(0), size_t(E * K * N) * dtypeBytes(W->dtype)))
     return bad(op, "tensors must be device memory");
@@ -254,9 +280,9 @@ aclnnStatus aclnnGroupedMatmulV4GetWorkspaceSize(
     return give(new aclOpExecutor{0, [=](void*, Stream* st) {
                   const int8_t* xq = reinterpret_cast<const int8_t*>(XX.at(0));
                   const int8_t* wq = reinterpret_cast<const int8_t*>(WW.at(0));
-                  const float* sc = reinterpret_cast<const float*>(SS.at(0));
                   const float* pt = reinterpret_cast<const float*>(PP.at(0));
                   const int64_t* gl = reinterpret_cast<const int64_t*>(G.at(0));
+                  if (gl[E - 1] != M) return kernelFault(st, "GroupedMatmul: the groupList cumsum does not end at M");
                   int64_t start = 0;
                   for (int64_t e = 0; e < E; e++) {
                     int64_t end = gl[e];
@@ -265,12 +291,13 @@ aclnnStatus aclnnGroupedMatmulV4GetWorkspaceSize(
                     for (int64_t r = start; r < end; r++)
                       for (int64_t n = 0; n < N; n++) {
                         int32_t acc = transposed ? dotI8(xq + r * K, we + n * K, K, 1) : dotI8(xq + r * K, we + n, K, N);
-                        storeFloat(YY.at(0), YY.dtype, size_t(r * N + n), dequant(acc, sc[e * N + n], pt[r]));
+                        float sc = loadFloat(SS.at(0), SS.dtype, size_t(e * N + n));
+                        storeFloat(YY.at(0), YY.dtype, size_t(r * N + n), dequant(acc, sc, pt[r]));
                       }
                     start = end;
                   }
                 }},
-                ws, exec);
+                ws, exec, {X, W, scale->items[0], ptScale->items[0], groupList}, {Y});
   }
   return give(new aclOpExecutor{uint64_t(M * K + M * N + K * N) * 4, [=](void* w, Stream* st) {
                 float* x32 = static_cast<float*>(w);
@@ -280,6 +307,7 @@ aclnnStatus aclnnGroupedMatmulV4GetWorkspaceSize(
                 tn_convert(XX.at(0), dt, x32, TN_F32, size_t(M * K));
                 std::memset(y32, 0, size_t(M * N) * 4);
                 const int64_t* gl = reinterpret_cast<const int64_t*>(G.at(0));
+                if (gl[E - 1] != M) return kernelFault(st, "GroupedMatmul: the groupList cumsum does not end at M");
                 int64_t start = 0;
                 for (int64_t e = 0; e < E; e++) {
                   int64_t end = gl[e];
@@ -300,7 +328,7 @@ aclnnStatus aclnnGroupedMatmulV4GetWorkspaceSize(
                 }
                 tn_convert(y32, TN_F32, YY.at(0), dt, size_t(M * N));
               }},
-              ws, exec);
+              ws, exec, {X, W, groupList}, {Y});
 }
 aclnnStatus aclnnGroupedMatmulV4(void* w, uint64_t n, aclOpExecutor* e, aclrtStream s) {
   return launch("aclnnGroupedMatmulV4", w, n, e, s);
@@ -311,10 +339,11 @@ aclnnStatus aclnnMoeTokenUnpermuteGetWorkspaceSize(const aclTensor* permuted, co
                                                    const aclTensor* probs, bool paddedMode, const aclIntArray* restore,
                                                    aclTensor* out, uint64_t* ws, aclOpExecutor** exec) {
   const char* op = "aclnnMoeTokenUnpermute";
-  if (!permuted || !sorted || !probs || !out || !ws || !exec) return bad(op, "null argument");
+  if (!permuted || !sorted || !probs || !out || !ws || !exec) return null(op);
   if (paddedMode || restore) return bad(op, "simulator: paddedMode false, no restoreShape");
   if (probs->dims.size() != 2 || permuted->dims.size() != 2) return bad(op, "probs [T, k], permuted [T*k, H]");
   int64_t T = probs->dims[0], k = probs->dims[1], H = permuted->dims[1];
+  if (k > 512) return bad(op, "topK must be at most 512 (NN-UNP-1)");
   if (permuted->dims[0] != T * k || sorted->dtype != ACL_INT32 || sorted->numel() != T * k || out->numel() != T * H ||
       out->dtype != permuted->dtype || !half(permuted->dtype) || (probs->dtype != ACL_FLOAT && !half(probs->dtype)))
     return bad(op, "shapes/dtypes");
@@ -334,7 +363,7 @@ aclnnStatus aclnnMoeTokenUnpermuteGetWorkspaceSize(const aclTensor* permuted, co
                   for (int64_t h = 0; h < H; h++) storeFloat(O.at(0), O.dtype, size_t(t * H + h), acc[h]);
                 }
               }},
-              ws, exec);
+              ws, exec, {permuted, sorted, probs}, {out});
 }
 aclnnStatus aclnnMoeTokenUnpermute(void* w, uint64_t n, aclOpExecutor* e, aclrtStream s) {
   return launch("aclnnMoeTokenUnpermute", w, n, e, s);
@@ -344,7 +373,7 @@ aclnnStatus aclnnMoeTokenUnpermute(void* w, uint64_t n, aclOpExecutor* e, aclrtS
 aclnnStatus aclnnDynamicQuantGetWorkspaceSize(const aclTensor* x, const aclTensor* smooth, const aclTensor* y,
                                               const aclTensor* scale, uint64_t* ws, aclOpExecutor** exec) {
   const char* op = "aclnnDynamicQuant";
-  if (!x || !y || !scale || !ws || !exec) return bad(op, "null argument");
+  if (!x || !y || !scale || !ws || !exec) return null(op);
   if (smooth) return bad(op, "simulator: smoothScales must be null");
   if (x->dims.size() < 2 || !x->contiguous() || !half(x->dtype)) return bad(op, "x fp16/bf16, contiguous, at least 2-D");
   int64_t k = x->dims.back(), rows = x->numel() / k;
@@ -358,7 +387,7 @@ aclnnStatus aclnnDynamicQuantGetWorkspaceSize(const aclTensor* x, const aclTenso
                 tn_quantize_rows(x32, int(rows), int(k), reinterpret_cast<int8_t*>(Y.at(0)),
                                  reinterpret_cast<float*>(S.at(0)));
               }},
-              ws, exec);
+              ws, exec, {x}, {y, scale});
 }
 aclnnStatus aclnnDynamicQuant(void* w, uint64_t n, aclOpExecutor* e, aclrtStream s) {
   return launch("aclnnDynamicQuant", w, n, e, s);
@@ -370,7 +399,7 @@ aclnnStatus aclnnQuantMatmulV4GetWorkspaceSize(const aclTensor* x1, const aclTen
                                                const aclTensor* bias, bool transposeX1, bool transposeX2,
                                                const aclTensor* out, uint64_t* ws, aclOpExecutor** exec) {
   const char* op = "aclnnQuantMatmulV4";
-  if (!x1 || !x2 || !scale || !out || !ws || !exec) return bad(op, "null argument");
+  if (!x1 || !x2 || !scale || !out || !ws || !exec) return null(op);
   if (offset || bias || transposeX1) return bad(op, "simulator: no offset, no bias, transposeX1 false");
   if (!pertoken) return bad(op, "simulator: per-token scale required (W8A8 dynamic)");
   if (x1->dtype != ACL_INT8 || x2->dtype != ACL_INT8) return bad(op, "x1, x2 int8");
@@ -379,24 +408,27 @@ aclnnStatus aclnnQuantMatmulV4GetWorkspaceSize(const aclTensor* x1, const aclTen
   int64_t m = x1->dims[0], k = x1->dims[1];
   int64_t n = transposeX2 ? x2->dims[0] : x2->dims[1];
   if ((transposeX2 ? x2->dims[1] : x2->dims[0]) != k) return bad(op, "x1 and x2 disagree on k");
-  if (scale->dtype != ACL_FLOAT || scale->numel() != n) return bad(op, "simulator: scale float [n]");
+  if ((scale->dtype != ACL_FLOAT && scale->dtype != ACL_BF16) || scale->numel() != n)
+    return bad(op, "simulator: scale FLOAT32 or BFLOAT16 [n]");
   if (pertoken->dtype != ACL_FLOAT || pertoken->numel() != m) return bad(op, "pertokenScale float [m]");
   if (!half(out->dtype) || out->numel() != m * n || !out->contiguous()) return bad(op, "out fp16/bf16 [m, n]");
+  // NN-QMM-1 (A2/A3): FLOAT16 out takes a FLOAT32 scale (with a FLOAT32 pertokenScale); BFLOAT16 out either
+  if (out->dtype == ACL_FLOAT16 && scale->dtype != ACL_FLOAT)
+    return bad(op, "FLOAT16 out needs a FLOAT32 scale and pertokenScale (NN-QMM-1)");
   if (!onDevice(x1) || !onDevice(x2) || !onDevice(scale) || !onDevice(pertoken) || !onDevice(out))
     return bad(op, "tensors must be device memory");
   aclTensor A = *x1, B = *x2, S = *scale, P = *pertoken, O = *out;
   return give(new aclOpExecutor{0, [=](void*, Stream*) {
                 const int8_t* a = reinterpret_cast<const int8_t*>(A.at(0));
                 const int8_t* b = reinterpret_cast<const int8_t*>(B.at(0));
-                const float* sc = reinterpret_cast<const float*>(S.at(0));
                 const float* pt = reinterpret_cast<const float*>(P.at(0));
                 for (int64_t r = 0; r < m; r++)
                   for (int64_t j = 0; j < n; j++) {
                     int32_t acc = transposeX2 ? dotI8(a + r * k, b + j * k, k, 1) : dotI8(a + r * k, b + j, k, n);
-                    storeFloat(O.at(0), O.dtype, size_t(r * n + j), dequant(acc, sc[j], pt[r]));
+                    storeFloat(O.at(0), O.dtype, size_t(r * n + j), dequant(acc, loadFloat(S.at(0), S.dtype, j), pt[r]));
                   }
               }},
-              ws, exec);
+              ws, exec, {x1, x2, scale, pertoken}, {out});
 }
 aclnnStatus aclnnQuantMatmulV4(void* w, uint64_t n, aclOpExecutor* e, aclrtStream s) {
   return launch("aclnnQuantMatmulV4", w, n, e, s);

@@ -46,7 +46,23 @@ void attendRow(const std::function<const void*(int64_t)>& keyRow, const std::fun
 class SelfAttentionOp : public SimOp {
  public:
   explicit SelfAttentionOp(const atb::infer::SelfAttentionParam& p)
-      : SimOp("SelfAttentionOperation", p.maskType == atb::infer::SelfAttentionParam::MASK_TYPE_UNDEFINED ? 4 : 5, 1), p_(p) {}
+      : SimOp("SelfAttentionOperation", unmasked(p) ? 4 : 5, 1,
+              unmasked(p) ? "SelfAttentionOperationEncoderMask0" : "SelfAttentionOperationEncoder"),
+        p_(p) {}
+  static bool unmasked(const atb::infer::SelfAttentionParam& p) {
+    return p.maskType == atb::infer::SelfAttentionParam::MASK_TYPE_UNDEFINED;
+  }
+  // OP-SA-1: what CreateOperation refuses, "" if nothing
+  static std::string problem(const atb::infer::SelfAttentionParam& p) {
+    using P = atb::infer::SelfAttentionParam;
+    if (p.headNum <= 0 || p.kvHeadNum < 0 || (p.kvHeadNum > 0 && p.headNum % p.kvHeadNum))
+      return "headNum must be positive and a multiple of kvHeadNum";
+    if (p.kvcacheCfg != P::K_CACHE_V_CACHE && p.kvcacheCfg != P::K_BYPASS_V_BYPASS) return "kvcacheCfg out of range";
+    if (p.quantType == P::TYPE_DEQUANT_FUSION) return "quantType TYPE_DEQUANT_FUSION";
+    if (p.calcType == P::PA_ENCODER && p.kvcacheCfg == P::K_BYPASS_V_BYPASS) return "PA_ENCODER with K_BYPASS_V_BYPASS";
+    if (p.maskType == P::MASK_TYPE_UNDEFINED && p.isTriuMask == 1) return "isTriuMask 1 without a mask";
+    return "";
+  }
   atb::Status check(Call& c, uint64_t& ws) override {
     using P = atb::infer::SelfAttentionParam;
     if (p_.calcType != P::PA_ENCODER) return c.fail(atb::ERROR_INVALID_PARAM, "simulator: only calcType PA_ENCODER");
@@ -87,18 +103,33 @@ class SelfAttentionOp : public SimOp {
     ws = (maxLen_ + d_) * 4;
     return atb::NO_ERROR;
   }
-  void run(Call& c, uint8_t* ws, Stream*) override {
+  void run(Call& c, uint8_t* ws, Stream* st) override {
     aclDataType dt = c.in(0).desc.dtype;
     size_t es = dtypeBytes(dt);
     float* scores = reinterpret_cast<float*>(ws);
     float* acc = scores + maxLen_;
+    const void* mask = nmask() ? c.in(3).deviceData : nullptr;
+    // MASK-1..4: an fp16 mask is added to the scores (0 keeps, -inf or a large negative masks); a bf16
+    // mask holds 0 (keep) and 1 (masked) only, as MindIE builds it
+    if (mask && dt == ACL_BF16) {
+      for (uint64_t i = 0; i < uint64_t(maskRows_ * maskCols_); i++) {
+        float v = loadFloat(mask, dt, i);
+        if (v != 0.f && v != 1.f) {
+          return kernelFault(st, "SelfAttention: a bf16 mask holds 0 (keep) or 1 (masked) only, found " +
+                                     std::to_string(v) + " at " + std::to_string(i));
+        }
+      }
+    }
+    auto maskAt = [&](uint64_t i) {
+      float v = loadFloat(mask, dt, i);
+      return dt == ACL_BF16 ? (v == 1.f ? -INFINITY : 0.f) : v;
+    };
     const int32_t* lens = static_cast<const int32_t*>(c.in(nmask() + 3).hostData);
     const char* q = static_cast<const char*>(c.in(0).deviceData);
     const char* k = static_cast<const char*>(c.in(1).deviceData);
     const char* v = static_cast<const char*>(c.in(2).deviceData);
     char* out = static_cast<char*>(c.out(0).deviceData);
     int64_t nq = p_.headNum, nk = p_.kvHeadNum, d = d_, group = nq / nk;
-    const void* mask = nmask() ? c.in(3).deviceData : nullptr;
     uint64_t start = 0;
     for (uint64_t b = 0; b < b_; b++) {
       int64_t len = lens[b];
@@ -109,11 +140,11 @@ class SelfAttentionOp : public SimOp {
           auto valRow = [&](int64_t j) { return (const void*)(v + ((start + j) * nk + kh) * d * es); };
           auto bias = [&](int64_t j) -> float {
             if (!mask) return 0.f;
-            if (!p_.isTriuMask) return loadFloat(mask, dt, uint64_t(i) * maskCols_ + j);
+            if (!p_.isTriuMask) return maskAt(uint64_t(i) * maskCols_ + j);
             int64_t bi = i / maskRows_, bj = j / maskRows_;
             if (bj > bi) return -INFINITY;
             if (bj < bi) return 0.f;
-            return loadFloat(mask, dt, uint64_t(i % maskRows_) * maskCols_ + j % maskRows_);
+            return maskAt(uint64_t(i % maskRows_) * maskCols_ + j % maskRows_);
           };
           attendRow(keyRow, valRow, q + ((start + i) * nq + h) * d * es, dt, d, len, p_.qkScale, bias, scores, acc,
                     out + ((start + i) * nq + h) * d * es);
@@ -132,7 +163,7 @@ class SelfAttentionOp : public SimOp {
 // ---------------------------------------------------------------- PagedAttention (decode)
 class PagedAttentionOp : public SimOp {
  public:
-  explicit PagedAttentionOp(const atb::infer::PagedAttentionParam& p) : SimOp("PagedAttentionOperation", 5, 1), p_(p) {}
+  explicit PagedAttentionOp(const atb::infer::PagedAttentionParam& p) : SimOp("PagedAttentionOperation", 5, 1, "PagedAttentionOperationMask0"), p_(p) {}
   atb::Status check(Call& c, uint64_t& ws) override {
     if (p_.maskType != atb::infer::PagedAttentionParam::UNDEFINED || p_.quantType != 0 || p_.calcType != 0)
       return c.fail(atb::ERROR_INVALID_PARAM, "simulator: maskType UNDEFINED, no quantisation, no SPEC");
@@ -201,7 +232,7 @@ class PagedAttentionOp : public SimOp {
 // ---------------------------------------------------------------- ReshapeAndCache
 class ReshapeAndCacheOp : public SimOp {
  public:
-  explicit ReshapeAndCacheOp(const atb::infer::ReshapeAndCacheParam& p) : SimOp("ReshapeAndCacheOperation", 5, 2), p_(p) {}
+  explicit ReshapeAndCacheOp(const atb::infer::ReshapeAndCacheParam& p) : SimOp("ReshapeAndCacheOperation", 5, 2, "ReshapeAndCacheOperation"), p_(p) {}
   atb::Status check(Call& c, uint64_t& ws) override {
     if (p_.compressType != 0 || p_.kvCacheCfg != 0) return c.fail(atb::ERROR_INVALID_PARAM, "simulator: ND K/V caches only");
     aclDataType dt = c.in(0).desc.dtype;
@@ -239,7 +270,14 @@ class ReshapeAndCacheOp : public SimOp {
 }  // namespace
 
 namespace atb {
-template <> Status CreateOperation(const infer::SelfAttentionParam& p, Operation** op) { return make<SelfAttentionOp>(p, op); }
+template <> Status CreateOperation(const infer::SelfAttentionParam& p, Operation** op) {
+  std::string why = SelfAttentionOp::problem(p);
+  if (!why.empty()) {
+    setError("SelfAttentionOperation CreateOperation: " + why + " (OP-SA-1)");
+    return ERROR_INVALID_PARAM;
+  }
+  return make<SelfAttentionOp>(p, op);
+}
 template <> Status CreateOperation(const infer::PagedAttentionParam& p, Operation** op) { return make<PagedAttentionOp>(p, op); }
 template <> Status CreateOperation(const infer::ReshapeAndCacheParam& p, Operation** op) { return make<ReshapeAndCacheOp>(p, op); }
 }  // namespace atb

@@ -66,7 +66,7 @@ class CollectiveOp : public SimOp {
  public:
   CollectiveOp(const char* name, bool gather, const std::string& backend, int rank, int rankSize,
                HcclComm hcclComm, const std::string& commDomain)
-      : SimOp(name, 1, 1), gather_(gather), backend_(backend), rank_(rank), rankSize_(rankSize),
+      : SimOp(name, 1, 1, gather ? "AllGatherOperation" : "AllReduceOperation"), gather_(gather), backend_(backend), rank_(rank), rankSize_(rankSize),
         hcclComm_(hcclComm), commDomain_(commDomain) {}
 
   atb::Status check(Call& c, uint64_t& ws) override {
@@ -89,6 +89,9 @@ class CollectiveOp : public SimOp {
     ws = numel(out) * dtypeBytes(out.dtype);
     return atb::NO_ERROR;
   }
+
+  // the ranks meet inside Execute, after each rank's queued work (their inputs) ran
+  bool runsInExecute() const override { return true; }
 
   void run(Call& c, uint8_t* ws, Stream*) override {
     HcclDataType dt = hcclType(c.in(0).desc.dtype);
@@ -185,6 +188,10 @@ class AllGatherOp : public CollectiveOp {
 template <class Op, class P>
 atb::Status makeCollective(const char* name, const P& p, atb::Operation** op) {
   if (!op) return atb::ERROR_INVALID_PARAM;
+  if (!rsvZero(p)) {
+    setError(std::string(name) + " CreateOperation: the param's rsv bytes are not all zero");
+    return atb::ERROR_INVALID_PARAM;
+  }
   std::string why = Op::problem(p);
   if (!why.empty()) {
     setError(std::string(name) + " CreateOperation: " + why);

@@ -13,7 +13,9 @@ namespace {
 // ---------------------------------------------------------------- Linear (float)
 class LinearOp : public SimOp {
  public:
-  explicit LinearOp(const atb::infer::LinearParam& p) : SimOp("LinearOperation", p.hasBias ? 3 : 2, 1), p_(p) {}
+  explicit LinearOp(const atb::infer::LinearParam& p) : SimOp("LinearOperation", p.hasBias ? 3 : 2, 1,
+              p.hasBias ? "LinearOperationMatmulWithBiasAtlas800IA2" : "LinearOperationMatmulAtlas800IA2"),
+        p_(p) {}
   atb::Status check(Call& c, uint64_t& ws) override {
     if (p_.transposeA || !p_.transposeB) return c.fail(atb::ERROR_INVALID_PARAM, "simulator: only transposeB=true");
     if (p_.quantMode != 0 || (p_.outDataType != ACL_DT_UNDEFINED && p_.outDataType != c.in(0).desc.dtype)) {
@@ -57,7 +59,7 @@ class LinearOp : public SimOp {
 // ---------------------------------------------------------------- RmsNorm (NORM)
 class RmsNormOp : public SimOp {
  public:
-  explicit RmsNormOp(const atb::infer::RmsNormParam& p) : SimOp("RmsNormOperation", 2, 1), p_(p) {}
+  explicit RmsNormOp(const atb::infer::RmsNormParam& p) : SimOp("RmsNormOperation", 2, 1, "RmsNormOperationNORMAndQUANTUNDEFINEDWithoutRSTD"), p_(p) {}
   atb::Status check(Call& c, uint64_t& ws) override {
     if (p_.layerType != atb::infer::RmsNormParam::RMS_NORM_NORM || p_.normParam.quantType != atb::infer::QUANT_UNQUANT ||
         p_.normParam.dynamicQuantType != atb::infer::DYNAMIC_QUANT_UNDEFINED) {
@@ -94,7 +96,7 @@ class RmsNormOp : public SimOp {
 // ---------------------------------------------------------------- Rope (rotate-half)
 class RopeOp : public SimOp {
  public:
-  explicit RopeOp(const atb::infer::RopeParam& p) : SimOp("RopeOperation", 5, 2), p_(p) {}
+  explicit RopeOp(const atb::infer::RopeParam& p) : SimOp("RopeOperation", 5, 2, "RopeOperation"), p_(p) {}
   atb::Status check(Call& c, uint64_t& ws) override {
     if (p_.rotaryCoeff != 2 || p_.cosFormat != 0) {
       return c.fail(atb::ERROR_INVALID_PARAM, "simulator: only rotaryCoeff 2 (rotate-half), cosFormat 0");
@@ -143,21 +145,43 @@ class ElewiseOp : public SimOp {
   using P = atb::infer::ElewiseParam;
 
  public:
-  explicit ElewiseOp(const P& p) : SimOp("ElewiseOperation", p.elewiseType == P::ELEWISE_CAST ? 1 : 2, 1), p_(p) {}
+  explicit ElewiseOp(const P& p) : SimOp("ElewiseOperation", inputs(p.elewiseType), 1, ini(p.elewiseType)), p_(p) {}
+  // OP-EW-1: the elewiseType range, and how many inputs each type takes
+  static bool known(P::ElewiseType t) { return t > P::ELEWISE_UNDEFINED && t < 21; }
+  static uint32_t inputs(P::ElewiseType t) {
+    switch (t) {
+      case P::ELEWISE_ADD: case P::ELEWISE_MUL: case P::ELEWISE_REALDIV: case P::ELEWISE_SUB: return 2;
+      case P::ELEWISE_QUANT_PER_CHANNEL: case P::ELEWISE_DEQUANT_PER_CHANNEL: return 3;
+      default: return 1;
+    }
+  }
+  static const char* ini(P::ElewiseType t) {
+    return t == P::ELEWISE_CAST ? "ElewiseOperationCast" : t == P::ELEWISE_ADD ? "ElewiseOperationAdd" : nullptr;
+  }
+  // OP-EW-2: CAST's output dtype; ACL_DT_UNDEFINED when outTensorType is not one CAST produces
+  static aclDataType castOut(aclDataType in, aclDataType outTensorType) {
+    switch (outTensorType) {
+      case ACL_FLOAT16: case ACL_FLOAT: case ACL_INT32: case ACL_INT64: case ACL_BF16: return outTensorType;
+      case ACL_DT_UNDEFINED: return in == ACL_FLOAT ? ACL_FLOAT16 : ACL_FLOAT;
+      default: return ACL_DT_UNDEFINED;
+    }
+  }
   atb::Status check(Call& c, uint64_t& ws) override {
     ws = 0;
     n_ = numel(c.in(0).desc);
     if (numel(c.out(0).desc) != n_) return c.fail(atb::ERROR_INVALID_TENSOR_DIM, "out must match x");
     aclDataType a = c.in(0).desc.dtype, o = c.out(0).desc.dtype;
     if (p_.elewiseType == P::ELEWISE_CAST) {
-      if (o != p_.outTensorType) return c.fail(atb::ERROR_INVALID_TENSOR_DTYPE, "out dtype must be outTensorType");
-      bool ok = (isFloat(a) && isFloat(o)) || (a == ACL_INT32 && o == ACL_INT64) || (a == ACL_INT64 && o == ACL_INT32);
-      return ok ? atb::NO_ERROR : c.fail(atb::ERROR_INVALID_TENSOR_DTYPE, "simulator: float<->float, int32<->int64 casts");
+      aclDataType want = castOut(a, p_.outTensorType);
+      if (want == ACL_DT_UNDEFINED) return c.fail(atb::ERROR_INVALID_PARAM, "CAST: outTensorType is not a type CAST makes");
+      if (o != want) return c.fail(atb::ERROR_INVALID_TENSOR_DTYPE, "out dtype must be the one outTensorType names");
+      return atb::NO_ERROR;
     }
     if (p_.elewiseType != P::ELEWISE_ADD && p_.elewiseType != P::ELEWISE_MUL)
       return c.fail(atb::ERROR_INVALID_PARAM, "simulator: elewiseType CAST, ADD or MUL only");
-    if (!isFloat(a) || c.in(1).desc.dtype != a || o != a || numel(c.in(1).desc) != n_)
-      return c.fail(atb::ERROR_INVALID_TENSOR_DTYPE, "x, y, out: same float dtype and shape");
+    if (c.in(1).desc.dtype != a) return c.fail(atb::ERROR_INVALID_PARAM, "x and y dtypes differ (OP-EW-3)");
+    if (!isFloat(a) || o != a || numel(c.in(1).desc) != n_)
+      return c.fail(atb::ERROR_INVALID_TENSOR_DTYPE, "simulator: x, y, out of one float dtype and shape");
     return atb::NO_ERROR;
   }
   void run(Call& c, uint8_t*, Stream*) override {
@@ -187,17 +211,24 @@ class ElewiseOp : public SimOp {
 // ---------------------------------------------------------------- Activation (SWIGLU_FORWARD, LOG)
 class ActivationOp : public SimOp {
  public:
-  explicit ActivationOp(const atb::infer::ActivationParam& p) : SimOp("ActivationOperation", 1, 1), p_(p) {}
+  explicit ActivationOp(const atb::infer::ActivationParam& p)
+      : SimOp("ActivationOperation", 1, 1, ini(p.activationType)), p_(p) {}
+  static const char* ini(atb::infer::ActivationType t) {
+    return t == atb::infer::ACTIVATION_SWIGLU_FORWARD || t == atb::infer::ACTIVATION_GELU ? "ActivationOperationGELUAndFORWARD"
+           : t == atb::infer::ACTIVATION_LOG                                             ? "ActivationOperationLOG"
+                                                                                         : nullptr;
+  }
   atb::Status check(Call& c, uint64_t& ws) override {
     ws = 0;
     aclDataType dt = c.in(0).desc.dtype;
     if (!isFloat(dt) || c.out(0).desc.dtype != dt) return c.fail(atb::ERROR_INVALID_TENSOR_DTYPE, "float x and y");
+    if (c.out(0).desc.shape.dimNum != c.in(0).desc.shape.dimNum)
+      return c.fail(atb::ERROR_INVALID_TENSOR_DIM, "x and y differ in dimNum (OP-ACT-1)");
     n_ = numel(c.in(0).desc);
     if (p_.activationType == atb::infer::ACTIVATION_SWIGLU_FORWARD) {
-      if (p_.dim != -1 && p_.dim != int32_t(c.in(0).desc.shape.dimNum) - 1)
-        return c.fail(atb::ERROR_INVALID_PARAM, "simulator: SwiGLU on the last dim only");
       w_ = lastDim(c.in(0).desc);
-      if (w_ % 2 || numel(c.out(0).desc) != n_ / 2) return c.fail(atb::ERROR_INVALID_TENSOR_DIM, "y must be [..., n] of x [..., 2n]");
+      if (w_ % 32) return c.fail(atb::ERROR_INVALID_TENSOR_DIM, "SWIGLU_FORWARD: the input's last dim must be a multiple of 32");
+      if (numel(c.out(0).desc) != n_ / 2) return c.fail(atb::ERROR_INVALID_TENSOR_DIM, "y must be [..., n] of x [..., 2n]");
       return atb::NO_ERROR;
     }
     if (p_.activationType == atb::infer::ACTIVATION_LOG) {
@@ -229,7 +260,7 @@ class ActivationOp : public SimOp {
 // ---------------------------------------------------------------- Softmax (last axis)
 class SoftmaxOp : public SimOp {
  public:
-  explicit SoftmaxOp(const atb::infer::SoftmaxParam& p) : SimOp("SoftmaxOperation", 1, 1), p_(p) {}
+  explicit SoftmaxOp(const atb::infer::SoftmaxParam& p) : SimOp("SoftmaxOperation", 1, 1, "SoftmaxOperation"), p_(p) {}
   atb::Status check(Call& c, uint64_t& ws) override {
     ws = 0;
     const auto& x = c.in(0).desc;
@@ -260,7 +291,7 @@ class SoftmaxOp : public SimOp {
 // ---------------------------------------------------------------- Gather (axis 0)
 class GatherOp : public SimOp {
  public:
-  explicit GatherOp(const atb::infer::GatherParam& p) : SimOp("GatherOperation", 2, 1), p_(p) {}
+  explicit GatherOp(const atb::infer::GatherParam& p) : SimOp("GatherOperation", 2, 1, "GatherOperation"), p_(p) {}
   atb::Status check(Call& c, uint64_t& ws) override {
     ws = 0;
     if (p_.axis != 0 || p_.batchDims != 0) return c.fail(atb::ERROR_INVALID_PARAM, "simulator: axis 0, batchDims 0 only");
@@ -292,7 +323,7 @@ class GatherOp : public SimOp {
 // ---------------------------------------------------------------- Split (last dim)
 class SplitOp : public SimOp {
  public:
-  explicit SplitOp(const atb::infer::SplitParam& p) : SimOp("SplitOperation", 1, uint32_t(p.splitNum)), p_(p) {}
+  explicit SplitOp(const atb::infer::SplitParam& p) : SimOp("SplitOperation", 1, uint32_t(p.splitNum), nullptr), p_(p) {}
   atb::Status check(Call& c, uint64_t& ws) override {
     ws = 0;
     const auto& x = c.in(0).desc;
@@ -333,8 +364,21 @@ namespace atb {
 template <> Status CreateOperation(const infer::LinearParam& p, Operation** op) { return make<LinearOp>(p, op); }
 template <> Status CreateOperation(const infer::RmsNormParam& p, Operation** op) { return make<RmsNormOp>(p, op); }
 template <> Status CreateOperation(const infer::RopeParam& p, Operation** op) { return make<RopeOp>(p, op); }
-template <> Status CreateOperation(const infer::ElewiseParam& p, Operation** op) { return make<ElewiseOp>(p, op); }
-template <> Status CreateOperation(const infer::ActivationParam& p, Operation** op) { return make<ActivationOp>(p, op); }
+template <> Status CreateOperation(const infer::ElewiseParam& p, Operation** op) {
+  if (!ElewiseOp::known(p.elewiseType) || !rsvZero(p.quantParam) || !rsvZero(p.mulsParam)) {
+    setError("ElewiseOperation CreateOperation: elewiseType out of range or reserved bytes set (OP-EW-1, ATB-1)");
+    return ERROR_INVALID_PARAM;
+  }
+  return make<ElewiseOp>(p, op);
+}
+// OP-ACT-1: a known activationType, and dim -1 (SwiGLU splits the last dim, the others none)
+template <> Status CreateOperation(const infer::ActivationParam& p, Operation** op) {
+  if (p.activationType <= infer::ACTIVATION_UNDEFINED || p.activationType > infer::ACTIVATION_SIGMOID || p.dim != -1) {
+    setError("ActivationOperation CreateOperation: activationType out of range or dim is not -1 (OP-ACT-1)");
+    return ERROR_INVALID_PARAM;
+  }
+  return make<ActivationOp>(p, op);
+}
 template <> Status CreateOperation(const infer::SoftmaxParam& p, Operation** op) { return make<SoftmaxOp>(p, op); }
 template <> Status CreateOperation(const infer::GatherParam& p, Operation** op) { return make<GatherOp>(p, op); }
 template <> Status CreateOperation(const infer::SplitParam& p, Operation** op) {

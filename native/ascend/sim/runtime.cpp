@@ -1,4 +1,8 @@
 // Simulated ACL runtime: devices, streams, memory, copies, with ACL's thread binding and error codes.
+// Streams queue their work: kernels and asynchronous copies run when the stream is synchronised,
+// and a synchronous copy, memset or free that touches memory queued work still uses is refused
+// (on a device it would race the kernel). aclInit works once per process and nothing works after
+// aclFinalize.
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
@@ -18,7 +22,8 @@ std::mutex g_mu;
 std::map<uintptr_t, Alloc> g_allocs;
 std::set<Stream*> g_streams;
 size_t g_used[kNumDevices];
-std::atomic<bool> g_init{false};
+enum class AclState { kNever, kInitialised, kFinalised };
+std::atomic<AclState> g_state{AclState::kNever};
 thread_local int t_device = -1;
 thread_local std::string t_err;
 
@@ -32,16 +37,36 @@ bool findRange(const void* p, size_t bytes, Alloc* out, uintptr_t* base) {
   if (base) *base = it->first;
   return true;
 }
+
+// The first queued task (on any stream) that touches the ranges as orderedWithQueues defines; g_mu held.
+const Task* conflicting(Range read, Range write, const Stream** on) {
+  for (const Stream* s : g_streams)
+    for (const Task& t : s->queue) {
+      bool hit = false;
+      for (const Range& w : t.writes) hit = hit || overlaps(w, read) || overlaps(w, write);
+      for (const Range& r : t.reads) hit = hit || overlaps(r, write);
+      if (hit) {
+        *on = s;
+        return &t;
+      }
+    }
+  return nullptr;
+}
 }  // namespace
 
 void setError(const std::string& msg) { t_err = msg; }
 int currentDevice() { return t_device; }
 
+static aclError requireInit(const char* api) {
+  AclState st = g_state.load();
+  if (st == AclState::kInitialised) return ACL_SUCCESS;
+  setError(std::string(api) + (st == AclState::kNever ? ": aclInit has not been called"
+                                                      : ": called after aclFinalize (ACL cannot be used again in this process)"));
+  return ACL_ERROR_UNINITIALIZE;
+}
+
 aclError requireDevice(const char* api) {
-  if (!g_init.load()) {
-    setError(std::string(api) + ": aclInit has not been called");
-    return ACL_ERROR_UNINITIALIZE;
-  }
+  if (aclError e = requireInit(api)) return e;
   if (t_device < 0) {
     setError(std::string(api) + ": no device context on this thread (call aclrtSetDevice on it first)");
     return ACL_ERROR_RT_CONTEXT_NULL;
@@ -58,6 +83,37 @@ Stream* streamOf(aclrtStream s) {
   std::lock_guard<std::mutex> l(g_mu);
   Stream* st = static_cast<Stream*>(s);
   return g_streams.count(st) ? st : nullptr;
+}
+
+void enqueue(Stream* s, Task t) {
+  std::lock_guard<std::mutex> l(g_mu);
+  s->queue.push_back(std::move(t));
+}
+
+void drain(Stream* s) {
+  for (;;) {
+    std::function<void(Stream*)> run;
+    {
+      std::lock_guard<std::mutex> l(g_mu);
+      if (s->queue.empty()) return;
+      run = s->queue.front().run;
+    }
+    // the task stays queued while it runs, so its ranges still conflict with other threads' calls
+    run(s);
+    std::lock_guard<std::mutex> l(g_mu);
+    s->queue.pop_front();
+  }
+}
+
+aclError orderedWithQueues(const char* api, Range read, Range write) {
+  std::lock_guard<std::mutex> l(g_mu);
+  const Stream* on = nullptr;
+  const Task* t = conflicting(read, write, &on);
+  if (!t) return ACL_SUCCESS;
+  setError(std::string(api) + ": touches device memory that " + t->what + ", queued on device " +
+           std::to_string(on->device) + "'s stream and not yet synchronised, still uses (a synchronous call does not "
+           "wait for the stream: synchronise it first, or queue the copy on the stream)");
+  return ACL_ERROR_RT_PARAM_INVALID;
 }
 
 void kernelFault(Stream* s, const std::string& what) {
@@ -101,29 +157,27 @@ using namespace tsim;
 
 extern "C" {
 
+// ACL-1: once per process; a repeated call answers ACL_ERROR_REPEAT_INITIALIZE (the caller may
+// carry on). ACL-3: after aclFinalize nothing works, aclInit included.
 aclError aclInit(const char*) {
-  bool expected = false;
-  if (!g_init.compare_exchange_strong(expected, true)) {
-    setError("aclInit: already initialised");
+  AclState expected = AclState::kNever;
+  if (g_state.compare_exchange_strong(expected, AclState::kInitialised)) return ACL_SUCCESS;
+  if (expected == AclState::kInitialised) {
+    setError("aclInit: already initialised in this process");
     return ACL_ERROR_REPEAT_INITIALIZE;
   }
-  return ACL_SUCCESS;
+  setError("aclInit: called after aclFinalize (ACL cannot be initialised again in this process)");
+  return ACL_ERROR_UNINITIALIZE;
 }
 
 aclError aclFinalize(void) {
-  bool expected = true;
-  if (!g_init.compare_exchange_strong(expected, false)) {
-    setError("aclFinalize: aclInit has not been called");
-    return ACL_ERROR_UNINITIALIZE;
-  }
+  AclState expected = AclState::kInitialised;
+  if (!g_state.compare_exchange_strong(expected, AclState::kFinalised)) return requireInit("aclFinalize");
   return ACL_SUCCESS;
 }
 
 aclError aclrtSetDevice(int32_t deviceId) {
-  if (!g_init.load()) {
-    setError("aclrtSetDevice: aclInit has not been called");
-    return ACL_ERROR_UNINITIALIZE;
-  }
+  if (aclError e = requireInit("aclrtSetDevice")) return e;
   if (deviceId < 0 || deviceId >= kNumDevices) {
     setError("aclrtSetDevice: device " + std::to_string(deviceId) + " does not exist");
     return ACL_ERROR_RT_INVALID_DEVICEID;
@@ -162,11 +216,17 @@ aclError aclrtCreateStream(aclrtStream* stream) {
   return ACL_SUCCESS;
 }
 
+// ACL-12: the caller synchronises the stream before destroying it.
 aclError aclrtDestroyStream(aclrtStream stream) {
   if (aclError e = requireDevice("aclrtDestroyStream")) return e;
   std::lock_guard<std::mutex> l(g_mu);
   Stream* s = static_cast<Stream*>(stream);
-  if (!g_streams.erase(s)) return ACL_ERROR_RT_PARAM_INVALID;
+  if (!g_streams.count(s)) return ACL_ERROR_RT_PARAM_INVALID;
+  if (!s->queue.empty()) {
+    setError("aclrtDestroyStream: " + std::to_string(s->queue.size()) + " tasks still queued (synchronise the stream first)");
+    return ACL_ERROR_RT_PARAM_INVALID;
+  }
+  g_streams.erase(s);
   delete s;
   return ACL_SUCCESS;
 }
@@ -182,6 +242,7 @@ aclError aclrtSynchronizeStream(aclrtStream stream) {
     setError("aclrtSynchronizeStream: stream belongs to device " + std::to_string(s->device));
     return ACL_ERROR_RT_STREAM_CONTEXT;
   }
+  drain(s);
   if (s->pendingError) {
     int e = s->pendingError;
     setError("aclrtSynchronizeStream: kernel fault: " + s->pendingMsg);
@@ -225,6 +286,13 @@ aclError aclrtFree(void* devPtr) {
     setError("aclrtFree: not a device allocation");
     return ACL_ERROR_RT_PARAM_INVALID;
   }
+  // ACL-6: aclrtFree does not wait for queued tasks that still use the memory
+  const Stream* on = nullptr;
+  if (const Task* t = conflicting(Range{}, byteRange(devPtr, it->second.size), &on)) {
+    setError("aclrtFree: " + t->what + ", queued on device " + std::to_string(on->device) +
+             "'s stream and not yet synchronised, still uses this memory (synchronise the stream first)");
+    return ACL_ERROR_RT_PARAM_INVALID;
+  }
   g_used[it->second.device] -= it->second.size;
   g_allocs.erase(it);
   std::free(devPtr);
@@ -258,22 +326,75 @@ aclError aclrtMemcpy(void* dst, size_t destMax, const void* src, size_t count, a
   }
   if (count == 0) return ACL_SUCCESS;
   if (aclError e = checkKind("aclrtMemcpy", dst, count, src, count, kind)) return e;
+  if (aclError e = orderedWithQueues("aclrtMemcpy", byteRange(src, count), byteRange(dst, count))) return e;
   std::memmove(dst, src, count);
   return ACL_SUCCESS;
 }
 
-aclError aclrtMemcpy2d(void* dst, size_t dpitch, const void* src, size_t spitch, size_t width, size_t height,
-                       aclrtMemcpyKind kind) {
-  if (aclError e = requireDevice("aclrtMemcpy2d")) return e;
-  if (!dst || !src || width > dpitch || width > spitch || height == 0 || height > 5242880) {
-    setError("aclrtMemcpy2d: width exceeds a pitch, or bad height/pointer");
-    return ACL_ERROR_RT_PARAM_INVALID;
+namespace {
+// Pitches, width and height of a 2-D copy, and its byte spans; ACL_ERROR_INVALID_PARAM when the
+// sizes break ACL-9's limits (which aclrtMemcpy2d shares: width within both pitches, height rows).
+aclError check2d(const char* api, const void* dst, size_t dpitch, const void* src, size_t spitch, size_t width,
+                 size_t height, size_t* dBytes, size_t* sBytes) {
+  if (!dst || !src || width == 0 || width > dpitch || width > spitch || width > 5000000 || height == 0 ||
+      height > 5242880) {
+    setError(std::string(api) + ": width must be in (0, 5000000] and within both pitches, height in (0, 5242880]");
+    return ACL_ERROR_INVALID_PARAM;
   }
-  size_t dBytes = dpitch * (height - 1) + width, sBytes = spitch * (height - 1) + width;
-  if (aclError e = checkKind("aclrtMemcpy2d", dst, dBytes, src, sBytes, kind)) return e;
+  *dBytes = dpitch * (height - 1) + width;
+  *sBytes = spitch * (height - 1) + width;
+  return ACL_SUCCESS;
+}
+
+void copy2d(void* dst, size_t dpitch, const void* src, size_t spitch, size_t width, size_t height) {
   for (size_t r = 0; r < height; r++) {
     std::memmove(static_cast<char*>(dst) + r * dpitch, static_cast<const char*>(src) + r * spitch, width);
   }
+}
+}  // namespace
+
+// ACL-8: host-to-device and device-to-host only; synchronous, so it must not race queued work.
+aclError aclrtMemcpy2d(void* dst, size_t dpitch, const void* src, size_t spitch, size_t width, size_t height,
+                       aclrtMemcpyKind kind) {
+  if (aclError e = requireDevice("aclrtMemcpy2d")) return e;
+  if (kind != ACL_MEMCPY_HOST_TO_DEVICE && kind != ACL_MEMCPY_DEVICE_TO_HOST) {
+    setError("aclrtMemcpy2d: copy kind " + std::to_string(kind) +
+             " is not supported (HOST_TO_DEVICE and DEVICE_TO_HOST only; aclrtMemcpy2dAsync copies device to device)");
+    return ACL_ERROR_INVALID_PARAM;
+  }
+  size_t dBytes = 0, sBytes = 0;
+  if (aclError e = check2d("aclrtMemcpy2d", dst, dpitch, src, spitch, width, height, &dBytes, &sBytes)) return e;
+  if (aclError e = checkKind("aclrtMemcpy2d", dst, dBytes, src, sBytes, kind)) return e;
+  if (aclError e = orderedWithQueues("aclrtMemcpy2d", byteRange(src, sBytes), byteRange(dst, dBytes))) return e;
+  copy2d(dst, dpitch, src, spitch, width, height);
+  return ACL_SUCCESS;
+}
+
+// ACL-9: H2D, D2H and D2D. A device-to-device copy is queued on the stream; with (pageable) host
+// memory on one side the call returns only after the copy, which comes after the stream's queue.
+aclError aclrtMemcpy2dAsync(void* dst, size_t dpitch, const void* src, size_t spitch, size_t width, size_t height,
+                            aclrtMemcpyKind kind, aclrtStream stream) {
+  const char* api = "aclrtMemcpy2dAsync";
+  if (aclError e = requireDevice(api)) return e;
+  if (kind != ACL_MEMCPY_HOST_TO_DEVICE && kind != ACL_MEMCPY_DEVICE_TO_HOST && kind != ACL_MEMCPY_DEVICE_TO_DEVICE) {
+    setError(std::string(api) + ": copy kind " + std::to_string(kind) + " is not supported (H2D, D2H, D2D)");
+    return ACL_ERROR_INVALID_PARAM;
+  }
+  Stream* s = streamOf(stream);
+  if (!s || s->device != t_device) {
+    setError(std::string(api) + ": not a stream of this thread's device");
+    return ACL_ERROR_RT_STREAM_CONTEXT;
+  }
+  size_t dBytes = 0, sBytes = 0;
+  if (aclError e = check2d(api, dst, dpitch, src, spitch, width, height, &dBytes, &sBytes)) return e;
+  if (aclError e = checkKind(api, dst, dBytes, src, sBytes, kind)) return e;
+  if (kind != ACL_MEMCPY_DEVICE_TO_DEVICE) {
+    drain(s);
+    copy2d(dst, dpitch, src, spitch, width, height);
+    return ACL_SUCCESS;
+  }
+  enqueue(s, Task{"aclrtMemcpy2dAsync", {byteRange(src, sBytes)}, {byteRange(dst, dBytes)},
+                  [=](Stream*) { copy2d(dst, dpitch, src, spitch, width, height); }});
   return ACL_SUCCESS;
 }
 
@@ -283,6 +404,7 @@ aclError aclrtMemset(void* devPtr, size_t maxCount, int32_t value, size_t count)
     setError("aclrtMemset: not a device range or count exceeds maxCount");
     return ACL_ERROR_RT_PARAM_INVALID;
   }
+  if (aclError e = orderedWithQueues("aclrtMemset", Range{}, byteRange(devPtr, count))) return e;
   std::memset(devPtr, value, count);
   return ACL_SUCCESS;
 }

@@ -5,7 +5,10 @@
 #define TRAMONTANE_ASCEND_SIM_H
 #include <cstddef>
 #include <cstdint>
+#include <deque>
+#include <functional>
 #include <string>
+#include <vector>
 #include "acl/acl.h"
 #include "hccl/hccl_types.h"
 
@@ -13,10 +16,30 @@ namespace tsim {
 constexpr int kNumDevices = 8;                          // an Atlas 800I A2 node
 constexpr size_t kHbmBytes = size_t(64) << 30;          // per device
 
+// A device byte range [lo, hi) a queued task reads or writes.
+struct Range {
+  uintptr_t lo = 0, hi = 0;
+};
+inline Range byteRange(const void* p, size_t bytes) {
+  uintptr_t a = reinterpret_cast<uintptr_t>(p);
+  return Range{a, a + bytes};
+}
+inline bool overlaps(const Range& a, const Range& b) { return a.lo < b.hi && b.lo < a.hi; }
+
+struct Stream;
+// Work queued on a stream: it runs, in order, when the host synchronises the stream (ACL-11), so
+// results are not visible to the host before then; `reads` / `writes` are what it touches.
+struct Task {
+  std::string what;
+  std::vector<Range> reads, writes;
+  std::function<void(Stream*)> run;
+};
+
 struct Stream {
   int device;
   int pendingError = 0;       // a kernel fault, reported by the next aclrtSynchronizeStream
   std::string pendingMsg;
+  std::deque<Task> queue;     // launched, not yet run
 };
 
 // Recent error text of this thread (aclGetRecentErrMsg).
@@ -27,6 +50,14 @@ int currentDevice();
 // Whether [p, p + bytes) lies inside one live device allocation.
 bool isDeviceRange(const void* p, size_t bytes);
 Stream* streamOf(aclrtStream s);  // nullptr if not a live stream
+// Queues t on s (kernels, aclrtMemcpy2dAsync D2D).
+void enqueue(Stream* s, Task t);
+// Runs everything queued on s, in order (a sync, or an operation that must see its inputs now).
+void drain(Stream* s);
+// ACL_SUCCESS unless a task queued on some stream and not yet synchronised writes `read`, or reads
+// or writes `write`: a synchronous host call touching that memory would race the kernel (ACL-7,
+// ACL-10). Either range may be empty.
+aclError orderedWithQueues(const char* api, Range read, Range write);
 // Records an asynchronous kernel fault on a stream (507015, surfaces at the next sync).
 void kernelFault(Stream* s, const std::string& what);
 

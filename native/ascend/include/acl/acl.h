@@ -90,6 +90,9 @@ aclError aclrtMemcpy(void* dst, size_t destMax, const void* src, size_t count, a
 // aclrtMemcpy2d as CANN's runtime declares it (pitches and width in bytes, height in rows).
 aclError aclrtMemcpy2d(void* dst, size_t dpitch, const void* src, size_t spitch, size_t width,
                        size_t height, aclrtMemcpyKind kind);
+// aclrtMemcpy2dAsync: the 2-D copy queued on a stream (the one that takes DEVICE_TO_DEVICE).
+aclError aclrtMemcpy2dAsync(void* dst, size_t dpitch, const void* src, size_t spitch, size_t width,
+                            size_t height, aclrtMemcpyKind kind, aclrtStream stream);
 aclError aclrtMemset(void* devPtr, size_t maxCount, int32_t value, size_t count);
 aclError aclrtGetMemInfo(aclrtMemAttr attr, size_t* free, size_t* total);
 const char* aclGetRecentErrMsg(void);

@@ -20,6 +20,7 @@ import org.tramontane.config.DType;
  */
 final class AscendDevice implements AutoCloseable {
     private static final BitSet DEVICES_IN_USE = new BitSet();
+    private static boolean finalizeHooked;  // guarded by DEVICES_IN_USE
 
     private final int id;
     private final boolean simulator;
@@ -76,12 +77,32 @@ final class AscendDevice implements AutoCloseable {
             throw new AscendException("--backend ascend-sim: this build links the real CANN runtime, not the simulator"
                     + " (use --backend ascend)");
         }
+        finalizeAtExit();
         return new AscendDevice(simulator);
+    }
+
+    /**
+     * ACL is initialised once per process and cannot be again after aclFinalize, so devices never
+     * finalise when they close; the facade's aclFinalize runs once, when the JVM exits.
+     */
+    private static void finalizeAtExit() {
+        synchronized (DEVICES_IN_USE) {
+            if (finalizeHooked) return;
+            finalizeHooked = true;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(AscendNative::tna_finalize, "aclFinalize"));
     }
 
     /** The facade's handle of this device (tna_device*). */
     long handle() {
         return handle;
+    }
+
+    /** What the facade has asked of this device's runtime since it opened (the device-speed figures). */
+    DeviceCounters counters() {
+        long[] c = new long[4];
+        run("counters", () -> AscendNative.tna_counters(handle, c));
+        return new DeviceCounters(c[0], c[1], c[2], c[3]);
     }
 
     /** Runs native work on this device's thread and returns its result. */

@@ -31,6 +31,7 @@ final class AscendNative {
     static native int tna_is_simulator();
     static native @Cast("intptr_t") long tna_open(int deviceId, int[] status);
     static native int tna_close(@Cast("tna_device*") long d);
+    static native int tna_finalize();
     static native @Cast("const char*") String tna_last_error();
 
     static native int tna_malloc(@Cast("tna_device*") long d, @Cast("size_t") long bytes, @Cast("void**") long[] out);
@@ -47,6 +48,8 @@ final class AscendNative {
     static native int tna_copy(@Cast("tna_device*") long d, @Cast("void*") long dst, @Cast("const void*") long src,
             @Cast("size_t") long bytes);
     static native int tna_sync(@Cast("tna_device*") long d);
+    /** out[4]: ATB operations created, aclnn executors created, device mallocs, stream syncs. */
+    static native int tna_counters(@Cast("tna_device*") long d, @Cast("tna_device_counters*") long[] out);
     static native int tna_fill_random(@Cast("tna_device*") long d, @Cast("void*") long dst, int dtype,
             @Cast("uint64_t") long seed, float scale, @Cast("const int64_t*") long[] runStarts,
             @Cast("size_t") long numRuns, @Cast("size_t") long runElems);

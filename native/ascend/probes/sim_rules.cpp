@@ -1,0 +1,306 @@
+// The rule probes (tramontane_sim_rules.h): direct ACL / ATB / aclnn calls on the facade's device,
+// each keeping every rule but the one it is about, built on the facade's own machinery.
+#include <cmath>
+#include <memory>
+#include <string>
+#include <vector>
+#include "aclnnop/aclnn_grouped_matmul_v4.h"
+#include "aclnnop/aclnn_quant_matmul_v4.h"
+#include "internal.h"
+#include "tramontane_sim_rules.h"
+
+using namespace tna;
+
+namespace {
+// The status `rc` of `api`, with the runtime's message as tna_last_error().
+int answer(int rc, const char* api) {
+  setError(std::string(api) + " returned " + std::to_string(rc) + recent());
+  return rc;
+}
+
+// Runs body (which sets rc) under guarded(): the probe's own failures come back as their status.
+template <class F>
+int probe(tna_device* d, F&& body) {
+  int rc = 0;
+  int g = guarded(d, [&] { rc = body(); });
+  return g != TNA_OK ? g : rc;
+}
+
+// A small Linear's tensors: x [2, 4], w [4, 4], out [2, 4], fp16.
+struct SmallLinear {
+  atb::Tensor x, w, out;
+  explicit SmallLinear(tna_device* d)
+      : x(tensor(tmp(d, 16), ACL_FLOAT16, {2, 4})), w(tensor(tmp(d, 32), ACL_FLOAT16, {4, 4})),
+        out(tensor(tmp(d, 16), ACL_FLOAT16, {2, 4})) {}
+};
+
+atb::Operation* linearOp(tna_device* d) {
+  std::unique_ptr<atb::infer::LinearParam> p(new atb::infer::LinearParam());
+  p->hasBias = false;
+  atb::Operation* op = nullptr;
+  atbCheck(atb::CreateOperation(*p, &op), "Linear", "CreateOperation");
+  d->pendingOps.push_back(op);
+  return op;
+}
+
+// A context CreateContext did not make.
+struct ForeignContext : atb::Context {
+  aclrtStream stream = nullptr;
+  atb::Status SetExecuteStream(aclrtStream s) override {
+    stream = s;
+    return atb::NO_ERROR;
+  }
+  aclrtStream GetExecuteStream() const override { return stream; }
+  atb::Status SetAsyncTilingCopyStatus(bool) override { return atb::NO_ERROR; }
+  bool GetAsyncTilingCopyStatus() const override { return false; }
+};
+
+// A device copy in dtype dt of f32 host values.
+void* deviceValues(tna_device* d, const std::vector<float>& host, aclDataType dt) {
+  void* f32 = upload(d, host.data(), host.size() * 4);
+  return dt == ACL_FLOAT ? f32 : toCompute(d, f32, int64_t(host.size()), dt);
+}
+}  // namespace
+
+extern "C" {
+
+int tnr_acl_init(void) { return answer(aclInit(nullptr), "aclInit"); }
+int tnr_acl_finalize(void) { return answer(aclFinalize(), "aclFinalize"); }
+
+int tnr_memcpy2d(tna_device* d, int kind) {
+  return probe(d, [&] {
+    char host[64] = {0};
+    void* a = tmp(d, 64);
+    void* b = tmp(d, 64);
+    void* dst = kind == ACL_MEMCPY_DEVICE_TO_HOST ? static_cast<void*>(host) : a;
+    const void* src = kind == ACL_MEMCPY_HOST_TO_DEVICE ? static_cast<const void*>(host) : b;
+    int rc = aclrtMemcpy2d(dst, 16, src, 16, 16, 4, aclrtMemcpyKind(kind));
+    return answer(rc, "aclrtMemcpy2d");
+  });
+}
+
+int tnr_touch_queued_output(tna_device* d, int call) {
+  return probe(d, [&] {
+    std::vector<float> host(8, 1.f);
+    void* src = upload(d, host.data(), 32);
+    void* dst = nullptr;
+    acl(aclrtMalloc(&dst, 16, ACL_MEM_MALLOC_HUGE_FIRST), "aclrtMalloc");
+    cast(d, src, ACL_FLOAT, dst, ACL_FLOAT16, 8);
+    char back[16];
+    int rc = 0;
+    const char* api = "";
+    switch (call) {
+      case 0: rc = aclrtMemcpy(back, 16, dst, 16, ACL_MEMCPY_DEVICE_TO_HOST), api = "aclrtMemcpy"; break;
+      case 1: rc = aclrtMemcpy2d(back, 16, dst, 16, 16, 1, ACL_MEMCPY_DEVICE_TO_HOST), api = "aclrtMemcpy2d"; break;
+      case 2: rc = aclrtMemset(dst, 16, 0, 16), api = "aclrtMemset"; break;
+      case 3: rc = aclrtFree(dst), api = "aclrtFree"; break;
+      default: rc = aclrtDestroyStream(d->stream), api = "aclrtDestroyStream"; break;
+    }
+    answer(rc, api);
+    std::string why = lastError();
+    if (call == 4 && rc == ACL_SUCCESS) {  // a runtime that let it go: give the device a stream again
+      acl(aclrtCreateStream(&d->stream), "aclrtCreateStream");
+      atbCheck(d->ctx->SetExecuteStream(d->stream), "Context", "SetExecuteStream");
+    }
+    finish(d);
+    if (!(call == 3 && rc == ACL_SUCCESS)) acl(aclrtFree(dst), "aclrtFree");
+    setError(why);
+    return rc;
+  });
+}
+
+int tnr_async_column_copy(tna_device* d, const float* host, int rows, float* out) {
+  return probe(d, [&] {
+    void* src = upload(d, host, size_t(rows) * 16);
+    void* a = tmp(d, size_t(rows) * 8);
+    void* b = tmp(d, size_t(rows) * 4);
+    void* b32 = tmp(d, size_t(rows) * 8);
+    cast(d, src, ACL_FLOAT, a, ACL_FLOAT16, int64_t(rows) * 4);
+    acl(aclrtMemcpy2dAsync(b, 4, static_cast<char*>(a) + 2, 8, 4, size_t(rows), ACL_MEMCPY_DEVICE_TO_DEVICE, d->stream),
+        "aclrtMemcpy2dAsync");
+    cast(d, b, ACL_FLOAT16, b32, ACL_FLOAT, int64_t(rows) * 2);
+    acl(aclrtSynchronizeStream(d->stream), "aclrtSynchronizeStream");
+    acl(aclrtMemcpy(out, size_t(rows) * 8, b32, size_t(rows) * 8, ACL_MEMCPY_DEVICE_TO_HOST), "aclrtMemcpy(D2H)");
+    finish(d);
+    return 0;
+  });
+}
+
+int tnr_atb_cast(tna_device* d, int from, int to) {
+  return probe(d, [&] {
+    aclDataType f = aclDataType(from), t = aclDataType(to);
+    std::unique_ptr<atb::infer::ElewiseParam> p(new atb::infer::ElewiseParam());
+    p->elewiseType = atb::infer::ElewiseParam::ELEWISE_CAST;
+    p->outTensorType = t;
+    runAtb(d, "Elewise(CAST)", *p, pack(CastSlots{tensor(tmp(d, 8 * esize(f)), f, {8}), tensor(tmp(d, 8 * esize(t)), t, {8})}));
+    finish(d);
+    return 0;
+  });
+}
+
+int tnr_linear_rsv(tna_device* d) {
+  return probe(d, [&] {
+    std::unique_ptr<atb::infer::LinearParam> p(new atb::infer::LinearParam());
+    p->hasBias = false;
+    p->rsv[0] = 1;
+    atb::Operation* op = nullptr;
+    int rc = atb::CreateOperation(*p, &op);
+    if (op) d->pendingOps.push_back(op);
+    return answer(rc, "CreateOperation(LinearParam)");
+  });
+}
+
+int tnr_linear_misuse(tna_device* d, int misuse) {
+  return probe(d, [&] {
+    SmallLinear t(d);
+    atb::Operation* op = linearOp(d);
+    atb::VariantPack vp = pack(LinearSlots{t.x, t.w, t.out});
+    uint64_t ws = 0;
+    int rc = 0;
+    if (misuse == 0) {
+      vp.outTensors.push_back(t.out);
+      rc = op->Setup(vp, ws, d->ctx);
+    } else if (misuse == 1) {
+      rc = op->Execute(vp, nullptr, 0, d->ctx);
+    } else if (misuse == 4) {
+      ForeignContext foreign;
+      foreign.SetExecuteStream(d->stream);
+      rc = op->Setup(vp, ws, &foreign);
+    } else {
+      atbCheck(op->Setup(vp, ws, d->ctx), "Linear", "Setup");
+      void* w = ws > 0 ? tmp(d, ws) : nullptr;
+      if (misuse == 2) {
+        vp.inTensors[0].dataSize += 2;
+        rc = op->Execute(vp, static_cast<uint8_t*>(w), ws, d->ctx);
+      } else {
+        atb::Context* other = nullptr;
+        atbCheck(atb::CreateContext(&other), "Context", "CreateContext");
+        other->SetExecuteStream(d->stream);
+        rc = op->Execute(vp, static_cast<uint8_t*>(w), ws, other);
+        std::string why = recent();
+        finish(d);
+        atb::DestroyContext(other);
+        setError("Execute returned " + std::to_string(rc) + why);
+        return rc;
+      }
+    }
+    answer(rc, misuse == 0 || misuse == 4 ? "Setup" : "Execute");
+    std::string why = lastError();
+    finish(d);
+    setError(why);
+    return rc;
+  });
+}
+
+int tnr_create(tna_device* d, int which) {
+  return probe(d, [&] {
+    atb::Operation* op = nullptr;
+    int rc = 0;
+    if (which == 0) {
+      std::unique_ptr<atb::infer::ElewiseParam> p(new atb::infer::ElewiseParam());
+      p->elewiseType = atb::infer::ElewiseParam::ElewiseType(21);
+      rc = atb::CreateOperation(*p, &op);
+    } else if (which == 1) {
+      std::unique_ptr<atb::infer::ActivationParam> p(new atb::infer::ActivationParam());
+      p->activationType = atb::infer::ACTIVATION_SWIGLU_FORWARD;
+      p->dim = 0;
+      rc = atb::CreateOperation(*p, &op);
+    } else {
+      std::unique_ptr<atb::infer::SelfAttentionParam> p(new atb::infer::SelfAttentionParam());
+      p->calcType = atb::infer::SelfAttentionParam::PA_ENCODER;
+      p->headNum = which == 2 ? 2 : 3;
+      p->kvHeadNum = 2;
+      p->maskType = which == 2 ? atb::infer::SelfAttentionParam::MASK_TYPE_UNDEFINED
+                               : atb::infer::SelfAttentionParam::MASK_TYPE_NORM;
+      p->isTriuMask = 1;
+      rc = atb::CreateOperation(*p, &op);
+    }
+    if (op) d->pendingOps.push_back(op);
+    return answer(rc, "CreateOperation");
+  });
+}
+
+int tnr_swiglu(tna_device* d, int width) {
+  return probe(d, [&] {
+    std::unique_ptr<atb::infer::ActivationParam> p(new atb::infer::ActivationParam());
+    p->activationType = atb::infer::ACTIVATION_SWIGLU_FORWARD;
+    runAtb(d, "Activation(SWIGLU_FORWARD)", *p,
+           pack(UnarySlots{tensor(tmp(d, size_t(width) * 4), ACL_FLOAT16, {2, width}),
+                           tensor(tmp(d, size_t(width) * 2), ACL_FLOAT16, {2, width / 2})}));
+    finish(d);
+    return 0;
+  });
+}
+
+int tnr_prefill_mask(tna_device* d, int cdi, float masked, float* out) {
+  return probe(d, [&] {
+    aclDataType cd = aclDataType(cdi);
+    std::vector<float> m(128 * 128);
+    for (int i = 0; i < 128; i++)
+      for (int j = 0; j < 128; j++) m[i * 128 + j] = j > i ? masked : 0.f;
+    void* mask = deviceValues(d, m, cd);
+    void* q = deviceValues(d, std::vector<float>(8, 0.f), cd);
+    void* k = deviceValues(d, std::vector<float>(8, 0.5f), cd);
+    void* v = deviceValues(d, {1, 1, 1, 1, 3, 3, 3, 3}, cd);
+    void* o = tmp(d, 8 * esize(cd));
+    void* o32 = tmp(d, 32);
+    int32_t seqLen = 2;
+    void* seqDev = upload(d, &seqLen, 4);
+    std::unique_ptr<atb::infer::SelfAttentionParam> p(new atb::infer::SelfAttentionParam());
+    p->headNum = 1;
+    p->kvHeadNum = 1;
+    p->calcType = atb::infer::SelfAttentionParam::PA_ENCODER;
+    p->maskType = atb::infer::SelfAttentionParam::MASK_TYPE_NORM;
+    p->isTriuMask = 1;
+    runAtb(d, "SelfAttention(PA_ENCODER)", *p,
+           pack(SelfAttentionSlots{tensor(q, cd, {2, 1, 4}), tensor(k, cd, {2, 1, 4}), tensor(v, cd, {2, 1, 4}),
+                                   tensor(mask, cd, {128, 128}), tensor(seqDev, ACL_INT32, {1}, &seqLen),
+                                   tensor(o, cd, {2, 1, 4})}));
+    cast(d, o, cd, o32, ACL_FLOAT, 8);
+    acl(aclrtSynchronizeStream(d->stream), "aclrtSynchronizeStream");
+    acl(aclrtMemcpy(out, 32, o32, 32, ACL_MEMCPY_DEVICE_TO_HOST), "aclrtMemcpy(D2H)");
+    finish(d);
+    return 0;
+  });
+}
+
+int tnr_gmm_w8a8(tna_device* d, int scaleDtype, int outDtype) {
+  return probe(d, [&] {
+    aclDataType sd = aclDataType(scaleDtype), od = aclDataType(outDtype);
+    int64_t groups = 2;
+    void* groupList = upload(d, &groups, 8);
+    aclTensor* g = aclT(d, groupList, ACL_INT64, {1});
+    aclTensorList* xl = aclList(d, aclT(d, tmp(d, 64), ACL_INT8, {2, 32}));
+    aclTensorList* wl = aclList(d, aclT(d, tmp(d, 1024), ACL_INT8, {1, 32, 32}, {1024, 1, 32}));
+    aclTensorList* sl = aclList(d, aclT(d, tmp(d, 32 * esize(sd)), sd, {1, 32}));
+    aclTensorList* pl = aclList(d, aclT(d, tmp(d, 8), ACL_FLOAT, {2}));
+    aclTensorList* yl = aclList(d, aclT(d, tmp(d, 64 * esize(od)), od, {2, 32}));
+    runAclnn(d, "aclnnGroupedMatmulV4",
+             [&](uint64_t* ws, aclOpExecutor** e) {
+               return aclnnGroupedMatmulV4GetWorkspaceSize(xl, wl, nullptr, sl, nullptr, nullptr, nullptr, pl, g, nullptr,
+                                                           nullptr, nullptr, 2, 0, 0, 0, yl, nullptr, nullptr, ws, e);
+             },
+             aclnnGroupedMatmulV4);
+    finish(d);
+    return 0;
+  });
+}
+
+int tnr_qmm(tna_device* d, int scaleDtype, int outDtype) {
+  return probe(d, [&] {
+    aclDataType sd = aclDataType(scaleDtype), od = aclDataType(outDtype);
+    aclTensor* aT = aclT(d, tmp(d, 64), ACL_INT8, {2, 32});
+    aclTensor* bT = aclT(d, tmp(d, 1024), ACL_INT8, {32, 32});
+    aclTensor* sT = aclT(d, tmp(d, 32 * esize(sd)), sd, {32});
+    aclTensor* pT = aclT(d, tmp(d, 8), ACL_FLOAT, {2});
+    aclTensor* oT = aclT(d, tmp(d, 64 * esize(od)), od, {2, 32});
+    runAclnn(d, "aclnnQuantMatmulV4",
+             [&](uint64_t* ws, aclOpExecutor** e) {
+               return aclnnQuantMatmulV4GetWorkspaceSize(aT, bT, sT, nullptr, pT, nullptr, false, true, oT, ws, e);
+             },
+             aclnnQuantMatmulV4);
+    finish(d);
+    return 0;
+  });
+}
+}  // extern "C"
