@@ -29,6 +29,7 @@ tna_device* tna_open(int device_id, int* status) {
   d->id = device_id;
   bool counted = false;
   int rc = guarded(d, [&] {
+    if (const char* abi = tna_cxx_abi_refusal(nullptr); *abi) fail(TNA_E_CXX_ABI, abi);
     {
       std::lock_guard<std::mutex> l(g_init_mu);
       if (g_open == 0) acl(aclInit(nullptr), "aclInit");
