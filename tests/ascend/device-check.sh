@@ -50,8 +50,12 @@ if [ -z "$fixtures" ] || [ ! -d "$fixtures/tiny-mixtral" ]; then
   echo "device-check.sh: --fixtures DIR must hold tiny-mixtral/ (or set TRAMONTANE_FIXTURES)" >&2
   exit 2
 fi
-[ -n "$out" ] || out=$(mktemp -d "${TMPDIR:-/tmp}/tramontane-device-check.XXXXXX")
-mkdir -p "$out"
+if [ $dry = 1 ]; then
+  out=${out:-${TMPDIR:-/tmp}/tramontane-device-check.XXXXXX}
+else
+  [ -n "$out" ] || out=$(mktemp -d "${TMPDIR:-/tmp}/tramontane-device-check.XXXXXX")
+  mkdir -p "$out"
+fi
 
 # --- the environment -------------------------------------------------------------------------
 version_of() { "$repo/native/ascend/cann-version.sh" "$1" 2>/dev/null || echo unknown; }
@@ -87,9 +91,17 @@ check() {
   local name=$1 log="$out/${1// /-}.log" start end rc detail
   shift
   if [ $dry = 1 ]; then
-    printf 'would run (%s):' "$name"
-    printf ' %q' "$@"
-    printf '\n'
+    if [ "$1" = pair ]; then  # the device run, the cpu run and the comparison pair() makes
+      local at=$2
+      shift 2
+      printf 'would run (%s): java -jar %q' "$name" "$jar"
+      printf ' %q' "$@" --backend "$backend" --world-size "$world" --logits-out "$at.device.npy"
+      printf '\n    and the same with --backend cpu, then: python3 .ci/npy_max_diff.py DEVICE.npy CPU.npy %s\n' "$tolerance"
+    else
+      printf 'would run (%s):' "$name"
+      printf ' %q' "$@"
+      printf '\n'
+    fi
     results+=("$(printf '%-14s %-5s' "$name" "-")")
     return 0
   fi
