@@ -13,13 +13,16 @@
 //   constant <name> <value>
 //   function <name> <type of &name as g++ prints it>
 //   method <class> <name> <vtable slot> <type of &Class::name as g++ prints it>
+//   svector <case> <ok | throws EXCEPTION>[ size=N]   (atb::SVector through its public members)
 // Only what the project declares is listed; the real headers declare more, and that is no difference.
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <new>
 #include <string>
+#include <stdexcept>
 #include <type_traits>
+#include <typeinfo>
 #include <utility>
 #include "acl/acl.h"
 #include "aclnn/acl_meta.h"
@@ -107,6 +110,27 @@ long slot(M m) {
 #endif
 }
 }  // namespace
+
+// What a call does: "ok", or "throws" and the exception.
+template <class F>
+std::string outcome(F f) {
+  try {
+    f();
+    return "ok";
+  } catch (const std::out_of_range&) {
+    return "throws std::out_of_range";
+  } catch (const atb::MaxSizeExceeded&) {
+    return "throws atb::MaxSizeExceeded";
+  } catch (const std::exception& e) {
+    return std::string("throws ") + typeid(e).name();
+  } catch (...) {
+    return "throws (not a std::exception)";
+  }
+}
+#define BEHAVIOUR(name, ...) std::printf("svector %s %s\n", name, outcome([&] __VA_ARGS__).c_str())
+#define TNP_ZEROS5 0, 0, 0, 0, 0
+#define TNP_ZEROS20 TNP_ZEROS5, TNP_ZEROS5, TNP_ZEROS5, TNP_ZEROS5
+#define TNP_65_ZEROS TNP_ZEROS20, TNP_ZEROS20, TNP_ZEROS20, TNP_ZEROS5
 
 // A struct's size and each listed field (offset, size, alignment, type, default of `new T()`).
 #define TNP_FIELD(f)                                                                                                \
@@ -385,5 +409,29 @@ int main() {
   METHOD("atb::Context", Context, GetExecuteStream);
   METHOD("atb::Context", Context, SetAsyncTilingCopyStatus);
   METHOD("atb::Context", Context, GetAsyncTilingCopyStatus);
+
+  // atb::SVector's behaviour through its public members (cann-facts.json svector_behaviour).
+  {
+    auto filled = [](SVector<int32_t>& v, int n) {
+      for (int i = 0; i < n; i++) v.push_back(i);
+    };
+    BEHAVIOUR("push_back_64_no_reserve", { SVector<int32_t> v; filled(v, 64); });
+    {
+      SVector<int32_t> v;
+      filled(v, 64);
+      std::string o = outcome([&] { v.push_back(64); });
+      std::printf("svector push_back_65th_no_reserve %s size=%zu\n", o.c_str(), v.size());
+    }
+    BEHAVIOUR("reserve_100_then_push_100", { SVector<int32_t> v; v.reserve(100); filled(v, 100); });
+    BEHAVIOUR("reserve_256", { SVector<int32_t> v; v.reserve(256); });
+    BEHAVIOUR("reserve_257", { SVector<int32_t> v; v.reserve(257); });
+    BEHAVIOUR("push_back_257_after_reserve_256", { SVector<int32_t> v; v.reserve(256); filled(v, 257); });
+    BEHAVIOUR("index_at_size_on_stack", { SVector<int32_t> v; filled(v, 3); (void)v[3]; });
+    BEHAVIOUR("index_on_empty", { SVector<int32_t> v; (void)v[0]; });
+    BEHAVIOUR("at_at_size_on_stack", { SVector<int32_t> v; filled(v, 3); (void)v.at(3); });
+    BEHAVIOUR("init_list_65", { SVector<int32_t> v{TNP_65_ZEROS}; });
+    BEHAVIOUR("resize_10_on_empty", { SVector<int32_t> v; v.resize(10); });
+    BEHAVIOUR("copy_heap_vector", { SVector<int32_t> v; v.reserve(100); filled(v, 100); SVector<int32_t> w(v); (void)w[99]; });
+  }
   return 0;
 }

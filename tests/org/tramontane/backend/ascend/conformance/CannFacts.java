@@ -18,12 +18,13 @@ import java.util.Set;
 /**
  * The facts about one CANN release's declarations that cann-facts.json records (its README explains
  * every key), as typed records: struct layouts per target ("x86_64/abi1", ...), field types and
- * defaults, enumerators, constants, C prototypes, ATB's C++ functions and virtual methods. Located by
+ * defaults, enumerators, constants, C prototypes, ATB's C++ functions and virtual methods, and what
+ * atb::SVector's public members do (the cases whose outcome needs no private member). Located by
  * the system property {@code tramontane.cann.facts}; a test that needs it is skipped when it is absent.
  */
 record CannFacts(String version, Map<String, StructFacts> structs, Map<String, EnumFacts> enums,
         Set<String> enumsAbsent, Map<String, Long> constants, Optional<Map<String, CFunction>> cFunctions,
-        List<Signature> atbFunctions, Map<String, List<VirtualMethod>> classes) {
+        List<Signature> atbFunctions, Map<String, List<VirtualMethod>> classes, Map<String, String> svectorBehaviour) {
 
     /** The property naming cann-facts.json (pom.xml sets it). */
     static final String PROPERTY = "tramontane.cann.facts";
@@ -111,7 +112,17 @@ record CannFacts(String version, Map<String, StructFacts> structs, Map<String, E
                     m.path("vtable_slot_order").asInt(), m.path("signature").asText())));
             classes.put(e.getKey(), ms);
         });
-        return new CannFacts(version, structs, enums, absent, constants, c, atb, classes);
+        Map<String, String> svector = new LinkedHashMap<>();
+        v.path("svector_behaviour").fields().forEachRemaining(e -> {
+            JsonNode b = e.getValue();
+            if (b.isTextual()) {
+                svector.put(e.getKey(), b.asText());
+            } else if (b.has("throws")) {  // "throws atb::MaxSizeExceeded size=64" / "ok size=65", as the probe prints it
+                svector.put(e.getKey(), (b.get("throws").asBoolean() ? "throws " + b.path("exception").asText() : "ok")
+                        + " size=" + b.path("size_after").asLong());
+            }
+        });
+        return new CannFacts(version, structs, enums, absent, constants, c, atb, classes, svector);
     }
 
     private static StructFacts struct(String name, JsonNode s) {

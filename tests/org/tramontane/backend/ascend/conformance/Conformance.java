@@ -14,7 +14,8 @@ import org.tramontane.backend.ascend.conformance.CannFacts.VirtualMethod;
  * Every difference that matters between what the probe saw and what one CANN release declares:
  * a struct's size or alignment, a field's offset, size, alignment, type or default, a field or
  * enumerator the release lacks, an enumerator's value, an enum's size or signedness, a constant, a
- * C prototype over canonical types, an ATB function, a virtual method's vtable slot or type. What
+ * C prototype over canonical types, an ATB function, a virtual method's vtable slot or type, what
+ * an atb::SVector call does (returns, or throws which exception). What
  * the real headers declare beyond the project's subset is no difference. Facts the file does not
  * establish for the release (ACL, aclnn and HCCL for 8.2.RC1 and 8.3.RC1) are listed as unchecked.
  */
@@ -38,6 +39,7 @@ final class Conformance {
         c.constants();
         c.functions();
         c.methods();
+        c.svector();
         return c;
     }
 
@@ -163,6 +165,18 @@ final class Conformance {
                 continue;
             }
             differ(name, got, Signatures.ofDeclaration(want.signature(), null));
+        }
+    }
+
+    /** What atb::SVector's public members did in the probe against what the release's svector.h does. */
+    private void svector() {
+        for (Map.Entry<String, String> b : probe.svector().entrySet()) {
+            String want = facts.svectorBehaviour().get(b.getKey());
+            if (want == null) {
+                unchecked.add("SVector " + b.getKey() + " (not in the facts)");
+            } else {
+                differ("SVector " + b.getKey(), b.getValue(), want);
+            }
         }
     }
 

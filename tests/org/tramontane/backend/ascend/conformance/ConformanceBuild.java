@@ -46,6 +46,9 @@ record ConformanceBuild(Path basedir, List<Path> includes, boolean simulator, St
         if (h.isBlank()) return Optional.empty();
         String v = System.getProperty(VERSION_PROPERTY, "");
         if (v.isBlank()) throw new IllegalStateException(HEADERS_PROPERTY + " needs " + VERSION_PROPERTY + " (e.g. 8.1.RC1)");
+        if (!SUPPORTED.contains(v)) {
+            throw new IllegalStateException("CANN " + v + " (" + VERSION_PROPERTY + ") is not a supported release: " + SUPPORTED);
+        }
         List<Path> inc = new ArrayList<>();
         for (String p : h.split(File.pathSeparator)) inc.add(Path.of(p));
         return Optional.of(new ConformanceBuild(projectDir(), inc, false, v, macroOf(v)));

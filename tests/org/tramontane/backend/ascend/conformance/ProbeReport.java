@@ -10,7 +10,7 @@ import java.util.Map;
  * kinds): the declarations as one compilation saw them, for one CANN version, C++ ABI and target.
  */
 record ProbeReport(int cannVersion, int abi, String arch, Map<String, Struct> structs, Map<String, Enum> enums,
-        Map<String, Long> constants, Map<String, String> functions, List<Method> methods) {
+        Map<String, Long> constants, Map<String, String> functions, List<Method> methods, Map<String, String> svector) {
 
     record Field(String name, long offset, long size, long align, String type) {}
 
@@ -34,6 +34,7 @@ record ProbeReport(int cannVersion, int abi, String arch, Map<String, Struct> st
         Map<String, Long> constants = new LinkedHashMap<>();
         Map<String, String> functions = new LinkedHashMap<>();
         List<Method> methods = new ArrayList<>();
+        Map<String, String> svector = new LinkedHashMap<>();
         for (String line : text.split("\n")) {
             if (line.isBlank()) continue;
             String[] w = line.split(" ", 7);
@@ -57,10 +58,11 @@ record ProbeReport(int cannVersion, int abi, String arch, Map<String, Struct> st
                     String[] m = line.split(" ", 5);
                     methods.add(new Method(m[1], m[2], Long.parseLong(m[3]), m[4]));
                 }
+                case "svector" -> svector.put(w[1], line.split(" ", 3)[2]);
                 default -> throw new IllegalStateException("unexpected probe line: " + line);
             }
         }
         if (version < 0) throw new IllegalStateException("the probe printed no header line:\n" + text);
-        return new ProbeReport(version, abi, arch, structs, enums, constants, functions, methods);
+        return new ProbeReport(version, abi, arch, structs, enums, constants, functions, methods, svector);
     }
 }
