@@ -8,7 +8,9 @@
 # With a fourth argument `probes` it builds only libtramontane_ascend_probes.a (native/ascend/probes), the
 # tests' misuse probes, which the tests' own JNI library links beside the facade's.
 # Usage: build.sh OUT_DIR CPU_LIB_DIR [sim|cann] [probes]   (cann needs ASCEND_TOOLKIT_HOME and ATB_HOME_PATH;
-#        ATB's cxx_abi_N is read from ATB_HOME_PATH and passed as -D_GLIBCXX_USE_CXX11_ABI=N)
+#        ATB's cxx_abi_N is read from ATB_HOME_PATH and passed as -D_GLIBCXX_USE_CXX11_ABI=N, and the
+#        CANN release (cann-version.sh, or $TRAMONTANE_CANN_VERSION) as -DTRAMONTANE_CANN_VERSION=
+#        major * 10000 + minor * 100; OUT_DIR/cann-version records the release built against)
 set -euo pipefail
 src=$(cd "$(dirname "$0")" && pwd)
 out=${1:?usage: build.sh OUT_DIR CPU_LIB_DIR [sim|cann] [probes]}
@@ -36,21 +38,41 @@ archive() {  # archive LIB TAG DIR FLAGS...: every DIR/*.cpp compiled as obj/TAG
   rm -f "$out/$lib" && ar rcs "$out/$lib" "${objs[@]}"
 }
 if [ "$mode" = sim ]; then
+  # the simulator imitates CANN 8.5.0's declarations (the conformance test probes the older ones)
+  version=8.5.0
   flags=(-I"$src/include" -DTRAMONTANE_ASCEND_SIM)
 else
   : "${ASCEND_TOOLKIT_HOME:?source /usr/local/Ascend/ascend-toolkit/set_env.sh first}"
-  : "${ATB_HOME_PATH:?source /usr/local/Ascend/nnal/atb/set_env.sh first}"
+  : "${ATB_HOME_PATH:?source /usr/local/Ascend/nnal/atb/set_env.sh --cxx_abi=1 first}"
   abi=1
   case "$ATB_HOME_PATH" in *cxx_abi_0*) abi=0 ;; esac
-  flags=(-I"$ASCEND_TOOLKIT_HOME/include" -I"$ATB_HOME_PATH/include" -D_GLIBCXX_USE_CXX11_ABI=$abi)
+  version=${TRAMONTANE_CANN_VERSION:-$("$src/cann-version.sh" atb)}
+  flags=(-I"$ASCEND_TOOLKIT_HOME/include")
+  # the aclnnop/ operator headers live with the operator package in some installs
+  opapi="$ASCEND_TOOLKIT_HOME/opp/built-in/op_impl/ai_core/tbe/op_api/include"
+  [ -d "$ASCEND_TOOLKIT_HOME/include/aclnnop" ] || [ ! -d "$opapi/aclnnop" ] || flags+=(-I"$opapi")
+  flags+=(-I"$ATB_HOME_PATH/include" "-D_GLIBCXX_USE_CXX11_ABI=$abi")
 fi
+case "$version" in
+  8.1.RC1 | 8.2.RC1 | 8.3.RC1 | 8.5.0) ;;
+  8.[1-9]* | 9.*) echo "native/ascend/build.sh: CANN $version is not a release whose declarations tramontane checks" \
+    "(8.1.RC1, 8.2.RC1, 8.3.RC1, 8.5.0); building with its minor version's shapes" >&2 ;;
+  *) echo "native/ascend/build.sh: CANN '$version' is not supported (8.1.RC1, 8.2.RC1, 8.3.RC1, 8.5.0;" \
+    "TRAMONTANE_CANN_VERSION=<release> overrides the version read from the toolkit)" >&2; exit 1 ;;
+esac
+major=${version%%.*}
+minor=${version#*.}
+minor=${minor%%.*}
+macro=$((major * 10000 + minor * 100))
+flags+=("-DTRAMONTANE_CANN_VERSION=$macro")
+printf '%s\n' "$version" > "$out/cann-version"
 if [ "$what" = probes ]; then
-  archive libtramontane_ascend_probes.a "probes_$mode" probes "${flags[@]}"
+  archive libtramontane_ascend_probes.a "probes_${mode}_$macro" probes "${flags[@]}"
   exit 0
 fi
-archive libtramontane_ascend.a "facade_$mode" facade "${flags[@]}"
+archive libtramontane_ascend.a "facade_${mode}_$macro" facade "${flags[@]}"
 if [ "$mode" = sim ]; then
-  archive libtramontane_ascend_runtime.a sim sim "${flags[@]}" -I"$src/sim"
+  archive libtramontane_ascend_runtime.a "sim_$macro" sim "${flags[@]}" -I"$src/sim"
 else
   printf 'INPUT(-latb -lopapi -lnnopbase -lascendcl -lhccl)\n' > "$out/libtramontane_ascend_runtime.a"
 fi

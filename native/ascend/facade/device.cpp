@@ -53,6 +53,7 @@ tna_device* tna_open(int device_id, int* status) {
   tna_device* d = new tna_device();
   d->id = device_id;
   int rc = guarded(d, [&] {
+    if (const char* abi = tna_cxx_abi_refusal(nullptr); *abi) fail(TNA_E_CXX_ABI, abi);
     acl(initAclOnce(), "aclInit");
     acl(aclrtSetDevice(device_id), "aclrtSetDevice");
     acl(aclrtCreateStream(&d->stream), "aclrtCreateStream");

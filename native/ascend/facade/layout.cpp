@@ -13,6 +13,10 @@
 #include "atb/atb_infer.h"
 #include "tramontane_ascend.h"
 
+#ifndef TRAMONTANE_CANN_VERSION
+#error "TRAMONTANE_CANN_VERSION names the CANN release of the headers (native/ascend/build.sh defines it)"
+#endif
+
 // offsetof on classes that are not standard-layout (std::string members) is conditionally supported;
 // g++ and clang compute it as for a standard-layout class, which is what this report needs.
 #pragma GCC diagnostic ignored "-Winvalid-offsetof"
@@ -59,7 +63,9 @@ std::string buildLayouts() {
   F("LinearParam", LinearParam, outDataType);
   F("LinearParam", LinearParam, enAccum);
   F("LinearParam", LinearParam, matmulType);
+#if TRAMONTANE_CANN_VERSION >= 80200  // LinearParam.quantMode exists from CANN 8.2.RC1
   F("LinearParam", LinearParam, quantMode);
+#endif
   F("LinearParam", LinearParam, rsv);
 
   using NormParam = RmsNormParam::NormParam;
@@ -133,7 +139,9 @@ std::string buildLayouts() {
   F("PagedAttentionParam", PagedAttentionParam, scaleType);
   F("PagedAttentionParam", PagedAttentionParam, inputLayout);
   F("PagedAttentionParam", PagedAttentionParam, mlaVHeadSize);
+#if TRAMONTANE_CANN_VERSION >= 80500  // PagedAttentionParam.qScale exists from CANN 8.5.0
   F("PagedAttentionParam", PagedAttentionParam, qScale);
+#endif
   F("PagedAttentionParam", PagedAttentionParam, rsv);
 
   S("ReshapeAndCacheParam", ReshapeAndCacheParam);

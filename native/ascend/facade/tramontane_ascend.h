@@ -13,7 +13,7 @@
 extern "C" {
 #endif
 
-enum { TNA_OK = 0, TNA_E_EXCEPTION = -100, TNA_E_ARG = -101 };
+enum { TNA_OK = 0, TNA_E_EXCEPTION = -100, TNA_E_ARG = -101, TNA_E_CXX_ABI = -102 };
 
 typedef struct tna_device tna_device;
 
@@ -27,6 +27,10 @@ int tna_close(tna_device* d);
 // aclFinalize, once, at process exit, when this library's aclInit initialised ACL; 0 otherwise.
 int tna_finalize(void);
 const char* tna_last_error(void);
+// "" when the library at library_path (NULL: the libatb.so this process loaded) was built for the
+// _GLIBCXX_USE_CXX11_ABI this library was, or when that cannot be told; else the one-line refusal
+// naming both ABIs and the set_env.sh --cxx_abi fix. tna_open refuses (TNA_E_CXX_ABI) on a mismatch.
+const char* tna_cxx_abi_refusal(const char* library_path);
 
 int tna_malloc(tna_device* d, size_t bytes, void** out);
 int tna_free(tna_device* d, void* p);

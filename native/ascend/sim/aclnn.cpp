@@ -144,7 +144,7 @@ aclnnStatus aclDestroyTensorList(const aclTensorList* l) {
 
 // ---------------------------------------------------------------- MoeGatingTopKSoftmax
 aclnnStatus aclnnMoeGatingTopKSoftmaxGetWorkspaceSize(const aclTensor* x, const aclTensor* finished, int64_t k,
-                                                      aclTensor* y, aclTensor* expertIdx, aclTensor* rowIdx,
+                                                      const aclTensor* y, const aclTensor* expertIdx, const aclTensor* rowIdx,
                                                       uint64_t* ws, aclOpExecutor** exec) {
   const char* op = "aclnnMoeGatingTopKSoftmax";
   if (!x || !y || !expertIdx || !rowIdx || !ws || !exec) return null(op);
@@ -185,8 +185,9 @@ aclnnStatus aclnnMoeGatingTopKSoftmax(void* w, uint64_t n, aclOpExecutor* e, acl
 // ---------------------------------------------------------------- MoeInitRoutingV2 (dropless)
 aclnnStatus aclnnMoeInitRoutingV2GetWorkspaceSize(const aclTensor* x, const aclTensor* expertIdx, int64_t activeNum,
                                                   int64_t expertCapacity, int64_t expertNum, int64_t dropPadMode,
-                                                  int64_t countFlag, bool beforeCapacityFlag, aclTensor* expandedX,
-                                                  aclTensor* expandedRowIdx, aclTensor* cumsum, aclTensor* beforeCapacity,
+                                                  int64_t countFlag, bool beforeCapacityFlag, const aclTensor* expandedX,
+                                                  const aclTensor* expandedRowIdx, const aclTensor* cumsum,
+                                                  const aclTensor* beforeCapacity,
                                                   uint64_t* ws, aclOpExecutor** exec) {
   const char* op = "aclnnMoeInitRoutingV2";
   if (!x || !expertIdx || !expandedX || !expandedRowIdx || !cumsum || !ws || !exec) return null(op);

@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "tramontane_cann_version.h"
 
 #ifdef __cplusplus
 extern "C" {

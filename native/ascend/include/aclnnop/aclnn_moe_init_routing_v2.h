@@ -7,14 +7,14 @@ extern "C" {
 #endif
 // Dropless routing: rows (t, j) of x sorted by expertIdx[t, j] into expandedX [T*k, H];
 // expandedRowIdx [T*k]: for flattened (t*k + j), the row of expandedX holding it;
-// expertTokensCountOrCumsum [E] int32 (flag 1 = cumsum).
+// expertTokensCountOrCumsum [E] int32 (flag 1 = cumsum). Outputs const as in CANN's header.
 aclnnStatus aclnnMoeInitRoutingV2GetWorkspaceSize(const aclTensor* x, const aclTensor* expertIdx, int64_t activeNum,
                                                   int64_t expertCapacity, int64_t expertNum, int64_t dropPadMode,
                                                   int64_t expertTokensCountOrCumsumFlag,
-                                                  bool expertTokensBeforeCapacityFlag, aclTensor* expandedXOut,
-                                                  aclTensor* expandedRowIdxOut,
-                                                  aclTensor* expertTokensCountOrCumsumOut,
-                                                  aclTensor* expertTokensBeforeCapacityOut,
+                                                  bool expertTokensBeforeCapacityFlag, const aclTensor* expandedXOut,
+                                                  const aclTensor* expandedRowIdxOut,
+                                                  const aclTensor* expertTokensCountOrCumsumOut,
+                                                  const aclTensor* expertTokensBeforeCapacityOut,
                                                   uint64_t* workspaceSize, aclOpExecutor** executor);
 aclnnStatus aclnnMoeInitRoutingV2(void* workspace, uint64_t workspaceSize, aclOpExecutor* executor,
                                   aclrtStream stream);

@@ -1,5 +1,7 @@
 // ATB inference operation parameters (include/atb/infer_op_params.h subset): fields in ATB's
-// declaration order with their defaults. Not POD in general: create
+// declaration order with their defaults, as of the CANN release TRAMONTANE_CANN_VERSION names
+// (LinearParam.quantMode from 8.2.RC1, PagedAttentionParam.qScale from 8.5.0, each carved out of
+// the struct's rsv bytes; a few enumerators are newer than 8.1.RC1). Not POD in general: create
 // with `new P()` (or a value-initialised local) so the defaults apply; zeroed memory is not a default.
 #ifndef TRAMONTANE_DECL_ATB_INFER_OP_PARAMS_H
 #define TRAMONTANE_DECL_ATB_INFER_OP_PARAMS_H
@@ -35,15 +37,21 @@ enum InputLayout : int { TYPE_BSND = 0, TYPE_BNSD = 1 };
 
 struct LinearParam {
   enum MatmulType : uint8_t { MATMUL_UNDEFINED = 0, MATMUL_EIN_SUM = 1 };
+#if TRAMONTANE_CANN_VERSION >= 80200
   enum QuantMode : uint8_t { QUANT_UNDEFINED = 0, PER_CHANNEL = 1, PER_TOKEN = 2 };
+#endif
   bool transposeA = false;
   bool transposeB = true;
   bool hasBias = true;
   aclDataType outDataType = ACL_DT_UNDEFINED;
   bool enAccum = false;
   MatmulType matmulType = MATMUL_UNDEFINED;
+#if TRAMONTANE_CANN_VERSION >= 80200  // quantMode is carved out of rsv from 8.2.RC1
   QuantMode quantMode = QUANT_UNDEFINED;
   uint8_t rsv[21] = {0};
+#else
+  uint8_t rsv[22] = {0};
+#endif
 };
 
 struct RmsNormParam {
@@ -88,7 +96,7 @@ struct RopeParam {
 struct SelfAttentionParam {
   enum QuantType : int { TYPE_QUANT_UNQUANT = 0, TYPE_DEQUANT_FUSION = 1, TYPE_QUANT_QKV_OFFLINE = 2, TYPE_QUANT_QKV_ONLINE = 3 };
   enum CalcType : int { UNDEFINED = 0, ENCODER = 1, DECODER = 2, PA_ENCODER = 3, PREFIX_ENCODER = 4 };
-  enum KernelType : int { KERNELTYPE_DEFAULT = 0, KERNELTYPE_HIGH_PRECISION = 1, KERNELTYPE_EXP_M8V2 = 2 };
+  enum KernelType : int { KERNELTYPE_DEFAULT = 0, KERNELTYPE_HIGH_PRECISION = 1 };
   enum ClampType : int { CLAMP_TYPE_UNDEFINED = 0, CLAMP_TYPE_MIN_MAX = 1 };
   enum MaskType : int {
     MASK_TYPE_UNDEFINED = 0,
@@ -100,7 +108,9 @@ struct SelfAttentionParam {
     MASK_TYPE_ALIBI_COMPRESS_LEFT_ALIGN = 6,
     MASK_TYPE_SLIDING_WINDOW_NORM = 7,
     MASK_TYPE_SLIDING_WINDOW_COMPRESS = 8,
+#if TRAMONTANE_CANN_VERSION >= 80200
     MASK_TYPE_CAUSAL_MASK = 9
+#endif
   };
   enum KvCacheCfg : int { K_CACHE_V_CACHE = 0, K_BYPASS_V_BYPASS = 1 };
   enum ScaleType : int { SCALE_TYPE_TOR = 0, SCALE_TYPE_LOGN = 1 };
@@ -129,7 +139,15 @@ struct SelfAttentionParam {
 };
 
 struct PagedAttentionParam {
-  enum MaskType : int { UNDEFINED = 0, MASK_TYPE_NORM = 1, MASK_TYPE_ALIBI = 2, MASK_TYPE_SPEC = 3, MASK_TYPE_MASK_FREE = 4, MASK_TYPE_NORM_COMPRESS = 5 };
+  enum MaskType : int {
+    UNDEFINED = 0,
+    MASK_TYPE_NORM = 1,
+    MASK_TYPE_ALIBI = 2,
+    MASK_TYPE_SPEC = 3,
+#if TRAMONTANE_CANN_VERSION >= 80200
+    MASK_TYPE_MASK_FREE = 4
+#endif
+  };
   enum QuantType : int { TYPE_QUANT_UNDEFINED = 0, TYPE_DEQUANT_FUSION = 1, TYPE_QUANT_QKV_OFFLINE = 2, TYPE_QUANT_QKV_ONLINE = 3 };
   enum CompressType : int { COMPRESS_TYPE_UNDEFINED = 0, COMPRESS_TYPE_KVHEAD = 1, COMPRESS_TYPE_KVHEAD_ROPE = 2 };
   enum CalcType : int { CALC_TYPE_UNDEFINED = 0, CALC_TYPE_SPEC = 1 };
@@ -147,8 +165,12 @@ struct PagedAttentionParam {
   ScaleType scaleType = SCALE_TYPE_TOR;
   InputLayout inputLayout = TYPE_BSND;
   uint32_t mlaVHeadSize = 0;
+#if TRAMONTANE_CANN_VERSION >= 80500  // qScale is carved out of rsv in 8.5.0
   float qScale = 0;
   uint8_t rsv[64] = {0};
+#else
+  uint8_t rsv[68] = {0};
+#endif
 };
 
 struct ReshapeAndCacheParam {

@@ -1,11 +1,13 @@
 // HCCL types: the subset the facade uses, in the real names and values. Written from
 // Ascend/pytorch third_party/hccl/inc/hccl/hccl_types.h (the copy of CANN's header that torch_npu
-// builds against): HcclResult codes 0..21, HcclReduceOp, HcclDataType, HCCL_ROOT_INFO_BYTES = 4108
+// builds against; values checked against CANN 8.1.RC1 and 8.5.0 by the conformance test): HcclResult
+// codes, HcclReduceOp, HcclDataType (RESERVED sentinels 255), HCCL_ROOT_INFO_BYTES = 4108
 // and HcclRootInfo { char internal[4108] }. Only the constants below are declared; the real header
 // also has HcclCommConfig and send/recv item types, which nothing here uses.
 #ifndef HCCL_TYPES_H_
 #define HCCL_TYPES_H_
 #include <stdint.h>
+#include "tramontane_cann_version.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -34,7 +36,11 @@ typedef enum {
   HCCL_E_NETWORK = 19,
   HCCL_E_AGAIN = 20,
   HCCL_E_REMOTE = 21,
-  HCCL_E_RESERVED
+  HCCL_E_SUSPENDING = 22,
+#if TRAMONTANE_CANN_VERSION >= 80500
+  HCCL_E_OPRETRY_FAIL = 23,
+#endif
+  HCCL_E_RESERVED           // 23 in 8.1.RC1, 24 in 8.5.0
 } HcclResult;
 
 // One rank's communicator (opaque).
@@ -45,7 +51,7 @@ typedef enum {
   HCCL_REDUCE_PROD = 1,
   HCCL_REDUCE_MAX = 2,
   HCCL_REDUCE_MIN = 3,
-  HCCL_REDUCE_RESERVED
+  HCCL_REDUCE_RESERVED = 255
 } HcclReduceOp;
 
 typedef enum {
@@ -61,7 +67,7 @@ typedef enum {
   HCCL_DATA_TYPE_UINT32 = 9,
   HCCL_DATA_TYPE_FP64 = 10,
   HCCL_DATA_TYPE_BFP16 = 11,
-  HCCL_DATA_TYPE_RESERVED
+  HCCL_DATA_TYPE_RESERVED = 255
 } HcclDataType;
 
 #define HCCL_ROOT_INFO_BYTES 4108  // a const uint32_t in the real header; a macro keeps this one C

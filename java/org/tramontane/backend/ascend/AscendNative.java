@@ -34,6 +34,8 @@ final class AscendNative {
     static native int tna_finalize();
     static native @Cast("const char*") String tna_last_error();
 
+    static native @Cast("const char*") String tna_cxx_abi_refusal(@Cast("const char*") String libraryPath);
+
     static native int tna_malloc(@Cast("tna_device*") long d, @Cast("size_t") long bytes, @Cast("void**") long[] out);
     static native int tna_free(@Cast("tna_device*") long d, @Cast("void*") long p);
     static native int tna_memset_zero(@Cast("tna_device*") long d, @Cast("void*") long p, @Cast("size_t") long bytes);
