@@ -79,6 +79,7 @@ final class InfoCommand implements Callable<Integer> {
         List<Isa> isas = cpu.supportedIsas();
         out.printf("cpu          ISA %s (supported: %s), %d threads%n", cpu.activeIsa().map(i -> i.cliName).orElse("none"),
                 isas.get(isas.size() - 1).cliName, cpu.threads());
+        cpu.kernelTuning().ifPresent(t -> out.printf("cpu tuning   %s%n", t));
         out.flush();
         return 0;
     }

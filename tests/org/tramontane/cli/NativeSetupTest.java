@@ -9,9 +9,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.tramontane.backend.BackendKind;
 import org.tramontane.backend.Isa;
+import org.tramontane.backend.KernelTuning;
 import org.tramontane.backend.Platform;
 
-/** {@code -Dtramontane.cpu.isa}: a bad name is one line and exit 2; a good one forces the level. */
+/** {@code -Dtramontane.cpu.isa} and {@code -Dtramontane.cpu.tune}: a bad name is one line and exit 2; a good one is applied. */
 class NativeSetupTest {
     private final StringWriter err = new StringWriter();
     private final Platform cpu = BackendKind.CPU.platform();
@@ -19,6 +20,7 @@ class NativeSetupTest {
     @AfterEach
     void restore() {
         System.clearProperty(NativeSetup.ISA_PROPERTY);
+        System.clearProperty(KernelTuning.PROPERTY);
         cpu.forceIsa(cpu.supportedIsas().get(cpu.supportedIsas().size() - 1));
     }
 
@@ -33,6 +35,23 @@ class NativeSetupTest {
         String msg = err.toString();
         assertEquals(1, msg.lines().count(), msg);
         assertTrue(msg.contains("tramontane.cpu.isa") && msg.contains(Isa.names()) && msg.contains("bogus"), msg);
+    }
+
+    @Test
+    void anUnknownTuningModeIsOneLineNamingThePropertyAndTheModesExit2() {
+        System.setProperty(KernelTuning.PROPERTY, "sometimes");
+        assertEquals(2, run("--help"));
+        String msg = err.toString();
+        assertEquals(1, msg.lines().count(), msg);
+        assertTrue(msg.contains("tramontane.cpu.tune") && msg.contains(KernelTuning.names()) && msg.contains("sometimes"), msg);
+    }
+
+    @Test
+    void aKnownTuningModeIsSet() {
+        System.setProperty(KernelTuning.PROPERTY, "off");
+        assertEquals(0, run("--help"));
+        assertTrue(cpu.kernelTuning().orElseThrow().startsWith("off"), cpu.kernelTuning().toString());
+        cpu.setKernelTuning(KernelTuning.CACHED);
     }
 
     @Test

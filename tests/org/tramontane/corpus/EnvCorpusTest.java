@@ -45,6 +45,7 @@ class EnvCorpusTest {
                 of("ASCEND_RT_VISIBLE_DEVICES of 16 devices", 2, Map.of("ASCEND_RT_VISIBLE_DEVICES",
                         "0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15"), java(List.of(), gen), "ASCEND_RT_VISIBLE_DEVICES"),
                 of("-Dtramontane.cpu.isa=bogus", 2, Map.of(), java(List.of("-Dtramontane.cpu.isa=bogus"), gen), "tramontane.cpu.isa"),
+                of("-Dtramontane.cpu.tune=bogus", 2, Map.of(), java(List.of("-Dtramontane.cpu.tune=bogus"), gen), "tramontane.cpu.tune"),
                 of("run_pa.sh --input_text without a value", 2, Map.of(), runPa("--input_text"), "--input_text"),
                 of("run_pa.sh --max_output_length without a value", 2, Map.of(), runPa("--max_output_length"), "--max_output_length"),
                 of("run_pa.sh --world_size without a value", 2, Map.of(), runPa("--world_size"), "--world_size"),

@@ -1,0 +1,98 @@
+package org.tramontane.backend.cpu;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.tramontane.config.DType;
+
+/**
+ * Chooses a shape's stream variant from timings (a pure function of what the timer answers): the
+ * prefetch instruction and distance first, with two streams and 32-row items, then one stream or
+ * two, then the split of rows between threads. Each stage keeps its incumbent unless a candidate is
+ * at least {@link #MIN_GAIN} faster, so noise alone does not move a choice away from the built-in
+ * one.
+ */
+final class StreamTuner {
+    /** A candidate must be this much faster (as a fraction of the incumbent's time) to replace it. */
+    static final double MIN_GAIN = 0.03;
+    /** Prefetch distances tried per instruction (bytes per thread). */
+    static final int[] DISTANCES = {512, 1024, 2048, 4096};
+
+    /** Nanoseconds per call of a candidate (the best of a few rounds). */
+    interface Timer {
+        double nsPerCall(StreamChoice c);
+    }
+
+    record Timing(StreamChoice choice, double nsPerCall) {}
+
+    /** The choice, its time and the built-in choice's time. */
+    record Result(StreamChoice choice, double nsPerCall, double builtInNsPerCall) {
+        double speedup() {
+            return builtInNsPerCall / nsPerCall;
+        }
+    }
+
+    private StreamTuner() {}
+
+    /** The fastest of {@code timings}, or {@code incumbent} (which must be among them) unless one beats it by MIN_GAIN. */
+    static StreamChoice fastest(List<Timing> timings, StreamChoice incumbent) {
+        double base = timings.stream().filter(t -> t.choice().equals(incumbent)).mapToDouble(Timing::nsPerCall).min()
+                .orElseThrow(() -> new IllegalArgumentException("the incumbent " + incumbent + " was not timed"));
+        StreamChoice best = incumbent;
+        double bestNs = base * (1 - MIN_GAIN);
+        for (Timing t : timings) {
+            if (t.nsPerCall() < bestNs) {
+                best = t.choice();
+                bestNs = t.nsPerCall();
+            }
+        }
+        return best;
+    }
+
+    static List<StreamChoice> prefetchCandidates(StreamChoice from) {
+        List<StreamChoice> out = new ArrayList<>();
+        out.add(from);
+        out.add(from.withPrefetch(StreamChoice.Prefetch.NONE, 0));
+        for (StreamChoice.Prefetch p : new StreamChoice.Prefetch[] {StreamChoice.Prefetch.NTA, StreamChoice.Prefetch.T1,
+                StreamChoice.Prefetch.T0}) {
+            for (int d : DISTANCES) out.add(from.withPrefetch(p, d));
+        }
+        return out.stream().distinct().toList();
+    }
+
+    static List<StreamChoice> streamCandidates(StreamChoice from) {
+        return List.of(from, from.withStreams(from.streams() == 2 ? 1 : 2));
+    }
+
+    /**
+     * One share per thread, and for float weights 64- and 128-row items too (llama.cpp hands out
+     * 64-row chunks at batch 1); int8 weights keep their 32-row items (the int8 kernels' block).
+     */
+    static List<StreamChoice> splitCandidates(StreamChoice from, DType dtype) {
+        List<StreamChoice> out = new ArrayList<>();
+        out.add(from);
+        out.add(from.withSplit(32, StreamChoice.Split.SHARES));
+        if (dtype != DType.I8) {
+            out.add(from.withSplit(64, StreamChoice.Split.ITEMS));
+            out.add(from.withSplit(128, StreamChoice.Split.ITEMS));
+        }
+        return out;
+    }
+
+    /** The three stages, from the built-in choice; each candidate is timed once. */
+    static Result tune(DType dtype, Timer timer) {
+        Map<StreamChoice, Double> seen = new LinkedHashMap<>();
+        StreamChoice best = stage(prefetchCandidates(StreamChoice.BUILT_IN), StreamChoice.BUILT_IN, timer, seen);
+        best = stage(streamCandidates(best), best, timer, seen);
+        best = stage(splitCandidates(best, dtype), best, timer, seen);
+        return new Result(best, seen.get(best), seen.get(StreamChoice.BUILT_IN));
+    }
+
+    private static StreamChoice stage(List<StreamChoice> candidates, StreamChoice incumbent, Timer timer,
+            Map<StreamChoice, Double> seen) {
+        List<Timing> timings = new ArrayList<>();
+        for (StreamChoice c : candidates) timings.add(new Timing(c, seen.computeIfAbsent(c, timer::nsPerCall)));
+        return fastest(timings, incumbent);
+    }
+}
