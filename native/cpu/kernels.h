@@ -129,8 +129,8 @@ static inline void with_prefetch_hint(int hint, F&& f) {
 // Activation rows up to which a product streams the weights (bandwidth-bound: decode) and takes
 // the tuned stream kernels (panel_stream, panel_i8_stream) where the tuner chose a variant.
 constexpr int kStreamMaxRows = 3;
-// What today's stream kernels do without a tuned choice: non-temporal, kPanelPrefetchBytes, two
-// panels side by side, 32-row work items handed out one at a time.
+// What the stream kernels do without a tuned choice: non-temporal, kPanelPrefetchBytes, two panels
+// side by side, 32-row work items handed out one at a time (decisions.md: stream-choice).
 constexpr tn_stream_choice kDefaultStream = {TN_PREFETCH_NTA, (int)kPanelPrefetchBytes, 2, 32, TN_SPLIT_ITEMS};
 // The policy of one row group of a panel read by groups of rows [t, t + g) out of m.
 static inline PanelFetch panel_fetch(int t, int g, int m) {

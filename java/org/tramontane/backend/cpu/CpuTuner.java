@@ -26,6 +26,7 @@ import org.tramontane.config.DType;
  * cost speed. One per process, as the pool and the native table are.
  */
 final class CpuTuner {
+    // decisions.md: stream-tuner
     /** Matrices below this size are not tuned (their time in a step is small). */
     static final long MIN_TUNED_BYTES = 1L << 20;
     /** Each timing round aims at about this long; a round is at least one call. */
@@ -119,7 +120,7 @@ final class CpuTuner {
                 double first = timeOne(shape, region, regionBytes, StreamChoice.BUILT_IN, st, 1, 2);
                 int calls = (int) Math.max(1, Math.min(1000, Math.ceil(ROUND_NS / Math.max(first, 1))));
                 return Optional.of(StreamTuner.tune(shape.dtype(),
-                        c -> timeOne(shape, region, regionBytes, c, st, calls, ROUNDS)));
+                        c -> timeOne(shape, region, regionBytes, c, st, calls, 1), ROUNDS));
             }
         } finally {
             if (!own) CpuNative.tn_free(region);
@@ -146,7 +147,7 @@ final class CpuTuner {
         if (mode() == KernelTuning.OFF) {
             return "off (-D" + KernelTuning.PROPERTY + "=off): built-in weight streams (" + StreamChoice.BUILT_IN.describe() + ")";
         }
-        String head = mode.cliName + ", cache " + cache().file();
+        String head = mode.cliName + ", transparent huge pages " + hugePages() + ", cache " + cache().file();
         List<String> parts = new ArrayList<>();
         if (!chosen.isEmpty()) {
             chosen.forEach((s, c) -> parts.add(String.format(Locale.ROOT, "%s %s (%s, %.2fx built-in)", s.describe(),
@@ -162,6 +163,20 @@ final class CpuTuner {
         }
         if (parts.isEmpty()) return head + ": nothing chosen yet for " + isa + " and " + threads + " threads (a load times its shapes)";
         return head + ", for " + isa + " and " + threads + " threads: " + String.join("; ", parts);
+    }
+
+    /**
+     * The kernel's transparent-huge-page mode (the bracketed word of its setting): the weights are
+     * advised MADV_HUGEPAGE, which takes effect under "always" and "madvise", not under "never".
+     */
+    static String hugePages() {
+        try {
+            String s = Files.readString(Path.of("/sys/kernel/mm/transparent_hugepage/enabled"));
+            int a = s.indexOf('['), b = s.indexOf(']');
+            return a >= 0 && b > a ? s.substring(a + 1, b) : s.trim();
+        } catch (IOException | RuntimeException e) {
+            return "unknown";
+        }
     }
 
     /** The CPU model as /proc/cpuinfo names it (with family, model and stepping on x86), else the architecture. */

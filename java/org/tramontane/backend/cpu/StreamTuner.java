@@ -14,12 +14,12 @@ import org.tramontane.config.DType;
  * one.
  */
 final class StreamTuner {
-    /** A candidate must be this much faster (as a fraction of the incumbent's time) to replace it. */
+    /** A candidate must be this much faster (as a fraction of the incumbent's time) to replace it (decisions.md: stream-tuner). */
     static final double MIN_GAIN = 0.03;
     /** Prefetch distances tried per instruction (bytes per thread). */
     static final int[] DISTANCES = {512, 1024, 2048, 4096};
 
-    /** Nanoseconds per call of a candidate (the best of a few rounds). */
+    /** Nanoseconds per call of a candidate over one round of calls. */
     interface Timer {
         double nsPerCall(StreamChoice c);
     }
@@ -80,19 +80,31 @@ final class StreamTuner {
         return out;
     }
 
-    /** The three stages, from the built-in choice; each candidate is timed once. */
-    static Result tune(DType dtype, Timer timer) {
-        Map<StreamChoice, Double> seen = new LinkedHashMap<>();
-        StreamChoice best = stage(prefetchCandidates(StreamChoice.BUILT_IN), StreamChoice.BUILT_IN, timer, seen);
-        best = stage(streamCandidates(best), best, timer, seen);
-        best = stage(splitCandidates(best, dtype), best, timer, seen);
-        return new Result(best, seen.get(best), seen.get(StreamChoice.BUILT_IN));
+    /**
+     * The three stages, from the built-in choice. A stage times its candidates (the incumbent among
+     * them, again) in {@code rounds} rounds, one call round of each candidate per round, and takes
+     * each candidate's best: a burst of load then slows one round of every candidate rather than
+     * every round of one.
+     */
+    static Result tune(DType dtype, Timer timer, int rounds) {
+        Map<StreamChoice, Double> best = new LinkedHashMap<>();
+        StreamChoice c = stage(prefetchCandidates(StreamChoice.BUILT_IN), StreamChoice.BUILT_IN, timer, rounds, best);
+        c = stage(streamCandidates(c), c, timer, rounds, best);
+        c = stage(splitCandidates(c, dtype), c, timer, rounds, best);
+        return new Result(c, best.get(c), best.get(StreamChoice.BUILT_IN));
     }
 
-    private static StreamChoice stage(List<StreamChoice> candidates, StreamChoice incumbent, Timer timer,
-            Map<StreamChoice, Double> seen) {
+    private static StreamChoice stage(List<StreamChoice> candidates, StreamChoice incumbent, Timer timer, int rounds,
+            Map<StreamChoice, Double> best) {
+        Map<StreamChoice, Double> here = new LinkedHashMap<>();
+        for (int r = 0; r < rounds; r++) {
+            for (StreamChoice c : candidates) here.merge(c, timer.nsPerCall(c), Math::min);
+        }
         List<Timing> timings = new ArrayList<>();
-        for (StreamChoice c : candidates) timings.add(new Timing(c, seen.computeIfAbsent(c, timer::nsPerCall)));
+        here.forEach((c, ns) -> {
+            timings.add(new Timing(c, ns));
+            best.merge(c, ns, Math::min);
+        });
         return fastest(timings, incumbent);
     }
 }
