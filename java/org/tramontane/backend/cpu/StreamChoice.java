@@ -11,44 +11,38 @@ import java.util.Optional;
  */
 record StreamChoice(Prefetch prefetch, int prefetchBytes, int streams, int blockRows, Split split) {
 
-    /** The prefetch instruction (TN_PREFETCH_*): none, non-temporal, into L2 (T1), into L1 (T0). */
+    /** The prefetch instruction (TN_PREFETCH_*, in this order): none, non-temporal, into L2 (T1), into L1 (T0). */
     enum Prefetch {
-        NONE("none", 0), NTA("nta", 1), T1("t1", 2), T0("t0", 3);
+        NONE, NTA, T1, T0;
 
-        final String cliName;
-        final int code;
-
-        Prefetch(String cliName, int code) {
-            this.cliName = cliName;
-            this.code = code;
+        int code() {
+            return ordinal();
         }
 
-        static Optional<Prefetch> fromName(String name) {
-            for (Prefetch p : values()) {
-                if (p.cliName.equals(name)) return Optional.of(p);
-            }
-            return Optional.empty();
+        String cliName() {
+            return name().toLowerCase(Locale.ROOT);
         }
     }
 
-    /** TN_SPLIT_*: items handed out one at a time, or one contiguous share of them per thread. */
+    /** TN_SPLIT_* (in this order): items handed out one at a time, or one contiguous share of them per thread. */
     enum Split {
-        ITEMS("items", 0), SHARES("shares", 1);
+        ITEMS, SHARES;
 
-        final String cliName;
-        final int code;
-
-        Split(String cliName, int code) {
-            this.cliName = cliName;
-            this.code = code;
+        int code() {
+            return ordinal();
         }
 
-        static Optional<Split> fromName(String name) {
-            for (Split s : values()) {
-                if (s.cliName.equals(name)) return Optional.of(s);
-            }
-            return Optional.empty();
+        String cliName() {
+            return name().toLowerCase(Locale.ROOT);
         }
+    }
+
+    /** The constant of {@code values} whose lower-case name is {@code name}, or empty. */
+    static <E extends Enum<E>> Optional<E> named(E[] values, String name) {
+        for (E e : values) {
+            if (e.name().toLowerCase(Locale.ROOT).equals(name)) return Optional.of(e);
+        }
+        return Optional.empty();
     }
 
     /** What the kernels do for a shape without a choice (native kDefaultStream). */
@@ -74,13 +68,13 @@ record StreamChoice(Prefetch prefetch, int prefetchBytes, int streams, int block
 
     /** "t0 1024 B, 2 streams, 32-row items" (or "..., 32-row items in one share per thread"). */
     String describe() {
-        String fetch = prefetch == Prefetch.NONE ? "no prefetch" : String.format(Locale.ROOT, "%s %d B", prefetch.cliName,
+        String fetch = prefetch == Prefetch.NONE ? "no prefetch" : String.format(Locale.ROOT, "%s %d B", prefetch.cliName(),
                 prefetchBytes);
         return fetch + ", " + streams + (streams == 1 ? " stream, " : " streams, ") + blockRows + "-row items"
                 + (split == Split.SHARES ? " in one share per thread" : "");
     }
 
     CpuNative.StreamChoiceStruct into(CpuNative.StreamChoiceStruct s) {
-        return s.prefetch(prefetch.code).prefetch_bytes(prefetchBytes).streams(streams).block_rows(blockRows).split(split.code);
+        return s.prefetch(prefetch.code()).prefetch_bytes(prefetchBytes).streams(streams).block_rows(blockRows).split(split.code());
     }
 }

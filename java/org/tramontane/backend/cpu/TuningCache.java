@@ -27,8 +27,8 @@ final class TuningCache {
 
         static Entry of(String isa, int threads, StreamShape shape, StreamTuner.Result r) {
             StreamChoice c = r.choice();
-            return new Entry(isa, threads, shape.dtype().cliName, shape.n(), shape.k(), c.prefetch().cliName,
-                    c.prefetchBytes(), c.streams(), c.blockRows(), c.split().cliName, r.nsPerCall(), r.builtInNsPerCall());
+            return new Entry(isa, threads, shape.dtype().cliName, shape.n(), shape.k(), c.prefetch().cliName(),
+                    c.prefetchBytes(), c.streams(), c.blockRows(), c.split().cliName(), r.nsPerCall(), r.builtInNsPerCall());
         }
 
         boolean matches(String isa, int threads, StreamShape shape) {
@@ -38,8 +38,8 @@ final class TuningCache {
 
         /** The choice, or empty when a field names nothing this build knows (a hand-edited file). */
         Optional<StreamChoice> choice() {
-            Optional<StreamChoice.Prefetch> p = StreamChoice.Prefetch.fromName(prefetch);
-            Optional<StreamChoice.Split> s = StreamChoice.Split.fromName(split);
+            Optional<StreamChoice.Prefetch> p = StreamChoice.named(StreamChoice.Prefetch.values(), prefetch);
+            Optional<StreamChoice.Split> s = StreamChoice.named(StreamChoice.Split.values(), split);
             if (p.isEmpty() || s.isEmpty()) return Optional.empty();
             try {
                 return Optional.of(new StreamChoice(p.get(), prefetchBytes, streams, blockRows, s.get()));
