@@ -123,14 +123,16 @@ size_t tn_llc_bytes(void) {
   return b > 0 ? (size_t)b : 0;
 }
 
-int tn_time_stream(int dtype, int n, int k, const void* region, size_t region_bytes, const tn_stream_choice* c,
+int tn_time_stream(int dtype, int n, int k, const int64_t* regions, int num_regions, const tn_stream_choice* c,
                    int calls, int rounds, double* ns_per_call) {
-  if (!valid_dtype(dtype) || n < kPanelRows || k <= 0 || (dtype == TN_I8 && k % 2 != 0) || !region || !c ||
-      !valid_choice(*c) || calls < 1 || rounds < 1 || !ns_per_call)
+  if (!valid_dtype(dtype) || n < kPanelRows || k <= 0 || (dtype == TN_I8 && k % 2 != 0) || !regions ||
+      num_regions < 1 || !c || !valid_choice(*c) || calls < 1 || rounds < 1 || !ns_per_call)
     return TN_E_ARG;
   const size_t window = (size_t)n * k * kDTypes[dtype].elem_bytes;
-  if (window > region_bytes) return TN_E_ARG;
-  const size_t windows = region_bytes / window;
+  size_t windows = 0;
+  for (int r = 0; r < num_regions; r++)
+    if (regions[2 * r] != 0 && regions[2 * r + 1] > 0) windows += (size_t)regions[2 * r + 1] / window;
+  if (windows == 0) return TN_E_ARG;
   AlignedBuf x_buf, out_buf, scale_buf;
   float* x = scratch<float>(x_buf, (size_t)k);
   float* out = scratch<float>(out_buf, (size_t)n);
@@ -138,14 +140,23 @@ int tn_time_stream(int dtype, int n, int k, const void* region, size_t region_by
   if (!x || !out || !scales) return TN_E_NOMEM;
   for (int i = 0; i < k; i++) x[i] = (float)((i * 7919) % 255 - 127) / 128.f;
   for (int r = 0; r < n; r++) scales[r] = 1.f;
-  tn_linear_weight w = {region, dtype == TN_I8 ? scales : nullptr, dtype | TN_W_PANELS,
+  tn_linear_weight w = {nullptr, dtype == TN_I8 ? scales : nullptr, dtype | TN_W_PANELS,
                         dtype == TN_I8 ? TN_ACT_INT8_PER_TOKEN : TN_ACT_NONE};
+  int region = 0;
+  size_t in_region = 0;  // the next window of the current region
+  auto next_window = [&]() {
+    for (;;) {
+      if (regions[2 * region] != 0 && (in_region + 1) * window <= (size_t)regions[2 * region + 1])
+        return (const char*)(uintptr_t)regions[2 * region] + in_region++ * window;
+      region = (region + 1) % num_regions;
+      in_region = 0;
+    }
+  };
   double best = 0;
-  size_t next = 0;
   for (int r = 0; r < rounds; r++) {
     const auto t0 = std::chrono::steady_clock::now();
     for (int i = 0; i < calls; i++) {
-      w.w = (const char*)region + (next++ % windows) * window;
+      w.w = next_window();
       const int rc = linear(x, 1, k, &w, n, out, 0, c);
       if (rc != TN_OK) return rc;
     }

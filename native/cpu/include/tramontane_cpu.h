@@ -202,13 +202,16 @@ int tn_set_stream_choice(int dtype, int n, int k, const tn_stream_choice* c);
 void tn_clear_stream_choices(void);
 // Whether the active ISA level has tunable stream kernels for dtype (x86-64's AVX2 and AVX-512).
 int tn_stream_tunable(int dtype);
-// The last-level cache's size in bytes as the C library reports it (0: unknown).
+// The last-level cache's size in bytes as the C library reports it (0: unknown; a VM's figure may
+// be the host's).
 size_t tn_llc_bytes(void);
 // Times choice c: tn_linear of one activation row on an [n, k] panel weight of dtype (TN_I8: int8
-// activations, scales of 1) whose bytes are read from successive windows of [region, region +
-// region_bytes), so that each call reads a window the calls just before it did not.  `rounds`
-// rounds of `calls` calls; *ns_per_call = the best round's mean.  The region's bytes are read only.
-int tn_time_stream(int dtype, int n, int k, const void* region, size_t region_bytes, const tn_stream_choice* c,
+// activations, scales of 1) whose bytes are read from successive windows of n * k elements cut
+// from the regions (regions[2i] an address, regions[2i + 1] its length in bytes; a region shorter
+// than a window gives none), one after the other, so that each call reads bytes the calls just
+// before it did not.  `rounds` rounds of `calls` calls; *ns_per_call = the best round's mean.  The
+// regions are read only (any bytes: a model's other weights serve).
+int tn_time_stream(int dtype, int n, int k, const int64_t* regions, int num_regions, const tn_stream_choice* c,
                    int calls, int rounds, double* ns_per_call);
 // ---- weight layout and quantization ----
 

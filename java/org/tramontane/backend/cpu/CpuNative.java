@@ -129,9 +129,8 @@ final class CpuNative {
     static native void tn_clear_stream_choices();
     static native int tn_stream_tunable(int dtype);
     static native @Cast("size_t") long tn_llc_bytes();
-    static native int tn_time_stream(int dtype, int n, int k, @Cast("const void*") long region,
-            @Cast("size_t") long regionBytes, @Cast("const tn_stream_choice*") StreamChoiceStruct c, int calls, int rounds,
-            double[] nsPerCall);
+    static native int tn_time_stream(int dtype, int n, int k, @Cast("const int64_t*") long[] regions, int numRegions,
+            @Cast("const tn_stream_choice*") StreamChoiceStruct c, int calls, int rounds, double[] nsPerCall);
 
     static native int tn_isa_supported();
     static native int tn_isa_active();

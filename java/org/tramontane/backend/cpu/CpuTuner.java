@@ -12,16 +12,15 @@ import java.util.Optional;
 import org.tramontane.backend.Isa;
 import org.tramontane.backend.KernelTuning;
 import org.tramontane.config.ConfigException;
-import org.tramontane.config.DType;
 
 /**
  * Tunes the decode kernels' weight streams to the machine: at load, for each shape of panel weight
  * it has not seen, it times the stream variants (StreamTuner's candidates) on that shape for a few
  * milliseconds each, hands the fastest to the kernels (tn_set_stream_choice) and keeps it in the
  * CPU model's cache file (TuningCache), which later loads read instead of timing. The timings read
- * a region larger than the last-level cache, so each call streams from memory as a decode step
- * does: the weight itself when it is that large, else a scratch buffer freed right after (a load's
- * first weights are small, so the buffer does not raise the peak RSS of a model of some size).
+ * the backend's own weights (read only, window after window of the shape's size across all of
+ * them), at least twice the last-level cache, so each call streams from memory as a decode step
+ * does and no buffer is allocated; a model smaller than that runs from cache and is not tuned.
  * Every variant gives the same bits, so a choice, a stale cache entry or a noisy timing can only
  * cost speed. One per process, as the pool and the native table are.
  */
@@ -32,8 +31,10 @@ final class CpuTuner {
     /** Each timing round aims at about this long; a round is at least one call. */
     static final double ROUND_NS = 3e6;
     static final int ROUNDS = 3;
-    /** The timing region: at least twice the last-level cache and this much. */
+    /** The weights the timings read: at least twice the last-level cache and this much. */
     static final long MIN_REGION_BYTES = 32L << 20;
+    /** The last-level cache assumed where neither sysfs nor the C library tells. */
+    static final long DEFAULT_LLC_BYTES = 32L << 20;
 
     private static final CpuTuner INSTANCE = new CpuTuner(null, TuningCache.defaultDir());
 
@@ -77,8 +78,11 @@ final class CpuTuner {
         return cache;
     }
 
-    /** Chooses the streams of a weight laid out in panels ([n, k], or experts [E, n, k]) unless its shape has a choice. */
-    synchronized void prepare(CpuTensor weight) {
+    /**
+     * Chooses the streams of a weight laid out in panels ([n, k], or experts [E, n, k]) unless its
+     * shape has a choice; regions: the memory the timing runs may read (address / length pairs).
+     */
+    synchronized void prepare(CpuTensor weight, long[] regions) {
         long[] s = weight.shape();
         StreamShape shape = new StreamShape(weight.dtype(), (int) s[s.length - 2], (int) s[s.length - 1]);
         if (mode() == KernelTuning.OFF || shape.n() < 16 || shape.bytes() < MIN_TUNED_BYTES || chosen.containsKey(shape)
@@ -93,7 +97,7 @@ final class CpuTuner {
                 return;
             }
         }
-        Optional<StreamTuner.Result> r = time(shape, weight.addr(), weight.numElements() * weight.dtype().elemBytes);
+        Optional<StreamTuner.Result> r = time(shape, regions);
         if (r.isEmpty()) return;
         cache().put(TuningCache.Entry.of(isa, threads, shape, r.get()));
         apply(shape, new Chosen(r.get().choice(), false, r.get().speedup()));
@@ -106,40 +110,61 @@ final class CpuTuner {
         chosen.put(shape, c);
     }
 
-    /** StreamTuner over native timings of the shape; empty when no scratch region can be had. */
-    private static Optional<StreamTuner.Result> time(StreamShape shape, long addr, long bytes) {
-        long llc = CpuNative.tn_llc_bytes();
-        long target = Math.max(Math.max(2 * llc, MIN_REGION_BYTES), shape.bytes());
-        boolean own = bytes >= target;
-        long region = own ? addr : CpuNative.tn_alloc(target);
-        if (region == 0) return Optional.empty();
-        long regionBytes = own ? bytes : target;
-        try {
-            if (!own) fill(region, regionBytes, shape.dtype());
-            try (CpuNative.StreamChoiceStruct st = new CpuNative.StreamChoiceStruct()) {
-                double first = timeOne(shape, region, regionBytes, StreamChoice.BUILT_IN, st, 1, 2);
-                int calls = (int) Math.max(1, Math.min(1000, Math.ceil(ROUND_NS / Math.max(first, 1))));
-                return Optional.of(StreamTuner.tune(shape.dtype(),
-                        c -> timeOne(shape, region, regionBytes, c, st, calls, 1), ROUNDS));
-            }
-        } finally {
-            if (!own) CpuNative.tn_free(region);
+    /** StreamTuner over native timings of the shape; empty when the regions hold too few windows of it. */
+    private static Optional<StreamTuner.Result> time(StreamShape shape, long[] regions) {
+        long readable = 0;
+        for (int i = 0; i + 1 < regions.length; i += 2) readable += regions[i + 1] / shape.bytes() * shape.bytes();
+        if (readable < Math.max(2 * llcBytes(), MIN_REGION_BYTES)) return Optional.empty();
+        try (CpuNative.StreamChoiceStruct st = new CpuNative.StreamChoiceStruct()) {
+            double first = timeOne(shape, regions, StreamChoice.BUILT_IN, st, 1, 2);
+            int calls = (int) Math.max(1, Math.min(1000, Math.ceil(ROUND_NS / Math.max(first, 1))));
+            return Optional.of(StreamTuner.tune(shape.dtype(), c -> timeOne(shape, regions, c, st, calls, 1), ROUNDS));
         }
     }
 
-    private static double timeOne(StreamShape shape, long region, long regionBytes, StreamChoice c,
-            CpuNative.StreamChoiceStruct st, int calls, int rounds) {
+    private static double timeOne(StreamShape shape, long[] regions, StreamChoice c, CpuNative.StreamChoiceStruct st,
+            int calls, int rounds) {
         double[] ns = new double[1];
-        CpuChecks.check(CpuNative.tn_time_stream(shape.dtype().code, shape.n(), shape.k(), region, regionBytes, c.into(st),
-                calls, rounds, ns), "time_stream");
+        CpuChecks.check(CpuNative.tn_time_stream(shape.dtype().code, shape.n(), shape.k(), regions, regions.length / 2,
+                c.into(st), calls, rounds, ns), "time_stream");
         return ns[0];
     }
 
-    /** Random weights of the shape's dtype (int8: the bytes of random f32s, any byte being a valid weight). */
-    private static void fill(long region, long bytes, DType dtype) {
-        DType d = dtype == DType.I8 ? DType.F32 : dtype;
-        CpuChecks.check(CpuNative.tn_fill_random_runs(region, d.code, 0x5eedL, 0.02f, new long[] {0}, 1,
-                bytes / d.elemBytes), "fill_random_runs");
+    /**
+     * The last-level cache of this CPU as sysfs describes cpu0's caches (what lscpu prints; in a VM
+     * the C library's figure can be the host's, ten times larger), else the C library's, else 32 MiB.
+     */
+    static long llcBytes() {
+        long best = 0;
+        int bestLevel = 0;
+        for (int i = 0; i < 16; i++) {
+            Path dir = Path.of("/sys/devices/system/cpu/cpu0/cache/index" + i);
+            try {
+                int level = Integer.parseInt(Files.readString(dir.resolve("level")).trim());
+                long size = cacheSize(Files.readString(dir.resolve("size")).trim());
+                if (level >= bestLevel && size > 0) {
+                    best = level > bestLevel ? size : Math.max(best, size);
+                    bestLevel = level;
+                }
+            } catch (IOException | RuntimeException e) {
+                break;  // no more cache indexes (or none described)
+            }
+        }
+        if (best > 0) return best;
+        long libc = CpuNative.tn_llc_bytes();
+        return libc > 0 ? libc : DEFAULT_LLC_BYTES;
+    }
+
+    /** "32768K", "32M", "1024" (bytes) as bytes; -1 when unreadable. */
+    static long cacheSize(String s) {
+        if (s.isEmpty()) return -1;
+        char u = Character.toUpperCase(s.charAt(s.length() - 1));
+        long mul = u == 'K' ? 1L << 10 : u == 'M' ? 1L << 20 : u == 'G' ? 1L << 30 : 1;
+        try {
+            return Long.parseLong(mul == 1 ? s : s.substring(0, s.length() - 1)) * mul;
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     /** The line info and bench print. */

@@ -145,9 +145,12 @@ final class CpuWeights {
         return tuned(panels(weight));
     }
 
-    /** The decode streams of the panel weight's shape chosen for this machine (CpuTuner), if not yet. */
-    private static CpuTensor tuned(CpuTensor panels) {
-        CpuTuner.get().prepare(panels);
+    /**
+     * The decode streams of the panel weight's shape chosen for this machine (CpuTuner), if not yet;
+     * the timing runs read the backend's weights (all loaded by now: laying out is the last step).
+     */
+    private CpuTensor tuned(CpuTensor panels) {
+        CpuTuner.get().prepare(panels, memory.regions());
         return panels;
     }
 

@@ -15,8 +15,9 @@ import org.tramontane.config.Precision;
 
 /**
  * The tuner end to end on a real weight: a fresh run times the shape and writes the cache, a
- * cached run reads it without timing, off leaves the built-in streams, small weights are skipped.
- * No speed is asserted (the machine may be loaded); what the timings chose is only recorded.
+ * cached run reads it without timing, off leaves the built-in streams, small weights and models
+ * smaller than twice the last-level cache are skipped. No speed is asserted (the machine may be
+ * loaded); what the timings chose is only recorded.
  */
 class CpuTunerTest {
     @TempDir
@@ -40,8 +41,14 @@ class CpuTunerTest {
         StreamShape shape = new StreamShape(DType.BF16, 1024, 1024);
         try (CpuBackend b = new CpuBackend(Precision.BF16)) {
             CpuTensor w = weight(b);
+            // the rest of a "model": enough bytes for the timing runs to read past the cache
+            long fill = Math.max(2 * CpuTuner.llcBytes(), CpuTuner.MIN_REGION_BYTES);
+            CpuTensor rest = (CpuTensor) b.allocate(DType.BF16, fill / 2);
+            long[] regions = {w.addr(), w.byteSize(), rest.addr(), rest.byteSize()};
             CpuTuner fresh = new CpuTuner(KernelTuning.FRESH, dir);
-            fresh.prepare(w);
+            fresh.prepare(w, new long[] {w.addr(), w.byteSize()});
+            assertTrue(fresh.chosen().isEmpty(), "2 MiB of weights run from cache: nothing to tune");
+            fresh.prepare(w, regions);
             CpuTuner.Chosen timed = fresh.chosen().get(shape);
             assertFalse(timed.cached());
             assertTrue(timed.speedup() > 0);
@@ -50,7 +57,7 @@ class CpuTunerTest {
             CpuNative.tn_clear_stream_choices();
             CpuTuner cached = new CpuTuner(KernelTuning.CACHED, dir);
             assertTrue(cached.summary().contains("bf16 1024x1024 " + timed.choice().describe()), cached.summary());
-            cached.prepare(w);
+            cached.prepare(w, regions);
             assertEquals(new CpuTuner.Chosen(timed.choice(), true, timed.speedup()), cached.chosen().get(shape));
             try (CpuNative.StreamChoiceStruct probe = new CpuNative.StreamChoiceStruct()) {
                 // the native table holds it again: setting the same shape replaces, never adds
@@ -59,7 +66,7 @@ class CpuTunerTest {
             }
 
             CpuTuner off = new CpuTuner(KernelTuning.OFF, dir);
-            off.prepare(w);
+            off.prepare(w, regions);
             assertTrue(off.chosen().isEmpty());
             assertTrue(off.summary().startsWith("off"), off.summary());
         }
@@ -69,8 +76,9 @@ class CpuTunerTest {
     void smallWeightsAreNotTuned() {
         try (CpuBackend b = new CpuBackend(Precision.BF16)) {
             CpuTensor t = (CpuTensor) b.randomWeight(DType.BF16, org.tramontane.backend.RandomRef.whole(1L, 0.02f, 64, 64));
+            CpuTensor rest = (CpuTensor) b.allocate(DType.BF16, CpuTuner.MIN_REGION_BYTES);
             CpuTuner fresh = new CpuTuner(KernelTuning.FRESH, dir);
-            fresh.prepare(t);
+            fresh.prepare(t, new long[] {t.addr(), t.byteSize(), rest.addr(), rest.byteSize()});
             assertTrue(fresh.chosen().isEmpty());
         }
     }
@@ -84,8 +92,34 @@ class CpuTunerTest {
             assertEquals(CpuNative.TN_E_ARG, CpuNative.tn_set_stream_choice(DType.BF16.code, 16, 16, c.streams(2).block_rows(40)));
             double[] ns = new double[1];
             c.block_rows(32);
-            // a region smaller than one window
-            assertEquals(CpuNative.TN_E_ARG, CpuNative.tn_time_stream(DType.BF16.code, 16, 16, 64, 16, c, 1, 1, ns));
+            // regions too small for one window, or none
+            assertEquals(CpuNative.TN_E_ARG, CpuNative.tn_time_stream(DType.BF16.code, 16, 16, new long[] {64, 16, 128, 511},
+                    2, c, 1, 1, ns));
+            assertEquals(CpuNative.TN_E_ARG, CpuNative.tn_time_stream(DType.BF16.code, 16, 16, new long[] {64, 4096}, 0, c, 1,
+                    1, ns));
+        }
+    }
+
+    @Test
+    void cacheSizesReadAsSysfsWritesThem() {
+        assertEquals(32L << 20, CpuTuner.cacheSize("32768K"));
+        assertEquals(32L << 20, CpuTuner.cacheSize("32M"));
+        assertEquals(1024, CpuTuner.cacheSize("1024"));
+        assertEquals(-1, CpuTuner.cacheSize("lots"));
+        assertTrue(CpuTuner.llcBytes() > 0);
+    }
+
+    @Test
+    void theTimingRunsReadEveryRegion() {
+        try (CpuBackend b = new CpuBackend(Precision.BF16);
+                CpuNative.StreamChoiceStruct c = StreamChoice.BUILT_IN.into(new CpuNative.StreamChoiceStruct())) {
+            CpuTensor a = (CpuTensor) b.allocate(DType.BF16, 16 * 64);
+            CpuTensor z = (CpuTensor) b.allocate(DType.BF16, 3 * 16 * 64);
+            double[] ns = new double[1];
+            // a region too short for a window is passed over, the others taken in turn
+            assertEquals(CpuNative.TN_OK, CpuNative.tn_time_stream(DType.BF16.code, 16, 64,
+                    new long[] {a.addr(), a.byteSize(), z.addr(), 100, z.addr(), z.byteSize()}, 3, c, 7, 2, ns));
+            assertTrue(ns[0] > 0);
         }
     }
 }
