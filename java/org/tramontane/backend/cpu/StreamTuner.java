@@ -81,30 +81,31 @@ final class StreamTuner {
     }
 
     /**
-     * The three stages, from the built-in choice. A stage times its candidates (the incumbent among
-     * them, again) in {@code rounds} rounds, one call round of each candidate per round, and takes
-     * each candidate's best: a burst of load then slows one round of every candidate rather than
-     * every round of one.
+     * The three stages, from the built-in choice. A stage times its candidates (the incumbent and
+     * the built-in choice again among them) in {@code rounds} rounds, one call round of each
+     * candidate per round, and takes each candidate's best: a burst of load then slows one round of
+     * every candidate rather than every round of one. The result's two times are the last stage's,
+     * taken under the same conditions.
      */
     static Result tune(DType dtype, Timer timer, int rounds) {
-        Map<StreamChoice, Double> best = new LinkedHashMap<>();
-        StreamChoice c = stage(prefetchCandidates(StreamChoice.BUILT_IN), StreamChoice.BUILT_IN, timer, rounds, best);
-        c = stage(streamCandidates(c), c, timer, rounds, best);
-        c = stage(splitCandidates(c, dtype), c, timer, rounds, best);
-        return new Result(c, best.get(c), best.get(StreamChoice.BUILT_IN));
+        Stage s = stage(prefetchCandidates(StreamChoice.BUILT_IN), StreamChoice.BUILT_IN, timer, rounds);
+        s = stage(streamCandidates(s.choice()), s.choice(), timer, rounds);
+        s = stage(splitCandidates(s.choice(), dtype), s.choice(), timer, rounds);
+        return new Result(s.choice(), s.times().get(s.choice()), s.times().get(StreamChoice.BUILT_IN));
     }
 
-    private static StreamChoice stage(List<StreamChoice> candidates, StreamChoice incumbent, Timer timer, int rounds,
-            Map<StreamChoice, Double> best) {
-        Map<StreamChoice, Double> here = new LinkedHashMap<>();
+    /** A stage's choice and every candidate's best round. */
+    private record Stage(StreamChoice choice, Map<StreamChoice, Double> times) {}
+
+    private static Stage stage(List<StreamChoice> candidates, StreamChoice incumbent, Timer timer, int rounds) {
+        List<StreamChoice> all = new ArrayList<>(candidates);
+        if (!all.contains(StreamChoice.BUILT_IN)) all.add(StreamChoice.BUILT_IN);
+        Map<StreamChoice, Double> times = new LinkedHashMap<>();
         for (int r = 0; r < rounds; r++) {
-            for (StreamChoice c : candidates) here.merge(c, timer.nsPerCall(c), Math::min);
+            for (StreamChoice c : all) times.merge(c, timer.nsPerCall(c), Math::min);
         }
         List<Timing> timings = new ArrayList<>();
-        here.forEach((c, ns) -> {
-            timings.add(new Timing(c, ns));
-            best.merge(c, ns, Math::min);
-        });
-        return fastest(timings, incumbent);
+        times.forEach((c, ns) -> timings.add(new Timing(c, ns)));
+        return new Stage(fastest(timings, incumbent), times);
     }
 }

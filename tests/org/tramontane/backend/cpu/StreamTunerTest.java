@@ -94,6 +94,8 @@ class StreamTunerTest {
         assertEquals(600.0, r.nsPerCall());
         assertEquals(1000.0, r.builtInNsPerCall());
         assertFalse(timer.asked.contains(B.withStreams(1)));
+        // the built-in streams are timed again in every stage, beside the incumbent
+        assertEquals(3 * 2, timer.asked.stream().filter(B::equals).count());
     }
 
     @Test
