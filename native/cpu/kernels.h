@@ -27,6 +27,7 @@
 #include <type_traits>
 
 #include "dtype.h"
+#include "tramontane_cpu.h"
 
 namespace tn {
 
@@ -96,7 +97,9 @@ static inline const char* prefetch_addr(const void* p, size_t ahead) {
 // - kOnce: the tile is the panel's only reader in this call (1-3 activation rows, or one row
 //   group): non-temporal, so the stream passes through L1 without displacing L2 / L3, which hold
 //   the activations and the KV cache (a victim L3 takes a line for every L2 fill)
-//   (decisions.md: panel-fetch-once).
+//   (decisions.md: panel-fetch-once).  The 1-3 row streams take the tuned hint instead where
+//   the tuner chose one (tn_stream_choice: on Intel a non-temporal line skips L2, so the L2
+//   streamer does not run ahead of it).
 // - kReuse: later row groups read the panel again, so it must stay in L1 / L2 (T0).
 // - kNone: an earlier row group of the same call has brought it in.
 enum class PanelFetch { kNone, kReuse, kOnce };
@@ -104,6 +107,31 @@ static inline void prefetch_panel(const void* p, PanelFetch f) {
   if (f == PanelFetch::kOnce) __builtin_prefetch(p, 0, 0);
   else if (f == PanelFetch::kReuse) __builtin_prefetch(p, 0, 3);
 }
+// The prefetch instruction of a tn_stream_choice hint (TN_PREFETCH_*), a template parameter so
+// that the stream tiles carry no branch per column.
+template <int H>
+static inline void prefetch_hint(const void* p) {
+  if (H == TN_PREFETCH_NTA) __builtin_prefetch(p, 0, 0);
+  else if (H == TN_PREFETCH_T1) __builtin_prefetch(p, 0, 2);
+  else if (H == TN_PREFETCH_T0) __builtin_prefetch(p, 0, 3);
+}
+// f(std::integral_constant<int, hint>()) for a hint known at run time (TN_PREFETCH_NONE for an
+// unknown one).
+template <typename F>
+static inline void with_prefetch_hint(int hint, F&& f) {
+  switch (hint) {
+    case TN_PREFETCH_NTA: f(std::integral_constant<int, TN_PREFETCH_NTA>()); break;
+    case TN_PREFETCH_T1: f(std::integral_constant<int, TN_PREFETCH_T1>()); break;
+    case TN_PREFETCH_T0: f(std::integral_constant<int, TN_PREFETCH_T0>()); break;
+    default: f(std::integral_constant<int, TN_PREFETCH_NONE>()); break;
+  }
+}
+// Activation rows up to which a product streams the weights (bandwidth-bound: decode) and takes
+// the tuned stream kernels (panel_stream, panel_i8_stream) where the tuner chose a variant.
+constexpr int kStreamMaxRows = 3;
+// What the stream kernels do without a tuned choice: non-temporal, kPanelPrefetchBytes, two panels
+// side by side, 32-row work items handed out one at a time (decisions.md: stream-choice).
+constexpr tn_stream_choice kDefaultStream = {TN_PREFETCH_NTA, (int)kPanelPrefetchBytes, 2, 32, TN_SPLIT_ITEMS};
 // The policy of one row group of a panel read by groups of rows [t, t + g) out of m.
 static inline PanelFetch panel_fetch(int t, int g, int m) {
   return t > 0 ? PanelFetch::kNone : g < m ? PanelFetch::kReuse : PanelFetch::kOnce;
@@ -157,6 +185,11 @@ static inline int panel_rows(bool panels, int n) { return panels ? n / kPanelRow
 // np consecutive panels (k * 16 elements each) from `panels`; any m >= 1 (the kernel tiles the
 // rows itself).  A row's result depends on m and k only.
 typedef void (*PanelFn)(const float* x, int ldx, int m, const void* panels, int k, int np, float* out, int ldo);
+// The same product for 1 <= m <= kStreamMaxRows with the prefetch hint, distance and streams of
+// a tn_stream_choice; the same bits as PanelFn for every choice (one FMA chain per output in the
+// same order: the choice moves only prefetches and the order in which panels are visited).
+typedef void (*PanelStreamFn)(const float* x, int ldx, int m, const void* panels, int k, int np, float* out, int ldo,
+                              const tn_stream_choice& c);
 // The same product for bf16 panels and activations that are bf16 values (bf16 mode), on a
 // bf16 dot-product instruction: row t of x as ceil(k / 2) bf16 pairs at xb + t * ldxb (element 2q
 // in the low half of pair q, the last pair's high half 0 for odd k; pack_bf16_pairs in linear.cpp).
@@ -212,6 +245,10 @@ struct I8Kernels {
   // out[t * ldo + 16 p + c] = sum_{i<k} x[t][i] * W[16 p + c, i], exact in int32, for t < m, p < np,
   // c < 16: W in the int8 panel layout (panel_i8_pos), x rows widened to int16, k even.
   void (*panel_i8)(const int16_t* const* x, int m, const int8_t* panels, int k, int np, int32_t* out, size_t ldo);
+  // panel_i8 for m <= 2 with a tn_stream_choice's prefetch hint, distance and streams (exact: the
+  // same int32 results); nullptr where the level has no tuned streams.
+  void (*panel_i8_stream)(const int16_t* const* x, int m, const int8_t* panels, int k, int np, int32_t* out,
+                          size_t ldo, const tn_stream_choice& c);
   // One activation row quantized per token (quantize.h's quantize_row_ref, bit for bit for finite x).
   void (*quantize_row)(const float* x, int k, int8_t* q, float* scale);
 };
@@ -225,6 +262,8 @@ static inline size_t panel_i8_pos(int c, int i) { return (size_t)(i >> 1) * 32 +
 // The AVX2 body, which the AVX-512 table uses too, up to 3 activation rows or where the CPU lacks
 // AVX512-VNNI (decisions.md: avx512-from-rows).
 void panel_i8_avx2(const int16_t* const* x, int m, const int8_t* panels, int k, int np, int32_t* out, size_t ldo);
+void panel_i8_stream_avx2(const int16_t* const* x, int m, const int8_t* panels, int k, int np, int32_t* out,
+                         size_t ldo, const tn_stream_choice& c);
 void quantize_row_avx2(const float* x, int k, int8_t* q, float* scale);
 // kernels_i8_avx512vnni.cpp: panel_i8 on vpdpwssd, for the AVX-512 table from 4 rows where the CPU
 // has AVX512-VNNI (same exact int32 results).
@@ -261,6 +300,7 @@ struct Kernels {
   ActLayoutFn gemv_layout[kNumDTypes];
   PackFn pack[kNumDTypes];
   PanelFn panel[kNumDTypes];
+  PanelStreamFn panel_stream[kNumDTypes];  // nullptr: the level has no tuned streams
   PanelDpFn panel_bf16dp;  // nullptr where the level has none; usable only if has_bf16_dot()
   GemmMicroFn gemm_micro;
   SwigluFn swiglu;
@@ -291,6 +331,12 @@ static inline float silu(float v) { return v / (1.f + expf(-v)); }
 void panel_avx2_f32(const float* x, int ldx, int m, const void* panels, int k, int np, float* out, int ldo);
 void panel_avx2_f16(const float* x, int ldx, int m, const void* panels, int k, int np, float* out, int ldo);
 void panel_avx2_bf16(const float* x, int ldx, int m, const void* panels, int k, int np, float* out, int ldo);
+void panel_stream_avx2_f32(const float* x, int ldx, int m, const void* panels, int k, int np, float* out, int ldo,
+                          const tn_stream_choice& c);
+void panel_stream_avx2_f16(const float* x, int ldx, int m, const void* panels, int k, int np, float* out, int ldo,
+                          const tn_stream_choice& c);
+void panel_stream_avx2_bf16(const float* x, int ldx, int m, const void* panels, int k, int np, float* out, int ldo,
+                           const tn_stream_choice& c);
 void round_bf16_avx2(const float* x, size_t n, float* out);
 // kernels_avx512_panel.cpp: zmm FMA panel tiles (any m; the AVX-512 table calls them from 4 rows).
 void panel_avx512_zmm_f32(const float* x, int ldx, int m, const void* w, int k, int np, float* out, int ldo);

@@ -483,6 +483,7 @@ const Kernels kAvx2Kernels = {
     {nullptr, nullptr, bf16_layout},
     {pack_avx2<TN_F32>, pack_avx2<TN_F16>, pack_avx2<TN_BF16>},
     {panel_avx2_f32, panel_avx2_f16, panel_avx2_bf16},
+    {panel_stream_avx2_f32, panel_stream_avx2_f16, panel_stream_avx2_bf16},
     nullptr,
     gemm_micro_avx2,
     swiglu_avx2,

@@ -10,15 +10,28 @@ namespace {
 
 #include "avx2_common.inc"
 
+// A row group's prefetch: `ahead` bytes past the column, as PanelFetch says.
+struct GroupFetch {
+  PanelFetch f;
+  size_t ahead;
+  void operator()(const char* col) const { prefetch_panel(prefetch_addr(col, ahead), f); }
+};
+// A stream's prefetch: hint H (TN_PREFETCH_*) `ahead` bytes past the column.
+template <int H>
+struct HintFetch {
+  size_t ahead;
+  void operator()(const char* col) const { prefetch_hint<H>(prefetch_addr(col, ahead)); }
+};
+
 // MR activation rows x S panels side by side (the second panel_stride elements after the first):
 // per column i of the panels, each activation is broadcast once and multiplied into both halves
 // of every panel (outer product, 2 * MR FMAs per panel per 32-byte bf16 load).  U rounds of
 // columns per iteration, each with its own accumulators, keep 8+ FMA chains in flight where
-// S * MR is small (2 * S * U * MR accumulators <= 12).  Each iteration prefetches every panel
-// kPanelPrefetchBytes / S ahead as `fetch` says.
-template <int D, int MR, int S, int U>
+// S * MR is small (2 * S * U * MR accumulators <= 12).  Each iteration calls fetch on every
+// panel's current column (GroupFetch or HintFetch: the prefetch changes no result).
+template <int D, int MR, int S, int U, typename Fetch>
 void panel_tile(const float* x, int ldx, const void* p, size_t panel_stride, int k, float* out, int ldo,
-                PanelFetch fetch) {
+                Fetch fetch) {
   const size_t eb = (size_t)kDTypes[D].elem_bytes;
   __m256 c[S][U][MR][2];
 #pragma GCC unroll 2
@@ -30,10 +43,7 @@ void panel_tile(const float* x, int ldx, const void* p, size_t panel_stride, int
   int i = 0;
   for (; i + U <= k; i += U) {
 #pragma GCC unroll 2
-    for (int s = 0; s < S; s++)
-      prefetch_panel(prefetch_addr((const char*)p + (s * panel_stride + (size_t)i * kPanelRows) * eb,
-                                   kPanelPrefetchBytes / S),
-                     fetch);
+    for (int s = 0; s < S; s++) fetch((const char*)p + (s * panel_stride + (size_t)i * kPanelRows) * eb);
 #pragma GCC unroll 4
     for (int u = 0; u < U; u++)
 #pragma GCC unroll 2
@@ -82,19 +92,28 @@ void panel_tile(const float* x, int ldx, const void* p, size_t panel_stride, int
     }
 }
 
-// Two panels at a time, then the odd one: U fixed by MR, so a panel's sums do not depend on
-// whether it was paired.
-template <int D, int MR>
-void panel_pairs(const float* x, int ldx, const void* w, int k, int np, float* out, int ldo) {
+// 1-3 rows (memory-bound): `streams` panels side by side (2: two panels at a time, then the odd
+// one; 1: one at a time), each prefetched with hint H, `bytes` ahead per thread split among the
+// panels read together.  U fixed by MR, so a panel's sums do not depend on whether it was paired.
+template <int D, int MR, int H>
+void panel_streams(const float* x, int ldx, const void* w, int k, int np, float* out, int ldo, int streams,
+                   size_t bytes) {
   constexpr int U = MR == 1 ? 2 : 1;
   const size_t stride = (size_t)kPanelRows * k, eb = (size_t)kDTypes[D].elem_bytes;
   int p = 0;
-  for (; p + 2 <= np; p += 2)
-    panel_tile<D, MR, 2, U>(x, ldx, (const char*)w + p * stride * eb, stride, k, out + p * kPanelRows, ldo,
-                            PanelFetch::kOnce);
-  if (p < np)
+  if (streams >= 2)
+    for (; p + 2 <= np; p += 2)
+      panel_tile<D, MR, 2, U>(x, ldx, (const char*)w + p * stride * eb, stride, k, out + p * kPanelRows, ldo,
+                              HintFetch<H>{bytes / 2});
+  for (; p < np; p++)
     panel_tile<D, MR, 1, U>(x, ldx, (const char*)w + p * stride * eb, stride, k, out + p * kPanelRows, ldo,
-                            PanelFetch::kOnce);
+                            HintFetch<H>{bytes});
+}
+
+// kDefaultStream's streams (non-temporal, kPanelPrefetchBytes, two panels side by side).
+template <int D, int MR>
+void panel_pairs(const float* x, int ldx, const void* w, int k, int np, float* out, int ldo) {
+  panel_streams<D, MR, TN_PREFETCH_NTA>(x, ldx, w, k, np, out, ldo, 2, kPanelPrefetchBytes);
 }
 
 // 1-3 rows (memory-bound) read two panels side by side: two sequential weight streams per thread
@@ -118,7 +137,7 @@ void panel_avx2(const float* x, int ldx, int m, const void* w, int k, int np, fl
       const int g = panel_group(m - t);
       const float* xt = x + (size_t)t * ldx;
       float* o = out + (size_t)t * ldo + p * kPanelRows;
-      const PanelFetch f = panel_fetch(t, g, m);
+      const GroupFetch f{panel_fetch(t, g, m), kPanelPrefetchBytes};
       switch (g) {  // never a lone row: 7 goes 4 + 3
         case 2: panel_tile<D, 2, 1, 2>(xt, ldx, pw, stride, k, o, ldo, f); break;
         case 3: panel_tile<D, 3, 1, 2>(xt, ldx, pw, stride, k, o, ldo, f); break;
@@ -131,7 +150,36 @@ void panel_avx2(const float* x, int ldx, int m, const void* w, int k, int np, fl
   }
 }
 
+// panel_avx2 for 1-3 rows with the streams of a tn_stream_choice (more rows: panel_avx2).
+template <int D>
+void panel_stream_avx2(const float* x, int ldx, int m, const void* w, int k, int np, float* out, int ldo,
+                       const tn_stream_choice& c) {
+  if (m > kStreamMaxRows) {
+    panel_avx2<D>(x, ldx, m, w, k, np, out, ldo);
+    return;
+  }
+  const size_t bytes = (size_t)c.prefetch_bytes;
+  with_prefetch_hint(c.prefetch, [&](auto h) {
+    if (m == 1) panel_streams<D, 1, h()>(x, ldx, w, k, np, out, ldo, c.streams, bytes);
+    else if (m == 2) panel_streams<D, 2, h()>(x, ldx, w, k, np, out, ldo, c.streams, bytes);
+    else panel_streams<D, 3, h()>(x, ldx, w, k, np, out, ldo, c.streams, bytes);
+  });
+}
+
 }  // namespace
+
+void panel_stream_avx2_f32(const float* x, int ldx, int m, const void* w, int k, int np, float* out, int ldo,
+                          const tn_stream_choice& c) {
+  panel_stream_avx2<TN_F32>(x, ldx, m, w, k, np, out, ldo, c);
+}
+void panel_stream_avx2_f16(const float* x, int ldx, int m, const void* w, int k, int np, float* out, int ldo,
+                          const tn_stream_choice& c) {
+  panel_stream_avx2<TN_F16>(x, ldx, m, w, k, np, out, ldo, c);
+}
+void panel_stream_avx2_bf16(const float* x, int ldx, int m, const void* w, int k, int np, float* out, int ldo,
+                           const tn_stream_choice& c) {
+  panel_stream_avx2<TN_BF16>(x, ldx, m, w, k, np, out, ldo, c);
+}
 
 void panel_avx2_f32(const float* x, int ldx, int m, const void* w, int k, int np, float* out, int ldo) {
   panel_avx2<TN_F32>(x, ldx, m, w, k, np, out, ldo);

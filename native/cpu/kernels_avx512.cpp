@@ -242,6 +242,7 @@ const Kernels kAvx512Kernels = {
     {nullptr, nullptr, nullptr},
     {pack_avx512<TN_F32>, pack_avx512<TN_F16>, pack_avx512<TN_BF16>},
     {panel_avx512<TN_F32>, panel_avx512<TN_F16>, panel_avx512<TN_BF16>},
+    {panel_stream_avx2_f32, panel_stream_avx2_f16, panel_stream_avx2_bf16},  // 1-3 rows: the AVX2 tiles
     panel_bf16dp_avx512,
     gemm_micro_avx512,
     swiglu_generic,  // the portable loop (SwiGLU is a small share of an expert's work)

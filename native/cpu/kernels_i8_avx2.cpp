@@ -191,13 +191,25 @@ void dot_i8_rows_avx2(const int8_t* const* x, int m, const int8_t* w, size_t ldw
   }
 }
 
+// A row group's prefetch (PanelFetch) and a stream's (hint H), `ahead` bytes past the column pair.
+struct GroupFetch {
+  PanelFetch f;
+  size_t ahead;
+  void operator()(const void* col) const { prefetch_panel(prefetch_addr(col, ahead), f); }
+};
+template <int H>
+struct HintFetch {
+  size_t ahead;
+  void operator()(const void* col) const { prefetch_hint<H>(prefetch_addr(col, ahead)); }
+};
+
 // MR activation rows x S panels side by side (the second `stride` bytes after the first): per
 // column pair, the 32 weight bytes of a panel are sign-extended once to int16 (rows 0-7, 8-15)
 // and each row's broadcast activation pair is multiplied in with vpmaddwd (16 products per
-// instruction, exact): 2 * MR int32 accumulators per panel.  Prefetches as the float tiles do.
-template <int MR, int S>
+// instruction, exact): 2 * MR int32 accumulators per panel.  fetch prefetches as the float tiles do.
+template <int MR, int S, typename Fetch>
 void panel_i8_tile(const int16_t* const* x, const int8_t* p, size_t stride, int k, int32_t* out, size_t ldo,
-                   PanelFetch fetch) {
+                   Fetch fetch) {
   __m256i c[S][MR][2];
 #pragma GCC unroll 2
   for (int s = 0; s < S; s++)
@@ -207,7 +219,7 @@ void panel_i8_tile(const int16_t* const* x, const int8_t* p, size_t stride, int 
 #pragma GCC unroll 2
     for (int s = 0; s < S; s++) {
       const __m128i* q = (const __m128i*)(p + s * stride + (size_t)i * 16);
-      prefetch_panel(prefetch_addr(q, kPanelPrefetchBytes / S), fetch);
+      fetch(q);
       const __m256i w0 = _mm256_cvtepi8_epi16(_mm_loadu_si128(q));
       const __m256i w1 = _mm256_cvtepi8_epi16(_mm_loadu_si128(q + 1));
 #pragma GCC unroll 8
@@ -229,23 +241,28 @@ void panel_i8_tile(const int16_t* const* x, const int8_t* p, size_t stride, int 
     }
 }
 
+// 1-2 rows (memory-bound): `streams` panels side by side (2: two at a time, then the odd one),
+// prefetched with hint H, `bytes` ahead per thread split among the panels read together.
+template <int MR, int H>
+void panel_i8_streams(const int16_t* const* x, const int8_t* panels, int k, int np, int32_t* out, size_t ldo,
+                      int streams, size_t bytes) {
+  const size_t stride = (size_t)16 * k;
+  int p = 0;
+  if (streams >= 2)
+    for (; p + 2 <= np; p += 2)
+      panel_i8_tile<MR, 2>(x, panels + p * stride, stride, k, out + p * 16, ldo, HintFetch<H>{bytes / 2});
+  for (; p < np; p++) panel_i8_tile<MR, 1>(x, panels + p * stride, stride, k, out + p * 16, ldo, HintFetch<H>{bytes});
+}
+
 }  // namespace
 
 // 1-2 rows (memory-bound) read two panels side by side (two weight streams per thread, as the
-// float panels); more rows run each panel over groups of up to 6 (12 accumulators + 2 weight
-// halves + 1 broadcast), 7 as 4 + 3.
+// float panels: kDefaultStream); more rows run each panel over groups of up to 6 (12 accumulators
+// + 2 weight halves + 1 broadcast), 7 as 4 + 3.
 void panel_i8_avx2(const int16_t* const* x, int m, const int8_t* panels, int k, int np, int32_t* out, size_t ldo) {
   const size_t stride = (size_t)16 * k;
   if (m <= 2) {
-    int p = 0;
-    for (; p + 2 <= np; p += 2) {
-      if (m == 1) panel_i8_tile<1, 2>(x, panels + p * stride, stride, k, out + p * 16, ldo, PanelFetch::kOnce);
-      else panel_i8_tile<2, 2>(x, panels + p * stride, stride, k, out + p * 16, ldo, PanelFetch::kOnce);
-    }
-    if (p < np) {
-      if (m == 1) panel_i8_tile<1, 1>(x, panels + p * stride, stride, k, out + p * 16, ldo, PanelFetch::kOnce);
-      else panel_i8_tile<2, 1>(x, panels + p * stride, stride, k, out + p * 16, ldo, PanelFetch::kOnce);
-    }
+    panel_i8_stream_avx2(x, m, panels, k, np, out, ldo, kDefaultStream);
     return;
   }
   for (int p = 0; p < np; p++) {
@@ -253,7 +270,7 @@ void panel_i8_avx2(const int16_t* const* x, int m, const int8_t* panels, int k, 
     for (int t = 0; t < m;) {
       const int g = panel_group(m - t);
       int32_t* o = out + (size_t)t * ldo + p * 16;
-      const PanelFetch f = panel_fetch(t, g, m);
+      const GroupFetch f{panel_fetch(t, g, m), kPanelPrefetchBytes};
       switch (g) {  // never a lone row: 7 goes 4 + 3
         case 2: panel_i8_tile<2, 1>(x + t, pw, stride, k, o, ldo, f); break;
         case 3: panel_i8_tile<3, 1>(x + t, pw, stride, k, o, ldo, f); break;
@@ -264,6 +281,19 @@ void panel_i8_avx2(const int16_t* const* x, int m, const int8_t* panels, int k, 
       t += g;
     }
   }
+}
+
+void panel_i8_stream_avx2(const int16_t* const* x, int m, const int8_t* panels, int k, int np, int32_t* out,
+                         size_t ldo, const tn_stream_choice& c) {
+  if (m > 2) {
+    panel_i8_avx2(x, m, panels, k, np, out, ldo);
+    return;
+  }
+  const size_t bytes = (size_t)c.prefetch_bytes;
+  with_prefetch_hint(c.prefetch, [&](auto h) {
+    if (m == 1) panel_i8_streams<1, h()>(x, panels, k, np, out, ldo, c.streams, bytes);
+    else panel_i8_streams<2, h()>(x, panels, k, np, out, ldo, c.streams, bytes);
+  });
 }
 
 // quantize_row_ref 8 lanes at a time, the same IEEE operations in the same order: max of |x| (maxps
@@ -311,6 +341,7 @@ void quantize_row_avx2(const float* x, int k, int8_t* q, float* scale) {
   for (; i < k; i++) q[i] = round_clamp_i8(x[i] / s);
 }
 
-const I8Kernels kAvx2I8Kernels = {dot_i8_avx2, dot_f32_i8_avx2, dot_i8_rows_avx2, panel_i8_avx2, quantize_row_avx2};
+const I8Kernels kAvx2I8Kernels = {dot_i8_avx2,         dot_f32_i8_avx2,   dot_i8_rows_avx2, panel_i8_avx2,
+                                  panel_i8_stream_avx2, quantize_row_avx2};
 
 }  // namespace tn

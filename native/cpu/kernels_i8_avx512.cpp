@@ -46,7 +46,8 @@ void panel_i8_avx512(const int16_t* const* x, int m, const int8_t* panels, int k
 
 }  // namespace
 
-const I8Kernels kAvx512I8Kernels = {dot_i8_avx512, dot_f32_i8_avx512, dot_i8_rows_avx512, panel_i8_avx512,
-                                   quantize_row_avx2};
+// 1-2 rows stream on the AVX2 tiles (panel_i8_avx512 takes them there too).
+const I8Kernels kAvx512I8Kernels = {dot_i8_avx512,        dot_f32_i8_avx512, dot_i8_rows_avx512, panel_i8_avx512,
+                                   panel_i8_stream_avx2, quantize_row_avx2};
 
 }  // namespace tn

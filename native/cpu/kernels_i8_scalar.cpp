@@ -45,7 +45,7 @@ void panel_i8_scalar(const int16_t* const* x, int m, const int8_t* panels, int k
 
 }  // namespace
 
-const I8Kernels kScalarI8Kernels = {dot_i8_scalar, dot_f32_i8_scalar, dot_i8_rows_scalar, panel_i8_scalar,
-                                   quantize_row_ref};
+const I8Kernels kScalarI8Kernels = {dot_i8_scalar,   dot_f32_i8_scalar, dot_i8_rows_scalar, panel_i8_scalar,
+                                   nullptr, quantize_row_ref};
 
 }  // namespace tn

@@ -90,7 +90,7 @@ void panel_i8_neon(const int16_t* const* x, int m, const int8_t* panels, int k, 
 }
 
 I8Kernels make_neon_i8() {
-  I8Kernels t = {dot_i8_neon, dot_f32_i8_neon, dot_i8_rows_neon, panel_i8_neon, quantize_row_ref};
+  I8Kernels t = {dot_i8_neon, dot_f32_i8_neon, dot_i8_rows_neon, panel_i8_neon, nullptr, quantize_row_ref};
   if (has_neon_dot()) {
     t.dot_i8 = dot_i8_neon_dot;
     t.dot_i8_rows = dot_i8_rows_neon_dot;

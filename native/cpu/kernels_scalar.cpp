@@ -158,6 +158,7 @@ const Kernels kScalarKernels = {
     {nullptr, nullptr, nullptr},
     {pack_generic<TN_F32>, pack_generic<TN_F16>, pack_generic<TN_BF16>},
     {panel_generic<TN_F32>, panel_generic<TN_F16>, panel_generic<TN_BF16>},
+    {nullptr, nullptr, nullptr},
     nullptr,
     gemm_micro_generic,
     swiglu_generic,

@@ -71,12 +71,14 @@ void row_major_rows(const Kernels& kt, const float* x, const float* xg, int m, i
 }  // namespace
 
 void linear_rows(const Kernels& kt, const float* x, const float* xg, int m, int k, const void* w, int dt, int r0,
-                 int r1, float* out, int ldo, int prows, const uint32_t* xb) {
+                 int r1, float* out, int ldo, int prows, const uint32_t* xb, const tn_stream_choice* sc) {
   if (r0 < prows) {
     const int pe = r1 < prows ? r1 : prows;
     const void* pw = (const char*)w + (size_t)r0 * k * kDTypes[dt].elem_bytes;
     if (xb)
       kt.panel_bf16dp(xb, bf16_pairs_per_row(k), m, pw, k, (pe - r0) / kPanelRows, out + r0, ldo);
+    else if (sc)
+      kt.panel_stream[dt](x, k, m, pw, k, (pe - r0) / kPanelRows, out + r0, ldo, *sc);
     else
       kt.panel[dt](x, k, m, pw, k, (pe - r0) / kPanelRows, out + r0, ldo);
     if (pe == r1) return;
@@ -139,7 +141,7 @@ const float* gemv_act(const Kernels& kt, int dt, const float* x, int m, int k, f
 }
 
 int linear_float(const float* x, int m, int k, const void* w, int w_dtype, bool panels, int n, float* out,
-                 int round_act) {
+                 int round_act, const tn_stream_choice* forced) {
   const Kernels& kt = kernels();
   static thread_local AlignedBuf act_buf;
   const float* xr = prepare_act(x, (size_t)m * k, w_dtype, round_act, act_buf);
@@ -157,14 +159,16 @@ int linear_float(const float* x, int m, int k, const void* w, int w_dtype, bool 
     xb = packed;
   }
   count_weight_bytes((size_t)n * k * kDTypes[w_dtype].elem_bytes);
+  tn_stream_choice sc_buf;
+  const tn_stream_choice* sc = forced ? forced : stream_for(kt, w_dtype, panels, m, n, k, &sc_buf);
   if ((size_t)m * n * k < kMinParallelMacs) {
-    linear_rows(kt, xr, xg, m, k, w, w_dtype, 0, n, out, n, prows, xb);
+    linear_rows(kt, xr, xg, m, k, w, w_dtype, 0, n, out, n, prows, xb, sc);
     return TN_OK;
   }
-  const int blk = linear_block(kt, m, panels);
-  parallel_items((n + blk - 1) / blk, [&](int64_t b) {
+  const int blk = linear_block(kt, m, panels, sc);
+  split_items(sc, (n + blk - 1) / blk, [&](int64_t b) {
     int r0 = (int)b * blk, r1 = r0 + blk < n ? r0 + blk : n;
-    linear_rows(kt, xr, xg, m, k, w, w_dtype, r0, r1, out, n, prows, xb);
+    linear_rows(kt, xr, xg, m, k, w, w_dtype, r0, r1, out, n, prows, xb, sc);
   });
   return TN_OK;
 }
@@ -172,7 +176,7 @@ int linear_float(const float* x, int m, int k, const void* w, int w_dtype, bool 
 // int8 weight, int8 activations: every row of x quantized once, exact int32 dots per block of
 // kWBlock output rows.
 int linear_i8_act_i8(const I8Kernels& qk, const float* x, int m, int k, const tn_linear_weight* w, int n,
-                     float* out) {
+                     float* out, const tn_stream_choice* forced) {
   static thread_local AlignedBuf xq_buf, xs_buf;
   int8_t* xq = scratch<int8_t>(xq_buf, (size_t)m * k);
   float* xs = scratch<float>(xs_buf, (size_t)m);
@@ -184,19 +188,22 @@ int linear_i8_act_i8(const I8Kernels& qk, const float* x, int m, int k, const tn
   if (prows > 0 && !x16) return TN_E_NOMEM;
   if (x16) widen_rows(xq, (size_t)m * k, x16);
   const int8_t* wq = (const int8_t*)w->w;
-  parallel_items((n + kWBlock - 1) / kWBlock, [&](int64_t b) {
+  tn_stream_choice sc_buf;
+  const tn_stream_choice* sc = forced ? forced : stream_for(kernels(), TN_I8, prows > 0, m, n, k, &sc_buf);
+  split_items(sc, (n + kWBlock - 1) / kWBlock, [&](int64_t b) {
     const int j0 = (int)b * kWBlock, nr = n - j0 < kWBlock ? n - j0 : kWBlock;
     rows_i8_scaled(
         qk, m, [&](int t) { return xq + (size_t)t * k; }, [&](int t) { return x16 + (size_t)t * k; },
-        [&](int t) { return xs[t]; }, wq + (size_t)j0 * k, prows - j0, nr, k, w->scale + j0, out + j0, (size_t)n);
+        [&](int t) { return xs[t]; }, wq + (size_t)j0 * k, prows - j0, nr, k, w->scale + j0, out + j0, (size_t)n, sc);
   });
   return TN_OK;
 }
 
-int linear_i8(const float* x, int m, int k, const tn_linear_weight* w, int n, float* out) {
+int linear_i8(const float* x, int m, int k, const tn_linear_weight* w, int n, float* out,
+              const tn_stream_choice* forced) {
   const I8Kernels& qk = *kernels().i8;
   count_weight_bytes((size_t)n * k + sizeof(float) * (size_t)n);
-  if (w->act_quant == TN_ACT_INT8_PER_TOKEN) return linear_i8_act_i8(qk, x, m, k, w, n, out);
+  if (w->act_quant == TN_ACT_INT8_PER_TOKEN) return linear_i8_act_i8(qk, x, m, k, w, n, out, forced);
   const int8_t* wq = (const int8_t*)w->w;
   parallel_for(n, [&](int64_t b, int64_t e) {
     for (int64_t j = b; j < e; j++) {
@@ -209,14 +216,15 @@ int linear_i8(const float* x, int m, int k, const tn_linear_weight* w, int n, fl
 
 }  // namespace
 
-int linear(const float* x, int m, int k, const tn_linear_weight* w, int n, float* out, int round_act) {
+int linear(const float* x, int m, int k, const tn_linear_weight* w, int n, float* out, int round_act,
+           const tn_stream_choice* forced) {
   if (!valid_weight(w) || m < 0 || k <= 0 || n <= 0) return TN_E_ARG;
   if (m == 0) return TN_OK;
   switch (weight_kind(w)) {
-    case WeightKind::kInt8: return linear_i8(x, m, k, w, n, out);
+    case WeightKind::kInt8: return linear_i8(x, m, k, w, n, out, forced);
     case WeightKind::kFloat: break;
   }
-  return linear_float(x, m, k, w->w, elem_dtype(w), has_panels(w), n, out, round_act);
+  return linear_float(x, m, k, w->w, elem_dtype(w), has_panels(w), n, out, round_act, forced);
 }
 
 }  // namespace tn

@@ -8,6 +8,7 @@
 
 #include "kernels.h"
 #include "scratch.h"
+#include "threadpool.h"
 
 namespace tn {
 
@@ -40,13 +41,25 @@ void pack_bf16_pairs(const float* x, int m, int k, uint32_t* xb);
 // widened once into L2, every activation row run over it).
 // xg: x in the gemv kernel's layout (kt.gemv_layout[dt]; x itself where that is nullptr).
 // xb: x as bf16 pairs (pack_bf16_pairs) where the panel rows take the bf16 dot-product kernel, else nullptr.
+// sc: the weight's tuned streams (stream_for), or nullptr: the panel rows take kt.panel_stream with it.
 void linear_rows(const Kernels& kt, const float* x, const float* xg, int m, int k, const void* w, int dt, int r0,
-                 int r1, float* out, int ldo, int prows, const uint32_t* xb);
+                 int r1, float* out, int ldo, int prows, const uint32_t* xb, const tn_stream_choice* sc);
+
+// ---- tuned streams (tune.cpp) ----
+
+// The choice tn_set_stream_choice made for an [n, k] panel weight of dtype dt (element dtype),
+// copied into *out; false where the shape has none.
+bool stream_choice(int dt, int n, int k, tn_stream_choice* out);
+
+// A product's tuned streams: *buf filled with the shape's choice where m activation rows stream a
+// panel weight (1 <= m <= kStreamMaxRows) that has one and the level has stream kernels
+// (kt.panel_stream, or qk.panel_i8_stream for int8 with m <= 2), else nullptr.
+const tn_stream_choice* stream_for(const Kernels& kt, int dt, bool panels, int m, int n, int k, tn_stream_choice* buf);
 
 // Rows per work item: a multiple of the gemv tile (4), of every ISA's GEMM panel width and of
-// kPanelRows (panel-layout weights: two panels, any m).
-static inline int linear_block(const Kernels& kt, int m, bool panels) {
-  return m >= kGemmMinRows && !panels ? kt.gemm_nr : 32;
+// kPanelRows (panel-layout weights: two panels, any m); a tuned stream's block_rows.
+static inline int linear_block(const Kernels& kt, int m, bool panels, const tn_stream_choice* sc = nullptr) {
+  return sc ? sc->block_rows : m >= kGemmMinRows && !panels ? kt.gemm_nr : 32;
 }
 
 // ---- int8 weights ----
@@ -84,11 +97,12 @@ void scaled_chunks(int m, int rows, Dots dots, Scale scale, const float* ws, flo
 
 // Rows [0, rows) of a weight block w (rows of k int8, rows <= kWBlock) against m quantized
 // activation rows (row(t) its int8 row, row16(t) the same widened, scale(t) its scale): those below
-// prows (a multiple of 16; <= 0: none) in the int8 panel layout through panel_i8, the rest
-// row-major through dot_i8_rows; every int32 dot scaled the same way.
+// prows (a multiple of 16; <= 0: none) in the int8 panel layout through panel_i8 (panel_i8_stream
+// with the tuned streams sc where not nullptr), the rest row-major through dot_i8_rows; every
+// int32 dot scaled the same way.
 template <typename Row, typename Row16, typename Scale>
 void rows_i8_scaled(const I8Kernels& qk, int m, Row row, Row16 row16, Scale scale, const int8_t* w, int prows,
-                    int rows, int k, const float* ws, float* out, size_t ldo) {
+                    int rows, int k, const float* ws, float* out, size_t ldo, const tn_stream_choice* sc) {
   const int np = prows <= 0 ? 0 : (prows < rows ? prows : rows) / 16;
   if (np > 0)
     scaled_chunks(
@@ -96,7 +110,8 @@ void rows_i8_scaled(const I8Kernels& qk, int m, Row row, Row16 row16, Scale scal
         [&](int t0, int mt, int32_t* acc) {
           const int16_t* xr[kActChunk];
           for (int t = 0; t < mt; t++) xr[t] = row16(t0 + t);
-          qk.panel_i8(xr, mt, w, k, np, acc, kWBlock);
+          if (sc) qk.panel_i8_stream(xr, mt, w, k, np, acc, kWBlock, *sc);
+          else qk.panel_i8(xr, mt, w, k, np, acc, kWBlock);
         },
         scale, ws, out, ldo);
   const int done = np * 16;
@@ -114,7 +129,21 @@ void rows_i8_scaled(const I8Kernels& qk, int m, Row row, Row16 row16, Scale scal
 // ---- the descriptor ----
 
 // tn_linear without the profiling label: the weight's kind picks linear_float or linear_i8.
-int linear(const float* x, int m, int k, const tn_linear_weight* w, int n, float* out, int round_act);
+// forced: the streams to use instead of the shape's tuned ones (the tuner's timing runs), or nullptr.
+int linear(const float* x, int m, int k, const tn_linear_weight* w, int n, float* out, int round_act,
+           const tn_stream_choice* forced = nullptr);
+
+// The work items [0, n) of a product: one contiguous share per pool thread under TN_SPLIT_SHARES
+// (sc not nullptr), else handed out one at a time (parallel_items).
+template <typename F>
+void split_items(const tn_stream_choice* sc, int64_t n, F&& f) {
+  if (sc && sc->split == TN_SPLIT_SHARES)
+    parallel_for(n, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; i++) f(i);
+    });
+  else
+    parallel_items(n, f);
+}
 
 // A weight's element type and layout, from its dtype code (TN_W_PANELS: tn_pack_panels' layout).
 static inline int elem_dtype(const tn_linear_weight* w) { return w->dtype & ~TN_W_PANELS; }

@@ -48,26 +48,27 @@ int moe_i8(const MoeCall& c, const tn_linear_weight* w1, const tn_linear_weight*
 size_t moe_float_scratch_floats(const tn_moe_params* p);
 size_t moe_i8_scratch_floats(const tn_moe_params* p);
 
-// Work items over the output rows [0, n_out) of segments [s0, s1), path.block(rows) rows each,
-// round robin over the experts (decisions.md: moe-round-robin); nullptr when scratch cannot grow.
+// Work items over the output rows [0, n_out) of segments [s0, s1), path.block(rows, n_out) rows
+// each, round robin over the experts (decisions.md: moe-round-robin); nullptr when scratch cannot
+// grow.
 template <typename Path>
 const MoeItem* moe_items(const MoeCall& c, const Path& path, int s0, int s1, int n_out, int* count) {
   static thread_local AlignedBuf item_buf;
   int n = 0;
   for (int s = s0; s < s1; s++) {
-    const int blk = path.block(c.segs[s].rows());
+    const int blk = path.block(c.segs[s].rows(), n_out);
     n += (n_out + blk - 1) / blk;
   }
   MoeItem* items = scratch<MoeItem>(item_buf, (size_t)n + 1);
   if (!items) return nullptr;
   *count = 0;
   round_robin_blocks(
-      s0, s1, n_out, [&](int s) { return path.block(c.segs[s].rows()); },
+      s0, s1, n_out, [&](int s) { return path.block(c.segs[s].rows(), n_out); },
       [&](int s, int r0, int r1) { items[(*count)++] = {s, r0, r1}; });
   return items;
 }
 
-// The group loop every path shares.  Path: block(rows), gather(s0, s1, rows), up(item) (false:
+// The group loop every path shares.  Path: block(rows, n_out), gather(s0, s1, rows), up(item) (false:
 // out of memory), between(s0, s1, rows), down(item), down_out() ([rows, H] by group row).
 template <typename Path>
 int run_moe_groups(const MoeCall& c, Path& path, float* out) {

@@ -34,9 +34,12 @@ class FloatPath {
     round_ = c.p->round_act && dt_ == TN_BF16;
     up_prows_ = panel_rows(panels_, c.I);
     down_prows_ = panel_rows(panels_, c.H);
+    up_sc_ = stream_for(kt_, dt_, panels_, 1, c.I, c.H, &up_buf_);
+    down_sc_ = stream_for(kt_, dt_, panels_, 1, c.H, c.I, &down_buf_);
   }
 
-  int block(int rows) const { return linear_block(kt_, rows, panels_); }
+  // (n_out tells the passes apart: c.I rows for the up projections, c.H for the down one)
+  int block(int rows, int n_out) const { return linear_block(kt_, rows, panels_, streams(rows, n_out == c_.I)); }
 
   int gather(int s0, int s1, int rows) {
     const int H = c_.H;
@@ -75,11 +78,12 @@ class FloatPath {
     float* us = scratch<float>(up_buf, (size_t)ne * nr);  // w3 x of this item's block only: [ne, nr]
     if (!us) return false;
     const uint32_t* xsb = seg_pairs(sg, xg_pairs_, H);
+    const tn_stream_choice* sc = streams(ne, true);
     linear_rows(kt_, xs, xsg, ne, H, (const char*)w1_ + (size_t)sg.e * I * H * eb_, dt_, r0, it.r1, gs, I, up_prows_,
-                xsb);
+                xsb, sc);
     // (r0 is a multiple of the panel rows: w3's panels start again at its row 0 here)
     linear_rows(kt_, xs, xsg, ne, H, (const char*)w3_ + ((size_t)sg.e * I + r0) * H * eb_, dt_, 0, nr, us, nr,
-                up_prows_ > r0 ? up_prows_ - r0 : 0, xsb);
+                up_prows_ > r0 ? up_prows_ - r0 : 0, xsb, sc);
     for (int t = 0; t < ne; t++) {
       float* gt = gs + (size_t)t * I + r0;
       kt_.swiglu(gt, us + (size_t)t * nr, nr);
@@ -99,7 +103,7 @@ class FloatPath {
     const int H = c_.H, I = c_.I;
     linear_rows(kt_, g_ + (size_t)sg.row0 * I, g_gemv_ + (size_t)sg.row0 * I, sg.rows(), I,
                 (const char*)w2_ + (size_t)sg.e * H * I * eb_, dt_, it.r0, it.r1, d_ + (size_t)sg.row0 * H, H,
-                down_prows_, seg_pairs(sg, g_pairs_, I));
+                down_prows_, seg_pairs(sg, g_pairs_, I), streams(sg.rows(), false));
   }
 
   const float* down_out() const { return d_; }
@@ -115,6 +119,12 @@ class FloatPath {
         kt_.gemv_layout[dt_](src + (size_t)c_.segs[s].row0 * width, ne, width, dst + (size_t)c_.segs[s].row0 * width);
     }
     return dst;
+  }
+
+  // The tuned streams of a segment of `rows` rows through the up ([I, H] blocks) or the down
+  // projection ([H, I]), or nullptr.
+  const tn_stream_choice* streams(int rows, bool up) const {
+    return rows > kStreamMaxRows ? nullptr : up ? up_sc_ : down_sc_;
   }
 
   // Segment sg's rows of a packed group, or nullptr where it stays on the f32 kernels.
@@ -134,6 +144,8 @@ class FloatPath {
   float *xg_, *g_, *d_, *xgl_, *gl_;
   const float *xg_gemv_ = nullptr, *g_gemv_ = nullptr;
   uint32_t *xg_pairs_ = nullptr, *g_pairs_ = nullptr;
+  tn_stream_choice up_buf_, down_buf_;
+  const tn_stream_choice *up_sc_ = nullptr, *down_sc_ = nullptr;
 };
 
 }  // namespace

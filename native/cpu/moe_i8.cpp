@@ -45,6 +45,8 @@ class I8Path {
     p1_ = panel_rows(has_panels(w1), c.I);
     p3_ = panel_rows(has_panels(w3), c.I);
     p2_ = panel_rows(has_panels(w2), c.H);
+    up_sc_ = stream_for(kt_, TN_I8, p1_ > 0 && p3_ > 0, 1, c.I, c.H, &up_buf_);
+    down_sc_ = stream_for(kt_, TN_I8, p2_ > 0, 1, c.H, c.I, &down_buf_);
     const I8Layout L = i8_layout(c.p);
     x16_ = (int16_t*)(scratch_f + L.x16);  // [T, H] xq widened (p1 or p3)
     g16_ = (int16_t*)(scratch_f + L.g16);  // [rows, I] gq widened (p2), over g
@@ -67,7 +69,7 @@ class I8Path {
     return TN_OK;
   }
 
-  int block(int) const { return kWBlock; }
+  int block(int, int) const { return kWBlock; }
 
   int gather(int s0, int s1, int) {
     const size_t H = c_.H, I = c_.I;
@@ -90,8 +92,10 @@ class I8Path {
       auto row = [&](int r) { return xq_ + (size_t)c_.token(sg.a0 + r) * H; };
       auto row16 = [&](int r) { return x16_ + (size_t)c_.token(sg.a0 + r) * H; };
       auto scale = [&](int r) { return xs_[c_.token(sg.a0 + r)]; };
-      rows_i8_scaled(qk_, ne, row, row16, scale, w1e + (size_t)r0 * H, p1_ - r0, nr, H, s1e + r0, gs0 + r0, (size_t)I);
-      rows_i8_scaled(qk_, ne, row, row16, scale, w3e + (size_t)r0 * H, p3_ - r0, nr, H, s3e + r0, us, (size_t)nr);
+      const tn_stream_choice* sc = ne <= 2 ? up_sc_ : nullptr;
+      rows_i8_scaled(qk_, ne, row, row16, scale, w1e + (size_t)r0 * H, p1_ - r0, nr, H, s1e + r0, gs0 + r0, (size_t)I,
+                     sc);
+      rows_i8_scaled(qk_, ne, row, row16, scale, w3e + (size_t)r0 * H, p3_ - r0, nr, H, s3e + r0, us, (size_t)nr, sc);
     } else {
       for (int j = r0; j < r1; j++) {
         const int8_t* a = w1e + (size_t)j * H;
@@ -125,7 +129,8 @@ class I8Path {
       rows_i8_scaled(
           qk_, ne, [&](int r) { return gq_ + (size_t)(sg.row0 + r) * I; },
           [&](int r) { return g16_ + (size_t)(sg.row0 + r) * I; }, [&](int r) { return gs_[sg.row0 + r]; },
-          w2e + (size_t)r0 * I, p2_ - r0, r1 - r0, I, s2e + r0, d_ + (size_t)sg.row0 * H + r0, (size_t)H);
+          w2e + (size_t)r0 * I, p2_ - r0, r1 - r0, I, s2e + r0, d_ + (size_t)sg.row0 * H + r0, (size_t)H,
+          ne <= 2 ? down_sc_ : nullptr);
       return;
     }
     for (int j = r0; j < r1; j++) {
@@ -153,6 +158,8 @@ class I8Path {
   const tn_linear_weight *w1_, *w3_, *w2_;
   bool q1_, q3_, q2_;
   int p1_, p3_, p2_;
+  tn_stream_choice up_buf_, down_buf_;
+  const tn_stream_choice *up_sc_, *down_sc_;
   int16_t *x16_, *g16_;
   float *g_, *d_, *gs_, *xs_;
   int8_t *gq_, *xq_;

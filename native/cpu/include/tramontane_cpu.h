@@ -185,6 +185,42 @@ uint64_t tn_weight_bytes_read(void);
 int tn_fill_random_runs(void* dst, int dtype, uint64_t seed, float scale, const int64_t* run_starts,
                         size_t num_runs, size_t run_elems);
 
+// ---- tuned weight streams (decode: 1-3 activation rows on panel-layout weights) ----
+// How the stream kernels read a panel weight: the prefetch instruction and how far ahead (bytes
+// per thread, split among the streams), how many panels a thread reads side by side, and how the
+// output rows are split between the pool's threads.  Every choice gives the same bits (each
+// output is one FMA chain in the same order); only the speed differs from machine to machine.
+enum { TN_PREFETCH_NONE = 0, TN_PREFETCH_NTA = 1, TN_PREFETCH_T1 = 2, TN_PREFETCH_T0 = 3 };
+// TN_SPLIT_ITEMS: work items of block_rows rows handed out one at a time; TN_SPLIT_SHARES: the
+// same items in one contiguous share per thread.
+enum { TN_SPLIT_ITEMS = 0, TN_SPLIT_SHARES = 1 };
+typedef struct tn_stream_choice {
+  int32_t prefetch;        // TN_PREFETCH_*
+  int32_t prefetch_bytes;  // 0 .. 65536
+  int32_t streams;         // 1 or 2
+  int32_t block_rows;      // a multiple of 32, up to 1024 (int8 weights: 32 always)
+  int32_t split;           // TN_SPLIT_*
+} tn_stream_choice;
+// The choice for products of 1-3 rows with an [n, k] panel weight of dtype (tn_linear, and the
+// experts' [n, k] blocks in tn_moe_experts); shapes without one keep the built-in streams
+// (non-temporal, 2048 bytes, 2 streams, 32-row items); a shape's second choice replaces its first.
+// TN_E_ARG for an invalid choice; TN_E_NOMEM when the table (64 shapes) is full.  Called at load:
+// a kernel running the shape meanwhile takes the old or the new value of each field.
+int tn_set_stream_choice(int dtype, int n, int k, const tn_stream_choice* c);
+void tn_clear_stream_choices(void);
+// Whether the active ISA level has tunable stream kernels for dtype (x86-64's AVX2 and AVX-512).
+int tn_stream_tunable(int dtype);
+// The last-level cache's size in bytes as the C library reports it (0: unknown; a VM's figure may
+// be the host's).
+size_t tn_llc_bytes(void);
+// Times choice c: tn_linear of one activation row on an [n, k] panel weight of dtype (TN_I8: int8
+// activations, scales of 1) whose bytes are read from successive windows of n * k elements cut
+// from the regions (regions[2i] an address, regions[2i + 1] its length in bytes; a region shorter
+// than a window gives none), one after the other, so that each call reads bytes the calls just
+// before it did not.  `rounds` rounds of `calls` calls; *ns_per_call = the best round's mean.  The
+// regions are read only (any bytes: a model's other weights serve).
+int tn_time_stream(int dtype, int n, int k, const int64_t* regions, int num_regions, const tn_stream_choice* c,
+                   int calls, int rounds, double* ns_per_call);
 // ---- weight layout and quantization ----
 
 // Panel layout of linear weights, for the kernels that read it (tn_linear, tn_moe_experts): OR

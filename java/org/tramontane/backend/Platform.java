@@ -66,4 +66,12 @@ public interface Platform {
 
     /** Running total of weight bytes the kernels have streamed; empty where nothing counts them. */
     OptionalLong weightBytesRead();
+
+    /** Sets whether the kernels are tuned at load ({@link KernelTuning}); a backend without variants ignores it. */
+    default void setKernelTuning(KernelTuning mode) {}
+
+    /** One line for {@code info} and {@code bench}: the kernel variants chosen on this machine; empty: none to choose. */
+    default Optional<String> kernelTuning() {
+        return Optional.empty();
+    }
 }

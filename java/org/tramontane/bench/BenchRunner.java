@@ -37,8 +37,9 @@ public final class BenchRunner {
     }
 
     /** Everything one bench run measured; the KV pool holds every case's sequences at once. */
-    public record Report(MachineLimits machine, String isa, MixtralConfig config, DType dtype, long weightBytes,
-            DType kvCacheDtype, long kvCacheBytes, List<BenchCase> cases) {
+    /** kernelTuning: the platform's line on the kernel variants chosen for this machine, or null. */
+    public record Report(MachineLimits machine, String isa, String kernelTuning, MixtralConfig config, DType dtype,
+            long weightBytes, DType kvCacheDtype, long kvCacheBytes, List<BenchCase> cases) {
     }
 
     private BenchRunner() {}
@@ -72,7 +73,8 @@ public final class BenchRunner {
             }
             List<BenchCase> cases = new ArrayList<>();
             for (Measured mc : measured) cases.add(mc.withRatios(cfg, precision.weightDtype, quant, machine, s));
-            return new Report(machine, platform.activeIsa().map(i -> i.cliName).orElse("none"), cfg, precision.weightDtype,
+            return new Report(machine, platform.activeIsa().map(i -> i.cliName).orElse("none"),
+                    platform.kernelTuning().orElse(null), cfg, precision.weightDtype,
                     weightBytes, kvDtype, kvBytes, List.copyOf(cases));
         }
     }

@@ -25,6 +25,7 @@ final class BenchReport {
         machine.put("int8_peak_gops", m.int8PeakGops());
         machine.put("amx_bf16_peak_gflops", m.amxBf16PeakGflops());
         machine.put("amx_int8_peak_gops", m.amxInt8PeakGops());
+        machine.put("kernel_tuning", r.kernelTuning());
         List<Map<String, Object>> cases = new ArrayList<>();
         for (BenchCase c : r.cases()) {
             Map<String, Object> o = new LinkedHashMap<>();
@@ -63,6 +64,7 @@ final class BenchReport {
         sb.append(String.format(Locale.ROOT, "machine  %d threads, ISA %s: read %.1f GB/s, fp32 FMA %.0f GFLOP/s, "
                 + "bf16-dot %s, int8 VNNI %s%s%n", m.threads(), r.isa(), m.readBandwidthGbs(), m.fp32PeakGflops(),
                 orNa(m.bf16PeakGflops(), "GFLOP/s"), orNa(m.int8PeakGops(), "GOP/s"), amx));
+        if (r.kernelTuning() != null) sb.append("kernels  tuning ").append(r.kernelTuning()).append(System.lineSeparator());
         long budget = r.weightBytes() + r.kvCacheBytes();
         sb.append(String.format(Locale.ROOT, "model    %d layers, hidden %d, %d experts (top %d), --dtype %s: weights %.1f MB,"
                 + " KV cache %s %.1f MB%n", r.config().numLayers(), r.config().hiddenSize(), r.config().numExperts(),

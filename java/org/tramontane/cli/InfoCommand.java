@@ -80,6 +80,7 @@ final class InfoCommand implements Callable<Integer> {
         out.printf("cpu          ISA %s (supported: %s), %d threads%n", cpu.activeIsa().map(i -> i.cliName).orElse("none"),
                 isas.get(isas.size() - 1).cliName, cpu.threads());
         cpu.isaLimit().ifPresent(limit -> out.printf("             (%s)%n", limit));
+        cpu.kernelTuning().ifPresent(t -> out.printf("cpu tuning   %s%n", t));
         out.flush();
         return 0;
     }

@@ -4,12 +4,14 @@ import java.io.PrintWriter;
 import java.util.Optional;
 import org.tramontane.backend.BackendKind;
 import org.tramontane.backend.Isa;
+import org.tramontane.backend.KernelTuning;
 import org.tramontane.backend.Platform;
 
 /**
  * What the native layer needs before the first native call, so that scripts can run the jar
  * with no JVM flags: JavaCPP's memory governor off (weights live in native memory it must not
- * count) and an optional forced ISA level ({@code -Dtramontane.cpu.isa=scalar|avx2|avx512}).
+ * count), an optional forced ISA level ({@code -Dtramontane.cpu.isa=scalar|avx2|avx512}) and the kernel
+ * tuning mode ({@code -Dtramontane.cpu.tune=off|cached|fresh}).
  */
 final class NativeSetup {
     static final String ISA_PROPERTY = "tramontane.cpu.isa";
@@ -20,6 +22,15 @@ final class NativeSetup {
     static boolean apply(PrintWriter err) {
         System.setProperty("org.bytedeco.javacpp.maxBytes", "0");
         System.setProperty("org.bytedeco.javacpp.maxPhysicalBytes", "0");
+        String tune = System.getProperty(KernelTuning.PROPERTY);
+        if (tune != null) {
+            Optional<KernelTuning> mode = KernelTuning.fromName(tune);
+            if (mode.isEmpty()) {
+                err.println("error: -D" + KernelTuning.PROPERTY + " must be one of " + KernelTuning.names() + " (got '" + tune + "')");
+                return false;
+            }
+            BackendKind.CPU.platform().setKernelTuning(mode.get());
+        }
         String name = System.getProperty(ISA_PROPERTY);
         if (name == null) return true;
         Optional<Isa> isa = Isa.fromName(name);

@@ -12,7 +12,7 @@ import org.tramontane.testing.Fixtures;
 /** The bench verb: JSON keys scripts parse, text output, and the refusals. No timing is asserted. */
 class BenchCommandTest {
     private static final List<String> MACHINE_KEYS = List.of("threads", "read_bandwidth_gbs", "fp32_peak_gflops",
-            "bf16_peak_gflops", "int8_peak_gops", "amx_bf16_peak_gflops", "amx_int8_peak_gops");
+            "bf16_peak_gflops", "int8_peak_gops", "amx_bf16_peak_gflops", "amx_int8_peak_gops", "kernel_tuning");
     private static final List<String> CASE_KEYS = List.of("dtype", "quantize", "batch_size", "input_len", "output_len",
             "prefill_tokens_per_s", "decode_tokens_per_s", "decode_tokens_per_s_per_seq", "first_token_ms", "token_ms_p50",
             "token_ms_p90", "peak_rss_bytes", "decode_bytes_per_step", "decode_roofline_ratio", "prefill_peak_ratio");
@@ -42,6 +42,7 @@ class BenchCommandTest {
         assertEquals(MACHINE_KEYS, keys(m));
         assertTrue(m.get("read_bandwidth_gbs").asDouble() > 0);
         assertTrue(m.get("fp32_peak_gflops").asDouble() > 0);
+        assertTrue(m.get("kernel_tuning").isTextual() && !m.get("kernel_tuning").asText().isBlank(), m.toString());
         JsonNode cases = root.get("cases");
         assertEquals(2, cases.size());
         for (int i = 0; i < 2; i++) {
@@ -62,6 +63,7 @@ class BenchCommandTest {
                 "--output-len", "2", "--warmup", "0", "--repeats", "1", "--max-num-batched-tokens", "3"); // chunked prompt
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().startsWith("machine"), r.out());
+        assertTrue(r.out().contains("\nkernels  tuning "), "the tuning line: " + r.out());
         assertTrue(r.out().contains(" bf16 "), "bf16 is the default dtype: " + r.out());
     }
 

@@ -51,6 +51,7 @@ class EnvCorpusTest {
                 of("-Dtramontane.cpu.isa=bogus", 2, Map.of(), java(List.of("-Dtramontane.cpu.isa=bogus"), gen), "tramontane.cpu.isa"),
                 of("-Dtramontane.cpu.isa=" + unsupported + " (a level this CPU does not run)", 2, Map.of(),
                         java(List.of("-Dtramontane.cpu.isa=" + unsupported), gen), "tramontane.cpu.isa", unsupported),
+                of("-Dtramontane.cpu.tune=bogus", 2, Map.of(), java(List.of("-Dtramontane.cpu.tune=bogus"), gen), "tramontane.cpu.tune"),
                 of("run_pa.sh --input_text without a value", 2, Map.of(), runPa("--input_text"), "--input_text"),
                 of("run_pa.sh --max_output_length without a value", 2, Map.of(), runPa("--max_output_length"), "--max_output_length"),
                 of("run_pa.sh --world_size without a value", 2, Map.of(), runPa("--world_size"), "--world_size"),

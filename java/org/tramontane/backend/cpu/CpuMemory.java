@@ -44,6 +44,19 @@ final class CpuMemory implements AutoCloseable {
         owned.clear();
     }
 
+    /**
+     * Every allocation still held, as address / byte-length pairs (its bytes may have been handed
+     * over to a laid-out tensor, which reads the same memory): what the tuner's timing runs read.
+     */
+    long[] regions() {
+        long[] r = new long[2 * owned.size()];
+        for (int i = 0; i < owned.size(); i++) {
+            r[2 * i] = owned.get(i).address();
+            r[2 * i + 1] = owned.get(i).byteSize();
+        }
+        return r;
+    }
+
     /** A non-owning JavaCPP view of native memory at a raw address (host copies). */
     static Pointer raw(long address, long limit) {
         return new Raw(address, limit);

@@ -105,6 +105,33 @@ final class CpuNative {
         native int act_quant(); native LinearWeight act_quant(int v);
     }
 
+    @Name("tn_stream_choice")
+    static final class StreamChoiceStruct extends Pointer {
+        static {
+            Loader.load();
+        }
+
+        StreamChoiceStruct() {
+            allocate();
+        }
+
+        private native void allocate();
+
+        native int prefetch(); native StreamChoiceStruct prefetch(int v);
+        native int prefetch_bytes(); native StreamChoiceStruct prefetch_bytes(int v);
+        native int streams(); native StreamChoiceStruct streams(int v);
+        native int block_rows(); native StreamChoiceStruct block_rows(int v);
+        native int split(); native StreamChoiceStruct split(int v);
+    }
+
+    static native int tn_set_stream_choice(int dtype, int n, int k,
+            @Cast("const tn_stream_choice*") StreamChoiceStruct c);
+    static native void tn_clear_stream_choices();
+    static native int tn_stream_tunable(int dtype);
+    static native @Cast("size_t") long tn_llc_bytes();
+    static native int tn_time_stream(int dtype, int n, int k, @Cast("const int64_t*") long[] regions, int numRegions,
+            @Cast("const tn_stream_choice*") StreamChoiceStruct c, int calls, int rounds, double[] nsPerCall);
+
     static native int tn_isa_supported();
     static native int tn_isa_active();
     static native int tn_amx_state();

@@ -5,6 +5,7 @@ import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.OptionalLong;
 import org.tramontane.backend.Isa;
+import org.tramontane.backend.KernelTuning;
 import org.tramontane.backend.Platform;
 
 /**
@@ -98,5 +99,16 @@ public final class CpuPlatform implements Platform {
     @Override
     public OptionalLong weightBytesRead() {
         return OptionalLong.of(CpuNative.tn_weight_bytes_read());
+    }
+
+    @Override
+    public void setKernelTuning(KernelTuning mode) {
+        CpuTuner.get().setMode(mode);
+    }
+
+    /** The decode streams chosen per weight shape (CpuTuner), or what the cache holds for this CPU. */
+    @Override
+    public Optional<String> kernelTuning() {
+        return Optional.of(CpuTuner.get().summary());
     }
 }

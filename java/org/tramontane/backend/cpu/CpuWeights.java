@@ -139,10 +139,19 @@ final class CpuWeights {
         if (weight instanceof QuantizedTensor q) {
             long k = q.shape()[q.shape().length - 1];
             if (q.activation() != ActivationQuant.INT8_PER_TOKEN || k % 2 != 0) return q;
-            return new QuantizedTensor(panels(q.weight()), q.scale(), q.activation());
+            return new QuantizedTensor(tuned(panels(q.weight())), q.scale(), q.activation());
         }
         checkComputeDtype(weight.dtype());
-        return panels(weight);
+        return tuned(panels(weight));
+    }
+
+    /**
+     * The decode streams of the panel weight's shape chosen for this machine (CpuTuner), if not yet;
+     * the timing runs read the backend's weights (all loaded by now: laying out is the last step).
+     */
+    private CpuTensor tuned(CpuTensor panels) {
+        CpuTuner.get().prepare(panels, memory.regions());
+        return panels;
     }
 
     private static CpuTensor panels(DeviceTensor weight) {
