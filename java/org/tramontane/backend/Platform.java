@@ -54,4 +54,12 @@ public interface Platform {
 
     /** Running total of weight bytes the kernels have streamed; empty where nothing counts them. */
     OptionalLong weightBytesRead();
+
+    /**
+     * Running total of nanoseconds spent inside the attention kernel (prefill and decode, every layer),
+     * summed over the threads that call it; empty where nothing counts it.
+     */
+    default OptionalLong attentionNanos() {
+        return OptionalLong.empty();
+    }
 }

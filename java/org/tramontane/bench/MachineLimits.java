@@ -2,6 +2,9 @@ package org.tramontane.bench;
 
 import java.util.OptionalDouble;
 import org.tramontane.backend.Platform;
+import org.tramontane.config.ActivationQuant;
+import org.tramontane.config.DType;
+import org.tramontane.config.QuantScheme;
 
 /**
  * The machine's limits, measured by the native probes on the same thread pool the model runs on.
@@ -21,12 +24,47 @@ public record MachineLimits(int threads, double readBandwidthGbs, double fp32Pea
     private static final int PEAK_MILLIS = 200;
     private static final int REPEATS = 3;
 
+    /** Which probe's peak a prefill is measured against (JSON: {@code cliName}). */
+    public enum PeakKind {
+        FP32_FMA("fp32"), BF16_DOT("bf16"), INT8_DOT("int8");
+
+        public final String cliName;
+
+        PeakKind(String cliName) {
+            this.cliName = cliName;
+        }
+    }
+
     public static MachineLimits measure(Platform platform) {
         double bw = platform.readBandwidth(PROBE_BYTES, REPEATS).orElse(0) / 1e9;
         double fp32 = platform.peakOpsPerSecond(Platform.Peak.FP32_FMA, PEAK_MILLIS, REPEATS).orElse(0) / 1e9;
         return new MachineLimits(platform.threads(), bw, fp32,
                 giga(platform.peakOpsPerSecond(Platform.Peak.BF16_DOT, PEAK_MILLIS, REPEATS)),
                 giga(platform.peakOpsPerSecond(Platform.Peak.INT8_VNNI, PEAK_MILLIS, REPEATS)));
+    }
+
+    /**
+     * The peak of the instructions a prefill's linears run on: int8 dot products for int8
+     * activations (W8A8), where the CPU has them (else the fp32 FMA, as a rough guide: no probe
+     * measures the int16 multiply-adds those kernels then use); the bf16 dot for {@code --dtype bf16}
+     * where the CPU has it; else the fp32 FMA (float weights widened in registers, and W8A16's
+     * dequantized ones).
+     */
+    public static PeakKind prefillPeakKind(MachineLimits m, DType dtype, QuantScheme quant) {
+        if (quant != null && quant.activationMode == ActivationQuant.INT8_PER_TOKEN) {
+            return m.int8PeakGops() != null ? PeakKind.INT8_DOT : PeakKind.FP32_FMA;
+        }
+        return dtype == DType.BF16 && m.bf16PeakGflops() != null ? PeakKind.BF16_DOT : PeakKind.FP32_FMA;
+    }
+
+    /** That peak in G(FL)OP/s, or null where it is unmeasured. */
+    public Double peakGops(PeakKind kind) {
+        Double v = switch (kind) {
+            case FP32_FMA -> fp32PeakGflops;
+            case BF16_DOT -> bf16PeakGflops;
+            case INT8_DOT -> int8PeakGops;
+        };
+        return v != null && v > 0 ? v : null;
     }
 
     /**

@@ -38,6 +38,9 @@ final class ModelTestCommand implements Callable<Integer> {
     @Option(names = "--dataset-path", paramLabel = "FILE.jsonl|DIR", description = "BoolQ data (default: every *.jsonl in tests/modeltest/data/boolq).")
     Path datasetPath;
 
+    @Mixin
+    KvCacheOptions kv;
+
     @Option(names = "--output-dir", paramLabel = "DIR", defaultValue = ".", description = "Root of outputs/ and benchmark.csv. Default: the current directory.")
     Path outputDir;
 
@@ -56,7 +59,7 @@ final class ModelTestCommand implements Callable<Integer> {
         List<BoolqDataset> data = args.mode() == Mode.FULL_BOOLQ
                 ? BoolqDataset.load(datasetPath != null ? datasetPath : BoolqDataset.DEFAULT_DIR) : List.of();
         var out = spec.commandLine().getOut();
-        try (LlmEngine engine = LlmEngine.open(source, ModelTest.engineOptions(args)); BarProgress progress = new BarProgress()) {
+        try (LlmEngine engine = LlmEngine.open(source, ModelTest.engineOptions(args, kv.dtypeOnly("modeltest"))); BarProgress progress = new BarProgress()) {
             out.printf(Locale.ROOT, "Model loaded in %.2f s (%s, world size %d)%n", engine.loadMillis() / 1000.0,
                     engine.precision(), engine.worldSize());
             OutputLayout layout = OutputLayout.of(outputDir, source.backend(), engine.precision(), engine.config().quantize().map(q -> q.configName).orElse(null),

@@ -81,4 +81,9 @@ public final class CpuPlatform implements Platform {
     public OptionalLong weightBytesRead() {
         return OptionalLong.of(CpuNative.tn_weight_bytes_read());
     }
+
+    @Override
+    public OptionalLong attentionNanos() {
+        return OptionalLong.of(CpuNative.tn_attention_nanos());
+    }
 }
