@@ -9,8 +9,10 @@ import org.tramontane.backend.Platform;
 import org.tramontane.config.DType;
 import org.tramontane.config.KvCacheDtype;
 import org.tramontane.config.MixtralConfig;
+import org.tramontane.config.MixtralConfigReader;
 import org.tramontane.config.Precision;
 import org.tramontane.config.QuantScheme;
+import org.tramontane.config.UserException;
 import org.tramontane.engine.EngineException;
 import org.tramontane.engine.EngineOptions;
 import org.tramontane.engine.LlmEngine;
@@ -58,6 +60,7 @@ public final class BenchRunner {
     private BenchRunner() {}
 
     public static Report run(ModelSource source, Settings s, Consumer<String> progress) {
+        checkLengths(source, s);
         Platform platform = source.backend().platform();
         if (source.threads() > 0) platform.setThreads(source.threads());
         progress.accept("probing machine limits (" + platform.threads() + " threads)");
@@ -69,7 +72,6 @@ public final class BenchRunner {
         progress.accept("loading " + source.path());
         try (LlmEngine engine = LlmEngine.open(source, options)) {
             MixtralConfig cfg = engine.config();
-            checkLengths(cfg, s);
             Precision precision = engine.precision();
             // quantized at load (--quantize), or as the checkpoint stores it
             QuantScheme quant = source.quantize() != null ? source.quantize() : cfg.quantize().orElse(null);
@@ -98,9 +100,22 @@ public final class BenchRunner {
         }
     }
 
-    /** Every case fits the context before any runs: a refusal after minutes of other cases wastes them. */
-    private static void checkLengths(MixtralConfig cfg, Settings s) {
-        int limit = s.maxModelLen() > 0 ? s.maxModelLen() : cfg.maxPositionEmbeddings();
+    /**
+     * Every case fits the context, checked before the probes and the load: a refusal is then one
+     * line, and never comes after minutes of other cases. A config that does not read is left to
+     * the engine, which names what is wrong with it.
+     */
+    private static void checkLengths(ModelSource source, Settings s) {
+        int limit = s.maxModelLen();
+        if (limit == 0) {
+            boolean dummy = source.loadFormat() == ModelSource.LoadFormat.DUMMY;
+            try {
+                limit = (dummy ? MixtralConfigReader.readPreset(source.path()).config()
+                        : MixtralConfigReader.read(source.path().resolve("config.json"))).maxPositionEmbeddings();
+            } catch (UserException e) {
+                return;
+            }
+        }
         int longest = Collections.max(s.inputLens()) + s.outputLen();
         if (longest > limit) {
             throw new EngineException("--input-len " + Collections.max(s.inputLens()) + " + --output-len " + s.outputLen()

@@ -92,6 +92,8 @@ class FlagsCorpusTest {
                         "--max-model-len", "-1"), "--max-model-len"),
                 Case.user("bench --input-len beyond --max-model-len", verb("bench", "--config", demo, "--load-format", "dummy",
                         "--input-len", "8,64", "--output-len", "2", "--max-model-len", "32"), "--max-model-len"),
+                Case.user("bench --input-len beyond max_position_embeddings", verb("bench", "--config", demo, "--load-format",
+                        "dummy", "--input-len", "4096", "--output-len", "2"), "--input-len", "max_position_embeddings"),
                 Case.usage("modeltest --kv-cache-memory", verb("modeltest", "pa_fp16", "full_BoolQ", "1", "mixtral", tiny(), "1",
                         "--kv-cache-memory", "1G"), "--kv-cache-memory"),
                 Case.usage("bench --output-len 0", verb("bench", "--config", demo, "--load-format", "dummy", "--output-len", "0"),
