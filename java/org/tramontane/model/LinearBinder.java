@@ -21,7 +21,8 @@ import org.tramontane.parallel.TensorShard;
 final class LinearBinder {
     /**
      * f32 bytes of the rows quantized at once: small beside any model's weights (under 2% of one
-     * 8x7B layer), large enough that the per-block load and native call cost nothing measurable.
+     * 8x7B layer), large enough that each block is one large load and one native call
+     * (decisions.md: quantize-block).
      */
     static final long QUANTIZE_BLOCK_BYTES = 64L << 20;
 
