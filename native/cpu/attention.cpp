@@ -362,6 +362,7 @@ int tn_paged_attention(const float* q, int q_stride, const void* k_cache, const 
                        const int32_t* seq_idx, const int32_t* positions,
                        const int32_t* block_tables, float* out) {
   TN_PROF("paged_attention", p ? p->num_tokens : 0);
+  AttentionClock attention_clock;
   if (!kv || !p || !valid_kv_dtype(kv->dtype) || kv->head_dim <= 0 || kv->head_dim > kMaxHeadDim ||
       kv->num_kv_heads <= 0 || p->num_heads <= 0 || p->num_heads % kv->num_kv_heads != 0 || kv->block_size <= 0)
     return TN_E_ARG;

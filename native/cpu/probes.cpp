@@ -10,6 +10,7 @@
 #include <atomic>
 
 #include "kernels.h"
+#include "profile.h"
 #include "threadpool.h"
 #include "tramontane_cpu.h"
 
@@ -120,3 +121,21 @@ std::atomic<uint64_t> g_weight_bytes{0};
 void tn::count_weight_bytes(size_t bytes) { g_weight_bytes.fetch_add(bytes, std::memory_order_relaxed); }
 
 extern "C" uint64_t tn_weight_bytes_read(void) { return g_weight_bytes.load(std::memory_order_relaxed); }
+
+// ---- the attention-time counter ----
+
+namespace {
+std::atomic<uint64_t> g_attention_ns{0};
+
+uint64_t now_ns() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+}  // namespace
+
+tn::AttentionClock::AttentionClock() : t0(now_ns()) {}
+
+tn::AttentionClock::~AttentionClock() { g_attention_ns.fetch_add(now_ns() - t0, std::memory_order_relaxed); }
+
+extern "C" uint64_t tn_attention_nanos(void) { return g_attention_ns.load(std::memory_order_relaxed); }

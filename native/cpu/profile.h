@@ -22,6 +22,14 @@ struct ProfScope {
   }
 };
 
+// Always on, unlike TN_PROFILE: the wall time of one tn_paged_attention call goes to the total that
+// tn_attention_nanos reports (two clock reads per call; bench divides it by a step's time).
+struct AttentionClock {
+  uint64_t t0;
+  AttentionClock();
+  ~AttentionClock();
+};
+
 }  // namespace tn
 #define TN_PROF(...) ::tn::ProfScope tn_prof_scope_(__VA_ARGS__)
 #endif

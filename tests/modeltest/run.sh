@@ -7,6 +7,7 @@
 #   --dataset-path P   BoolQ .jsonl file or folder (default: every *.jsonl in tests/modeltest/data/boolq)
 #   --output-dir D     root of outputs/ and benchmark.csv (default: tests/modeltest, where MindIE writes)
 #   --dtype fp32|bf16|fp16   overrides what pa_fp16/pa_bf16 select
+#   --kv-cache-dtype auto|bf16|fp16|int8   what the KV cache stores (default auto: the compute dtype)
 #   --backend cpu|ascend|ascend-sim (default: ascend where CANN's set_env.sh set ASCEND_TOOLKIT_HOME, else cpu)
 #   --threads N
 #   --load-format dummy      random weights; WEIGHTS is then a preset such as configs/mixtral-mini.json

@@ -176,6 +176,9 @@ int tn_probe_read_bandwidth(size_t bytes, int repeats, double* bytes_per_s);
 // tn_moe_experts and tn_embedding since the library loaded (each weight byte counted every time a
 // kernel streams it).
 uint64_t tn_weight_bytes_read(void);
+// Running total of wall-clock nanoseconds spent inside tn_paged_attention (prefill and decode, every
+// layer, summed over the calling threads: concurrent ranks each add their own time).
+uint64_t tn_attention_nanos(void);
 
 // Deterministic dummy weights: element i of a full tensor is scale * u_i, u_i uniform in [-1, 1)
 // from a counter-based hash of (seed, i), the same values for any thread count.  dst holds

@@ -73,6 +73,14 @@ public interface Backend extends AutoCloseable {
      */
     DeviceTensor quantizeWeight(DeviceTensor weight, long firstCol, long numCols, ActivationQuant activation);
 
+    /**
+     * {@link #quantizeWeight} of an f32 weight [rows, k] into rows {@code [firstRow, firstRow + rows)}
+     * of {@code into}, a {@link QuantizedTensor} [n, numCols] with scales [n] made from two
+     * {@link #allocate}d tensors: a weight can then be quantized a few rows at a time, and its float
+     * values never need to be in memory whole.
+     */
+    void quantizeWeightInto(DeviceTensor weight, long firstCol, long numCols, DeviceTensor into, long firstRow);
+
     void write(DeviceTensor dst, int[] src);
 
     void write(DeviceTensor dst, float[] src);

@@ -74,4 +74,12 @@ public interface Platform {
     default Optional<String> kernelTuning() {
         return Optional.empty();
     }
+
+    /**
+     * Running total of nanoseconds spent inside the attention kernel (prefill and decode, every layer),
+     * summed over the threads that call it; empty where nothing counts it.
+     */
+    default OptionalLong attentionNanos() {
+        return OptionalLong.empty();
+    }
 }

@@ -2,6 +2,7 @@ package org.tramontane.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.util.List;
 import java.util.concurrent.Callable;
 import org.tramontane.bench.BenchRunner;
 import org.tramontane.config.DType;
@@ -33,8 +34,13 @@ final class BenchCommand implements Callable<Integer> {
     @Mixin
     BatchSizeOption batch;
 
-    @Option(names = "--input-len", paramLabel = "N", defaultValue = "512", description = "Prompt tokens per sequence. Default: ${DEFAULT-VALUE}.")
-    int inputLen;
+    @Option(names = "--input-len", paramLabel = "N", split = ",", defaultValue = "512",
+            description = "Prompt tokens per sequence; a list runs one case per length and batch size. Default: ${DEFAULT-VALUE}.")
+    List<Integer> inputLens;
+
+    @Option(names = "--max-model-len", paramLabel = "N", defaultValue = "0",
+            description = "Positions a sequence may reach (prompt + output). Default: the model's max_position_embeddings.")
+    int maxModelLen;
 
     @Option(names = "--output-len", paramLabel = "N", defaultValue = "128",
             description = "Generated tokens per sequence, at least 2 (decode is timed from the second). Default: ${DEFAULT-VALUE}.")
@@ -57,9 +63,11 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        BenchRunner.Settings settings = new BenchRunner.Settings(batch.all(), Flags.atLeast(spec, "--input-len", inputLen, 1),
+        for (int in : inputLens) Flags.atLeast(spec, "--input-len", in, 1);
+        BenchRunner.Settings settings = new BenchRunner.Settings(batch.all(), inputLens,
                 Flags.atLeast(spec, "--output-len", outputLen, 2), Flags.atLeast(spec, "--warmup", warmup, 0),
-                Flags.atLeast(spec, "--repeats", repeats, 1), budget.maxNumBatchedTokens(), kv.dtypeOnly("bench"));
+                Flags.atLeast(spec, "--repeats", repeats, 1), budget.maxNumBatchedTokens(),
+                Flags.atLeast(spec, "--max-model-len", maxModelLen, 0), kv.dtypeOnly("bench"));
         ModelSource src = model.toSource(parallel.resolve()).withQuantize(quantize);
         if (src.dtype() == null) src = src.withDtype(DType.BF16);
         PrintWriter err = spec.commandLine().getErr();

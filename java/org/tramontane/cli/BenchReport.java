@@ -41,16 +41,24 @@ final class BenchReport {
             o.put("token_ms_p50", c.tokenMsP50());
             o.put("token_ms_p90", c.tokenMsP90());
             o.put("peak_rss_bytes", c.peakRssBytes());
+            o.put("kv_cache_bytes", c.kvCacheBytes());
             o.put("decode_bytes_per_step", c.decodeBytesPerStep());
             o.put("decode_roofline_ratio", c.decodeRooflineRatio());
+            o.put("prefill_peak", c.prefillPeak().cliName);
             o.put("prefill_peak_ratio", c.prefillPeakRatio());
+            o.put("prefill_attention_share", c.prefillAttentionShare());
+            o.put("decode_attention_share", c.decodeAttentionShare());
             cases.add(o);
         }
+        Map<String, Object> weights = new LinkedHashMap<>();
+        weights.put("dtype", r.dtype().cliName);
+        weights.put("bytes", r.weightBytes());
         Map<String, Object> kv = new LinkedHashMap<>();
         kv.put("dtype", r.kvCacheDtype().cliName);
         kv.put("bytes", r.kvCacheBytes());
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("machine", machine);
+        root.put("weights", weights);
         root.put("kv_cache", kv);
         root.put("cases", cases);
         return new ObjectMapper().writeValueAsString(root);
@@ -70,20 +78,23 @@ final class BenchReport {
                 + " KV cache %s %.1f MB%n", r.config().numLayers(), r.config().hiddenSize(), r.config().numExperts(),
                 r.config().topK(), r.dtype().cliName + quantized(r), r.weightBytes() / 1e6, r.kvCacheDtype().cliName,
                 r.kvCacheBytes() / 1e6));
-        sb.append(String.format(Locale.ROOT, "%5s %5s %5s %4s | %9s %9s | %9s %8s %8s %8s %8s | %8s %8s | %8s %7s%n",
-                "dtype", "batch", "in", "out", "prefill/s", "of peak", "decode/s", "per seq", "first ms", "p50 ms",
-                "p90 ms", "MB/step", "roofline", "RSS MB", "/(w+kv)"));
+        sb.append(String.format(Locale.ROOT, "%5s %5s %6s %4s | %9s %12s %6s | %9s %8s %8s %8s %8s %6s | %8s %8s | %8s"
+                + " %8s %7s%n", "dtype", "batch", "in", "out", "prefill/s", "of peak", "attn", "decode/s", "per seq",
+                "first ms", "p50 ms", "p90 ms", "attn", "MB/step", "roofline", "KV MB", "RSS MB", "/(w+kv)"));
         for (BenchCase c : r.cases()) {
-            sb.append(String.format(Locale.ROOT, "%5s %5d %5d %4d | %9.1f %9s | %9.1f %8.1f %8.1f %8.2f %8.2f | %8.1f %8s"
-                    + " | %8.1f %7.3f%n", c.dtype(), c.batchSize(), c.inputLen(), c.outputLen(), c.prefillTokensPerS(),
-                    pct(c.prefillPeakRatio()), c.decodeTokensPerS(), c.decodeTokensPerSPerSeq(), c.firstTokenMs(),
-                    c.tokenMsP50(), c.tokenMsP90(), c.decodeBytesPerStep() / 1e6, pct(c.decodeRooflineRatio()),
-                    c.peakRssBytes() / 1e6, c.peakRssBytes() / (double) budget));
+            sb.append(String.format(Locale.ROOT, "%5s %5d %6d %4d | %9.1f %12s %6s | %9.1f %8.1f %8.1f %8.2f %8.2f %6s |"
+                    + " %8.1f %8s | %8.1f %8.1f %7.3f%n", c.dtype(), c.batchSize(), c.inputLen(), c.outputLen(),
+                    c.prefillTokensPerS(), pct(c.prefillPeakRatio()) + " " + c.prefillPeak().cliName,
+                    pct(c.prefillAttentionShare()), c.decodeTokensPerS(), c.decodeTokensPerSPerSeq(), c.firstTokenMs(),
+                    c.tokenMsP50(), c.tokenMsP90(), pct(c.decodeAttentionShare()), c.decodeBytesPerStep() / 1e6,
+                    pct(c.decodeRooflineRatio()), c.kvCacheBytes() / 1e6, c.peakRssBytes() / 1e6,
+                    c.peakRssBytes() / (double) budget));
         }
-        sb.append("prefill/s and decode/s are tokens/s over the whole batch; 'of peak' = prefill FLOPs/s over the bf16-dot"
-                + " peak, or the AMX bf16 peak where the AMX level runs (fp32 FMA peak where the CPU has no bf16 dot or the dtype is not"
-                + " bf16); roofline = weight bytes"
-                + " per decode step x steps/s over the read bandwidth.");
+        sb.append("prefill/s and decode/s are tokens/s over the whole batch; 'of peak' = prefill FLOPs/s over the peak"
+                + " named beside it (int8 dot for W8A8, bf16 dot for bf16 where the CPU has them, the AMX tiles' where that level runs, else fp32 FMA); attn ="
+                + " time inside the attention kernel over the prefill's or the decode steps' time, per rank; roofline ="
+                + " weight bytes per decode step x steps/s over the read bandwidth; KV MB = the cache the case's sequences"
+                + " fill; /(w+kv) = peak RSS over weights + the whole KV pool.");
         return sb.toString();
     }
 

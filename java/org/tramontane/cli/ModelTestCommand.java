@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.tramontane.config.KvCacheDtype;
 import org.tramontane.engine.LlmEngine;
 import org.tramontane.engine.ModelSource;
 import org.tramontane.modeltest.BoolqDataset;
@@ -38,6 +39,9 @@ final class ModelTestCommand implements Callable<Integer> {
     @Option(names = "--dataset-path", paramLabel = "FILE.jsonl|DIR", description = "BoolQ data (default: every *.jsonl in tests/modeltest/data/boolq).")
     Path datasetPath;
 
+    @Mixin
+    KvCacheOptions kv;
+
     @Option(names = "--output-dir", paramLabel = "DIR", defaultValue = ".", description = "Root of outputs/ and benchmark.csv. Default: the current directory.")
     Path outputDir;
 
@@ -49,6 +53,7 @@ final class ModelTestCommand implements Callable<Integer> {
         } catch (GrammarException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
+        KvCacheDtype kvCacheDtype = kv.dtypeOnly("modeltest");
         if (args.mode() != Mode.FULL_BOOLQ && datasetPath != null) {
             throw Flags.usage(spec, "--dataset-path is only for full_BoolQ");
         }
@@ -56,7 +61,7 @@ final class ModelTestCommand implements Callable<Integer> {
         List<BoolqDataset> data = args.mode() == Mode.FULL_BOOLQ
                 ? BoolqDataset.load(datasetPath != null ? datasetPath : BoolqDataset.DEFAULT_DIR) : List.of();
         var out = spec.commandLine().getOut();
-        try (LlmEngine engine = LlmEngine.open(source, ModelTest.engineOptions(args)); BarProgress progress = new BarProgress()) {
+        try (LlmEngine engine = LlmEngine.open(source, ModelTest.engineOptions(args, kvCacheDtype)); BarProgress progress = new BarProgress()) {
             out.printf(Locale.ROOT, "Model loaded in %.2f s (%s, world size %d)%n", engine.loadMillis() / 1000.0,
                     engine.precision(), engine.worldSize());
             OutputLayout layout = OutputLayout.of(outputDir, source.backend(), engine.precision(), engine.config().quantize().map(q -> q.configName).orElse(null),

@@ -18,7 +18,6 @@ import org.tramontane.backend.RandomRef;
 import org.tramontane.backend.WeightRef;
 import org.tramontane.parallel.ShardingPlan;
 import org.tramontane.parallel.ShardingPlan.Role;
-import org.tramontane.parallel.Split;
 import org.tramontane.parallel.TensorShard;
 import org.tramontane.quant.QuantDescription;
 import org.tramontane.config.QuantScheme;
@@ -64,7 +63,7 @@ public record MixtralWeights(DeviceTensor embedTokens, List<LayerWeights> layers
      */
     public static MixtralWeights load(Checkpoint ckpt, MixtralConfig cfg, Backend backend, ShardingPlan plan,
             Quantization quant) {
-        Linears lin = new Linears(ckpt, backend, quant.stored(), new Binder(backend, quant.atLoad()));
+        Linears lin = new Linears(ckpt, backend, quant.stored(), new LinearBinder(backend, quant.atLoad()));
         DType wd = backend.precision().weightDtype;
         int e = cfg.numExperts();
         List<LayerWeights> layers = new ArrayList<>();
@@ -130,38 +129,8 @@ public record MixtralWeights(DeviceTensor embedTokens, List<LayerWeights> layers
                 lmHead == embedTokens ? lmHead : backend.forLinear(lmHead));
     }
 
-    /** The float values of one fused linear (QKV, stacked experts): its parts, each cut, stacked by rows. */
-    @FunctionalInterface
-    private interface FloatParts {
-        /** Part i cut by {@code cuts.get(i)}, concatenated along the output axis, in {@code target}. */
-        DeviceTensor load(DType target, List<TensorShard> cuts);
-    }
-
-    /** Binds float linears: in the precision's dtype, or quantized per output row when {@code atLoad} is set. */
-    private record Binder(Backend backend, QuantScheme atLoad) {
-
-        DeviceTensor bind(FloatParts parts, List<TensorShard> shards) {
-            if (atLoad == null) return parts.load(backend.precision().weightDtype, shards);
-            // A row-parallel shard keeps a column slice, but its per-row scale is the whole row's
-            // (as an offline quantizer computes it): load whole rows in f32, keep the slice.
-            TensorShard first = shards.get(0);
-            for (TensorShard s : shards) {
-                if (s.split() == Split.ROW != (first.split() == Split.ROW)) {
-                    throw new IllegalArgumentException("parts of one fused weight are cut differently: " + shards);
-                }
-            }
-            DeviceTensor f = parts.load(DType.F32, shards.stream().map(TensorShard::wholeRows).toList());
-            try {
-                long k = f.shape()[f.shape().length - 1];
-                return backend.quantizeWeight(f, first.firstCol(k), first.numCols(k), atLoad.activationMode);
-            } finally {
-                backend.free(f);
-            }
-        }
-    }
-
     /** Loads linear weights, float or int8 + scales, shards concatenated along the output axis. */
-    private record Linears(Checkpoint ckpt, Backend backend, QuantDescription quant, Binder binder) {
+    private record Linears(Checkpoint ckpt, Backend backend, QuantDescription quant, LinearBinder binder) {
 
         DeviceTensor experts(int n, IntFunction<String> name, TensorShard shard) {
             List<String> names = new ArrayList<>();
@@ -173,10 +142,10 @@ public record MixtralWeights(DeviceTensor embedTokens, List<LayerWeights> layers
         DeviceTensor load(List<String> names, List<TensorShard> shards) {
             QuantScheme scheme = schemeOf(names);
             if (scheme == null) {
-                return binder.bind((target, cuts) -> {
+                return binder.bind(cuts -> {
                     List<WeightRef> parts = new ArrayList<>();
                     for (int i = 0; i < names.size(); i++) parts.addAll(List.of(cuts.get(i).of(ref(ckpt, names.get(i)))));
-                    return backend.loadWeight(target, parts.toArray(WeightRef[]::new));
+                    return LinearBinder.ofFile(backend, parts);
                 }, shards);
             }
             List<WeightRef> parts = new ArrayList<>();
@@ -214,7 +183,7 @@ public record MixtralWeights(DeviceTensor embedTokens, List<LayerWeights> layers
      */
     public static MixtralWeights dummy(MixtralConfig cfg, Backend backend, long seed, ShardingPlan plan,
             QuantScheme quantizeAtLoad) {
-        Binder binder = new Binder(backend, quantizeAtLoad);
+        LinearBinder binder = new LinearBinder(backend, quantizeAtLoad);
         DType wd = backend.precision().weightDtype;
         long h = cfg.hiddenSize();
         long inter = cfg.intermediateSize();
@@ -254,11 +223,11 @@ public record MixtralWeights(DeviceTensor embedTokens, List<LayerWeights> layers
     }
 
     /** Random parts[i] cut by cuts[i], stacked. */
-    private static FloatParts random(Backend backend, List<RandomRef> parts) {
-        return (target, cuts) -> {
+    private static LinearBinder.FloatParts random(Backend backend, List<RandomRef> parts) {
+        return cuts -> {
             List<RandomRef> pieces = new ArrayList<>();
             for (int i = 0; i < parts.size(); i++) pieces.addAll(List.of(cuts.get(i).of(parts.get(i))));
-            return backend.randomWeight(target, pieces.toArray(RandomRef[]::new));
+            return LinearBinder.ofRandom(backend, pieces);
         };
     }
 

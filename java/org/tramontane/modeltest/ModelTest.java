@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import org.tramontane.config.KvCacheDtype;
 import org.tramontane.config.Progress;
 import org.tramontane.engine.EngineOptions;
 import org.tramontane.engine.LlmEngine;
@@ -13,15 +14,18 @@ import org.tramontane.engine.LlmEngine;
 public final class ModelTest {
     private ModelTest() {}
 
-    /** One engine serves every batch size: its KV pool and batch limit are sized for the largest. */
-    public static EngineOptions engineOptions(ModelTestArgs args) {
+    /**
+     * One engine serves every batch size: its KV pool and batch limit are sized for the largest;
+     * the cache stores {@code kvCacheDtype} ({@code --kv-cache-dtype}).
+     */
+    public static EngineOptions engineOptions(ModelTestArgs args, KvCacheDtype kvCacheDtype) {
         int bs = EngineOptions.DEFAULT_BLOCK_SIZE;
         int maxBatch = Collections.max(args.batchSizes());
         int blocks = switch (args.mode()) {
             case FULL_BOOLQ -> BoolqEval.kvBlocks(maxBatch, bs);
             case PERFORMANCE -> PerformanceSweep.kvBlocks(args.casePairs(), args.batchSizes(), bs);
         };
-        return new EngineOptions(bs, blocks, maxBatch, 0);
+        return new EngineOptions(bs, blocks, maxBatch, 0).withKvCache(kvCacheDtype, 0);
     }
 
     public static void boolq(LlmEngine engine, ModelTestArgs args, List<BoolqDataset> data, OutputLayout layout,

@@ -15,7 +15,8 @@ class BenchCommandTest {
             "bf16_peak_gflops", "int8_peak_gops", "amx_bf16_peak_gflops", "amx_int8_peak_gops", "kernel_tuning");
     private static final List<String> CASE_KEYS = List.of("dtype", "quantize", "batch_size", "input_len", "output_len",
             "prefill_tokens_per_s", "decode_tokens_per_s", "decode_tokens_per_s_per_seq", "first_token_ms", "token_ms_p50",
-            "token_ms_p90", "peak_rss_bytes", "decode_bytes_per_step", "decode_roofline_ratio", "prefill_peak_ratio");
+            "token_ms_p90", "peak_rss_bytes", "kv_cache_bytes", "decode_bytes_per_step", "decode_roofline_ratio", "prefill_peak",
+            "prefill_peak_ratio", "prefill_attention_share", "decode_attention_share");
 
     private static final String MINI = java.nio.file.Path.of(System.getProperty("tramontane.basedir", "."))
             .resolve("configs/mixtral-mini.json").toString();
@@ -33,7 +34,7 @@ class BenchCommandTest {
                 "--output-format", "json");
         assertEquals(0, r.code(), r.err());
         JsonNode root = r.json();
-        assertEquals(List.of("machine", "kv_cache", "cases"), keys(root));
+        assertEquals(List.of("machine", "weights", "kv_cache", "cases"), keys(root));
         // the pool holds both sequences of 8 + 3 positions: 2 blocks of 128, fp32 (the compute dtype)
         assertEquals("fp32", root.get("kv_cache").get("dtype").asText());
         // blocks x positions x layers x (keys, values) x KV heads x head dim x 4 bytes

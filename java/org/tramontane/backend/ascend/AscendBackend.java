@@ -166,7 +166,16 @@ public final class AscendBackend implements Backend {
     /** Quantizing at load runs on the host in the cpu backend only; quantize offline for ascend. */
     @Override
     public DeviceTensor quantizeWeight(DeviceTensor weight, long firstCol, long numCols, ActivationQuant activation) {
-        throw new AscendException("ascend backend: quantizing weights at load (--quantize) is not"
+        throw quantizingAtLoad();
+    }
+
+    @Override
+    public void quantizeWeightInto(DeviceTensor weight, long firstCol, long numCols, DeviceTensor into, long firstRow) {
+        throw quantizingAtLoad();
+    }
+
+    private static AscendException quantizingAtLoad() {
+        return new AscendException("ascend backend: quantizing weights at load (--quantize) is not"
                 + " supported yet; quantize the checkpoint with `tramontane quantize` and load that");
     }
 

@@ -116,6 +116,11 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void quantizeWeightInto(DeviceTensor weight, long firstCol, long numCols, DeviceTensor into, long firstRow) {
+        weights.quantizeInto(weight, firstCol, numCols, into, firstRow);
+    }
+
+    @Override
     public void write(DeviceTensor dst, int[] src) {
         CpuTensor c = sized(dst, DType.I32, src.length);
         new IntPointer(CpuMemory.raw(c.addr(), src.length)).put(src, 0, src.length);

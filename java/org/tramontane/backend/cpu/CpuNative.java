@@ -206,5 +206,7 @@ final class CpuNative {
 
     static native @Cast("uint64_t") long tn_weight_bytes_read();
 
+    static native @Cast("uint64_t") long tn_attention_nanos();
+
     static native int tn_add(@Cast("float*") long y, @Cast("const float*") long x, @Cast("size_t") long n);
 }

@@ -111,4 +111,9 @@ public final class CpuPlatform implements Platform {
     public Optional<String> kernelTuning() {
         return Optional.of(CpuTuner.get().summary());
     }
+
+    @Override
+    public OptionalLong attentionNanos() {
+        return OptionalLong.of(CpuNative.tn_attention_nanos());
+    }
 }

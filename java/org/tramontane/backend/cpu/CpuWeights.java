@@ -111,22 +111,49 @@ final class CpuWeights {
     QuantizedTensor quantize(DeviceTensor weight, long firstCol, long numCols, ActivationQuant activation) {
         CpuChecks.requireF32(weight);
         long[] shape = weight.shape();
+        long[] qShape = shape.clone();
+        qShape[qShape.length - 1] = numCols;
+        CpuTensor q = memory.alloc(DType.I8, qShape);
+        CpuTensor s = memory.alloc(DType.F32, Arrays.copyOf(shape, shape.length - 1));
+        try {
+            quantizeRows(weight, firstCol, numCols, q.addr(), s.addr());
+        } catch (IllegalArgumentException e) {
+            memory.free(q);
+            memory.free(s);
+            throw e;
+        }
+        return new QuantizedTensor(q, s, activation);
+    }
+
+    /** The same into rows [firstRow, firstRow + rows of weight) of {@code into} (int8 [n, numCols], scales [n]). */
+    void quantizeInto(DeviceTensor weight, long firstCol, long numCols, DeviceTensor into, long firstRow) {
+        CpuChecks.requireF32(weight);
+        if (!(into instanceof QuantizedTensor dst)) throw new IllegalArgumentException("not a quantized weight: " + into);
+        CpuTensor q = rowMajor(dst.weight(), "quantize into");
+        CpuTensor s = cpu(dst.scale());
+        CpuChecks.requireF32(s);
+        if (q.dtype() != DType.I8) throw new IllegalArgumentException("expected int8 values, got " + q);
+        long[] w = weight.shape();
+        long rows = weight.numElements() / w[w.length - 1];
+        long[] qs = q.shape();
+        if (qs[qs.length - 1] != numCols || firstRow < 0 || firstRow + rows > q.numElements() / numCols
+                || s.numElements() != q.numElements() / numCols) {
+            throw new IllegalArgumentException("rows [" + firstRow + ", " + (firstRow + rows) + ") x " + numCols
+                    + " columns do not fit " + into);
+        }
+        quantizeRows(weight, firstCol, numCols, q.addr() + firstRow * numCols, s.addr() + firstRow * Float.BYTES);
+    }
+
+    private static void quantizeRows(DeviceTensor weight, long firstCol, long numCols, long qAddr, long scaleAddr) {
+        long[] shape = weight.shape();
         long k = shape[shape.length - 1];
         long rows = weight.numElements() / k;
         if (firstCol < 0 || numCols < 1 || firstCol + numCols > k) {
             throw new IllegalArgumentException("columns [" + firstCol + ", " + (firstCol + numCols) + ") of " + weight);
         }
-        long[] qShape = shape.clone();
-        qShape[qShape.length - 1] = numCols;
-        CpuTensor q = memory.alloc(DType.I8, qShape);
-        CpuTensor s = memory.alloc(DType.F32, Arrays.copyOf(shape, shape.length - 1));
-        if (CpuNative.tn_quantize_weight(cpu(weight).addr(), rows, k, firstCol, numCols, q.addr(), s.addr())
-                != CpuNative.TN_OK) {
-            memory.free(q);
-            memory.free(s);
+        if (CpuNative.tn_quantize_weight(cpu(weight).addr(), rows, k, firstCol, numCols, qAddr, scaleAddr) != CpuNative.TN_OK) {
             throw new IllegalArgumentException("cannot quantize " + weight + ": it holds a NaN or an infinity");
         }
-        return new QuantizedTensor(q, s, activation);
     }
 
     /**
