@@ -6,6 +6,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import org.tramontane.convert.StagedOutputs;
 
@@ -22,6 +23,9 @@ final class NpyWriter {
         int unpadded = 10 + dict.length() + 1;
         int total = (unpadded + 63) / 64 * 64;
         String header = dict + " ".repeat(total - unpadded) + "\n";
+        // the user names a file in a folder of theirs: a missing folder is a mistyped path, not one to make
+        Path parent = file.toAbsolutePath().getParent();
+        if (!Files.isDirectory(parent)) throw new NoSuchFileException(parent.toString(), null, "no such directory");
         try (StagedOutputs staged = StagedOutputs.open()) {
             Path tmp = staged.file(file);
             try (OutputStream out = Files.newOutputStream(tmp)) {
