@@ -61,7 +61,7 @@ final class ServeCommand implements Callable<Integer> {
         String name = servedModelName != null ? servedModelName : source.path().toString();
         PrintWriter out = spec.commandLine().getOut();
         try (OpenAiServer server = OpenAiServer.start(new ServeOptions(host, port, name, apiKey, maxQueue, maxRequestBytes,
-                ServeOptions.DEFAULT_IDLE_TIMEOUT_MS));
+                ServeOptions.DEFAULT_IDLE_TIMEOUT_MS, ServeOptions.DEFAULT_HEARTBEAT_MS));
                 LlmEngine engine = LlmEngine.open(source, batch.toOptions(budget));
                 EngineLoop loop = engine.startLoop(maxQueue)) {
             server.ready(new ServingContext(engine, loop, name));

@@ -28,8 +28,6 @@ import org.tramontane.serve.api.TokenizeBody;
  */
 final class Routes extends Handler.Abstract {
     private static final String JSON = "application/json";
-    /** How long a stream may stay silent before it gets a heartbeat; see docs/decisions.md (serve-heartbeat). */
-    static final long HEARTBEAT_MS = 1000;
     private final ServeOptions options;
     private final Metrics metrics;
     private final long startSeconds = System.currentTimeMillis() / 1000;
@@ -44,11 +42,11 @@ final class Routes extends Handler.Abstract {
     Routes(ServeOptions options, Metrics metrics) {
         this.options = options;
         this.metrics = metrics;
-        long quiet = TimeUnit.MILLISECONDS.toNanos(HEARTBEAT_MS);
+        long quiet = TimeUnit.MILLISECONDS.toNanos(options.heartbeatMs());
         heartbeats.scheduleWithFixedDelay(() -> {
             long now = System.nanoTime();
             inFlight.removeIf(e -> !e.heartbeat(now, quiet));
-        }, HEARTBEAT_MS, HEARTBEAT_MS, TimeUnit.MILLISECONDS);
+        }, options.heartbeatMs(), options.heartbeatMs(), TimeUnit.MILLISECONDS);
     }
 
     void close() {

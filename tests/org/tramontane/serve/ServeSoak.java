@@ -43,7 +43,7 @@ class ServeSoak {
         long end = System.nanoTime() + TimeUnit.MINUTES.toNanos(minutes);
         long warmEnd = System.nanoTime() + TimeUnit.MINUTES.toNanos(Math.min(2, Math.max(1, minutes / 5)));
         try (TestServer s = TestServer.start(TestServer.open(new EngineOptions(16, 512, 8, 0, 64)),
-                new ServeOptions("127.0.0.1", 0, TestServer.MODEL, null, 64, 64 * 1024, 5_000))) {
+                new ServeOptions("127.0.0.1", 0, TestServer.MODEL, null, 64, 64 * 1024, 5_000, ServeOptions.DEFAULT_HEARTBEAT_MS))) {
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
             AtomicLong requests = new AtomicLong();
             ExecutorService pool = Executors.newFixedThreadPool(CLIENTS);

@@ -33,13 +33,15 @@ import org.tramontane.engine.LoopStats;
 class ServerFaultsTest {
     private static final long MAX_BODY = 64 * 1024;
     private static final long IDLE_MS = 1000;
+    /** Heartbeats ten times as often as served: a vanished client is seen within a few tenths of a second. */
+    private static final long HEARTBEAT_MS = 100;
     private static TestServer server;
 
     @BeforeAll
     static void start() {
-        // one sequence at a time, 8 tokens a step: a second request queues, a long prompt prefills for many steps
-        server = TestServer.start(TestServer.open(new EngineOptions(16, 128, 1, 0, 8)),
-                new ServeOptions("127.0.0.1", 0, TestServer.MODEL, null, 16, MAX_BODY, IDLE_MS));
+        // one sequence at a time, 4 tokens a step: a second request queues, a long prompt prefills for many steps
+        server = TestServer.start(TestServer.open(new EngineOptions(16, 128, 1, 0, 4)),
+                new ServeOptions("127.0.0.1", 0, TestServer.MODEL, null, 16, MAX_BODY, IDLE_MS, HEARTBEAT_MS));
     }
 
     @AfterAll
@@ -85,10 +87,19 @@ class ServerFaultsTest {
             for (long sent = 0; sent <= MAX_BODY; sent += chunk.length()) {
                 send(s, Integer.toHexString(chunk.length()) + "\r\n" + chunk + "\r\n");
             }
+            send(s, "0\r\n\r\n");
             String answer = readAll(s);
             assertTrue(answer.startsWith("HTTP/1.1 413 "), answer);
             assertTrue(answer.contains("over the limit of " + MAX_BODY + " bytes"), answer);
         }
+    }
+
+    @Test
+    void aClientStillSendingItsBodyReadsIts413() {
+        // no Expect: 100-continue: the client writes the whole body before it reads; the server reads it on and drops it
+        var r = server.post("/v1/completions", "{\"prompt\": \"" + "x".repeat((int) MAX_BODY * 2) + "\"}");
+        assertEquals(413, r.statusCode(), r.body());
+        assertTrue(r.body().contains("--max-request-bytes"), r.body());
     }
 
     @Test
@@ -151,7 +162,7 @@ class ServerFaultsTest {
             awaitStats(st -> st.numWaiting() == 1, 15);
             queued.close();
             // seen by its heartbeat failing (an HTTP/1.1 close shows only to a write), not when it would have run
-            awaitStats(st -> st.numWaiting() == 0, 5);
+            awaitStats(st -> st.numWaiting() == 0, 2);
             String m = server.get("/metrics").body();
             assertEquals(aborted + 1, aborted(m), m);
             assertEquals(1, server.loop.stats().numRunning(), "the first request still runs");
@@ -160,7 +171,7 @@ class ServerFaultsTest {
 
     @Test
     void aRequestCancelledWhilePrefillingStopsBeforeItsFirstToken() throws Exception {
-        // 2000 tokens at 8 a step: hundreds of steps of prefill
+        // 2000 tokens at 4 a step: 500 steps of prefill, against heartbeats every 100 ms
         String prompt = IntStream.range(0, 2000).mapToObj(i -> Integer.toString(100 + i)).collect(Collectors.joining(", ", "[1, ", "]"));
         double generated = metric(server.get("/metrics").body(), "vllm:generation_tokens_total");
         try (Socket s = socket()) {
