@@ -62,28 +62,26 @@ public final class StagedOutputs implements AutoCloseable {
 
     /** A new empty directory that {@link #commit} renames to {@code target} (which must be absent or an empty directory). */
     public synchronized Path directory(Path target) throws IOException {
+        return stage(target, true);
+    }
+
+    /** A new empty file that {@link #commit} renames over {@code target}. */
+    public synchronized Path file(Path target) throws IOException {
+        return stage(target, false);
+    }
+
+    private Path stage(Path target, boolean directory) throws IOException {
         Path t = prepare(target);
         while (true) {
             Path tmp = temporaryName(t);
             try {
                 // createDirectory, not createTempDirectory: the umask's permissions (not 0700), as it becomes the output
-                Files.createDirectory(tmp);
-                staged.add(new Staged(tmp, t, true));
-                return tmp;
-            } catch (FileAlreadyExistsException taken) {
-                // drawn before: draw again
-            }
-        }
-    }
-
-    /** A new empty file that {@link #commit} renames over {@code target}. */
-    public synchronized Path file(Path target) throws IOException {
-        Path t = prepare(target);
-        while (true) {
-            Path tmp = temporaryName(t);
-            try {
-                Files.createFile(tmp);
-                staged.add(new Staged(tmp, t, false));
+                if (directory) {
+                    Files.createDirectory(tmp);
+                } else {
+                    Files.createFile(tmp);
+                }
+                staged.add(new Staged(tmp, t, directory));
                 return tmp;
             } catch (FileAlreadyExistsException taken) {
                 // drawn before: draw again
