@@ -55,6 +55,33 @@ class ResultFilesTest {
         assertTrue(Files.isDirectory(blocker));
     }
 
+    @Test
+    void boolqOnACrlfFileWritesItsTwoFilesAndNothingElse() throws IOException {
+        String line = "{\"question\": \"is the sky blue\", \"title\": \"Sky\", \"answer\": true, \"passage\": \"The sky is blue.\"}";
+        Path data = Files.writeString(root.resolve("dev.jsonl"), line + "\r\n" + line.replace("true", "false") + "\r\n");
+        Path out = root.resolve("out");
+        java.io.StringWriter err = new java.io.StringWriter();
+        int code = org.tramontane.cli.Main.run(new String[] {"modeltest", "pa_fp16", "full_BoolQ", "1", "mixtral",
+                org.tramontane.testing.Fixtures.dir("tiny-mixtral").toString(), "1", "--dataset-path", data.toString(),
+                "--output-dir", out.toString()}, new java.io.PrintWriter(new java.io.StringWriter(), true),
+                new java.io.PrintWriter(err, true));
+        assertEquals(0, code, err.toString());
+        List<String> files;
+        try (Stream<Path> s = Files.walk(out)) {
+            files = s.filter(Files::isRegularFile).map(p -> p.getFileName().toString()).sorted().toList();
+        }
+        assertEquals(List.of("BoolQ_pa_batch1_tp1_debug_info.csv", "BoolQ_pa_batch1_tp1_full_result.csv"), files);
+        try (Stream<Path> s = Files.walk(out)) {
+            assertTrue(s.filter(Files::isDirectory).allMatch(d -> {
+                try (Stream<Path> in = Files.list(d)) {
+                    return in.findAny().isPresent();
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }), "no empty folder");
+        }
+    }
+
     private TreeSet<String> tree() throws IOException {
         TreeSet<String> names = new TreeSet<>();
         try (Stream<Path> s = Files.walk(root)) {
