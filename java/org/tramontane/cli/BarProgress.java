@@ -12,6 +12,17 @@ import org.tramontane.config.Progress;
  * JVM has a console: redirected into a log or a test, a redrawn bar is just noise.
  */
 final class BarProgress implements Progress, AutoCloseable {
+    /**
+     * jline's JNI terminal provider (the bar asks it the terminal's width) extracts a
+     * jlinenative-*.so and its .lck into the temp directory on every run and leaves them there; with
+     * it off, jline reads the width through stty (its exec provider) and extracts nothing.
+     */
+    static final String JLINE_JNI_PROPERTY = "org.jline.terminal.jni";
+
+    static {
+        if (System.getProperty(JLINE_JNI_PROPERTY) == null) System.setProperty(JLINE_JNI_PROPERTY, "false");
+    }
+
     private final boolean enabled = System.console() != null;
     private ProgressBar bar;
 

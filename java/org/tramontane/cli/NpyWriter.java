@@ -6,10 +6,11 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import org.tramontane.convert.StagedOutputs;
 
-/** NumPy .npy format 1.0, little-endian float32, C order; written to a temp file then renamed. */
+/** NumPy .npy format 1.0, little-endian float32, C order; staged under a temporary name, then renamed ({@link StagedOutputs}). */
 final class NpyWriter {
     private NpyWriter() {}
 
@@ -22,25 +23,27 @@ final class NpyWriter {
         int unpadded = 10 + dict.length() + 1;
         int total = (unpadded + 63) / 64 * 64;
         String header = dict + " ".repeat(total - unpadded) + "\n";
-        Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), ".npy", ".tmp");
-        try (OutputStream out = Files.newOutputStream(tmp)) {
-            out.write(new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0});
-            int hl = header.length();
-            out.write(new byte[] {(byte) (hl & 0xff), (byte) (hl >> 8)});
-            out.write(header.getBytes(StandardCharsets.US_ASCII));
-            ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
-            for (float v : data) {
-                if (!buf.hasRemaining()) {
-                    out.write(buf.array(), 0, buf.position());
-                    buf.clear();
+        // the user names a file in a folder of theirs: a missing folder is a mistyped path, not one to make
+        Path parent = file.toAbsolutePath().getParent();
+        if (!Files.isDirectory(parent)) throw new NoSuchFileException(parent.toString(), null, "no such directory");
+        try (StagedOutputs staged = StagedOutputs.open()) {
+            Path tmp = staged.file(file);
+            try (OutputStream out = Files.newOutputStream(tmp)) {
+                out.write(new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0});
+                int hl = header.length();
+                out.write(new byte[] {(byte) (hl & 0xff), (byte) (hl >> 8)});
+                out.write(header.getBytes(StandardCharsets.US_ASCII));
+                ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
+                for (float v : data) {
+                    if (!buf.hasRemaining()) {
+                        out.write(buf.array(), 0, buf.position());
+                        buf.clear();
+                    }
+                    buf.putFloat(v);
                 }
-                buf.putFloat(v);
+                out.write(buf.array(), 0, buf.position());
             }
-            out.write(buf.array(), 0, buf.position());
-        } catch (IOException | RuntimeException e) {
-            Files.deleteIfExists(tmp);
-            throw e;
+            staged.commit();
         }
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 }

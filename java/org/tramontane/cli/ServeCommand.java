@@ -51,14 +51,20 @@ final class ServeCommand implements Callable<Integer> {
             description = "Sequences that may wait to be scheduled; more get 503 at once. Default: ${DEFAULT-VALUE}.")
     int maxQueue;
 
+    @Option(names = "--max-request-bytes", paramLabel = "N", defaultValue = "" + ServeOptions.DEFAULT_MAX_REQUEST_BYTES,
+            description = "A request body over N bytes gets 413, unread. Default: ${DEFAULT-VALUE}.")
+    long maxRequestBytes;
+
     @Override
     public Integer call() throws InterruptedException {
         if (port < 0 || port > 65535) throw Flags.usage(spec, "--port must be in [0, 65535] (got " + port + ")");
         Flags.atLeast(spec, "--max-queue", maxQueue, 1);
+        if (maxRequestBytes < 1) throw Flags.usage(spec, "--max-request-bytes must be >= 1 (got " + maxRequestBytes + ")");
         ModelSource source = model.toSource(parallel.resolve());
         String name = servedModelName != null ? servedModelName : source.path().toString();
         PrintWriter out = spec.commandLine().getOut();
-        try (OpenAiServer server = OpenAiServer.start(new ServeOptions(host, port, name, apiKey, maxQueue));
+        try (OpenAiServer server = OpenAiServer.start(new ServeOptions(host, port, name, apiKey, maxQueue, maxRequestBytes,
+                ServeOptions.DEFAULT_IDLE_TIMEOUT_MS, ServeOptions.DEFAULT_HEARTBEAT_MS));
                 LlmEngine engine = LlmEngine.open(source, prefixCaching.apply(batch.toOptions(budget), true));
                 EngineLoop loop = engine.startLoop(maxQueue)) {
             PrefixCachingOption.noteIfOff(engine, spec.commandLine().getErr());

@@ -214,18 +214,45 @@ final class MistralPlan {
     private static void stream(SourceTensor src, long offset, long numElems, DType to, WritableByteChannel out)
             throws IOException {
         DType from = src.dtype();
-        try (InputStream in = src.open(offset)) {
+        try (SourceRead in = new SourceRead(src, offset)) {
             byte[] buf = new byte[(int) Math.min((long) CHUNK_ELEMS * from.elemBytes, numElems * from.elemBytes)];
             long left = numElems;
             while (left > 0) {
                 int n = (int) Math.min(left, buf.length / from.elemBytes);
                 int bytes = n * from.elemBytes;
-                if (in.readNBytes(buf, 0, bytes) != bytes) throw new IOException("data ended early");
+                in.readFully(buf, bytes);
+                // a failure here is the output's (a full disk): it reaches the writer, which names the output file
                 writeConverted(buf, bytes, from, to, out);
                 left -= n;
             }
-        } catch (IOException e) {
-            throw src.readFailure(e);
+        }
+    }
+
+    /** A source tensor's bytes from an offset; every failure, closing included, is the input's, naming file and tensor. */
+    private static final class SourceRead implements AutoCloseable {
+        private final SourceTensor src;
+        private final InputStream in;
+
+        SourceRead(SourceTensor src, long offset) {
+            this.src = src;
+            this.in = src.open(offset);
+        }
+
+        void readFully(byte[] buf, int bytes) {
+            try {
+                if (in.readNBytes(buf, 0, bytes) != bytes) throw new IOException("data ended early");
+            } catch (IOException e) {
+                throw src.readFailure(e);
+            }
+        }
+
+        @Override
+        public void close() {
+            try {
+                in.close();
+            } catch (IOException e) {
+                throw src.readFailure(e);
+            }
         }
     }
 

@@ -1,22 +1,18 @@
 package org.tramontane.convert;
 
 import java.io.IOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.List;
 import java.util.stream.Stream;
 import org.tramontane.tokenizer.Tokenizer;
 
 /**
  * A converter's output directory: refused when it exists and is not empty, written in a hidden
- * temporary sibling and renamed into place at the end, so a failure never leaves a half-written
- * directory that looks complete. Errors name the flag that chose the directory.
+ * temporary sibling and renamed into place at the end ({@link StagedOutputs}), so a failure or a
+ * signal never leaves a half-written directory that looks complete. Errors name the flag that
+ * chose the directory.
  */
 public final class OutputDirectory {
     private OutputDirectory() {}
@@ -43,47 +39,18 @@ public final class OutputDirectory {
         }
     }
 
-    /** Runs {@code writer} on a fresh temporary sibling of {@code out}, then renames it to {@code out}. */
+    /**
+     * Runs {@code writer} on a fresh temporary sibling of {@code out} ({@link StagedOutputs}), then
+     * renames it to {@code out}; on any failure, or a signal, the temporary is removed.
+     */
     public static void writeAtomically(Path out, String flag, DirWriter writer) {
-        Path target = out.toAbsolutePath().normalize();
-        Path parent = target.getParent();
-        Path tmp = null;
-        try {
-            Files.createDirectories(parent);
-            tmp = Files.createTempDirectory(parent, "." + target.getFileName() + ".converting-");
+        try (StagedOutputs staged = StagedOutputs.open()) {
+            Path tmp = staged.directory(out);
             writer.writeInto(tmp);
             check(out, flag); // still free? (nothing may have appeared there meanwhile)
-            if (Files.exists(target)) Files.delete(target); // an empty directory; rename needs it gone
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target);
-            }
-            tmp = null;
+            staged.commit();
         } catch (IOException e) {
             throw new ConvertException(flag + " " + out + ": cannot write: " + e.getMessage(), e);
-        } finally {
-            if (tmp != null) deleteTree(tmp);
-        }
-    }
-
-    private static void deleteTree(Path dir) {
-        try {
-            Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                    Files.delete(file);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
-                    Files.delete(d);
-                    return FileVisitResult.CONTINUE;
-                }
-            });
-        } catch (IOException suppressed) {
-            // the failure that brought us here is what the user needs; a leftover hidden temp dir is named like one
         }
     }
 }

@@ -11,16 +11,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.WritableByteChannel;
-import java.security.SecureRandom;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,7 +24,6 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.tramontane.config.UserException;
 import org.tramontane.config.MixtralConfig;
 import org.tramontane.config.MixtralConfigReader;
@@ -58,8 +53,9 @@ import org.tramontane.quant.QuantDescription;
  * </ul>
  * BF16/F16 sources are widened exactly to float32 before quantizing ({@link WeightQuantizer}).
  * Tensors are streamed one at a time (a linear a block of rows at a time). Everything is built in
- * a temporary sibling of the output directory and renamed into place at the end; on any failure
- * the temporary directory is deleted, so the output either exists complete or not at all.
+ * a temporary sibling of the output directory and renamed into place at the end
+ * ({@link StagedOutputs}); on any failure or signal the temporary directory is deleted, so the
+ * output either exists complete or not at all.
  */
 public final class Quantizer {
     private Quantizer() {}
@@ -68,9 +64,6 @@ public final class Quantizer {
     /** What msModelSlim's saver (safetensors.torch.save_file) puts in the header. */
     static final Map<String, String> SAFETENSORS_METADATA = Map.of("format", "pt");
 
-    /** Marks the temporary sibling the output is built in: {@code <dst>.tmp-<hex>}. */
-    public static final String TEMP_INFIX = ".tmp-";
-    private static final SecureRandom RANDOM = new SecureRandom();
     private static final String QUANTIZE_KEY = "quantize";
     /** The flags of the quantize verb, so each directory error names the one to change. */
     private static final String MODEL_PATH = "--model-path";
@@ -95,9 +88,8 @@ public final class Quantizer {
         Path src = sourceDir(srcDir);
         Path dst = targetDir(dstDir, src);
         Source source = openSource(src);
-        Path tmp = createTemp(dst);
-        boolean moved = false;
-        try {
+        try (StagedOutputs staged = StagedOutputs.open()) {
+            Path tmp = staged.directory(dst);
             Path weights = tmp.resolve(scheme.weightFileName());
             writeWeights(source, weights, scheme, progress);
             writeConfig(source, tmp.resolve(CONFIG_FILE), scheme);
@@ -110,13 +102,9 @@ public final class Quantizer {
                     Files.copy(in, tmp.resolve(name));
                 }
             }
-            // rename(2): atomic, and replaces dst only if it is an empty directory
-            Files.move(tmp, dst, StandardCopyOption.ATOMIC_MOVE);
-            moved = true;
+            staged.commit();
         } catch (IOException e) {
             throw new ConvertException(SAVE_DIRECTORY + " " + dstDir + ": cannot write: " + e, e);
-        } finally {
-            if (!moved) deleteTree(tmp);
         }
     }
 
@@ -273,34 +261,5 @@ public final class Quantizer {
         ObjectNode config = source.configJson().deepCopy();
         config.put(QUANTIZE_KEY, scheme.configName);
         PythonStyleJson.write(file, config);
-    }
-
-    /**
-     * An empty sibling {@code <dst>.tmp-<hex>}. Made with createDirectory rather than
-     * createTempDirectory so it gets the umask's permissions (not 0700): it becomes the output.
-     */
-    private static Path createTemp(Path dst) {
-        try {
-            while (true) {
-                Path tmp = dst.resolveSibling(dst.getFileName() + TEMP_INFIX + Long.toHexString(RANDOM.nextLong() >>> 1));
-                try {
-                    return Files.createDirectory(tmp);
-                } catch (FileAlreadyExistsException taken) {
-                    // another run picked the same name: draw again
-                }
-            }
-        } catch (IOException e) {
-            throw new ConvertException(SAVE_DIRECTORY + " " + dst + ": cannot create a temporary directory beside it: "
-                    + e.getMessage(), e);
-        }
-    }
-
-    /** Best effort: the error that led here is what the user needs to see. */
-    private static void deleteTree(Path dir) {
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-        } catch (IOException | RuntimeException suppressed) {
-            // leave what could not be deleted; the temp name says what it is
-        }
     }
 }

@@ -11,6 +11,7 @@ import org.tramontane.model.CausalLm;
 import org.tramontane.model.ForwardBatch;
 import org.tramontane.parallel.Communicator;
 import org.tramontane.parallel.ParallelException;
+import org.tramontane.parallel.RankFailure;
 
 /**
  * The ranks of one tensor-parallel group driven as one model: one thread per rank (created once),
@@ -65,7 +66,7 @@ public final class TensorParallelLm implements CausalLm {
                     return work.apply(rank);
                 } catch (RuntimeException | Error e) {
                     comms.get(rank).abort(e);
-                    throw e;
+                    throw RankFailure.rethrow(rank, e);
                 }
             }));
         }

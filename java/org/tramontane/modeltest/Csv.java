@@ -4,8 +4,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
+import org.tramontane.convert.StagedOutputs;
 
 /** CSV as pandas' to_csv writes it (quotes only where needed) and Python-style value text. */
 final class Csv {
@@ -40,17 +40,27 @@ final class Csv {
     }
 
     /**
-     * Writes the file whole or not at all: a temporary sibling renamed over the target, so an
-     * interrupted run never leaves a truncated result that looks complete.
+     * Writes {@code content} as {@code file}'s temporary in {@code staged}: the file appears with the
+     * rest of the set at {@link #commit}, whole, or not at all.
      */
-    static void write(Path file, String content) {
+    static void stage(StagedOutputs staged, Path file, String content) {
         try {
-            Files.createDirectories(file.toAbsolutePath().getParent());
-            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-            Files.writeString(tmp, content, StandardCharsets.UTF_8);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            Files.writeString(staged.file(file), content, StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new ModelTestException(file + ": cannot write (" + e.getMessage() + ") (--output-dir)", e);
+            throw cannotWrite(file, e);
         }
+    }
+
+    /** Renames the set's files into place; {@code first} names the set in an error. */
+    static void commit(StagedOutputs staged, Path first) {
+        try {
+            staged.commit();
+        } catch (IOException e) {
+            throw cannotWrite(first, e);
+        }
+    }
+
+    static ModelTestException cannotWrite(Path file, IOException e) {
+        return new ModelTestException(file + ": cannot write (" + e.getMessage() + ") (--output-dir)", e);
     }
 }

@@ -4,7 +4,6 @@ import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
@@ -12,6 +11,7 @@ import java.util.TreeMap;
 import java.util.function.ToDoubleFunction;
 import javax.imageio.ImageIO;
 import org.knowm.xchart.BitmapEncoder;
+import org.tramontane.convert.StagedOutputs;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
@@ -32,7 +32,8 @@ final class LatencyChart {
 
     private LatencyChart() {}
 
-    static void write(Path file, List<PerfCase> cases, String subtitle) {
+    /** Draws the chart as {@code file}'s temporary in {@code staged}; it appears at the set's commit. */
+    static void write(StagedOutputs staged, Path file, List<PerfCase> cases, String subtitle) {
         TreeMap<Integer, List<PerfCase>> byBatch = new TreeMap<>();
         for (PerfCase c : cases) byBatch.computeIfAbsent(c.batchSize(), b -> new java.util.ArrayList<>()).add(c);
 
@@ -53,10 +54,9 @@ final class LatencyChart {
         g.drawImage(BitmapEncoder.getBufferedImage(decode), WIDTH, 0, null);
         g.dispose();
         try {
-            Files.createDirectories(file.toAbsolutePath().getParent());
-            ImageIO.write(image, "png", file.toFile());
+            ImageIO.write(image, "png", staged.file(file).toFile());
         } catch (IOException e) {
-            throw new ModelTestException(file + ": cannot write the chart (" + e.getMessage() + ")", e);
+            throw Csv.cannotWrite(file, e);
         }
     }
 

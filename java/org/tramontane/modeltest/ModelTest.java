@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import org.tramontane.config.KvCacheDtype;
 import org.tramontane.config.Progress;
+import org.tramontane.convert.StagedOutputs;
 import org.tramontane.engine.EngineOptions;
 import org.tramontane.engine.LlmEngine;
 
@@ -36,8 +37,12 @@ public final class ModelTest {
             progress.start("BoolQ batch " + batch, "items", items);
             List<BoolqOutcome> outcomes = eval.run(data, batch, progress);
             progress.finish();
-            Csv.write(layout.boolqResult(batch), BoolqReport.resultCsv(data, outcomes));
-            Csv.write(layout.boolqDebug(batch), BoolqReport.debugCsv(outcomes));
+            // both files or neither: the debug file first, so a result never lacks its debug file
+            try (StagedOutputs staged = StagedOutputs.open()) {
+                Csv.stage(staged, layout.boolqDebug(batch), BoolqReport.debugCsv(outcomes));
+                Csv.stage(staged, layout.boolqResult(batch), BoolqReport.resultCsv(data, outcomes));
+                Csv.commit(staged, layout.boolqResult(batch));
+            }
             BoolqReport.Score s = BoolqReport.score(outcomes);
             out.printf(Locale.ROOT, "BoolQ batch %d: accuracy %s (%d/%d), results in %s%n", batch,
                     BoolqReport.pyFloat(s.accuracy()), s.correct(), s.total(), layout.boolqResult(batch));
@@ -59,8 +64,11 @@ public final class ModelTest {
         progress.start("performance", "cases", (long) args.batchSizes().size() * args.casePairs().size());
         for (int batch : args.batchSizes()) {
             List<PerfCase> cases = sweep.run(batch, args.casePairs(), progress);
-            Csv.write(layout.performanceResult(batch), PerfReport.resultCsv(cases));
-            Csv.write(layout.performanceFormatted(batch), PerfReport.formattedCsv(cases));
+            try (StagedOutputs staged = StagedOutputs.open()) {
+                Csv.stage(staged, layout.performanceResult(batch), PerfReport.resultCsv(cases));
+                Csv.stage(staged, layout.performanceFormatted(batch), PerfReport.formattedCsv(cases));
+                Csv.commit(staged, layout.performanceResult(batch));
+            }
             for (PerfCase c : cases) {
                 out.printf(Locale.ROOT, "batch %d %s: first token %.1f ms, non-first token %.2f ms (p50 %.2f, p90 %.2f),"
                         + " E2E %.3f s, %.2f tokens/s%n", batch, c.pair(), c.firstTokenMs(), c.nonFirstTokenMs(),
@@ -69,9 +77,12 @@ public final class ModelTest {
             all.addAll(cases);
         }
         progress.finish();
-        Csv.write(layout.benchmark(), PerfReport.benchmarkCsv(all));
-        LatencyChart.write(layout.latencyChart(), all, ModelTestArgs.MODEL_NAME + " " + layout.dtypeLabel() + " "
-                + layout.device() + " tp" + layout.worldSize());
+        try (StagedOutputs staged = StagedOutputs.open()) {
+            Csv.stage(staged, layout.benchmark(), PerfReport.benchmarkCsv(all));
+            LatencyChart.write(staged, layout.latencyChart(), all, ModelTestArgs.MODEL_NAME + " " + layout.dtypeLabel() + " "
+                    + layout.device() + " tp" + layout.worldSize());
+            Csv.commit(staged, layout.benchmark());
+        }
         out.println("results in " + layout.performanceResult(args.batchSizes().get(0)).getParent() + ", " + layout.benchmark());
         out.flush();
     }

@@ -11,14 +11,18 @@ import java.util.concurrent.TimeoutException;
  * order, so sums are bit-identical on every rank and every run), then a second barrier keeps the
  * buffers alive until all have read. A rank that fails calls {@link Communicator#abort}, which
  * breaks the barrier: the others fail at once with the cause instead of hanging; a barrier that
- * waits longer than the timeout fails too.
+ * waits longer than the timeout fails too. A {@link RankFault} ({@code TRAMONTANE_FAULT}) makes
+ * one rank fail as it enters a collective, for tests.
  */
 public final class InProcessGroup {
     private final int worldSize;
     private final CyclicBarrier barrier;
     private final float[][] published;
     private final long timeoutSeconds;
+    private final RankFault fault;
     private volatile Throwable abortCause;
+    /** The rank whose failure stopped the group; -1 for none, or a timeout. */
+    private volatile int abortedBy = -1;
 
     public InProcessGroup(int worldSize, long timeoutSeconds) {
         if (worldSize < 1) throw new IllegalArgumentException("worldSize must be >= 1");
@@ -26,6 +30,7 @@ public final class InProcessGroup {
         this.barrier = new CyclicBarrier(worldSize);
         this.published = new float[worldSize][];
         this.timeoutSeconds = timeoutSeconds;
+        this.fault = RankFault.configured(worldSize).orElse(null);
     }
 
     public Communicator rank(int r) {
@@ -54,12 +59,14 @@ public final class InProcessGroup {
 
     private ParallelException aborted(int rank) {
         Throwable c = abortCause;
-        String why = c == null ? "another rank left the group" : c.getMessage();
+        String why = c == null ? "another rank left the group" : abortedBy >= 0 ? "rank " + abortedBy + " failed: " + c : c.getMessage();
         return new ParallelException("rank " + rank + ": tensor-parallel group stopped: " + why, c);
     }
 
     private final class Rank implements Communicator {
         private final int rank;
+        private long allReduceCalls;
+        private long allGatherCalls;
 
         Rank(int rank) {
             this.rank = rank;
@@ -78,6 +85,7 @@ public final class InProcessGroup {
         @Override
         public void allReduceSum(float[] data) {
             if (worldSize == 1) return;
+            if (fault != null) fault.check(rank, RankFault.Op.ALLREDUCE, ++allReduceCalls);
             float[] mine = data.clone();
             published[rank] = mine;
             await(rank);
@@ -92,6 +100,7 @@ public final class InProcessGroup {
         @Override
         public float[] allGather(float[] local) {
             if (worldSize == 1) return local;
+            if (fault != null) fault.check(rank, RankFault.Op.ALLGATHER, ++allGatherCalls);
             published[rank] = local;
             await(rank);
             float[] out = new float[local.length * worldSize];
@@ -107,7 +116,12 @@ public final class InProcessGroup {
 
         @Override
         public void abort(Throwable cause) {
-            if (abortCause == null) abortCause = cause;
+            synchronized (InProcessGroup.this) {
+                if (abortCause == null) {
+                    abortedBy = rank;
+                    abortCause = cause;
+                }
+            }
             barrier.reset();
         }
     }

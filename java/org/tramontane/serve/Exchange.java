@@ -27,6 +27,9 @@ final class Exchange {
     private boolean failed;
     private boolean gone;
     private EngineLoop.Submission submission;
+    /** When this exchange last wrote anything, for {@link #heartbeat}. */
+    private volatile long lastWriteNanos;
+    private volatile boolean over;
 
     /** One choice's state; touched only by the engine thread. */
     private final class Choice implements StreamSink {
@@ -107,6 +110,7 @@ final class Exchange {
         this.metrics = metrics;
         this.loop = loop;
         this.arrivalNanos = System.nanoTime();
+        this.lastWriteNanos = arrivalNanos;
         this.writer = writers.create(this::clientGone);
         this.choices = new Choice[plan.sequences().size()];
         for (int i = 0; i < choices.length; i++) choices[i] = new Choice(i);
@@ -130,12 +134,28 @@ final class Exchange {
     }
 
     private void event(String json) {
+        lastWriteNanos = System.nanoTime();
         writer.send("data: " + json + "\n\n", false);
+    }
+
+    /**
+     * A stream that has written nothing for {@code quietNanos} (queued, or a long prefill) gets an
+     * SSE comment, which clients skip: an HTTP/1.1 client that went away is noticed only by a write
+     * failing, and this one frees its place in the queue. True while the exchange is in flight.
+     */
+    boolean heartbeat(long now, long quietNanos) {
+        if (over) return false;
+        if (plan.stream() && now - lastWriteNanos >= quietNanos) {
+            lastWriteNanos = now;
+            writer.send(": waiting\n\n", false);
+        }
+        return true;
     }
 
     /** After the last choice: usage, [DONE] or the whole answer. */
     private void closed() {
         if (--numOpen > 0) return;
+        over = true;
         if (gone) return;
         Usage usage = usage();
         if (failed) {

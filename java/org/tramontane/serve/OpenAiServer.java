@@ -13,9 +13,6 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * until {@link #ready} hands it the loaded model.
  */
 public final class OpenAiServer implements AutoCloseable {
-    /** A request may wait this long for its first byte (a long queue, a long prompt) before Jetty drops it. */
-    static final long IDLE_TIMEOUT_MS = 3_600_000;
-
     private final Server server;
     private final ServerConnector connector;
     private final Routes routes;
@@ -30,7 +27,9 @@ public final class OpenAiServer implements AutoCloseable {
         connector = new ServerConnector(server, new HttpConnectionFactory(http), new HTTP2CServerConnectionFactory(http));
         connector.setHost(options.host());
         connector.setPort(options.port());
-        connector.setIdleTimeout(IDLE_TIMEOUT_MS);
+        // short: a client that stalls sending its request, or stops reading its answer, is dropped and its
+        // sequences aborted; a request waiting for the engine keeps its connection (Routes' idle listener)
+        connector.setIdleTimeout(options.idleTimeoutMs());
         server.addConnector(connector);
         routes = new Routes(options, new Metrics(options.servedModelName()));
         server.setHandler(routes);
@@ -62,6 +61,7 @@ public final class OpenAiServer implements AutoCloseable {
 
     @Override
     public void close() {
+        routes.close();
         try {
             server.stop();
         } catch (Exception e) {

@@ -3,7 +3,12 @@ package org.tramontane.serve;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
@@ -27,10 +32,25 @@ final class Routes extends Handler.Abstract {
     private final Metrics metrics;
     private final long startSeconds = System.currentTimeMillis() / 1000;
     private volatile ServingContext ctx;
+    private final Set<Exchange> inFlight = ConcurrentHashMap.newKeySet();
+    private final ScheduledExecutorService heartbeats = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "sse-heartbeat");
+        t.setDaemon(true);
+        return t;
+    });
 
     Routes(ServeOptions options, Metrics metrics) {
         this.options = options;
         this.metrics = metrics;
+        long quiet = TimeUnit.MILLISECONDS.toNanos(options.heartbeatMs());
+        heartbeats.scheduleWithFixedDelay(() -> {
+            long now = System.nanoTime();
+            inFlight.removeIf(e -> !e.heartbeat(now, quiet));
+        }, options.heartbeatMs(), options.heartbeatMs(), TimeUnit.MILLISECONDS);
+    }
+
+    void close() {
+        heartbeats.shutdownNow();
     }
 
     void ready(ServingContext context) {
@@ -39,45 +59,71 @@ final class Routes extends Handler.Abstract {
 
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
-        String path = request.getHttpURI().getPath();
-        String route = path.startsWith("/v1/") ? path.substring(3) : path;
+        guarded(request, response, callback, () -> route(request, response, callback));
+        return true;
+    }
+
+    /** Runs {@code work}; an error it throws is the reply. */
+    private static void guarded(Request request, Response response, Callback callback, Runnable work) {
         try {
-            if (route.equals("/health")) {
-                requireMethod(request, "GET");
-                if (ctx == null) throw new ApiException(503, "service_unavailable", null, "the model is loading");
-                reply(response, callback, 200, "text/plain", "");
-                return true;
-            }
-            authorize(request);
-            ServingContext c = ctx;
-            switch (route) {
-                case "/models", "/completions", "/chat/completions", "/tokenize", "/detokenize", "/metrics" -> { }
-                default -> throw new ApiException(404, "not_found_error", null, "no route " + path);
-            }
-            if (c == null) throw new ApiException(503, "service_unavailable", null, "the model is loading");
-            switch (route) {
-                case "/models" -> {
-                    requireMethod(request, "GET");
-                    var card = new ModelList.Model(c.modelName(), "model", startSeconds, "tramontane", c.loop().maxModelLen());
-                    reply(response, callback, 200, JSON, Json.write(new ModelList("list", List.of(card))));
-                }
-                case "/metrics" -> {
-                    requireMethod(request, "GET");
-                    reply(response, callback, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.render(c.loop().stats()));
-                }
-                case "/tokenize" -> tokenize(c, body(request, TokenizeBody.class), response, callback);
-                case "/detokenize" -> detokenize(c, body(request, DetokenizeBody.class), response, callback);
-                default -> generate(c, route.equals("/completions") ? Endpoint.COMPLETIONS : Endpoint.CHAT,
-                        body(request, GenerateBody.class), request, response, callback);
-            }
+            work.run();
         } catch (ApiException e) {
-            drain(request);
-            reply(response, callback, e.status, JSON, Json.write(e.body()));
+            refuse(request, response, callback, e);
         } catch (RuntimeException e) {
             ApiException err = new ApiException(500, "server_error", null, e.toString());
             reply(response, callback, 500, JSON, Json.write(err.body()));
         }
-        return true;
+    }
+
+    private static void refuse(Request request, Response response, Callback callback, ApiException e) {
+        // a body over the limit, or one that stopped arriving, is never read on
+        if (e.status != 413 && e.status != 408) drain(request);
+        reply(response, callback, e.status, JSON, Json.write(e.body()));
+    }
+
+    private void route(Request request, Response response, Callback callback) {
+        String path = request.getHttpURI().getPath();
+        String route = path.startsWith("/v1/") ? path.substring(3) : path;
+        if (route.equals("/health")) {
+            requireMethod(request, "GET");
+            if (ctx == null) throw new ApiException(503, "service_unavailable", null, "the model is loading");
+            reply(response, callback, 200, "text/plain", "");
+            return;
+        }
+        authorize(request);
+        ServingContext c = ctx;
+        switch (route) {
+            case "/models", "/completions", "/chat/completions", "/tokenize", "/detokenize", "/metrics" -> { }
+            default -> throw new ApiException(404, "not_found_error", null, "no route " + path);
+        }
+        if (c == null) throw new ApiException(503, "service_unavailable", null, "the model is loading");
+        switch (route) {
+            case "/models" -> {
+                requireMethod(request, "GET");
+                var card = new ModelList.Model(c.modelName(), "model", startSeconds, "tramontane", c.loop().maxModelLen());
+                reply(response, callback, 200, JSON, Json.write(new ModelList("list", List.of(card))));
+            }
+            case "/metrics" -> {
+                requireMethod(request, "GET");
+                reply(response, callback, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.render(c.loop().stats()));
+            }
+            default -> {
+                requireMethod(request, "POST");
+                // the rest runs when the body is in, on the thread that read its last bytes
+                RequestBody.read(request, options.maxRequestBytes(),
+                        text -> guarded(request, response, callback, () -> post(c, route, text, request, response, callback)),
+                        e -> refuse(request, response, callback, e));
+            }
+        }
+    }
+
+    private void post(ServingContext c, String route, String body, Request request, Response response, Callback callback) {
+        switch (route) {
+            case "/tokenize" -> tokenize(c, Json.read(body, TokenizeBody.class), response, callback);
+            case "/detokenize" -> detokenize(c, Json.read(body, DetokenizeBody.class), response, callback);
+            default -> generate(c, route.equals("/completions") ? Endpoint.COMPLETIONS : Endpoint.CHAT,
+                    Json.read(body, GenerateBody.class), request, response, callback);
+        }
     }
 
     private void generate(ServingContext c, Endpoint endpoint, GenerateBody body, Request request, Response response,
@@ -98,7 +144,11 @@ final class Routes extends Handler.Abstract {
                     + options.maxQueue() + "); retry later");
         }
         exchange.submitted(submission.get());
+        inFlight.add(exchange);
         request.addFailureListener(t -> exchange.clientGone());
+        // waiting for the engine (queued, a long prefill) is not idleness: keep the request; a write the
+        // client does not read, or a reset, still fails at the idle timeout and aborts the request
+        request.addIdleTimeoutListener(t -> false);
     }
 
     private void tokenize(ServingContext c, TokenizeBody b, Response response, Callback callback) {
@@ -126,17 +176,6 @@ final class Routes extends Handler.Abstract {
         }
         Prompts.checkIds(b.tokens(), "tokens", c);
         reply(response, callback, 200, JSON, Json.write(new DetokenizeBody.Answer(c.tokenizer().decode(b.tokens(), true))));
-    }
-
-    private static <T> T body(Request request, Class<T> type) {
-        requireMethod(request, "POST");
-        String text;
-        try {
-            text = Content.Source.asString(request, StandardCharsets.UTF_8);
-        } catch (java.io.IOException e) {
-            throw ApiException.badRequest(null, "cannot read the request body: " + e.getMessage());
-        }
-        return Json.read(text, type);
     }
 
     /**

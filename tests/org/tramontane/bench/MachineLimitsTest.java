@@ -52,7 +52,7 @@ class MachineLimitsTest {
         MachineLimits amx = new MachineLimits(2, 33.0, 230.0, 460.0, 910.0, 3000.0, 6000.0);
         assertEquals(MachineLimits.PeakKind.AMX_INT8, MachineLimits.prefillPeakKind(amx, DType.BF16, QuantScheme.W8A8_DYNAMIC));
         assertEquals(MachineLimits.PeakKind.AMX_BF16, MachineLimits.prefillPeakKind(amx, DType.BF16, null));
-        assertEquals(MachineLimits.PeakKind.FP32_FMA, MachineLimits.prefillPeakKind(amx, DType.FP32, null));
+        assertEquals(MachineLimits.PeakKind.FP32_FMA, MachineLimits.prefillPeakKind(amx, DType.F32, null));
         assertEquals(3000.0, amx.peakGops(MachineLimits.PeakKind.AMX_BF16));
         assertEquals(6000.0, amx.peakGops(MachineLimits.PeakKind.AMX_INT8));
         assertNull(ALL.peakGops(MachineLimits.PeakKind.AMX_BF16), "no AMX level: no tile peak");

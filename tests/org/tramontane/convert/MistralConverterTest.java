@@ -165,6 +165,35 @@ class MistralConverterTest {
     }
 
     @Test
+    void aFailedWriteIsTheOutputsNotTheInputs() throws IOException {
+        Path in = mini(tmp.resolve("mini"), List.of(), List.of());
+        MistralParams params = MistralParams.read(in.resolve(MistralParams.FILE));
+        // a disk that fills up: the writer's channel refuses every write
+        java.nio.channels.WritableByteChannel full = new java.nio.channels.WritableByteChannel() {
+            @Override
+            public int write(ByteBuffer src) throws IOException {
+                throw new IOException("No space left on device");
+            }
+
+            @Override
+            public boolean isOpen() {
+                return true;
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        try (MistralSources sources = MistralSources.open(in)) {
+            for (MistralPlan.Job j : MistralPlan.plan(params, sources)) {
+                // an IOException reaches SafetensorsWriter, which names the output file; a ConvertException would name the input
+                IOException e = assertThrows(IOException.class, () -> j.transform().write(j.source(), DType.F32, full), j.name());
+                assertEquals("No space left on device", e.getMessage(), j.name());
+            }
+        }
+    }
+
+    @Test
     void refusesNonContiguousTensors() throws IOException {
         Path in = mini(tmp.resolve("mini"), List.of(), List.of(MistralTensor.WO.at(0)));
         Path out = tmp.resolve("out");

@@ -341,7 +341,7 @@ class QuantizerTest {
     }
 
     private static void assertNoTempSiblings(Path out) {
-        String prefix = out.getFileName() + Quantizer.TEMP_INFIX;
+        String prefix = "." + out.getFileName() + StagedOutputs.MARK;
         try (Stream<Path> s = Files.list(out.getParent())) {
             List<String> left = s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(prefix)).toList();
             assertEquals(List.of(), left, "temporary directories left beside " + out);

@@ -102,6 +102,8 @@ class FlagsCorpusTest {
                         "--repeats"),
                 Case.usage("convert --from gguf", verb("convert", "--from", "gguf", "--to", "hf", "--input", "a", "--output", "b"),
                         "--from"),
+                Case.usage("serve --max-request-bytes 0", verb("serve", "--model", tiny(), "--max-request-bytes", "0"),
+                        "--max-request-bytes"),
                 Case.usage("--config without dummy weights", verb("generate", "--config", demo, "--input-ids", "1"), "--config"),
                 Case.user("--model missing", verb("generate", "--model", "/nonexistent/m", "--input-ids", "1"), "/nonexistent/m"));
     }

@@ -54,10 +54,14 @@ final class TestServer implements AutoCloseable {
 
     /** Takes {@code engine} over: closed with the server, or at once when the server cannot start. */
     static TestServer start(LlmEngine engine, String apiKey, int maxQueue) {
+        return start(engine, new ServeOptions("127.0.0.1", 0, MODEL, apiKey, maxQueue));
+    }
+
+    static TestServer start(LlmEngine engine, ServeOptions options) {
         EngineLoop loop = null;
         try {
-            loop = engine.startLoop(maxQueue);
-            OpenAiServer server = OpenAiServer.start(new ServeOptions("127.0.0.1", 0, MODEL, apiKey, maxQueue));
+            loop = engine.startLoop(options.maxQueue());
+            OpenAiServer server = OpenAiServer.start(options);
             server.ready(new ServingContext(engine, loop, MODEL));
             return new TestServer(engine, loop, server);
         } catch (RuntimeException e) {
