@@ -131,3 +131,9 @@ completion = {
 }
 for name, body in completion.items():
     out("ServeFuzzTest", "completions", name, json.dumps(body))
+
+# inputs the torch target once failed on, kept as seeds so every mvn verify replays them: a list holding
+# itself as a dict key, and as a storage key through a tuple
+out("TorchFuzzTest", "torchPickle", "self-holding-key.pkl", b"\x80\x02}]2aNs.")
+out("TorchFuzzTest", "torchPickle", "self-holding-storage-key.pkl",
+    b"\x80\x02(" + s("storage") + b"ctorch\nFloatStorage\n]2\x85a" + s("cpu") + b"K\x10tQ.")
