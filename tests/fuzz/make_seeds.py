@@ -137,3 +137,7 @@ for name, body in completion.items():
 out("TorchFuzzTest", "torchPickle", "self-holding-key.pkl", b"\x80\x02}]2aNs.")
 out("TorchFuzzTest", "torchPickle", "self-holding-storage-key.pkl",
     b"\x80\x02(" + s("storage") + b"ctorch\nFloatStorage\n]2\x85a" + s("cpu") + b"K\x10tQ.")
+
+# found by fuzzing: a body that is not UTF-8 was a 500 (Jetty's decoder threw past the checks)
+plain = json.dumps(chat["plain.json"]).encode()
+out("ServeFuzzTest", "chatCompletions", "not-utf8.json", plain.replace(b"three", b"thr\xa6e"))

@@ -135,6 +135,9 @@ final class Routes extends Handler.Abstract {
             text = Content.Source.asString(request, StandardCharsets.UTF_8);
         } catch (java.io.IOException e) {
             throw ApiException.badRequest(null, "cannot read the request body: " + e.getMessage());
+        } catch (IllegalArgumentException e) {
+            // Jetty's strict decoder refuses bytes that are not UTF-8, which JSON must be
+            throw ApiException.badRequest(null, "the request body is not valid UTF-8");
         }
         return Json.read(text, type);
     }
