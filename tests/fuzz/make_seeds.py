@@ -141,3 +141,9 @@ out("TorchFuzzTest", "torchPickle", "self-holding-storage-key.pkl",
 # found by fuzzing: a body that is not UTF-8 was a 500 (Jetty's decoder threw past the checks)
 plain = json.dumps(chat["plain.json"]).encode()
 out("ServeFuzzTest", "chatCompletions", "not-utf8.json", plain.replace(b"three", b"thr\xa6e"))
+# found by fuzzing: the same with the JSON broken too hung the handler (Jetty's decoder failed where the
+# content arrived); the fuzzer's inputs as it saved them
+out("ServeFuzzTest", "chatCompletions", "not-utf8-not-json.json",
+    b'{"modet" "il:ny", "messages": [{"role": "user", "conte(nt": "Name thr\xa6e winds."}], "max_tokun3": 4}')
+out("ServeFuzzTest", "completions", "not-utf8-not-json.json",
+    b'{"model": "tiny", "prompt": "The m\xbf\xda;\xc8\t\xd7\x01ilows", "max_tokens": 4, "temperature"8 0}')

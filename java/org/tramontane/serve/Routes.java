@@ -130,13 +130,18 @@ final class Routes extends Handler.Abstract {
 
     private static <T> T body(Request request, Class<T> type) {
         requireMethod(request, "POST");
-        String text;
+        java.nio.ByteBuffer bytes;
         try {
-            text = Content.Source.asString(request, StandardCharsets.UTF_8);
+            bytes = Content.Source.asByteBuffer(request);
         } catch (java.io.IOException e) {
             throw ApiException.badRequest(null, "cannot read the request body: " + e.getMessage());
-        } catch (IllegalArgumentException e) {
-            // Jetty's strict decoder refuses bytes that are not UTF-8, which JSON must be
+        }
+        String text;
+        try {
+            // decoded here, not by Jetty: its decoder's error, thrown where the content arrives, can leave the
+            // handler waiting forever
+            text = StandardCharsets.UTF_8.newDecoder().decode(bytes).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
             throw ApiException.badRequest(null, "the request body is not valid UTF-8");
         }
         return Json.read(text, type);

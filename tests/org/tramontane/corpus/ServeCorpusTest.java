@@ -53,7 +53,9 @@ class ServeCorpusTest {
         return Stream.of(
                 Arguments.of("/v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\": \"thr?e\"}], \"max_tokens\": 2}"),
                 Arguments.of("/v1/completions", "{\"prompt\": \"thr?e\", \"max_tokens\": 2}"),
-                Arguments.of("/tokenize", "{\"prompt\": \"thr?e\"}"));
+                Arguments.of("/tokenize", "{\"prompt\": \"thr?e\"}"),
+                // broken JSON as well: the UTF-8 error comes first, and it once left the handler waiting forever
+                Arguments.of("/v1/completions", "{\"prompt\": \"thr?e\", \"temperature\"8 0}"));
     }
 
     /** 0xa6 (a UTF-8 continuation byte) for the '?' inside a string: once a 500 from Jetty's decoder, now a 400 saying so. */
