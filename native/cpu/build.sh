@@ -5,7 +5,7 @@
 # compiler's (CXX=aarch64-linux-gnu-g++ cross-builds the aarch64 library on x86-64); each
 # architecture's ISA files are skipped on the other.  Incremental: an object is rebuilt only when
 # a source is newer.
-# Usage: build.sh OUT_DIR   (env CXX, TN_SANITIZE=address for an ASan build)
+# Usage: build.sh OUT_DIR   (env CXX; TN_SANITIZE=address,undefined for a sanitized build, mvn -Psanitize)
 set -euo pipefail
 src=$(cd "$(dirname "$0")" && pwd)
 out=${1:?usage: build.sh OUT_DIR}
@@ -22,7 +22,8 @@ case "$arch" in
   x86_64) base+=(-march=x86-64) ;;
   aarch64) base+=(-march=armv8-a -ffp-contract=off) ;;
 esac
-[ -n "${TN_SANITIZE:-}" ] && base+=(-fsanitize="$TN_SANITIZE" -fno-omit-frame-pointer -O1)
+# every UBSan report is fatal, as ASan's are: a sanitized run that finishes is a clean one
+[ -n "${TN_SANITIZE:-}" ] && base+=(-fsanitize="$TN_SANITIZE" -fno-sanitize-recover=undefined -fno-omit-frame-pointer -O1)
 declare -A x86_flags=(
   [kernels_avx2]="-mavx2 -mfma -mf16c"
   [kernels_avx2_panel]="-mavx2 -mfma -mf16c"

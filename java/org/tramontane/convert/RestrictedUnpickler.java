@@ -75,6 +75,9 @@ final class RestrictedUnpickler {
         void build(Object obj, Object state);
     }
 
+    /** Tuples a dict key may nest. */
+    static final int MAX_KEY_DEPTH = 16;
+
     private final String where;
     private final ByteBuffer in;
     private final Hooks hooks;
@@ -147,7 +150,7 @@ final class RestrictedUnpickler {
                 }
                 case 's' -> { // SETITEM
                     Object value = pop();
-                    Object key = pop();
+                    Object key = key(pop());
                     dict(peek(), "SETITEM").put(key, value);
                 }
                 case 'u' -> { // SETITEMS
@@ -237,7 +240,28 @@ final class RestrictedUnpickler {
 
     private void putPairs(Map<Object, Object> d, List<Object> kv) {
         if (kv.size() % 2 != 0) throw fail("dict items come in an odd number (" + kv.size() + ")");
-        for (int i = 0; i < kv.size(); i += 2) d.put(kv.get(i), kv.get(i + 1));
+        for (int i = 0; i < kv.size(); i += 2) d.put(key(kv.get(i)), kv.get(i + 1));
+    }
+
+    /**
+     * A dict key as Python allows it: hashable, so no list or dict, nor a tuple holding one (Python's
+     * TypeError). A list can hold itself, so hashing one might never end; tuples nest at most
+     * {@value #MAX_KEY_DEPTH} deep for the same reason (torch's keys are plain strings).
+     */
+    private Object key(Object k) {
+        if (!hashable(k, 0)) throw fail("dict key is an unhashable " + typeName(k) + " (or nests deeper than " + MAX_KEY_DEPTH + ")");
+        return k;
+    }
+
+    private static boolean hashable(Object o, int depth) {
+        if (o instanceof Tuple t) {
+            if (depth >= MAX_KEY_DEPTH) return false;
+            for (Object item : t.items()) {
+                if (!hashable(item, depth + 1)) return false;
+            }
+            return true;
+        }
+        return !(o instanceof List) && !(o instanceof Map);
     }
 
     @SuppressWarnings("unchecked")
@@ -362,6 +386,17 @@ final class RestrictedUnpickler {
             case 0x84 -> "EXT4";
             default -> String.format("0x%02x", op);
         };
+    }
+
+    /**
+     * A value for a message: a scalar as itself, a container by its type name only (a list can hold
+     * itself through a tuple, and printing it would never end).
+     */
+    static String describe(Object o) {
+        if (o == null || o instanceof String || o instanceof Long || o instanceof Boolean || o instanceof Double) {
+            return String.valueOf(o);
+        }
+        return typeName(o);
     }
 
     static String typeName(Object o) {

@@ -92,10 +92,10 @@ final class TorchPickle {
             throw fail(file, "data.pkl storage type is " + RestrictedUnpickler.typeName(t.get(1)) + ", not a storage class");
         }
         if (!(t.get(2) instanceof String key) || !STORAGE_KEY.matcher(key).matches()) {
-            throw fail(file, "data.pkl storage key " + t.get(2) + " is not a plain name");
+            throw fail(file, "data.pkl storage key " + RestrictedUnpickler.describe(t.get(2)) + " is not a plain name");
         }
         if (!(t.get(4) instanceof Long numel) || numel < 0) {
-            throw fail(file, "data.pkl storage " + key + " has element count " + t.get(4));
+            throw fail(file, "data.pkl storage " + key + " has element count " + RestrictedUnpickler.describe(t.get(4)));
         }
         Storage s = new Storage(key, dtype, numel);
         Storage before = storages.putIfAbsent(key, s);
@@ -115,7 +115,7 @@ final class TorchPickle {
                     + ", not a storage");
         }
         if (!(args.get(1) instanceof Long offset) || offset < 0) {
-            throw fail(file, "data.pkl tensor storage offset " + args.get(1) + " is not a non-negative int");
+            throw fail(file, "data.pkl tensor storage offset " + RestrictedUnpickler.describe(args.get(1)) + " is not a non-negative int");
         }
         List<Long> shape = longs(file, args.get(2), "size");
         List<Long> strides = longs(file, args.get(3), "stride");
@@ -135,7 +135,7 @@ final class TorchPickle {
         if (!(o instanceof Tuple t)) throw fail(file, "data.pkl tensor " + what + " is not a tuple");
         List<Long> out = new ArrayList<>();
         for (Object v : t.items()) {
-            if (!(v instanceof Long l) || l < 0) throw fail(file, "data.pkl tensor " + what + " holds " + v);
+            if (!(v instanceof Long l) || l < 0) throw fail(file, "data.pkl tensor " + what + " holds " + RestrictedUnpickler.describe(v));
             out.add(l);
         }
         return out;

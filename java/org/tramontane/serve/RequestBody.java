@@ -2,6 +2,7 @@ package org.tramontane.serve;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
@@ -81,7 +82,15 @@ final class RequestBody implements Runnable {
                 return;
             }
             if (last) {
-                onBody.accept(bytes.toString(StandardCharsets.UTF_8));
+                String text;
+                try {
+                    // a strict decoder: a body that is not UTF-8 is the client's error, not text with U+FFFD in it
+                    text = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes.toByteArray())).toString();
+                } catch (CharacterCodingException e) {
+                    onError.accept(ApiException.badRequest(null, "the request body is not valid UTF-8"));
+                    return;
+                }
+                onBody.accept(text);
                 return;
             }
         }

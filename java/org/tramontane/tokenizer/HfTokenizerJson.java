@@ -47,6 +47,11 @@ final class HfTokenizerJson {
         for (JsonNode added : addedTokens) {
             size = Math.max(size, JsonFiles.required(added, "id", file, "added_tokens[].").asInt() + 1);
         }
+        // every id below the largest has a piece; a larger largest id is a gap, refused before allocating for it
+        if (size > vocab.size() + addedTokens.size()) {
+            throw new TokenizerException(file + ": ids reach " + (size - 1) + " but there are only "
+                    + (vocab.size() + addedTokens.size()) + " pieces");
+        }
         String[] pieces = new String[size];
         PieceType[] types = new PieceType[size];
         for (Iterator<Map.Entry<String, JsonNode>> it = vocab.fields(); it.hasNext(); ) {

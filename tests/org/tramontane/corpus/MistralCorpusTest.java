@@ -79,6 +79,15 @@ class MistralCorpusTest {
         return b.toByteArray();
     }
 
+    /** A persistent id ('storage', FloatStorage, L, 'cpu', 16) whose key L is a list holding the tuple (L,). */
+    static byte[] selfHoldingStorageKey() {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        b.writeBytes(new byte[] {(byte) 0x80, 2, '(', 'X', 7, 0, 0, 0});
+        b.writeBytes("storagectorch\nFloatStorage\n".getBytes(StandardCharsets.US_ASCII));
+        b.writeBytes(new byte[] {']', '2', (byte) 0x85, 'a', 'X', 3, 0, 0, 0, 'c', 'p', 'u', 'K', 16, 't', 'Q', '.'});
+        return b.toByteArray();
+    }
+
     static Case.Setup ptBytes(Edit edit) {
         return d -> {
             Path m = consolidated(d);
@@ -107,6 +116,11 @@ class MistralCorpusTest {
                 Case.user("__builtin__.exec in the pickle", pickle(call("__builtin__", "exec", "1")), PT, "exec"),
                 Case.user("a pickle that is not a dict", pickle(new byte[] {(byte) 0x80, 2, 'K', 1, '.'}), PT),
                 Case.user("a truncated pickle", pickle(new byte[] {(byte) 0x80, 2, '}'}), PT),
+                // a list that holds itself never finishes hashing nor printing
+                Case.user("a list holding itself as a dict key", pickle(new byte[] {(byte) 0x80, 2, '}', ']', '2', 'a', 'N', 's', '.'}),
+                        PT, "unhashable list"),
+                Case.user("a list holding itself through a tuple as a storage key", pickle(selfHoldingStorageKey()), PT,
+                        "storage key list"),
                 Case.user("CRC-32 fails", ptBytes(b -> {
                     b[b.length / 2] ^= 0x40;
                     return b;
