@@ -24,9 +24,7 @@ size_t tna_hccl_root_info_bytes(void) { return HCCL_ROOT_INFO_BYTES; }
 int tna_hccl_root_info(tna_device* d, int exec_timeout_s, void* root_info) {
   return guarded(d, [&] {
     if (!root_info) fail(TNA_E_ARG, "tna_hccl_root_info: root_info is null");
-    // The engine's timeout is a default: a user's own HCCL_EXEC_TIMEOUT wins (overwrite 0), as
-    // CANN's documentation tells users to set it.
-    if (exec_timeout_s > 0 && setenv("HCCL_EXEC_TIMEOUT", std::to_string(exec_timeout_s).c_str(), 0) != 0) {
+    if (exec_timeout_s > 0 && setenv("HCCL_EXEC_TIMEOUT", std::to_string(exec_timeout_s).c_str(), 1) != 0) {
       fail(TNA_E_ARG, "setenv(HCCL_EXEC_TIMEOUT) failed");
     }
     hccl(HcclGetRootInfo(static_cast<HcclRootInfo*>(root_info)), "HcclGetRootInfo");
