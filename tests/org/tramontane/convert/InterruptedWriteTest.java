@@ -41,12 +41,14 @@ class InterruptedWriteTest {
     static Path dir;
     static Path source;
 
+    // 50 M expert parameters (200 MB of f32): quantize and convert take seconds even on an idle core,
+    // so the signal sent once the first bytes are staged lands while the write is under way.
     @BeforeAll
     static void makeCheckpoint() throws IOException {
         source = Files.createDirectory(dir.resolve("float"));
         ObjectNode cfg = (ObjectNode) new ObjectMapper().readTree("""
                 {"architectures": ["MixtralForCausalLM"], "model_type": "mixtral", "vocab_size": 1000,
-                 "hidden_size": 256, "intermediate_size": 512, "num_hidden_layers": 2, "num_attention_heads": 8,
+                 "hidden_size": 512, "intermediate_size": 2048, "num_hidden_layers": 2, "num_attention_heads": 8,
                  "num_key_value_heads": 4, "num_local_experts": 8, "num_experts_per_tok": 2, "hidden_act": "silu",
                  "rms_norm_eps": 1e-05, "rope_theta": 1000000.0, "max_position_embeddings": 4096,
                  "tie_word_embeddings": false, "bos_token_id": 1, "eos_token_id": 2, "torch_dtype": "float32"}
