@@ -113,7 +113,11 @@ class InterruptedWriteTest {
 
     /** The verb in a child JVM on this test's class path, one core, so the write takes its time. */
     private static Process start(List<String> args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+        // through python3, which puts SIGINT back to its default before exec: a shell that starts jobs in the
+        // background (as CI runners do) hands them SIGINT ignored, and a JVM leaves an ignored SIGINT ignored
+        List<String> cmd = new ArrayList<>(List.of("python3", "-c",
+                "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execvp(sys.argv[1], sys.argv[1:])",
+                ProcessHandle.current().info().command().orElse("java"),
                 "-XX:ActiveProcessorCount=1", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
                 "org.tramontane.cli.Main"));
         cmd.addAll(args);
