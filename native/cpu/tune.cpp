@@ -128,6 +128,8 @@ int tn_time_stream(int dtype, int n, int k, const int64_t* regions, int num_regi
   if (!valid_dtype(dtype) || n < kPanelRows || k <= 0 || (dtype == TN_I8 && k % 2 != 0) || !regions ||
       num_regions < 1 || !c || !valid_choice(*c) || calls < 1 || rounds < 1 || !ns_per_call)
     return TN_E_ARG;
+  // a level without stream kernels (scalar, NEON) has nothing to time
+  if (!tunable(kernels(), dtype)) return TN_E_ARG;
   const size_t window = (size_t)n * k * kDTypes[dtype].elem_bytes;
   size_t windows = 0;
   for (int r = 0; r < num_regions; r++)
