@@ -30,7 +30,8 @@ class CpuStreamVariantsTest {
     private final Random rnd = new Random(7);
 
     static Stream<Isa> streamLevels() {
-        // the x86 levels: the stream kernels are the AVX2 tiles, shared by AVX-512 and AMX; scalar and NEON have none
+        // the x86 levels: the stream kernels are the AVX2 tiles, shared by AVX-512 and AMX; scalar and NEON have none,
+        // so on an arm64 host the cases are empty (allowZeroInvocations) and the NEON kernels are covered elsewhere
         return CpuPlatform.get().supportedIsas().stream().filter(i -> i != Isa.SCALAR && i != Isa.NEON);
     }
 
@@ -97,7 +98,7 @@ class CpuStreamVariantsTest {
         return cases.stream();
     }
 
-    @ParameterizedTest(name = "{0} {1} {2}x{3}")
+    @ParameterizedTest(name = "{0} {1} {2}x{3}", allowZeroInvocations = true)
     @MethodSource("linearCases")
     void everyVariantOfALinearGivesTheBuiltInBits(Isa isa, DType d, int n, int k) {
         CpuPlatform.get().forceIsa(isa);
@@ -145,7 +146,7 @@ class CpuStreamVariantsTest {
         return cases.stream();
     }
 
-    @ParameterizedTest(name = "{0} {1}")
+    @ParameterizedTest(name = "{0} {1}", allowZeroInvocations = true)
     @MethodSource("moeCases")
     void everyVariantOfTheExpertsGivesTheBuiltInBits(Isa isa, DType d) {
         CpuPlatform.get().forceIsa(isa);
