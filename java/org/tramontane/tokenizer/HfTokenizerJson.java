@@ -41,11 +41,13 @@ final class HfTokenizerJson {
         JsonNode vocab = JsonFiles.required(model, "vocab", file, "model.");
         JsonNode addedTokens = root.path("added_tokens");
         int size = 0;
-        for (JsonNode id : vocab) {
-            size = Math.max(size, id.asInt() + 1);
+        for (Iterator<Map.Entry<String, JsonNode>> it = vocab.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> entry = it.next();
+            size = Math.max(size, pieceId(entry.getValue(), file, "model.vocab['" + entry.getKey() + "']") + 1);
         }
         for (JsonNode added : addedTokens) {
-            size = Math.max(size, JsonFiles.required(added, "id", file, "added_tokens[].").asInt() + 1);
+            size = Math.max(size, pieceId(JsonFiles.required(added, "id", file, "added_tokens[]."), file,
+                    "added_tokens[].id") + 1);
         }
         // every id below the largest has a piece; a larger largest id is a gap, refused before allocating for it
         if (size > vocab.size() + addedTokens.size()) {
@@ -101,6 +103,17 @@ final class HfTokenizerJson {
                 new LiteralMatcher(List.of()), options, unkId);
         return new LoadedModel(vocabulary, bpe, new LiteralMatcher(literals), parseDecoder(root, file),
                 OptionalInt.empty(), OptionalInt.empty());
+    }
+
+    /**
+     * A piece id: an integral JSON number in [0, Integer.MAX_VALUE - 1), so that the largest id + 1 is
+     * the vocabulary size without overflow (a text "5" or 1e20 is not an id).
+     */
+    private static int pieceId(JsonNode id, Path file, String where) {
+        if (!id.isIntegralNumber() || !id.canConvertToInt() || id.intValue() < 0 || id.intValue() == Integer.MAX_VALUE) {
+            throw new TokenizerException(file + ": " + where + " is " + id + ", not a token id (an integer >= 0)");
+        }
+        return id.intValue();
     }
 
     private static PairMergeTable parseMerges(JsonNode model, Vocabulary vocabulary, Path file) {

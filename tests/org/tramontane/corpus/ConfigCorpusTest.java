@@ -89,6 +89,13 @@ class ConfigCorpusTest {
                 Case.user("tokenizer.json of another model type",
                         tokenizerFile("tokenizer.json", "{\"model\":{\"type\":\"WordPiece\",\"vocab\":{}}}"), "tokenizer.json"),
                 Case.user("tokenizer.json without a model", tokenizerFile("tokenizer.json", "{}"), "tokenizer.json"),
+                // a fuzz finding: the largest id + 1 overflowed int and the piece table was indexed past its end
+                Case.user("tokenizer.json id 2^31-1", tokenizerFile("tokenizer.json",
+                        "{\"model\":{\"type\":\"BPE\",\"vocab\":{\"a\":0,\"b\":2147483647},\"merges\":[]}}"),
+                        "tokenizer.json", "2147483647"),
+                Case.user("tokenizer.json id as text", tokenizerFile("tokenizer.json",
+                        "{\"model\":{\"type\":\"BPE\",\"vocab\":{\"a\":\"0\"},\"merges\":[]}}"),
+                        "tokenizer.json", "not a token id"),
                 Case.user("tokenizer smaller than the model's vocab", d -> {
                     Path m = model(d);
                     Files.delete(m.resolve("tokenizer.json"));
