@@ -14,6 +14,7 @@
 
 #include <vector>
 
+#include "bf16_panel_check.h"
 #include "kernels.h"
 #include "tramontane_cpu.h"
 #ifndef TN_AMX_REAL
@@ -22,76 +23,12 @@
 
 namespace {
 
-uint64_t rng = 0x6a09e667f3bcc909ull;
-uint64_t next() {
-  rng ^= rng << 13;
-  rng ^= rng >> 7;
-  rng ^= rng << 17;
-  return rng;
-}
-int next_int(int lo, int hi) { return lo + (int)((next() >> 33) % (uint64_t)(hi - lo + 1)); }
-float uniform_bf16() {  // in [-2, 2), a bf16 value
-  float f = (float)((next() >> 40) & 0xffff) / 16384.0f - 2.0f;
-  uint32_t u;
-  memcpy(&u, &f, 4);
-  u &= 0xffff0000u;
-  memcpy(&f, &u, 4);
-  return f;
-}
-uint16_t bits16(float f) {
-  uint32_t u;
-  memcpy(&u, &f, 4);
-  return (uint16_t)(u >> 16);
-}
-
-bool check_bf16(int m, int k, int np) {
-  const int n = np * 16, ldo = n + 5, kp = (k + 1) / 2, ldxb = kp + 3;
-  std::vector<float> w((size_t)n * k), x((size_t)m * k);
-  for (float& v : w) v = uniform_bf16();
-  for (float& v : x) v = uniform_bf16();
-  std::vector<uint16_t> wp((size_t)n * k);
-  for (size_t i = 0; i < wp.size(); i++) wp[i] = bits16(w[i]);
-  if (tn_pack_panels(wp.data(), TN_BF16, 1, n, k) != TN_OK) return false;
-  std::vector<uint32_t> xb((size_t)m * ldxb, 0x7fc07fc0u);  // NaN pairs past kp: never read
-  for (int t = 0; t < m; t++)
-    for (int q = 0; q < kp; q++) {
-      const uint32_t lo = bits16(x[(size_t)t * k + 2 * q]);
-      const uint32_t hi = 2 * q + 1 < k ? bits16(x[(size_t)t * k + 2 * q + 1]) : 0;
-      xb[(size_t)t * ldxb + q] = lo | hi << 16;
-    }
-  const float sentinel = -12345.f;
-  std::vector<float> out((size_t)m * ldo, sentinel);
-  tn::panel_bf16dp_amx(xb.data(), ldxb, m, wp.data(), k, np, out.data(), ldo);
-  for (int t = 0; t < m; t++)
-    for (int r = 0; r < ldo; r++) {
-      const float got = out[(size_t)t * ldo + r];
-      if (r >= n) {
-        if (got != sentinel) {
-          printf("FAIL bf16 m=%d k=%d np=%d: wrote past row %d at column %d\n", m, k, np, t, r);
-          return false;
-        }
-        continue;
-      }
-      double want = 0, mag = 0;
-      for (int i = 0; i < k; i++) {
-        const double p = (double)x[(size_t)t * k + i] * w[(size_t)r * k + i];
-        want += p;
-        mag += fabs(p);
-      }
-      // f32 sums of exact products: per 32 products 32 roundings in the two pair chains and 2 in
-      // adding them to C, each within half an ulp of the magnitude sum
-      if (!(fabs(got - want) <= (k + 1) * 1.2e-7 * mag + 1e-30)) {
-        printf("FAIL bf16 m=%d k=%d np=%d: out[%d][%d] = %.9g, want %.9g\n", m, k, np, t, r, got, want);
-        return false;
-      }
-    }
-  return true;
-}
+tn_test::XorShift rng{0x6a09e667f3bcc909ull};
 
 bool check_i8(int m, int k, int np) {
   const size_t n = (size_t)np * 16, ldo = n + 3;
   std::vector<int8_t> w(n * k), wp;
-  for (int8_t& v : w) v = (int8_t)next_int(-128, 127);
+  for (int8_t& v : w) v = (int8_t)rng.next_int(-128, 127);
   wp = w;
   if (tn_pack_panels(wp.data(), TN_I8, 1, (int64_t)n, k) != TN_OK) return false;
   // rows in one buffer in reverse order with a gap, handed over as pointers (as the MoE gathers)
@@ -100,7 +37,7 @@ bool check_i8(int m, int k, int np) {
   std::vector<const int16_t*> rows(m);
   for (int t = 0; t < m; t++) {
     int16_t* row = xs.data() + (size_t)(m - 1 - t) * ldx;
-    for (int i = 0; i < k; i++) row[i] = (int16_t)next_int(-127, 127);  // quantized activations, widened
+    for (int i = 0; i < k; i++) row[i] = (int16_t)rng.next_int(-127, 127);  // quantized activations, widened
     rows[t] = row;
   }
   std::vector<int32_t> out((size_t)m * ldo, 0x5a5a5a5a);
@@ -185,7 +122,7 @@ int main() {
   for (int m : {1, 2, 3, 15, 16, 17, 31, 32, 33, 47, 48, 49, 64, 100})
     for (int np : {1, 2, 3}) {
       for (int k : {1, 2, 3, 31, 32, 33, 64, 67, 1000}) {
-        if (!check_bf16(m, k, np)) return 1;
+        if (!tn_test::check_bf16_panel(tn::panel_bf16dp_amx, "bf16", rng, m, k, np)) return 1;
         cases++;
       }
       for (int k : {2, 4, 6, 62, 64, 66, 128, 130, 1000}) {
