@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 import org.tramontane.bench.ModelCost;
 import org.tramontane.config.DType;
 import org.tramontane.backend.BackendKind;
@@ -78,7 +79,7 @@ final class InfoCommand implements Callable<Integer> {
         Platform cpu = BackendKind.CPU.platform();
         List<Isa> isas = cpu.supportedIsas();
         out.printf("cpu          ISA %s (supported: %s), %d threads%n", cpu.activeIsa().map(i -> i.cliName).orElse("none"),
-                isas.get(isas.size() - 1).cliName, cpu.threads());
+                isas.stream().map(i -> i.cliName).collect(Collectors.joining(", ")), cpu.threads());
         cpu.isaLimit().ifPresent(limit -> out.printf("             (%s)%n", limit));
         cpu.kernelTuning().ifPresent(t -> out.printf("cpu tuning   %s%n", t));
         out.flush();
