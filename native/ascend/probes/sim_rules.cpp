@@ -269,16 +269,15 @@ int tnr_gmm_w8a8(tna_device* d, int scaleDtype, int outDtype) {
     aclDataType sd = aclDataType(scaleDtype), od = aclDataType(outDtype);
     int64_t groups = 2;
     void* groupList = upload(d, &groups, 8);
-    aclTensor* g = aclT(d, groupList, ACL_INT64, {1});
-    aclTensorList* xl = aclList(d, aclT(d, tmp(d, 64), ACL_INT8, {2, 32}));
-    aclTensorList* wl = aclList(d, aclT(d, tmp(d, 1024), ACL_INT8, {1, 32, 32}, {1024, 1, 32}));
-    aclTensorList* sl = aclList(d, aclT(d, tmp(d, 32 * esize(sd)), sd, {1, 32}));
-    aclTensorList* pl = aclList(d, aclT(d, tmp(d, 8), ACL_FLOAT, {2}));
-    aclTensorList* yl = aclList(d, aclT(d, tmp(d, 64 * esize(od)), od, {2, 32}));
-    runAclnn(d, "aclnnGroupedMatmulV4",
-             [&](uint64_t* ws, aclOpExecutor** e) {
-               return aclnnGroupedMatmulV4GetWorkspaceSize(xl, wl, nullptr, sl, nullptr, nullptr, nullptr, pl, g, nullptr,
-                                                           nullptr, nullptr, 2, 0, 0, 0, yl, nullptr, nullptr, ws, e);
+    runAclnn(d, "aclnnGroupedMatmulV4", nullptr, 0,
+             {nnList(tmp(d, 64), ACL_INT8, {2, 32}), nnList(tmp(d, 1024), ACL_INT8, {1, 32, 32}, {1024, 1, 32}), nnNone(),
+              nnList(tmp(d, 32 * esize(sd)), sd, {1, 32}), nnNone(), nnNone(), nnNone(),
+              nnList(tmp(d, 8), ACL_FLOAT, {2}), nnT(groupList, ACL_INT64, {1}), nnNone(), nnNone(), nnNone()},
+             {nnList(tmp(d, 64 * esize(od)), od, {2, 32}), nnNone(), nnNone()},
+             [](const NnTensors& t, const void*, uint64_t* ws, aclOpExecutor** e) {
+               return aclnnGroupedMatmulV4GetWorkspaceSize(t.inList(0), t.inList(1), nullptr, t.inList(3), nullptr,
+                                                           nullptr, nullptr, t.inList(7), t.in(8), nullptr, nullptr,
+                                                           nullptr, 2, 0, 0, 0, t.outList(0), nullptr, nullptr, ws, e);
              },
              aclnnGroupedMatmulV4);
     finish(d);
@@ -289,14 +288,13 @@ int tnr_gmm_w8a8(tna_device* d, int scaleDtype, int outDtype) {
 int tnr_qmm(tna_device* d, int scaleDtype, int outDtype) {
   return probe(d, [&] {
     aclDataType sd = aclDataType(scaleDtype), od = aclDataType(outDtype);
-    aclTensor* aT = aclT(d, tmp(d, 64), ACL_INT8, {2, 32});
-    aclTensor* bT = aclT(d, tmp(d, 1024), ACL_INT8, {32, 32});
-    aclTensor* sT = aclT(d, tmp(d, 32 * esize(sd)), sd, {32});
-    aclTensor* pT = aclT(d, tmp(d, 8), ACL_FLOAT, {2});
-    aclTensor* oT = aclT(d, tmp(d, 64 * esize(od)), od, {2, 32});
-    runAclnn(d, "aclnnQuantMatmulV4",
-             [&](uint64_t* ws, aclOpExecutor** e) {
-               return aclnnQuantMatmulV4GetWorkspaceSize(aT, bT, sT, nullptr, pT, nullptr, false, true, oT, ws, e);
+    runAclnn(d, "aclnnQuantMatmulV4", nullptr, 0,
+             {nnT(tmp(d, 64), ACL_INT8, {2, 32}), nnT(tmp(d, 1024), ACL_INT8, {32, 32}), nnT(tmp(d, 32 * esize(sd)), sd, {32}),
+              nnNone(), nnT(tmp(d, 8), ACL_FLOAT, {2}), nnNone()},
+             {nnT(tmp(d, 64 * esize(od)), od, {2, 32})},
+             [](const NnTensors& t, const void*, uint64_t* ws, aclOpExecutor** e) {
+               return aclnnQuantMatmulV4GetWorkspaceSize(t.in(0), t.in(1), t.in(2), nullptr, t.in(4), nullptr, false, true,
+                                                         t.out(0), ws, e);
              },
              aclnnQuantMatmulV4);
     finish(d);

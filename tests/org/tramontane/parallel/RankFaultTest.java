@@ -16,6 +16,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.tramontane.backend.BackendKind;
 import org.tramontane.cli.Main;
+import org.tramontane.config.DType;
 import org.tramontane.engine.EngineOptions;
 import org.tramontane.engine.GenerationRequest;
 import org.tramontane.engine.LlmEngine;
@@ -70,6 +71,42 @@ class RankFaultTest {
             assertTrue(e.getMessage().startsWith("tensor-parallel rank 1 failed: ")
                     && e.getMessage().contains(op + " call " + call + " on rank 1"), e.getMessage());
         }
+    }
+
+    /**
+     * The same on ascend-sim, whose collectives run in HCCL on the device threads: the failing rank
+     * destroys its communicator, which breaks the HCCL group, so the ranks already waiting for it in
+     * the collective fail at once instead of after HCCL_EXEC_TIMEOUT (the engine's 600 s).
+     */
+    @ParameterizedTest
+    @CsvSource({"allreduce,3,exception,2", "allreduce,1,error,4", "allgather,2,exception,2"})
+    void onAscendSimAFailingRankEndsTheStepAtOnceNamingRankAndOp(String op, int call, String kind, int worldSize) {
+        System.setProperty(RankFault.PROPERTY, "rank:1,op:" + op + ",call:" + call + ",kind:" + kind);
+        ModelSource source = new ModelSource(Fixtures.dir("tiny-mixtral-8h"), ModelSource.LoadFormat.AUTO, DType.F16,
+                BackendKind.ASCEND_SIM, 0, worldSize);
+        try (LlmEngine engine = LlmEngine.open(source, new EngineOptions(16, 64, 4, 0))) {
+            GenerationRequest req = new GenerationRequest(new int[] {1, 22557, 1526}, 4, true, SamplingParams.greedy());
+            RankFailure e = assertTimeoutPreemptively(Duration.ofSeconds(20),
+                    () -> assertThrows(RankFailure.class, () -> engine.generate(List.of(req), TokenListener.NONE)));
+            assertTrue(e.getMessage().startsWith("tensor-parallel rank 1 failed: ")
+                    && e.getMessage().contains(op + " call " + call + " on rank 1"), e.getMessage());
+        }
+    }
+
+    @Test
+    void onAscendSimTheCliPrintsOneLineNamingRankAndOp() {
+        System.setProperty(RankFault.PROPERTY, "rank:1,op:allreduce,call:2");
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = assertTimeoutPreemptively(Duration.ofSeconds(20), () -> Main.run(new String[] {"generate", "--model",
+                Fixtures.dir("tiny-mixtral-8h").toString(), "--backend", "ascend-sim", "--dtype", "fp16", "--world-size",
+                "2", "--input-ids", "1,22557", "--max-output-length", "4"}, new PrintWriter(out, true),
+                new PrintWriter(err, true)));
+        String e = err.toString().strip();
+        assertEquals(1, code, e);
+        assertEquals(1, e.lines().count(), e);
+        assertTrue(e.contains("tensor-parallel rank 1 failed") && e.contains("allreduce call 2 on rank 1"), e);
+        assertFalse(e.contains("\tat "), e);
     }
 
     @Test
