@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 #include <vector>
+#include "aclnnop/aclnn_dynamic_quant.h"
 #include "aclnnop/aclnn_grouped_matmul_v4.h"
 #include "aclnnop/aclnn_quant_matmul_v4.h"
 #include "internal.h"
@@ -299,6 +300,66 @@ int tnr_qmm(tna_device* d, int scaleDtype, int outDtype) {
              aclnnQuantMatmulV4);
     finish(d);
     return 0;
+  });
+}
+int tnr_executor_reuse(tna_device* d, int scenario) {
+  return probe(d, [&] {
+    void* x = tmp(d, 128);
+    void* x2 = tmp(d, 128);
+    void* y = tmp(d, 64);
+    void* sc = tmp(d, 64);
+    acl(aclrtMemset(x, 128, 0, 128), "aclrtMemset");
+    acl(aclrtMemset(x2, 128, 0, 128), "aclrtMemset");
+    int64_t xd[2] = {2, 32}, sd[1] = {2};
+    aclTensor* xT = aclCreateTensor(xd, 2, ACL_FLOAT16, nullptr, 0, ACL_FORMAT_ND, xd, 2, x);
+    aclTensor* yT = aclCreateTensor(xd, 2, ACL_INT8, nullptr, 0, ACL_FORMAT_ND, xd, 2, y);
+    aclTensor* sT = aclCreateTensor(sd, 1, ACL_FLOAT, nullptr, 0, ACL_FORMAT_ND, sd, 1, sc);
+    uint64_t ws = 0;
+    aclOpExecutor* e = nullptr;
+    int rc = aclnnDynamicQuantGetWorkspaceSize(xT, nullptr, yT, sT, &ws, &e);
+    void* w = ws > 0 ? tmp(d, ws) : nullptr;
+    auto run = [&]() -> int {
+      switch (scenario) {
+        case 0:
+          if (int r = aclSetAclOpExecutorRepeatable(e)) return answer(r, "aclSetAclOpExecutorRepeatable");
+          if (int r = aclnnDynamicQuant(w, ws, e, d->stream)) return answer(r, "aclnnDynamicQuant");
+          finish(d);
+          if (int r = aclSetInputTensorAddr(e, 0, xT, x2)) return answer(r, "aclSetInputTensorAddr");
+          if (int r = aclnnDynamicQuant(w, ws, e, d->stream)) return answer(r, "aclnnDynamicQuant");
+          finish(d);
+          return answer(aclDestroyAclOpExecutor(e), "aclDestroyAclOpExecutor");
+        case 1:
+          if (int r = aclnnDynamicQuant(w, ws, e, d->stream)) return answer(r, "aclnnDynamicQuant");
+          return answer(aclSetAclOpExecutorRepeatable(e), "aclSetAclOpExecutorRepeatable");
+        case 2:
+          if (int r = aclnnDynamicQuant(w, ws, e, d->stream)) return answer(r, "aclnnDynamicQuant");
+          return answer(aclnnDynamicQuant(w, ws, e, d->stream), "aclnnDynamicQuant");
+        case 3:
+          if (int r = aclSetAclOpExecutorRepeatable(e)) return answer(r, "aclSetAclOpExecutorRepeatable");
+          if (int r = aclnnDynamicQuant(w, ws, e, d->stream)) return answer(r, "aclnnDynamicQuant");
+          return answer(aclSetInputTensorAddr(e, 0, xT, x2), "aclSetInputTensorAddr");
+        case 4:
+          if (int r = aclSetAclOpExecutorRepeatable(e)) return answer(r, "aclSetAclOpExecutorRepeatable");
+          return answer(aclSetInputTensorAddr(e, 2, xT, x2), "aclSetInputTensorAddr");
+        case 5:
+          return answer(aclSetInputTensorAddr(e, 0, xT, x2), "aclSetInputTensorAddr");
+        case 6:
+          if (int r = aclSetAclOpExecutorRepeatable(e)) return answer(r, "aclSetAclOpExecutorRepeatable");
+          return answer(aclSetInputTensorAddr(e, 0, xT, static_cast<char*>(x2) + 2), "aclSetInputTensorAddr");
+        case 7:
+          return answer(aclDestroyAclOpExecutor(e), "aclDestroyAclOpExecutor");
+        case 8:
+          return answer(aclSetAclOpExecutorRepeatable(nullptr), "aclSetAclOpExecutorRepeatable");
+        default:
+          return answer(TNA_E_ARG, "tnr_executor_reuse: no such scenario");
+      }
+    };
+    int r = rc != 0 ? answer(rc, "aclnnDynamicQuantGetWorkspaceSize") : run();
+    finish(d);
+    aclDestroyTensor(xT);
+    aclDestroyTensor(yT);
+    aclDestroyTensor(sT);
+    return r;
   });
 }
 }  // extern "C"
