@@ -4,9 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.tramontane.config.MixtralConfig;
@@ -72,5 +76,35 @@ class AscendCountersTest {
                 assertEquals(0, step.deviceMallocs(), "rank " + r + ", decode step " + s + ": " + step);
             }
         }
+    }
+
+    /** The print switch (--verbose sets the property): one line per forward step and device on stderr. */
+    @Test
+    void theSwitchPrintsEachStepsCounters() {
+        Path dir = Fixtures.dir("tiny-mixtral-8h");
+        JsonNode prompt = Fixtures.json(dir.resolve("golden.json")).get("prompts").get(1);
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        PrintStream err = System.err;
+        System.setProperty(DeviceCounters.PROPERTY, "true");
+        try (PrintStream to = new PrintStream(captured, true, StandardCharsets.UTF_8)) {
+            System.setErr(to);
+            try (AscendBackend backend = AscendBackend.open(Precision.FP16, true);
+                    CausalLm model = MixtralLoader.load(dir, backend)) {
+                Generator gen = new Generator(model, new EngineOptions(16, 0, 8, 0), 2);
+                gen.generate(List.of(new GenerationRequest(Fixtures.ints(prompt.get("prompt_ids")), 4, true,
+                        SamplingParams.greedy())), (r, step, token, logits) -> { });
+            }
+        } finally {
+            System.setErr(err);
+            System.clearProperty(DeviceCounters.PROPERTY);
+        }
+        List<String> lines = captured.toString(StandardCharsets.UTF_8).lines().toList();
+        assertEquals(4, lines.size(), String.join("\n", lines));
+        for (int s = 0; s < lines.size(); s++) {
+            assertTrue(lines.get(s).matches("ascend-sim device \\d+ step " + s + ": \\d+ ATB operations created, \\d+ aclnn"
+                    + " executors created, \\d+ device mallocs, \\d+ stream syncs"), lines.get(s));
+        }
+        assertTrue(lines.get(3).endsWith(": 0 ATB operations created, 0 aclnn executors created, 0 device mallocs,"
+                + " 1 stream syncs"), lines.get(3));
     }
 }
