@@ -30,17 +30,16 @@ void* causalMask(tna_device* d, aclDataType cd) {
 
 extern "C" {
 
-int tna_prefill_attention(tna_device* d, const float* qkv, int T, int nq, int nk, int hd, const int32_t* seqLensHost,
-                          int numSeqs, float scale, float* out, int cdi) {
+int tna_prefill_attention(tna_device* d, const void* qkv, int T, int nq, int nk, int hd, const int32_t* seqLensHost,
+                          int numSeqs, float scale, void* out, int cdi) {
   return guarded(d, [&] {
     aclDataType cd = computeType(cdi);
-    size_t es = esize(cd);
     Qkv s = computeQkv(d, qkv, T, nq, nk, hd, cd);
     void* q = dense(d, s, s.q());
     void* k = dense(d, s, s.k());
     void* v = dense(d, s, s.v());
     void* seqDev = upload(d, seqLensHost, size_t(numSeqs) * 4);
-    void* o = tmp(d, size_t(T) * nq * hd * es);
+    void* o = out;
     std::unique_ptr<atb::infer::SelfAttentionParam> p(new atb::infer::SelfAttentionParam());
     p->headNum = nq;
     p->kvHeadNum = nk;
@@ -52,21 +51,18 @@ int tna_prefill_attention(tna_device* d, const float* qkv, int T, int nq, int nk
            pack(SelfAttentionSlots{tensor(q, cd, {T, nq, hd}), tensor(k, cd, {T, nk, hd}), tensor(v, cd, {T, nk, hd}),
                                    tensor(causalMask(d, cd), cd, {128, 128}),
                                    tensor(seqDev, ACL_INT32, {numSeqs}, seqLensHost), tensor(o, cd, {T, nq, hd})}));
-    cast(d, o, cd, out, ACL_FLOAT, int64_t(T) * nq * hd);
-    finish(d);
   });
 }
 
-int tna_decode_attention(tna_device* d, const float* qkv, int B, int nq, int nk, int hd, const void* kc, const void* vc,
+int tna_decode_attention(tna_device* d, const void* qkv, int B, int nq, int nk, int hd, const void* kc, const void* vc,
                          int nb, int bs, const int32_t* blockTables, int maxBlocks, const int32_t* ctxHost, float scale,
-                         float* out, int cdi) {
+                         void* out, int cdi) {
   return guarded(d, [&] {
     aclDataType cd = computeType(cdi);
-    size_t es = esize(cd);
     Qkv s = computeQkv(d, qkv, B, nq, nk, hd, cd);
     void* q = dense(d, s, s.q());
     void* ctxDev = upload(d, ctxHost, size_t(B) * 4);
-    void* o = tmp(d, size_t(B) * nq * hd * es);
+    void* o = out;
     std::unique_ptr<atb::infer::PagedAttentionParam> p(new atb::infer::PagedAttentionParam());
     p->headNum = nq;
     p->kvHeadNum = nk;
@@ -75,8 +71,6 @@ int tna_decode_attention(tna_device* d, const float* qkv, int B, int nq, int nk,
            pack(PagedAttentionSlots{tensor(q, cd, {B, nq, hd}), tensor(kc, cd, {nb, bs, nk, hd}),
                                     tensor(vc, cd, {nb, bs, nk, hd}), tensor(blockTables, ACL_INT32, {B, maxBlocks}),
                                     tensor(ctxDev, ACL_INT32, {B}, ctxHost), tensor(o, cd, {B, nq, hd})}));
-    cast(d, o, cd, out, ACL_FLOAT, int64_t(B) * nq * hd);
-    finish(d);
   });
 }
 

@@ -9,8 +9,9 @@
 // is destroyed with the group, carries HCCL_EXEC_TIMEOUT, and a failed join reports HCCL's own
 // error. ATB's lccl runner ignores hcclComm: it makes its own LCCL communicator from (rank,
 // rankSize, commDomain) and keeps it for the life of the process, so each group needs a
-// commDomain of its own. The sum runs on the f32 activations the SPI holds between calls (the host
-// path sums f32 too); MindIE all-reduces fp16, half the traffic.
+// commDomain of its own. The sum runs in the activations' dtype: the compute dtype inside a block
+// (fp16 / bf16, as MindIE all-reduces), f32 where the caller hands f32. Nothing synchronises: the
+// collective is ordered on the rank's stream like every other operation.
 #include <cstdlib>
 #include <memory>
 #include <string>
@@ -48,36 +49,44 @@ int tna_hccl_destroy(tna_device* d, tna_hccl* c) {
   return guarded(d, [&] { hccl(HcclCommDestroy(static_cast<HcclComm>(c)), "HcclCommDestroy"); });
 }
 
-// In place: data f32 [count] = the sum over the ranks. The ATB output is a separate buffer copied
-// back after the stream sync: ATB does not promise an in-place AllReduce (x and output one tensor).
+// In place: data [count] = the sum over the ranks. The ATB output is a separate buffer copied back
+// on the stream: ATB does not promise an in-place AllReduce (x and output one tensor).
 int tna_all_reduce_sum(tna_device* d, const char* backend, int rank, int rank_size, tna_hccl* hccl_comm,
-                       const char* comm_domain, float* data, size_t count) {
+                       const char* comm_domain, void* data, int dt, size_t count) {
   return guarded(d, [&] {
+    aclDataType t = floatType(dt);
     std::unique_ptr<atb::infer::AllReduceParam> p =
         groupParam<atb::infer::AllReduceParam>(Group{backend, rank, rank_size, hccl_comm, comm_domain});
     p->allReduceType = "sum";
-    size_t bytes = count * sizeof(float);
+    size_t bytes = count * esize(t);
     void* sum = tmp(d, bytes);
     std::string name = "AllReduce(" + p->backend + ")";
-    runAtb(d, name.c_str(), *p,
-           pack(UnarySlots{tensor(data, ACL_FLOAT, {int64_t(count)}), tensor(sum, ACL_FLOAT, {int64_t(count)})}));
-    acl(aclrtSynchronizeStream(d->stream), "aclrtSynchronizeStream(AllReduce)");
-    d->counters.stream_syncs++;
-    acl(aclrtMemcpy(data, bytes, sum, bytes, ACL_MEMCPY_DEVICE_TO_DEVICE), "aclrtMemcpy(D2D)");
-    finish(d);
+    runAtb(d, name.c_str(), *p, pack(UnarySlots{tensor(data, t, {int64_t(count)}), tensor(sum, t, {int64_t(count)})}));
+    // back into data in rows of at most 4 MiB (aclrtMemcpy2dAsync's width limit is 5000000 bytes, ACL-9)
+    const size_t row = size_t(4) << 20;
+    size_t rows = bytes / row, rest = bytes % row;
+    if (rows > 0) {
+      acl(aclrtMemcpy2dAsync(data, row, sum, row, row, rows, ACL_MEMCPY_DEVICE_TO_DEVICE, d->stream),
+          "aclrtMemcpy2dAsync(D2D)");
+    }
+    if (rest > 0) {
+      acl(aclrtMemcpy2dAsync(static_cast<char*>(data) + rows * row, rest, static_cast<char*>(sum) + rows * row, rest,
+                             rest, 1, ACL_MEMCPY_DEVICE_TO_DEVICE, d->stream),
+          "aclrtMemcpy2dAsync(D2D)");
+    }
+    d->queued = true;
   });
 }
 
 int tna_all_gather(tna_device* d, const char* backend, int rank, int rank_size, tna_hccl* hccl_comm,
-                   const char* comm_domain, const float* local, size_t count, float* out) {
+                   const char* comm_domain, const void* local, int dt, size_t count, void* out) {
   return guarded(d, [&] {
+    aclDataType t = floatType(dt);
     Group g{backend, rank, rank_size, hccl_comm, comm_domain};
     std::unique_ptr<atb::infer::AllGatherParam> p = groupParam<atb::infer::AllGatherParam>(g);
     std::string name = "AllGather(" + p->backend + ")";
     runAtb(d, name.c_str(), *p,
-           pack(UnarySlots{tensor(local, ACL_FLOAT, {int64_t(count)}),
-                           tensor(out, ACL_FLOAT, {int64_t(rank_size), int64_t(count)})}));
-    finish(d);
+           pack(UnarySlots{tensor(local, t, {int64_t(count)}), tensor(out, t, {int64_t(rank_size), int64_t(count)})}));
   });
 }
 

@@ -1,6 +1,7 @@
 // The facade's shared machinery (internal.h): failure reporting with the API's name and status
-// name, per-call temporaries released at the stream sync, ATB tensors and VariantPacks, casts and
-// column copies between the f32 activations and the compute dtype, aclnn tensors.
+// name, stream-ordered temporaries, the kept ATB operations and aclnn executors, ATB tensors and
+// VariantPacks, casts between an activation's dtype and the compute dtype, column copies, aclnn
+// tensors.
 #include <algorithm>
 #include <string>
 #include "internal.h"
@@ -86,17 +87,29 @@ void hccl(HcclResult r, const char* api) {
 
 void releasePending(tna_device* d) {
   for (atb::Operation* op : d->pendingOps) atb::DestroyOperation(op);
-  for (aclTensor* t : d->pendingTensors) aclDestroyTensor(t);
-  for (aclTensorList* l : d->pendingLists) aclDestroyTensorList(l);
-  for (TmpBlock& b : d->tmpBlocks) b.used = 0;
   d->pendingOps.clear();
-  d->pendingTensors.clear();
-  d->pendingLists.clear();
+  for (auto& kv : d->atbOps) kv.second.inUse = 0;
+  for (auto& kv : d->executors) kv.second.inUse = 0;
+  for (TmpBlock& b : d->tmpBlocks) b.used = 0;
+  for (TmpBlock& b : d->stagingBlocks) b.used = 0;
+  d->queued = false;
 }
 
 void freeTmpBlocks(tna_device* d) {
+  for (auto& kv : d->atbOps)
+    for (atb::Operation* op : kv.second.ops) atb::DestroyOperation(op);
+  d->atbOps.clear();
+  for (auto& kv : d->executors)
+    for (CachedExecutor& e : kv.second.execs) {
+      aclDestroyAclOpExecutor(e.exec);
+      for (aclTensorList* l : e.lists) aclDestroyTensorList(l);
+      for (aclTensor* t : e.owned) aclDestroyTensor(t);
+    }
+  d->executors.clear();
   for (TmpBlock& b : d->tmpBlocks) aclrtFree(b.base);
+  for (TmpBlock& b : d->stagingBlocks) aclrtFree(b.base);
   d->tmpBlocks.clear();
+  d->stagingBlocks.clear();
 }
 
 void deviceMalloc(tna_device* d, void** p, size_t bytes) {
@@ -112,23 +125,32 @@ void finish(tna_device* d) {
   acl(e, "aclrtSynchronizeStream");
 }
 
+void settle(tna_device* d) {
+  if (d->queued) finish(d);
+}
+
+namespace {
 // Cut from the first block with room (64-byte aligned, as aclrtMalloc's own); a new block, at least
-// twice the last one, when none has: a step's temporaries fit the blocks after its first call.
-void* tmp(tna_device* d, size_t bytes) {
+// twice the last one, when none has: after the first steps of a shape the blocks hold a call's
+// temporaries.
+void* cut(tna_device* d, std::vector<TmpBlock>& blocks, size_t bytes) {
   size_t need = (std::max<size_t>(bytes, 1) + 63) / 64 * 64;
-  for (TmpBlock& b : d->tmpBlocks) {
+  for (TmpBlock& b : blocks) {
     if (b.bytes - b.used >= need) {
       void* p = static_cast<char*>(b.base) + b.used;
       b.used += need;
       return p;
     }
   }
-  size_t size = std::max<size_t>(need, d->tmpBlocks.empty() ? size_t(1) << 20 : 2 * d->tmpBlocks.back().bytes);
+  size_t size = std::max<size_t>(need, blocks.empty() ? size_t(1) << 20 : 2 * blocks.back().bytes);
   TmpBlock b{nullptr, size, need};
   deviceMalloc(d, &b.base, size);
-  d->tmpBlocks.push_back(b);
+  blocks.push_back(b);
   return b.base;
 }
+}  // namespace
+
+void* tmp(tna_device* d, size_t bytes) { return cut(d, d->tmpBlocks, bytes); }
 
 size_t esize(aclDataType t) {
   switch (t) {
@@ -180,6 +202,27 @@ atb::VariantPack pack(const ReshapeAndCacheSlots& s) {
 atb::VariantPack pack(const GatherSlots& s) { return packLists({s.x, s.indices}, {s.out}); }
 atb::VariantPack pack(const UnarySlots& s) { return packLists({s.x}, {s.y}); }
 
+std::string paramKey(const atb::infer::SoftmaxParam& p) {
+  std::string k = "axes";
+  for (size_t i = 0; i < p.axes.size(); i++) k += ":" + std::to_string(p.axes[i]);
+  return k;
+}
+
+namespace {
+template <class P>
+std::string commKey(const P& p) {
+  return std::to_string(p.rank) + "/" + std::to_string(p.rankSize) + "/" + std::to_string(p.rankRoot) + "/" +
+         p.backend + "/" + std::to_string(reinterpret_cast<uintptr_t>(p.hcclComm)) + "/" +
+         std::to_string(int(p.commMode)) + "/" + p.rankTableFile + "/" + p.commDomain;
+}
+}  // namespace
+
+std::string paramKey(const atb::infer::AllReduceParam& p) {
+  return commKey(p) + "/" + p.allReduceType + "/" + std::to_string(int(p.quantType)) + "/" +
+         std::to_string(int(p.outDataType));
+}
+std::string paramKey(const atb::infer::AllGatherParam& p) { return commKey(p); }
+
 namespace {
 void castOnce(tna_device* d, const void* src, aclDataType from, void* dst, aclDataType to, int64_t n) {
   std::unique_ptr<atb::infer::ElewiseParam> p(new atb::infer::ElewiseParam());
@@ -207,6 +250,28 @@ void* toCompute(tna_device* d, const void* f32, int64_t n, aclDataType cd) {
   return out;
 }
 
+aclDataType floatType(int dt) {
+  if (dt != ACL_FLOAT && dt != ACL_FLOAT16 && dt != ACL_BF16) {
+    fail(TNA_E_ARG, "activation dtype must be ACL_FLOAT, ACL_FLOAT16 or ACL_BF16, not " + std::to_string(dt));
+  }
+  return aclDataType(dt);
+}
+
+const void* inCompute(tna_device* d, const void* x, aclDataType io, int64_t n, aclDataType cd) {
+  if (io == cd) return x;
+  void* c = tmp(d, size_t(n) * esize(cd));
+  cast(d, x, io, c, cd, n);
+  return c;
+}
+
+void* outCompute(tna_device* d, void* out, aclDataType io, int64_t n, aclDataType cd) {
+  return io == cd ? out : tmp(d, size_t(n) * esize(cd));
+}
+
+void storeResult(tna_device* d, const void* result, void* out, aclDataType io, int64_t n, aclDataType cd) {
+  if (io != cd) cast(d, result, cd, out, io, n);
+}
+
 namespace {
 // dst = src, `rows` rows of es-byte elements, queued on the device's stream: aclrtMemcpy2d takes no
 // device-to-device kind, and a synchronous copy would not wait for the kernels that write src.
@@ -215,13 +280,13 @@ void copyColumns(tna_device* d, const Columns& dst, const Columns& src, int64_t 
                          static_cast<const char*>(src.base) + src.col * es, size_t(src.pitch) * es,
                          size_t(src.width) * es, size_t(rows), ACL_MEMCPY_DEVICE_TO_DEVICE, d->stream),
       "aclrtMemcpy2dAsync(D2D)");
+  d->queued = true;
 }
 }  // namespace
 
-Qkv computeQkv(tna_device* d, const float* qkv, int numTokens, int nq, int nk, int hd, aclDataType cd) {
-  Qkv s{nullptr, numTokens, nq, nk, hd, esize(cd)};
-  s.all = toCompute(d, qkv, s.numTokens * s.width(), cd);
-  return s;
+Qkv computeQkv(tna_device* d, const void* qkv, int numTokens, int nq, int nk, int hd, aclDataType cd) {
+  (void)d;
+  return Qkv{const_cast<void*>(qkv), numTokens, nq, nk, hd, esize(cd)};
 }
 
 void* dense(tna_device* d, const Qkv& qkv, const Columns& c) {
@@ -235,7 +300,7 @@ void putBack(tna_device* d, const Qkv& qkv, const Columns& c, const void* block)
 }
 
 void* upload(tna_device* d, const void* host, size_t bytes) {
-  void* p = tmp(d, bytes);
+  void* p = cut(d, d->stagingBlocks, bytes);
   acl(aclrtMemcpy(p, bytes, host, bytes, ACL_MEMCPY_HOST_TO_DEVICE), "aclrtMemcpy(H2D)");
   return p;
 }
@@ -247,8 +312,7 @@ aclDataType computeType(int cd) {
   return aclDataType(cd);
 }
 
-aclTensor* aclT(tna_device* d, const void* data, aclDataType dt, std::vector<int64_t> dims,
-                std::vector<int64_t> strides) {
+NnArg nnT(const void* data, aclDataType dt, std::vector<int64_t> dims, std::vector<int64_t> strides) {
   if (strides.empty()) {
     strides.resize(dims.size());
     int64_t s = 1;
@@ -257,27 +321,107 @@ aclTensor* aclT(tna_device* d, const void* data, aclDataType dt, std::vector<int
       s *= dims[i];
     }
   }
-  int64_t storage = 1;
-  for (size_t i = 0; i < dims.size(); i++) storage += (dims[i] - 1) * strides[i];
-  aclTensor* t = aclCreateTensor(dims.data(), dims.size(), dt, strides.data(), 0, ACL_FORMAT_ND, &storage, 1,
-                                 const_cast<void*>(data));
-  if (!t) {
-    fail(TNA_E_ARG, "aclCreateTensor returned null");
-  }
-  d->pendingTensors.push_back(t);
-  return t;
+  return NnArg{data, dt, std::move(dims), std::move(strides), false};
 }
 
-aclTensorList* aclList(tna_device* d, aclTensor* t) {
-  // the list owns its tensor from here on
-  for (auto it = d->pendingTensors.begin(); it != d->pendingTensors.end(); ++it)
-    if (*it == t) {
-      d->pendingTensors.erase(it);
-      break;
+NnArg nnList(const void* data, aclDataType dt, std::vector<int64_t> dims, std::vector<int64_t> strides) {
+  NnArg a = nnT(data, dt, std::move(dims), std::move(strides));
+  a.list = true;
+  return a;
+}
+
+namespace {
+std::string argKey(const std::vector<NnArg>& args) {
+  std::string k;
+  for (const NnArg& a : args) {
+    k += a.absent() ? "-" : (a.list ? "L" : "T");
+    k += std::to_string(int(a.dt)) + "[";
+    for (int64_t v : a.dims) k += std::to_string(v) + ",";
+    k += "/";
+    for (int64_t v : a.strides) k += std::to_string(v) + ",";
+    k += "]";
+  }
+  return k;
+}
+
+// The aclnn tensors (and lists) of args, owned by e from here on.
+void makeTensors(CachedExecutor& e, const std::vector<NnArg>& args, std::vector<aclTensor*>& ts,
+                 std::vector<aclTensorList*>& lists, std::vector<const void*>& addrs) {
+  for (const NnArg& a : args) {
+    if (a.absent()) {
+      ts.push_back(nullptr);
+      lists.push_back(nullptr);
+      addrs.push_back(nullptr);
+      continue;
     }
-  aclTensorList* l = aclCreateTensorList(&t, 1);
-  d->pendingLists.push_back(l);
-  return l;
+    int64_t storage = 1;
+    for (size_t i = 0; i < a.dims.size(); i++) storage += (a.dims[i] - 1) * a.strides[i];
+    aclTensor* t = aclCreateTensor(a.dims.data(), a.dims.size(), a.dt, a.strides.data(), 0, ACL_FORMAT_ND, &storage, 1,
+                                   const_cast<void*>(a.data));
+    if (!t) fail(TNA_E_ARG, "aclCreateTensor returned null");
+    ts.push_back(t);
+    addrs.push_back(a.data);
+    if (a.list) {
+      aclTensorList* l = aclCreateTensorList(&t, 1);
+      if (!l) fail(TNA_E_ARG, "aclCreateTensorList returned null");
+      e.lists.push_back(l);
+      lists.push_back(l);
+    } else {
+      e.owned.push_back(t);
+      lists.push_back(nullptr);
+    }
+  }
+}
+
+void refresh(const char* name, CachedExecutor& e, const std::vector<NnArg>& args, bool output) {
+  std::vector<aclTensor*>& ts = output ? e.outs : e.ins;
+  std::vector<const void*>& addrs = output ? e.outAddr : e.inAddr;
+  for (size_t i = 0; i < args.size(); i++) {
+    if (!ts[i] || addrs[i] == args[i].data) continue;
+    void* a = const_cast<void*>(args[i].data);
+    aclnnStatus s = output ? aclSetOutputTensorAddr(e.exec, i, ts[i], a) : aclSetInputTensorAddr(e.exec, i, ts[i], a);
+    if (s != 0) {
+      fail(s, std::string(name) + (output ? " aclSetOutputTensorAddr(" : " aclSetInputTensorAddr(") +
+                  std::to_string(i) + ") returned " + std::to_string(s) + recent());
+    }
+    addrs[i] = args[i].data;
+  }
+}
+}  // namespace
+
+void runAclnn(tna_device* d, const char* name, const void* attrs, size_t attrBytes, const std::vector<NnArg>& ins,
+              const std::vector<NnArg>& outs, NnGet get, NnLaunch launch) {
+  std::string attrKey = attrBytes ? std::string(static_cast<const char*>(attrs), attrBytes) : std::string();
+  std::string key = std::string(name) + '\0' + attrKey + '\0' +
+                    argKey(ins) + "|" + argKey(outs);
+  ExecutorPool& pool = d->executors[key];
+  if (pool.inUse == pool.execs.size()) {
+    CachedExecutor e;
+    NnTensors t;
+    try {
+      makeTensors(e, ins, t.ins, t.inLists, e.inAddr);
+      makeTensors(e, outs, t.outs, t.outLists, e.outAddr);
+      aclnnStatus s = get(t, attrs, &e.workspace, &e.exec);
+      if (s != 0) fail(s, std::string(name) + "GetWorkspaceSize returned " + std::to_string(s) + recent());
+      d->counters.aclnn_executors_created++;
+      s = aclSetAclOpExecutorRepeatable(e.exec);
+      if (s != 0) fail(s, std::string(name) + " aclSetAclOpExecutorRepeatable returned " + std::to_string(s) + recent());
+    } catch (...) {
+      for (aclTensorList* l : e.lists) aclDestroyTensorList(l);
+      for (aclTensor* x : e.owned) aclDestroyTensor(x);
+      throw;
+    }
+    e.ins = t.ins;
+    e.outs = t.outs;
+    pool.execs.push_back(std::move(e));
+  }
+  CachedExecutor& e = pool.execs[pool.inUse++];
+  refresh(name, e, ins, false);
+  refresh(name, e, outs, true);
+  void* w = e.workspace > 0 ? tmp(d, e.workspace) : nullptr;
+  aclnnStatus s = launch(w, e.workspace, e.exec, d->stream);
+  if (s != 0) fail(s, std::string(name) + " returned " + std::to_string(s) + recent());
+  d->queued = true;
 }
 
 }  // namespace tna

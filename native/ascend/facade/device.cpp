@@ -90,27 +90,33 @@ int tna_malloc(tna_device* d, size_t bytes, void** out) {
 // aclrtFree does not wait for queued kernels that use the memory (ACL-6): the stream first.
 int tna_free(tna_device* d, void* p) {
   return guarded(d, [&] {
-    finish(d);
+    settle(d);
     acl(aclrtFree(p), "aclrtFree");
   });
 }
+// aclrtMemset and aclrtMemcpy do not wait for the stream (ACL-7, ACL-10): when work is queued, the
+// stream first (the first upload of a step follows the last step's logits read, so it rarely syncs).
 int tna_memset_zero(tna_device* d, void* p, size_t bytes) {
-  return guarded(d, [&] { acl(aclrtMemset(p, bytes, 0, bytes), "aclrtMemset"); });
+  return guarded(d, [&] {
+    settle(d);
+    acl(aclrtMemset(p, bytes, 0, bytes), "aclrtMemset");
+  });
 }
 int tna_upload(tna_device* d, void* dst, const void* src, size_t bytes) {
-  return guarded(d, [&] { acl(aclrtMemcpy(dst, bytes, src, bytes, ACL_MEMCPY_HOST_TO_DEVICE), "aclrtMemcpy(H2D)"); });
+  return guarded(d, [&] {
+    settle(d);
+    acl(aclrtMemcpy(dst, bytes, src, bytes, ACL_MEMCPY_HOST_TO_DEVICE), "aclrtMemcpy(H2D)");
+  });
 }
 int tna_download(tna_device* d, void* dst, const void* src, size_t bytes) {
   return guarded(d, [&] {
-    acl(aclrtSynchronizeStream(d->stream), "aclrtSynchronizeStream");
-    d->counters.stream_syncs++;
+    settle(d);
     acl(aclrtMemcpy(dst, bytes, src, bytes, ACL_MEMCPY_DEVICE_TO_HOST), "aclrtMemcpy(D2H)");
   });
 }
-// A synchronous aclrtMemcpy does not wait for the stream (ACL-7): the stream first.
 int tna_copy(tna_device* d, void* dst, const void* src, size_t bytes) {
   return guarded(d, [&] {
-    finish(d);
+    settle(d);
     acl(aclrtMemcpy(dst, bytes, src, bytes, ACL_MEMCPY_DEVICE_TO_DEVICE), "aclrtMemcpy(D2D)");
   });
 }
@@ -135,6 +141,7 @@ int tna_fill_random(tna_device* d, void* dst, int dtype, uint64_t seed, float sc
     if (tn_fill_random_runs(host.data(), tn, seed, scale, run_starts, num_runs, run_elems) != TN_OK) {
       fail(TNA_E_ARG, "tn_fill_random_runs failed");
     }
+    settle(d);
     acl(aclrtMemcpy(dst, bytes, host.data(), bytes, ACL_MEMCPY_HOST_TO_DEVICE), "aclrtMemcpy(H2D)");
   });
 }

@@ -1,14 +1,19 @@
 // What the facade's translation units share (namespace tna): the device handle, failure reporting,
 // the per-call temporaries, ATB tensors and VariantPacks built from one named-slot struct per
-// operation, the ATB and aclnn call sequences, and the casts between the f32 activations the ABI
-// carries and the compute dtype. Never seen by Java: tramontane_ascend.h is the ABI.
+// operation, the ATB operations and aclnn executors kept for reuse, the ATB and aclnn call
+// sequences, and the casts between an activation's dtype and the compute dtype. Never seen by
+// Java: tramontane_ascend.h is the ABI.
 #ifndef TRAMONTANE_ASCEND_INTERNAL_H
 #define TRAMONTANE_ASCEND_INTERNAL_H
 #include <cstdint>
+#include <cstring>
 #include <exception>
 #include <initializer_list>
+#include <map>
 #include <memory>
 #include <string>
+#include <type_traits>
+#include <typeinfo>
 #include <vector>
 #include "acl/acl.h"
 #include "aclnn/acl_meta.h"
@@ -23,18 +28,53 @@ struct TmpBlock {
   size_t bytes, used;
 };
 
+// The ATB operations made with one param (the key): ops[0, inUse) have Executes queued since the
+// last sync, the rest are free to be Setup again. An operation is Setup again only once its queued
+// Execute ran: ATB documents re-Setup for every new VariantPack (ATB-6), not a Setup while a
+// kernel of the op is still queued.
+struct OpPool {
+  std::vector<atb::Operation*> ops;
+  size_t inUse = 0;
+};
+
+// One repeatable aclnn executor (aclSetAclOpExecutorRepeatable) and the aclnn tensors it was made
+// with: the tensors' shapes, dtypes and strides are fixed from then on, only their addresses are
+// refreshed (aclSetInputTensorAddr / aclSetOutputTensorAddr). ins / outs follow the operator's
+// tensor indices (lists expanded, absent optional tensors holding their index as nullptr).
+struct CachedExecutor {
+  aclOpExecutor* exec = nullptr;
+  uint64_t workspace = 0;
+  std::vector<aclTensor*> ins, outs;
+  std::vector<const void*> inAddr, outAddr;
+  std::vector<aclTensorList*> lists;  // own the listed tensors
+  std::vector<aclTensor*> owned;      // the tensors no list owns
+};
+// The executors made for one (operator, attributes, tensor shapes): execs[0, inUse) have launches
+// queued since the last sync; their addresses are refreshed only once those ran (a refresh while
+// the launch is queued would race it).
+struct ExecutorPool {
+  std::vector<CachedExecutor> execs;
+  size_t inUse = 0;
+};
+
 struct tna_device {
   int id = -1;
   aclrtStream stream = nullptr;
   atb::Context* ctx = nullptr;
-  std::vector<TmpBlock> tmpBlocks;            // workspaces and temporaries, reused after the sync
-  std::vector<atb::Operation*> pendingOps;
-  std::vector<aclTensor*> pendingTensors;
-  std::vector<aclTensorList*> pendingLists;
+  // Kernel temporaries and workspaces, in stream order: every call starts cutting from the first
+  // block again, since the kernels of a later call run after those of an earlier one on the one
+  // stream; nothing the host writes synchronously lives here.
+  std::vector<TmpBlock> tmpBlocks;
+  // Host data uploaded synchronously (aclrtMemcpy): reused only after the stream's sync, as a
+  // synchronous copy must not overwrite what a queued kernel still reads (ACL-7).
+  std::vector<TmpBlock> stagingBlocks;
+  std::map<std::string, OpPool> atbOps;
+  std::vector<atb::Operation*> pendingOps;    // made for one call outside the pools (the test probes)
+  std::map<std::string, ExecutorPool> executors;
+  bool queued = false;                        // work enqueued since the last sync
   void* mask[2] = {nullptr, nullptr};         // [128, 128] triu masks (fp16, bf16)
   tna_device_counters counters{};             // what the facade asked of the runtime (tna_counters)
 };
-
 namespace tna {
 // Thrown inside a facade call once the message is recorded; guarded() turns it into the status.
 struct Fail {
@@ -61,6 +101,7 @@ int guarded(tna_device* d, F&& body) {
     setError("null device handle");
     return TNA_E_ARG;
   }
+  for (TmpBlock& b : d->tmpBlocks) b.used = 0;  // stream order: this call's kernels follow the last call's
   try {
     body();
   } catch (const Fail& f) {
@@ -75,18 +116,20 @@ int guarded(tna_device* d, F&& body) {
   return TNA_OK;
 }
 
-// Destroys the operations, tensors and lists of the calls since the last sync; their temporaries'
-// memory is free for the next call.
+// After a sync: every kept operation and executor is free for reuse, the staging memory too.
 void releasePending(tna_device* d);
-// Frees the temporaries' device memory (the device closes).
+// Destroys the kept operations and executors and frees the temporaries' device memory (the device
+// closes, after its last sync).
 void freeTmpBlocks(tna_device* d);
 // aclrtMalloc, counted.
 void deviceMalloc(tna_device* d, void** p, size_t bytes);
 // Synchronises the stream (kernel faults surface here) and frees what the kernels used.
 void finish(tna_device* d);
-// Device memory that lives until the next finish().
+// finish() when work was queued since the last sync (before the host touches device memory).
+void settle(tna_device* d);
+// Device memory for this call's kernels (stream-ordered: the next call reuses it).
 void* tmp(tna_device* d, size_t bytes);
-// A temporary device copy of host data.
+// A device copy of host data that lives until the next sync.
 void* upload(tna_device* d, const void* host, size_t bytes);
 size_t esize(aclDataType t);
 // ACL_FLOAT16 or ACL_BF16, else Fail{TNA_E_ARG}.
@@ -118,18 +161,41 @@ atb::VariantPack pack(const ReshapeAndCacheSlots& s);
 atb::VariantPack pack(const GatherSlots& s);
 atb::VariantPack pack(const UnarySlots& s);
 
-// Create, Setup, allocate the workspace Setup asked for, Execute on the device's stream. The
-// operation and workspace stay alive until finish().
+// The key of an ATB operation's param: its bytes where the param is trivially copyable (made with
+// `new P()`, so padding is zero), else the fields the facade sets.
+std::string paramKey(const atb::infer::SoftmaxParam& p);
+std::string paramKey(const atb::infer::AllReduceParam& p);
+std::string paramKey(const atb::infer::AllGatherParam& p);
+template <class P>
+std::string paramKey(const P& p) {
+  static_assert(std::is_trivially_copyable<P>::value, "give this param a paramKey overload");
+  return std::string(reinterpret_cast<const char*>(&p), sizeof(P));
+}
+
+// A free operation of `param` (from the pool of its key, or CreateOperation), marked in use until
+// the next sync.
+template <class P>
+atb::Operation* operationFor(tna_device* d, const char* name, const P& param) {
+  OpPool& pool = d->atbOps[std::string(name) + '\0' + typeid(P).name() + '\0' + paramKey(param)];
+  if (pool.inUse == pool.ops.size()) {
+    atb::Operation* op = nullptr;
+    atbCheck(atb::CreateOperation(param, &op), name, "CreateOperation");
+    d->counters.atb_operations_created++;
+    pool.ops.push_back(op);
+  }
+  return pool.ops[pool.inUse++];
+}
+
+// Setup (every call: the VariantPack is new, ATB-6), the workspace Setup asked for, Execute on
+// the device's stream. Operation and workspace stay alive until the stream is synchronised.
 template <class P>
 void runAtb(tna_device* d, const char* name, const P& param, const atb::VariantPack& pack) {
-  atb::Operation* op = nullptr;
-  atbCheck(atb::CreateOperation(param, &op), name, "CreateOperation");
-  d->counters.atb_operations_created++;
-  d->pendingOps.push_back(op);
+  atb::Operation* op = operationFor(d, name, param);
   uint64_t ws = 0;
   atbCheck(op->Setup(pack, ws, d->ctx), name, "Setup");
   void* w = ws > 0 ? tmp(d, ws) : nullptr;
   atbCheck(op->Execute(pack, static_cast<uint8_t*>(w), ws, d->ctx), name, "Execute");
+  d->queued = true;
 }
 
 // dst = (to) src, elementwise (Elewise CAST). Pairs CAST does not take (fp16 <-> bf16: its
@@ -137,6 +203,14 @@ void runAtb(tna_device* d, const char* name, const P& param, const atb::VariantP
 void cast(tna_device* d, const void* src, aclDataType from, void* dst, aclDataType to, int64_t n);
 // A temporary device copy of f32 data in the compute dtype.
 void* toCompute(tna_device* d, const void* f32, int64_t n, aclDataType cd);
+// ACL_FLOAT, ACL_FLOAT16 or ACL_BF16 (an activation's dtype), else Fail{TNA_E_ARG}.
+aclDataType floatType(int dt);
+// x of n elements in dtype `io` as the compute dtype: x itself when io is cd, else a cast copy.
+const void* inCompute(tna_device* d, const void* x, aclDataType io, int64_t n, aclDataType cd);
+// Where a result of n elements in cd goes before it lands in out (dtype io): out itself when io is
+// cd, else a temporary that storeResult casts into out.
+void* outCompute(tna_device* d, void* out, aclDataType io, int64_t n, aclDataType cd);
+void storeResult(tna_device* d, const void* result, void* out, aclDataType io, int64_t n, aclDataType cd);
 
 // Columns [col, col + width) of a row-major device matrix with `pitch` elements per row.
 struct Columns {
@@ -154,31 +228,44 @@ struct Qkv {
   Columns k() const { return {all, width(), nq * hd, nk * hd}; }
   Columns v() const { return {all, width(), (nq + nk) * hd, nk * hd}; }
 };
-// qkv f32 [numTokens, width] cast to the compute dtype.
-Qkv computeQkv(tna_device* d, const float* qkv, int numTokens, int nq, int nk, int hd, aclDataType cd);
+// The fused qkv activation [numTokens, width], already in the compute dtype (activations are).
+Qkv computeQkv(tna_device* d, const void* qkv, int numTokens, int nq, int nk, int hd, aclDataType cd);
 // A dense temporary [numTokens, c.width] copy of the columns c of qkv.
 void* dense(tna_device* d, const Qkv& qkv, const Columns& c);
 // Writes a dense [numTokens, c.width] block back into the columns c of qkv.
 void putBack(tna_device* d, const Qkv& qkv, const Columns& c, const void* block);
 
-// An aclnn tensor over device memory (contiguous strides unless given), destroyed at finish().
-aclTensor* aclT(tna_device* d, const void* data, aclDataType dt, std::vector<int64_t> dims,
-                std::vector<int64_t> strides = {});
-// A one-tensor list that owns t from here on.
-aclTensorList* aclList(tna_device* d, aclTensor* t);
+// One tensor argument of an aclnn operator, by the operator's tensor index: a device tensor
+// (contiguous strides unless given), optionally passed as a one-tensor list, or an absent optional
+// tensor (data null, no dims).
+struct NnArg {
+  const void* data = nullptr;
+  aclDataType dt = ACL_FLOAT;
+  std::vector<int64_t> dims, strides;
+  bool list = false;
+  bool absent() const { return dims.empty(); }
+};
+NnArg nnT(const void* data, aclDataType dt, std::vector<int64_t> dims, std::vector<int64_t> strides = {});
+NnArg nnList(const void* data, aclDataType dt, std::vector<int64_t> dims, std::vector<int64_t> strides = {});
+inline NnArg nnNone() { return NnArg{}; }
 
-// Two-phase aclnn call: GetWorkspaceSize (through `get`), workspace, launch on the stream.
-template <class Get, class Launch>
-void runAclnn(tna_device* d, const char* name, Get&& get, Launch launch) {
-  uint64_t ws = 0;
-  aclOpExecutor* exec = nullptr;
-  aclnnStatus s = get(&ws, &exec);
-  if (s != 0) fail(s, std::string(name) + "GetWorkspaceSize returned " + std::to_string(s) + recent());
-  d->counters.aclnn_executors_created++;
-  void* w = ws > 0 ? tmp(d, ws) : nullptr;
-  s = launch(w, ws, exec, d->stream);
-  if (s != 0) fail(s, std::string(name) + " returned " + std::to_string(s) + recent());
-}
+// The aclnn objects of one executor's arguments as its GetWorkspaceSize takes them.
+struct NnTensors {
+  std::vector<aclTensor*> ins, outs;
+  std::vector<aclTensorList*> inLists, outLists;  // per argument: its list, or nullptr
+  aclTensor* in(size_t i) const { return ins[i]; }
+  aclTensor* out(size_t i) const { return outs[i]; }
+  aclTensorList* inList(size_t i) const { return inLists[i]; }
+  aclTensorList* outList(size_t i) const { return outLists[i]; }
+};
+using NnGet = aclnnStatus (*)(const NnTensors& t, const void* attrs, uint64_t* ws, aclOpExecutor** e);
+using NnLaunch = aclnnStatus (*)(void* ws, uint64_t wsSize, aclOpExecutor* e, aclrtStream s);
+// Two-phase aclnn call through a kept executor: one made for the same operator, attributes
+// (`attrs`, compared by their bytes) and tensor shapes whose launches have run is reused with the
+// tensors' new addresses; otherwise GetWorkspaceSize makes one (`get`), made repeatable at once.
+// Then the workspace and the launch on the stream.
+void runAclnn(tna_device* d, const char* name, const void* attrs, size_t attrBytes, const std::vector<NnArg>& ins,
+              const std::vector<NnArg>& outs, NnGet get, NnLaunch launch);
 
 // One rank's place in its tensor-parallel group, as the collectives' params take it.
 struct Group {

@@ -1,6 +1,7 @@
-// The dense operations: cast, embedding (Gather), RmsNorm, Linear, Rope, ReshapeAndCache and the
-// residual add. Each casts its f32 inputs to the compute dtype, runs the ATB operations MindIE runs
-// for it, casts the result back and synchronises the stream.
+// The dense operations: cast, embedding (Gather), RmsNorm, Linear, Rope, ReshapeAndCache, the
+// residual add and the row gather. Activations come and go in their own dtype: in the compute
+// dtype (the engine's activations) nothing is cast; an f32 one is cast on the way in and out.
+// Nothing here synchronises the stream: a kernel fault surfaces at the next sync.
 #include <memory>
 #include "internal.h"
 
@@ -9,55 +10,56 @@ using namespace tna;
 extern "C" {
 
 int tna_cast(tna_device* d, const void* src, int from, void* dst, int to, size_t n) {
-  return guarded(d, [&] {
-    cast(d, src, aclDataType(from), dst, aclDataType(to), int64_t(n));
-    finish(d);
-  });
+  return guarded(d, [&] { cast(d, src, aclDataType(from), dst, aclDataType(to), int64_t(n)); });
 }
 
 int tna_embedding(tna_device* d, const void* table, int cdi, int64_t vocab, int hidden, const int32_t* ids, int n,
-                  float* out) {
+                  void* out, int odt) {
   return guarded(d, [&] {
     aclDataType cd = computeType(cdi);
+    aclDataType od = floatType(odt);
+    int64_t len = int64_t(n) * hidden;
+    void* rows = outCompute(d, out, od, len, cd);
     std::unique_ptr<atb::infer::GatherParam> p(new atb::infer::GatherParam());
-    void* rows = tmp(d, size_t(n) * hidden * esize(cd));
     runAtb(d, "Gather", *p,
            pack(GatherSlots{tensor(table, cd, {vocab, hidden}), tensor(ids, ACL_INT32, {n}), tensor(rows, cd, {n, hidden})}));
-    cast(d, rows, cd, out, ACL_FLOAT, int64_t(n) * hidden);
-    finish(d);
+    storeResult(d, rows, out, od, len, cd);
   });
 }
 
-int tna_rms_norm(tna_device* d, const float* x, const float* gamma, float* out, int rows, int dim, float eps, int cdi) {
+int tna_rms_norm(tna_device* d, const void* x, int xdt, const void* gamma, int gdt, void* out, int odt, int rows,
+                 int dim, float eps, int cdi) {
   return guarded(d, [&] {
     aclDataType cd = computeType(cdi);
-    void* x16 = toCompute(d, x, int64_t(rows) * dim, cd);
-    void* g16 = toCompute(d, gamma, dim, cd);
-    void* y16 = tmp(d, size_t(rows) * dim * esize(cd));
+    int64_t len = int64_t(rows) * dim;
+    const void* x16 = inCompute(d, x, floatType(xdt), len, cd);
+    const void* g16 = inCompute(d, gamma, floatType(gdt), dim, cd);
+    aclDataType od = floatType(odt);
+    void* y16 = outCompute(d, out, od, len, cd);
     std::unique_ptr<atb::infer::RmsNormParam> p(new atb::infer::RmsNormParam());
     p->layerType = atb::infer::RmsNormParam::RMS_NORM_NORM;
     p->normParam.epsilon = eps;
     runAtb(d, "RmsNorm", *p,
            pack(RmsNormSlots{tensor(x16, cd, {rows, dim}), tensor(g16, cd, {dim}), tensor(y16, cd, {rows, dim})}));
-    cast(d, y16, cd, out, ACL_FLOAT, int64_t(rows) * dim);
-    finish(d);
+    storeResult(d, y16, out, od, len, cd);
   });
 }
 
-int tna_linear(tna_device* d, const float* x, int m, int k, const void* w, int cdi, int n, float* out) {
+int tna_linear(tna_device* d, const void* x, int xdt, int m, int k, const void* w, int cdi, int n, void* out,
+               int odt) {
   return guarded(d, [&] {
     aclDataType cd = computeType(cdi);
-    void* x16 = toCompute(d, x, int64_t(m) * k, cd);
-    void* o16 = tmp(d, size_t(m) * n * esize(cd));
+    const void* x16 = inCompute(d, x, floatType(xdt), int64_t(m) * k, cd);
+    aclDataType od = floatType(odt);
+    void* o16 = outCompute(d, out, od, int64_t(m) * n, cd);
     std::unique_ptr<atb::infer::LinearParam> p(new atb::infer::LinearParam());
     p->hasBias = false;  // transposeB stays at its default (true): w is [n, k]
     runAtb(d, "Linear", *p, pack(LinearSlots{tensor(x16, cd, {m, k}), tensor(w, cd, {n, k}), tensor(o16, cd, {m, n})}));
-    cast(d, o16, cd, out, ACL_FLOAT, int64_t(m) * n);
-    finish(d);
+    storeResult(d, o16, out, od, int64_t(m) * n, cd);
   });
 }
 
-int tna_rope(tna_device* d, float* qkv, int T, int nq, int nk, int hd, const void* cosTable, const void* sinTable,
+int tna_rope(tna_device* d, void* qkv, int T, int nq, int nk, int hd, const void* cosTable, const void* sinTable,
              int maxPos, const int32_t* positions, int cdi) {
   return guarded(d, [&] {
     aclDataType cd = computeType(cdi);
@@ -84,13 +86,11 @@ int tna_rope(tna_device* d, float* qkv, int T, int nq, int nk, int hd, const voi
                           tensor(rq, cd, {T, int64_t(nq) * hd}), tensor(rk, cd, {T, int64_t(nk) * hd})}));
     putBack(d, s, s.q(), rq);
     putBack(d, s, s.k(), rk);
-    cast(d, s.all, cd, qkv, ACL_FLOAT, T * s.width());
-    finish(d);
   });
 }
 
-int tna_reshape_and_cache(tna_device* d, const float* qkv, int T, int nq, int nk, int hd, void* kc, void* vc,
-                          int nb, int bs, const int32_t* slots, int cdi) {
+int tna_reshape_and_cache(tna_device* d, const void* qkv, int T, int nq, int nk, int hd, void* kc, void* vc, int nb,
+                          int bs, const int32_t* slots, int cdi) {
   return guarded(d, [&] {
     aclDataType cd = computeType(cdi);
     Qkv s = computeQkv(d, qkv, T, nq, nk, hd, cd);
@@ -101,18 +101,32 @@ int tna_reshape_and_cache(tna_device* d, const float* qkv, int T, int nq, int nk
     runAtb(d, "ReshapeAndCache", *p,
            pack(ReshapeAndCacheSlots{tensor(k, cd, {T, nk, hd}), tensor(v, cd, {T, nk, hd}), kcT, vcT,
                                      tensor(slots, ACL_INT32, {T}), kcT, vcT}));
-    finish(d);
   });
 }
 
-int tna_add(tna_device* d, float* y, const float* x, size_t n) {
+int tna_add(tna_device* d, void* y, const void* x, int dt, size_t n) {
   return guarded(d, [&] {
+    aclDataType t = floatType(dt);
     std::unique_ptr<atb::infer::ElewiseParam> p(new atb::infer::ElewiseParam());
     p->elewiseType = atb::infer::ElewiseParam::ELEWISE_ADD;
     int64_t len = int64_t(n);
-    runAtb(d, "Elewise(ADD)", *p,
-           pack(BinarySlots{tensor(y, ACL_FLOAT, {len}), tensor(x, ACL_FLOAT, {len}), tensor(y, ACL_FLOAT, {len})}));
-    finish(d);
+    runAtb(d, "Elewise(ADD)", *p, pack(BinarySlots{tensor(y, t, {len}), tensor(x, t, {len}), tensor(y, t, {len})}));
+  });
+}
+
+int tna_gather_rows(tna_device* d, const void* src, int dt, int64_t rows, int64_t cols, const int32_t* rowIdxHost,
+                    int n, void* out) {
+  return guarded(d, [&] {
+    aclDataType t = floatType(dt);
+    for (int i = 0; i < n; i++) {
+      if (rowIdxHost[i] < 0 || rowIdxHost[i] >= rows) {
+        fail(TNA_E_ARG, "tna_gather_rows: row " + std::to_string(rowIdxHost[i]) + " of " + std::to_string(rows));
+      }
+    }
+    void* idx = upload(d, rowIdxHost, size_t(n) * 4);
+    std::unique_ptr<atb::infer::GatherParam> p(new atb::infer::GatherParam());
+    runAtb(d, "Gather(rows)", *p,
+           pack(GatherSlots{tensor(src, t, {rows, cols}), tensor(idx, ACL_INT32, {n}), tensor(out, t, {n, cols})}));
   });
 }
 }  // extern "C"

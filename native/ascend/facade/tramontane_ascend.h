@@ -1,10 +1,13 @@
 // tramontane ascend facade: the flat C ABI between Java (JavaCPP) and ACL / ATB / aclnn.
 // Primitives and pointers only; no STL, templates or exceptions cross it. Device addresses travel
-// as void*. Activations handed in and out are fp32 device buffers; each call casts them to the
-// compute dtype `cd` (ACL_FLOAT16 = 1 or ACL_BF16 = 27), runs the operations MindIE runs, casts back,
-// and synchronises the stream (so a kernel fault is reported by the call that caused it).
-// Every function returns 0 or the first failing status (ACL / ATB / aclnn code, or TNA_E_*);
-// tna_last_error() then names the API that failed and why.
+// as void*. Activations are device buffers in the compute dtype `cd` (ACL_FLOAT16 = 1 or ACL_BF16 =
+// 27); where a call takes an activation dtype too, an ACL_FLOAT (f32) buffer is also accepted and
+// cast on the way in or out. Each call queues the operations MindIE runs for it on the device's
+// stream and returns: only the host's reads (tna_download) and writes of device memory, tna_free and
+// tna_sync synchronise the stream, so a kernel fault is reported by the next of those, naming the
+// queued operation that faulted. ATB operations and aclnn executors are kept per param / shape
+// and reused. Every function returns 0 or the first failing status (ACL / ATB / aclnn code, or
+// TNA_E_*); tna_last_error() then names the API that failed and why.
 #ifndef TRAMONTANE_ASCEND_H
 #define TRAMONTANE_ASCEND_H
 #include <stddef.h>
@@ -38,6 +41,7 @@ int tna_memset_zero(tna_device* d, void* p, size_t bytes);
 int tna_upload(tna_device* d, void* dst, const void* host_src, size_t bytes);
 int tna_download(tna_device* d, void* host_dst, const void* src, size_t bytes);
 int tna_copy(tna_device* d, void* dst, const void* src, size_t bytes);
+// aclrtSynchronizeStream; the kept operations and executors and the temporaries are free again.
 int tna_sync(tna_device* d);
 // What the facade has asked of the runtime on this device since it opened: the device-speed
 // figures (ATB operations and aclnn executors made, aclrtMalloc calls, stream synchronisations).
@@ -55,50 +59,56 @@ int tna_fill_random(tna_device* d, void* dst, int acl_dtype, uint64_t seed, floa
 
 // dst = (dst_dtype) src, elementwise (Elewise CAST).
 int tna_cast(tna_device* d, const void* src, int src_dtype, void* dst, int dst_dtype, size_t n);
-// out f32 [n, hidden] = table[ids] (Gather axis 0; table in cd).
+// out [n, hidden] (dtype odt) = table[ids] (Gather axis 0; table in cd).
 int tna_embedding(tna_device* d, const void* table, int cd, int64_t vocab, int hidden, const int32_t* ids, int n,
-                  float* out);
-// out = RmsNorm(x) * gamma (gamma f32 [dim]).
-int tna_rms_norm(tna_device* d, const float* x, const float* gamma, float* out, int rows, int dim, float eps, int cd);
-// out f32 [m, n] = x [m, k] . w[n, k]^T (Linear, transposeB, no bias; w in cd).
-int tna_linear(tna_device* d, const float* x, int m, int k, const void* w, int cd, int n, float* out);
-// Rotate-half RoPE in place on the q and k columns of qkv f32 [T, (nq + 2 nk) hd]; cos/sin tables
+                  void* out, int odt);
+// out = RmsNorm(x) * gamma (gamma [dim]); x, gamma, out each in its dtype.
+int tna_rms_norm(tna_device* d, const void* x, int xdt, const void* gamma, int gdt, void* out, int odt, int rows,
+                 int dim, float eps, int cd);
+// out [m, n] (dtype odt) = x [m, k] (dtype xdt) . w[n, k]^T (Linear, transposeB, no bias; w in cd).
+int tna_linear(tna_device* d, const void* x, int xdt, int m, int k, const void* w, int cd, int n, void* out, int odt);
+// Rotate-half RoPE in place on the q and k columns of qkv [T, (nq + 2 nk) hd] in cd; cos/sin tables
 // [max_pos, hd] in cd gathered by positions (int32 [T]).
-int tna_rope(tna_device* d, float* qkv, int num_tokens, int nq, int nk, int hd, const void* cos_table,
+int tna_rope(tna_device* d, void* qkv, int num_tokens, int nq, int nk, int hd, const void* cos_table,
              const void* sin_table, int max_pos, const int32_t* positions, int cd);
-// k, v columns of qkv -> caches [num_blocks, block_size, nk, hd] (cd) at slots (int32 [T]).
-int tna_reshape_and_cache(tna_device* d, const float* qkv, int num_tokens, int nq, int nk, int hd, void* k_cache,
+// k, v columns of qkv (cd) -> caches [num_blocks, block_size, nk, hd] (cd) at slots (int32 [T]).
+int tna_reshape_and_cache(tna_device* d, const void* qkv, int num_tokens, int nq, int nk, int hd, void* k_cache,
                           void* v_cache, int num_blocks, int block_size, const int32_t* slots, int cd);
 // Causal prefill of whole sequences (SelfAttention PA_ENCODER, [128,128] triu mask): tokens of
-// num_seqs sequences, seq_lens on the host. out f32 [T, nq hd].
-int tna_prefill_attention(tna_device* d, const float* qkv, int num_tokens, int nq, int nk, int hd,
-                          const int32_t* seq_lens_host, int num_seqs, float scale, float* out, int cd);
+// num_seqs sequences, seq_lens on the host. qkv and out [T, nq hd] in cd.
+int tna_prefill_attention(tna_device* d, const void* qkv, int num_tokens, int nq, int nk, int hd,
+                          const int32_t* seq_lens_host, int num_seqs, float scale, void* out, int cd);
 // One query token per sequence over the paged cache (PagedAttention): block_tables int32
-// [num_seqs, max_blocks] on the device, context_lens on the host. out f32 [num_seqs, nq hd].
-int tna_decode_attention(tna_device* d, const float* qkv, int num_seqs, int nq, int nk, int hd, const void* k_cache,
+// [num_seqs, max_blocks] on the device, context_lens on the host. qkv and out [num_seqs, nq hd] in cd.
+int tna_decode_attention(tna_device* d, const void* qkv, int num_seqs, int nq, int nk, int hd, const void* k_cache,
                          const void* v_cache, int num_blocks, int block_size, const int32_t* block_tables,
-                         int max_blocks, const int32_t* context_lens_host, float scale, float* out, int cd);
-// Router: Linear (gate f32 [E, H] cast to cd) -> MoeGatingTopKSoftmax -> renormalised top-k
-// (Activation LOG + Softmax). expert_ids int32 [T, k], weights f32 [T, k].
-int tna_moe_gate(tna_device* d, const float* x, const float* gate, int num_tokens, int hidden, int num_experts,
-                 int top_k, int32_t* expert_ids, float* weights, int cd);
+                         int max_blocks, const int32_t* context_lens_host, float scale, void* out, int cd);
+// Router: Linear (gate [E, H], dtype gdt, used in cd) -> f32 -> MoeGatingTopKSoftmax -> renormalised
+// top-k (Activation LOG + Softmax). x and weights [T, k] in dtype xdt; expert_ids int32 [T, k].
+int tna_moe_gate(tna_device* d, const void* x, int xdt, const void* gate, int gdt, int num_tokens, int hidden,
+                 int num_experts, int top_k, int32_t* expert_ids, void* weights, int cd);
 // Experts: MoeInitRoutingV2 -> GroupedMatmulV4 (gate_up [E, 2I, H]) -> SwiGLU -> GroupedMatmulV4
-// (down [E, H, I]) -> MoeTokenUnpermute weighted by the routing weights. out f32 [T, H].
-int tna_moe_experts(tna_device* d, const float* x, int num_tokens, int hidden, int inter, int num_experts, int top_k,
-                    const void* gate_up, const void* down, const int32_t* expert_ids, const float* weights,
-                    float* out, int cd);
+// (down [E, H, I]) -> MoeTokenUnpermute weighted by the routing weights. x, weights, out [T, H] in adt.
+int tna_moe_experts(tna_device* d, const void* x, int num_tokens, int hidden, int inter, int num_experts, int top_k,
+                    const void* gate_up, const void* down, const int32_t* expert_ids, const void* weights, void* out,
+                    int adt, int cd);
 // W8A8 dynamic experts, as MindIE on A2: MoeInitRoutingV2 -> DynamicQuant -> GroupedMatmulV4 (int8
 // gate_up [E, 2I, H], scales f32 [E, 2I], per-token scales) -> SwiGLU -> DynamicQuant -> GroupedMatmulV4
-// (int8 down [E, H, I], scales f32 [E, H]) -> MoeTokenUnpermute. out f32 [T, H].
-int tna_moe_experts_w8a8(tna_device* d, const float* x, int num_tokens, int hidden, int inter, int num_experts,
+// (int8 down [E, H, I], scales f32 [E, H]) -> MoeTokenUnpermute. x, weights, out in adt.
+int tna_moe_experts_w8a8(tna_device* d, const void* x, int num_tokens, int hidden, int inter, int num_experts,
                          int top_k, const void* gate_up, const float* gate_up_scale, const void* down,
-                         const float* down_scale, const int32_t* expert_ids, const float* weights, float* out, int cd);
-// W8A8 dynamic linear: x (cast to cd) -> DynamicQuant (int8, f32 per-row scale) -> QuantMatmulV4 with
-// w int8 [n, k] (transposeX2), w_scale f32 [n] and the per-token scales -> out f32 [m, n].
-int tna_quant_linear(tna_device* d, const float* x, int m, int k, const void* w, const float* w_scale, int n,
-                     float* out, int cd);
-// y += x (f32, Elewise ADD).
-int tna_add(tna_device* d, float* y, const float* x, size_t n);
+                         const float* down_scale, const int32_t* expert_ids, const void* weights, void* out, int adt,
+                         int cd);
+// W8A8 dynamic linear: x (dtype xdt, used in cd) -> DynamicQuant (int8, f32 per-row scale) ->
+// QuantMatmulV4 with w int8 [n, k] (transposeX2), w_scale f32 [n] and the per-token scales -> out
+// [m, n] (dtype odt).
+int tna_quant_linear(tna_device* d, const void* x, int xdt, int m, int k, const void* w, const float* w_scale, int n,
+                     void* out, int odt, int cd);
+// y += x (both in dtype dt, Elewise ADD).
+int tna_add(tna_device* d, void* y, const void* x, int dt, size_t n);
+// out [n, cols] = src [rows, cols] rows row_idx (host int32 [n], each in [0, rows)); dtype dt (Gather).
+int tna_gather_rows(tna_device* d, const void* src, int dt, int64_t rows, int64_t cols, const int32_t* row_idx_host,
+                    int n, void* out);
 
 // ---- tensor parallelism: ATB AllReduce / AllGather between the device threads of one process ----
 // One rank's HCCL communicator. Made in two steps because HCCL needs every rank's communicator
@@ -118,13 +128,14 @@ int tna_hccl_destroy(tna_device* d, tna_hccl* c);
 // The collectives take the rank's place in its group as ATB's params do: backend "hccl" or "lccl",
 // rank of rank_size, hccl_comm (from tna_hccl_init; ATB's lccl backend does not use it) and
 // comm_domain (a name of the group; ATB's lccl backend keys its own communicator by it). Run with
-// commMode COMM_MULTI_THREAD, stream synchronised before they return.
-// In place: data f32 [count] = the sum over the ranks (ATB AllReduce, allReduceType "sum").
+// commMode COMM_MULTI_THREAD, queued on the rank's stream like the other operations; dt is the
+// tensors' dtype (ACL_FLOAT, ACL_FLOAT16 or ACL_BF16).
+// In place: data [count] = the sum over the ranks (ATB AllReduce, allReduceType "sum").
 int tna_all_reduce_sum(tna_device* d, const char* backend, int rank, int rank_size, tna_hccl* hccl_comm,
-                       const char* comm_domain, float* data, size_t count);
-// out f32 [rank_size, count] = every rank's local f32 [count], in rank order (ATB AllGather).
+                       const char* comm_domain, void* data, int dt, size_t count);
+// out [rank_size, count] = every rank's local [count], in rank order (ATB AllGather).
 int tna_all_gather(tna_device* d, const char* backend, int rank, int rank_size, tna_hccl* hccl_comm,
-                   const char* comm_domain, const float* local, size_t count, float* out);
+                   const char* comm_domain, const void* local, int dt, size_t count, void* out);
 
 // sizeof/alignof/offsetof of every ATB struct the facade fills, as compiled (layout.cpp): one
 // "abi", "struct" or "field" record per line.

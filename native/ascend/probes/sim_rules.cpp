@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 #include <vector>
+#include "aclnnop/aclnn_dynamic_quant.h"
 #include "aclnnop/aclnn_grouped_matmul_v4.h"
 #include "aclnnop/aclnn_quant_matmul_v4.h"
 #include "internal.h"
@@ -269,16 +270,15 @@ int tnr_gmm_w8a8(tna_device* d, int scaleDtype, int outDtype) {
     aclDataType sd = aclDataType(scaleDtype), od = aclDataType(outDtype);
     int64_t groups = 2;
     void* groupList = upload(d, &groups, 8);
-    aclTensor* g = aclT(d, groupList, ACL_INT64, {1});
-    aclTensorList* xl = aclList(d, aclT(d, tmp(d, 64), ACL_INT8, {2, 32}));
-    aclTensorList* wl = aclList(d, aclT(d, tmp(d, 1024), ACL_INT8, {1, 32, 32}, {1024, 1, 32}));
-    aclTensorList* sl = aclList(d, aclT(d, tmp(d, 32 * esize(sd)), sd, {1, 32}));
-    aclTensorList* pl = aclList(d, aclT(d, tmp(d, 8), ACL_FLOAT, {2}));
-    aclTensorList* yl = aclList(d, aclT(d, tmp(d, 64 * esize(od)), od, {2, 32}));
-    runAclnn(d, "aclnnGroupedMatmulV4",
-             [&](uint64_t* ws, aclOpExecutor** e) {
-               return aclnnGroupedMatmulV4GetWorkspaceSize(xl, wl, nullptr, sl, nullptr, nullptr, nullptr, pl, g, nullptr,
-                                                           nullptr, nullptr, 2, 0, 0, 0, yl, nullptr, nullptr, ws, e);
+    runAclnn(d, "aclnnGroupedMatmulV4", nullptr, 0,
+             {nnList(tmp(d, 64), ACL_INT8, {2, 32}), nnList(tmp(d, 1024), ACL_INT8, {1, 32, 32}, {1024, 1, 32}), nnNone(),
+              nnList(tmp(d, 32 * esize(sd)), sd, {1, 32}), nnNone(), nnNone(), nnNone(),
+              nnList(tmp(d, 8), ACL_FLOAT, {2}), nnT(groupList, ACL_INT64, {1}), nnNone(), nnNone(), nnNone()},
+             {nnList(tmp(d, 64 * esize(od)), od, {2, 32}), nnNone(), nnNone()},
+             [](const NnTensors& t, const void*, uint64_t* ws, aclOpExecutor** e) {
+               return aclnnGroupedMatmulV4GetWorkspaceSize(t.inList(0), t.inList(1), nullptr, t.inList(3), nullptr,
+                                                           nullptr, nullptr, t.inList(7), t.in(8), nullptr, nullptr,
+                                                           nullptr, 2, 0, 0, 0, t.outList(0), nullptr, nullptr, ws, e);
              },
              aclnnGroupedMatmulV4);
     finish(d);
@@ -289,18 +289,77 @@ int tnr_gmm_w8a8(tna_device* d, int scaleDtype, int outDtype) {
 int tnr_qmm(tna_device* d, int scaleDtype, int outDtype) {
   return probe(d, [&] {
     aclDataType sd = aclDataType(scaleDtype), od = aclDataType(outDtype);
-    aclTensor* aT = aclT(d, tmp(d, 64), ACL_INT8, {2, 32});
-    aclTensor* bT = aclT(d, tmp(d, 1024), ACL_INT8, {32, 32});
-    aclTensor* sT = aclT(d, tmp(d, 32 * esize(sd)), sd, {32});
-    aclTensor* pT = aclT(d, tmp(d, 8), ACL_FLOAT, {2});
-    aclTensor* oT = aclT(d, tmp(d, 64 * esize(od)), od, {2, 32});
-    runAclnn(d, "aclnnQuantMatmulV4",
-             [&](uint64_t* ws, aclOpExecutor** e) {
-               return aclnnQuantMatmulV4GetWorkspaceSize(aT, bT, sT, nullptr, pT, nullptr, false, true, oT, ws, e);
+    runAclnn(d, "aclnnQuantMatmulV4", nullptr, 0,
+             {nnT(tmp(d, 64), ACL_INT8, {2, 32}), nnT(tmp(d, 1024), ACL_INT8, {32, 32}), nnT(tmp(d, 32 * esize(sd)), sd, {32}),
+              nnNone(), nnT(tmp(d, 8), ACL_FLOAT, {2}), nnNone()},
+             {nnT(tmp(d, 64 * esize(od)), od, {2, 32})},
+             [](const NnTensors& t, const void*, uint64_t* ws, aclOpExecutor** e) {
+               return aclnnQuantMatmulV4GetWorkspaceSize(t.in(0), t.in(1), t.in(2), nullptr, t.in(4), nullptr, false, true,
+                                                         t.out(0), ws, e);
              },
              aclnnQuantMatmulV4);
     finish(d);
     return 0;
+  });
+}
+int tnr_executor_reuse(tna_device* d, int scenario) {
+  return probe(d, [&] {
+    void* x = tmp(d, 128);
+    void* x2 = tmp(d, 128);
+    void* y = tmp(d, 64);
+    void* sc = tmp(d, 64);
+    acl(aclrtMemset(x, 128, 0, 128), "aclrtMemset");
+    acl(aclrtMemset(x2, 128, 0, 128), "aclrtMemset");
+    int64_t xd[2] = {2, 32}, sd[1] = {2};
+    aclTensor* xT = aclCreateTensor(xd, 2, ACL_FLOAT16, nullptr, 0, ACL_FORMAT_ND, xd, 2, x);
+    aclTensor* yT = aclCreateTensor(xd, 2, ACL_INT8, nullptr, 0, ACL_FORMAT_ND, xd, 2, y);
+    aclTensor* sT = aclCreateTensor(sd, 1, ACL_FLOAT, nullptr, 0, ACL_FORMAT_ND, sd, 1, sc);
+    uint64_t ws = 0;
+    aclOpExecutor* e = nullptr;
+    int rc = aclnnDynamicQuantGetWorkspaceSize(xT, nullptr, yT, sT, &ws, &e);
+    void* w = ws > 0 ? tmp(d, ws) : nullptr;
+    auto run = [&]() -> int {
+      switch (scenario) {
+        case 0:
+          if (int r = aclSetAclOpExecutorRepeatable(e)) return answer(r, "aclSetAclOpExecutorRepeatable");
+          if (int r = aclnnDynamicQuant(w, ws, e, d->stream)) return answer(r, "aclnnDynamicQuant");
+          finish(d);
+          if (int r = aclSetInputTensorAddr(e, 0, xT, x2)) return answer(r, "aclSetInputTensorAddr");
+          if (int r = aclnnDynamicQuant(w, ws, e, d->stream)) return answer(r, "aclnnDynamicQuant");
+          finish(d);
+          return answer(aclDestroyAclOpExecutor(e), "aclDestroyAclOpExecutor");
+        case 1:
+          if (int r = aclnnDynamicQuant(w, ws, e, d->stream)) return answer(r, "aclnnDynamicQuant");
+          return answer(aclSetAclOpExecutorRepeatable(e), "aclSetAclOpExecutorRepeatable");
+        case 2:
+          if (int r = aclnnDynamicQuant(w, ws, e, d->stream)) return answer(r, "aclnnDynamicQuant");
+          return answer(aclnnDynamicQuant(w, ws, e, d->stream), "aclnnDynamicQuant");
+        case 3:
+          if (int r = aclSetAclOpExecutorRepeatable(e)) return answer(r, "aclSetAclOpExecutorRepeatable");
+          if (int r = aclnnDynamicQuant(w, ws, e, d->stream)) return answer(r, "aclnnDynamicQuant");
+          return answer(aclSetInputTensorAddr(e, 0, xT, x2), "aclSetInputTensorAddr");
+        case 4:
+          if (int r = aclSetAclOpExecutorRepeatable(e)) return answer(r, "aclSetAclOpExecutorRepeatable");
+          return answer(aclSetInputTensorAddr(e, 2, xT, x2), "aclSetInputTensorAddr");
+        case 5:
+          return answer(aclSetInputTensorAddr(e, 0, xT, x2), "aclSetInputTensorAddr");
+        case 6:
+          if (int r = aclSetAclOpExecutorRepeatable(e)) return answer(r, "aclSetAclOpExecutorRepeatable");
+          return answer(aclSetInputTensorAddr(e, 0, xT, static_cast<char*>(x2) + 2), "aclSetInputTensorAddr");
+        case 7:
+          return answer(aclDestroyAclOpExecutor(e), "aclDestroyAclOpExecutor");
+        case 8:
+          return answer(aclSetAclOpExecutorRepeatable(nullptr), "aclSetAclOpExecutorRepeatable");
+        default:
+          return answer(TNA_E_ARG, "tnr_executor_reuse: no such scenario");
+      }
+    };
+    int r = rc != 0 ? answer(rc, "aclnnDynamicQuantGetWorkspaceSize") : run();
+    finish(d);
+    aclDestroyTensor(xT);
+    aclDestroyTensor(yT);
+    aclDestroyTensor(sT);
+    return r;
   });
 }
 }  // extern "C"

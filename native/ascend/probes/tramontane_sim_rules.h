@@ -43,6 +43,13 @@ int tnr_prefill_mask(tna_device* d, int cd, float masked, float* out);
 int tnr_gmm_w8a8(tna_device* d, int scale_dtype, int out_dtype);
 // NN-QMM-1: aclnnQuantMatmulV4 ([2, 32] x [32, 32]^T) with scale dtype scale_dtype and out dtype out_dtype.
 int tnr_qmm(tna_device* d, int scale_dtype, int out_dtype);
+// NN-REP-1..4: an aclnnDynamicQuant executor ([2, 32] fp16) reused as `scenario` says: 0 the legal
+// sequence (repeatable, launch, sync, new input address, launch, sync, destroy); 1 repeatable after
+// the first launch; 2 a second launch without repeatable; 3 an address refresh while a launch is
+// queued; 4 a refresh at an index out of range; 5 a refresh of an executor not made repeatable;
+// 6 a refresh to an address not 32-byte aligned; 7 destroying an executor not made repeatable;
+// 8 aclSetAclOpExecutorRepeatable(NULL).
+int tnr_executor_reuse(tna_device* d, int scenario);
 
 #ifdef __cplusplus
 }

@@ -1,13 +1,17 @@
-// Simulated aclnn (libnnopbase tensors + the libopapi MoE and W8A8 operators).
-// GetWorkspaceSize validates and returns a single-use executor; the second phase needs the thread
-// bound to the stream's device and at least the workspace asked for, and queues the kernel on the
-// stream (NN-1). Parameter errors answer as the aclnn docs list: 161001 for a null tensor, 161002
-// for a dtype / format / shape outside the operator's table, 561002 for a shape its tiling refuses.
+// Simulated aclnn (libnnopbase tensors and executors + the libopapi MoE and W8A8 operators).
+// GetWorkspaceSize validates and returns an executor, consumed by its launch unless made
+// repeatable at once (NN-REP-1..5 below); the second phase needs the thread bound to the stream's
+// device and at least the workspace asked for, and queues the kernel on the stream (NN-1).
+// Parameter errors answer as the aclnn docs list: 161001 for a null tensor, 161002 for a dtype /
+// format / shape outside the operator's table, 561002 for a shape its tiling refuses, 561103 for
+// a null executor or tensor handed to the executor calls.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <functional>
 #include <initializer_list>
+#include <mutex>
+#include <set>
 #include <utility>
 #include <vector>
 #include "aclnnop/aclnn_dynamic_quant.h"
@@ -44,11 +48,18 @@ struct aclTensor {
 struct aclTensorList {
   std::vector<const aclTensor*> items;
 };
+// The executor keeps a copy of each tensor argument by the operator's tensor index (inputs in
+// parameter order with lists expanded, an absent optional tensor holding its index as null), so a
+// repeatable executor's kernel reads the addresses of its latest refresh.
 struct aclOpExecutor {
-  aclOpExecutor(uint64_t w, std::function<void(void* ws, Stream* st)> r) : workspace(w), run(std::move(r)) {}
-  uint64_t workspace;
-  std::function<void(void* ws, Stream* st)> run;
-  std::vector<Range> reads, writes;  // the tensors the kernel reads and writes
+  uint64_t workspace = 0;
+  std::vector<const aclTensor*> inArg, outArg;  // the caller's tensors (null: absent)
+  std::vector<aclTensor> in, out;               // what the kernel reads (absent: an empty tensor)
+  std::function<void(aclOpExecutor* self, void* ws, Stream* st)> run;
+  bool repeatable = false;
+  bool launched = false;
+  int queued = 0;          // launches queued and not yet run
+  bool destroyed = false;  // aclDestroyAclOpExecutor came while launches were queued
 };
 
 namespace {
@@ -66,26 +77,47 @@ bool half(aclDataType d) { return d == ACL_FLOAT16 || d == ACL_BF16; }
 bool onDevice(const aclTensor* t) {
   return t && isDeviceRange(t->at(0), size_t(t->numel()) * dtypeBytes(t->dtype));
 }
+constexpr aclnnStatus kNullptr = 561103;  // a null executor or tensor (aclSetAclOpExecutorRepeatable docs)
+
+// The executors GetWorkspaceSize made and nothing consumed or destroyed yet.
+std::mutex g_exec_mu;
+std::set<const aclOpExecutor*> g_execs;
+bool live(const aclOpExecutor* e) {
+  std::lock_guard<std::mutex> l(g_exec_mu);
+  return g_execs.count(e) != 0;
+}
+void forget(const aclOpExecutor* e) {
+  std::lock_guard<std::mutex> l(g_exec_mu);
+  g_execs.erase(e);
+}
+
 aclnnStatus launch(const char* op, void* ws, uint64_t wsSize, aclOpExecutor* exec, aclrtStream stream) {
   if (!exec) return bad(op, "null executor");
+  // NN-REP-2: an executor not made repeatable is released by its launch; a second launch has none
+  if (!live(exec)) return bad(op, "not a live executor (one not made repeatable is consumed by its launch)");
   if (aclError e = requireDevice(op)) return e;
   Stream* st = streamOf(stream);
   if (!st || st->device != currentDevice()) {
-    delete exec;
     setError(std::string(op) + ": stream is not a stream of this thread's device");
     return ACL_ERROR_RT_STREAM_CONTEXT;
   }
   if (wsSize < exec->workspace || (exec->workspace > 0 && !isDeviceRange(ws, exec->workspace))) {
-    aclnnStatus s = bad(op, "workspace of " + std::to_string(wsSize) + " bytes, GetWorkspaceSize asked for " +
-                                std::to_string(exec->workspace) + " bytes of device memory");
-    delete exec;
-    return s;
+    return bad(op, "workspace of " + std::to_string(wsSize) + " bytes, GetWorkspaceSize asked for " +
+                       std::to_string(exec->workspace) + " bytes of device memory");
   }
-  Task t{op, exec->reads, exec->writes, [exec, ws](Stream* s) {
-            exec->run(ws, s);
-            delete exec;
-          }};
+  Task t{op, {}, {}, nullptr};
+  for (size_t i = 0; i < exec->in.size(); i++)
+    if (exec->inArg[i]) t.reads.push_back(rangeOf(&exec->in[i]));
+  for (size_t i = 0; i < exec->out.size(); i++)
+    if (exec->outArg[i]) t.writes.push_back(rangeOf(&exec->out[i]));
   if (exec->workspace > 0) t.writes.push_back(byteRange(ws, exec->workspace));
+  exec->launched = true;
+  if (!exec->repeatable) forget(exec);
+  exec->queued++;
+  t.run = [exec, ws](Stream* s) {
+    exec->run(exec, ws, s);
+    if (--exec->queued == 0 && (!exec->repeatable || exec->destroyed)) delete exec;
+  };
   enqueue(st, std::move(t));
   return ACL_SUCCESS;
 }
@@ -98,14 +130,63 @@ inline int32_t dotI8(const int8_t* x, const int8_t* w, int64_t k, int64_t ws) {
   for (int64_t i = 0; i < k; i++) acc += int32_t(x[i]) * int32_t(w[i * ws]);
   return acc;
 }
-aclnnStatus give(aclOpExecutor* e, uint64_t* ws, aclOpExecutor** out, std::initializer_list<const aclTensor*> reads,
-                 std::initializer_list<const aclTensor*> writes) {
-  for (const aclTensor* t : reads)
-    if (t) e->reads.push_back(rangeOf(t));
-  for (const aclTensor* t : writes)
-    if (t) e->writes.push_back(rangeOf(t));
+// A new executor over the operator's tensor arguments by index; each item of `lists` expands in place.
+struct Arg {
+  const aclTensor* t = nullptr;
+  const aclTensorList* l = nullptr;
+  Arg(const aclTensor* x) : t(x) {}
+  Arg(const aclTensorList* x) : l(x) {}
+};
+void expand(std::initializer_list<Arg> args, std::vector<const aclTensor*>& ptrs, std::vector<aclTensor>& copies) {
+  for (const Arg& a : args) {
+    if (a.l) {
+      for (const aclTensor* t : a.l->items) {
+        ptrs.push_back(t);
+        copies.push_back(*t);
+      }
+    } else {
+      ptrs.push_back(a.t);
+      copies.push_back(a.t ? *a.t : aclTensor{{}, {}, 0, ACL_FLOAT, nullptr});
+    }
+  }
+}
+aclOpExecutor* executor(uint64_t workspace, std::initializer_list<Arg> ins, std::initializer_list<Arg> outs) {
+  aclOpExecutor* e = new aclOpExecutor();
+  e->workspace = workspace;
+  expand(ins, e->inArg, e->in);
+  expand(outs, e->outArg, e->out);
+  return e;
+}
+aclnnStatus give(aclOpExecutor* e, uint64_t* ws, aclOpExecutor** out) {
+  {
+    std::lock_guard<std::mutex> l(g_exec_mu);
+    g_execs.insert(e);
+  }
   *ws = e->workspace;
   *out = e;
+  return ACL_SUCCESS;
+}
+
+// NN-REP-3: refreshing the address of tensor `index` of a repeatable executor.
+aclnnStatus setAddr(const char* api, aclOpExecutor* e, size_t index, aclTensor* tensor, void* addr, bool output) {
+  if (!e || !tensor) return bad(api, "null executor or tensor", kNullptr);
+  if (!live(e)) return bad(api, "not a live executor");
+  if (!e->repeatable) return bad(api, "the executor is not repeatable (aclSetAclOpExecutorRepeatable)");
+  std::vector<const aclTensor*>& args = output ? e->outArg : e->inArg;
+  std::vector<aclTensor>& copies = output ? e->out : e->in;
+  if (index >= args.size()) {
+    return bad(api, "index " + std::to_string(index) + " out of range [0, " + std::to_string(args.size()) + ")");
+  }
+  if (!args[index]) return bad(api, "tensor " + std::to_string(index) + " was null at GetWorkspaceSize");
+  if (args[index] != tensor) return bad(api, "not the tensor the executor holds at index " + std::to_string(index));
+  if (reinterpret_cast<uintptr_t>(addr) % 32 != 0) return bad(api, "address not 32-byte aligned");
+  // derived from the reuse docs' warning about concurrent access: a launch still queued reads the old address
+  if (e->queued > 0) return bad(api, "a launch of this executor is queued and not yet synchronised");
+  aclTensor moved = copies[index];
+  moved.data = addr;
+  if (!onDevice(&moved)) return bad(api, "the new address is not device memory of the tensor's size");
+  copies[index].data = addr;
+  tensor->data = addr;
   return ACL_SUCCESS;
 }
 }  // namespace
@@ -135,6 +216,34 @@ aclnnStatus aclDestroyTensor(const aclTensor* t) {
 aclTensorList* aclCreateTensorList(const aclTensor* const* value, uint64_t size) {
   return new aclTensorList{std::vector<const aclTensor*>(value, value + size)};
 }
+// NN-REP-1: only right after GetWorkspaceSize, before the executor's first launch.
+aclnnStatus aclSetAclOpExecutorRepeatable(aclOpExecutor* e) {
+  const char* api = "aclSetAclOpExecutorRepeatable";
+  if (!e) return bad(api, "null executor", kNullptr);
+  if (!live(e) || e->launched) return bad(api, "only right after GetWorkspaceSize, before the first launch");
+  e->repeatable = true;
+  return ACL_SUCCESS;
+}
+// NN-REP-4: destroys a repeatable executor (once its queued launches ran).
+aclnnStatus aclDestroyAclOpExecutor(aclOpExecutor* e) {
+  const char* api = "aclDestroyAclOpExecutor";
+  if (!e) return bad(api, "null executor", kNullptr);
+  if (!live(e) || !e->repeatable) return bad(api, "not a live repeatable executor");
+  forget(e);
+  if (e->queued > 0) {
+    e->destroyed = true;
+  } else {
+    delete e;
+  }
+  return ACL_SUCCESS;
+}
+aclnnStatus aclSetInputTensorAddr(aclOpExecutor* e, const size_t index, aclTensor* tensor, void* addr) {
+  return setAddr("aclSetInputTensorAddr", e, index, tensor, addr, false);
+}
+aclnnStatus aclSetOutputTensorAddr(aclOpExecutor* e, const size_t index, aclTensor* tensor, void* addr) {
+  return setAddr("aclSetOutputTensorAddr", e, index, tensor, addr, true);
+}
+
 aclnnStatus aclDestroyTensorList(const aclTensorList* l) {
   if (l)
     for (const aclTensor* t : l->items) delete t;
@@ -156,8 +265,10 @@ aclnnStatus aclnnMoeGatingTopKSoftmaxGetWorkspaceSize(const aclTensor* x, const 
       rowIdx->dtype != ACL_INT32 || rowIdx->numel() != T * k)
     return bad(op, "y [T, k] (x dtype), expertIdx/rowIdx int32 [T, k]");
   if (!onDevice(x) || !onDevice(y) || !onDevice(expertIdx) || !onDevice(rowIdx)) return bad(op, "tensors must be device memory");
-  aclTensor X = *x, Y = *y, I = *expertIdx, R = *rowIdx;
-  return give(new aclOpExecutor{uint64_t(E) * 4, [=](void* w, Stream*) {
+
+  aclOpExecutor* ex = executor(uint64_t(E) * 4, {x, finished}, {y, expertIdx, rowIdx});
+  ex->run = [=](aclOpExecutor* self, void* w, Stream*) {
+    const aclTensor &X = self->in[0], &Y = self->out[0], &I = self->out[1], &R = self->out[2];
                 float* p = static_cast<float*>(w);
                 for (int64_t t = 0; t < T; t++) {
                   float mx = -INFINITY, sum = 0;
@@ -175,8 +286,8 @@ aclnnStatus aclnnMoeGatingTopKSoftmaxGetWorkspaceSize(const aclTensor* x, const 
                     reinterpret_cast<int32_t*>(R.at(0))[t * k + j] = int32_t(j * T + t);
                   }
                 }
-              }},
-              ws, exec, {x}, {y, expertIdx, rowIdx});
+              };
+  return give(ex, ws, exec);
 }
 aclnnStatus aclnnMoeGatingTopKSoftmax(void* w, uint64_t n, aclOpExecutor* e, aclrtStream s) {
   return launch("aclnnMoeGatingTopKSoftmax", w, n, e, s);
@@ -201,8 +312,10 @@ aclnnStatus aclnnMoeInitRoutingV2GetWorkspaceSize(const aclTensor* x, const aclT
     return bad(op, "expandedX [T*k, H], expandedRowIdx int32 [T*k], cumsum int32 [E]");
   if (!onDevice(x) || !onDevice(expertIdx) || !onDevice(expandedX) || !onDevice(expandedRowIdx) || !onDevice(cumsum))
     return bad(op, "tensors must be device memory");
-  aclTensor X = *x, I = *expertIdx, EX = *expandedX, ER = *expandedRowIdx, C = *cumsum;
-  return give(new aclOpExecutor{uint64_t(T * k) * 8, [=](void* w, Stream* st) {
+
+  aclOpExecutor* ex = executor(uint64_t(T * k) * 8, {x, expertIdx}, {expandedX, expandedRowIdx, cumsum, beforeCapacity});
+  ex->run = [=](aclOpExecutor* self, void* w, Stream* st) {
+    const aclTensor &X = self->in[0], &I = self->in[1], &EX = self->out[0], &ER = self->out[1], &C = self->out[2];
                 const int32_t* ids = reinterpret_cast<const int32_t*>(I.at(0));
                 int64_t* order = static_cast<int64_t*>(w);
                 for (int64_t i = 0; i < T * k; i++) {
@@ -220,8 +333,8 @@ aclnnStatus aclnnMoeInitRoutingV2GetWorkspaceSize(const aclTensor* x, const aclT
                   cs[ids[src]]++;
                 }
                 for (int64_t e = 1; e < E; e++) cs[e] += cs[e - 1];
-              }},
-              ws, exec, {x, expertIdx}, {expandedX, expandedRowIdx, cumsum});
+              };
+  return give(ex, ws, exec);
 }
 aclnnStatus aclnnMoeInitRoutingV2(void* w, uint64_t n, aclOpExecutor* e, aclrtStream s) {
   return launch("aclnnMoeInitRoutingV2", w, n, e, s);
@@ -275,10 +388,15 @@ aclnnStatus aclnnGroupedMatmulV4GetWorkspaceSize(
   if (!onDevice(X) || !onDevice(Y) || !onDevice(groupList) ||
       !isDeviceRange(W->at(0), size_t(E * K * N) * dtypeBytes(W->dtype)))
     return bad(op, "tensors must be device memory");
-  aclTensor XX = *X, WW = *W, YY = *Y, G = *groupList;
+  // tensor indices: x 0, weight 1, bias 2, scale 3, offset 4, antiquant scale / offset 5, 6,
+  // perTokenScale 7, groupList 8, the activation inputs 9-11 (each list here holds one tensor)
+  aclOpExecutor* ex = executor(quant ? 0 : uint64_t(M * K + M * N + K * N) * 4,
+                               {x, weight, bias, scale, offset, aScale, aOffset, ptScale, groupList, actIn, actQs, actQo},
+                               {out, actOut, dynOut});
   if (quant) {
-    aclTensor SS = *scale->items[0], PP = *ptScale->items[0];
-    return give(new aclOpExecutor{0, [=](void*, Stream* st) {
+    ex->run = [=](aclOpExecutor* self, void*, Stream* st) {
+                  const aclTensor &XX = self->in[0], &WW = self->in[1], &SS = self->in[3], &PP = self->in[7],
+                                  &G = self->in[8], &YY = self->out[0];
                   const int8_t* xq = reinterpret_cast<const int8_t*>(XX.at(0));
                   const int8_t* wq = reinterpret_cast<const int8_t*>(WW.at(0));
                   const float* pt = reinterpret_cast<const float*>(PP.at(0));
@@ -297,10 +415,11 @@ aclnnStatus aclnnGroupedMatmulV4GetWorkspaceSize(
                       }
                     start = end;
                   }
-                }},
-                ws, exec, {X, W, scale->items[0], ptScale->items[0], groupList}, {Y});
+                };
+    return give(ex, ws, exec);
   }
-  return give(new aclOpExecutor{uint64_t(M * K + M * N + K * N) * 4, [=](void* w, Stream* st) {
+  ex->run = [=](aclOpExecutor* self, void* w, Stream* st) {
+                const aclTensor &XX = self->in[0], &WW = self->in[1], &G = self->in[8], &YY = self->out[0];
                 float* x32 = static_cast<float*>(w);
                 float* y32 = x32 + M * K;
                 float* wt = y32 + M * N;
@@ -328,8 +447,8 @@ aclnnStatus aclnnGroupedMatmulV4GetWorkspaceSize(
                   start = end;
                 }
                 tn_convert(y32, TN_F32, YY.at(0), dt, size_t(M * N));
-              }},
-              ws, exec, {X, W, groupList}, {Y});
+              };
+  return give(ex, ws, exec);
 }
 aclnnStatus aclnnGroupedMatmulV4(void* w, uint64_t n, aclOpExecutor* e, aclrtStream s) {
   return launch("aclnnGroupedMatmulV4", w, n, e, s);
@@ -349,8 +468,10 @@ aclnnStatus aclnnMoeTokenUnpermuteGetWorkspaceSize(const aclTensor* permuted, co
       out->dtype != permuted->dtype || !half(permuted->dtype) || (probs->dtype != ACL_FLOAT && !half(probs->dtype)))
     return bad(op, "shapes/dtypes");
   if (!onDevice(permuted) || !onDevice(sorted) || !onDevice(probs) || !onDevice(out)) return bad(op, "tensors must be device memory");
-  aclTensor P = *permuted, S = *sorted, W = *probs, O = *out;
-  return give(new aclOpExecutor{uint64_t(H) * 4, [=](void* w, Stream* st) {
+
+  aclOpExecutor* ex = executor(uint64_t(H) * 4, {permuted, sorted, probs}, {out});
+  ex->run = [=](aclOpExecutor* self, void* w, Stream* st) {
+    const aclTensor &P = self->in[0], &S = self->in[1], &W = self->in[2], &O = self->out[0];
                 float* acc = static_cast<float*>(w);
                 const int32_t* idx = reinterpret_cast<const int32_t*>(S.at(0));
                 for (int64_t t = 0; t < T; t++) {
@@ -363,8 +484,8 @@ aclnnStatus aclnnMoeTokenUnpermuteGetWorkspaceSize(const aclTensor* permuted, co
                   }
                   for (int64_t h = 0; h < H; h++) storeFloat(O.at(0), O.dtype, size_t(t * H + h), acc[h]);
                 }
-              }},
-              ws, exec, {permuted, sorted, probs}, {out});
+              };
+  return give(ex, ws, exec);
 }
 aclnnStatus aclnnMoeTokenUnpermute(void* w, uint64_t n, aclOpExecutor* e, aclrtStream s) {
   return launch("aclnnMoeTokenUnpermute", w, n, e, s);
@@ -381,14 +502,16 @@ aclnnStatus aclnnDynamicQuantGetWorkspaceSize(const aclTensor* x, const aclTenso
   if (y->dtype != ACL_INT8 || y->numel() != x->numel() || !y->contiguous()) return bad(op, "y int8 like x");
   if (scale->dtype != ACL_FLOAT || scale->numel() != rows) return bad(op, "scale float [rows]");
   if (!onDevice(x) || !onDevice(y) || !onDevice(scale)) return bad(op, "tensors must be device memory");
-  aclTensor X = *x, Y = *y, S = *scale;
-  return give(new aclOpExecutor{uint64_t(rows * k) * 4, [=](void* w, Stream*) {
+
+  aclOpExecutor* ex = executor(uint64_t(rows * k) * 4, {x, smooth}, {y, scale});
+  ex->run = [=](aclOpExecutor* self, void* w, Stream*) {
+    const aclTensor &X = self->in[0], &Y = self->out[0], &S = self->out[1];
                 float* x32 = static_cast<float*>(w);
                 tn_convert(X.at(0), tnDtype(X.dtype), x32, TN_F32, size_t(rows * k));
                 tn_quantize_rows(x32, int(rows), int(k), reinterpret_cast<int8_t*>(Y.at(0)),
                                  reinterpret_cast<float*>(S.at(0)));
-              }},
-              ws, exec, {x}, {y, scale});
+              };
+  return give(ex, ws, exec);
 }
 aclnnStatus aclnnDynamicQuant(void* w, uint64_t n, aclOpExecutor* e, aclrtStream s) {
   return launch("aclnnDynamicQuant", w, n, e, s);
@@ -418,8 +541,10 @@ aclnnStatus aclnnQuantMatmulV4GetWorkspaceSize(const aclTensor* x1, const aclTen
     return bad(op, "FLOAT16 out needs a FLOAT32 scale and pertokenScale (NN-QMM-1)");
   if (!onDevice(x1) || !onDevice(x2) || !onDevice(scale) || !onDevice(pertoken) || !onDevice(out))
     return bad(op, "tensors must be device memory");
-  aclTensor A = *x1, B = *x2, S = *scale, P = *pertoken, O = *out;
-  return give(new aclOpExecutor{0, [=](void*, Stream*) {
+
+  aclOpExecutor* ex = executor(0, {x1, x2, scale, offset, pertoken, bias}, {out});
+  ex->run = [=](aclOpExecutor* self, void*, Stream*) {
+    const aclTensor &A = self->in[0], &B = self->in[1], &S = self->in[2], &P = self->in[4], &O = self->out[0];
                 const int8_t* a = reinterpret_cast<const int8_t*>(A.at(0));
                 const int8_t* b = reinterpret_cast<const int8_t*>(B.at(0));
                 const float* pt = reinterpret_cast<const float*>(P.at(0));
@@ -428,8 +553,8 @@ aclnnStatus aclnnQuantMatmulV4GetWorkspaceSize(const aclTensor* x1, const aclTen
                     int32_t acc = transposeX2 ? dotI8(a + r * k, b + j * k, k, 1) : dotI8(a + r * k, b + j, k, n);
                     storeFloat(O.at(0), O.dtype, size_t(r * n + j), dequant(acc, loadFloat(S.at(0), S.dtype, j), pt[r]));
                   }
-              }},
-              ws, exec, {x1, x2, scale, pertoken}, {out});
+              };
+  return give(ex, ws, exec);
 }
 aclnnStatus aclnnQuantMatmulV4(void* w, uint64_t n, aclOpExecutor* e, aclrtStream s) {
   return launch("aclnnQuantMatmulV4", w, n, e, s);

@@ -10,8 +10,10 @@ import org.tramontane.config.DType;
  * The only seam between the engine and compute. Operations sit at the granularity of ATB
  * operations (Linear, RmsNorm, Rope, ReshapeAndCache, PagedAttention, MoE gating, grouped expert
  * matmul, Elewise), one native call each, so an Ascend backend maps each method to one
- * operation. Activations are f32 [rows, cols]; weights carry their own dtype. No method knows
- * what Mixtral is.
+ * operation. Activations are [rows, cols] in the backend's compute dtype,
+ * {@link #activationDtype()} (f32 on the cpu backend, fp16 / bf16 on an NPU, whose operations take
+ * no other); the logits the engine reads back are f32. Weights carry their own dtype. No method
+ * knows what Mixtral is.
  */
 public interface Backend extends AutoCloseable {
 
@@ -19,6 +21,15 @@ public interface Backend extends AutoCloseable {
 
     /** The precision this backend instance computes in (DESIGN.md, Precision). */
     Precision precision();
+
+    /**
+     * The dtype of the activations inside a block (the residual stream, normed inputs, qkv,
+     * attention and MoE outputs, routing weights): the operations take and give these without a
+     * round trip through f32. Logits are f32 whatever it is.
+     */
+    default DType activationDtype() {
+        return DType.F32;
+    }
 
     // ---- memory ----
 
@@ -141,8 +152,8 @@ public interface Backend extends AutoCloseable {
             int window, DeviceTensor out);
 
     /**
-     * Router: softmax(x . gate^T) in f32 over all experts, top-k, renormalised.
-     * expertIds int32 [numTokens, topK], routingWeights f32 [numTokens, topK], descending weight.
+     * Router: softmax(x . gate^T) in f32 over all experts, top-k, renormalised. expertIds int32
+     * [numTokens, topK], routingWeights [numTokens, topK] in x's dtype, descending weight.
      */
     void moeGate(DeviceTensor x, DeviceTensor gate, DeviceTensor expertIds, DeviceTensor routingWeights);
 
@@ -156,11 +167,17 @@ public interface Backend extends AutoCloseable {
     /** out[i] = src[rowIdx[i]] for float tensors (rowIdx on the host). */
     void gatherRows(DeviceTensor src, int[] rowIdx, DeviceTensor out);
 
+    /**
+     * The forward step's last call (after its logits are read, or after its last layer when it
+     * wants none): a backend that counts its device work per step reports it here. Default: nothing.
+     */
+    default void endStep() {}
+
     // ---- tensor parallelism ----
 
     /**
-     * In place on every rank of {@code ranks}: t = the sum of all ranks' t (f32, same shape on every
-     * rank). Every rank must call it, each from its own thread, in the same order as the other
+     * In place on every rank of {@code ranks}: t = the sum of all ranks' t (an activation, same shape
+     * and dtype on every rank). Every rank must call it, each from its own thread, in the same order as the other
      * collectives. This default reads t to the host, sums through {@code ranks} (rank order, f32:
      * bit-identical on every rank) and writes it back; a backend with device collectives overrides it.
      */

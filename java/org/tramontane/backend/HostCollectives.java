@@ -16,4 +16,28 @@ public interface HostCollectives {
 
     /** Every rank's {@code local} (equal lengths), concatenated in rank order. */
     float[] allGather(float[] local);
+
+    /** The collectives a backend with device collectives runs itself. */
+    enum DeviceCollective { ALL_REDUCE, ALL_GATHER }
+
+    /**
+     * A backend is about to run {@code collective} on the device for this rank (the group's fault
+     * injection counts these calls as it counts the host ones, and may throw). Default: nothing.
+     */
+    default void enteringDeviceCollective(DeviceCollective collective) {}
+
+    /**
+     * Runs {@code action} on this rank's thread if this rank's failure stops the group: the ranks
+     * waiting in a device collective are not the host's to wake, so the backend releases them (its
+     * communicator). Registering the same action again is a no-op. Default: never runs it.
+     */
+    default void onAbort(Runnable action) {}
+
+    /**
+     * What a device collective that failed should end this rank with: the group's stop (naming the
+     * rank whose failure stopped it) when the group was stopped, else {@code failure}.
+     */
+    default RuntimeException stopped(RuntimeException failure) {
+        return failure;
+    }
 }

@@ -59,6 +59,8 @@ public final class Main {
 
     /** Runs {@code args} on {@code cl}; an Error out of a verb (picocli passes those on) is reported too. */
     static int execute(CommandLine cl, String[] args) {
+        // --verbose also prints a device backend's per-step counters (DeviceCounters)
+        if (List.of(args).contains("--verbose")) System.setProperty("tramontane.device.counters", "true");
         try {
             return cl.execute(args);
         } catch (Throwable t) {

@@ -116,7 +116,10 @@ public final class MixtralModel implements CausalLm {
             if (trace != null) traceRouter(trace, l, s);
         }
         int[] rows = batch.logitsIdx();
-        if (rows.length == 0) return new float[0][]; // a step of prefill chunks only (same on every rank)
+        if (rows.length == 0) { // a step of prefill chunks only (same on every rank)
+            backend.endStep();
+            return new float[0][];
+        }
         int vocabPerRank = plan.vocabPerRank();
         DeviceTensor last = backend.firstRows(buffers.last, rows.length);
         DeviceTensor normed = backend.firstRows(buffers.normed, rows.length);
@@ -142,6 +145,7 @@ public final class MixtralModel implements CausalLm {
                 System.arraycopy(hostLogits, (r * rows.length + i) * vocabPerRank, out[i], r * vocabPerRank, vocabPerRank);
             }
         }
+        backend.endStep();
         return out;
     }
 

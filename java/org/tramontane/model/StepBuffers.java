@@ -21,21 +21,21 @@ final class StepBuffers {
     final DeviceTensor seqIdx;       // i32 [maxTokens]
     final DeviceTensor slotMapping;  // i32 [maxTokens]
     final DeviceTensor blockTables;  // i32 [maxSeqs * maxBlocksPerSeq]
-    final DeviceTensor h;            // f32 [maxTokens, hidden] residual stream
+    final DeviceTensor h;            // [maxTokens, hidden] residual stream (activations: b.activationDtype())
     // Two buffers carry four activations, each pair never live at once (MixtralModel.forward):
     // x dies at the qkv projection before attention writes attn, and qkv dies in attention before
     // o_proj writes delta; the next x / qkv are written after attn / delta are consumed.
-    private final DeviceTensor xOrAttn;   // f32 [maxTokens * max(hidden, qSize)]
-    private final DeviceTensor qkvOrDelta; // f32 [maxTokens * max(qkv width, hidden)]
-    final DeviceTensor x;            // f32 [maxTokens, hidden] normed input of a sub-block
-    final DeviceTensor qkv;          // f32 [maxTokens, this rank's qSize + 2 * kvSize]
-    final DeviceTensor attn;         // f32 [maxTokens, this rank's qSize]  (x's memory)
-    final DeviceTensor delta;        // f32 [maxTokens, hidden] o_proj / MoE output  (qkv's memory)
+    private final DeviceTensor xOrAttn;   // [maxTokens * max(hidden, qSize)]
+    private final DeviceTensor qkvOrDelta; // [maxTokens * max(qkv width, hidden)]
+    final DeviceTensor x;            // [maxTokens, hidden] normed input of a sub-block
+    final DeviceTensor qkv;          // [maxTokens, this rank's qSize + 2 * kvSize]
+    final DeviceTensor attn;         // [maxTokens, this rank's qSize]  (x's memory)
+    final DeviceTensor delta;        // [maxTokens, hidden] o_proj / MoE output  (qkv's memory)
     final DeviceTensor expertIds;    // i32 [maxTokens, topK]
-    final DeviceTensor routingWeights; // f32 [maxTokens, topK]
+    final DeviceTensor routingWeights; // [maxTokens, topK]
     final int maxLogitsRows;
-    final DeviceTensor last;         // f32 [maxLogitsRows, hidden] rows whose logits are wanted
-    final DeviceTensor normed;       // f32 [maxLogitsRows, hidden] their final norm
+    final DeviceTensor last;         // [maxLogitsRows, hidden] rows whose logits are wanted
+    final DeviceTensor normed;       // [maxLogitsRows, hidden] their final norm
     final DeviceTensor logits;       // f32 [maxLogitsRows, this rank's vocab slice]
     final DeviceTensor gathered;     // f32 [worldSize * maxLogitsRows, vocab slice] every rank's logits (null at 1)
 
@@ -51,17 +51,18 @@ final class StepBuffers {
         seqIdx = b.allocate(DType.I32, maxTokens);
         slotMapping = b.allocate(DType.I32, maxTokens);
         blockTables = b.allocate(DType.I32, (long) maxSeqs * maxBlocksPerSeq);
-        h = b.allocate(DType.F32, maxTokens, hidden);
-        xOrAttn = b.allocate(DType.F32, (long) maxTokens * Math.max(hidden, layout.qSize()));
-        qkvOrDelta = b.allocate(DType.F32, (long) maxTokens * Math.max(layout.width(), hidden));
+        DType act = b.activationDtype();
+        h = b.allocate(act, maxTokens, hidden);
+        xOrAttn = b.allocate(act, (long) maxTokens * Math.max(hidden, layout.qSize()));
+        qkvOrDelta = b.allocate(act, (long) maxTokens * Math.max(layout.width(), hidden));
         x = view(b, xOrAttn, maxTokens, hidden);
         attn = view(b, xOrAttn, maxTokens, layout.qSize());
         qkv = view(b, qkvOrDelta, maxTokens, layout.width());
         delta = view(b, qkvOrDelta, maxTokens, hidden);
         expertIds = b.allocate(DType.I32, maxTokens, cfg.topK());
-        routingWeights = b.allocate(DType.F32, maxTokens, cfg.topK());
-        last = b.allocate(DType.F32, maxLogitsRows, hidden);
-        normed = b.allocate(DType.F32, maxLogitsRows, hidden);
+        routingWeights = b.allocate(act, maxTokens, cfg.topK());
+        last = b.allocate(act, maxLogitsRows, hidden);
+        normed = b.allocate(act, maxLogitsRows, hidden);
         logits = b.allocate(DType.F32, maxLogitsRows, vocabPerRank);
         gathered = worldSize == 1 ? null : b.allocate(DType.F32, (long) worldSize * maxLogitsRows, vocabPerRank);
     }

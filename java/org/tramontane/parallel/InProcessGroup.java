@@ -1,5 +1,7 @@
 package org.tramontane.parallel;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.BrokenBarrierException;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
@@ -11,8 +13,10 @@ import java.util.concurrent.TimeoutException;
  * order, so sums are bit-identical on every rank and every run), then a second barrier keeps the
  * buffers alive until all have read. A rank that fails calls {@link Communicator#abort}, which
  * breaks the barrier: the others fail at once with the cause instead of hanging; a barrier that
- * waits longer than the timeout fails too. A {@link RankFault} ({@code TRAMONTANE_FAULT}) makes
- * one rank fail as it enters a collective, for tests.
+ * waits longer than the timeout fails too. A backend with device collectives registers what
+ * releases its ranks waiting on the device ({@link #rank}'s {@code onAbort}), run by the failing
+ * rank. A {@link RankFault} ({@code TRAMONTANE_FAULT}) makes one rank fail as it enters a
+ * collective, host or device, for tests.
  */
 public final class InProcessGroup {
     private final int worldSize;
@@ -67,6 +71,7 @@ public final class InProcessGroup {
         private final int rank;
         private long allReduceCalls;
         private long allGatherCalls;
+        private final List<Runnable> onAbort = new ArrayList<>();
 
         Rank(int rank) {
             this.rank = rank;
@@ -115,14 +120,48 @@ public final class InProcessGroup {
         }
 
         @Override
+        public void enteringDeviceCollective(DeviceCollective collective) {
+            if (worldSize == 1 || fault == null) return;
+            if (collective == DeviceCollective.ALL_REDUCE) fault.check(rank, RankFault.Op.ALLREDUCE, ++allReduceCalls);
+            else fault.check(rank, RankFault.Op.ALLGATHER, ++allGatherCalls);
+        }
+
+        @Override
+        public synchronized void onAbort(Runnable action) {
+            if (!onAbort.contains(action)) onAbort.add(action);
+        }
+
+        @Override
+        public RuntimeException stopped(RuntimeException failure) {
+            if (abortCause == null) return failure;
+            ParallelException e = aborted(rank);
+            e.addSuppressed(failure);
+            return e;
+        }
+
+        @Override
         public void abort(Throwable cause) {
+            boolean first;
             synchronized (InProcessGroup.this) {
-                if (abortCause == null) {
+                first = abortCause == null;
+                if (first) {
                     abortedBy = rank;
                     abortCause = cause;
                 }
             }
             barrier.reset();
+            if (!first) return;
+            List<Runnable> actions;
+            synchronized (this) {
+                actions = List.copyOf(onAbort);
+            }
+            for (Runnable a : actions) {
+                try {
+                    a.run();
+                } catch (RuntimeException e) {
+                    cause.addSuppressed(e);
+                }
+            }
         }
     }
 }

@@ -21,6 +21,14 @@ aclnnStatus aclDestroyTensor(const aclTensor* tensor);
 aclTensorList* aclCreateTensorList(const aclTensor* const* value, uint64_t size);
 aclnnStatus aclDestroyTensorList(const aclTensorList* array);
 
+// Executor reuse: aclSetAclOpExecutorRepeatable right after an operator's GetWorkspaceSize keeps
+// the executor alive across launches (shapes, dtypes and formats fixed; addresses refreshed by
+// index with aclSetInputTensorAddr / aclSetOutputTensorAddr) until aclDestroyAclOpExecutor.
+aclnnStatus aclSetAclOpExecutorRepeatable(aclOpExecutor* executor);
+aclnnStatus aclDestroyAclOpExecutor(aclOpExecutor* executor);
+aclnnStatus aclSetInputTensorAddr(aclOpExecutor* executor, const size_t index, aclTensor* tensor, void* addr);
+aclnnStatus aclSetOutputTensorAddr(aclOpExecutor* executor, const size_t index, aclTensor* tensor, void* addr);
+
 #ifdef __cplusplus
 }
 #endif

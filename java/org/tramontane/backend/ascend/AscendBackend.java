@@ -1,14 +1,19 @@
 package org.tramontane.backend.ascend;
 
+import static org.tramontane.backend.ascend.AscendTensors.aclType;
 import static org.tramontane.backend.ascend.AscendTensors.asc;
 import static org.tramontane.backend.ascend.AscendTensors.f32;
+import static org.tramontane.backend.ascend.AscendTensors.floating;
 import static org.tramontane.backend.ascend.AscendTensors.int8;
+import static org.tramontane.backend.ascend.AscendTensors.ofType;
 import static org.tramontane.backend.ascend.AscendTensors.quantized;
 import static org.tramontane.backend.ascend.AscendTensors.requireShape;
 import static org.tramontane.backend.ascend.AscendTensors.sized;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import org.tramontane.backend.AttentionBatch;
 import org.tramontane.backend.Backend;
@@ -27,9 +32,10 @@ import org.tramontane.config.Precision;
 
 /**
  * The Ascend NPU backend: each {@link Backend} call is one facade call (native/ascend/facade) that
- * runs the ATB / aclnn operations MindIE runs for it, in fp16 (or bf16) on the device, and
- * synchronises the stream. Activations cross the SPI as f32 device tensors and are cast to the
- * compute dtype inside each call. All native work runs on the {@link AscendDevice}'s own thread;
+ * queues the ATB / aclnn operations MindIE runs for it, in fp16 (or bf16) on the device's stream;
+ * the stream is synchronised only when the host reads device memory (the step's logits) or writes
+ * memory queued work still uses. Activations are in the compute dtype ({@link #activationDtype});
+ * an f32 activation handed in is cast on the way. All native work runs on the {@link AscendDevice}'s own thread;
  * a tensor-parallel rank also holds its place in the HCCL group ({@link HcclRank}). Built against
  * the simulator (native/ascend/sim) unless the jar was built with the {@code ascend} Maven profile.
  */
@@ -42,6 +48,16 @@ public final class AscendBackend implements Backend {
     private final RopeTables rope;
     private final GateUpPacking gateUp;
     private HcclRank hccl;  // null outside a group made by openGroup
+    // what the group's stop runs on this rank's thread when this rank failed (enter)
+    private final Runnable releaseGroup = () -> {
+        if (hccl != null) hccl.destroy();
+    };
+    // compute-dtype copies of f32 weights the operations read in the compute dtype (norms, router),
+    // by the weight's address: cast once instead of in every call
+    private final Map<Long, AscendTensor> computeCopies = new HashMap<>();
+    private final boolean printCounters = DeviceCounters.printing();
+    private DeviceCounters atLastStep;  // the counters when the last forward step ended (printCounters)
+    private long steps;
     private boolean closed;
 
     /** {@code --backend ascend} (real device) or {@code ascend-sim} (the CPU simulator). */
@@ -107,6 +123,12 @@ public final class AscendBackend implements Backend {
     @Override
     public Precision precision() {
         return precision;
+    }
+
+    /** fp16 or bf16: the only activation dtypes ATB's and aclnn's operations take. */
+    @Override
+    public DType activationDtype() {
+        return precision.weightDtype;
     }
 
     /** The device this backend drives (for tests that call the facade on its thread themselves). */
@@ -186,17 +208,43 @@ public final class AscendBackend implements Backend {
         device.run("aclrtMemcpy(H2D)", () -> AscendNative.tna_upload(dev, a.addr(), src, 4L * src.length));
     }
 
+    /** Into an f32 tensor, or a half one through an f32 device copy cast on the device. */
     @Override
     public void write(DeviceTensor dst, float[] src) {
-        AscendTensor a = sized(dst, DType.F32, src.length);
-        device.run("aclrtMemcpy(H2D)", () -> AscendNative.tna_upload(dev, a.addr(), src, 4L * src.length));
+        AscendTensor a = floating(dst);
+        if (a.numElements() < src.length) throw new IllegalArgumentException("host copy of " + src.length + " into " + a);
+        if (a.dtype() == DType.F32) {
+            device.run("aclrtMemcpy(H2D)", () -> AscendNative.tna_upload(dev, a.addr(), src, 4L * src.length));
+            return;
+        }
+        AscendTensor staged = device.alloc(DType.F32, src.length);
+        try {
+            device.run("aclrtMemcpy(H2D)", () -> AscendNative.tna_upload(dev, staged.addr(), src, 4L * src.length));
+            device.run("write (Elewise CAST)", () -> AscendNative.tna_cast(dev, staged.addr(), AscendNative.ACL_FLOAT,
+                    a.addr(), aclType(a), src.length));
+        } finally {
+            device.free(staged);
+        }
     }
 
+    /** From an f32 tensor, or a half one through an f32 device copy (a traced router's weights). */
     @Override
     public void read(DeviceTensor src, float[] dst, int length) {
         Objects.checkFromIndexSize(0, length, dst.length);
-        AscendTensor a = sized(src, DType.F32, length);
-        device.run("aclrtMemcpy(D2H)", () -> AscendNative.tna_download(dev, dst, a.addr(), 4L * length));
+        AscendTensor a = floating(src);
+        if (a.numElements() < length) throw new IllegalArgumentException("host copy of " + length + " from " + a);
+        if (a.dtype() == DType.F32) {
+            device.run("aclrtMemcpy(D2H)", () -> AscendNative.tna_download(dev, dst, a.addr(), 4L * length));
+            return;
+        }
+        AscendTensor staged = device.alloc(DType.F32, length);
+        try {
+            device.run("read (Elewise CAST)", () -> AscendNative.tna_cast(dev, a.addr(), aclType(a), staged.addr(),
+                    AscendNative.ACL_FLOAT, length));
+            device.run("aclrtMemcpy(D2H)", () -> AscendNative.tna_download(dev, dst, staged.addr(), 4L * length));
+        } finally {
+            device.free(staged);
+        }
     }
 
     @Override
@@ -207,7 +255,23 @@ public final class AscendBackend implements Backend {
 
     @Override
     public void free(DeviceTensor t) {
+        AscendTensor copy = computeCopies.remove(asc(t).addr());
+        if (copy != null) device.free(copy);
         device.free(asc(t));
+    }
+
+    /** An f32 weight in the compute dtype (its copy, made once); a half weight as it is. */
+    private AscendTensor inCompute(DeviceTensor weight) {
+        AscendTensor w = floating(weight);
+        if (w.dtype() != DType.F32) return w;
+        AscendTensor copy = computeCopies.get(w.addr());
+        if (copy != null && copy.numElements() == w.numElements()) return copy;
+        if (copy != null) device.free(copy);
+        AscendTensor made = device.alloc(precision.weightDtype, w.shape());
+        device.run("weight to the compute dtype (Elewise CAST)", () -> AscendNative.tna_cast(dev, w.addr(),
+                AscendNative.ACL_FLOAT, made.addr(), cd, w.numElements()));
+        computeCopies.put(w.addr(), made);
+        return made;
     }
 
     // ---------------------------------------------------------------- operations
@@ -217,8 +281,9 @@ public final class AscendBackend implements Backend {
         AscendTensor tb = floatWeight(table);
         long n = ids.numElements();
         requireShape(out, n, tb.rowElems());
+        AscendTensor o = floating(out);
         device.run("embedding (Gather)", () -> AscendNative.tna_embedding(dev, tb.addr(), cd, tb.rows(),
-                (int) tb.rowElems(), asc(ids).addr(), (int) n, f32(out).addr()));
+                (int) tb.rowElems(), asc(ids).addr(), (int) n, o.addr(), aclType(o)));
     }
 
     @Override
@@ -226,8 +291,11 @@ public final class AscendBackend implements Backend {
         long dim = x.rowElems();
         if (weight.numElements() != dim) throw new IllegalArgumentException("rmsNorm weight " + weight + " vs " + x);
         requireShape(out, x.rows(), dim);
-        device.run("rmsNorm (RmsNorm)", () -> AscendNative.tna_rms_norm(dev, f32(x).addr(), f32(weight).addr(),
-                f32(out).addr(), (int) x.rows(), (int) dim, eps, cd));
+        AscendTensor xs = floating(x);
+        AscendTensor g = inCompute(weight);
+        AscendTensor o = floating(out);
+        device.run("rmsNorm (RmsNorm)", () -> AscendNative.tna_rms_norm(dev, xs.addr(), aclType(xs), g.addr(), aclType(g),
+                o.addr(), aclType(o), (int) x.rows(), (int) dim, eps, cd));
     }
 
     @Override
@@ -239,13 +307,15 @@ public final class AscendBackend implements Backend {
         requireShape(out, x.rows(), w.rows());
         int m = (int) x.rows();
         int n = (int) w.rows();
+        AscendTensor xs = floating(x);
+        AscendTensor o = floating(out);
         if (quant) {
             AscendTensor scale = f32(quantized(weight).scale());
-            device.run("linear (DynamicQuant + QuantMatmulV4)", () -> AscendNative.tna_quant_linear(dev, f32(x).addr(),
-                    m, (int) k, w.addr(), scale.addr(), n, f32(out).addr(), cd));
+            device.run("linear (DynamicQuant + QuantMatmulV4)", () -> AscendNative.tna_quant_linear(dev, xs.addr(),
+                    aclType(xs), m, (int) k, w.addr(), scale.addr(), n, o.addr(), aclType(o), cd));
         } else {
-            device.run("linear (Linear)", () -> AscendNative.tna_linear(dev, f32(x).addr(), m, (int) k, w.addr(), cd, n,
-                    f32(out).addr()));
+            device.run("linear (Linear)", () -> AscendNative.tna_linear(dev, xs.addr(), aclType(xs), m, (int) k,
+                    w.addr(), cd, n, o.addr(), aclType(o)));
         }
     }
 
@@ -256,7 +326,8 @@ public final class AscendBackend implements Backend {
         int maxPos = 0;
         for (int i = 0; i < positions.numElements(); i++) maxPos = Math.max(maxPos, pos[i]);
         rope.ensure(maxPos + 1, layout.headDim(), theta);
-        device.run("rope (Gather + Rope)", () -> AscendNative.tna_rope(dev, f32(qkv).addr(), (int) qkv.rows(),
+        AscendTensor q = activation(qkv);
+        device.run("rope (Gather + Rope)", () -> AscendNative.tna_rope(dev, q.addr(), (int) qkv.rows(),
                 layout.numHeads(), layout.numKvHeads(), layout.headDim(), rope.cos().addr(), rope.sin().addr(),
                 rope.positions(), asc(positions).addr(), cd));
     }
@@ -295,7 +366,8 @@ public final class AscendBackend implements Backend {
         requireShape(qkv, batch.numTokens(), layout.width());
         checkCache(cache, layout);
         KvCacheSpec s = cache.spec();
-        device.run("reshapeAndCache (ReshapeAndCache)", () -> AscendNative.tna_reshape_and_cache(dev, f32(qkv).addr(),
+        AscendTensor q = activation(qkv);
+        device.run("reshapeAndCache (ReshapeAndCache)", () -> AscendNative.tna_reshape_and_cache(dev, q.addr(),
                 batch.numTokens(), layout.numHeads(), layout.numKvHeads(), layout.headDim(), asc(cache.keys()).addr(),
                 asc(cache.values()).addr(), s.numBlocks(), s.blockSize(), asc(batch.slotMapping()).addr(), cd));
     }
@@ -310,12 +382,13 @@ public final class AscendBackend implements Backend {
         checkCache(cache, layout);
         float scale = (float) (1.0 / Math.sqrt(layout.headDim()));
         KvCacheSpec s = cache.spec();
-        long rowQkv = 4L * layout.width();
-        long rowOut = 4L * layout.qSize();
+        long es = precision.weightDtype.elemBytes;
+        long rowQkv = es * layout.width();
+        long rowOut = es * layout.qSize();
         for (AttentionPlan.Run run : AttentionPlan.of(asc(batch.seqIdx()).host, asc(batch.positions()).host, n, window)) {
             int[] lens = run.lens();
-            long qkvAt = f32(qkv).addr() + run.firstToken() * rowQkv;
-            long outAt = f32(out).addr() + run.firstToken() * rowOut;
+            long qkvAt = activation(qkv).addr() + run.firstToken() * rowQkv;
+            long outAt = activation(out).addr() + run.firstToken() * rowOut;
             if (run.kind() == AttentionPlan.Kind.DECODE) {
                 long tables = asc(batch.blockTables()).addr() + 4L * run.firstSeq() * batch.maxBlocksPerSeq();
                 device.run("pagedAttention (PagedAttention)", () -> AscendNative.tna_decode_attention(dev, qkvAt,
@@ -335,9 +408,12 @@ public final class AscendBackend implements Backend {
         long topK = expertIds.rowElems();
         requireShape(expertIds, x.rows(), topK);
         requireShape(routingWeights, x.rows(), topK);
+        AscendTensor xs = floating(x);
+        AscendTensor g = inCompute(gate);
+        AscendTensor w = ofType(routingWeights, xs.dtype());
         device.run("moeGate (Linear + aclnnMoeGatingTopKSoftmax + renormalise)", () -> AscendNative.tna_moe_gate(dev,
-                f32(x).addr(), f32(gate).addr(), (int) x.rows(), (int) x.rowElems(), (int) gate.rows(), (int) topK,
-                asc(expertIds).addr(), f32(routingWeights).addr(), cd));
+                xs.addr(), aclType(xs), g.addr(), aclType(g), (int) x.rows(), (int) x.rowElems(), (int) gate.rows(),
+                (int) topK, asc(expertIds).addr(), w.addr(), cd));
     }
 
     @Override
@@ -352,43 +428,64 @@ public final class AscendBackend implements Backend {
         requireShape(out, x.rows(), hidden);
         int numTokens = (int) x.rows();
         int topK = (int) expertIds.rowElems();
+        AscendTensor xs = floating(x);
+        AscendTensor w = ofType(routingWeights, xs.dtype());
+        AscendTensor o = ofType(out, xs.dtype());
+        int dt = aclType(xs);
         GateUpPacking.GateUp gu = gateUp.of(experts, numExperts, inter, hidden);
         if (gu.scale() != null) {
             QuantizedTensor down = quantized(experts.w2());
             AscendTensor downW = int8(down.weight());
             AscendTensor downS = f32(down.scale());
             device.run("moeExperts (MoeInitRoutingV2 + DynamicQuant + GroupedMatmulV4 W8A8 + SwiGLU + MoeTokenUnpermute)",
-                    () -> AscendNative.tna_moe_experts_w8a8(dev, f32(x).addr(), numTokens, hidden, inter, numExperts,
+                    () -> AscendNative.tna_moe_experts_w8a8(dev, xs.addr(), numTokens, hidden, inter, numExperts,
                             topK, gu.weight().addr(), gu.scale().addr(), downW.addr(), downS.addr(),
-                            asc(expertIds).addr(), f32(routingWeights).addr(), f32(out).addr(), cd));
+                            asc(expertIds).addr(), w.addr(), o.addr(), dt, cd));
             return;
         }
         AscendTensor down = floatWeight(experts.w2());
         device.run("moeExperts (MoeInitRoutingV2 + GroupedMatmulV4 + SwiGLU + MoeTokenUnpermute)",
-                () -> AscendNative.tna_moe_experts(dev, f32(x).addr(), numTokens, hidden, inter, numExperts, topK,
-                        gu.weight().addr(), down.addr(), asc(expertIds).addr(), f32(routingWeights).addr(),
-                        f32(out).addr(), cd));
+                () -> AscendNative.tna_moe_experts(dev, xs.addr(), numTokens, hidden, inter, numExperts, topK,
+                        gu.weight().addr(), down.addr(), asc(expertIds).addr(), w.addr(), o.addr(), dt, cd));
     }
 
     @Override
     public void add(DeviceTensor y, DeviceTensor x) {
         if (y.numElements() != x.numElements()) throw new IllegalArgumentException("add " + y + " + " + x);
-        device.run("add (Elewise ADD)", () -> AscendNative.tna_add(dev, f32(y).addr(), f32(x).addr(), y.numElements()));
+        AscendTensor ys = floating(y);
+        AscendTensor xs = ofType(x, ys.dtype());
+        device.run("add (Elewise ADD)", () -> AscendNative.tna_add(dev, ys.addr(), xs.addr(), aclType(ys),
+                y.numElements()));
     }
 
+    /** One Gather of the rows on the device (no host copy, no sync). */
     @Override
     public void gatherRows(DeviceTensor src, int[] rowIdx, DeviceTensor out) {
-        AscendTensor s = f32(src);
-        AscendTensor o = f32(out);
+        AscendTensor s = floating(src);
+        AscendTensor o = ofType(out, s.dtype());
         long cols = src.rowElems();
         requireShape(out, rowIdx.length, cols);
-        long rowBytes = cols * 4;
-        for (int i = 0; i < rowIdx.length; i++) {
-            if (rowIdx[i] < 0 || rowIdx[i] >= src.rows()) throw new IndexOutOfBoundsException("row " + rowIdx[i] + " of " + src);
-            long dst = o.addr() + i * rowBytes;
-            long from = s.addr() + rowIdx[i] * rowBytes;
-            device.run("gatherRows (aclrtMemcpy D2D)", () -> AscendNative.tna_copy(dev, dst, from, rowBytes));
+        for (int r : rowIdx) {
+            if (r < 0 || r >= src.rows()) throw new IndexOutOfBoundsException("row " + r + " of " + src);
         }
+        if (rowIdx.length == 0) return;
+        device.run("gatherRows (Gather)", () -> AscendNative.tna_gather_rows(dev, s.addr(), aclType(s), src.rows(), cols,
+                rowIdx, rowIdx.length, o.addr()));
+    }
+
+    /** With {@link DeviceCounters#printing}: one line per forward step on stderr, this device's figures in it. */
+    @Override
+    public void endStep() {
+        if (!printCounters) return;
+        DeviceCounters now = device.counters();
+        DeviceCounters step = atLastStep == null ? now : now.since(atLastStep);
+        atLastStep = now;
+        System.err.println(device.describe() + " step " + steps++ + ": " + step.describe());
+    }
+
+    /** An activation the operation takes in the compute dtype only (qkv, attention output). */
+    private AscendTensor activation(DeviceTensor t) {
+        return ofType(t, precision.weightDtype);
     }
 
     private AscendTensor floatWeight(DeviceTensor t) {
@@ -397,17 +494,42 @@ public final class AscendBackend implements Backend {
 
     // ---------------------------------------------------------------- tensor parallelism
 
-    /** ATB AllReduce (f32 sum) on this rank's device thread; the other ranks' threads meet it there. */
+    /**
+     * ATB AllReduce (sum in t's dtype: the compute dtype for the engine's activations) queued on this
+     * rank's stream; the other ranks' streams meet it there.
+     */
     @Override
     public void allReduceSum(DeviceTensor t, HostCollectives ranks) {
         if (ranks.worldSize() == 1) return;
-        group().allReduceSum(f32(t), ranks);
+        HcclRank g = enter(ranks, HostCollectives.DeviceCollective.ALL_REDUCE);
+        try {
+            g.allReduceSum(floating(t), ranks);
+        } catch (AscendException e) {
+            throw ranks.stopped(e);
+        }
     }
 
-    /** ATB AllGather of f32 rows, rank-major ([rankSize, local...]), on this rank's device thread. */
+    /** ATB AllGather of rows, rank-major ([rankSize, local...]), on this rank's stream. */
     @Override
     public void allGather(DeviceTensor local, DeviceTensor out, HostCollectives ranks) {
-        group().allGather(f32(local), f32(out), ranks);
+        HcclRank g = enter(ranks, HostCollectives.DeviceCollective.ALL_GATHER);
+        try {
+            g.allGather(floating(local), floating(out), ranks);
+        } catch (AscendException e) {
+            throw ranks.stopped(e);
+        }
+    }
+
+    /**
+     * This rank's HCCL place, with the group's stop wired to it: if this rank fails, destroying its
+     * communicator breaks the HCCL group, so the ranks waiting for it in a collective fail at once
+     * instead of after HCCL_EXEC_TIMEOUT.
+     */
+    private HcclRank enter(HostCollectives ranks, HostCollectives.DeviceCollective collective) {
+        HcclRank g = group();
+        ranks.onAbort(releaseGroup);
+        ranks.enteringDeviceCollective(collective);
+        return g;
     }
 
     private HcclRank group() {

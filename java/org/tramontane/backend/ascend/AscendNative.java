@@ -59,39 +59,44 @@ final class AscendNative {
     static native int tna_cast(@Cast("tna_device*") long d, @Cast("const void*") long src, int srcDtype,
             @Cast("void*") long dst, int dstDtype, @Cast("size_t") long n);
     static native int tna_embedding(@Cast("tna_device*") long d, @Cast("const void*") long table, int cd, long vocab,
-            int hidden, @Cast("const int32_t*") long ids, int n, @Cast("float*") long out);
-    static native int tna_rms_norm(@Cast("tna_device*") long d, @Cast("const float*") long x,
-            @Cast("const float*") long gamma, @Cast("float*") long out, int rows, int dim, float eps, int cd);
-    static native int tna_linear(@Cast("tna_device*") long d, @Cast("const float*") long x, int m, int k,
-            @Cast("const void*") long w, int cd, int n, @Cast("float*") long out);
-    static native int tna_rope(@Cast("tna_device*") long d, @Cast("float*") long qkv, int numTokens, int nq, int nk,
+            int hidden, @Cast("const int32_t*") long ids, int n, @Cast("void*") long out, int outDtype);
+    static native int tna_rms_norm(@Cast("tna_device*") long d, @Cast("const void*") long x, int xDtype,
+            @Cast("const void*") long gamma, int gammaDtype, @Cast("void*") long out, int outDtype, int rows, int dim,
+            float eps, int cd);
+    static native int tna_linear(@Cast("tna_device*") long d, @Cast("const void*") long x, int xDtype, int m, int k,
+            @Cast("const void*") long w, int cd, int n, @Cast("void*") long out, int outDtype);
+    static native int tna_rope(@Cast("tna_device*") long d, @Cast("void*") long qkv, int numTokens, int nq, int nk,
             int hd, @Cast("const void*") long cosTable, @Cast("const void*") long sinTable, int maxPos,
             @Cast("const int32_t*") long positions, int cd);
-    static native int tna_reshape_and_cache(@Cast("tna_device*") long d, @Cast("const float*") long qkv, int numTokens,
+    static native int tna_reshape_and_cache(@Cast("tna_device*") long d, @Cast("const void*") long qkv, int numTokens,
             int nq, int nk, int hd, @Cast("void*") long kCache, @Cast("void*") long vCache, int numBlocks,
             int blockSize, @Cast("const int32_t*") long slots, int cd);
-    static native int tna_prefill_attention(@Cast("tna_device*") long d, @Cast("const float*") long qkv,
+    static native int tna_prefill_attention(@Cast("tna_device*") long d, @Cast("const void*") long qkv,
             int numTokens, int nq, int nk, int hd, @Cast("const int32_t*") int[] seqLensHost, int numSeqs,
-            float scale, @Cast("float*") long out, int cd);
-    static native int tna_decode_attention(@Cast("tna_device*") long d, @Cast("const float*") long qkv, int numSeqs,
+            float scale, @Cast("void*") long out, int cd);
+    static native int tna_decode_attention(@Cast("tna_device*") long d, @Cast("const void*") long qkv, int numSeqs,
             int nq, int nk, int hd, @Cast("const void*") long kCache, @Cast("const void*") long vCache,
             int numBlocks, int blockSize, @Cast("const int32_t*") long blockTables, int maxBlocks,
-            @Cast("const int32_t*") int[] contextLensHost, float scale, @Cast("float*") long out, int cd);
-    static native int tna_moe_gate(@Cast("tna_device*") long d, @Cast("const float*") long x,
-            @Cast("const float*") long gate, int numTokens, int hidden, int numExperts, int topK,
-            @Cast("int32_t*") long expertIds, @Cast("float*") long weights, int cd);
-    static native int tna_moe_experts(@Cast("tna_device*") long d, @Cast("const float*") long x, int numTokens,
+            @Cast("const int32_t*") int[] contextLensHost, float scale, @Cast("void*") long out, int cd);
+    static native int tna_moe_gate(@Cast("tna_device*") long d, @Cast("const void*") long x, int xDtype,
+            @Cast("const void*") long gate, int gateDtype, int numTokens, int hidden, int numExperts, int topK,
+            @Cast("int32_t*") long expertIds, @Cast("void*") long weights, int cd);
+    static native int tna_moe_experts(@Cast("tna_device*") long d, @Cast("const void*") long x, int numTokens,
             int hidden, int inter, int numExperts, int topK, @Cast("const void*") long gateUp,
             @Cast("const void*") long down, @Cast("const int32_t*") long expertIds,
-            @Cast("const float*") long weights, @Cast("float*") long out, int cd);
-    static native int tna_moe_experts_w8a8(@Cast("tna_device*") long d, @Cast("const float*") long x, int numTokens,
+            @Cast("const void*") long weights, @Cast("void*") long out, int dtype, int cd);
+    static native int tna_moe_experts_w8a8(@Cast("tna_device*") long d, @Cast("const void*") long x, int numTokens,
             int hidden, int inter, int numExperts, int topK, @Cast("const void*") long gateUp,
             @Cast("const float*") long gateUpScale, @Cast("const void*") long down, @Cast("const float*") long downScale,
-            @Cast("const int32_t*") long expertIds, @Cast("const float*") long weights, @Cast("float*") long out, int cd);
-    static native int tna_quant_linear(@Cast("tna_device*") long d, @Cast("const float*") long x, int m, int k,
-            @Cast("const void*") long w, @Cast("const float*") long wScale, int n, @Cast("float*") long out, int cd);
-    static native int tna_add(@Cast("tna_device*") long d, @Cast("float*") long y, @Cast("const float*") long x,
-            @Cast("size_t") long n);
+            @Cast("const int32_t*") long expertIds, @Cast("const void*") long weights, @Cast("void*") long out,
+            int dtype, int cd);
+    static native int tna_quant_linear(@Cast("tna_device*") long d, @Cast("const void*") long x, int xDtype, int m,
+            int k, @Cast("const void*") long w, @Cast("const float*") long wScale, int n, @Cast("void*") long out,
+            int outDtype, int cd);
+    static native int tna_add(@Cast("tna_device*") long d, @Cast("void*") long y, @Cast("const void*") long x,
+            int dtype, @Cast("size_t") long n);
+    static native int tna_gather_rows(@Cast("tna_device*") long d, @Cast("const void*") long src, int dtype,
+            long rows, long cols, @Cast("const int32_t*") int[] rowIdxHost, int n, @Cast("void*") long out);
 
     static native @Cast("size_t") long tna_hccl_root_info_bytes();
     static native int tna_hccl_root_info(@Cast("tna_device*") long d, int execTimeoutS,
@@ -101,10 +106,10 @@ final class AscendNative {
     static native int tna_hccl_destroy(@Cast("tna_device*") long d, @Cast("tna_hccl*") long c);
     static native int tna_all_reduce_sum(@Cast("tna_device*") long d, @Cast("const char*") String backend, int rank,
             int rankSize, @Cast("tna_hccl*") long hcclComm, @Cast("const char*") String commDomain,
-            @Cast("float*") long data, @Cast("size_t") long count);
+            @Cast("void*") long data, int dtype, @Cast("size_t") long count);
     static native int tna_all_gather(@Cast("tna_device*") long d, @Cast("const char*") String backend, int rank,
             int rankSize, @Cast("tna_hccl*") long hcclComm, @Cast("const char*") String commDomain,
-            @Cast("const float*") long local, @Cast("size_t") long count, @Cast("float*") long out);
+            @Cast("const void*") long local, int dtype, @Cast("size_t") long count, @Cast("void*") long out);
 
     static native @Cast("const char*") String tna_struct_layouts();
 }

@@ -18,6 +18,25 @@ final class AscendTensors {
         return ofDtype(t, DType.F32, "f32");
     }
 
+    /** An activation: f32 or a half dtype (the compute dtype inside a block). */
+    static AscendTensor floating(DeviceTensor t) {
+        AscendTensor a = asc(t);
+        if (a.dtype() != DType.F32 && a.dtype() != DType.F16 && a.dtype() != DType.BF16) {
+            throw new IllegalArgumentException("expected a float tensor, got " + a);
+        }
+        return a;
+    }
+
+    /** A tensor in {@code dtype} (an activation the operation takes in the compute dtype only). */
+    static AscendTensor ofType(DeviceTensor t, DType dtype) {
+        return ofDtype(t, dtype, dtype.toString());
+    }
+
+    /** The aclDataType of a tensor's dtype. */
+    static int aclType(DeviceTensor t) {
+        return aclType(t.dtype());
+    }
+
     static AscendTensor int8(DeviceTensor t) {
         return ofDtype(t, DType.I8, "int8");
     }

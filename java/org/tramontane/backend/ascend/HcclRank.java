@@ -94,21 +94,23 @@ final class HcclRank {
         return domain;
     }
 
-    /** In place: t = the f32 sum of every rank's t (ATB AllReduce, allReduceType "sum"). */
+    /** In place: t = the sum of every rank's t in t's dtype (ATB AllReduce, allReduceType "sum"). */
     void allReduceSum(AscendTensor t, HostCollectives ranks) {
         requireSameGroup(ranks);
+        int dt = AscendTensors.aclType(t.dtype());
         device.run("allReduceSum (ATB AllReduce, " + backend.atbName + ")", () -> AscendNative.tna_all_reduce_sum(
-                device.handle(), backend.atbName, rank, worldSize, comm, domain, t.addr(), t.numElements()));
+                device.handle(), backend.atbName, rank, worldSize, comm, domain, t.addr(), dt, t.numElements()));
     }
 
-    /** out = every rank's f32 local, rank-major ([worldSize, local...]) (ATB AllGather). */
+    /** out = every rank's local, rank-major ([worldSize, local...]), one dtype (ATB AllGather). */
     void allGather(AscendTensor local, AscendTensor out, HostCollectives ranks) {
         requireSameGroup(ranks);
-        if (out.numElements() != local.numElements() * worldSize) {
+        if (out.numElements() != local.numElements() * worldSize || out.dtype() != local.dtype()) {
             throw new IllegalArgumentException("allGather: out " + out + " is not " + worldSize + " x " + local);
         }
+        int dt = AscendTensors.aclType(local.dtype());
         device.run("allGather (ATB AllGather, " + backend.atbName + ")", () -> AscendNative.tna_all_gather(
-                device.handle(), backend.atbName, rank, worldSize, comm, domain, local.addr(), local.numElements(),
+                device.handle(), backend.atbName, rank, worldSize, comm, domain, local.addr(), dt, local.numElements(),
                 out.addr()));
     }
 

@@ -369,7 +369,7 @@ class AscendHcclSimTest {
             // this (test) thread never called aclrtSetDevice: only the backend's device thread did. The
             // first device call after AllGather's Setup is the workspace's aclrtMalloc, which fails there.
             int status = AscendNative.tna_all_gather(b.device().handle(), "hccl", 0, 2, b.hccl().comm(),
-                    b.hccl().domain(), local.address(), 4, out.address());
+                    b.hccl().domain(), local.address(), AscendNative.ACL_FLOAT, 4, out.address());
             String m = AscendNative.tna_last_error();
             assertEquals(107002, status, m);  // ACL_ERROR_RT_CONTEXT_NULL
             assertHas(m, "aclrtMalloc", "107002", "aclrtSetDevice");

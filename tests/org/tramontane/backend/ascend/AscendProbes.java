@@ -56,4 +56,6 @@ final class AscendProbes {
     static native int tnr_gmm_w8a8(@Cast("tna_device*") long d, int scaleDtype, int outDtype);
 
     static native int tnr_qmm(@Cast("tna_device*") long d, int scaleDtype, int outDtype);
+
+    static native int tnr_executor_reuse(@Cast("tna_device*") long d, int scenario);
 }

@@ -174,4 +174,38 @@ class SimRulesTest {
         passes(probe(d -> AscendProbes.tnr_qmm(d, f32, bf16)));
         passes(probe(d -> AscendProbes.tnr_qmm(d, bf16, bf16)));
     }
+
+    private static final int ACLNN_ERR_NULLPTR = 561103;
+
+    @Test
+    void nnRep1RepeatableOnlyBeforeTheFirstLaunch() {
+        passes(probe(d -> AscendProbes.tnr_executor_reuse(d, 0)));
+        refused(probe(d -> AscendProbes.tnr_executor_reuse(d, 1)), ACLNN_ERR_PARAM_INVALID, "aclSetAclOpExecutorRepeatable",
+                "before the first launch");
+        refused(probe(d -> AscendProbes.tnr_executor_reuse(d, 8)), ACLNN_ERR_NULLPTR, "aclSetAclOpExecutorRepeatable");
+    }
+
+    @Test
+    void nnRep2AnExecutorNotMadeRepeatableIsConsumedByItsLaunch() {
+        refused(probe(d -> AscendProbes.tnr_executor_reuse(d, 2)), ACLNN_ERR_PARAM_INVALID, "aclnnDynamicQuant",
+                "consumed by its launch");
+    }
+
+    @Test
+    void nnRep3AddressRefreshOfARepeatableExecutorOnly() {
+        refused(probe(d -> AscendProbes.tnr_executor_reuse(d, 3)), ACLNN_ERR_PARAM_INVALID, "aclSetInputTensorAddr",
+                "queued");
+        refused(probe(d -> AscendProbes.tnr_executor_reuse(d, 4)), ACLNN_ERR_PARAM_INVALID, "aclSetInputTensorAddr",
+                "out of range");
+        refused(probe(d -> AscendProbes.tnr_executor_reuse(d, 5)), ACLNN_ERR_PARAM_INVALID, "aclSetInputTensorAddr",
+                "not repeatable");
+        refused(probe(d -> AscendProbes.tnr_executor_reuse(d, 6)), ACLNN_ERR_PARAM_INVALID, "aclSetInputTensorAddr",
+                "32-byte");
+    }
+
+    @Test
+    void nnRep4DestroyTakesRepeatableExecutorsOnly() {
+        refused(probe(d -> AscendProbes.tnr_executor_reuse(d, 7)), ACLNN_ERR_PARAM_INVALID, "aclDestroyAclOpExecutor",
+                "repeatable");
+    }
 }
