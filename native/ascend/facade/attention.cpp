@@ -1,6 +1,7 @@
 // Attention: whole-prompt prefill through SelfAttention PA_ENCODER with MindIE's fixed triu mask,
-// and one decode token per sequence over the paged cache through PagedAttention. Both take the
-// per-sequence lengths on the host too, as ATB tiles them on the CPU.
+// prefill chunks after a cached prefix through SelfAttention PREFIX_ENCODER over the paged cache, and
+// one decode token per sequence over the paged cache through PagedAttention. The per-sequence lengths
+// come from the step's attention metadata, on the device and on the host (ATB tiles them on the CPU).
 #include <cmath>
 #include <memory>
 #include <vector>
@@ -9,9 +10,10 @@
 using namespace tna;
 
 namespace {
-// The fixed [128, 128] causal mask MindIE passes to PA_ENCODER (isTriuMask = 1): 0 on and below
-// the diagonal; above it -inf in fp16 (added to the scores) and 1 in bf16, MindIE's convention
-// for bf16 masks (0 keeps, 1 masks).
+// The fixed [128, 128] causal mask MindIE passes to PA_ENCODER (isTriuMask = 1), also the compressed
+// mask of PREFIX_ENCODER (MASK_TYPE_NORM_COMPRESS takes exactly [128, 128]): 0 on and below the
+// diagonal; above it -inf in fp16 (added to the scores) and 1 in bf16, MindIE's convention for bf16
+// masks (0 keeps, 1 masks).
 void* causalMask(tna_device* d, aclDataType cd) {
   int slot = cd == ACL_FLOAT16 ? 0 : 1;
   if (d->mask[slot]) return d->mask[slot];
@@ -26,12 +28,13 @@ void* causalMask(tna_device* d, aclDataType cd) {
   cast(d, f32, ACL_FLOAT, out, cd, int64_t(m.size()));
   return out;
 }
+
 }  // namespace
 
 extern "C" {
 
-int tna_prefill_attention(tna_device* d, const float* qkv, int T, int nq, int nk, int hd, const int32_t* seqLensHost,
-                          int numSeqs, float scale, float* out, int cdi) {
+int tna_prefill_attention(tna_device* d, const float* qkv, int T, int nq, int nk, int hd, const int32_t* seqLens,
+                          const int32_t* seqLensHost, int numSeqs, float scale, float* out, int cdi) {
   return guarded(d, [&] {
     aclDataType cd = computeType(cdi);
     size_t es = esize(cd);
@@ -39,7 +42,6 @@ int tna_prefill_attention(tna_device* d, const float* qkv, int T, int nq, int nk
     void* q = dense(d, s, s.q());
     void* k = dense(d, s, s.k());
     void* v = dense(d, s, s.v());
-    void* seqDev = upload(d, seqLensHost, size_t(numSeqs) * 4);
     void* o = tmp(d, size_t(T) * nq * hd * es);
     std::unique_ptr<atb::infer::SelfAttentionParam> p(new atb::infer::SelfAttentionParam());
     p->headNum = nq;
@@ -51,21 +53,49 @@ int tna_prefill_attention(tna_device* d, const float* qkv, int T, int nq, int nk
     runAtb(d, "SelfAttention(PA_ENCODER)", *p,
            pack(SelfAttentionSlots{tensor(q, cd, {T, nq, hd}), tensor(k, cd, {T, nk, hd}), tensor(v, cd, {T, nk, hd}),
                                    tensor(causalMask(d, cd), cd, {128, 128}),
-                                   tensor(seqDev, ACL_INT32, {numSeqs}, seqLensHost), tensor(o, cd, {T, nq, hd})}));
+                                   tensor(seqLens, ACL_INT32, {numSeqs}, seqLensHost), tensor(o, cd, {T, nq, hd})}));
+    cast(d, o, cd, out, ACL_FLOAT, int64_t(T) * nq * hd);
+    finish(d);
+  });
+}
+
+int tna_prefix_attention(tna_device* d, const float* qkv, int T, int nq, int nk, int hd, const void* kc, const void* vc,
+                         int nb, int bs, const int32_t* blockTables, int maxBlocks, const int32_t* queryLens,
+                         const int32_t* queryLensHost, const int32_t* seqLens, const int32_t* seqLensHost, int numSeqs,
+                         float scale, float* out, int cdi) {
+  return guarded(d, [&] {
+    aclDataType cd = computeType(cdi);
+    size_t es = esize(cd);
+    Qkv s = computeQkv(d, qkv, T, nq, nk, hd, cd);
+    void* q = dense(d, s, s.q());
+    void* o = tmp(d, size_t(T) * nq * hd * es);
+    std::unique_ptr<atb::infer::SelfAttentionParam> p(new atb::infer::SelfAttentionParam());
+    p->headNum = nq;
+    p->kvHeadNum = nk;
+    p->qkScale = scale;
+    p->calcType = atb::infer::SelfAttentionParam::PREFIX_ENCODER;
+    // NORM_COMPRESS exists in every supported release (CAUSAL_MASK only from 8.2.RC1)
+    p->maskType = atb::infer::SelfAttentionParam::MASK_TYPE_NORM_COMPRESS;
+    p->isTriuMask = 1;
+    runAtb(d, "SelfAttention(PREFIX_ENCODER)", *p,
+           pack(PrefixEncoderSlots{tensor(q, cd, {T, nq, hd}), tensor(kc, cd, {nb, bs, nk, hd}),
+                                   tensor(vc, cd, {nb, bs, nk, hd}), tensor(blockTables, ACL_INT32, {numSeqs, maxBlocks}),
+                                   tensor(causalMask(d, cd), cd, {128, 128}),
+                                   tensor(queryLens, ACL_INT32, {numSeqs}, queryLensHost),
+                                   tensor(seqLens, ACL_INT32, {numSeqs}, seqLensHost), tensor(o, cd, {T, nq, hd})}));
     cast(d, o, cd, out, ACL_FLOAT, int64_t(T) * nq * hd);
     finish(d);
   });
 }
 
 int tna_decode_attention(tna_device* d, const float* qkv, int B, int nq, int nk, int hd, const void* kc, const void* vc,
-                         int nb, int bs, const int32_t* blockTables, int maxBlocks, const int32_t* ctxHost, float scale,
-                         float* out, int cdi) {
+                         int nb, int bs, const int32_t* blockTables, int maxBlocks, const int32_t* ctx,
+                         const int32_t* ctxHost, float scale, float* out, int cdi) {
   return guarded(d, [&] {
     aclDataType cd = computeType(cdi);
     size_t es = esize(cd);
     Qkv s = computeQkv(d, qkv, B, nq, nk, hd, cd);
     void* q = dense(d, s, s.q());
-    void* ctxDev = upload(d, ctxHost, size_t(B) * 4);
     void* o = tmp(d, size_t(B) * nq * hd * es);
     std::unique_ptr<atb::infer::PagedAttentionParam> p(new atb::infer::PagedAttentionParam());
     p->headNum = nq;
@@ -74,7 +104,7 @@ int tna_decode_attention(tna_device* d, const float* qkv, int B, int nq, int nk,
     runAtb(d, "PagedAttention", *p,
            pack(PagedAttentionSlots{tensor(q, cd, {B, nq, hd}), tensor(kc, cd, {nb, bs, nk, hd}),
                                     tensor(vc, cd, {nb, bs, nk, hd}), tensor(blockTables, ACL_INT32, {B, maxBlocks}),
-                                    tensor(ctxDev, ACL_INT32, {B}, ctxHost), tensor(o, cd, {B, nq, hd})}));
+                                    tensor(ctx, ACL_INT32, {B}, ctxHost), tensor(o, cd, {B, nq, hd})}));
     cast(d, o, cd, out, ACL_FLOAT, int64_t(B) * nq * hd);
     finish(d);
   });

@@ -70,14 +70,26 @@ int tna_rope(tna_device* d, float* qkv, int num_tokens, int nq, int nk, int hd, 
 int tna_reshape_and_cache(tna_device* d, const float* qkv, int num_tokens, int nq, int nk, int hd, void* k_cache,
                           void* v_cache, int num_blocks, int block_size, const int32_t* slots, int cd);
 // Causal prefill of whole sequences (SelfAttention PA_ENCODER, [128,128] triu mask): tokens of
-// num_seqs sequences, seq_lens on the host. out f32 [T, nq hd].
+// num_seqs sequences, seq_lens int32 [num_seqs] on the device and the same on the host. out f32 [T, nq hd].
 int tna_prefill_attention(tna_device* d, const float* qkv, int num_tokens, int nq, int nk, int hd,
-                          const int32_t* seq_lens_host, int num_seqs, float scale, float* out, int cd);
+                          const int32_t* seq_lens, const int32_t* seq_lens_host, int num_seqs, float scale, float* out,
+                          int cd);
+// Prefill chunks that continue a cached prefix (SelfAttention PREFIX_ENCODER over the paged cache,
+// compressed [128,128] causal mask): query_lens (tokens of each sequence in this step) and seq_lens
+// (its context after the step, the chunk's k/v already in the cache) int32 [num_seqs] on the device and
+// the same on the host; block_tables int32 [num_seqs, max_blocks] on the device. out f32 [T, nq hd].
+int tna_prefix_attention(tna_device* d, const float* qkv, int num_tokens, int nq, int nk, int hd, const void* k_cache,
+                         const void* v_cache, int num_blocks, int block_size, const int32_t* block_tables,
+                         int max_blocks, const int32_t* query_lens, const int32_t* query_lens_host,
+                         const int32_t* seq_lens, const int32_t* seq_lens_host, int num_seqs, float scale, float* out,
+                         int cd);
 // One query token per sequence over the paged cache (PagedAttention): block_tables int32
-// [num_seqs, max_blocks] on the device, context_lens on the host. out f32 [num_seqs, nq hd].
+// [num_seqs, max_blocks] on the device, context_lens int32 [num_seqs] on the device and the same on
+// the host. out f32 [num_seqs, nq hd].
 int tna_decode_attention(tna_device* d, const float* qkv, int num_seqs, int nq, int nk, int hd, const void* k_cache,
                          const void* v_cache, int num_blocks, int block_size, const int32_t* block_tables,
-                         int max_blocks, const int32_t* context_lens_host, float scale, float* out, int cd);
+                         int max_blocks, const int32_t* context_lens, const int32_t* context_lens_host, float scale,
+                         float* out, int cd);
 // Router: Linear (gate f32 [E, H] cast to cd) -> MoeGatingTopKSoftmax -> renormalised top-k
 // (Activation LOG + Softmax). expert_ids int32 [T, k], weights f32 [T, k].
 int tna_moe_gate(tna_device* d, const float* x, const float* gate, int num_tokens, int hidden, int num_experts,

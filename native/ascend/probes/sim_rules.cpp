@@ -264,6 +264,53 @@ int tnr_prefill_mask(tna_device* d, int cdi, float masked, float* out) {
   });
 }
 
+int tnr_prefix_encoder(tna_device* d, int misuse, float* out) {
+  return probe(d, [&] {
+    aclDataType cd = ACL_FLOAT16;
+    int maskDim = misuse == 4 ? 64 : 128;
+    std::vector<float> m(size_t(maskDim) * maskDim);
+    for (int i = 0; i < maskDim; i++)
+      for (int j = 0; j < maskDim; j++) m[size_t(i) * maskDim + j] = j > i ? -INFINITY : 0.f;
+    void* mask = deviceValues(d, m, cd);
+    std::vector<float> kc(2 * 4 * 4, 0.f), vc(2 * 4 * 4, 0.f);
+    for (int p = 0; p < 3; p++)  // block 1, slots 0..2 hold positions 0..2
+      for (int i = 0; i < 4; i++) {
+        kc[(4 + p) * 4 + i] = 0.5f;
+        vc[(4 + p) * 4 + i] = float(2 * p + 1);
+      }
+    void* k = deviceValues(d, kc, cd);
+    void* v = deviceValues(d, vc, cd);
+    void* q = deviceValues(d, std::vector<float>(8, 1.f), cd);
+    int32_t table[2] = {1, 0};
+    void* tableDev = upload(d, table, sizeof table);
+    int32_t qLen = 2, kvLen = misuse == 3 ? 1 : 3;
+    void* qDev = upload(d, &qLen, 4);
+    void* kvDev = upload(d, &kvLen, 4);
+    void* o = tmp(d, 8 * esize(cd));
+    void* o32 = tmp(d, 32);
+    std::unique_ptr<atb::infer::SelfAttentionParam> p(new atb::infer::SelfAttentionParam());
+    p->headNum = 1;
+    p->kvHeadNum = 1;
+    p->calcType = atb::infer::SelfAttentionParam::PREFIX_ENCODER;
+    p->maskType = misuse == 5 ? atb::infer::SelfAttentionParam::MASK_TYPE_NORM
+                              : atb::infer::SelfAttentionParam::MASK_TYPE_NORM_COMPRESS;
+    p->isTriuMask = 1;
+    PrefixEncoderSlots slots{tensor(q, cd, {2, 1, 4}), tensor(k, cd, {2, 4, 1, 4}), tensor(v, cd, {2, 4, 1, 4}),
+                             tensor(tableDev, ACL_INT32, {1, 2}), tensor(mask, cd, {maskDim, maskDim}),
+                             tensor(qDev, ACL_INT32, {1}, misuse == 1 ? nullptr : &qLen),
+                             tensor(kvDev, ACL_INT32, {1}, misuse == 2 ? nullptr : &kvLen), tensor(o, cd, {2, 1, 4})};
+    atb::VariantPack pk = pack(slots);
+    if (misuse == 6) pk.inTensors = {slots.query, slots.keyCache, slots.valueCache, slots.blockTables, slots.mask,
+                                     slots.seqLen};
+    runAtb(d, "SelfAttention(PREFIX_ENCODER)", *p, pk);
+    cast(d, o, cd, o32, ACL_FLOAT, 8);
+    acl(aclrtSynchronizeStream(d->stream), "aclrtSynchronizeStream");
+    acl(aclrtMemcpy(out, 32, o32, 32, ACL_MEMCPY_DEVICE_TO_HOST), "aclrtMemcpy(D2H)");
+    finish(d);
+    return 0;
+  });
+}
+
 int tnr_gmm_w8a8(tna_device* d, int scaleDtype, int outDtype) {
   return probe(d, [&] {
     aclDataType sd = aclDataType(scaleDtype), od = aclDataType(outDtype);

@@ -38,6 +38,11 @@ int tnr_swiglu(tna_device* d, int width);
 // MASK-1..4: a 2-token causal prefill (PA_ENCODER, one head, head dim 4, a [128,128] triu mask of
 // dtype cd whose masked entries hold `masked`); value rows v0 = 1, v1 = 3, out f32 [2, 4].
 int tnr_prefill_mask(tna_device* d, int cd, float masked, float* out);
+// SelfAttention PREFIX_ENCODER (fp16, one head, head dim 4, block size 4): a 2-token chunk at positions
+// 1..2 of a sequence whose block table is {1, 0}; cached keys all 0.5, values v_p = 2p + 1 at position p;
+// out f32 [2, 4]. `misuse`: 0 none, 1 seqLen without hostData, 2 kvSeqLen without hostData, 3 kvSeqLen 1
+// below seqLen 2, 4 a [64, 64] mask, 5 maskType MASK_TYPE_NORM, 6 the pack without kvSeqLen.
+int tnr_prefix_encoder(tna_device* d, int misuse, float* out);
 // NN-GMM-2: a W8A8 aclnnGroupedMatmulV4 (one expert, [2, 32] x [32, 32]) with scale dtype
 // scale_dtype and out dtype out_dtype, synchronised.
 int tnr_gmm_w8a8(tna_device* d, int scale_dtype, int out_dtype);

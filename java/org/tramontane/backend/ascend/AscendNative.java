@@ -71,12 +71,19 @@ final class AscendNative {
             int nq, int nk, int hd, @Cast("void*") long kCache, @Cast("void*") long vCache, int numBlocks,
             int blockSize, @Cast("const int32_t*") long slots, int cd);
     static native int tna_prefill_attention(@Cast("tna_device*") long d, @Cast("const float*") long qkv,
-            int numTokens, int nq, int nk, int hd, @Cast("const int32_t*") int[] seqLensHost, int numSeqs,
-            float scale, @Cast("float*") long out, int cd);
+            int numTokens, int nq, int nk, int hd, @Cast("const int32_t*") long seqLens,
+            @Cast("const int32_t*") int[] seqLensHost, int numSeqs, float scale, @Cast("float*") long out, int cd);
+    static native int tna_prefix_attention(@Cast("tna_device*") long d, @Cast("const float*") long qkv,
+            int numTokens, int nq, int nk, int hd, @Cast("const void*") long kCache, @Cast("const void*") long vCache,
+            int numBlocks, int blockSize, @Cast("const int32_t*") long blockTables, int maxBlocks,
+            @Cast("const int32_t*") long queryLens, @Cast("const int32_t*") int[] queryLensHost,
+            @Cast("const int32_t*") long seqLens, @Cast("const int32_t*") int[] seqLensHost, int numSeqs, float scale,
+            @Cast("float*") long out, int cd);
     static native int tna_decode_attention(@Cast("tna_device*") long d, @Cast("const float*") long qkv, int numSeqs,
             int nq, int nk, int hd, @Cast("const void*") long kCache, @Cast("const void*") long vCache,
             int numBlocks, int blockSize, @Cast("const int32_t*") long blockTables, int maxBlocks,
-            @Cast("const int32_t*") int[] contextLensHost, float scale, @Cast("float*") long out, int cd);
+            @Cast("const int32_t*") long contextLens, @Cast("const int32_t*") int[] contextLensHost, float scale,
+            @Cast("float*") long out, int cd);
     static native int tna_moe_gate(@Cast("tna_device*") long d, @Cast("const float*") long x,
             @Cast("const float*") long gate, int numTokens, int hidden, int numExperts, int topK,
             @Cast("int32_t*") long expertIds, @Cast("float*") long weights, int cd);

@@ -1,71 +1,65 @@
 package org.tramontane.backend.ascend;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import org.tramontane.backend.AttentionMetadata;
 
 /**
- * Splits a step's flat batch into the runs the two ATB attention kernels take: consecutive
- * whole-prompt prefills (positions 0..n-1, SelfAttention PA_ENCODER over seqLens) and consecutive
+ * Splits a step's sequences, in batch order, into the runs the three ATB attention kernels take:
+ * consecutive whole-prompt prefills (from position 0: SelfAttention PA_ENCODER over seqLen),
+ * consecutive prefill chunks that continue a cached prefix (SelfAttention PREFIX_ENCODER over the
+ * paged cache, seqLen = query lengths, kvSeqLen = context after the step) and consecutive
  * single-token steps over the cache (PagedAttention over contextLens). A one-token prompt is a
- * decode step over a context of 1: its key is in the cache by then.
+ * decode step over a context of 1: its key is in the cache by then. Made once per step from the
+ * step's {@link AttentionMetadata}, read by every layer.
  */
 final class AttentionPlan {
     private AttentionPlan() {}
 
-    enum Kind { PREFILL, DECODE }
+    enum Kind { PREFILL, CHUNK, DECODE }
 
     /**
-     * Tokens [firstToken, firstToken + numTokens) of sequences firstSeq, firstSeq + 1, ...;
-     * {@code lens} holds each sequence's seqLen (prefill) or contextLen (decode).
+     * Tokens [firstToken, firstToken + numTokens) of sequences firstSeq .. firstSeq + queryLens.length - 1;
+     * {@code queryLens} and {@code seqLens} are those sequences' entries of the metadata (a decode's
+     * contextLens are its seqLens).
      */
-    record Run(Kind kind, int firstToken, int numTokens, int firstSeq, int[] lens) {}
+    record Run(Kind kind, int firstToken, int numTokens, int firstSeq, int[] queryLens, int[] seqLens) {
+        int numSeqs() {
+            return queryLens.length;
+        }
+
+        @Override
+        public String toString() {
+            return kind + "[tokens " + firstToken + "+" + numTokens + ", seqs " + firstSeq + "+" + numSeqs()
+                    + ", queryLens " + Arrays.toString(queryLens) + ", seqLens " + Arrays.toString(seqLens) + "]";
+        }
+    }
 
     /**
-     * The runs of a batch whose token t belongs to sequence seqIdx[t] at positions[t] (the first
-     * numTokens entries). Refuses what the binding cannot run yet: a prefill that continues a cached
-     * prefix, and a context reaching a sliding window (window > 0).
+     * The runs of a step. Refuses what the binding cannot run yet: a context reaching a sliding window
+     * (window > 0).
      */
-    static List<Run> of(int[] seqIdx, int[] positions, int numTokens, int window) {
-        if (window > 0) {
-            for (int t = 0; t < numTokens; t++) {
-                if (positions[t] >= window) {
-                    throw new AscendException("ascend backend: sliding window " + window + " is not supported yet and "
-                            + "this context reaches position " + positions[t] + " (MindIE ignores the window; we refuse)");
-                }
-            }
+    static List<Run> of(AttentionMetadata meta, int window) {
+        if (window > 0 && meta.maxSeqLen() > window) {
+            throw new AscendException("ascend backend: sliding window " + window + " is not supported yet and "
+                    + "this context reaches position " + (meta.maxSeqLen() - 1) + " (MindIE ignores the window; we refuse)");
         }
         List<Run> runs = new ArrayList<>();
-        int t = 0;
-        while (t < numTokens) {
-            int start = t;
-            Kind kind = seqLength(seqIdx, t, numTokens) == 1 ? Kind.DECODE : Kind.PREFILL;
-            int firstSeq = seqIdx[t];
-            List<Integer> lens = new ArrayList<>();
-            while (t < numTokens && (seqLength(seqIdx, t, numTokens) == 1 ? Kind.DECODE : Kind.PREFILL) == kind) {
-                int len = seqLength(seqIdx, t, numTokens);
-                if (kind == Kind.PREFILL) {
-                    for (int i = 0; i < len; i++) {
-                        if (positions[t + i] != i) {
-                            throw new AscendException("ascend backend: a prefill that continues a cached prefix "
-                                    + "(chunked prefill / prefix cache) is not supported yet");
-                        }
-                    }
-                }
-                if (seqIdx[t] != firstSeq + lens.size()) {
-                    throw new IllegalArgumentException("ascend backend: sequences must appear in order in the batch");
-                }
-                lens.add(kind == Kind.DECODE ? positions[t] + 1 : len);
-                t += len;
-            }
-            runs.add(new Run(kind, start, t - start, firstSeq, lens.stream().mapToInt(Integer::intValue).toArray()));
+        int s = 0;
+        while (s < meta.numSeqs()) {
+            Kind kind = kindOf(meta, s);
+            int first = s;
+            while (s < meta.numSeqs() && kindOf(meta, s) == kind) s++;
+            int firstToken = meta.queryStartLoc()[first];
+            runs.add(new Run(kind, firstToken, meta.queryStartLoc()[s] - firstToken, first,
+                    Arrays.copyOfRange(meta.queryLens(), first, s), Arrays.copyOfRange(meta.seqLens(), first, s)));
         }
         return runs;
     }
 
-    /** How many tokens of the sequence that starts at token t are in this step. */
-    private static int seqLength(int[] seqIdx, int t, int numTokens) {
-        int e = t;
-        while (e < numTokens && seqIdx[e] == seqIdx[t]) e++;
-        return e - t;
+    private static Kind kindOf(AttentionMetadata meta, int s) {
+        if (meta.isDecode(s)) return Kind.DECODE;
+        return meta.computedLens()[s] == 0 ? Kind.PREFILL : Kind.CHUNK;
     }
 }

@@ -157,7 +157,13 @@ class AscendSimTest {
             DeviceTensor slots = b.allocate(DType.I32, 1);
             b.write(slots, new int[] {99});
             DeviceTensor zero = b.allocate(DType.I32, 1);
-            var batch = new org.tramontane.backend.AttentionBatch(1, 1, 1, zero, zero, slots, b.allocate(DType.I32, 1, 1));
+            DeviceTensor one = b.allocate(DType.I32, 1);
+            b.write(one, new int[] {1});
+            var meta = org.tramontane.backend.AttentionMetadata.of(new int[] {0}, new int[] {0}, 1, 1);
+            DeviceTensor starts = b.allocate(DType.I32, 2);
+            b.write(starts, meta.queryStartLoc());
+            var batch = new org.tramontane.backend.AttentionBatch(meta, zero, zero, slots, b.allocate(DType.I32, 1, 1),
+                    starts, one, one, zero);
             AscendException e = assertThrows(AscendException.class, () -> b.reshapeAndCache(qkv, layout, cache, batch));
             assertTrue(e.getMessage().contains("reshapeAndCache") && e.getMessage().contains("aclrtSynchronizeStream")
                     && e.getMessage().contains("507015"), e.getMessage());
