@@ -2,6 +2,7 @@
 // prefill chunks after a cached prefix through SelfAttention PREFIX_ENCODER over the paged cache, and
 // one decode token per sequence over the paged cache through PagedAttention. The per-sequence lengths
 // come from the step's attention metadata, on the device and on the host (ATB tiles them on the CPU).
+#include <algorithm>
 #include <cmath>
 #include <memory>
 #include <vector>
@@ -106,6 +107,51 @@ int tna_decode_attention(tna_device* d, const float* qkv, int B, int nq, int nk,
                                     tensor(vc, cd, {nb, bs, nk, hd}), tensor(blockTables, ACL_INT32, {B, maxBlocks}),
                                     tensor(ctx, ACL_INT32, {B}, ctxHost), tensor(o, cd, {B, nq, hd})}));
     cast(d, o, cd, out, ACL_FLOAT, int64_t(B) * nq * hd);
+    finish(d);
+  });
+}
+
+int tna_window_attention(tna_device* d, const float* qkv, int T, int nq, int nk, int hd, const void* kc, const void* vc,
+                         int nb, int bs, const int32_t* blockTables, int numRows, int maxBlocks, const int32_t* rowsHost,
+                         const int32_t* firstHost, int rowBlocks, const int32_t* ctxHost, const int32_t* maskedHost,
+                         int maxCtx, float scale, float* out, int cdi) {
+  return guarded(d, [&] {
+    aclDataType cd = computeType(cdi);
+    size_t es = esize(cd);
+    // each token's block-table row, from the block holding its window's first key, gathered on the device
+    std::vector<int32_t> idx(size_t(T) * rowBlocks);
+    for (int t = 0; t < T; t++)
+      for (int c = 0; c < rowBlocks; c++)
+        idx[size_t(t) * rowBlocks + c] = rowsHost[t] * maxBlocks + std::min(firstHost[t] + c, maxBlocks - 1);
+    void* idxDev = upload(d, idx.data(), idx.size() * 4);
+    void* tables = tmp(d, idx.size() * 4);
+    std::unique_ptr<atb::infer::GatherParam> g(new atb::infer::GatherParam());
+    runAtb(d, "Gather(block tables)", *g,
+           pack(GatherSlots{tensor(blockTables, ACL_INT32, {int64_t(numRows) * maxBlocks}),
+                            tensor(idxDev, ACL_INT32, {int64_t(idx.size())}),
+                            tensor(tables, ACL_INT32, {int64_t(idx.size())})}));
+    // the keys of each row's first block before the window, masked as MindIE masks (fp16 -inf, bf16 1)
+    float masked = cd == ACL_BF16 ? 1.f : -INFINITY;
+    std::vector<float> m(size_t(T) * nq * maxCtx, 0.f);
+    for (int t = 0; t < T; t++)
+      for (int h = 0; h < nq; h++)
+        for (int j = 0; j < maskedHost[t]; j++) m[(size_t(t) * nq + h) * maxCtx + j] = masked;
+    void* mask = toCompute(d, upload(d, m.data(), m.size() * 4), int64_t(m.size()), cd);
+    void* ctxDev = upload(d, ctxHost, size_t(T) * 4);
+    Qkv s = computeQkv(d, qkv, T, nq, nk, hd, cd);
+    void* q = dense(d, s, s.q());
+    void* o = tmp(d, size_t(T) * nq * hd * es);
+    std::unique_ptr<atb::infer::PagedAttentionParam> p(new atb::infer::PagedAttentionParam());
+    p->headNum = nq;
+    p->kvHeadNum = nk;
+    p->qkScale = scale;
+    p->maskType = atb::infer::PagedAttentionParam::MASK_TYPE_NORM;
+    runAtb(d, "PagedAttention(window)", *p,
+           pack(PagedAttentionMaskSlots{tensor(q, cd, {T, nq, hd}), tensor(kc, cd, {nb, bs, nk, hd}),
+                                        tensor(vc, cd, {nb, bs, nk, hd}), tensor(tables, ACL_INT32, {T, rowBlocks}),
+                                        tensor(ctxDev, ACL_INT32, {T}, ctxHost), tensor(mask, cd, {T, nq, 1, maxCtx}),
+                                        tensor(o, cd, {T, nq, hd})}));
+    cast(d, o, cd, out, ACL_FLOAT, int64_t(T) * nq * hd);
     finish(d);
   });
 }

@@ -177,6 +177,9 @@ atb::VariantPack pack(const PrefixEncoderSlots& s) {
 atb::VariantPack pack(const PagedAttentionSlots& s) {
   return packLists({s.query, s.keyCache, s.valueCache, s.blockTables, s.contextLens}, {s.out});
 }
+atb::VariantPack pack(const PagedAttentionMaskSlots& s) {
+  return packLists({s.query, s.keyCache, s.valueCache, s.blockTables, s.contextLens, s.mask}, {s.out});
+}
 atb::VariantPack pack(const ReshapeAndCacheSlots& s) {
   return packLists({s.key, s.value, s.keyCache, s.valueCache, s.slots}, {s.outKeyCache, s.outValueCache});
 }

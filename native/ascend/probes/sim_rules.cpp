@@ -311,6 +311,41 @@ int tnr_prefix_encoder(tna_device* d, int misuse, float* out) {
   });
 }
 
+int tnr_paged_mask(tna_device* d, int cdi, float masked, int maskCols, float* out) {
+  return probe(d, [&] {
+    aclDataType cd = aclDataType(cdi);
+    std::vector<float> kc(4 * 4, 0.f), vc(4 * 4, 0.f), m(size_t(maskCols), 0.f);
+    for (int p = 0; p < 3; p++)
+      for (int i = 0; i < 4; i++) {
+        kc[p * 4 + i] = 0.5f;
+        vc[p * 4 + i] = float(2 * p + 1);
+      }
+    m[0] = masked;
+    void* k = deviceValues(d, kc, cd);
+    void* v = deviceValues(d, vc, cd);
+    void* q = deviceValues(d, std::vector<float>(4, 1.f), cd);
+    void* mask = deviceValues(d, m, cd);
+    int32_t table = 0, ctx = 3;
+    void* tableDev = upload(d, &table, 4);
+    void* ctxDev = upload(d, &ctx, 4);
+    void* o = tmp(d, 4 * esize(cd));
+    void* o32 = tmp(d, 16);
+    std::unique_ptr<atb::infer::PagedAttentionParam> p(new atb::infer::PagedAttentionParam());
+    p->headNum = 1;
+    p->kvHeadNum = 1;
+    p->maskType = atb::infer::PagedAttentionParam::MASK_TYPE_NORM;
+    runAtb(d, "PagedAttention(mask)", *p,
+           pack(PagedAttentionMaskSlots{tensor(q, cd, {1, 1, 4}), tensor(k, cd, {1, 4, 1, 4}), tensor(v, cd, {1, 4, 1, 4}),
+                                        tensor(tableDev, ACL_INT32, {1, 1}), tensor(ctxDev, ACL_INT32, {1}, &ctx),
+                                        tensor(mask, cd, {1, 1, 1, maskCols}), tensor(o, cd, {1, 1, 4})}));
+    cast(d, o, cd, o32, ACL_FLOAT, 4);
+    acl(aclrtSynchronizeStream(d->stream), "aclrtSynchronizeStream");
+    acl(aclrtMemcpy(out, 16, o32, 16, ACL_MEMCPY_DEVICE_TO_HOST), "aclrtMemcpy(D2H)");
+    finish(d);
+    return 0;
+  });
+}
+
 int tnr_gmm_w8a8(tna_device* d, int scaleDtype, int outDtype) {
   return probe(d, [&] {
     aclDataType sd = aclDataType(scaleDtype), od = aclDataType(outDtype);

@@ -286,10 +286,17 @@ class PrefixEncoderOp : public SimOp {
 // ---------------------------------------------------------------- PagedAttention (decode)
 class PagedAttentionOp : public SimOp {
  public:
-  explicit PagedAttentionOp(const atb::infer::PagedAttentionParam& p) : SimOp("PagedAttentionOperation", 5, 1, "PagedAttentionOperationMask0"), p_(p) {}
+  explicit PagedAttentionOp(const atb::infer::PagedAttentionParam& p)
+      : SimOp("PagedAttentionOperation", masked(p) ? 6 : 5, 1,
+              masked(p) ? "PagedAttentionOperationMask1" : "PagedAttentionOperationMask0"),
+        p_(p) {}
+  static bool masked(const atb::infer::PagedAttentionParam& p) {
+    return p.maskType == atb::infer::PagedAttentionParam::MASK_TYPE_NORM;
+  }
   atb::Status check(Call& c, uint64_t& ws) override {
-    if (p_.maskType != atb::infer::PagedAttentionParam::UNDEFINED || p_.quantType != 0 || p_.calcType != 0)
-      return c.fail(atb::ERROR_INVALID_PARAM, "simulator: maskType UNDEFINED, no quantisation, no SPEC");
+    if ((p_.maskType != atb::infer::PagedAttentionParam::UNDEFINED && !masked(p_)) || p_.quantType != 0 ||
+        p_.calcType != 0)
+      return c.fail(atb::ERROR_INVALID_PARAM, "simulator: maskType UNDEFINED or MASK_TYPE_NORM, no quantisation, no SPEC");
     if (p_.headNum <= 0 || p_.kvHeadNum <= 0 || p_.headNum % p_.kvHeadNum)
       return c.fail(atb::ERROR_INVALID_PARAM, "headNum must be a multiple of kvHeadNum");
     aclDataType dt = c.in(0).desc.dtype;
@@ -316,6 +323,15 @@ class PagedAttentionOp : public SimOp {
       if (lens[b] <= 0 || lens[b] > maxBlocks_ * bs_) return c.fail(atb::ERROR_INVALID_PARAM, "contextLens out of range");
       maxLen_ = std::max<int64_t>(maxLen_, lens[b]);
     }
+    if (masked(p_)) {
+      // the mask MindIE passes to decode: [B, heads, 1, maxLen], the query's dtype (MASK-2)
+      const auto& m = c.in(5).desc;
+      if (m.dtype != dt) return c.fail(atb::ERROR_INVALID_TENSOR_DTYPE, "mask of the query's dtype");
+      if (m.shape.dimNum != 4 || m.shape.dims[0] != b_ || m.shape.dims[1] != p_.headNum || m.shape.dims[2] != 1 ||
+          m.shape.dims[3] < maxLen_)
+        return c.fail(atb::ERROR_INVALID_TENSOR_DIM, "mask [B, headNum, 1, >= max contextLens]");
+      maskCols_ = m.shape.dims[3];
+    }
     ws = uint64_t(maxLen_ + d_) * 4;
     return atb::NO_ERROR;
   }
@@ -324,6 +340,16 @@ class PagedAttentionOp : public SimOp {
     size_t es = dtypeBytes(dt);
     float* scores = reinterpret_cast<float*>(ws);
     float* acc = scores + maxLen_;
+    const void* mask = masked(p_) ? c.in(5).deviceData : nullptr;
+    // MASK-1..4 as for SelfAttention: fp16 masks add to the scores, bf16 masks hold 0 (keep) or 1 (masked)
+    if (mask && dt == ACL_BF16) {
+      for (uint64_t i = 0; i < uint64_t(b_ * p_.headNum * maskCols_); i++) {
+        float v = loadFloat(mask, dt, i);
+        if (v != 0.f && v != 1.f)
+          return kernelFault(st, "PagedAttention: a bf16 mask holds 0 (keep) or 1 (masked) only, found " +
+                                     std::to_string(v) + " at " + std::to_string(i));
+      }
+    }
     const int32_t* lens = static_cast<const int32_t*>(c.in(4).hostData);
     const int32_t* table = static_cast<const int32_t*>(c.in(3).deviceData);
     const char* kc = static_cast<const char*>(c.in(1).deviceData);
@@ -340,7 +366,11 @@ class PagedAttentionOp : public SimOp {
         auto slot = [&](int64_t j) { return (int64_t(table[b * maxBlocks_ + j / bs_]) * bs_ + j % bs_) * nk + kh; };
         auto keyRow = [&](int64_t j) { return (const void*)(kc + slot(j) * d_ * es); };
         auto valRow = [&](int64_t j) { return (const void*)(vc + slot(j) * d_ * es); };
-        auto bias = [](int64_t) { return 0.f; };
+        auto bias = [&](int64_t j) -> float {
+          if (!mask) return 0.f;
+          float v = loadFloat(mask, dt, uint64_t((b * nq + h) * maskCols_ + j));
+          return dt == ACL_BF16 ? (v == 1.f ? -INFINITY : 0.f) : v;
+        };
         attendRow(keyRow, valRow, static_cast<const char*>(c.in(0).deviceData) + (b * nq + h) * d_ * es, dt, d_, len,
                   p_.qkScale, bias, scores, acc, static_cast<char*>(c.out(0).deviceData) + (b * nq + h) * d_ * es);
       }
@@ -349,7 +379,7 @@ class PagedAttentionOp : public SimOp {
 
  private:
   atb::infer::PagedAttentionParam p_;
-  int64_t nb_ = 0, bs_ = 0, d_ = 0, b_ = 0, maxBlocks_ = 0, maxLen_ = 0;
+  int64_t nb_ = 0, bs_ = 0, d_ = 0, b_ = 0, maxBlocks_ = 0, maxLen_ = 0, maskCols_ = 0;
 };
 
 // ---------------------------------------------------------------- ReshapeAndCache

@@ -25,10 +25,13 @@ import java.util.Arrays;
  * @param decodesFirst    whether every decode precedes every prefill in the batch (vLLM's ordering)
  * @param maxQueryLen     the largest queryLens entry
  * @param maxSeqLen       the largest seqLens entry
+ * @param inOrder         whether token queryStartLoc[s] + i of every sequence s is at position computedLens[s] + i
+ *                        (how the engine builds its batches; kernels that take a sequence's queries as one causal
+ *                        block need it)
  */
 public record AttentionMetadata(int numTokens, int numSeqs, int maxBlocksPerSeq, int[] queryStartLoc, int[] queryLens,
         int[] seqLens, int[] computedLens, int numDecodes, int numPrefills, int numPrefillTokens, boolean decodesFirst,
-        int maxQueryLen, int maxSeqLen) {
+        int maxQueryLen, int maxSeqLen, boolean inOrder) {
 
     /**
      * The metadata of a flat batch whose token t belongs to sequence {@code seqIdx[t]} at absolute position
@@ -76,6 +79,15 @@ public record AttentionMetadata(int numTokens, int numSeqs, int maxBlocksPerSeq,
             throw new IllegalArgumentException("token " + t + " belongs to sequence " + seqIdx[t] + " of " + numSeqs);
         }
         start[numSeqs] = n;
+        boolean inOrder = true;
+        for (int s = 0; s < numSeqs && inOrder; s++) {
+            for (int i = start[s]; i < start[s + 1]; i++) {
+                if (positions[i] != computed[s] + i - start[s]) {
+                    inOrder = false;
+                    break;
+                }
+            }
+        }
         int numDecodes = 0;
         int maxQueryLen = 0;
         int maxSeqLen = 0;
@@ -92,7 +104,7 @@ public record AttentionMetadata(int numTokens, int numSeqs, int maxBlocksPerSeq,
             maxSeqLen = Math.max(maxSeqLen, seqLens[s]);
         }
         return new AttentionMetadata(n, numSeqs, maxBlocksPerSeq, start, queryLens, seqLens, computed, numDecodes,
-                numSeqs - numDecodes, n - numDecodes, decodesFirst, maxQueryLen, maxSeqLen);
+                numSeqs - numDecodes, n - numDecodes, decodesFirst, maxQueryLen, maxSeqLen, inOrder);
     }
 
     /** Whether sequence s has one query token this step (it attends to the cache only). */

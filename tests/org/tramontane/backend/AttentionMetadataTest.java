@@ -32,6 +32,7 @@ class AttentionMetadataTest {
         assertEquals(3, m.maxQueryLen());
         assertEquals(10, m.maxSeqLen());
         assertTrue(m.isDecode(0) && !m.isDecode(1) && !m.isDecode(2) && m.isDecode(3));
+        assertTrue(m.inOrder());
     }
 
     @Test
@@ -49,6 +50,7 @@ class AttentionMetadataTest {
         assertArrayEquals(a(3), m.queryLens());
         assertArrayEquals(a(7), m.seqLens());
         assertArrayEquals(a(4), m.computedLens());
+        assertFalse(m.inOrder());
     }
 
     @Test

@@ -46,6 +46,7 @@ public final class AscendBackend implements Backend {
     // the step whose attention runs were planned last (every layer of a step shares its metadata)
     private AttentionMetadata plannedMeta;
     private int plannedWindow;
+    private int plannedBlockSize;
     private List<AttentionPlan.Run> plannedRuns;
     private boolean closed;
 
@@ -304,7 +305,8 @@ public final class AscendBackend implements Backend {
 
     /**
      * Each run of the step's {@link AttentionPlan} (made once per step, on the first layer's call) is one
-     * SelfAttention PA_ENCODER, SelfAttention PREFIX_ENCODER or PagedAttention call; the lengths ATB needs
+     * SelfAttention PA_ENCODER, SelfAttention PREFIX_ENCODER or PagedAttention call (a sliding-window run:
+     * a Gather of the block-table rows, then PagedAttention with a mask); the lengths ATB needs
      * on the host come from the step's {@link org.tramontane.backend.AttentionMetadata}, on the device
      * from the batch's tensors.
      */
@@ -323,7 +325,7 @@ public final class AscendBackend implements Backend {
         long kc = asc(cache.keys()).addr();
         long vc = asc(cache.values()).addr();
         int maxBlocks = batch.maxBlocksPerSeq();
-        for (AttentionPlan.Run run : plan(batch, window)) {
+        for (AttentionPlan.Run run : plan(batch, window, s.blockSize())) {
             long qkvAt = f32(qkv).addr() + run.firstToken() * rowQkv;
             long outAt = f32(out).addr() + run.firstToken() * rowOut;
             long tables = asc(batch.blockTables()).addr() + 4L * run.firstSeq() * maxBlocks;
@@ -343,16 +345,26 @@ public final class AscendBackend implements Backend {
                                 layout.numKvHeads(), layout.headDim(), kc, vc, s.numBlocks(), s.blockSize(), tables,
                                 maxBlocks, queryLens, run.queryLens(), seqLens, run.seqLens(), numSeqs, scale, outAt,
                                 cd));
+                case WINDOW -> {
+                    AttentionPlan.Window w = run.window();
+                    device.run("pagedAttention (Gather + PagedAttention, sliding window)",
+                            () -> AscendNative.tna_window_attention(dev, qkvAt, run.numTokens(), layout.numHeads(),
+                                    layout.numKvHeads(), layout.headDim(), kc, vc, s.numBlocks(), s.blockSize(),
+                                    asc(batch.blockTables()).addr(), batch.numSeqs(), maxBlocks, w.tableRows(),
+                                    w.firstBlocks(), w.rowBlocks(), w.contextLens(), w.maskedLens(), w.maxContextLen(),
+                                    scale, outAt, cd));
+                }
             }
         }
     }
 
     /** The runs of this step's batch: planned on the first layer's call, reused by the others. */
-    private List<AttentionPlan.Run> plan(AttentionBatch batch, int window) {
-        if (batch.meta() != plannedMeta || window != plannedWindow) {
-            plannedRuns = AttentionPlan.of(batch.meta(), window);
+    private List<AttentionPlan.Run> plan(AttentionBatch batch, int window, int blockSize) {
+        if (batch.meta() != plannedMeta || window != plannedWindow || blockSize != plannedBlockSize) {
+            plannedRuns = AttentionPlan.of(batch.meta(), window, blockSize);
             plannedMeta = batch.meta();
             plannedWindow = window;
+            plannedBlockSize = blockSize;
         }
         return plannedRuns;
     }

@@ -84,6 +84,12 @@ final class AscendNative {
             int numBlocks, int blockSize, @Cast("const int32_t*") long blockTables, int maxBlocks,
             @Cast("const int32_t*") long contextLens, @Cast("const int32_t*") int[] contextLensHost, float scale,
             @Cast("float*") long out, int cd);
+    static native int tna_window_attention(@Cast("tna_device*") long d, @Cast("const float*") long qkv,
+            int numTokens, int nq, int nk, int hd, @Cast("const void*") long kCache, @Cast("const void*") long vCache,
+            int numBlocks, int blockSize, @Cast("const int32_t*") long blockTables, int numRows, int maxBlocks,
+            @Cast("const int32_t*") int[] tableRowsHost, @Cast("const int32_t*") int[] firstBlocksHost, int rowBlocks,
+            @Cast("const int32_t*") int[] contextLensHost, @Cast("const int32_t*") int[] maskedLensHost,
+            int maxContextLen, float scale, @Cast("float*") long out, int cd);
     static native int tna_moe_gate(@Cast("tna_device*") long d, @Cast("const float*") long x,
             @Cast("const float*") long gate, int numTokens, int hidden, int numExperts, int topK,
             @Cast("int32_t*") long expertIds, @Cast("float*") long weights, int cd);

@@ -3,7 +3,6 @@ package org.tramontane.backend.ascend;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -24,7 +23,7 @@ class AttentionPlanTest {
     }
 
     private static List<Run> plan(int[] seq, int[] pos, int numSeqs, int window) {
-        return AttentionPlan.of(AttentionMetadata.of(seq, pos, numSeqs, 1), window);
+        return AttentionPlan.of(AttentionMetadata.of(seq, pos, numSeqs, 1), window, 4);
     }
 
     private static int[] a(int... v) {
@@ -66,9 +65,24 @@ class AttentionPlanTest {
     }
 
     @Test
-    void aContextReachingTheWindowIsRefusedAndOneBelowItRuns() {
-        AscendException e = assertThrows(AscendException.class, () -> plan(a(0), a(8), 1, 8));
-        assertTrue(e.getMessage().contains("sliding window 8") && e.getMessage().contains("position 8"), e.getMessage());
-        assertRun(plan(a(0), a(7), 1, 8).get(0), Kind.DECODE, 0, 1, 0, a(1), a(8));
+    void aContextPastTheWindowRunsAPagedQueryPerTokenFromItsWindowsFirstBlock() {
+        // window 8, blocks of 4: seq 0 decodes at 9; seq 1 is a chunk at 10..12; seq 2 decodes at 7 (context = window)
+        List<Run> runs = plan(a(0, 1, 1, 1, 2), a(9, 10, 11, 12, 7), 3, 8);
+        assertEquals(2, runs.size(), runs.toString());
+        assertRun(runs.get(0), Kind.WINDOW, 0, 4, 0, a(1, 3), a(10, 13));
+        AttentionPlan.Window w = runs.get(0).window();
+        assertArrayEquals(a(0, 1, 1, 1), w.tableRows());
+        // position p keeps keys p-7..p: p 9 from key 2 (block 0), p 10 from 3, p 11 from 4 (block 1), p 12 from 5
+        assertArrayEquals(a(0, 0, 1, 1), w.firstBlocks());
+        assertArrayEquals(a(10, 11, 8, 9), w.contextLens());
+        assertArrayEquals(a(2, 3, 0, 1), w.maskedLens());
+        assertEquals(3, w.rowBlocks());
+        assertEquals(11, w.maxContextLen());
+        assertRun(runs.get(1), Kind.DECODE, 4, 1, 2, a(1), a(8));
+    }
+
+    @Test
+    void tokensOutOfPositionOrderAreRefused() {
+        assertThrows(IllegalArgumentException.class, () -> plan(a(0, 0), a(1, 0), 1, 0));
     }
 }

@@ -172,6 +172,26 @@ class SimRulesTest {
         refused(probe(d -> AscendProbes.tnr_prefix_encoder(d, 6, out)), ERROR_INVALID_IN_TENSOR_NUM, "7 inputs");
     }
 
+    /**
+     * PagedAttention MASK_TYPE_NORM (the sliding-window path): the mask [B, heads, 1, >= contextLens] of the
+     * query's dtype, with MASK-1..4's conventions (fp16 added to the scores, bf16 0 keeps and 1 masks).
+     */
+    @Test
+    void opPaNormMaskShapeAndConventions() {
+        float[] out = new float[4];
+        int f16 = AscendNative.ACL_FLOAT16, bf16 = AscendNative.ACL_BF16;
+        // key 0 masked: the mean of v1 = 3 and v2 = 5
+        passes(probe(d -> AscendProbes.tnr_paged_mask(d, f16, Float.NEGATIVE_INFINITY, 3, out)));
+        assertArrayEquals(new float[] {4, 4, 4, 4}, out, 1e-2f);
+        passes(probe(d -> AscendProbes.tnr_paged_mask(d, bf16, 1f, 5, out)));
+        assertArrayEquals(new float[] {4, 4, 4, 4}, out, 1e-2f);
+        passes(probe(d -> AscendProbes.tnr_paged_mask(d, f16, 0f, 3, out)));
+        assertArrayEquals(new float[] {3, 3, 3, 3}, out, 1e-2f);
+        refused(probe(d -> AscendProbes.tnr_paged_mask(d, f16, 0f, 2, out)), ERROR_INVALID_TENSOR_DIM, "mask");
+        refused(probe(d -> AscendProbes.tnr_paged_mask(d, bf16, Float.NEGATIVE_INFINITY, 3, out)),
+                ACL_ERROR_RT_AICORE_EXCEPTION, "bf16 mask");
+    }
+
     @Test
     void nnGmm2W8a8ScaleDtypeFollowsTheOutDtype() {
         int f32 = AscendNative.ACL_FLOAT;
