@@ -1,7 +1,9 @@
 // Attention: whole-prompt prefill through SelfAttention PA_ENCODER with MindIE's fixed triu mask,
-// prefill chunks after a cached prefix through SelfAttention PREFIX_ENCODER over the paged cache, and
-// one decode token per sequence over the paged cache through PagedAttention. The per-sequence lengths
-// come from the step's attention metadata, on the device and on the host (ATB tiles them on the CPU).
+// prefill chunks after a cached prefix through SelfAttention PREFIX_ENCODER over the paged cache,
+// one decode token per sequence over the paged cache through PagedAttention, and the rest (chunks
+// PREFIX_ENCODER cannot take, contexts past a sliding window) as one PagedAttention query per token.
+// The per-sequence lengths come from the step's attention metadata, on the device and on the host
+// (ATB tiles them on the CPU).
 #include <algorithm>
 #include <cmath>
 #include <memory>
@@ -111,7 +113,7 @@ int tna_decode_attention(tna_device* d, const float* qkv, int B, int nq, int nk,
   });
 }
 
-int tna_window_attention(tna_device* d, const float* qkv, int T, int nq, int nk, int hd, const void* kc, const void* vc,
+int tna_token_attention(tna_device* d, const float* qkv, int T, int nq, int nk, int hd, const void* kc, const void* vc,
                          int nb, int bs, const int32_t* blockTables, int numRows, int maxBlocks, const int32_t* rowsHost,
                          const int32_t* firstHost, int rowBlocks, const int32_t* ctxHost, const int32_t* maskedHost,
                          int maxCtx, float scale, float* out, int cdi) {
@@ -131,12 +133,17 @@ int tna_window_attention(tna_device* d, const float* qkv, int T, int nq, int nk,
                             tensor(idxDev, ACL_INT32, {int64_t(idx.size())}),
                             tensor(tables, ACL_INT32, {int64_t(idx.size())})}));
     // the keys of each row's first block before the window, masked as MindIE masks (fp16 -inf, bf16 1)
-    float masked = cd == ACL_BF16 ? 1.f : -INFINITY;
-    std::vector<float> m(size_t(T) * nq * maxCtx, 0.f);
-    for (int t = 0; t < T; t++)
-      for (int h = 0; h < nq; h++)
-        for (int j = 0; j < maskedHost[t]; j++) m[(size_t(t) * nq + h) * maxCtx + j] = masked;
-    void* mask = toCompute(d, upload(d, m.data(), m.size() * 4), int64_t(m.size()), cd);
+    bool anyMasked = false;
+    for (int t = 0; t < T; t++) anyMasked |= maskedHost[t] > 0;
+    void* mask = nullptr;
+    if (anyMasked) {
+      float masked = cd == ACL_BF16 ? 1.f : -INFINITY;
+      std::vector<float> m(size_t(T) * nq * maxCtx, 0.f);
+      for (int t = 0; t < T; t++)
+        for (int h = 0; h < nq; h++)
+          for (int j = 0; j < maskedHost[t]; j++) m[(size_t(t) * nq + h) * maxCtx + j] = masked;
+      mask = toCompute(d, upload(d, m.data(), m.size() * 4), int64_t(m.size()), cd);
+    }
     void* ctxDev = upload(d, ctxHost, size_t(T) * 4);
     Qkv s = computeQkv(d, qkv, T, nq, nk, hd, cd);
     void* q = dense(d, s, s.q());
@@ -145,12 +152,16 @@ int tna_window_attention(tna_device* d, const float* qkv, int T, int nq, int nk,
     p->headNum = nq;
     p->kvHeadNum = nk;
     p->qkScale = scale;
-    p->maskType = atb::infer::PagedAttentionParam::MASK_TYPE_NORM;
-    runAtb(d, "PagedAttention(window)", *p,
-           pack(PagedAttentionMaskSlots{tensor(q, cd, {T, nq, hd}), tensor(kc, cd, {nb, bs, nk, hd}),
-                                        tensor(vc, cd, {nb, bs, nk, hd}), tensor(tables, ACL_INT32, {T, rowBlocks}),
-                                        tensor(ctxDev, ACL_INT32, {T}, ctxHost), tensor(mask, cd, {T, nq, 1, maxCtx}),
-                                        tensor(o, cd, {T, nq, hd})}));
+    atb::Tensor qT = tensor(q, cd, {T, nq, hd}), kT = tensor(kc, cd, {nb, bs, nk, hd}), vT = tensor(vc, cd, {nb, bs, nk, hd}),
+                tT = tensor(tables, ACL_INT32, {T, rowBlocks}), cT = tensor(ctxDev, ACL_INT32, {T}, ctxHost),
+                oT = tensor(o, cd, {T, nq, hd});
+    if (anyMasked) {
+      p->maskType = atb::infer::PagedAttentionParam::MASK_TYPE_NORM;
+      runAtb(d, "PagedAttention(masked, a query per token)", *p,
+             pack(PagedAttentionMaskSlots{qT, kT, vT, tT, cT, tensor(mask, cd, {T, nq, 1, maxCtx}), oT}));
+    } else {
+      runAtb(d, "PagedAttention(a query per token)", *p, pack(PagedAttentionSlots{qT, kT, vT, tT, cT, oT}));
+    }
     cast(d, o, cd, out, ACL_FLOAT, int64_t(T) * nq * hd);
     finish(d);
   });

@@ -90,12 +90,13 @@ int tna_decode_attention(tna_device* d, const float* qkv, int num_seqs, int nq, 
                          const void* v_cache, int num_blocks, int block_size, const int32_t* block_tables,
                          int max_blocks, const int32_t* context_lens, const int32_t* context_lens_host, float scale,
                          float* out, int cd);
-// Sliding-window attention over the paged cache, one PagedAttention query per token (MASK_TYPE_NORM):
-// token t reads row table_rows[t] of block_tables (int32 [num_rows, max_blocks] on the device) from
-// column first_blocks[t] on (row_blocks columns, gathered on the device), over context_lens[t] positions
-// of which the first masked_lens[t] are masked (mask [T, nq, 1, max_context_len]: fp16 -inf, bf16 1).
+// One PagedAttention query per token over the paged cache (a chunk PREFIX_ENCODER cannot take, or
+// a context past a sliding window): token t reads row table_rows[t] of block_tables (int32
+// [num_rows, max_blocks] on the device) from column first_blocks[t] on (row_blocks columns, gathered
+// on the device), over context_lens[t] positions of which the first masked_lens[t] are masked
+// (MASK_TYPE_NORM, mask [T, nq, 1, max_context_len]: fp16 -inf, bf16 1; no mask when none is).
 // Host arrays int32 [T]. out f32 [T, nq hd].
-int tna_window_attention(tna_device* d, const float* qkv, int num_tokens, int nq, int nk, int hd, const void* k_cache,
+int tna_token_attention(tna_device* d, const float* qkv, int num_tokens, int nq, int nk, int hd, const void* k_cache,
                          const void* v_cache, int num_blocks, int block_size, const int32_t* block_tables, int num_rows,
                          int max_blocks, const int32_t* table_rows_host, const int32_t* first_blocks_host,
                          int row_blocks, const int32_t* context_lens_host, const int32_t* masked_lens_host,

@@ -168,7 +168,9 @@ class SelfAttentionOp : public SimOp {
 // seqLen int32 [B] (query tokens of each sequence, hostData), kvSeqLen int32 [B] (its context including
 // those tokens, hostData); out like query. Query i of sequence b sits at position kvSeqLen - seqLen + i
 // and attends to the cached keys [0, that position] through the block table; the mask is the causal
-// [128, 128] tile repeated along the diagonal. ALIBI masks (an eighth input, slopes) are not simulated.
+// [128, 128] tile repeated along the diagonal. ATB's PrefixEncoder page (8.3.RC1 docs) also requires
+// block size 128, every cached prefix (kvSeqLen - seqLen) a multiple of 128, and a head size that is a
+// multiple of 16 and at most 128. ALIBI masks (an eighth input, slopes) are not simulated.
 class PrefixEncoderOp : public SimOp {
  public:
   explicit PrefixEncoderOp(const atb::infer::SelfAttentionParam& p)
@@ -192,6 +194,9 @@ class PrefixEncoderOp : public SimOp {
     bs_ = kc.shape.dims[1];
     d_ = kc.shape.dims[3];
     if (numel(c.in(2).desc) != numel(kc)) return c.fail(atb::ERROR_INVALID_TENSOR_DIM, "value cache differs");
+    if (bs_ != 128) return c.fail(atb::ERROR_INVALID_TENSOR_DIM, "PREFIX_ENCODER takes a cache of blockSize 128");
+    if (d_ % 16 != 0 || d_ > 128)
+      return c.fail(atb::ERROR_INVALID_TENSOR_DIM, "PREFIX_ENCODER takes a head size that is a multiple of 16, at most 128");
     const auto& bt = c.in(3).desc;
     if (bt.dtype != ACL_INT32 || bt.shape.dimNum != 2)
       return c.fail(atb::ERROR_INVALID_TENSOR_DIM, "blockTables int32 [B, maxBlocks]");
@@ -214,6 +219,9 @@ class PrefixEncoderOp : public SimOp {
       if (q[b] <= 0) return c.fail(atb::ERROR_INVALID_PARAM, "seqLen entries must be positive");
       if (kv[b] < q[b] || kv[b] > maxBlocks_ * bs_)
         return c.fail(atb::ERROR_INVALID_PARAM, "kvSeqLen must hold the sequence's seqLen and fit its block table");
+      if ((kv[b] - q[b]) % 128 != 0)
+        return c.fail(atb::ERROR_INVALID_PARAM, "the cached prefix kvSeqLen - seqLen must be a multiple of 128, got " +
+                                                    std::to_string(kv[b] - q[b]));
       total += uint64_t(q[b]);
       maxKv_ = std::max<int64_t>(maxKv_, kv[b]);
     }

@@ -47,6 +47,7 @@ public final class AscendBackend implements Backend {
     private AttentionMetadata plannedMeta;
     private int plannedWindow;
     private int plannedBlockSize;
+    private int plannedHeadDim;
     private List<AttentionPlan.Run> plannedRuns;
     private boolean closed;
 
@@ -273,7 +274,10 @@ public final class AscendBackend implements Backend {
         }
     }
 
-    /** A prefill chunk after a cached prefix runs as SelfAttention PREFIX_ENCODER ({@link AttentionPlan}). */
+    /**
+     * A prefill chunk after a cached prefix runs as SelfAttention PREFIX_ENCODER, or where that cannot take
+     * it as a PagedAttention query per token ({@link AttentionPlan}).
+     */
     @Override
     public boolean prefillsAfterCachedPrefix() {
         return true;
@@ -305,8 +309,8 @@ public final class AscendBackend implements Backend {
 
     /**
      * Each run of the step's {@link AttentionPlan} (made once per step, on the first layer's call) is one
-     * SelfAttention PA_ENCODER, SelfAttention PREFIX_ENCODER or PagedAttention call (a sliding-window run:
-     * a Gather of the block-table rows, then PagedAttention with a mask); the lengths ATB needs
+     * SelfAttention PA_ENCODER, SelfAttention PREFIX_ENCODER or PagedAttention call (a run of a query per
+     * token: a Gather of the block-table rows, then PagedAttention, masked under a window); the lengths ATB needs
      * on the host come from the step's {@link org.tramontane.backend.AttentionMetadata}, on the device
      * from the batch's tensors.
      */
@@ -325,7 +329,7 @@ public final class AscendBackend implements Backend {
         long kc = asc(cache.keys()).addr();
         long vc = asc(cache.values()).addr();
         int maxBlocks = batch.maxBlocksPerSeq();
-        for (AttentionPlan.Run run : plan(batch, window, s.blockSize())) {
+        for (AttentionPlan.Run run : plan(batch, window, s.blockSize(), layout.headDim())) {
             long qkvAt = f32(qkv).addr() + run.firstToken() * rowQkv;
             long outAt = f32(out).addr() + run.firstToken() * rowOut;
             long tables = asc(batch.blockTables()).addr() + 4L * run.firstSeq() * maxBlocks;
@@ -345,10 +349,10 @@ public final class AscendBackend implements Backend {
                                 layout.numKvHeads(), layout.headDim(), kc, vc, s.numBlocks(), s.blockSize(), tables,
                                 maxBlocks, queryLens, run.queryLens(), seqLens, run.seqLens(), numSeqs, scale, outAt,
                                 cd));
-                case WINDOW -> {
-                    AttentionPlan.Window w = run.window();
-                    device.run("pagedAttention (Gather + PagedAttention, sliding window)",
-                            () -> AscendNative.tna_window_attention(dev, qkvAt, run.numTokens(), layout.numHeads(),
+                case QUERIES -> {
+                    AttentionPlan.Queries w = run.queries();
+                    device.run("pagedAttention (Gather + PagedAttention, a query per token)",
+                            () -> AscendNative.tna_token_attention(dev, qkvAt, run.numTokens(), layout.numHeads(),
                                     layout.numKvHeads(), layout.headDim(), kc, vc, s.numBlocks(), s.blockSize(),
                                     asc(batch.blockTables()).addr(), batch.numSeqs(), maxBlocks, w.tableRows(),
                                     w.firstBlocks(), w.rowBlocks(), w.contextLens(), w.maskedLens(), w.maxContextLen(),
@@ -359,9 +363,11 @@ public final class AscendBackend implements Backend {
     }
 
     /** The runs of this step's batch: planned on the first layer's call, reused by the others. */
-    private List<AttentionPlan.Run> plan(AttentionBatch batch, int window, int blockSize) {
-        if (batch.meta() != plannedMeta || window != plannedWindow || blockSize != plannedBlockSize) {
-            plannedRuns = AttentionPlan.of(batch.meta(), window, blockSize);
+    private List<AttentionPlan.Run> plan(AttentionBatch batch, int window, int blockSize, int headDim) {
+        if (batch.meta() != plannedMeta || window != plannedWindow || blockSize != plannedBlockSize
+                || headDim != plannedHeadDim) {
+            plannedRuns = AttentionPlan.of(batch.meta(), window, blockSize, headDim);
+            plannedHeadDim = headDim;
             plannedMeta = batch.meta();
             plannedWindow = window;
             plannedBlockSize = blockSize;

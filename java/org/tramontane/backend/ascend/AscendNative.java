@@ -84,7 +84,7 @@ final class AscendNative {
             int numBlocks, int blockSize, @Cast("const int32_t*") long blockTables, int maxBlocks,
             @Cast("const int32_t*") long contextLens, @Cast("const int32_t*") int[] contextLensHost, float scale,
             @Cast("float*") long out, int cd);
-    static native int tna_window_attention(@Cast("tna_device*") long d, @Cast("const float*") long qkv,
+    static native int tna_token_attention(@Cast("tna_device*") long d, @Cast("const float*") long qkv,
             int numTokens, int nq, int nk, int hd, @Cast("const void*") long kCache, @Cast("const void*") long vCache,
             int numBlocks, int blockSize, @Cast("const int32_t*") long blockTables, int numRows, int maxBlocks,
             @Cast("const int32_t*") int[] tableRowsHost, @Cast("const int32_t*") int[] firstBlocksHost, int rowBlocks,

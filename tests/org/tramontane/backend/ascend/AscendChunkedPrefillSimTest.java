@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -164,5 +165,78 @@ class AscendChunkedPrefillSimTest {
                         + " " + Arrays.toString(Arrays.copyOf(cached[i], 4)));
             }
         }
+    }
+
+    /** Two prompts of random ids (BOS first) longer than two blocks of 128. */
+    private static List<int[]> longPrompts() {
+        SplittableRandom rnd = new SplittableRandom(7);
+        List<int[]> out = new ArrayList<>();
+        for (int len : new int[] {300, 200}) {
+            int[] ids = new int[len];
+            ids[0] = 1;
+            for (int i = 1; i < len; i++) ids[i] = 3 + rnd.nextInt(31990);
+            out.add(ids);
+        }
+        return out;
+    }
+
+    /** Every prompt's logits at every generated step (greedy), from each of {@code calls} generate calls. */
+    private static float[][][][] stepLogits(BackendKind kind, List<int[]> prompts, int newTokens, EngineOptions o,
+            int calls, long[] hits) {
+        ModelSource src = new ModelSource(Fixtures.dir("tiny-mixtral-bf16"), ModelSource.LoadFormat.AUTO, DType.F16, kind,
+                0, 1);
+        List<GenerationRequest> reqs = new ArrayList<>();
+        for (int[] ids : prompts) reqs.add(new GenerationRequest(ids, newTokens, true, SamplingParams.greedy()));
+        float[][][][] out = new float[calls][prompts.size()][newTokens][];
+        try (LlmEngine engine = LlmEngine.open(src, o)) {
+            for (int c = 0; c < calls; c++) {
+                float[][][] call = out[c];
+                engine.generate(reqs, (r, step, tok, logits) -> call[r][step] = logits.clone());
+            }
+            if (hits != null) hits[0] = engine.prefixCacheStats().hits();
+        }
+        return out;
+    }
+
+    private static int argmax(float[] v) {
+        int best = 0;
+        for (int i = 1; i < v.length; i++) if (v[i] > v[best]) best = i;
+        return best;
+    }
+
+    /** Each step's logits within 0.1 of the reference while the two agree on the tokens before it. */
+    private static void assertStepsAgree(float[][][] want, float[][][] got, String what) {
+        for (int r = 0; r < want.length; r++) {
+            for (int s = 0; s < want[r].length; s++) {
+                double worst = maxDiff(want[r][s], got[r][s]);
+                assertTrue(worst <= TOL, what + " prompt " + r + " step " + s + ": max |logit diff| " + worst);
+                if (argmax(want[r][s]) != argmax(got[r][s])) break;
+            }
+        }
+    }
+
+    /**
+     * Blocks of 128 and a step budget of 128 (tiny-mixtral-bf16, head dim 16): the 300-token prompt's chunks
+     * after 128 and 256 cached positions run as SelfAttention PREFIX_ENCODER; the 200-token prompt, started in
+     * a step the first one shares, continues after a prefix that is no multiple of 128 and runs a query per
+     * token. Every step against {@code --backend cpu --dtype fp16} run the same way.
+     */
+    @Test
+    void prefixEncoderChunksAgreeWithCpuFp16() {
+        EngineOptions o = new EngineOptions(128, 0, 8, 0, 128);
+        float[][][] cpu = stepLogits(BackendKind.CPU, longPrompts(), 8, o, 1, null)[0];
+        float[][][] npu = stepLogits(BackendKind.ASCEND_SIM, longPrompts(), 8, o, 1, null)[0];
+        assertStepsAgree(cpu, npu, "block 128 budget 128");
+    }
+
+    /** Prefix caching at blocks of 128: the second call's prefills continue 256 and 128 cached positions (PREFIX_ENCODER). */
+    @Test
+    void prefixCachingAtBlocksOf128AgreesWithTheUncachedRun() {
+        EngineOptions o = new EngineOptions(128, 0, 8, 0, EngineOptions.DEFAULT_MAX_NUM_BATCHED_TOKENS, 0,
+                KvCacheDtype.AUTO, true);
+        long[] hits = new long[1];
+        float[][][][] calls = stepLogits(BackendKind.ASCEND_SIM, longPrompts(), 8, o, 2, hits);
+        assertEquals(256 + 128, hits[0], "cached prompt tokens found in the second call");
+        assertStepsAgree(calls[0], calls[1], "prefix cached vs not");
     }
 }

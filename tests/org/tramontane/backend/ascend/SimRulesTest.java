@@ -155,21 +155,29 @@ class SimRulesTest {
 
     /**
      * SelfAttention PREFIX_ENCODER (prefill chunks after a cached prefix): its seven inputs, seqLen and
-     * kvSeqLen with hostData, kvSeqLen at least seqLen, MASK_TYPE_NORM_COMPRESS's [128, 128] mask; the
-     * chunk's queries attend causally to the cached prefix through the block table.
+     * kvSeqLen with hostData, kvSeqLen at least seqLen, MASK_TYPE_NORM_COMPRESS's [128, 128] mask, block size
+     * 128 and a cached prefix that is a multiple of 128; the chunk's queries attend causally to the cached
+     * prefix through the block table.
      */
     @Test
     void opSaPrefixEncoderInputsAndCausalPrefix() {
-        float[] out = new float[8];
+        float[] out = new float[32];
         passes(probe(d -> AscendProbes.tnr_prefix_encoder(d, 0, out)));
-        // position 1 sees v0 = 1 and v1 = 3 (mean 2), position 2 also v2 = 5 (mean 3)
-        assertArrayEquals(new float[] {2, 2, 2, 2, 3, 3, 3, 3}, out, 1e-2f);
+        // position 128 sees 128 ones and a 3, position 129 also a 5
+        float[] want = new float[32];
+        for (int i = 0; i < 16; i++) {
+            want[i] = (128f + 3f) / 129f;
+            want[16 + i] = (128f + 3f + 5f) / 130f;
+        }
+        assertArrayEquals(want, out, 2e-3f);
         refused(probe(d -> AscendProbes.tnr_prefix_encoder(d, 1, out)), ERROR_INVALID_PARAM, "hostData");
         refused(probe(d -> AscendProbes.tnr_prefix_encoder(d, 2, out)), ERROR_INVALID_PARAM, "hostData");
         refused(probe(d -> AscendProbes.tnr_prefix_encoder(d, 3, out)), ERROR_INVALID_PARAM, "kvSeqLen");
         refused(probe(d -> AscendProbes.tnr_prefix_encoder(d, 4, out)), ERROR_INVALID_TENSOR_DIM, "[128, 128]");
         refused(probe(d -> AscendProbes.tnr_prefix_encoder(d, 5, out)), ERROR_INVALID_PARAM, "MASK_TYPE_NORM_COMPRESS");
         refused(probe(d -> AscendProbes.tnr_prefix_encoder(d, 6, out)), ERROR_INVALID_IN_TENSOR_NUM, "7 inputs");
+        refused(probe(d -> AscendProbes.tnr_prefix_encoder(d, 7, out)), ERROR_INVALID_TENSOR_DIM, "blockSize 128");
+        refused(probe(d -> AscendProbes.tnr_prefix_encoder(d, 8, out)), ERROR_INVALID_PARAM, "multiple of 128", "127");
     }
 
     /**
