@@ -8,6 +8,7 @@
 #   --output-dir D     root of outputs/ and benchmark.csv (default: tests/modeltest, where MindIE writes)
 #   --dtype fp32|bf16|fp16   overrides what pa_fp16/pa_bf16 select
 #   --kv-cache-dtype auto|bf16|fp16|int8   what the KV cache stores (default auto: the compute dtype)
+#   --max-num-batched-tokens N   tokens one engine step computes at most; longer prefills run in chunks (default 2048)
 #   --backend cpu|ascend|ascend-sim (default: ascend where CANN's set_env.sh set ASCEND_TOOLKIT_HOME, else cpu)
 #   --threads N
 #   --load-format dummy      random weights; WEIGHTS is then a preset such as configs/mixtral-mini.json

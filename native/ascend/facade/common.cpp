@@ -193,8 +193,14 @@ atb::VariantPack pack(const LinearSlots& s) { return packLists({s.x, s.weight}, 
 atb::VariantPack pack(const RmsNormSlots& s) { return packLists({s.x, s.gamma}, {s.y}); }
 atb::VariantPack pack(const RopeSlots& s) { return packLists({s.q, s.k, s.cos, s.sin, s.seqLen}, {s.ropeQ, s.ropeK}); }
 atb::VariantPack pack(const SelfAttentionSlots& s) { return packLists({s.query, s.key, s.value, s.mask, s.seqLen}, {s.out}); }
+atb::VariantPack pack(const PrefixEncoderSlots& s) {
+  return packLists({s.query, s.keyCache, s.valueCache, s.blockTables, s.mask, s.seqLen, s.kvSeqLen}, {s.out});
+}
 atb::VariantPack pack(const PagedAttentionSlots& s) {
   return packLists({s.query, s.keyCache, s.valueCache, s.blockTables, s.contextLens}, {s.out});
+}
+atb::VariantPack pack(const PagedAttentionMaskSlots& s) {
+  return packLists({s.query, s.keyCache, s.valueCache, s.blockTables, s.contextLens, s.mask}, {s.out});
 }
 atb::VariantPack pack(const ReshapeAndCacheSlots& s) {
   return packLists({s.key, s.value, s.keyCache, s.valueCache, s.slots}, {s.outKeyCache, s.outValueCache});

@@ -145,7 +145,11 @@ struct LinearSlots { atb::Tensor x, weight; atb::Tensor out; };
 struct RmsNormSlots { atb::Tensor x, gamma; atb::Tensor y; };
 struct RopeSlots { atb::Tensor q, k, cos, sin, seqLen; atb::Tensor ropeQ, ropeK; };
 struct SelfAttentionSlots { atb::Tensor query, key, value, mask, seqLen; atb::Tensor out; };
+// SelfAttention PREFIX_ENCODER: seqLen = query tokens per sequence, kvSeqLen = its context (both with hostData)
+struct PrefixEncoderSlots { atb::Tensor query, keyCache, valueCache, blockTables, mask, seqLen, kvSeqLen; atb::Tensor out; };
 struct PagedAttentionSlots { atb::Tensor query, keyCache, valueCache, blockTables, contextLens; atb::Tensor out; };
+// PagedAttention with maskType MASK_TYPE_NORM: the mask follows contextLens
+struct PagedAttentionMaskSlots { atb::Tensor query, keyCache, valueCache, blockTables, contextLens, mask; atb::Tensor out; };
 struct ReshapeAndCacheSlots { atb::Tensor key, value, keyCache, valueCache, slots; atb::Tensor outKeyCache, outValueCache; };
 struct GatherSlots { atb::Tensor x, indices; atb::Tensor out; };
 struct UnarySlots { atb::Tensor x; atb::Tensor y; };
@@ -156,7 +160,9 @@ atb::VariantPack pack(const LinearSlots& s);
 atb::VariantPack pack(const RmsNormSlots& s);
 atb::VariantPack pack(const RopeSlots& s);
 atb::VariantPack pack(const SelfAttentionSlots& s);
+atb::VariantPack pack(const PrefixEncoderSlots& s);
 atb::VariantPack pack(const PagedAttentionSlots& s);
+atb::VariantPack pack(const PagedAttentionMaskSlots& s);
 atb::VariantPack pack(const ReshapeAndCacheSlots& s);
 atb::VariantPack pack(const GatherSlots& s);
 atb::VariantPack pack(const UnarySlots& s);

@@ -75,14 +75,37 @@ int tna_rope(tna_device* d, void* qkv, int num_tokens, int nq, int nk, int hd, c
 int tna_reshape_and_cache(tna_device* d, const void* qkv, int num_tokens, int nq, int nk, int hd, void* k_cache,
                           void* v_cache, int num_blocks, int block_size, const int32_t* slots, int cd);
 // Causal prefill of whole sequences (SelfAttention PA_ENCODER, [128,128] triu mask): tokens of
-// num_seqs sequences, seq_lens on the host. qkv and out [T, nq hd] in cd.
+// num_seqs sequences, seq_lens int32 [num_seqs] on the device and the same on the host. qkv and out [T, nq hd] in cd.
 int tna_prefill_attention(tna_device* d, const void* qkv, int num_tokens, int nq, int nk, int hd,
-                          const int32_t* seq_lens_host, int num_seqs, float scale, void* out, int cd);
+                          const int32_t* seq_lens, const int32_t* seq_lens_host, int num_seqs, float scale, void* out,
+                          int cd);
+// Prefill chunks that continue a cached prefix (SelfAttention PREFIX_ENCODER over the paged cache,
+// compressed [128,128] causal mask): query_lens (tokens of each sequence in this step) and seq_lens
+// (its context after the step, the chunk's k/v already in the cache) int32 [num_seqs] on the device and
+// the same on the host; block_tables int32 [num_seqs, max_blocks] on the device. qkv and out [T, nq hd] in cd.
+int tna_prefix_attention(tna_device* d, const void* qkv, int num_tokens, int nq, int nk, int hd, const void* k_cache,
+                         const void* v_cache, int num_blocks, int block_size, const int32_t* block_tables,
+                         int max_blocks, const int32_t* query_lens, const int32_t* query_lens_host,
+                         const int32_t* seq_lens, const int32_t* seq_lens_host, int num_seqs, float scale, void* out,
+                         int cd);
 // One query token per sequence over the paged cache (PagedAttention): block_tables int32
-// [num_seqs, max_blocks] on the device, context_lens on the host. qkv and out [num_seqs, nq hd] in cd.
+// [num_seqs, max_blocks] on the device, context_lens int32 [num_seqs] on the device and the same on
+// the host. qkv and out [num_seqs, nq hd] in cd.
 int tna_decode_attention(tna_device* d, const void* qkv, int num_seqs, int nq, int nk, int hd, const void* k_cache,
                          const void* v_cache, int num_blocks, int block_size, const int32_t* block_tables,
-                         int max_blocks, const int32_t* context_lens_host, float scale, void* out, int cd);
+                         int max_blocks, const int32_t* context_lens, const int32_t* context_lens_host, float scale,
+                         void* out, int cd);
+// One PagedAttention query per token over the paged cache (a chunk PREFIX_ENCODER cannot take, or
+// a context past a sliding window): token t reads row table_rows[t] of block_tables (int32
+// [num_rows, max_blocks] on the device) from column first_blocks[t] on (row_blocks columns, gathered
+// on the device), over context_lens[t] positions of which the first masked_lens[t] are masked
+// (MASK_TYPE_NORM, mask [T, nq, 1, max_context_len]: fp16 -inf, bf16 1; no mask when none is).
+// Host arrays int32 [T]. qkv and out [T, nq hd] in cd.
+int tna_token_attention(tna_device* d, const void* qkv, int num_tokens, int nq, int nk, int hd, const void* k_cache,
+                         const void* v_cache, int num_blocks, int block_size, const int32_t* block_tables, int num_rows,
+                         int max_blocks, const int32_t* table_rows_host, const int32_t* first_blocks_host,
+                         int row_blocks, const int32_t* context_lens_host, const int32_t* masked_lens_host,
+                         int max_context_len, float scale, void* out, int cd);
 // Router: Linear (gate [E, H], dtype gdt, used in cd) -> f32 -> MoeGatingTopKSoftmax -> renormalised
 // top-k (Activation LOG + Softmax). x and weights [T, k] in dtype xdt; expert_ids int32 [T, k].
 int tna_moe_gate(tna_device* d, const void* x, int xdt, const void* gate, int gdt, int num_tokens, int hidden,

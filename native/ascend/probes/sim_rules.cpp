@@ -265,6 +265,95 @@ int tnr_prefill_mask(tna_device* d, int cdi, float masked, float* out) {
   });
 }
 
+int tnr_prefix_encoder(tna_device* d, int misuse, float* out) {
+  return probe(d, [&] {
+    aclDataType cd = ACL_FLOAT16;
+    const int hd = 16, prefix = misuse == 8 ? 127 : 128;
+    const int bs = misuse == 7 ? 64 : 128, nb = 256 / bs;
+    int maskDim = misuse == 4 ? 64 : 128;
+    std::vector<float> m(size_t(maskDim) * maskDim);
+    for (int i = 0; i < maskDim; i++)
+      for (int j = 0; j < maskDim; j++) m[size_t(i) * maskDim + j] = j > i ? -INFINITY : 0.f;
+    void* mask = deviceValues(d, m, cd);
+    // the sequence's blocks in reverse order (the table is {nb - 1, ..., 0}): position p sits in block
+    // nb - 1 - p / bs; keys all 0.5, values 1 on the prefix, 3 and 5 on the chunk
+    std::vector<float> kc(size_t(nb) * bs * hd, 0.f), vc(size_t(nb) * bs * hd, 0.f);
+    for (int p = 0; p < prefix + 2; p++) {
+      size_t row = size_t(nb - 1 - p / bs) * bs + p % bs;
+      for (int i = 0; i < hd; i++) {
+        kc[row * hd + i] = 0.5f;
+        vc[row * hd + i] = p < prefix ? 1.f : float(2 * (p - prefix) + 3);
+      }
+    }
+    void* k = deviceValues(d, kc, cd);
+    void* v = deviceValues(d, vc, cd);
+    void* q = deviceValues(d, std::vector<float>(2 * hd, 1.f), cd);
+    std::vector<int32_t> table(static_cast<size_t>(nb));
+    for (int b = 0; b < nb; b++) table[size_t(b)] = nb - 1 - b;
+    void* tableDev = upload(d, table.data(), table.size() * 4);
+    int32_t qLen = 2, kvLen = misuse == 3 ? 1 : prefix + 2;
+    void* qDev = upload(d, &qLen, 4);
+    void* kvDev = upload(d, &kvLen, 4);
+    void* o = tmp(d, 2 * hd * esize(cd));
+    void* o32 = tmp(d, 2 * hd * 4);
+    std::unique_ptr<atb::infer::SelfAttentionParam> p(new atb::infer::SelfAttentionParam());
+    p->headNum = 1;
+    p->kvHeadNum = 1;
+    p->calcType = atb::infer::SelfAttentionParam::PREFIX_ENCODER;
+    p->maskType = misuse == 5 ? atb::infer::SelfAttentionParam::MASK_TYPE_NORM
+                              : atb::infer::SelfAttentionParam::MASK_TYPE_NORM_COMPRESS;
+    p->isTriuMask = 1;
+    PrefixEncoderSlots slots{tensor(q, cd, {2, 1, hd}), tensor(k, cd, {nb, bs, 1, hd}), tensor(v, cd, {nb, bs, 1, hd}),
+                             tensor(tableDev, ACL_INT32, {1, nb}), tensor(mask, cd, {maskDim, maskDim}),
+                             tensor(qDev, ACL_INT32, {1}, misuse == 1 ? nullptr : &qLen),
+                             tensor(kvDev, ACL_INT32, {1}, misuse == 2 ? nullptr : &kvLen), tensor(o, cd, {2, 1, hd})};
+    atb::VariantPack pk = pack(slots);
+    if (misuse == 6) pk.inTensors = {slots.query, slots.keyCache, slots.valueCache, slots.blockTables, slots.mask,
+                                     slots.seqLen};
+    runAtb(d, "SelfAttention(PREFIX_ENCODER)", *p, pk);
+    cast(d, o, cd, o32, ACL_FLOAT, 2 * hd);
+    acl(aclrtSynchronizeStream(d->stream), "aclrtSynchronizeStream");
+    acl(aclrtMemcpy(out, 2 * hd * 4, o32, 2 * hd * 4, ACL_MEMCPY_DEVICE_TO_HOST), "aclrtMemcpy(D2H)");
+    finish(d);
+    return 0;
+  });
+}
+
+int tnr_paged_mask(tna_device* d, int cdi, float masked, int maskCols, float* out) {
+  return probe(d, [&] {
+    aclDataType cd = aclDataType(cdi);
+    std::vector<float> kc(4 * 4, 0.f), vc(4 * 4, 0.f), m(size_t(maskCols), 0.f);
+    for (int p = 0; p < 3; p++)
+      for (int i = 0; i < 4; i++) {
+        kc[p * 4 + i] = 0.5f;
+        vc[p * 4 + i] = float(2 * p + 1);
+      }
+    m[0] = masked;
+    void* k = deviceValues(d, kc, cd);
+    void* v = deviceValues(d, vc, cd);
+    void* q = deviceValues(d, std::vector<float>(4, 1.f), cd);
+    void* mask = deviceValues(d, m, cd);
+    int32_t table = 0, ctx = 3;
+    void* tableDev = upload(d, &table, 4);
+    void* ctxDev = upload(d, &ctx, 4);
+    void* o = tmp(d, 4 * esize(cd));
+    void* o32 = tmp(d, 16);
+    std::unique_ptr<atb::infer::PagedAttentionParam> p(new atb::infer::PagedAttentionParam());
+    p->headNum = 1;
+    p->kvHeadNum = 1;
+    p->maskType = atb::infer::PagedAttentionParam::MASK_TYPE_NORM;
+    runAtb(d, "PagedAttention(mask)", *p,
+           pack(PagedAttentionMaskSlots{tensor(q, cd, {1, 1, 4}), tensor(k, cd, {1, 4, 1, 4}), tensor(v, cd, {1, 4, 1, 4}),
+                                        tensor(tableDev, ACL_INT32, {1, 1}), tensor(ctxDev, ACL_INT32, {1}, &ctx),
+                                        tensor(mask, cd, {1, 1, 1, maskCols}), tensor(o, cd, {1, 1, 4})}));
+    cast(d, o, cd, o32, ACL_FLOAT, 4);
+    acl(aclrtSynchronizeStream(d->stream), "aclrtSynchronizeStream");
+    acl(aclrtMemcpy(out, 16, o32, 16, ACL_MEMCPY_DEVICE_TO_HOST), "aclrtMemcpy(D2H)");
+    finish(d);
+    return 0;
+  });
+}
+
 int tnr_gmm_w8a8(tna_device* d, int scaleDtype, int outDtype) {
   return probe(d, [&] {
     aclDataType sd = aclDataType(scaleDtype), od = aclDataType(outDtype);

@@ -1,5 +1,6 @@
 // Simulated ATB attention: SelfAttention PA_ENCODER (causal prefill of whole prompts, seqLen on the
-// host), PagedAttention (one query per sequence over the block-tabled cache, contextLens on the
+// host), SelfAttention PREFIX_ENCODER (prefill chunks over the paged cache, seqLen and kvSeqLen on the
+// host, compressed [128,128] causal mask), PagedAttention (one query per sequence over the block-tabled cache, contextLens on the
 // host) and ReshapeAndCache (a bad slot is a kernel fault, reported at the next sync). Scores in
 // f32, values in the stored dtype.
 #include <cmath>
@@ -65,7 +66,8 @@ class SelfAttentionOp : public SimOp {
   }
   atb::Status check(Call& c, uint64_t& ws) override {
     using P = atb::infer::SelfAttentionParam;
-    if (p_.calcType != P::PA_ENCODER) return c.fail(atb::ERROR_INVALID_PARAM, "simulator: only calcType PA_ENCODER");
+    if (p_.calcType != P::PA_ENCODER)
+      return c.fail(atb::ERROR_INVALID_PARAM, "simulator: only calcType PA_ENCODER and PREFIX_ENCODER");
     if (p_.maskType != P::MASK_TYPE_UNDEFINED && p_.maskType != P::MASK_TYPE_NORM)
       return c.fail(atb::ERROR_INVALID_PARAM, "simulator: maskType UNDEFINED or NORM only");
     if (p_.headNum <= 0 || p_.kvHeadNum <= 0 || p_.headNum % p_.kvHeadNum)
@@ -160,13 +162,149 @@ class SelfAttentionOp : public SimOp {
   int64_t maskRows_ = 0, maskCols_ = 0;
 };
 
+// ---------------------------------------------------------------- SelfAttention PREFIX_ENCODER
+// Inputs (ATB's PrefixEncoder, every supported release): query [T, nq, d], key / value cache
+// [nb, bs, nk, d], blockTables int32 [B, maxBlocks], mask [128, 128] (MASK_TYPE_NORM_COMPRESS),
+// seqLen int32 [B] (query tokens of each sequence, hostData), kvSeqLen int32 [B] (its context including
+// those tokens, hostData); out like query. Query i of sequence b sits at position kvSeqLen - seqLen + i
+// and attends to the cached keys [0, that position] through the block table; the mask is the causal
+// [128, 128] tile repeated along the diagonal. ATB's PrefixEncoder page (8.3.RC1 docs) also requires
+// block size 128, every cached prefix (kvSeqLen - seqLen) a multiple of 128, and a head size that is a
+// multiple of 16 and at most 128. ALIBI masks (an eighth input, slopes) are not simulated.
+class PrefixEncoderOp : public SimOp {
+ public:
+  explicit PrefixEncoderOp(const atb::infer::SelfAttentionParam& p)
+      : SimOp("SelfAttentionOperation", 7, 1, nullptr), p_(p) {}
+  atb::Status check(Call& c, uint64_t& ws) override {
+    using P = atb::infer::SelfAttentionParam;
+    if (p_.maskType != P::MASK_TYPE_NORM_COMPRESS)
+      return c.fail(atb::ERROR_INVALID_PARAM, "simulator: PREFIX_ENCODER with maskType MASK_TYPE_NORM_COMPRESS only");
+    if (p_.kvcacheCfg != P::K_CACHE_V_CACHE)
+      return c.fail(atb::ERROR_INVALID_PARAM, "PREFIX_ENCODER reads the paged K and V caches (K_CACHE_V_CACHE)");
+    if (p_.headNum <= 0 || p_.kvHeadNum <= 0 || p_.headNum % p_.kvHeadNum)
+      return c.fail(atb::ERROR_INVALID_PARAM, "headNum must be a multiple of kvHeadNum");
+    aclDataType dt = c.in(0).desc.dtype;
+    if (!isHalf(dt) || c.in(1).desc.dtype != dt || c.in(2).desc.dtype != dt || c.in(4).desc.dtype != dt ||
+        c.out(0).desc.dtype != dt)
+      return c.fail(atb::ERROR_INVALID_TENSOR_DTYPE, "query, caches, mask, out of one dtype, fp16/bf16");
+    const auto& kc = c.in(1).desc;
+    if (kc.shape.dimNum != 4 || kc.shape.dims[2] != p_.kvHeadNum)
+      return c.fail(atb::ERROR_INVALID_TENSOR_DIM, "cache [nb, bs, nk, d]");
+    nb_ = kc.shape.dims[0];
+    bs_ = kc.shape.dims[1];
+    d_ = kc.shape.dims[3];
+    if (numel(c.in(2).desc) != numel(kc)) return c.fail(atb::ERROR_INVALID_TENSOR_DIM, "value cache differs");
+    if (bs_ != 128) return c.fail(atb::ERROR_INVALID_TENSOR_DIM, "PREFIX_ENCODER takes a cache of blockSize 128");
+    if (d_ % 16 != 0 || d_ > 128)
+      return c.fail(atb::ERROR_INVALID_TENSOR_DIM, "PREFIX_ENCODER takes a head size that is a multiple of 16, at most 128");
+    const auto& bt = c.in(3).desc;
+    if (bt.dtype != ACL_INT32 || bt.shape.dimNum != 2)
+      return c.fail(atb::ERROR_INVALID_TENSOR_DIM, "blockTables int32 [B, maxBlocks]");
+    b_ = bt.shape.dims[0];
+    maxBlocks_ = bt.shape.dims[1];
+    const auto& m = c.in(4).desc;
+    if (m.shape.dimNum != 2 || m.shape.dims[0] != 128 || m.shape.dims[1] != 128)
+      return c.fail(atb::ERROR_INVALID_TENSOR_DIM, "MASK_TYPE_NORM_COMPRESS takes a [128, 128] mask (OP-SA-3)");
+    for (int i : {5, 6}) {
+      const atb::Tensor& l = c.in(i);
+      if (l.desc.dtype != ACL_INT32 || int64_t(numel(l.desc)) != b_)
+        return c.fail(atb::ERROR_INVALID_TENSOR_DIM, "seqLen and kvSeqLen int32 [B]");
+      if (!l.hostData) return c.fail(atb::ERROR_INVALID_PARAM, "seqLen and kvSeqLen need hostData (host int32 copies)");
+    }
+    const int32_t* q = static_cast<const int32_t*>(c.in(5).hostData);
+    const int32_t* kv = static_cast<const int32_t*>(c.in(6).hostData);
+    uint64_t total = 0;
+    maxKv_ = 0;
+    for (int64_t b = 0; b < b_; b++) {
+      if (q[b] <= 0) return c.fail(atb::ERROR_INVALID_PARAM, "seqLen entries must be positive");
+      if (kv[b] < q[b] || kv[b] > maxBlocks_ * bs_)
+        return c.fail(atb::ERROR_INVALID_PARAM, "kvSeqLen must hold the sequence's seqLen and fit its block table");
+      if ((kv[b] - q[b]) % 128 != 0)
+        return c.fail(atb::ERROR_INVALID_PARAM, "the cached prefix kvSeqLen - seqLen must be a multiple of 128, got " +
+                                                    std::to_string(kv[b] - q[b]));
+      total += uint64_t(q[b]);
+      maxKv_ = std::max<int64_t>(maxKv_, kv[b]);
+    }
+    if (numel(c.in(0).desc) != total * p_.headNum * d_ || numel(c.out(0).desc) != numel(c.in(0).desc))
+      return c.fail(atb::ERROR_INVALID_TENSOR_DIM, "query/out [sum(seqLen), nq, d]");
+    ws = uint64_t(maxKv_ + d_) * 4;
+    return atb::NO_ERROR;
+  }
+  void run(Call& c, uint8_t* ws, Stream* st) override {
+    aclDataType dt = c.in(0).desc.dtype;
+    size_t es = dtypeBytes(dt);
+    float* scores = reinterpret_cast<float*>(ws);
+    float* acc = scores + maxKv_;
+    const void* mask = c.in(4).deviceData;
+    // MASK-1..4, as for PA_ENCODER
+    if (dt == ACL_BF16) {
+      for (uint64_t i = 0; i < 128 * 128; i++) {
+        float v = loadFloat(mask, dt, i);
+        if (v != 0.f && v != 1.f) {
+          return kernelFault(st, "SelfAttention: a bf16 mask holds 0 (keep) or 1 (masked) only, found " +
+                                     std::to_string(v) + " at " + std::to_string(i));
+        }
+      }
+    }
+    auto maskAt = [&](int64_t r, int64_t col) {
+      float v = loadFloat(mask, dt, uint64_t(r) * 128 + col);
+      return dt == ACL_BF16 ? (v == 1.f ? -INFINITY : 0.f) : v;
+    };
+    const int32_t* qLens = static_cast<const int32_t*>(c.in(5).hostData);
+    const int32_t* kvLens = static_cast<const int32_t*>(c.in(6).hostData);
+    const int32_t* table = static_cast<const int32_t*>(c.in(3).deviceData);
+    const char* kc = static_cast<const char*>(c.in(1).deviceData);
+    const char* vc = static_cast<const char*>(c.in(2).deviceData);
+    const char* q = static_cast<const char*>(c.in(0).deviceData);
+    char* out = static_cast<char*>(c.out(0).deviceData);
+    int64_t nq = p_.headNum, nk = p_.kvHeadNum, group = nq / nk;
+    int64_t start = 0;
+    for (int64_t b = 0; b < b_; b++) {
+      int64_t kvLen = kvLens[b], prefix = kvLen - qLens[b];
+      for (int64_t blk = 0; blk < (kvLen + bs_ - 1) / bs_; blk++) {
+        int32_t id = table[b * maxBlocks_ + blk];
+        if (id < 0 || id >= nb_) return kernelFault(st, "SelfAttention PREFIX_ENCODER: block id " + std::to_string(id) + " out of range");
+      }
+      for (int64_t i = 0; i < qLens[b]; i++) {
+        int64_t pos = prefix + i;
+        for (int64_t h = 0; h < nq; h++) {
+          int64_t kh = h / group;
+          auto slot = [&](int64_t j) { return (int64_t(table[b * maxBlocks_ + j / bs_]) * bs_ + j % bs_) * nk + kh; };
+          auto keyRow = [&](int64_t j) { return (const void*)(kc + slot(j) * d_ * es); };
+          auto valRow = [&](int64_t j) { return (const void*)(vc + slot(j) * d_ * es); };
+          auto bias = [&](int64_t j) -> float {
+            int64_t bi = pos / 128, bj = j / 128;
+            if (bj > bi) return -INFINITY;
+            if (bj < bi) return 0.f;
+            return maskAt(pos % 128, j % 128);
+          };
+          attendRow(keyRow, valRow, q + ((start + i) * nq + h) * d_ * es, dt, d_, kvLen, p_.qkScale, bias, scores,
+                    acc, out + ((start + i) * nq + h) * d_ * es);
+        }
+      }
+      start += qLens[b];
+    }
+  }
+
+ private:
+  atb::infer::SelfAttentionParam p_;
+  int64_t nb_ = 0, bs_ = 0, d_ = 0, b_ = 0, maxBlocks_ = 0, maxKv_ = 0;
+};
+
 // ---------------------------------------------------------------- PagedAttention (decode)
 class PagedAttentionOp : public SimOp {
  public:
-  explicit PagedAttentionOp(const atb::infer::PagedAttentionParam& p) : SimOp("PagedAttentionOperation", 5, 1, "PagedAttentionOperationMask0"), p_(p) {}
+  explicit PagedAttentionOp(const atb::infer::PagedAttentionParam& p)
+      : SimOp("PagedAttentionOperation", masked(p) ? 6 : 5, 1,
+              masked(p) ? "PagedAttentionOperationMask1" : "PagedAttentionOperationMask0"),
+        p_(p) {}
+  static bool masked(const atb::infer::PagedAttentionParam& p) {
+    return p.maskType == atb::infer::PagedAttentionParam::MASK_TYPE_NORM;
+  }
   atb::Status check(Call& c, uint64_t& ws) override {
-    if (p_.maskType != atb::infer::PagedAttentionParam::UNDEFINED || p_.quantType != 0 || p_.calcType != 0)
-      return c.fail(atb::ERROR_INVALID_PARAM, "simulator: maskType UNDEFINED, no quantisation, no SPEC");
+    if ((p_.maskType != atb::infer::PagedAttentionParam::UNDEFINED && !masked(p_)) || p_.quantType != 0 ||
+        p_.calcType != 0)
+      return c.fail(atb::ERROR_INVALID_PARAM, "simulator: maskType UNDEFINED or MASK_TYPE_NORM, no quantisation, no SPEC");
     if (p_.headNum <= 0 || p_.kvHeadNum <= 0 || p_.headNum % p_.kvHeadNum)
       return c.fail(atb::ERROR_INVALID_PARAM, "headNum must be a multiple of kvHeadNum");
     aclDataType dt = c.in(0).desc.dtype;
@@ -193,6 +331,15 @@ class PagedAttentionOp : public SimOp {
       if (lens[b] <= 0 || lens[b] > maxBlocks_ * bs_) return c.fail(atb::ERROR_INVALID_PARAM, "contextLens out of range");
       maxLen_ = std::max<int64_t>(maxLen_, lens[b]);
     }
+    if (masked(p_)) {
+      // the mask MindIE passes to decode: [B, heads, 1, maxLen], the query's dtype (MASK-2)
+      const auto& m = c.in(5).desc;
+      if (m.dtype != dt) return c.fail(atb::ERROR_INVALID_TENSOR_DTYPE, "mask of the query's dtype");
+      if (m.shape.dimNum != 4 || m.shape.dims[0] != b_ || m.shape.dims[1] != p_.headNum || m.shape.dims[2] != 1 ||
+          m.shape.dims[3] < maxLen_)
+        return c.fail(atb::ERROR_INVALID_TENSOR_DIM, "mask [B, headNum, 1, >= max contextLens]");
+      maskCols_ = m.shape.dims[3];
+    }
     ws = uint64_t(maxLen_ + d_) * 4;
     return atb::NO_ERROR;
   }
@@ -201,6 +348,16 @@ class PagedAttentionOp : public SimOp {
     size_t es = dtypeBytes(dt);
     float* scores = reinterpret_cast<float*>(ws);
     float* acc = scores + maxLen_;
+    const void* mask = masked(p_) ? c.in(5).deviceData : nullptr;
+    // MASK-1..4 as for SelfAttention: fp16 masks add to the scores, bf16 masks hold 0 (keep) or 1 (masked)
+    if (mask && dt == ACL_BF16) {
+      for (uint64_t i = 0; i < uint64_t(b_ * p_.headNum * maskCols_); i++) {
+        float v = loadFloat(mask, dt, i);
+        if (v != 0.f && v != 1.f)
+          return kernelFault(st, "PagedAttention: a bf16 mask holds 0 (keep) or 1 (masked) only, found " +
+                                     std::to_string(v) + " at " + std::to_string(i));
+      }
+    }
     const int32_t* lens = static_cast<const int32_t*>(c.in(4).hostData);
     const int32_t* table = static_cast<const int32_t*>(c.in(3).deviceData);
     const char* kc = static_cast<const char*>(c.in(1).deviceData);
@@ -217,7 +374,11 @@ class PagedAttentionOp : public SimOp {
         auto slot = [&](int64_t j) { return (int64_t(table[b * maxBlocks_ + j / bs_]) * bs_ + j % bs_) * nk + kh; };
         auto keyRow = [&](int64_t j) { return (const void*)(kc + slot(j) * d_ * es); };
         auto valRow = [&](int64_t j) { return (const void*)(vc + slot(j) * d_ * es); };
-        auto bias = [](int64_t) { return 0.f; };
+        auto bias = [&](int64_t j) -> float {
+          if (!mask) return 0.f;
+          float v = loadFloat(mask, dt, uint64_t((b * nq + h) * maskCols_ + j));
+          return dt == ACL_BF16 ? (v == 1.f ? -INFINITY : 0.f) : v;
+        };
         attendRow(keyRow, valRow, static_cast<const char*>(c.in(0).deviceData) + (b * nq + h) * d_ * es, dt, d_, len,
                   p_.qkScale, bias, scores, acc, static_cast<char*>(c.out(0).deviceData) + (b * nq + h) * d_ * es);
       }
@@ -226,7 +387,7 @@ class PagedAttentionOp : public SimOp {
 
  private:
   atb::infer::PagedAttentionParam p_;
-  int64_t nb_ = 0, bs_ = 0, d_ = 0, b_ = 0, maxBlocks_ = 0, maxLen_ = 0;
+  int64_t nb_ = 0, bs_ = 0, d_ = 0, b_ = 0, maxBlocks_ = 0, maxLen_ = 0, maskCols_ = 0;
 };
 
 // ---------------------------------------------------------------- ReshapeAndCache
@@ -276,6 +437,7 @@ template <> Status CreateOperation(const infer::SelfAttentionParam& p, Operation
     setError("SelfAttentionOperation CreateOperation: " + why + " (OP-SA-1)");
     return ERROR_INVALID_PARAM;
   }
+  if (p.calcType == infer::SelfAttentionParam::PREFIX_ENCODER) return make<PrefixEncoderOp>(p, op);
   return make<SelfAttentionOp>(p, op);
 }
 template <> Status CreateOperation(const infer::PagedAttentionParam& p, Operation** op) { return make<PagedAttentionOp>(p, op); }

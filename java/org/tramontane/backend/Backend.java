@@ -119,8 +119,11 @@ public interface Backend extends AutoCloseable {
     /** out[m, n] = x[m, :] . weight[n, :]  (weight [n, k], float or {@link QuantizedTensor}). */
     void linear(DeviceTensor x, DeviceTensor weight, DeviceTensor out);
 
-    /** Rotate-half RoPE in place on the q and k columns of a fused qkv activation. */
-    void rope(DeviceTensor qkv, QkvLayout layout, DeviceTensor positions, float theta);
+    /**
+     * Rotate-half RoPE in place on the q and k columns of a fused qkv activation, token t at
+     * {@code batch.positions()[t]} ({@code batch.meta().maxSeqLen()} bounds them).
+     */
+    void rope(DeviceTensor qkv, QkvLayout layout, AttentionBatch batch, float theta);
 
     /**
      * Refuses, with a one-line {@link org.tramontane.config.UserException} naming {@code --kv-cache-dtype},
@@ -130,7 +133,8 @@ public interface Backend extends AutoCloseable {
 
     /**
      * Whether a prefill may start past position 0, its queries attending to keys an earlier step (or
-     * another sequence's prefill) left in the cache, as prefix caching needs. Default: yes.
+     * another sequence's prefill) left in the cache, as prefix caching needs (the engine turns it off
+     * for a backend answering no). Default: yes.
      */
     default boolean prefillsAfterCachedPrefix() {
         return true;

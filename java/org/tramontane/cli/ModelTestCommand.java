@@ -42,6 +42,9 @@ final class ModelTestCommand implements Callable<Integer> {
     @Mixin
     KvCacheOptions kv;
 
+    @Mixin
+    StepBudgetOption budget;
+
     @Option(names = "--output-dir", paramLabel = "DIR", defaultValue = ".", description = "Root of outputs/ and benchmark.csv. Default: the current directory.")
     Path outputDir;
 
@@ -61,7 +64,7 @@ final class ModelTestCommand implements Callable<Integer> {
         List<BoolqDataset> data = args.mode() == Mode.FULL_BOOLQ
                 ? BoolqDataset.load(datasetPath != null ? datasetPath : BoolqDataset.DEFAULT_DIR) : List.of();
         var out = spec.commandLine().getOut();
-        try (LlmEngine engine = LlmEngine.open(source, ModelTest.engineOptions(args, kvCacheDtype)); BarProgress progress = new BarProgress()) {
+        try (LlmEngine engine = LlmEngine.open(source, ModelTest.engineOptions(args, kvCacheDtype, budget.maxNumBatchedTokens())); BarProgress progress = new BarProgress()) {
             out.printf(Locale.ROOT, "Model loaded in %.2f s (%s, world size %d)%n", engine.loadMillis() / 1000.0,
                     engine.precision(), engine.worldSize());
             OutputLayout layout = OutputLayout.of(outputDir, source.backend(), engine.precision(), engine.config().quantize().map(q -> q.configName).orElse(null),

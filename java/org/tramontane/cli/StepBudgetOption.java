@@ -5,7 +5,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code --max-num-batched-tokens}, as vLLM names the step budget; shared by generate and bench. */
+/** {@code --max-num-batched-tokens}, as vLLM names the step budget; shared by generate, bench, serve and modeltest. */
 final class StepBudgetOption {
     @Spec(Spec.Target.MIXEE)
     CommandSpec spec;

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.tramontane.backend.AttentionBatch;
+import org.tramontane.backend.AttentionMetadata;
 import org.tramontane.backend.Backend;
 import org.tramontane.backend.DeviceTensor;
 import org.tramontane.backend.KvCache;
@@ -102,7 +103,7 @@ public final class MixtralModel implements CausalLm {
             LayerWeights w = weights.layers().get(l);
             backend.rmsNorm(s.h, w.inputNorm(), eps, s.x);                             // x = rmsNorm(h, in_norm)
             backend.linear(s.x, w.wqkv(), s.qkv);                                      // q,k,v = x Wqkv
-            backend.rope(s.qkv, qkvLayout, s.positions, theta);                        // rotate-half RoPE
+            backend.rope(s.qkv, qkvLayout, attn, theta);                               // rotate-half RoPE
             backend.reshapeAndCache(s.qkv, qkvLayout, kvCaches.get(l), attn);          // k,v -> paged cache
             backend.pagedAttention(s.qkv, qkvLayout, kvCaches.get(l), attn, window, s.attn);
             backend.linear(s.attn, w.wo(), s.delta);                                   // o_proj (row-parallel)
@@ -151,11 +152,10 @@ public final class MixtralModel implements CausalLm {
 
     /** Views of the step buffers sized to this step's tokens. */
     private final class Step {
-        final DeviceTensor ids, positions, h, x, qkv, attn, delta, expertIds, routingWeights;
+        final DeviceTensor ids, h, x, qkv, attn, delta, expertIds, routingWeights;
 
         Step(int n) {
             ids = backend.firstRows(buffers.ids, n);
-            positions = backend.firstRows(buffers.positions, n);
             h = backend.firstRows(buffers.h, n);
             x = backend.firstRows(buffers.x, n);
             qkv = backend.firstRows(buffers.qkv, n);
@@ -184,14 +184,21 @@ public final class MixtralModel implements CausalLm {
         for (int s = 0; s < numSeqs; s++) {
             System.arraycopy(b.blockTables()[s], 0, tables, s * maxBlocks, b.blockTables()[s].length);
         }
+        AttentionMetadata meta = AttentionMetadata.of(b.seqIdx(), b.positions(), numSeqs, maxBlocks);  // once per step
         backend.write(buffers.ids, b.tokenIds());
         backend.write(buffers.positions, b.positions());
         backend.write(buffers.seqIdx, b.seqIdx());
         backend.write(buffers.slotMapping, b.slotMapping());
         backend.write(buffers.blockTables, tables);
-        return new AttentionBatch(n, numSeqs, maxBlocks, backend.firstRows(buffers.seqIdx, n),
-                backend.firstRows(buffers.positions, n), backend.firstRows(buffers.slotMapping, n),
-                backend.reshape(backend.firstRows(buffers.blockTables, (long) numSeqs * maxBlocks), numSeqs, maxBlocks));
+        backend.write(buffers.queryStartLoc, meta.queryStartLoc());
+        backend.write(buffers.queryLens, meta.queryLens());
+        backend.write(buffers.seqLens, meta.seqLens());
+        backend.write(buffers.computedLens, meta.computedLens());
+        return new AttentionBatch(meta, backend.firstRows(buffers.seqIdx, n), backend.firstRows(buffers.positions, n),
+                backend.firstRows(buffers.slotMapping, n),
+                backend.reshape(backend.firstRows(buffers.blockTables, (long) numSeqs * maxBlocks), numSeqs, maxBlocks),
+                backend.firstRows(buffers.queryStartLoc, numSeqs + 1L), backend.firstRows(buffers.queryLens, numSeqs),
+                backend.firstRows(buffers.seqLens, numSeqs), backend.firstRows(buffers.computedLens, numSeqs));
     }
 
     private void traceRouter(StepTrace trace, int layer, Step s) {

@@ -21,6 +21,10 @@ final class StepBuffers {
     final DeviceTensor seqIdx;       // i32 [maxTokens]
     final DeviceTensor slotMapping;  // i32 [maxTokens]
     final DeviceTensor blockTables;  // i32 [maxSeqs * maxBlocksPerSeq]
+    final DeviceTensor queryStartLoc; // i32 [maxSeqs + 1]  the step's AttentionMetadata on the device
+    final DeviceTensor queryLens;    // i32 [maxSeqs]
+    final DeviceTensor seqLens;      // i32 [maxSeqs]
+    final DeviceTensor computedLens; // i32 [maxSeqs]
     final DeviceTensor h;            // [maxTokens, hidden] residual stream (activations: b.activationDtype())
     // Two buffers carry four activations, each pair never live at once (MixtralModel.forward):
     // x dies at the qkv projection before attention writes attn, and qkv dies in attention before
@@ -51,6 +55,10 @@ final class StepBuffers {
         seqIdx = b.allocate(DType.I32, maxTokens);
         slotMapping = b.allocate(DType.I32, maxTokens);
         blockTables = b.allocate(DType.I32, (long) maxSeqs * maxBlocksPerSeq);
+        queryStartLoc = b.allocate(DType.I32, maxSeqs + 1L);
+        queryLens = b.allocate(DType.I32, maxSeqs);
+        seqLens = b.allocate(DType.I32, maxSeqs);
+        computedLens = b.allocate(DType.I32, maxSeqs);
         DType act = b.activationDtype();
         h = b.allocate(act, maxTokens, hidden);
         xOrAttn = b.allocate(act, (long) maxTokens * Math.max(hidden, layout.qSize()));
@@ -78,7 +86,8 @@ final class StepBuffers {
     }
 
     void free(Backend b) {
-        for (DeviceTensor t : new DeviceTensor[] {ids, positions, seqIdx, slotMapping, blockTables, h, xOrAttn,
+        for (DeviceTensor t : new DeviceTensor[] {ids, positions, seqIdx, slotMapping, blockTables, queryStartLoc,
+                queryLens, seqLens, computedLens, h, xOrAttn,
                 qkvOrDelta, expertIds, routingWeights, last, normed, logits, gathered}) {
             if (t != null) b.free(t);
         }

@@ -19,14 +19,14 @@ public final class ModelTest {
      * One engine serves every batch size: its KV pool and batch limit are sized for the largest;
      * the cache stores {@code kvCacheDtype} ({@code --kv-cache-dtype}).
      */
-    public static EngineOptions engineOptions(ModelTestArgs args, KvCacheDtype kvCacheDtype) {
+    public static EngineOptions engineOptions(ModelTestArgs args, KvCacheDtype kvCacheDtype, int maxNumBatchedTokens) {
         int bs = EngineOptions.DEFAULT_BLOCK_SIZE;
         int maxBatch = Collections.max(args.batchSizes());
         int blocks = switch (args.mode()) {
             case FULL_BOOLQ -> BoolqEval.kvBlocks(maxBatch, bs);
             case PERFORMANCE -> PerformanceSweep.kvBlocks(args.casePairs(), args.batchSizes(), bs);
         };
-        return new EngineOptions(bs, blocks, maxBatch, 0).withKvCache(kvCacheDtype, 0);
+        return new EngineOptions(bs, blocks, maxBatch, 0, maxNumBatchedTokens).withKvCache(kvCacheDtype, 0);
     }
 
     public static void boolq(LlmEngine engine, ModelTestArgs args, List<BoolqDataset> data, OutputLayout layout,

@@ -172,6 +172,17 @@ class ModelTestCommandTest {
 
     // ---- errors: one line, exit 2 for usage, 1 for run-time failures ----
 
+    /** The step budget reaches the engine: a 16-token case under a budget of 4 runs its prefill in chunks. */
+    @Test
+    void performanceTakesTheStepBudget(@TempDir Path out) {
+        Result r = run("modeltest", "pa_fp16", "performance", "[[16,4]]", "2", "mixtral", tiny(), "1",
+                "--max-num-batched-tokens", "4", "--output-dir", out.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("batch 2 [16,4]: first token"), r.out());
+        assertOneLineError(run("modeltest", "pa_fp16", "performance", "[[16,4]]", "1", "mixtral", tiny(), "1",
+                "--max-num-batched-tokens", "0"), 2, "--max-num-batched-tokens");
+    }
+
     @Test
     void usageErrorsExitTwo() {
         String w = tiny();

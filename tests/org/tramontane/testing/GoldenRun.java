@@ -29,6 +29,12 @@ public record GoldenRun(List<JsonNode> prompts, List<GenerationResult> outputs, 
     /** With the KV cache stored as {@code kvCacheDtype}. */
     public static GoldenRun run(Path modelDir, JsonNode golden, DType dtype, BackendKind backend, int worldSize,
             KvCacheDtype kvCacheDtype) {
+        return run(modelDir, golden, dtype, backend, worldSize, new EngineOptions(16, 0, 8, 0).withKvCache(kvCacheDtype, 0));
+    }
+
+    /** With the engine sized by {@code options} (a small {@code maxNumBatchedTokens} chunks the prefills). */
+    public static GoldenRun run(Path modelDir, JsonNode golden, DType dtype, BackendKind backend, int worldSize,
+            EngineOptions options) {
         List<GenerationRequest> reqs = new ArrayList<>();
         List<JsonNode> prompts = new ArrayList<>();
         for (JsonNode p : golden.get("prompts")) {
@@ -38,7 +44,7 @@ public record GoldenRun(List<JsonNode> prompts, List<GenerationResult> outputs, 
         }
         float[][] first = new float[reqs.size()][];
         ModelSource src = new ModelSource(modelDir, ModelSource.LoadFormat.AUTO, dtype, backend, 0, worldSize);
-        try (LlmEngine engine = LlmEngine.open(src, new EngineOptions(16, 0, 8, 0).withKvCache(kvCacheDtype, 0))) {
+        try (LlmEngine engine = LlmEngine.open(src, options)) {
             if (engine.worldSize() != worldSize) throw new AssertionError("world size " + engine.worldSize());
             List<GenerationResult> out = engine.generate(reqs, (r, step, tok, logits) -> {
                 if (step == 0) first[r] = logits.clone();

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.tramontane.backend.AttentionBatch;
+import org.tramontane.backend.AttentionMetadata;
 import org.tramontane.backend.Backend;
 import org.tramontane.backend.DeviceTensor;
 import org.tramontane.backend.ExpertWeights;
@@ -58,6 +59,12 @@ public final class AscendBackend implements Backend {
     private final boolean printCounters = DeviceCounters.printing();
     private DeviceCounters atLastStep;  // the counters when the last forward step ended (printCounters)
     private long steps;
+    // the step whose attention runs were planned last (every layer of a step shares its metadata)
+    private AttentionMetadata plannedMeta;
+    private int plannedWindow;
+    private int plannedBlockSize;
+    private int plannedHeadDim;
+    private List<AttentionPlan.Run> plannedRuns;
     private boolean closed;
 
     /** {@code --backend ascend} (real device) or {@code ascend-sim} (the CPU simulator). */
@@ -204,7 +211,6 @@ public final class AscendBackend implements Backend {
     @Override
     public void write(DeviceTensor dst, int[] src) {
         AscendTensor a = sized(dst, DType.I32, src.length);
-        if (a.host != null) System.arraycopy(src, 0, a.host, 0, src.length);
         device.run("aclrtMemcpy(H2D)", () -> AscendNative.tna_upload(dev, a.addr(), src, 4L * src.length));
     }
 
@@ -320,12 +326,10 @@ public final class AscendBackend implements Backend {
     }
 
     @Override
-    public void rope(DeviceTensor qkv, QkvLayout layout, DeviceTensor positions, float theta) {
+    public void rope(DeviceTensor qkv, QkvLayout layout, AttentionBatch batch, float theta) {
+        DeviceTensor positions = batch.positions();
         requireShape(qkv, positions.numElements(), layout.width());
-        int[] pos = asc(positions).host;
-        int maxPos = 0;
-        for (int i = 0; i < positions.numElements(); i++) maxPos = Math.max(maxPos, pos[i]);
-        rope.ensure(maxPos + 1, layout.headDim(), theta);
+        rope.ensure(batch.meta().maxSeqLen(), layout.headDim(), theta);
         AscendTensor q = activation(qkv);
         device.run("rope (Gather + Rope)", () -> AscendNative.tna_rope(dev, q.addr(), (int) qkv.rows(),
                 layout.numHeads(), layout.numKvHeads(), layout.headDim(), rope.cos().addr(), rope.sin().addr(),
@@ -341,10 +345,13 @@ public final class AscendBackend implements Backend {
         }
     }
 
-    /** Its SelfAttention runs whole prompts from position 0 only ({@link AttentionPlan}). */
+    /**
+     * A prefill chunk after a cached prefix runs as SelfAttention PREFIX_ENCODER, or where that cannot take
+     * it as a PagedAttention query per token ({@link AttentionPlan}).
+     */
     @Override
     public boolean prefillsAfterCachedPrefix() {
-        return false;
+        return true;
     }
 
     @Override
@@ -372,35 +379,73 @@ public final class AscendBackend implements Backend {
                 asc(cache.values()).addr(), s.numBlocks(), s.blockSize(), asc(batch.slotMapping()).addr(), cd));
     }
 
-    /** Each run of {@link AttentionPlan} is one SelfAttention PA_ENCODER or one PagedAttention call. */
+    /**
+     * Each run of the step's {@link AttentionPlan} (made once per step, on the first layer's call) is one
+     * SelfAttention PA_ENCODER, SelfAttention PREFIX_ENCODER or PagedAttention call (a run of a query per
+     * token: a Gather of the block-table rows, then PagedAttention, masked under a window); the lengths ATB needs
+     * on the host come from the step's {@link org.tramontane.backend.AttentionMetadata}, on the device
+     * from the batch's tensors.
+     */
     @Override
     public void pagedAttention(DeviceTensor qkv, QkvLayout layout, KvCache cache, AttentionBatch batch, int window,
             DeviceTensor out) {
         int n = batch.numTokens();
         requireShape(qkv, n, layout.width());
         requireShape(out, n, layout.qSize());
+        requireShape(batch.blockTables(), batch.numSeqs(), batch.maxBlocksPerSeq());
         checkCache(cache, layout);
         float scale = (float) (1.0 / Math.sqrt(layout.headDim()));
         KvCacheSpec s = cache.spec();
         long es = precision.weightDtype.elemBytes;
         long rowQkv = es * layout.width();
         long rowOut = es * layout.qSize();
-        for (AttentionPlan.Run run : AttentionPlan.of(asc(batch.seqIdx()).host, asc(batch.positions()).host, n, window)) {
-            int[] lens = run.lens();
+        long kc = asc(cache.keys()).addr();
+        long vc = asc(cache.values()).addr();
+        int maxBlocks = batch.maxBlocksPerSeq();
+        for (AttentionPlan.Run run : plan(batch, window, s.blockSize(), layout.headDim())) {
             long qkvAt = activation(qkv).addr() + run.firstToken() * rowQkv;
             long outAt = activation(out).addr() + run.firstToken() * rowOut;
-            if (run.kind() == AttentionPlan.Kind.DECODE) {
-                long tables = asc(batch.blockTables()).addr() + 4L * run.firstSeq() * batch.maxBlocksPerSeq();
-                device.run("pagedAttention (PagedAttention)", () -> AscendNative.tna_decode_attention(dev, qkvAt,
-                        lens.length, layout.numHeads(), layout.numKvHeads(), layout.headDim(), asc(cache.keys()).addr(),
-                        asc(cache.values()).addr(), s.numBlocks(), s.blockSize(), tables, batch.maxBlocksPerSeq(), lens,
-                        scale, outAt, cd));
-            } else {
-                device.run("pagedAttention (SelfAttention PA_ENCODER)", () -> AscendNative.tna_prefill_attention(dev,
-                        qkvAt, run.numTokens(), layout.numHeads(), layout.numKvHeads(), layout.headDim(), lens,
-                        lens.length, scale, outAt, cd));
+            long tables = asc(batch.blockTables()).addr() + 4L * run.firstSeq() * maxBlocks;
+            long queryLens = asc(batch.queryLens()).addr() + 4L * run.firstSeq();
+            long seqLens = asc(batch.seqLens()).addr() + 4L * run.firstSeq();
+            int numSeqs = run.numSeqs();
+            switch (run.kind()) {
+                case DECODE -> device.run("pagedAttention (PagedAttention)", () -> AscendNative.tna_decode_attention(dev,
+                        qkvAt, numSeqs, layout.numHeads(), layout.numKvHeads(), layout.headDim(), kc, vc, s.numBlocks(),
+                        s.blockSize(), tables, maxBlocks, seqLens, run.seqLens(), scale, outAt, cd));
+                case PREFILL -> device.run("pagedAttention (SelfAttention PA_ENCODER)",
+                        () -> AscendNative.tna_prefill_attention(dev, qkvAt, run.numTokens(), layout.numHeads(),
+                                layout.numKvHeads(), layout.headDim(), queryLens, run.queryLens(), numSeqs, scale, outAt,
+                                cd));
+                case CHUNK -> device.run("pagedAttention (SelfAttention PREFIX_ENCODER)",
+                        () -> AscendNative.tna_prefix_attention(dev, qkvAt, run.numTokens(), layout.numHeads(),
+                                layout.numKvHeads(), layout.headDim(), kc, vc, s.numBlocks(), s.blockSize(), tables,
+                                maxBlocks, queryLens, run.queryLens(), seqLens, run.seqLens(), numSeqs, scale, outAt,
+                                cd));
+                case QUERIES -> {
+                    AttentionPlan.Queries w = run.queries();
+                    device.run("pagedAttention (Gather + PagedAttention, a query per token)",
+                            () -> AscendNative.tna_token_attention(dev, qkvAt, run.numTokens(), layout.numHeads(),
+                                    layout.numKvHeads(), layout.headDim(), kc, vc, s.numBlocks(), s.blockSize(),
+                                    asc(batch.blockTables()).addr(), batch.numSeqs(), maxBlocks, w.tableRows(),
+                                    w.firstBlocks(), w.rowBlocks(), w.contextLens(), w.maskedLens(), w.maxContextLen(),
+                                    scale, outAt, cd));
+                }
             }
         }
+    }
+
+    /** The runs of this step's batch: planned on the first layer's call, reused by the others. */
+    private List<AttentionPlan.Run> plan(AttentionBatch batch, int window, int blockSize, int headDim) {
+        if (batch.meta() != plannedMeta || window != plannedWindow || blockSize != plannedBlockSize
+                || headDim != plannedHeadDim) {
+            plannedRuns = AttentionPlan.of(batch.meta(), window, blockSize, headDim);
+            plannedHeadDim = headDim;
+            plannedMeta = batch.meta();
+            plannedWindow = window;
+            plannedBlockSize = blockSize;
+        }
+        return plannedRuns;
     }
 
     @Override

@@ -161,8 +161,7 @@ final class AscendDevice implements AutoCloseable {
             check(AscendNative.tna_malloc(handle, bytes, out), "aclrtMalloc of " + bytes + " bytes");
             return out[0];
         });
-        int[] host = dtype == DType.I32 && n <= Integer.MAX_VALUE ? new int[(int) n] : null;
-        AscendTensor t = new AscendTensor(dtype, shape, addr, true, host);
+        AscendTensor t = new AscendTensor(dtype, shape, addr, true);
         owned.add(t);
         return t;
     }

@@ -72,12 +72,25 @@ final class AscendNative {
             int nq, int nk, int hd, @Cast("void*") long kCache, @Cast("void*") long vCache, int numBlocks,
             int blockSize, @Cast("const int32_t*") long slots, int cd);
     static native int tna_prefill_attention(@Cast("tna_device*") long d, @Cast("const void*") long qkv,
-            int numTokens, int nq, int nk, int hd, @Cast("const int32_t*") int[] seqLensHost, int numSeqs,
-            float scale, @Cast("void*") long out, int cd);
+            int numTokens, int nq, int nk, int hd, @Cast("const int32_t*") long seqLens,
+            @Cast("const int32_t*") int[] seqLensHost, int numSeqs, float scale, @Cast("void*") long out, int cd);
+    static native int tna_prefix_attention(@Cast("tna_device*") long d, @Cast("const void*") long qkv,
+            int numTokens, int nq, int nk, int hd, @Cast("const void*") long kCache, @Cast("const void*") long vCache,
+            int numBlocks, int blockSize, @Cast("const int32_t*") long blockTables, int maxBlocks,
+            @Cast("const int32_t*") long queryLens, @Cast("const int32_t*") int[] queryLensHost,
+            @Cast("const int32_t*") long seqLens, @Cast("const int32_t*") int[] seqLensHost, int numSeqs, float scale,
+            @Cast("void*") long out, int cd);
     static native int tna_decode_attention(@Cast("tna_device*") long d, @Cast("const void*") long qkv, int numSeqs,
             int nq, int nk, int hd, @Cast("const void*") long kCache, @Cast("const void*") long vCache,
             int numBlocks, int blockSize, @Cast("const int32_t*") long blockTables, int maxBlocks,
-            @Cast("const int32_t*") int[] contextLensHost, float scale, @Cast("void*") long out, int cd);
+            @Cast("const int32_t*") long contextLens, @Cast("const int32_t*") int[] contextLensHost, float scale,
+            @Cast("void*") long out, int cd);
+    static native int tna_token_attention(@Cast("tna_device*") long d, @Cast("const void*") long qkv,
+            int numTokens, int nq, int nk, int hd, @Cast("const void*") long kCache, @Cast("const void*") long vCache,
+            int numBlocks, int blockSize, @Cast("const int32_t*") long blockTables, int numRows, int maxBlocks,
+            @Cast("const int32_t*") int[] tableRowsHost, @Cast("const int32_t*") int[] firstBlocksHost, int rowBlocks,
+            @Cast("const int32_t*") int[] contextLensHost, @Cast("const int32_t*") int[] maskedLensHost,
+            int maxContextLen, float scale, @Cast("void*") long out, int cd);
     static native int tna_moe_gate(@Cast("tna_device*") long d, @Cast("const void*") long x, int xDtype,
             @Cast("const void*") long gate, int gateDtype, int numTokens, int hidden, int numExperts, int topK,
             @Cast("int32_t*") long expertIds, @Cast("void*") long weights, int cd);

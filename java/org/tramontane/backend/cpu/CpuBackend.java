@@ -197,7 +197,8 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void rope(DeviceTensor qkv, QkvLayout layout, DeviceTensor positions, float theta) {
+    public void rope(DeviceTensor qkv, QkvLayout layout, AttentionBatch batch, float theta) {
+        DeviceTensor positions = batch.positions();
         requireShape(qkv, positions.numElements(), layout.width());
         long base = cpu(qkv).addr();
         check(CpuNative.tn_rope(base, layout.width(), base + 4L * layout.qSize(), layout.width(), cpu(positions).addr(),

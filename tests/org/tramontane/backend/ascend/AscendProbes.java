@@ -53,6 +53,11 @@ final class AscendProbes {
 
     static native int tnr_prefill_mask(@Cast("tna_device*") long d, int cd, float masked, @Cast("float*") float[] out);
 
+    static native int tnr_prefix_encoder(@Cast("tna_device*") long d, int misuse, @Cast("float*") float[] out);
+
+    static native int tnr_paged_mask(@Cast("tna_device*") long d, int cd, float masked, int maskCols,
+            @Cast("float*") float[] out);
+
     static native int tnr_gmm_w8a8(@Cast("tna_device*") long d, int scaleDtype, int outDtype);
 
     static native int tnr_qmm(@Cast("tna_device*") long d, int scaleDtype, int outDtype);

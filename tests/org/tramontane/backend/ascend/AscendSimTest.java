@@ -158,7 +158,13 @@ class AscendSimTest {
             DeviceTensor slots = b.allocate(DType.I32, 1);
             b.write(slots, new int[] {99});
             DeviceTensor zero = b.allocate(DType.I32, 1);
-            var batch = new org.tramontane.backend.AttentionBatch(1, 1, 1, zero, zero, slots, b.allocate(DType.I32, 1, 1));
+            DeviceTensor one = b.allocate(DType.I32, 1);
+            b.write(one, new int[] {1});
+            var meta = org.tramontane.backend.AttentionMetadata.of(new int[] {0}, new int[] {0}, 1, 1);
+            DeviceTensor starts = b.allocate(DType.I32, 2);
+            b.write(starts, meta.queryStartLoc());
+            var batch = new org.tramontane.backend.AttentionBatch(meta, zero, zero, slots, b.allocate(DType.I32, 1, 1),
+                    starts, one, one, zero);
             b.reshapeAndCache(qkv, layout, cache, batch);
             AscendException e = assertThrows(AscendException.class, () -> b.read(slots, new int[1]));
             assertTrue(e.getMessage().contains("ReshapeAndCache") && e.getMessage().contains("aclrtSynchronizeStream")

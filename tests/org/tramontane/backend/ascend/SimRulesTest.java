@@ -153,6 +153,53 @@ class SimRulesTest {
         assertArrayEquals(new float[] {1, 1, 1, 1, 2, 2, 2, 2}, out, 1e-2f);
     }
 
+    /**
+     * SelfAttention PREFIX_ENCODER (prefill chunks after a cached prefix): its seven inputs, seqLen and
+     * kvSeqLen with hostData, kvSeqLen at least seqLen, MASK_TYPE_NORM_COMPRESS's [128, 128] mask, block size
+     * 128 and a cached prefix that is a multiple of 128; the chunk's queries attend causally to the cached
+     * prefix through the block table.
+     */
+    @Test
+    void opSaPrefixEncoderInputsAndCausalPrefix() {
+        float[] out = new float[32];
+        passes(probe(d -> AscendProbes.tnr_prefix_encoder(d, 0, out)));
+        // position 128 sees 128 ones and a 3, position 129 also a 5
+        float[] want = new float[32];
+        for (int i = 0; i < 16; i++) {
+            want[i] = (128f + 3f) / 129f;
+            want[16 + i] = (128f + 3f + 5f) / 130f;
+        }
+        assertArrayEquals(want, out, 2e-3f);
+        refused(probe(d -> AscendProbes.tnr_prefix_encoder(d, 1, out)), ERROR_INVALID_PARAM, "hostData");
+        refused(probe(d -> AscendProbes.tnr_prefix_encoder(d, 2, out)), ERROR_INVALID_PARAM, "hostData");
+        refused(probe(d -> AscendProbes.tnr_prefix_encoder(d, 3, out)), ERROR_INVALID_PARAM, "kvSeqLen");
+        refused(probe(d -> AscendProbes.tnr_prefix_encoder(d, 4, out)), ERROR_INVALID_TENSOR_DIM, "[128, 128]");
+        refused(probe(d -> AscendProbes.tnr_prefix_encoder(d, 5, out)), ERROR_INVALID_PARAM, "MASK_TYPE_NORM_COMPRESS");
+        refused(probe(d -> AscendProbes.tnr_prefix_encoder(d, 6, out)), ERROR_INVALID_IN_TENSOR_NUM, "7 inputs");
+        refused(probe(d -> AscendProbes.tnr_prefix_encoder(d, 7, out)), ERROR_INVALID_TENSOR_DIM, "blockSize 128");
+        refused(probe(d -> AscendProbes.tnr_prefix_encoder(d, 8, out)), ERROR_INVALID_PARAM, "multiple of 128", "127");
+    }
+
+    /**
+     * PagedAttention MASK_TYPE_NORM (the sliding-window path): the mask [B, heads, 1, >= contextLens] of the
+     * query's dtype, with MASK-1..4's conventions (fp16 added to the scores, bf16 0 keeps and 1 masks).
+     */
+    @Test
+    void opPaNormMaskShapeAndConventions() {
+        float[] out = new float[4];
+        int f16 = AscendNative.ACL_FLOAT16, bf16 = AscendNative.ACL_BF16;
+        // key 0 masked: the mean of v1 = 3 and v2 = 5
+        passes(probe(d -> AscendProbes.tnr_paged_mask(d, f16, Float.NEGATIVE_INFINITY, 3, out)));
+        assertArrayEquals(new float[] {4, 4, 4, 4}, out, 1e-2f);
+        passes(probe(d -> AscendProbes.tnr_paged_mask(d, bf16, 1f, 5, out)));
+        assertArrayEquals(new float[] {4, 4, 4, 4}, out, 1e-2f);
+        passes(probe(d -> AscendProbes.tnr_paged_mask(d, f16, 0f, 3, out)));
+        assertArrayEquals(new float[] {3, 3, 3, 3}, out, 1e-2f);
+        refused(probe(d -> AscendProbes.tnr_paged_mask(d, f16, 0f, 2, out)), ERROR_INVALID_TENSOR_DIM, "mask");
+        refused(probe(d -> AscendProbes.tnr_paged_mask(d, bf16, Float.NEGATIVE_INFINITY, 3, out)),
+                ACL_ERROR_RT_AICORE_EXCEPTION, "bf16 mask");
+    }
+
     @Test
     void nnGmm2W8a8ScaleDtypeFollowsTheOutDtype() {
         int f32 = AscendNative.ACL_FLOAT;

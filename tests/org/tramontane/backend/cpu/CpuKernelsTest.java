@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.tramontane.backend.AttentionBatch;
+import org.tramontane.backend.AttentionMetadata;
 import org.tramontane.config.DType;
 import org.tramontane.quant.Int8Rounding;
 import org.tramontane.backend.DeviceTensor;
@@ -58,6 +59,21 @@ class CpuKernelsTest {
         DeviceTensor t = b.allocate(DType.I32, shape);
         b.write(t, v);
         return t;
+    }
+
+    /** The batch of the first n tokens, its metadata computed from them as the model does. */
+    private AttentionBatch batch(int n, int numSeqs, int maxBlocks, int[] seqOf, int[] pos, int[] slots, int[] tables) {
+        return withMeta(AttentionMetadata.of(Arrays.copyOf(seqOf, n), Arrays.copyOf(pos, n), numSeqs, maxBlocks), seqOf,
+                pos, slots, tables);
+    }
+
+    /** The batch of metadata m whose per-token device arrays hold the first m.numTokens() entries given. */
+    private AttentionBatch withMeta(AttentionMetadata m, int[] seqOf, int[] pos, int[] slots, int[] tables) {
+        int n = m.numTokens();
+        int s = m.numSeqs();
+        return new AttentionBatch(m, i32(Arrays.copyOf(seqOf, n), n), i32(Arrays.copyOf(pos, n), n),
+                i32(Arrays.copyOf(slots, n), n), i32(tables, s, m.maxBlocksPerSeq()), i32(m.queryStartLoc(), s + 1),
+                i32(m.queryLens(), s), i32(m.seqLens(), s), i32(m.computedLens(), s));
     }
 
     private float[] read(DeviceTensor t) {
@@ -484,7 +500,7 @@ class CpuKernelsTest {
         float[] qkv = randn(n * lay.width());
         int[] pos = {0, 7, 1000};
         DeviceTensor t = f32(qkv, n, lay.width());
-        b.rope(t, lay, i32(pos, n), 1e6f);
+        b.rope(t, lay, batch(n, n, 1, new int[] {0, 1, 2}, pos, new int[n], new int[n]), 1e6f);
         float[] want = qkv.clone();
         int hd = lay.headDim(), half = hd / 2;
         for (int tok = 0; tok < n; tok++) {
@@ -622,7 +638,7 @@ class CpuKernelsTest {
                 int[] flat = new int[2 * 3];
                 System.arraycopy(tables[0], 0, flat, 0, 2);
                 System.arraycopy(tables[1], 0, flat, 3, 3);
-                AttentionBatch ab = new AttentionBatch(n, 2, 3, i32(seqOf, n), i32(pos, n), i32(slots, n), i32(flat, 2, 3));
+                AttentionBatch ab = batch(n, 2, 3, seqOf, pos, slots, flat);
                 b.reshapeAndCache(q, lay, cache, ab);
                 DeviceTensor out = b.allocate(DType.F32, n, lay.qSize());
                 b.pagedAttention(q, lay, cache, ab, window, out);
@@ -657,10 +673,9 @@ class CpuKernelsTest {
                     float[] ref = cacheRounded(qkv, lay, cacheType);
                     KvCache cache = b.allocateKvCache(new KvCacheSpec(blocks, bs, lay.numKvHeads(), lay.headDim(), cacheType));
                     b.reshapeAndCache(f32(qkv, n, lay.width()), lay, cache,
-                            new AttentionBatch(n, 1, blocks, i32(seqOf, n), i32(pos, n), i32(slots, n), i32(table, 1, blocks)));
+                            batch(n, 1, blocks, seqOf, pos, slots, table));
                     float[] last = Arrays.copyOfRange(qkv, (n - 1) * lay.width(), n * lay.width());
-                    AttentionBatch decode = new AttentionBatch(1, 1, blocks, i32(new int[] {0}, 1), i32(new int[] {n - 1}, 1),
-                            i32(new int[] {slots[n - 1]}, 1), i32(table, 1, blocks));
+                    AttentionBatch decode = batch(1, 1, blocks, new int[] {0}, new int[] {n - 1}, new int[] {slots[n - 1]}, table);
                     // windows: none, not block aligned, shorter than one partial
                     for (int window : new int[] {0, 250, 40}) {
                         String what = "split attention isa " + isa + " cache " + cacheType + " window " + window + " " + lay;
@@ -711,10 +726,9 @@ class CpuKernelsTest {
                     float[] qkvRev = new float[n * w];
                     for (int i = 0; i < n; i++) System.arraycopy(qkv, rev[i] * w, qkvRev, i * w, w);
                     KvCache cache = b.allocateKvCache(new KvCacheSpec(blocks, bs, lay.numKvHeads(), lay.headDim(), cacheType));
-                    AttentionBatch prompt = new AttentionBatch(n, 1, blocks, i32(seqOf, n), i32(pos, n), i32(slots, n), i32(table, 1, blocks));
+                    AttentionBatch prompt = batch(n, 1, blocks, seqOf, pos, slots, table);
                     b.reshapeAndCache(f32(qkv, n, w), lay, cache, prompt);
-                    AttentionBatch reversed = new AttentionBatch(n, 1, blocks, i32(seqOf, n), i32(rev, n), i32(revSlots, n),
-                            i32(table, 1, blocks));
+                    AttentionBatch reversed = batch(n, 1, blocks, seqOf, rev, revSlots, table);
                     // windows: none, not block aligned, shorter than one KV block
                     for (int window : new int[] {0, 150, 9}) {
                         String what = "attention batching isa " + isa + " cache " + cacheType + " window " + window + " " + lay;
@@ -730,8 +744,7 @@ class CpuKernelsTest {
                                     Arrays.copyOfRange(back, i * qs, (i + 1) * qs), what + " token " + rev[i] + " alone vs in the prompt");
                         }
                         for (int t : new int[] {0, 15, 16, 100, 200, n - 1}) {
-                            AttentionBatch decode = new AttentionBatch(1, 1, blocks, i32(new int[] {0}, 1), i32(new int[] {t}, 1),
-                                    i32(new int[] {slots[t]}, 1), i32(table, 1, blocks));
+                            AttentionBatch decode = batch(1, 1, blocks, new int[] {0}, new int[] {t}, new int[] {slots[t]}, table);
                             for (int pool : new int[] {1, 3}) {
                                 CpuPlatform.get().setThreads(pool);
                                 DeviceTensor one = b.allocate(DType.F32, 1, qs);
@@ -769,7 +782,7 @@ class CpuKernelsTest {
         // an int8 cache gives the key row holding +inf a NaN scale: the same heads turn NaN
         for (DType cacheType : new DType[] {DType.F32, DType.I8}) {
             KvCache cache = b.allocateKvCache(new KvCacheSpec(3, bs, lay.numKvHeads(), hd, cacheType));
-            AttentionBatch ab = new AttentionBatch(n, 1, 3, i32(seqOf, n), i32(pos, n), i32(slots, n), i32(table, 1, 3));
+            AttentionBatch ab = batch(n, 1, 3, seqOf, pos, slots, table);
             b.reshapeAndCache(f32(qkv, n, w), lay, cache, ab);
             DeviceTensor out = b.allocate(DType.F32, n, lay.qSize());
             b.pagedAttention(f32(qkv, n, w), lay, cache, ab, 0, out);
@@ -795,7 +808,7 @@ class CpuKernelsTest {
         int[] slots = Arrays.stream(pos).map(p -> p % bs).toArray();
         float[] qkv = randn(n * w);
         KvCache cache = b.allocateKvCache(new KvCacheSpec(1, bs, lay.numKvHeads(), lay.headDim(), DType.F32));
-        AttentionBatch ab = new AttentionBatch(n, 1, mb, i32(seqOf, n), i32(pos, n), i32(slots, n), i32(table, 1, mb));
+        AttentionBatch ab = batch(n, 1, mb, seqOf, pos, slots, table);
         b.reshapeAndCache(f32(qkv, n, w), lay, cache, ab);
         DeviceTensor out = b.allocate(DType.F32, n, lay.qSize());
         b.pagedAttention(f32(qkv, n, w), lay, cache, ab, window, out);
@@ -804,8 +817,10 @@ class CpuKernelsTest {
         assertClose(refAttention(qkv, lay, seqOf, pos, window, t0), Arrays.copyOfRange(read(out), t0 * lay.qSize(), n * lay.qSize()),
                 2e-5, "attention near INT_MAX");
         int[] over = {Integer.MAX_VALUE};
-        AttentionBatch bad = new AttentionBatch(1, 1, mb, i32(new int[] {0}, 1), i32(over, 1), i32(new int[] {0}, 1),
-                i32(table, 1, mb));
+        // the metadata cannot describe a position of INT_MAX (its sequence length overflows); the kernel refuses it too
+        assertThrows(IllegalArgumentException.class, () -> AttentionMetadata.of(new int[] {0}, over, 1, mb));
+        AttentionBatch bad = withMeta(AttentionMetadata.of(new int[] {0}, new int[] {Integer.MAX_VALUE - 1}, 1, mb),
+                new int[] {0}, over, new int[] {0}, table);
         assertThrows(IllegalStateException.class,
                 () -> b.pagedAttention(f32(Arrays.copyOf(qkv, w), 1, w), lay, cache, bad, window, b.allocate(DType.F32, 1, lay.qSize())));
     }
@@ -815,12 +830,10 @@ class CpuKernelsTest {
         QkvLayout lay = new QkvLayout(2, 1, 8);
         KvCache cache = b.allocateKvCache(new KvCacheSpec(2, 4, 1, 8, DType.F32));
         DeviceTensor q = b.allocate(DType.F32, 1, lay.width());
-        AttentionBatch ab = new AttentionBatch(1, 1, 1, i32(new int[] {0}, 1), i32(new int[] {0}, 1),
-                i32(new int[] {0}, 1), i32(new int[] {7}, 1, 1));
+        AttentionBatch ab = batch(1, 1, 1, new int[] {0}, new int[] {0}, new int[] {0}, new int[] {7});
         assertThrows(IllegalStateException.class,
                 () -> b.pagedAttention(q, lay, cache, ab, 0, b.allocate(DType.F32, 1, lay.qSize())));
-        AttentionBatch badSlot = new AttentionBatch(1, 1, 1, i32(new int[] {0}, 1), i32(new int[] {0}, 1),
-                i32(new int[] {8}, 1), i32(new int[] {0}, 1, 1));
+        AttentionBatch badSlot = batch(1, 1, 1, new int[] {0}, new int[] {0}, new int[] {8}, new int[] {0});
         assertThrows(IllegalStateException.class, () -> b.reshapeAndCache(q, lay, cache, badSlot));
     }
 

@@ -16,6 +16,7 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.tramontane.config.ActivationQuant;
 import org.tramontane.backend.AttentionBatch;
+import org.tramontane.backend.AttentionMetadata;
 import org.tramontane.config.DType;
 import org.tramontane.backend.DeviceTensor;
 import org.tramontane.backend.ExpertWeights;
@@ -203,7 +204,15 @@ public class KernelBench {
             backend.write(p, pos);
             backend.write(s, seq);
             backend.write(t, table);
-            return new AttentionBatch(n, 1, table.length, s, p, p, t); // slot = position: table is identity
+            AttentionMetadata m = AttentionMetadata.of(seq, pos, 1, table.length);
+            return new AttentionBatch(m, s, p, p, t, i32(m.queryStartLoc()), i32(m.queryLens()), i32(m.seqLens()),
+                    i32(m.computedLens())); // slot = position: table is identity
+        }
+
+        private DeviceTensor i32(int[] v) {
+            DeviceTensor t = backend.allocate(DType.I32, v.length);
+            backend.write(t, v);
+            return t;
         }
 
         @TearDown(Level.Trial)
