@@ -16,6 +16,11 @@
 // (`panel`): rows [16p, 16p + 16) become panel p, [k][16] (the 16 weights of input column i side
 // by side), so an outer-product tile reads it as one sequential stream with no packing per call;
 // rows past the last whole panel stay row-major and take the kernels above.
+// The linear layers use every kernel so that an output's value depends on its own activation row,
+// weight row and k, never on how many rows share the call (batch invariance: a token computes the
+// same bits alone, in a batch, or after a cached prefix): each panel output is one FMA chain over k
+// in order (bf16 mode with a bf16 dot-product instruction: that instruction for every row count),
+// and row-major rows run one activation row at a time through the gemv kernels.
 // Every ISA file keeps its helpers in an anonymous namespace (no shared inline symbols across
 // files built with different -m flags).
 #ifndef TN_KERNELS_H
@@ -183,7 +188,9 @@ static inline void prefetch_row(const void* p, size_t bytes) {
 static inline int panel_rows(bool panels, int n) { return panels ? n / kPanelRows * kPanelRows : 0; }
 // out[t * ldo + 16 p + c] = sum_{i<k} x[t * ldx + i] * W[16 p + c, i] for t < m, p < np, c < 16:
 // np consecutive panels (k * 16 elements each) from `panels`; any m >= 1 (the kernel tiles the
-// rows itself).  A row's result depends on m and k only.
+// rows itself).  A row's result depends on k only, never on m or the other rows: one FMA chain per
+// output over k in order, on every level that has FMA (so the AVX-512 zmm tiles and the AVX2 tiles
+// it takes for 1-3 rows give the same bits).
 typedef void (*PanelFn)(const float* x, int ldx, int m, const void* panels, int k, int np, float* out, int ldo);
 // The same product for 1 <= m <= kStreamMaxRows with the prefetch hint, distance and streams of
 // a tn_stream_choice; the same bits as PanelFn for every choice (one FMA chain per output in the
