@@ -203,6 +203,12 @@ typedef void (*PanelStreamFn)(const float* x, int ldx, int m, const void* panels
 // Sums pairs of products per step, so results differ from PanelFn's in f32 rounding only.
 typedef void (*PanelDpFn)(const uint32_t* xb, int ldxb, int m, const void* panels, int k, int np, float* out,
                           int ldo);
+// PanelDpFn for 1 <= m <= kStreamMaxRows with a tn_stream_choice's prefetch hint, distance and
+// streams: the same bits as PanelDpFn for every choice (bf16 mode's decode takes the dot-product
+// kernel too, so that a row's result does not depend on the row count; the weight's tuned streams
+// still apply).
+typedef void (*PanelDpStreamFn)(const uint32_t* xb, int ldxb, int m, const void* panels, int k, int np, float* out,
+                                int ldo, const tn_stream_choice& c);
 // Keys per attention sub-block: the kernel below takes at most this many at a time, and callers
 // cut every key range at absolute positions that are multiples of it (and at KV block ends), so a
 // query row meets the same sub-blocks however the rows around it are batched.
@@ -318,6 +324,7 @@ struct Kernels {
   PeakLoopFn fma_peak;
   const I8Kernels* i8;  // the TN_I8 row
   AttnBlockI8Fn attn_i8;  // attention over an int8 KV cache; nullptr: attn_i8_generic
+  PanelDpStreamFn panel_bf16dp_stream;  // nullptr: panel_bf16dp's built-in streams
 };
 
 extern const Kernels kScalarKernels;
@@ -351,6 +358,8 @@ void panel_avx512_zmm_f16(const float* x, int ldx, int m, const void* w, int k, 
 void panel_avx512_zmm_bf16(const float* x, int ldx, int m, const void* w, int k, int np, float* out, int ldo);
 // kernels_avx512bf16.cpp: the AVX-512 table's panel_bf16dp (vdpbf16ps; needs AVX512-BF16 and BW).
 void panel_bf16dp_avx512(const uint32_t* xb, int ldxb, int m, const void* w, int k, int np, float* out, int ldo);
+void panel_bf16dp_stream_avx512(const uint32_t* xb, int ldxb, int m, const void* w, int k, int np, float* out,
+                                int ldo, const tn_stream_choice& c);
 
 // The portable SwiGLU and int8-cache attention (kernels_scalar.cpp, baseline flags: callable from
 // every table).

@@ -493,7 +493,7 @@ const Kernels kAvx2Kernels = {
     sum_avx2,
     fma_peak_avx2,
     &kAvx2I8Kernels,
-    attn_isa_i8,
+    attn_isa_i8,    nullptr,  // no bf16 dot product at this level
 };
 
 }  // namespace tn

@@ -252,7 +252,7 @@ const Kernels kAvx512Kernels = {
     sum_avx512,
     fma_peak_avx512,
     &kAvx512I8Kernels,
-    attn_isa_i8,
+    attn_isa_i8,    panel_bf16dp_stream_avx512,
 };
 
 }  // namespace tn

@@ -168,7 +168,7 @@ const Kernels kScalarKernels = {
     sum_generic,
     fma_peak_generic,
     &kScalarI8Kernels,
-    attn_i8_generic,
+    attn_i8_generic,    nullptr,  // no bf16 dot product at this level
 };
 
 }  // namespace tn

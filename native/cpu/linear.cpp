@@ -65,7 +65,9 @@ void linear_rows(const Kernels& kt, const float* x, const float* xg, int m, int 
   if (r0 < prows) {
     const int pe = r1 < prows ? r1 : prows;
     const void* pw = (const char*)w + (size_t)r0 * k * kDTypes[dt].elem_bytes;
-    if (xb)
+    if (xb && sc && kt.panel_bf16dp_stream)
+      kt.panel_bf16dp_stream(xb, bf16_pairs_per_row(k), m, pw, k, (pe - r0) / kPanelRows, out + r0, ldo, *sc);
+    else if (xb)
       kt.panel_bf16dp(xb, bf16_pairs_per_row(k), m, pw, k, (pe - r0) / kPanelRows, out + r0, ldo);
     else if (sc)
       kt.panel_stream[dt](x, k, m, pw, k, (pe - r0) / kPanelRows, out + r0, ldo, *sc);

@@ -38,7 +38,8 @@ void pack_bf16_pairs(const float* x, int m, int k, uint32_t* xb);
 // m, [r0, r1) or the other rows (batch invariance).
 // xg: x in the gemv kernel's layout (kt.gemv_layout[dt]; x itself where that is nullptr).
 // xb: x as bf16 pairs (pack_bf16_pairs) where the panel rows take the bf16 dot-product kernel, else nullptr.
-// sc: the weight's tuned streams (stream_for), or nullptr: the panel rows take kt.panel_stream with it.
+// sc: the weight's tuned streams (stream_for), or nullptr: the panel rows take kt.panel_stream with it (xb:
+// kt.panel_bf16dp_stream, where the level has one).
 void linear_rows(const Kernels& kt, const float* x, const float* xg, int m, int k, const void* w, int dt, int r0,
                  int r1, float* out, int ldo, int prows, const uint32_t* xb, const tn_stream_choice* sc);
 
