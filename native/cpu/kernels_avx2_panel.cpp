@@ -28,9 +28,9 @@ struct HintFetch {
 // of every panel (outer product, 2 * MR FMAs per panel per 32-byte bf16 load).  Each output is one
 // FMA chain over k in order, whatever MR and S (as the AVX-512 zmm tiles): a row's result is then
 // the same whether it runs alone or among other rows (batch invariance, which prefix caching
-// needs: skipping a cached prefix changes how many rows a step, or an expert, has).  Each
-// iteration calls fetch on every panel's current column (GroupFetch or HintFetch: the prefetch
-// changes no result).
+// needs: skipping a cached prefix changes how many rows a step, or an expert, has;
+// decisions.md: panel-one-chain).  Each iteration calls fetch on every panel's current column
+// (GroupFetch or HintFetch: the prefetch changes no result).
 template <int D, int MR, int S, typename Fetch>
 void panel_tile(const float* x, int ldx, const void* p, size_t panel_stride, int k, float* out, int ldo,
                 Fetch fetch) {
