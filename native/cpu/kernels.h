@@ -325,8 +325,9 @@ void panel_bf16dp_neon(const uint32_t* xb, int ldxb, int m, const void* w, int k
 static inline float silu(float v) { return v / (1.f + expf(-v)); }
 
 // The AVX2 panel kernels: the AVX-512 table uses them for 1-3 activation rows (bandwidth-bound
-// streams, where wider vectors add nothing); from 4 rows it runs the zmm tiles below (and bf16
-// mode on a CPU with AVX512-BF16, panel_bf16dp) (decisions.md: avx512-from-rows).
+// streams, where wider vectors add nothing); from 4 rows it runs the zmm tiles below, which give
+// the same bits (decisions.md: avx512-from-rows).  bf16 mode on a CPU with AVX512-BF16 takes
+// panel_bf16dp for every row count instead.
 void panel_avx2_f32(const float* x, int ldx, int m, const void* panels, int k, int np, float* out, int ldo);
 void panel_avx2_f16(const float* x, int ldx, int m, const void* panels, int k, int np, float* out, int ldo);
 void panel_avx2_bf16(const float* x, int ldx, int m, const void* panels, int k, int np, float* out, int ldo);

@@ -54,8 +54,8 @@ class FloatPath {
       count_weight_bytes(3 * (size_t)c_.I * H * eb_);
     }
     xg_gemv_ = gemv_rows(s0, s1, xg_, H, xgl_, up_prows_ == c_.I);
-    // The group's rows as bf16 pairs where some segment takes the bf16 dot-product kernel
-    // (segment s's rows at row0 * kp); those of g are packed between the passes.
+    // The group's rows as bf16 pairs where the experts take the bf16 dot-product kernel (every
+    // segment alike; segment s's rows at row0 * kp); those of g are packed between the passes.
     any_dp_ = use_bf16dp(kt_, dt_, panels_, round_);
     xg_pairs_ = g_pairs_ = nullptr;
     if (!any_dp_) return TN_OK;
