@@ -3,19 +3,19 @@
 // it, so forcing a level (tests, tramontane.cpu.isa) reaches every SIMD body.  Indexed by dtype
 // code where the weight type varies; the int8 row's kernels are the table's i8 member.
 //
-// On a row-major weight [n, k] (as stored; int8 weights, tests, and the last n % 16 rows of a
-// panel-layout weight) linear layers use two shapes of kernel:
-//  * gemv tiles (few activation rows: decode): up to 4 weight rows x up to 4 activation rows
-//    per call, dot-product form, each weight byte loaded once per tile and widened in registers
-//    (gemv_batch, where an ISA has it, takes a whole work item of weight rows and tiles it itself);
-//  * a packed GEMM (many rows: prefill, large expert groups): NR weight rows are widened and
-//    transposed once into an f32 panel [k][NR] that stays in L2, then an MR x NR register tile
-//    of outer products runs over every activation row.
 // A float weight handed to tn_pack_panels (the cpu backend does that at load for q/k/v/o, the
 // experts and an untied lm_head) is read in its panel layout by one kernel for every row count
 // (`panel`): rows [16p, 16p + 16) become panel p, [k][16] (the 16 weights of input column i side
-// by side), so an outer-product tile reads it as one sequential stream with no packing per call;
-// rows past the last whole panel stay row-major and take the kernels above.
+// by side), so an outer-product tile reads it as one sequential stream with no packing per call.
+// Rows past the last whole panel, and weights left row-major [n, k] (the router, int8 weights,
+// tests), take the gemv tiles: up to 4 weight rows per call, dot-product form, each weight byte
+// loaded once per tile and widened in registers (gemv_batch, where an ISA has it, takes a whole
+// work item of weight rows and tiles it itself).
+// The linear layers use the kernels so that an output's value depends on its own activation row,
+// weight row and k, never on how many rows share the call (batch invariance: a token computes the
+// same bits alone, in a batch, or after a cached prefix): each panel output is one FMA chain over k
+// in order (bf16 mode with a bf16 dot-product instruction: that instruction for every row count),
+// and row-major rows run one activation row at a time through the gemv kernels.
 // Every ISA file keeps its helpers in an anonymous namespace (no shared inline symbols across
 // files built with different -m flags).
 #ifndef TN_KERNELS_H
@@ -41,19 +41,13 @@ typedef void (*AxpyFn)(float a, const void* x, float* y, int n);
 // out[t * ldo + r] = sum_{i<k} x[t * ldx + i] * widen(w[r * ldw + i]),  r < rows <= 4, t < m <= 4
 typedef void (*GemvTileFn)(const float* x, int ldx, int m, const void* w, size_t ldw, int rows, int k,
                            float* out, int ldo);
-// The same product for a decode block: 1 <= m < the GEMM threshold activation rows and any number
-// of weight rows (a whole work item), so the kernel picks its own register tiling and streams.
+// The same product for any number of weight rows (a whole work item), so the kernel picks its own
+// register tiling and streams; tn_linear calls it (and the tiles) with one activation row at a time.
 typedef GemvTileFn GemvBatchFn;
 // The activation layout a gemv kernel of a weight dtype wants: out = x [m, k] rearranged within
 // blocks (the bf16 AVX2 kernel widens 16 weights at a time into even / odd halves with one shift
 // and one mask, so x is fed as x0 x2 .. x14 x1 x3 .. x15 per block of 16).  nullptr: x as is.
 typedef void (*ActLayoutFn)(const float* x, int m, int k, float* out);
-// panel[i * nr + c] = widen(w[c * ldw + i]) for c < rows, 0 for rows <= c < nr (nr = gemm_nr).
-// panel is 64-byte aligned.
-typedef void (*PackFn)(const void* w, size_t ldw, int rows, int k, float* panel);
-// out[t * ldo + c] = sum_{i<k} x[t * ldx + i] * panel[i * nr + c],  t < m <= gemm_mr, c < cols <= nr
-typedef void (*GemmMicroFn)(const float* x, int ldx, int m, const float* panel, int k, float* out, int ldo,
-                            int cols);
 // Rows per panel, and where column c of a panel's k-th group of 16 sits (in elements): bf16 pairs
 // column c with c + 8 in one 32-bit lane (low / high half: a shift and a mask widen both halves
 // to f32 in place), f16 and f32 keep column order.
@@ -183,7 +177,9 @@ static inline void prefetch_row(const void* p, size_t bytes) {
 static inline int panel_rows(bool panels, int n) { return panels ? n / kPanelRows * kPanelRows : 0; }
 // out[t * ldo + 16 p + c] = sum_{i<k} x[t * ldx + i] * W[16 p + c, i] for t < m, p < np, c < 16:
 // np consecutive panels (k * 16 elements each) from `panels`; any m >= 1 (the kernel tiles the
-// rows itself).  A row's result depends on m and k only.
+// rows itself).  A row's result depends on k only, never on m or the other rows: one FMA chain per
+// output over k in order, on every level that has FMA (so the AVX-512 zmm tiles and the AVX2 tiles
+// it takes for 1-3 rows give the same bits).
 typedef void (*PanelFn)(const float* x, int ldx, int m, const void* panels, int k, int np, float* out, int ldo);
 // The same product for 1 <= m <= kStreamMaxRows with the prefetch hint, distance and streams of
 // a tn_stream_choice; the same bits as PanelFn for every choice (one FMA chain per output in the
@@ -196,6 +192,12 @@ typedef void (*PanelStreamFn)(const float* x, int ldx, int m, const void* panels
 // Sums pairs of products per step, so results differ from PanelFn's in f32 rounding only.
 typedef void (*PanelDpFn)(const uint32_t* xb, int ldxb, int m, const void* panels, int k, int np, float* out,
                           int ldo);
+// PanelDpFn for 1 <= m <= kStreamMaxRows with a tn_stream_choice's prefetch hint, distance and
+// streams: the same bits as PanelDpFn for every choice (bf16 mode's decode takes the dot-product
+// kernel too, so that a row's result does not depend on the row count; the weight's tuned streams
+// still apply).
+typedef void (*PanelDpStreamFn)(const uint32_t* xb, int ldxb, int m, const void* panels, int k, int np, float* out,
+                                int ldo, const tn_stream_choice& c);
 // Keys per attention sub-block: the kernel below takes at most this many at a time, and callers
 // cut every key range at absolute positions that are multiples of it (and at KV block ends), so a
 // query row meets the same sub-blocks however the rows around it are batched.
@@ -298,19 +300,16 @@ struct Kernels {
   GemvTileFn gemv[kNumDTypes];
   GemvBatchFn gemv_batch[kNumDTypes];  // nullptr: 4 x 4 gemv tiles
   ActLayoutFn gemv_layout[kNumDTypes];
-  PackFn pack[kNumDTypes];
   PanelFn panel[kNumDTypes];
   PanelStreamFn panel_stream[kNumDTypes];  // nullptr: the level has no tuned streams
   PanelDpFn panel_bf16dp;  // nullptr where the level has none; usable only if has_bf16_dot()
-  GemmMicroFn gemm_micro;
   SwigluFn swiglu;
   RoundBf16Fn round_bf16;
-  int gemm_mr;
-  int gemm_nr;
   SumFn sum;
   PeakLoopFn fma_peak;
   const I8Kernels* i8;  // the TN_I8 row
   AttnBlockI8Fn attn_i8;  // attention over an int8 KV cache; nullptr: attn_i8_generic
+  PanelDpStreamFn panel_bf16dp_stream;  // nullptr: panel_bf16dp's built-in streams
 };
 
 extern const Kernels kScalarKernels;
@@ -326,8 +325,9 @@ void panel_bf16dp_neon(const uint32_t* xb, int ldxb, int m, const void* w, int k
 static inline float silu(float v) { return v / (1.f + expf(-v)); }
 
 // The AVX2 panel kernels: the AVX-512 table uses them for 1-3 activation rows (bandwidth-bound
-// streams, where wider vectors add nothing); from 4 rows it runs the zmm tiles below (and bf16
-// mode on a CPU with AVX512-BF16, panel_bf16dp) (decisions.md: avx512-from-rows).
+// streams, where wider vectors add nothing); from 4 rows it runs the zmm tiles below, which give
+// the same bits (decisions.md: avx512-from-rows).  bf16 mode on a CPU with AVX512-BF16 takes
+// panel_bf16dp for every row count instead.
 void panel_avx2_f32(const float* x, int ldx, int m, const void* panels, int k, int np, float* out, int ldo);
 void panel_avx2_f16(const float* x, int ldx, int m, const void* panels, int k, int np, float* out, int ldo);
 void panel_avx2_bf16(const float* x, int ldx, int m, const void* panels, int k, int np, float* out, int ldo);
@@ -344,6 +344,8 @@ void panel_avx512_zmm_f16(const float* x, int ldx, int m, const void* w, int k, 
 void panel_avx512_zmm_bf16(const float* x, int ldx, int m, const void* w, int k, int np, float* out, int ldo);
 // kernels_avx512bf16.cpp: the AVX-512 table's panel_bf16dp (vdpbf16ps; needs AVX512-BF16 and BW).
 void panel_bf16dp_avx512(const uint32_t* xb, int ldxb, int m, const void* w, int k, int np, float* out, int ldo);
+void panel_bf16dp_stream_avx512(const uint32_t* xb, int ldxb, int m, const void* w, int k, int np, float* out,
+                                int ldo, const tn_stream_choice& c);
 
 // The portable SwiGLU and int8-cache attention (kernels_scalar.cpp, baseline flags: callable from
 // every table).

@@ -336,7 +336,7 @@ void gemv_rows_rm(const float* x, int ldx, const void* w, size_t ldw, int rows, 
   for (; r < rows; r++) gemv_tile_rm<D, 1, M>(x, ldx, wrow<D>(w, ldw, r), ldw, k, out + r, ldo);
 }
 
-// 1 <= m < kGemmMinRows activation rows.  One or two rows go to gemv_rows (the streams of
+// 1 <= m activation rows (tn_linear passes one at a time).  One or two rows go to gemv_rows (the streams of
 // gemv_stream_m; f32 its 4-row tiles), and so do 3-4 rows whose activations fit L1 (still
 // memory-bound there); otherwise the rows go in groups of 4 or 3 (2 only as the rest of 5) through
 // gemv_rows_rm: 5 = 3 + 2, 6 = 3 + 3, 7 = 4 + 3, 8 = 4 + 4, 9 = 3 + 3 + 3, ...
@@ -356,69 +356,6 @@ void gemv_batch_avx2(const float* x, int ldx, int m, const void* w, size_t ldw, 
     else if (g == 3) gemv_rows_rm<D, 3>(xt, ldx, w, ldw, rows, k, ot, ldo);
     else gemv_rows_rm<D, 4>(xt, ldx, w, ldw, rows, k, ot, ldo);
     t += g;
-  }
-}
-
-constexpr int kMr = 6, kNr = 16;
-
-// Widens and transposes 8-row x 8-column blocks: the panel holds weight row c in column c.
-template <int D>
-void pack_avx2(const void* w, size_t ldw, int rows, int k, float* panel) {
-  for (int c0 = 0; c0 < kNr; c0 += 8) {
-    const void* wr[8];
-    int live = rows - c0;
-    for (int j = 0; j < 8; j++) wr[j] = j < live ? wrow<D>(w, ldw, c0 + j) : nullptr;
-    int i = 0;
-    for (; i + 8 <= k; i += 8) {
-      __m256 v[8];
-      for (int j = 0; j < 8; j++) v[j] = wr[j] ? loadw<D>(wr[j], i) : _mm256_setzero_ps();
-      transpose8(v);
-      for (int j = 0; j < 8; j++) _mm256_store_ps(panel + (size_t)(i + j) * kNr + c0, v[j]);
-    }
-    for (; i < k; i++)
-      for (int j = 0; j < 8; j++) panel[(size_t)i * kNr + c0 + j] = wr[j] ? load_elem(wr[j], D, i) : 0.f;
-  }
-}
-
-// MR x 16 register tile: 2 * MR accumulators + 2 panel vectors + 1 broadcast <= 15 ymm.
-template <int MR>
-void micro_tile(const float* x, int ldx, const float* panel, int k, float* out, int ldo, int cols) {
-  __m256 c0[MR], c1[MR];
-#pragma GCC unroll 8
-  for (int t = 0; t < MR; t++) c0[t] = c1[t] = _mm256_setzero_ps();
-  for (int i = 0; i < k; i++) {
-    __m256 b0 = _mm256_load_ps(panel + (size_t)i * kNr);
-    __m256 b1 = _mm256_load_ps(panel + (size_t)i * kNr + 8);
-#pragma GCC unroll 8
-    for (int t = 0; t < MR; t++) {
-      __m256 a = _mm256_broadcast_ss(x + (size_t)t * ldx + i);
-      c0[t] = _mm256_fmadd_ps(a, b0, c0[t]);
-      c1[t] = _mm256_fmadd_ps(a, b1, c1[t]);
-    }
-  }
-#pragma GCC unroll 8
-  for (int t = 0; t < MR; t++) {
-    float* o = out + (size_t)t * ldo;
-    if (cols == kNr) {
-      _mm256_storeu_ps(o, c0[t]);
-      _mm256_storeu_ps(o + 8, c1[t]);
-    } else {
-      alignas(32) float tmp[kNr];
-      _mm256_store_ps(tmp, c0[t]);
-      _mm256_store_ps(tmp + 8, c1[t]);
-      for (int c = 0; c < cols; c++) o[c] = tmp[c];
-    }
-  }
-}
-
-void gemm_micro_avx2(const float* x, int ldx, int m, const float* panel, int k, float* out, int ldo, int cols) {
-  switch (m) {
-    case 1: micro_tile<1>(x, ldx, panel, k, out, ldo, cols); break;
-    case 2: micro_tile<2>(x, ldx, panel, k, out, ldo, cols); break;
-    case 3: micro_tile<3>(x, ldx, panel, k, out, ldo, cols); break;
-    case 4: micro_tile<4>(x, ldx, panel, k, out, ldo, cols); break;
-    case 5: micro_tile<5>(x, ldx, panel, k, out, ldo, cols); break;
-    default: micro_tile<6>(x, ldx, panel, k, out, ldo, cols); break;
   }
 }
 
@@ -481,19 +418,15 @@ const Kernels kAvx2Kernels = {
     {gemv_avx2<TN_F32>, gemv_avx2<TN_F16>, gemv_avx2<TN_BF16>},
     {gemv_batch_avx2<TN_F32>, gemv_batch_avx2<TN_F16>, gemv_batch_avx2<TN_BF16>},
     {nullptr, nullptr, bf16_layout},
-    {pack_avx2<TN_F32>, pack_avx2<TN_F16>, pack_avx2<TN_BF16>},
     {panel_avx2_f32, panel_avx2_f16, panel_avx2_bf16},
     {panel_stream_avx2_f32, panel_stream_avx2_f16, panel_stream_avx2_bf16},
     nullptr,
-    gemm_micro_avx2,
     swiglu_avx2,
     round_bf16_avx2,
-    kMr,
-    kNr,
     sum_avx2,
     fma_peak_avx2,
     &kAvx2I8Kernels,
-    attn_isa_i8,
+    attn_isa_i8,    nullptr,  // no bf16 dot product at this level
 };
 
 }  // namespace tn

@@ -25,88 +25,66 @@ struct HintFetch {
 
 // MR activation rows x S panels side by side (the second panel_stride elements after the first):
 // per column i of the panels, each activation is broadcast once and multiplied into both halves
-// of every panel (outer product, 2 * MR FMAs per panel per 32-byte bf16 load).  U rounds of
-// columns per iteration, each with its own accumulators, keep 8+ FMA chains in flight where
-// S * MR is small (2 * S * U * MR accumulators <= 12).  Each iteration calls fetch on every
-// panel's current column (GroupFetch or HintFetch: the prefetch changes no result).
-template <int D, int MR, int S, int U, typename Fetch>
+// of every panel (outer product, 2 * MR FMAs per panel per 32-byte bf16 load).  Each output is one
+// FMA chain over k in order, whatever MR and S (as the AVX-512 zmm tiles): a row's result is then
+// the same whether it runs alone or among other rows (batch invariance, which prefix caching
+// needs: skipping a cached prefix changes how many rows a step, or an expert, has;
+// decisions.md: panel-one-chain).  Each iteration calls fetch on every panel's current column
+// (GroupFetch or HintFetch: the prefetch changes no result).
+template <int D, int MR, int S, typename Fetch>
 void panel_tile(const float* x, int ldx, const void* p, size_t panel_stride, int k, float* out, int ldo,
                 Fetch fetch) {
   const size_t eb = (size_t)kDTypes[D].elem_bytes;
-  __m256 c[S][U][MR][2];
+  __m256 c[S][MR][2];
 #pragma GCC unroll 2
   for (int s = 0; s < S; s++)
-#pragma GCC unroll 4
-    for (int u = 0; u < U; u++)
 #pragma GCC unroll 8
-      for (int t = 0; t < MR; t++) c[s][u][t][0] = c[s][u][t][1] = _mm256_setzero_ps();
-  int i = 0;
-  for (; i + U <= k; i += U) {
+    for (int t = 0; t < MR; t++) c[s][t][0] = c[s][t][1] = _mm256_setzero_ps();
+  for (int i = 0; i < k; i++) {
 #pragma GCC unroll 2
     for (int s = 0; s < S; s++) fetch((const char*)p + (s * panel_stride + (size_t)i * kPanelRows) * eb);
-#pragma GCC unroll 4
-    for (int u = 0; u < U; u++)
-#pragma GCC unroll 2
-      for (int s = 0; s < S; s++) {
-        __m256 b[2];  // column i + u's 16 weights: f32 / f16 in order, bf16 columns c and c + 8 per lane
-        widen16<D>((const char*)p + s * panel_stride * eb, (i + u) * kPanelRows, b);
-        // Two panels of 3+ rows: GCC would keep the MR broadcasts of the first panel for the
-        // second, which with 2 * S * MR accumulators and 2 weight halves passes the 16 ymm and
-        // spills an accumulator (a store-to-load chain each column); an opaque copy of x makes it
-        // broadcast again, loads being cheap (decisions.md: two-panel-rebroadcast).
-        const float* xs = x;
-        if (S > 1 && MR >= 3) __asm__ volatile("" : "+r"(xs));
-#pragma GCC unroll 8
-        for (int t = 0; t < MR; t++) {
-          const __m256 a = _mm256_broadcast_ss(xs + (size_t)t * ldx + i + u);
-          c[s][u][t][0] = _mm256_fmadd_ps(a, b[0], c[s][u][t][0]);
-          c[s][u][t][1] = _mm256_fmadd_ps(a, b[1], c[s][u][t][1]);
-        }
-      }
-  }
-  for (; i < k; i++)  // the k % U last columns
 #pragma GCC unroll 2
     for (int s = 0; s < S; s++) {
-      __m256 b[2];
+      __m256 b[2];  // column i's 16 weights: f32 / f16 in order, bf16 columns c and c + 8 per lane
       widen16<D>((const char*)p + s * panel_stride * eb, i * kPanelRows, b);
+      // Two panels of 3+ rows: GCC would keep the MR broadcasts of the first panel for the
+      // second, which with 2 * S * MR accumulators and 2 weight halves passes the 16 ymm and
+      // spills an accumulator (a store-to-load chain each column); an opaque copy of x makes it
+      // broadcast again, loads being cheap (decisions.md: two-panel-rebroadcast).
+      const float* xs = x;
+      if (S > 1 && MR >= 3) __asm__ volatile("" : "+r"(xs));
 #pragma GCC unroll 8
       for (int t = 0; t < MR; t++) {
-        const __m256 a = _mm256_broadcast_ss(x + (size_t)t * ldx + i);
-        c[s][0][t][0] = _mm256_fmadd_ps(a, b[0], c[s][0][t][0]);
-        c[s][0][t][1] = _mm256_fmadd_ps(a, b[1], c[s][0][t][1]);
+        const __m256 a = _mm256_broadcast_ss(xs + (size_t)t * ldx + i);
+        c[s][t][0] = _mm256_fmadd_ps(a, b[0], c[s][t][0]);
+        c[s][t][1] = _mm256_fmadd_ps(a, b[1], c[s][t][1]);
       }
     }
+  }
 #pragma GCC unroll 2
   for (int s = 0; s < S; s++)
 #pragma GCC unroll 8
     for (int t = 0; t < MR; t++) {
-      __m256 lo = c[s][0][t][0], hi = c[s][0][t][1];
-#pragma GCC unroll 4
-      for (int u = 1; u < U; u++) {
-        lo = _mm256_add_ps(lo, c[s][u][t][0]);
-        hi = _mm256_add_ps(hi, c[s][u][t][1]);
-      }
       float* o = out + (size_t)t * ldo + s * kPanelRows;
-      _mm256_storeu_ps(o, lo);
-      _mm256_storeu_ps(o + 8, hi);
+      _mm256_storeu_ps(o, c[s][t][0]);
+      _mm256_storeu_ps(o + 8, c[s][t][1]);
     }
 }
 
 // 1-3 rows (memory-bound): `streams` panels side by side (2: two panels at a time, then the odd
 // one; 1: one at a time), each prefetched with hint H, `bytes` ahead per thread split among the
-// panels read together.  U fixed by MR, so a panel's sums do not depend on whether it was paired.
+// panels read together (a panel's sums do not depend on whether it was paired).
 template <int D, int MR, int H>
 void panel_streams(const float* x, int ldx, const void* w, int k, int np, float* out, int ldo, int streams,
                    size_t bytes) {
-  constexpr int U = MR == 1 ? 2 : 1;
   const size_t stride = (size_t)kPanelRows * k, eb = (size_t)kDTypes[D].elem_bytes;
   int p = 0;
   if (streams >= 2)
     for (; p + 2 <= np; p += 2)
-      panel_tile<D, MR, 2, U>(x, ldx, (const char*)w + p * stride * eb, stride, k, out + p * kPanelRows, ldo,
+      panel_tile<D, MR, 2>(x, ldx, (const char*)w + p * stride * eb, stride, k, out + p * kPanelRows, ldo,
                               HintFetch<H>{bytes / 2});
   for (; p < np; p++)
-    panel_tile<D, MR, 1, U>(x, ldx, (const char*)w + p * stride * eb, stride, k, out + p * kPanelRows, ldo,
+    panel_tile<D, MR, 1>(x, ldx, (const char*)w + p * stride * eb, stride, k, out + p * kPanelRows, ldo,
                             HintFetch<H>{bytes});
 }
 
@@ -139,11 +117,11 @@ void panel_avx2(const float* x, int ldx, int m, const void* w, int k, int np, fl
       float* o = out + (size_t)t * ldo + p * kPanelRows;
       const GroupFetch f{panel_fetch(t, g, m), kPanelPrefetchBytes};
       switch (g) {  // never a lone row: 7 goes 4 + 3
-        case 2: panel_tile<D, 2, 1, 2>(xt, ldx, pw, stride, k, o, ldo, f); break;
-        case 3: panel_tile<D, 3, 1, 2>(xt, ldx, pw, stride, k, o, ldo, f); break;
-        case 4: panel_tile<D, 4, 1, 1>(xt, ldx, pw, stride, k, o, ldo, f); break;
-        case 5: panel_tile<D, 5, 1, 1>(xt, ldx, pw, stride, k, o, ldo, f); break;
-        default: panel_tile<D, 6, 1, 1>(xt, ldx, pw, stride, k, o, ldo, f); break;
+        case 2: panel_tile<D, 2, 1>(xt, ldx, pw, stride, k, o, ldo, f); break;
+        case 3: panel_tile<D, 3, 1>(xt, ldx, pw, stride, k, o, ldo, f); break;
+        case 4: panel_tile<D, 4, 1>(xt, ldx, pw, stride, k, o, ldo, f); break;
+        case 5: panel_tile<D, 5, 1>(xt, ldx, pw, stride, k, o, ldo, f); break;
+        default: panel_tile<D, 6, 1>(xt, ldx, pw, stride, k, o, ldo, f); break;
       }
       t += g;
     }

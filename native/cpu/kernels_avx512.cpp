@@ -132,70 +132,6 @@ void gemv_avx512(const float* x, int ldx, int m, const void* w, size_t ldw, int 
   }
 }
 
-constexpr int kMr = 6, kNr = 32;
-
-inline __m256 loadw8(const void* w, int D, size_t i) {
-  if (D == TN_F32) return _mm256_loadu_ps((const float*)w + i);
-  if (D == TN_F16) return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i*)((const uint16_t*)w + i)));
-  __m256i v = _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i*)((const uint16_t*)w + i)));
-  return _mm256_castsi256_ps(_mm256_slli_epi32(v, 16));
-}
-
-template <int D>
-void pack_avx512(const void* w, size_t ldw, int rows, int k, float* panel) {
-  for (int c0 = 0; c0 < kNr; c0 += 8) {
-    const void* wr[8];
-    int live = rows - c0;
-    for (int j = 0; j < 8; j++) wr[j] = j < live ? wrow<D>(w, ldw, c0 + j) : nullptr;
-    int i = 0;
-    for (; i + 8 <= k; i += 8) {
-      __m256 v[8];
-      for (int j = 0; j < 8; j++) v[j] = wr[j] ? loadw8(wr[j], D, i) : _mm256_setzero_ps();
-      transpose8(v);
-      for (int j = 0; j < 8; j++) _mm256_store_ps(panel + (size_t)(i + j) * kNr + c0, v[j]);
-    }
-    for (; i < k; i++)
-      for (int j = 0; j < 8; j++) panel[(size_t)i * kNr + c0 + j] = wr[j] ? load_elem(wr[j], D, i) : 0.f;
-  }
-}
-
-// MR x 32 register tile: 2 * MR accumulators + 2 panel vectors + 1 broadcast.
-template <int MR>
-void micro_tile(const float* x, int ldx, const float* panel, int k, float* out, int ldo, int cols) {
-  __m512 c0[MR], c1[MR];
-#pragma GCC unroll 8
-  for (int t = 0; t < MR; t++) c0[t] = c1[t] = _mm512_setzero_ps();
-  for (int i = 0; i < k; i++) {
-    __m512 b0 = _mm512_load_ps(panel + (size_t)i * kNr);
-    __m512 b1 = _mm512_load_ps(panel + (size_t)i * kNr + 16);
-#pragma GCC unroll 8
-    for (int t = 0; t < MR; t++) {
-      __m512 a = _mm512_set1_ps(x[(size_t)t * ldx + i]);
-      c0[t] = _mm512_fmadd_ps(a, b0, c0[t]);
-      c1[t] = _mm512_fmadd_ps(a, b1, c1[t]);
-    }
-  }
-  __mmask16 m0 = tail_mask(cols), m1 = cols > 16 ? tail_mask(cols - 16) : (__mmask16)0;
-#pragma GCC unroll 8
-  for (int t = 0; t < MR; t++) {
-    float* o = out + (size_t)t * ldo;
-    _mm512_mask_storeu_ps(o, m0, c0[t]);
-    _mm512_mask_storeu_ps(o + 16, m1, c1[t]);
-  }
-}
-
-void gemm_micro_avx512(const float* x, int ldx, int m, const float* panel, int k, float* out, int ldo,
-                       int cols) {
-  switch (m) {
-    case 1: micro_tile<1>(x, ldx, panel, k, out, ldo, cols); break;
-    case 2: micro_tile<2>(x, ldx, panel, k, out, ldo, cols); break;
-    case 3: micro_tile<3>(x, ldx, panel, k, out, ldo, cols); break;
-    case 4: micro_tile<4>(x, ldx, panel, k, out, ldo, cols); break;
-    case 5: micro_tile<5>(x, ldx, panel, k, out, ldo, cols); break;
-    default: micro_tile<6>(x, ldx, panel, k, out, ldo, cols); break;
-  }
-}
-
 struct Zmm {
   using Reg = __m512;
   static constexpr size_t kLanes = 16;
@@ -240,19 +176,15 @@ const Kernels kAvx512Kernels = {
     {gemv_avx512<TN_F32>, gemv_avx512<TN_F16>, gemv_avx512<TN_BF16>},
     {nullptr, nullptr, nullptr},
     {nullptr, nullptr, nullptr},
-    {pack_avx512<TN_F32>, pack_avx512<TN_F16>, pack_avx512<TN_BF16>},
     {panel_avx512<TN_F32>, panel_avx512<TN_F16>, panel_avx512<TN_BF16>},
     {panel_stream_avx2_f32, panel_stream_avx2_f16, panel_stream_avx2_bf16},  // 1-3 rows: the AVX2 tiles
     panel_bf16dp_avx512,
-    gemm_micro_avx512,
     swiglu_generic,  // the portable loop (SwiGLU is a small share of an expert's work)
     round_bf16_avx2,
-    kMr,
-    kNr,
     sum_avx512,
     fma_peak_avx512,
     &kAvx512I8Kernels,
-    attn_isa_i8,
+    attn_isa_i8,    panel_bf16dp_stream_avx512,
 };
 
 }  // namespace tn

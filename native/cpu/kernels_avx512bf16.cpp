@@ -41,13 +41,29 @@ __m512i pair_index() {
   return _mm512_load_si512(idx);
 }
 
+// A row group's prefetch: `ahead` bytes past the column, as PanelFetch says.
+struct GroupFetch {
+  PanelFetch f;
+  size_t ahead;
+  void operator()(const void* col) const { prefetch_panel(prefetch_addr(col, ahead), f); }
+};
+// A stream's prefetch: hint H (TN_PREFETCH_*) `ahead` bytes past the column.
+template <int H>
+struct HintFetch {
+  size_t ahead;
+  void operator()(const void* col) const { prefetch_hint<H>(prefetch_addr(col, ahead)); }
+};
+
 // MR activation rows x S panels side by side: per pair of columns, each panel is loaded once
 // (64 bytes) and permuted into pairs, each row's pair of activations is broadcast once, and
 // S * MR vdpbf16ps accumulate (S * MR <= 24 accumulators + S weights + a broadcast: the 32 zmm).
+// Each output is one vdpbf16ps chain over the pairs in order, whatever MR and S, so a row's result
+// does not depend on the rows or panels beside it.  fetch (GroupFetch or HintFetch) runs on every
+// panel's current pair of columns and changes no result.
 // xb: activation row t's bf16 pairs at xb + t * ldxb (the last pair's high half 0 for odd k).
-template <int MR, int S>
+template <int MR, int S, typename Fetch>
 void dp_tile(const uint32_t* xb, int ldxb, const uint16_t* p, size_t stride, int k, __m512i idx, float* out,
-             int ldo, PanelFetch fetch) {
+             int ldo, Fetch fetch) {
   __m512 c[S][MR];
 #pragma GCC unroll 2
   for (int s = 0; s < S; s++)
@@ -68,7 +84,7 @@ void dp_tile(const uint32_t* xb, int ldxb, const uint16_t* p, size_t stride, int
 #pragma GCC unroll 2
     for (int s = 0; s < S; s++) {
       const uint16_t* col = p + s * stride + (size_t)q * 2 * kPanelRows;
-      prefetch_panel(prefetch_addr(col, kPanelPrefetchBytes / S), fetch);
+      fetch(col);
       wv[s] = (__m512bh)_mm512_permutexvar_epi16(idx, _mm512_loadu_si512(col));
     }
     step(wv, q);
@@ -98,7 +114,34 @@ void panel_bf16dp_avx512(const uint32_t* xb, int ldxb, int m, const void* w, int
   const uint16_t* pw = (const uint16_t*)w;
   for_each_panel_tile(m, np, [&](int p, int t, auto rows, auto panels, PanelFetch f) {
     dp_tile<rows(), panels()>(xb + (size_t)t * ldxb, ldxb, pw + p * stride, stride, k, idx,
-                              out + (size_t)t * ldo + (size_t)p * kPanelRows, ldo, f);
+                              out + (size_t)t * ldo + (size_t)p * kPanelRows, ldo,
+                              GroupFetch{f, kPanelPrefetchBytes / panels()});
+  });
+}
+
+// 1-3 rows with the streams of a tn_stream_choice (more rows: panel_bf16dp_avx512): `streams` panels
+// side by side (2: pairs, then the odd one; 1: one at a time), each prefetched with the choice's
+// hint, its distance split among the panels read together.  The same bits as panel_bf16dp_avx512.
+void panel_bf16dp_stream_avx512(const uint32_t* xb, int ldxb, int m, const void* w, int k, int np, float* out,
+                                int ldo, const tn_stream_choice& c) {
+  if (m > kStreamMaxRows) {
+    panel_bf16dp_avx512(xb, ldxb, m, w, k, np, out, ldo);
+    return;
+  }
+  const __m512i idx = pair_index();
+  const size_t stride = (size_t)kPanelRows * k, bytes = (size_t)c.prefetch_bytes;
+  const uint16_t* pw = (const uint16_t*)w;
+  with_prefetch_hint(c.prefetch, [&](auto h) {
+    with_tile_rows(m, [&](auto rows) {
+      int p = 0;
+      if (c.streams >= 2)
+        for (; p + 2 <= np; p += 2)
+          dp_tile<rows(), 2>(xb, ldxb, pw + p * stride, stride, k, idx, out + (size_t)p * kPanelRows, ldo,
+                             HintFetch<h()>{bytes / 2});
+      for (; p < np; p++)
+        dp_tile<rows(), 1>(xb, ldxb, pw + p * stride, stride, k, idx, out + (size_t)p * kPanelRows, ldo,
+                           HintFetch<h()>{bytes});
+    });
   });
 }
 

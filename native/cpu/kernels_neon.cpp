@@ -1,7 +1,7 @@
 // The aarch64 NEON level (Armv8.0-A Advanced SIMD, which every aarch64 CPU has): f32 FMA bodies
 // that widen f16 (fcvtl) and bf16 (a 16-bit shift) weights in registers.  The table is the scalar
 // one with these bodies in its place; the kernels this file leaves out (attention, SwiGLU, bf16
-// rounding, the GEMM packing) stay the portable ones.  The int8 row is kernels_neon_i8.cpp's, the
+// rounding) stay the portable ones.  The int8 row is kernels_neon_i8.cpp's, the
 // bf16 dot-product panels kernels_neon_bf16.cpp's (run only where HWCAP reports BF16).
 #include <arm_neon.h>
 
@@ -80,33 +80,6 @@ void gemv_neon(const float* x, int ldx, int m, const void* w, size_t ldw, int ro
   with_up_to_4(m, [&](auto mt) {
     with_up_to_4(rows, [&](auto rt) { gemv_tile<D, mt.value, rt.value>(x, ldx, w, ldw, k, out, ldo); });
   });
-}
-
-// The scalar table's packing: panels of 8 weight rows, [k][8].
-constexpr int kNr = 8;
-
-template <int M>
-void gemm_tile(const float* x, int ldx, const float* panel, int k, float* out, int ldo, int cols) {
-  float32x4_t acc[M][2];
-  for (int t = 0; t < M; t++) acc[t][0] = acc[t][1] = vdupq_n_f32(0.f);
-  for (int i = 0; i < k; i++) {
-    const float32x4_t p0 = vld1q_f32(panel + (size_t)i * kNr), p1 = vld1q_f32(panel + (size_t)i * kNr + 4);
-    for (int t = 0; t < M; t++) {
-      const float xv = x[(size_t)t * ldx + i];
-      acc[t][0] = vfmaq_n_f32(acc[t][0], p0, xv);
-      acc[t][1] = vfmaq_n_f32(acc[t][1], p1, xv);
-    }
-  }
-  for (int t = 0; t < M; t++) {
-    float o[kNr];
-    vst1q_f32(o, acc[t][0]);
-    vst1q_f32(o + 4, acc[t][1]);
-    for (int c = 0; c < cols; c++) out[(size_t)t * ldo + c] = o[c];
-  }
-}
-
-void gemm_micro_neon(const float* x, int ldx, int m, const float* panel, int k, float* out, int ldo, int cols) {
-  with_up_to_4(m, [&](auto mt) { gemm_tile<mt.value>(x, ldx, panel, k, out, ldo, cols); });
 }
 
 // The 16 weights of input column i of a panel, widened, in column order (bf16 keeps columns c and
@@ -202,7 +175,6 @@ Kernels make_neon_kernels() {
     t.panel[d] = panel[d];
   }
   t.panel_bf16dp = panel_bf16dp_neon;
-  t.gemm_micro = gemm_micro_neon;
   t.sum = sum_neon;
   t.fma_peak = fma_peak_neon;
   t.i8 = &kNeonI8Kernels;

@@ -62,26 +62,6 @@ void gemv_generic(const float* x, int ldx, int m, const void* w, size_t ldw, int
   }
 }
 
-constexpr int kMr = 4, kNr = 8;
-
-template <int D>
-void pack_generic(const void* w, size_t ldw, int rows, int k, float* panel) {
-  for (int i = 0; i < k; i++)
-    for (int c = 0; c < kNr; c++)
-      panel[(size_t)i * kNr + c] = c < rows ? load_elem(w, D, (size_t)c * ldw + i) : 0.f;
-}
-
-void gemm_micro_generic(const float* x, int ldx, int m, const float* panel, int k, float* out, int ldo,
-                        int cols) {
-  for (int t = 0; t < m; t++) {
-    float acc[kNr] = {0.f};
-    const float* xr = x + (size_t)t * ldx;
-    for (int i = 0; i < k; i++)
-      for (int c = 0; c < kNr; c++) acc[c] += xr[i] * panel[(size_t)i * kNr + c];
-    for (int c = 0; c < cols; c++) out[(size_t)t * ldo + c] = acc[c];
-  }
-}
-
 // The panel layout read element by element; four accumulators per output as dot_generic.
 template <int D>
 void panel_generic(const float* x, int ldx, int m, const void* panels, int k, int np, float* out, int ldo) {
@@ -156,19 +136,15 @@ const Kernels kScalarKernels = {
     {gemv_generic<TN_F32>, gemv_generic<TN_F16>, gemv_generic<TN_BF16>},
     {nullptr, nullptr, nullptr},
     {nullptr, nullptr, nullptr},
-    {pack_generic<TN_F32>, pack_generic<TN_F16>, pack_generic<TN_BF16>},
     {panel_generic<TN_F32>, panel_generic<TN_F16>, panel_generic<TN_BF16>},
     {nullptr, nullptr, nullptr},
     nullptr,
-    gemm_micro_generic,
     swiglu_generic,
     round_bf16_generic,
-    kMr,
-    kNr,
     sum_generic,
     fma_peak_generic,
     &kScalarI8Kernels,
-    attn_i8_generic,
+    attn_i8_generic,    nullptr,  // no bf16 dot product at this level
 };
 
 }  // namespace tn

@@ -10,14 +10,13 @@
 
 namespace tn {
 
-// bf16 panels times bf16-valued activations (bf16 mode) take the bf16 dot-product kernel from
-// this many activation rows, where the CPU has one: those tiles are compute-bound, and vdpbf16ps
-// does two products per lane where an FMA does one (decisions.md: bf16dp-min-rows).  Fewer rows
-// stay on the f32 tiles, which already stream the weights at the bandwidth limit.
-constexpr int kDpMinRows = 4;
-
-bool use_bf16dp(const Kernels& kt, int dt, bool panels, int round_act, int m) {
-  return panels && round_act && dt == TN_BF16 && m >= kDpMinRows && kt.panel_bf16dp && has_bf16_dot();
+// bf16 panels times bf16-valued activations (bf16 mode) take the bf16 dot-product kernel for every
+// row count where the CPU has one: from 4 rows the tiles are compute-bound, and vdpbf16ps does two
+// products per lane where an FMA does one (decisions.md: bf16dp-min-rows); 1-3 rows stream at the
+// bandwidth limit either way, and summing their pairs as the many-row tiles do keeps a row's result
+// independent of the rows beside it (batch invariance).
+bool use_bf16dp(const Kernels& kt, int dt, bool panels, int round_act) {
+  return panels && round_act && dt == TN_BF16 && kt.panel_bf16dp && has_bf16_dot();
 }
 
 void pack_bf16_pairs(const float* x, int m, int k, uint32_t* xb) {
@@ -37,34 +36,25 @@ void pack_bf16_pairs(const float* x, int m, int k, uint32_t* xb) {
 
 namespace {
 
-// Row-major rows [r0, r1) of a float weight: the packed GEMM for many activation rows, the gemv
-// kernels for few.
-void row_major_rows(const Kernels& kt, const float* x, const float* xg, int m, int k, const void* w, int dt, int r0,
-                    int r1, float* out, int ldo) {
+// Row-major rows [r0, r1) of a float weight: each activation row alone through the one-row gemv
+// kernels, whose sums follow the weight row and k only.  Many rows together would take other tiles
+// (several activation rows per weight load, or a packed GEMM) that sum in other orders, so a row's
+// result would depend on the rows beside it; the weights that stay row-major (the router, n < 16,
+// and a panel weight's last n % 16 rows) are too small for that to cost anything measurable.
+void row_major_rows(const Kernels& kt, const float* xg, int m, int k, const void* w, int dt, int r0, int r1,
+                    float* out, int ldo) {
   const size_t eb = (size_t)kDTypes[dt].elem_bytes;
-  if (m >= kGemmMinRows) {
-    static thread_local AlignedBuf panel_buf;
-    const int nr = kt.gemm_nr, mr = kt.gemm_mr;
-    float* panel = scratch<float>(panel_buf, (size_t)k * nr);
-    for (int r = r0; r < r1; r += nr) {
-      int rows = r1 - r < nr ? r1 - r : nr;
-      kt.pack[dt]((const char*)w + (size_t)r * k * eb, (size_t)k, rows, k, panel);
-      for (int t = 0; t < m; t += mr)
-        kt.gemm_micro(x + (size_t)t * k, k, m - t < mr ? m - t : mr, panel, k, out + (size_t)t * ldo + r, ldo,
-                      rows);
+  for (int t = 0; t < m; t++) {
+    const float* xt = xg + (size_t)t * k;
+    float* ot = out + (size_t)t * ldo;
+    if (kt.gemv_batch[dt]) {
+      kt.gemv_batch[dt](xt, k, 1, (const char*)w + (size_t)r0 * k * eb, (size_t)k, r1 - r0, k, ot + r0, ldo);
+      continue;
     }
-    return;
-  }
-  if (kt.gemv_batch[dt]) {
-    kt.gemv_batch[dt](xg, k, m, (const char*)w + (size_t)r0 * k * eb, (size_t)k, r1 - r0, k, out + r0, ldo);
-    return;
-  }
-  for (int r = r0; r < r1; r += 4) {
-    int rows = r1 - r < 4 ? r1 - r : 4;
-    const void* wr = (const char*)w + (size_t)r * k * eb;
-    for (int t = 0; t < m; t += 4)
-      kt.gemv[dt](xg + (size_t)t * k, k, m - t < 4 ? m - t : 4, wr, (size_t)k, rows, k, out + (size_t)t * ldo + r,
-                  ldo);
+    for (int r = r0; r < r1; r += 4) {
+      const int rows = r1 - r < 4 ? r1 - r : 4;
+      kt.gemv[dt](xt, k, 1, (const char*)w + (size_t)r * k * eb, (size_t)k, rows, k, ot + r, ldo);
+    }
   }
 }
 
@@ -75,7 +65,9 @@ void linear_rows(const Kernels& kt, const float* x, const float* xg, int m, int 
   if (r0 < prows) {
     const int pe = r1 < prows ? r1 : prows;
     const void* pw = (const char*)w + (size_t)r0 * k * kDTypes[dt].elem_bytes;
-    if (xb)
+    if (xb && sc && kt.panel_bf16dp_stream)
+      kt.panel_bf16dp_stream(xb, bf16_pairs_per_row(k), m, pw, k, (pe - r0) / kPanelRows, out + r0, ldo, *sc);
+    else if (xb)
       kt.panel_bf16dp(xb, bf16_pairs_per_row(k), m, pw, k, (pe - r0) / kPanelRows, out + r0, ldo);
     else if (sc)
       kt.panel_stream[dt](x, k, m, pw, k, (pe - r0) / kPanelRows, out + r0, ldo, *sc);
@@ -84,7 +76,7 @@ void linear_rows(const Kernels& kt, const float* x, const float* xg, int m, int 
     if (pe == r1) return;
     r0 = pe;
   }
-  row_major_rows(kt, x, xg, m, k, w, dt, r0, r1, out, ldo);
+  row_major_rows(kt, xg, m, k, w, dt, r0, r1, out, ldo);
 }
 
 void widen_rows(const int8_t* q, size_t n, int16_t* out) {
@@ -148,10 +140,9 @@ int linear_float(const float* x, int m, int k, const void* w, int w_dtype, bool 
   if (!xr) return TN_E_NOMEM;
   const int prows = panel_rows(panels, n);
   static thread_local AlignedBuf layout_buf;
-  const float* xg = m < kGemmMinRows && prows < n
-                        ? gemv_act(kt, w_dtype, xr, m, k, scratch<float>(layout_buf, (size_t)m * k)) : xr;
+  const float* xg = prows < n ? gemv_act(kt, w_dtype, xr, m, k, scratch<float>(layout_buf, (size_t)m * k)) : xr;
   const uint32_t* xb = nullptr;
-  if (prows > 0 && use_bf16dp(kt, w_dtype, panels, round_act, m)) {
+  if (prows > 0 && use_bf16dp(kt, w_dtype, panels, round_act)) {
     static thread_local AlignedBuf pairs_buf;
     uint32_t* packed = scratch<uint32_t>(pairs_buf, (size_t)m * bf16_pairs_per_row(k));
     if (!packed) return TN_E_NOMEM;
@@ -165,7 +156,7 @@ int linear_float(const float* x, int m, int k, const void* w, int w_dtype, bool 
     linear_rows(kt, xr, xg, m, k, w, w_dtype, 0, n, out, n, prows, xb, sc);
     return TN_OK;
   }
-  const int blk = linear_block(kt, m, panels, sc);
+  const int blk = linear_block(sc);
   split_items(sc, (n + blk - 1) / blk, [&](int64_t b) {
     int r0 = (int)b * blk, r1 = r0 + blk < n ? r0 + blk : n;
     linear_rows(kt, xr, xg, m, k, w, w_dtype, r0, r1, out, n, prows, xb, sc);

@@ -12,9 +12,6 @@
 
 namespace tn {
 
-// Activation rows from which a row-major float weight runs as packed GEMM instead of gemv tiles
-// (decisions.md: gemm-min-rows).
-constexpr int kGemmMinRows = 12;
 // Below this many multiply-adds a linear runs on the calling thread alone.
 constexpr size_t kMinParallelMacs = 1 << 16;
 // Activations rounded to bf16 on the calling thread alone below this many, else across the pool
@@ -25,9 +22,9 @@ constexpr size_t kMinParallelRound = 1 << 16, kRoundBlock = 1 << 14;
 
 static inline int bf16_pairs_per_row(int k) { return (k + 1) / 2; }
 
-// Whether a product of m activation rows (bf16 values when round_act) with weights of dtype dt
-// in panels takes kt.panel_bf16dp.
-bool use_bf16dp(const Kernels& kt, int dt, bool panels, int round_act, int m);
+// Whether a product of activation rows (bf16 values when round_act) with weights of dtype dt in
+// panels takes kt.panel_bf16dp (for any row count, so a row's result does not depend on the others).
+bool use_bf16dp(const Kernels& kt, int dt, bool panels, int round_act);
 
 // x [m, k] as bf16 pairs for PanelDpFn (kernels.h): xb[t * kp + q] = bf16(x[t][2q]) | bf16(x[t][2q + 1])
 // << 16 with kp = bf16_pairs_per_row(k), 0 past the end of an odd row.  x holds bf16 values in
@@ -36,12 +33,13 @@ void pack_bf16_pairs(const float* x, int m, int k, uint32_t* xb);
 
 // Output columns [r0, r1) of out[t * ldo + r] = x[t, :] . w[r, :] for all m rows of x (ldx = k).
 // Rows below prows are in the panel layout (r0 then a multiple of kPanelRows) and take the panel
-// kernel for any m.  Row-major rows: few activation rows take gemv tiles (each weight byte
-// streamed once, activation tiles reused from L1); many take the packed GEMM (each NR-row panel
-// widened once into L2, every activation row run over it).
+// kernel for any m.  Row-major rows take the one-row gemv kernels, each activation row alone.
+// Either way an output's value depends on its activation row, its weight row and k only, never on
+// m, [r0, r1) or the other rows (batch invariance).
 // xg: x in the gemv kernel's layout (kt.gemv_layout[dt]; x itself where that is nullptr).
 // xb: x as bf16 pairs (pack_bf16_pairs) where the panel rows take the bf16 dot-product kernel, else nullptr.
-// sc: the weight's tuned streams (stream_for), or nullptr: the panel rows take kt.panel_stream with it.
+// sc: the weight's tuned streams (stream_for), or nullptr: the panel rows take kt.panel_stream with it (xb:
+// kt.panel_bf16dp_stream, where the level has one).
 void linear_rows(const Kernels& kt, const float* x, const float* xg, int m, int k, const void* w, int dt, int r0,
                  int r1, float* out, int ldo, int prows, const uint32_t* xb, const tn_stream_choice* sc);
 
@@ -56,11 +54,9 @@ bool stream_choice(int dt, int n, int k, tn_stream_choice* out);
 // (kt.panel_stream, or qk.panel_i8_stream for int8 with m <= 2), else nullptr.
 const tn_stream_choice* stream_for(const Kernels& kt, int dt, bool panels, int m, int n, int k, tn_stream_choice* buf);
 
-// Rows per work item: a multiple of the gemv tile (4), of every ISA's GEMM panel width and of
-// kPanelRows (panel-layout weights: two panels, any m); a tuned stream's block_rows.
-static inline int linear_block(const Kernels& kt, int m, bool panels, const tn_stream_choice* sc = nullptr) {
-  return sc ? sc->block_rows : m >= kGemmMinRows && !panels ? kt.gemm_nr : 32;
-}
+// Rows per work item: a multiple of the gemv tile (4) and of kPanelRows (panel-layout weights: two
+// panels, any m); a tuned stream's block_rows.
+static inline int linear_block(const tn_stream_choice* sc = nullptr) { return sc ? sc->block_rows : 32; }
 
 // ---- int8 weights ----
 

@@ -11,9 +11,9 @@ namespace {
 
 // The caller's scratch for R = routed rows per group (at most TN_MOE_MAX_ROWS): xg [R, H] the
 // gathered rows of x, g [R, I] w1 x then silu(w1 x) * w3 x, d [R, H] the down projection, and
-// xgl [R, H] / gl [R, I] those rows in the gemv kernels' layout.  Only the rows of segments short
-// enough for the gemv kernels are ever rearranged (decode); a prefill's long segments leave those
-// pages untouched.
+// xgl [R, H] / gl [R, I] those rows in the gemv kernels' layout.  They are rearranged only for
+// experts with row-major rows (the last I % 16 or H % 16 rows of panel weights, or no panels); all
+// panel experts leave those pages untouched.
 size_t group_rows(const tn_moe_params* p) {
   size_t rows = (size_t)p->num_tokens * p->top_k;
   return rows > (size_t)TN_MOE_MAX_ROWS ? (size_t)TN_MOE_MAX_ROWS : rows;
@@ -39,7 +39,7 @@ class FloatPath {
   }
 
   // (n_out tells the passes apart: c.I rows for the up projections, c.H for the down one)
-  int block(int rows, int n_out) const { return linear_block(kt_, rows, panels_, streams(rows, n_out == c_.I)); }
+  int block(int rows, int n_out) const { return linear_block(streams(rows, n_out == c_.I)); }
 
   int gather(int s0, int s1, int rows) {
     const int H = c_.H;
@@ -54,10 +54,9 @@ class FloatPath {
       count_weight_bytes(3 * (size_t)c_.I * H * eb_);
     }
     xg_gemv_ = gemv_rows(s0, s1, xg_, H, xgl_, up_prows_ == c_.I);
-    // The group's rows as bf16 pairs where some segment takes the bf16 dot-product kernel
-    // (segment s's rows at row0 * kp); those of g are packed between the passes.
-    any_dp_ = false;
-    for (int s = s0; s < s1; s++) any_dp_ = any_dp_ || use_bf16dp(kt_, dt_, panels_, round_, c_.segs[s].rows());
+    // The group's rows as bf16 pairs where the experts take the bf16 dot-product kernel (every
+    // segment alike; segment s's rows at row0 * kp); those of g are packed between the passes.
+    any_dp_ = use_bf16dp(kt_, dt_, panels_, round_);
     xg_pairs_ = g_pairs_ = nullptr;
     if (!any_dp_) return TN_OK;
     static thread_local AlignedBuf xg_pairs_buf, g_pairs_buf;
@@ -113,11 +112,9 @@ class FloatPath {
   // (panel-layout weights read src as it is; only their row-major last rows, if any, need this).
   const float* gemv_rows(int s0, int s1, const float* src, int width, float* dst, bool all_panels) const {
     if (!kt_.gemv_layout[dt_] || all_panels) return src;
-    for (int s = s0; s < s1; s++) {
-      const int ne = c_.segs[s].rows();
-      if (ne < kGemmMinRows)
-        kt_.gemv_layout[dt_](src + (size_t)c_.segs[s].row0 * width, ne, width, dst + (size_t)c_.segs[s].row0 * width);
-    }
+    for (int s = s0; s < s1; s++)
+      kt_.gemv_layout[dt_](src + (size_t)c_.segs[s].row0 * width, c_.segs[s].rows(), width,
+                           dst + (size_t)c_.segs[s].row0 * width);
     return dst;
   }
 
@@ -127,9 +124,9 @@ class FloatPath {
     return rows > kStreamMaxRows ? nullptr : up ? up_sc_ : down_sc_;
   }
 
-  // Segment sg's rows of a packed group, or nullptr where it stays on the f32 kernels.
+  // Segment sg's rows of a packed group, or nullptr where the group stays on the f32 kernels.
   const uint32_t* seg_pairs(const MoeSegment& sg, const uint32_t* pairs, int width) const {
-    if (!pairs || !use_bf16dp(kt_, dt_, panels_, round_, sg.rows())) return nullptr;
+    if (!pairs) return nullptr;
     return pairs + (size_t)sg.row0 * bf16_pairs_per_row(width);
   }
 

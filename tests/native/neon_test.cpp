@@ -122,21 +122,6 @@ bool check_panel(int d, int m, int k, int np) {
   return true;
 }
 
-bool check_gemm_micro(int m, int cols, int k) {
-  const int nr = kNeonKernels.gemm_nr, ldx = k + 1, ldo = nr + 3;
-  const std::vector<float> panel = floats((size_t)k * nr), x = floats((size_t)m * ldx);
-  std::vector<float> o0((size_t)m * ldo, -7.f), o1 = o0;
-  kNeonKernels.gemm_micro(x.data(), ldx, m, panel.data(), k, o0.data(), ldo, cols);
-  kScalarKernels.gemm_micro(x.data(), ldx, m, panel.data(), k, o1.data(), ldo, cols);
-  for (int t = 0; t < m; t++)
-    for (int c = 0; c < ldo; c++) {
-      const size_t at = (size_t)t * ldo + c;
-      const double mag = c < nr ? mag_dot(&x[(size_t)t * ldx], &panel[c], k, nr) : 0;
-      if (!near("gemm_micro", TN_F32, m, cols, k, at, o0[at], o1[at], mag)) return false;
-    }
-  return true;
-}
-
 bool check_sum(size_t n) {
   const std::vector<float> x = floats(n);
   return near("sum", TN_F32, 1, 1, (int)n, 0, kNeonKernels.sum(x.data(), n), kScalarKernels.sum(x.data(), n),
@@ -283,9 +268,6 @@ int main(int argc, char** argv) {
       for (int k : {1, 2, 7, 64, 129})
         for (int np : {1, 2, 3}) ok = ok && check_panel(d, m, k, np);
   }
-  for (int m = 1; m <= 4; m++)
-    for (int cols = 1; cols <= kNeonKernels.gemm_nr; cols++)
-      for (int k : {1, 9, 64}) ok = ok && check_gemm_micro(m, cols, k);
   for (size_t n : {1, 15, 16, 17, 1000}) ok = ok && check_sum(n);
   for (int k : {1, 15, 16, 17, 31, 32, 33, 100, 1000}) ok = ok && check_i8_dots(k);
   for (int m = 1; m <= 6; m++)

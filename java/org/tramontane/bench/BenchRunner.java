@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.tramontane.backend.Platform;
 import org.tramontane.config.DType;
@@ -32,11 +33,13 @@ public final class BenchRunner {
     static final int BLOCK_SIZE = EngineOptions.DEFAULT_BLOCK_SIZE;
 
     /**
-     * @param inputLens   one case per input length and batch size, lengths outermost
-     * @param maxModelLen positions a sequence may reach; 0 = the model's max_position_embeddings
+     * @param inputLens           one case per input length and batch size, lengths outermost
+     * @param maxModelLen         positions a sequence may reach; 0 = the model's max_position_embeddings
+     * @param prefixLen           leading prompt tokens the batch's sequences share (0: none), below every input length
+     * @param enablePrefixCaching the engine keeps full KV blocks by their hash, so the shared prefix is prefilled once
      */
     public record Settings(List<Integer> batchSizes, List<Integer> inputLens, int outputLen, int warmup, int repeats,
-            int maxNumBatchedTokens, int maxModelLen, KvCacheDtype kvCacheDtype) {
+            int maxNumBatchedTokens, int maxModelLen, KvCacheDtype kvCacheDtype, int prefixLen, boolean enablePrefixCaching) {
         public Settings {
             batchSizes = List.copyOf(batchSizes);
             inputLens = List.copyOf(inputLens);
@@ -57,7 +60,14 @@ public final class BenchRunner {
      * kernelTuning: the platform's line on the kernel variants chosen for this machine, or null.
      */
     public record Report(MachineLimits machine, String isa, String kernelTuning, MixtralConfig config, DType dtype, long weightBytes,
-            DType kvCacheDtype, long kvCacheBytes, List<BenchCase> cases) {
+            DType kvCacheDtype, long kvCacheBytes, PrefixSharing prefix, List<BenchCase> cases) {
+    }
+
+    /**
+     * The shared-prefix workload as it ran: tokens shared, and whether the engine cached them (the flag, unless
+     * the backend cannot prefill after a cached prefix: then {@code notice} says so and caching is off).
+     */
+    public record PrefixSharing(int prefixLen, boolean caching, String notice) {
     }
 
     private BenchRunner() {}
@@ -71,9 +81,11 @@ public final class BenchRunner {
         PeakRss.reset(); // the probe's array is freed: count only what the model holds from here
         int numBlocks = s.kvBlocks();
         EngineOptions options = new EngineOptions(BLOCK_SIZE, numBlocks, Collections.max(s.batchSizes()), s.maxModelLen(),
-                s.maxNumBatchedTokens()).withKvCache(s.kvCacheDtype(), 0);
+                s.maxNumBatchedTokens()).withKvCache(s.kvCacheDtype(), 0).withPrefixCaching(s.enablePrefixCaching());
         progress.accept("loading " + source.path());
         try (LlmEngine engine = LlmEngine.open(source, options)) {
+            engine.prefixCachingNotice().ifPresent(n -> progress.accept("note: " + n));
+            PrefixSharing prefix = new PrefixSharing(s.prefixLen(), engine.prefixCaching(), engine.prefixCachingNotice().orElse(null));
             MixtralConfig cfg = engine.config();
             Precision precision = engine.precision();
             // quantized at load (--quantize), or as the checkpoint stores it
@@ -82,11 +94,12 @@ public final class BenchRunner {
             DType kvDtype = s.kvCacheDtype().resolve(precision);
             long kvBytes = ModelCost.kvCacheBytes(cfg, numBlocks, BLOCK_SIZE, kvDtype);
             List<CaseRun.Measured> measured = new ArrayList<>();
+            AtomicInteger runs = new AtomicInteger();
             for (int in : s.inputLens()) {
                 for (int b : s.batchSizes()) {
                     progress.accept("case input " + in + ", batch " + b + ": " + s.warmup() + " warm-up + " + s.repeats()
                             + " runs");
-                    measured.add(CaseRun.measure(engine, platform, b, in, s));
+                    measured.add(CaseRun.measure(engine, platform, b, in, s, runs));
                     progress.accept("probing machine limits again");
                     machine = machine.best(MachineLimits.measure(platform));
                     PeakRss.reset();
@@ -100,7 +113,7 @@ public final class BenchRunner {
             }
             return new Report(machine, platform.activeIsa().map(i -> i.cliName).orElse("none"),
                     platform.kernelTuning().orElse(null), cfg, precision.weightDtype,
-                    weightBytes, kvDtype, kvBytes, List.copyOf(cases));
+                    weightBytes, kvDtype, kvBytes, prefix, List.copyOf(cases));
         }
     }
 
@@ -128,16 +141,25 @@ public final class BenchRunner {
         }
     }
 
-    /** A fixed pseudo-random prompt (BOS, then ids above the special tokens), different per sequence. */
-    static int[] prompt(MixtralConfig cfg, int seq, int len) {
+    /**
+     * A fixed pseudo-random prompt (BOS, then ids above the special tokens) of run {@code run}: its first
+     * {@code prefixLen} tokens the same for every sequence of the run, the rest different per sequence. No two
+     * runs share a token after BOS, so a run never finds an earlier run's blocks in the prefix cache.
+     */
+    static int[] prompt(MixtralConfig cfg, int run, int seq, int len, int prefixLen) {
         int[] ids = new int[len];
-        long z = 0x9e3779b97f4a7c15L * (seq + 1);
         ids[0] = cfg.bosTokenId();
-        for (int i = 1; i < len; i++) {
+        fill(cfg, ids, 1, Math.max(1, prefixLen), 0x9e3779b97f4a7c15L * (run + 1));
+        fill(cfg, ids, Math.max(1, prefixLen), len, 0x9e3779b97f4a7c15L * (run + 1) ^ 0xc2b2ae3d27d4eb4fL * (seq + 1));
+        return ids;
+    }
+
+    private static void fill(MixtralConfig cfg, int[] ids, int from, int to, long seed) {
+        long z = seed;
+        for (int i = from; i < to; i++) {
             z = z * 6364136223846793005L + 1442695040888963407L;
             ids[i] = 3 + (int) Long.remainderUnsigned(z >>> 16, cfg.vocabSize() - 3);
         }
-        return ids;
     }
 
     static double median(double[] v) {

@@ -52,6 +52,14 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--repeats", paramLabel = "N", defaultValue = "3", description = "Timed runs per case (medians). Default: ${DEFAULT-VALUE}.")
     int repeats;
 
+    @Option(names = "--prefix-len", paramLabel = "N", defaultValue = "0",
+            description = "Leading prompt tokens every sequence of a batch shares (a system prompt), below every"
+                    + " --input-len; with --enable-prefix-caching their full blocks are prefilled once. Default: ${DEFAULT-VALUE}.")
+    int prefixLen;
+
+    @Mixin
+    PrefixCachingOption prefixCaching;
+
     @Mixin
     StepBudgetOption budget;
 
@@ -64,10 +72,15 @@ final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         for (int in : inputLens) Flags.atLeast(spec, "--input-len", in, 1);
+        Flags.atLeast(spec, "--prefix-len", prefixLen, 0);
+        for (int in : inputLens) {
+            if (prefixLen >= in) throw Flags.usage(spec, "--prefix-len " + prefixLen + " must be below every --input-len (" + in + ")");
+        }
         BenchRunner.Settings settings = new BenchRunner.Settings(batch.all(), inputLens,
                 Flags.atLeast(spec, "--output-len", outputLen, 2), Flags.atLeast(spec, "--warmup", warmup, 0),
                 Flags.atLeast(spec, "--repeats", repeats, 1), budget.maxNumBatchedTokens(),
-                Flags.atLeast(spec, "--max-model-len", maxModelLen, 0), kv.dtypeOnly("bench"));
+                Flags.atLeast(spec, "--max-model-len", maxModelLen, 0), kv.dtypeOnly("bench"), prefixLen,
+                prefixCaching.enabled(false));
         ModelSource src = model.toSource(parallel.resolve()).withQuantize(quantize);
         if (src.dtype() == null) src = src.withDtype(DType.BF16);
         PrintWriter err = spec.commandLine().getErr();

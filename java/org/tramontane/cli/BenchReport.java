@@ -35,6 +35,7 @@ final class BenchReport {
             o.put("input_len", c.inputLen());
             o.put("output_len", c.outputLen());
             o.put("prefill_tokens_per_s", c.prefillTokensPerS());
+            o.put("cached_tokens", c.cachedTokens());
             o.put("decode_tokens_per_s", c.decodeTokensPerS());
             o.put("decode_tokens_per_s_per_seq", c.decodeTokensPerSPerSeq());
             o.put("first_token_ms", c.firstTokenMs());
@@ -56,10 +57,14 @@ final class BenchReport {
         Map<String, Object> kv = new LinkedHashMap<>();
         kv.put("dtype", r.kvCacheDtype().cliName);
         kv.put("bytes", r.kvCacheBytes());
+        Map<String, Object> prefix = new LinkedHashMap<>();
+        prefix.put("prefix_len", r.prefix().prefixLen());
+        prefix.put("enabled", r.prefix().caching());
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("machine", machine);
         root.put("weights", weights);
         root.put("kv_cache", kv);
+        root.put("prefix_caching", prefix);
         root.put("cases", cases);
         return new ObjectMapper().writeValueAsString(root);
     }
@@ -78,19 +83,22 @@ final class BenchReport {
                 + " KV cache %s %.1f MB%n", r.config().numLayers(), r.config().hiddenSize(), r.config().numExperts(),
                 r.config().topK(), r.dtype().cliName + quantized(r), r.weightBytes() / 1e6, r.kvCacheDtype().cliName,
                 r.kvCacheBytes() / 1e6));
-        sb.append(String.format(Locale.ROOT, "%5s %5s %6s %4s | %9s %12s %6s | %9s %8s %8s %8s %8s %6s | %8s %8s | %8s"
-                + " %8s %7s%n", "dtype", "batch", "in", "out", "prefill/s", "of peak", "attn", "decode/s", "per seq",
+        sb.append(String.format(Locale.ROOT, "prefix   %d tokens shared per batch, prefix caching %s%n", r.prefix().prefixLen(),
+                r.prefix().caching() ? "on" : r.prefix().notice() != null ? "off (" + r.prefix().notice() + ")" : "off"));
+        sb.append(String.format(Locale.ROOT, "%5s %5s %6s %4s | %9s %7s %12s %6s | %9s %8s %8s %8s %8s %6s | %8s %8s | %8s"
+                + " %8s %7s%n", "dtype", "batch", "in", "out", "prefill/s", "cached", "of peak", "attn", "decode/s", "per seq",
                 "first ms", "p50 ms", "p90 ms", "attn", "MB/step", "roofline", "KV MB", "RSS MB", "/(w+kv)"));
         for (BenchCase c : r.cases()) {
-            sb.append(String.format(Locale.ROOT, "%5s %5d %6d %4d | %9.1f %12s %6s | %9.1f %8.1f %8.1f %8.2f %8.2f %6s |"
+            sb.append(String.format(Locale.ROOT, "%5s %5d %6d %4d | %9.1f %7d %12s %6s | %9.1f %8.1f %8.1f %8.2f %8.2f %6s |"
                     + " %8.1f %8s | %8.1f %8.1f %7.3f%n", c.dtype(), c.batchSize(), c.inputLen(), c.outputLen(),
-                    c.prefillTokensPerS(), pct(c.prefillPeakRatio()) + " " + c.prefillPeak().cliName,
+                    c.prefillTokensPerS(), c.cachedTokens(), pct(c.prefillPeakRatio()) + " " + c.prefillPeak().cliName,
                     pct(c.prefillAttentionShare()), c.decodeTokensPerS(), c.decodeTokensPerSPerSeq(), c.firstTokenMs(),
                     c.tokenMsP50(), c.tokenMsP90(), pct(c.decodeAttentionShare()), c.decodeBytesPerStep() / 1e6,
                     pct(c.decodeRooflineRatio()), c.kvCacheBytes() / 1e6, c.peakRssBytes() / 1e6,
                     c.peakRssBytes() / (double) budget));
         }
-        sb.append("prefill/s and decode/s are tokens/s over the whole batch; 'of peak' = prefill FLOPs/s over the peak"
+        sb.append("prefill/s and decode/s are tokens/s over the whole batch (prefill/s counts every prompt token, cached"
+                + " ones too); cached = prompt tokens of a run found in the prefix cache; 'of peak' = prefill FLOPs/s over the peak"
                 + " named beside it (int8 dot for W8A8, bf16 dot for bf16 where the CPU has them, the AMX tiles' where that level runs, else fp32 FMA); attn ="
                 + " time inside the attention kernel over the prefill's or the decode steps' time, per rank; roofline ="
                 + " weight bytes per decode step x steps/s over the read bandwidth; KV MB = the cache the case's sequences"

@@ -17,7 +17,12 @@ final class PrefixCachingOption {
 
     /** {@code options} with prefix caching as the flag says, else as {@code verbDefault}. */
     EngineOptions apply(EngineOptions options, boolean verbDefault) {
-        return options.withPrefixCaching(enabled == null ? verbDefault : enabled);
+        return options.withPrefixCaching(enabled(verbDefault));
+    }
+
+    /** Prefix caching as the flag says, else as {@code verbDefault}. */
+    boolean enabled(boolean verbDefault) {
+        return enabled == null ? verbDefault : enabled;
     }
 
     /** Says once, on {@code err}, that the backend turned prefix caching off. */

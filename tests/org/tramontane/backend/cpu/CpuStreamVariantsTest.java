@@ -123,6 +123,35 @@ class CpuStreamVariantsTest {
         }
     }
 
+    /**
+     * bf16 mode: 1-3 rows on bf16 panels take the bf16 dot-product kernel where the CPU has one (as 4+ rows
+     * do), with the tuned streams; every variant gives the built-in bits there too.
+     */
+    @ParameterizedTest(name = "{0}", allowZeroInvocations = true)
+    @MethodSource("streamLevels")
+    void everyVariantOfABf16ModeLinearGivesTheBuiltInBits(Isa isa) {
+        CpuPlatform.get().forceIsa(isa);
+        try (CpuBackend b = new CpuBackend(Precision.BF16)) {
+            for (int[] nk : new int[][] {{53, 67}, {32, 256}, {96, 1}}) {
+                int n = nk[0], k = nk[1];
+                float[] wv = randn(n * k);
+                DeviceTensor w = weight(b, DType.BF16, wv, n, k);
+                for (int m = 1; m <= 3; m++) {
+                    DeviceTensor x = f32(b, randn(m * k), m, k);
+                    DeviceTensor out = b.allocate(DType.F32, m, n);
+                    CpuNative.tn_clear_stream_choices();
+                    b.linear(x, w, out);
+                    float[] builtIn = read(b, out);
+                    for (StreamChoice c : allVariants(DType.BF16)) {
+                        set(DType.BF16, n, k, c);
+                        b.linear(x, w, out);
+                        assertArrayEquals(builtIn, read(b, out), "bf16 mode " + n + "x" + k + ", " + m + " rows, " + c.describe());
+                    }
+                }
+            }
+        }
+    }
+
     /** Loose: the bit comparison above is the real check; this catches a built-in kernel gone wrong with them. */
     private static void assertNearReference(float[] x, float[] w, float[] got, int m, int n, int k, DType d) {
         double tol = d == DType.I8 ? 0.05 : d == DType.F32 ? 1e-4 : 2e-2;
