@@ -39,26 +39,33 @@ final class HfTokenizerJson {
         }
 
         JsonNode vocab = JsonFiles.required(model, "vocab", file, "model.");
+        if (!vocab.isObject()) throw new TokenizerException(file + ": model.vocab is not an object of piece: id");
         JsonNode addedTokens = root.path("added_tokens");
         int size = 0;
         for (JsonNode id : vocab) {
-            size = Math.max(size, id.asInt() + 1);
+            size = Math.max(size, tokenId(id, file, "model.vocab") + 1);
         }
+        int numIds = vocab.size();
         for (JsonNode added : addedTokens) {
-            size = Math.max(size, JsonFiles.required(added, "id", file, "added_tokens[].").asInt() + 1);
+            int id = tokenId(JsonFiles.required(added, "id", file, "added_tokens[]."), file, "added_tokens[].id");
+            size = Math.max(size, id + 1);
+            numIds++;
         }
-        // every id below the largest has a piece; a larger largest id is a gap, refused before allocating for it
-        if (size > vocab.size() + addedTokens.size()) {
-            throw new TokenizerException(file + ": ids reach " + (size - 1) + " but there are only "
-                    + (vocab.size() + addedTokens.size()) + " pieces");
+        // HF's BPE keeps its vocabulary in a map, so ids may have gaps: an id without a piece is never
+        // produced by encoding and decodes to nothing. The tables here are indexed by id, so a file whose
+        // gaps outnumber its pieces (a stray huge id) is refused before allocating for it.
+        if (size - numIds > numIds) {
+            throw new TokenizerException(file + ": ids reach " + (size - 1) + " but there are only " + numIds
+                    + " pieces (more ids without a piece than with one)");
         }
         String[] pieces = new String[size];
         PieceType[] types = new PieceType[size];
         for (Iterator<Map.Entry<String, JsonNode>> it = vocab.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> entry = it.next();
             int id = entry.getValue().asInt();
-            if (id < 0 || pieces[id] != null) {
-                throw new TokenizerException(file + ": model.vocab gives id " + id + " twice or negative");
+            if (pieces[id] != null) {
+                throw new TokenizerException(file + ": model.vocab gives id " + id + " twice ('" + pieces[id] + "' and '"
+                        + entry.getKey() + "')");
             }
             pieces[id] = entry.getKey();
             types[id] = Vocabulary.parseBytePiece(entry.getKey()) >= 0 ? PieceType.BYTE : PieceType.NORMAL;
@@ -85,7 +92,7 @@ final class HfTokenizerJson {
                     : special ? PieceType.CONTROL : PieceType.USER_DEFINED;
             literals.add(new LiteralMatcher.Literal(content, id));
         }
-        Vocabulary vocabulary = new Vocabulary(Arrays.asList(pieces), Arrays.asList(types), file.toString());
+        Vocabulary vocabulary = Vocabulary.sparse(Arrays.asList(pieces), Arrays.asList(types), file.toString());
 
         int unkId = unkToken == null ? -1 : vocabulary.idOf(unkToken);
         if (unkToken != null && unkId < 0) {
@@ -101,6 +108,14 @@ final class HfTokenizerJson {
                 new LiteralMatcher(List.of()), options, unkId);
         return new LoadedModel(vocabulary, bpe, new LiteralMatcher(literals), parseDecoder(root, file),
                 OptionalInt.empty(), OptionalInt.empty());
+    }
+
+    /** A token id as HF reads it (a u32), within Java's int range. */
+    private static int tokenId(JsonNode id, Path file, String where) {
+        if (!id.isIntegralNumber() || !id.canConvertToInt() || id.asInt() < 0) {
+            throw new TokenizerException(file + ": " + where + " has the id " + id + ", not an integer in [0, 2^31)");
+        }
+        return id.asInt();
     }
 
     private static PairMergeTable parseMerges(JsonNode model, Vocabulary vocabulary, Path file) {
