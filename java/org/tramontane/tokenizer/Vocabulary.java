@@ -20,6 +20,8 @@ final class Vocabulary {
     private final int[] idsByByte = new int[256];
     /** byteValues[id] = the byte a BYTE piece stands for, or -1 for every other piece. */
     private final int[] byteValues;
+    /** The file the pieces come from, for messages. */
+    private final String sourceName;
 
     Vocabulary(List<String> pieces, List<PieceType> types, String sourceName) {
         this(pieces, types, sourceName, false);
@@ -35,6 +37,7 @@ final class Vocabulary {
             throw new IllegalArgumentException("pieces and types differ in length");
         }
         int size = pieces.size();
+        this.sourceName = sourceName;
         this.pieces = pieces.toArray(new String[0]);
         this.types = types.toArray(new PieceType[0]);
         this.idsByPiece = new HashMap<>(size * 2);
@@ -71,6 +74,11 @@ final class Vocabulary {
         int high = Character.digit(piece.charAt(3), 16);
         int low = Character.digit(piece.charAt(4), 16);
         return high < 0 || low < 0 ? -1 : high * 16 + low;
+    }
+
+    /** The file the pieces come from. */
+    String sourceName() {
+        return sourceName;
     }
 
     int size() {

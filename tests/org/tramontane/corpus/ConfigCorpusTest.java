@@ -124,6 +124,15 @@ class ConfigCorpusTest {
                         "tokenizer.json", "model.vocab"),
                 Case.user("tokenizer.json a piece short of the model's vocab_size",
                         tokenizerJson(",\n      \"\u68a6\": 31999", ""), "tokenizer.json", "31999 ids", "vocab_size 32000"),
+                // found by fuzzing tokenizer.json: a prompt character such a tokenizer cannot spell is refused
+                // naming the file (HF would drop it, changing the prompt without a word)
+                Case.user("tokenizer.json without unk or byte fallback, a prompt character outside it", d -> {
+                    Path m = model(d);
+                    String text = Files.readString(m.resolve("tokenizer.json"));
+                    write(m.resolve("tokenizer.json"), text.replace("\"unk_token\": \"<unk>\"", "\"unk_token\": null")
+                            .replace("\"byte_fallback\": true", "\"byte_fallback\": false"));
+                    return Corpus.args("generate", "--model", m.toString(), "--input-text", "\ud835\udd18 x", "--max-output-length", "2");
+                }, "tokenizer.json", "U+1D518"),
                 Case.user("tokenizer.model garbage", d -> {
                     Path m = model(d);
                     Files.delete(m.resolve("tokenizer.json"));
