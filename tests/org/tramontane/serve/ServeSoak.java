@@ -39,12 +39,13 @@ import org.tramontane.engine.LoopStats;
  * completions and chats, clients that drop mid-stream or mid-request, bodies malformed or over the
  * limit, tokenize) against tiny-mixtral. Every answer has the status its request earns; afterwards
  * nothing is queued or running and every KV block is free. Memory after the warm-up (the first fifth,
- * one to two minutes) stays flat, measured two ways: the resident set, sampled every 10 s, rises by
- * at most {@link #RSS_SLOPE_MIB_PER_MIN} (the median of the slopes between every two samples, so a
- * few samples caught mid-burst do not move it); and the live heap after a full GC, taken every
- * minute, grows by at most {@link #LIVE_HEAP_GROWTH_MIB} from its first value to its last. The
- * profile runs the JVM with its heap fixed and touched up front (pom.xml), so the resident set
- * holds what is outside the heap and a heap that is still filling its regions is not taken for a leak.
+ * one to two minutes) stays flat, measured two ways: the resident set outside the JIT's code cache
+ * ({@link #codeCacheBytes}), sampled every 10 s, rises by at most {@link #RSS_SLOPE_MIB_PER_MIN} (the
+ * median of the slopes between every two samples, so a few samples caught mid-burst do not move it);
+ * and the live heap after a full GC, taken every minute, grows by at most
+ * {@link #LIVE_HEAP_GROWTH_MIB} from its first value to its last. The profile runs the JVM with its
+ * heap fixed and touched up front and native memory tracking on (pom.xml), so a heap that is still
+ * filling its regions is not taken for a leak.
  */
 class ServeSoak {
     private static final int CLIENTS = 12;
