@@ -7,7 +7,8 @@
 #                                   JNI link line is the same in both builds and nothing of CANN is bundled.
 # With a fourth argument `probes` it builds only libtramontane_ascend_probes.a (native/ascend/probes), the
 # tests' misuse probes, which the tests' own JNI library links beside the facade's.
-# Usage: build.sh OUT_DIR CPU_LIB_DIR [sim|cann] [probes]   (cann needs ASCEND_TOOLKIT_HOME and ATB_HOME_PATH;
+# Usage: build.sh OUT_DIR CPU_LIB_DIR [sim|cann] [probes]   (env CXX; TN_SANITIZE=address,undefined for a
+#        sanitized build, mvn -Psanitize; cann needs ASCEND_TOOLKIT_HOME and ATB_HOME_PATH;
 #        ATB's cxx_abi_N is read from ATB_HOME_PATH and passed as -D_GLIBCXX_USE_CXX11_ABI=N, and the
 #        CANN release (cann-version.sh, or $TRAMONTANE_CANN_VERSION) as -DTRAMONTANE_CANN_VERSION=
 #        major * 10000 + minor * 100; OUT_DIR/cann-version records the release built against)
@@ -17,10 +18,14 @@ out=${1:?usage: build.sh OUT_DIR CPU_LIB_DIR [sim|cann] [probes]}
 cpu_inc="$src/../cpu/include"
 mode=${3:-sim}
 what=${4:-library}
-mkdir -p "$out/obj"
+# sanitized objects live apart, so switching TN_SANITIZE on or off never links stale objects
+obj="$out/obj${TN_SANITIZE:+-$TN_SANITIZE}"
+mkdir -p "$obj"
 CXX=${CXX:-g++}
 base=(-std=c++17 -O2 -fPIC -pthread -Wall -Wextra -Wno-unused-parameter -I"$src/facade" -I"$cpu_inc")
 [ "$("$CXX" -dumpmachine | cut -d- -f1)" = x86_64 ] && base+=(-march=x86-64)  # the target: the compiler's
+# every UBSan report is fatal, as ASan's are (native/cpu/build.sh's flags)
+[ -n "${TN_SANITIZE:-}" ] && base+=(-fsanitize="$TN_SANITIZE" -fno-sanitize-recover=undefined -fno-omit-frame-pointer -O1)
 build() {  # build OBJ SRC FLAGS...
   local o=$1 s=$2; shift 2
   if [ ! -f "$o" ] || [ "$s" -nt "$o" ] || [ -n "$(find "$src" -name '*.h' -newer "$o" | head -1)" ] || [ "$0" -nt "$o" ]; then
@@ -31,7 +36,7 @@ archive() {  # archive LIB TAG DIR FLAGS...: every DIR/*.cpp compiled as obj/TAG
   local lib=$1 tag=$2 dir=$3 objs=() f o
   shift 3
   for f in "$src/$dir"/*.cpp; do
-    o="$out/obj/${tag}_$(basename "$f" .cpp).o"
+    o="$obj/${tag}_$(basename "$f" .cpp).o"
     build "$o" "$f" "$@"
     objs+=("$o")
   done

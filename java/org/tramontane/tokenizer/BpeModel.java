@@ -82,10 +82,11 @@ final class BpeModel {
                 lastWasUnknown = false;
             } else {
                 if (unkId < 0) {
-                    // the text's fault as much as the tokenizer's: a user error either way, not a bug
+                    // the text's fault as much as the tokenizer's: a user error either way, not a bug; HF drops
+                    // the character, which would change the prompt without a word
                     throw new TokenizerException(String.format(
-                            "character U+%04X is not in the vocabulary and the tokenizer has no unk piece",
-                            codePoint));
+                            "%s: character U+%04X is not in the vocabulary, and the tokenizer has no unk piece and no byte fallback",
+                            vocabulary.sourceName(), codePoint));
                 }
                 if (!(options.fuseUnknown() && lastWasUnknown)) {
                     symbols[count++] = unkId;

@@ -39,28 +39,33 @@ final class HfTokenizerJson {
         }
 
         JsonNode vocab = JsonFiles.required(model, "vocab", file, "model.");
+        if (!vocab.isObject()) throw new TokenizerException(file + ": model.vocab is not an object of piece: id");
         JsonNode addedTokens = root.path("added_tokens");
         int size = 0;
-        for (Iterator<Map.Entry<String, JsonNode>> it = vocab.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> entry = it.next();
-            size = Math.max(size, pieceId(entry.getValue(), file, "model.vocab['" + entry.getKey() + "']") + 1);
+        for (JsonNode id : vocab) {
+            size = Math.max(size, tokenId(id, file, "model.vocab") + 1);
         }
+        int numIds = vocab.size();
         for (JsonNode added : addedTokens) {
-            size = Math.max(size, pieceId(JsonFiles.required(added, "id", file, "added_tokens[]."), file,
-                    "added_tokens[].id") + 1);
+            int id = tokenId(JsonFiles.required(added, "id", file, "added_tokens[]."), file, "added_tokens[].id");
+            size = Math.max(size, id + 1);
+            numIds++;
         }
-        // every id below the largest has a piece; a larger largest id is a gap, refused before allocating for it
-        if (size > vocab.size() + addedTokens.size()) {
-            throw new TokenizerException(file + ": ids reach " + (size - 1) + " but there are only "
-                    + (vocab.size() + addedTokens.size()) + " pieces");
+        // HF's BPE keeps its vocabulary in a map, so ids may have gaps: an id without a piece is never
+        // produced by encoding and decodes to nothing. The tables here are indexed by id, so a file whose
+        // gaps outnumber its pieces (a stray huge id) is refused before allocating for it.
+        if (size - numIds > numIds) {
+            throw new TokenizerException(file + ": ids reach " + (size - 1) + " but there are only " + numIds
+                    + " pieces (more ids without a piece than with one)");
         }
         String[] pieces = new String[size];
         PieceType[] types = new PieceType[size];
         for (Iterator<Map.Entry<String, JsonNode>> it = vocab.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> entry = it.next();
             int id = entry.getValue().asInt();
-            if (id < 0 || pieces[id] != null) {
-                throw new TokenizerException(file + ": model.vocab gives id " + id + " twice or negative");
+            if (pieces[id] != null) {
+                throw new TokenizerException(file + ": model.vocab gives id " + id + " twice ('" + pieces[id] + "' and '"
+                        + entry.getKey() + "')");
             }
             pieces[id] = entry.getKey();
             types[id] = Vocabulary.parseBytePiece(entry.getKey()) >= 0 ? PieceType.BYTE : PieceType.NORMAL;
@@ -87,7 +92,7 @@ final class HfTokenizerJson {
                     : special ? PieceType.CONTROL : PieceType.USER_DEFINED;
             literals.add(new LiteralMatcher.Literal(content, id));
         }
-        Vocabulary vocabulary = new Vocabulary(Arrays.asList(pieces), Arrays.asList(types), file.toString());
+        Vocabulary vocabulary = Vocabulary.sparse(Arrays.asList(pieces), Arrays.asList(types), file.toString());
 
         int unkId = unkToken == null ? -1 : vocabulary.idOf(unkToken);
         if (unkToken != null && unkId < 0) {
@@ -106,14 +111,14 @@ final class HfTokenizerJson {
     }
 
     /**
-     * A piece id: an integral JSON number in [0, Integer.MAX_VALUE - 1), so that the largest id + 1 is
-     * the vocabulary size without overflow (a text "5" or 1e20 is not an id).
+     * A token id as HF reads it (a u32), below Java's largest int: the vocabulary size, the largest
+     * id + 1, must be an int too.
      */
-    private static int pieceId(JsonNode id, Path file, String where) {
-        if (!id.isIntegralNumber() || !id.canConvertToInt() || id.intValue() < 0 || id.intValue() == Integer.MAX_VALUE) {
-            throw new TokenizerException(file + ": " + where + " is " + id + ", not a token id (an integer >= 0)");
+    private static int tokenId(JsonNode id, Path file, String where) {
+        if (!id.isIntegralNumber() || !id.canConvertToInt() || id.asInt() < 0 || id.asInt() == Integer.MAX_VALUE) {
+            throw new TokenizerException(file + ": " + where + " has the id " + id + ", not an integer in [0, 2^31 - 1)");
         }
-        return id.intValue();
+        return id.asInt();
     }
 
     private static PairMergeTable parseMerges(JsonNode model, Vocabulary vocabulary, Path file) {

@@ -36,13 +36,15 @@ public final class IncrementalDecoder {
 
     /**
      * The text completed by this token, possibly "". Special tokens give "" when skipped and
-     * do not interrupt a pending multi-byte character (HF removes them before decoding).
+     * do not interrupt a pending multi-byte character (HF removes them before decoding); so do
+     * ids without a piece.
      *
      * @throws TokenizerException for an id outside the vocabulary
      */
     public String push(int id) {
         PieceType type = vocabulary.type(id);
-        if (skipSpecialTokens && type.isSpecial()) {
+        // HF drops an id without a piece before decoding, as it drops skipped special tokens
+        if ((skipSpecialTokens && type.isSpecial()) || vocabulary.isGap(id)) {
             return "";
         }
         StringBuilder out = new StringBuilder();

@@ -138,25 +138,28 @@ public final class Tokenizer {
     }
 
     /**
-     * Refuses a tokenizer with fewer pieces than the model's {@code vocab_size} (of another model,
-     * most likely): the model would emit ids it cannot decode.
+     * Refuses a tokenizer with fewer ids than the model's {@code vocab_size} (of another model,
+     * most likely): the model would emit ids it cannot decode. An id without a piece (a gap in
+     * tokenizer.json) counts: it decodes to nothing, as in HF.
      */
     public static void requireCovers(Tokenizer tokenizer, Path modelDir, int modelVocabSize) {
         if (tokenizer.vocabSize() < modelVocabSize) {
             Path file = Files.exists(modelDir.resolve(TOKENIZER_JSON)) ? modelDir.resolve(TOKENIZER_JSON)
                     : modelDir.resolve(TOKENIZER_MODEL);
-            throw new TokenizerException(file + ": " + tokenizer.vocabSize() + " pieces, fewer than the model's vocab_size "
+            throw new TokenizerException(file + ": " + tokenizer.vocabSize() + " ids, fewer than the model's vocab_size "
                     + modelVocabSize + " (the tokenizer of another model?)");
         }
     }
 
+    /** The ids the tokenizer knows, 0 to this one less: the largest id + 1, gaps included. */
     public int vocabSize() {
         return model.vocabulary().size();
     }
 
-    /** The raw vocabulary entry, e.g. "▁Hello" or "<0x0A>". */
+    /** The raw vocabulary entry, e.g. "▁Hello" or "<0x0A>"; "" for an id without a piece (a gap in tokenizer.json). */
     public String idToPiece(int id) {
-        return model.vocabulary().piece(id);
+        String piece = model.vocabulary().piece(id);
+        return piece == null ? "" : piece;
     }
 
     /** The id of a raw vocabulary entry, or empty. */

@@ -8,7 +8,9 @@ import java.util.Map;
 /**
  * The pieces of a tokenizer indexed by id, with their roles. Immutable after construction.
  * Byte pieces ({@code <0x00>} .. {@code <0xFF>}) are indexed both ways because byte fallback
- * needs byte -> id when encoding and id -> byte when decoding.
+ * needs byte -> id when encoding and id -> byte when decoding. A {@link #sparse} vocabulary (a
+ * tokenizer.json, whose ids HF keeps in a map) may have ids without a piece: no piece maps to them,
+ * so encoding never yields one, and decoding drops them as HF does.
  */
 final class Vocabulary {
     private final String[] pieces;
@@ -18,12 +20,24 @@ final class Vocabulary {
     private final int[] idsByByte = new int[256];
     /** byteValues[id] = the byte a BYTE piece stands for, or -1 for every other piece. */
     private final int[] byteValues;
+    /** The file the pieces come from, for messages. */
+    private final String sourceName;
 
     Vocabulary(List<String> pieces, List<PieceType> types, String sourceName) {
+        this(pieces, types, sourceName, false);
+    }
+
+    /** A vocabulary whose null pieces are ids without a piece. */
+    static Vocabulary sparse(List<String> pieces, List<PieceType> types, String sourceName) {
+        return new Vocabulary(pieces, types, sourceName, true);
+    }
+
+    private Vocabulary(List<String> pieces, List<PieceType> types, String sourceName, boolean gapsAllowed) {
         if (pieces.size() != types.size()) {
             throw new IllegalArgumentException("pieces and types differ in length");
         }
         int size = pieces.size();
+        this.sourceName = sourceName;
         this.pieces = pieces.toArray(new String[0]);
         this.types = types.toArray(new PieceType[0]);
         this.idsByPiece = new HashMap<>(size * 2);
@@ -31,13 +45,15 @@ final class Vocabulary {
         Arrays.fill(idsByByte, -1);
         for (int id = 0; id < size; id++) {
             String piece = this.pieces[id];
+            byteValues[id] = -1;
             if (piece == null) {
-                throw new TokenizerException(sourceName + " has no piece for id " + id);
+                if (!gapsAllowed) throw new TokenizerException(sourceName + " has no piece for id " + id);
+                this.types[id] = PieceType.UNUSED;
+                continue;
             }
             if (idsByPiece.putIfAbsent(piece, id) != null) {
                 throw new TokenizerException(sourceName + " has the piece '" + piece + "' twice");
             }
-            byteValues[id] = -1;
             if (this.types[id] == PieceType.BYTE) {
                 int value = parseBytePiece(piece);
                 if (value < 0) {
@@ -60,13 +76,25 @@ final class Vocabulary {
         return high < 0 || low < 0 ? -1 : high * 16 + low;
     }
 
+    /** The file the pieces come from. */
+    String sourceName() {
+        return sourceName;
+    }
+
     int size() {
         return pieces.length;
     }
 
+    /** The piece of {@code id}, or null for an id without one ({@link #isGap}). */
     String piece(int id) {
         checkId(id);
         return pieces[id];
+    }
+
+    /** True for an id of a sparse vocabulary that has no piece. */
+    boolean isGap(int id) {
+        checkId(id);
+        return pieces[id] == null;
     }
 
     PieceType type(int id) {

@@ -38,6 +38,17 @@ class ConfigCorpusTest {
         };
     }
 
+    /** The tiny checkpoint with {@code from} replaced by {@code to} in its tokenizer.json. */
+    static Case.Setup tokenizerJson(String from, String to) {
+        return d -> {
+            Path m = model(d);
+            String text = Files.readString(m.resolve("tokenizer.json"));
+            if (!text.contains(from)) throw new AssertionError("tokenizer.json lacks " + from);
+            write(m.resolve("tokenizer.json"), text.replace(from, to));
+            return WeightsCorpusTest.generate(m);
+        };
+    }
+
     /** A dummy-weight preset: the demo preset with {@code from} replaced by {@code to}. */
     static Case.Setup preset(String from, String to) {
         return d -> {
@@ -95,7 +106,7 @@ class ConfigCorpusTest {
                         "tokenizer.json", "2147483647"),
                 Case.user("tokenizer.json id as text", tokenizerFile("tokenizer.json",
                         "{\"model\":{\"type\":\"BPE\",\"vocab\":{\"a\":\"0\"},\"merges\":[]}}"),
-                        "tokenizer.json", "not a token id"),
+                        "tokenizer.json", "not an integer"),
                 Case.user("tokenizer smaller than the model's vocab", d -> {
                     Path m = model(d);
                     Files.delete(m.resolve("tokenizer.json"));
@@ -103,6 +114,32 @@ class ConfigCorpusTest {
                             Fixtures.dir("tokenizer").resolve("spm-bpe-1k/tokenizer.model").toAbsolutePath());
                     return WeightsCorpusTest.generate(m);
                 }, "tokenizer.model", "vocab_size"),
+                // ids may have gaps (HF keeps its vocab in a map; an id without a piece decodes to nothing),
+                // within bounds: no more gaps than pieces, integers only, one piece per id, every model id covered
+                Case.user("tokenizer.json with a stray id far past its pieces",
+                        tokenizerJson("\"\u2581world\": 1526", "\"\u2581world\": 2000000000"), "tokenizer.json", "ids reach 2000000000"),
+                Case.user("tokenizer.json with an id that is no integer",
+                        tokenizerJson("\"\u2581world\": 1526", "\"\u2581world\": 1526.5"), "tokenizer.json", "model.vocab", "1526.5"),
+                Case.user("tokenizer.json with a negative id",
+                        tokenizerJson("\"\u2581world\": 1526", "\"\u2581world\": -1526"), "tokenizer.json", "-1526"),
+                Case.user("tokenizer.json with an id beyond 32 bits",
+                        tokenizerJson("\"\u2581world\": 1526", "\"\u2581world\": 4294968822"), "tokenizer.json", "4294968822"),
+                Case.user("tokenizer.json giving one id two pieces",
+                        tokenizerJson("\"\u2581world\": 1526", "\"\u2581world\": 22557"), "tokenizer.json", "22557 twice"),
+                Case.user("tokenizer.json whose model.vocab is an array",
+                        tokenizerFile("tokenizer.json", "{\"model\":{\"type\":\"BPE\",\"vocab\":[\"a\",\"b\"]}}"),
+                        "tokenizer.json", "model.vocab"),
+                Case.user("tokenizer.json a piece short of the model's vocab_size",
+                        tokenizerJson(",\n      \"\u68a6\": 31999", ""), "tokenizer.json", "31999 ids", "vocab_size 32000"),
+                // found by fuzzing tokenizer.json: a prompt character such a tokenizer cannot spell is refused
+                // naming the file (HF would drop it, changing the prompt without a word)
+                Case.user("tokenizer.json without unk or byte fallback, a prompt character outside it", d -> {
+                    Path m = model(d);
+                    String text = Files.readString(m.resolve("tokenizer.json"));
+                    write(m.resolve("tokenizer.json"), text.replace("\"unk_token\": \"<unk>\"", "\"unk_token\": null")
+                            .replace("\"byte_fallback\": true", "\"byte_fallback\": false"));
+                    return Corpus.args("generate", "--model", m.toString(), "--input-text", "\ud835\udd18 x", "--max-output-length", "2");
+                }, "tokenizer.json", "U+1D518"),
                 Case.user("tokenizer.model garbage", d -> {
                     Path m = model(d);
                     Files.delete(m.resolve("tokenizer.json"));
@@ -131,6 +168,30 @@ class ConfigCorpusTest {
                         "memory", "needs", "available"),
                 Case.user("mixtral-8x7b preset exceeds memory", d -> Corpus.args("generate", "--config",
                         Corpus.preset("mixtral-8x7b.json"), "--load-format", "dummy", "--input-ids", "1"), "memory"));
+    }
+
+    /**
+     * Not a refusal: ids with gaps load as HF loads them, and the run is the dense tokenizer's
+     * ("梦" moves from 31999 to 32005, so 31999 and 32000..32004 have no piece).
+     */
+    @org.junit.jupiter.api.Test
+    void tokenizerJsonWithGapsGeneratesAsTheDenseOne() throws Exception {
+        Path dir = Files.createTempDirectory("corpus");
+        try {
+            String[] dense = generateText(model(dir));
+            String[] sparse = tokenizerJson("\"\u68a6\": 31999", "\"\u68a6\": 32005").args(dir.resolve("sparse"));
+            Corpus.Outcome a = Corpus.run(dense);
+            Corpus.Outcome b = Corpus.run(generateText(Path.of(sparse[2])));
+            org.junit.jupiter.api.Assertions.assertEquals(0, a.code(), a.err());
+            org.junit.jupiter.api.Assertions.assertEquals(0, b.code(), b.err());
+            org.junit.jupiter.api.Assertions.assertEquals(a.out(), b.out());
+        } finally {
+            Corpus.delete(dir);
+        }
+    }
+
+    private static String[] generateText(Path model) {
+        return Corpus.args("generate", "--model", model.toString(), "--input-text", "Hello world", "--max-output-length", "8");
     }
 
     @ParameterizedTest(name = "{0}")
