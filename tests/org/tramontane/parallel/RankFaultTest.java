@@ -89,7 +89,7 @@ class RankFaultTest {
     /**
      * The same on ascend-sim, whose collectives run on the device threads. With ATB's hccl backend
      * the failing rank destroys its communicator, which breaks the HCCL group, so the ranks already
-     * waiting for it fail at once instead of after HCCL_EXEC_TIMEOUT (the group's 600 s here). ATB's
+     * waiting for it fail at once instead of after HCCL_EXEC_TIMEOUT. ATB's
      * lccl communicator has no destroy: the engine stops waiting for its ranks after its grace.
      */
     @ParameterizedTest
@@ -117,16 +117,24 @@ class RankFaultTest {
                 && e.getMessage().contains("before its first collective"), e.getMessage());
     }
 
-    /** What a step on a group of worldSize ascend-sim ranks fails with, within seconds; {@code failing} may replace a rank's forward. */
+    /**
+     * What a step on a group of worldSize ascend-sim ranks fails with, within seconds;
+     * {@code failing} may replace a rank's forward. The group's collectives time out after
+     * {@link #EXEC_TIMEOUT_SECONDS}, past the test's own timeout, so a wait for the failed rank fails
+     * the test; a rank the engine abandoned is closed afterwards, which waits for its collective to
+     * time out (its device thread runs the close after the call), so no device stays in use.
+     */
+    private static final int EXEC_TIMEOUT_SECONDS = 8;
+
     private static RankFailure failOnAscendSim(CommBackend backend, int worldSize,
             IntFunction<Function<ForwardBatch, float[][]>> failing) {
         Path dir = Fixtures.dir("tiny-mixtral-8h");
         MixtralConfig cfg = MixtralConfigReader.read(dir.resolve("config.json"));
-        List<AscendBackend> group = AscendBackend.openGroup(Precision.FP16, true, worldSize, 600, backend);
+        List<AscendBackend> group = AscendBackend.openGroup(Precision.FP16, true, worldSize, EXEC_TIMEOUT_SECONDS, backend);
         TensorParallelLm model = null;
+        List<CausalLm> ranks = new ArrayList<>();
         try {
             InProcessGroup host = new InProcessGroup(worldSize, 600);
-            List<CausalLm> ranks = new ArrayList<>();
             List<Communicator> comms = new ArrayList<>();
             for (int r = 0; r < worldSize; r++) {
                 comms.add(host.rank(r));
@@ -138,14 +146,13 @@ class RankFaultTest {
             model = new TensorParallelLm(ranks, comms);
             Generator gen = new Generator(model, new EngineOptions(16, 64, 4, 0), cfg.eosTokenId());
             GenerationRequest req = new GenerationRequest(new int[] {1, 22557, 1526}, 4, true, SamplingParams.greedy());
-            return assertTimeoutPreemptively(Duration.ofSeconds(20),
+            return assertTimeoutPreemptively(Duration.ofSeconds(EXEC_TIMEOUT_SECONDS - 2),
                     () -> assertThrows(RankFailure.class, () -> gen.generate(List.of(req), TokenListener.NONE)));
         } finally {
             if (model != null) model.close();
-            // a rank still waiting in a collective the failure could not release stays open (its
-            // device thread is inside the call)
             for (int r = 0; r < worldSize; r++) {
-                if (model == null || !model.abandoned(r)) group.get(r).close();
+                if (model != null && model.abandoned(r)) ranks.get(r).close();
+                group.get(r).close();
             }
         }
     }
