@@ -35,7 +35,7 @@ public final class TensorParallelLm implements CausalLm {
     private final List<Communicator> comms;
     private final ExecutorService threads;
     private final boolean[] abandoned;
-    private volatile RuntimeException stoppedBy;
+    private volatile Throwable stoppedBy;  // the error a step of the stopped group ended with
 
     public TensorParallelLm(List<CausalLm> ranks, List<Communicator> comms) {
         this.ranks = List.copyOf(ranks);
@@ -72,10 +72,9 @@ public final class TensorParallelLm implements CausalLm {
     }
 
     private <T> List<T> onEveryRank(IntFunction<T> work) {
-        RuntimeException stopped = stoppedBy;
-        if (stopped != null) {
-            throw new IllegalStateException("the tensor-parallel group stopped earlier: " + stopped.getMessage(), stopped);
-        }
+        Throwable stopped = stoppedBy;
+        // an abandoned rank's thread is still busy: a new step would queue behind it
+        if (stopped != null) throw new ParallelException("tensor-parallel group stopped: " + stopped.getMessage(), stopped);
         CompletionService<T> done = new ExecutorCompletionService<>(threads);
         List<Future<T>> futures = new ArrayList<>();
         for (int r = 0; r < ranks.size(); r++) {
@@ -123,11 +122,10 @@ public final class TensorParallelLm implements CausalLm {
         for (int r = 0; r < futures.size(); r++) abandoned[r] = !futures.get(r).isDone();
         // the rank that failed first is the interesting one; the others only saw the abort
         Throwable root = errors.stream().filter(t -> !(t instanceof ParallelException)).findFirst().orElse(errors.get(0));
-        RuntimeException thrown = root instanceof RuntimeException re ? re
-                : root instanceof Error ? null : new IllegalStateException(root);
-        stoppedBy = thrown != null ? thrown : new IllegalStateException(root);
+        stoppedBy = root;
+        if (root instanceof RuntimeException re) throw re;
         if (root instanceof Error err) throw err;
-        throw thrown;
+        throw new IllegalStateException(root);
     }
 
     /**

@@ -146,8 +146,14 @@ class RankFaultTest {
             model = new TensorParallelLm(ranks, comms);
             Generator gen = new Generator(model, new EngineOptions(16, 64, 4, 0), cfg.eosTokenId());
             GenerationRequest req = new GenerationRequest(new int[] {1, 22557, 1526}, 4, true, SamplingParams.greedy());
-            return assertTimeoutPreemptively(Duration.ofSeconds(EXEC_TIMEOUT_SECONDS - 2),
+            RankFailure failure = assertTimeoutPreemptively(Duration.ofSeconds(EXEC_TIMEOUT_SECONDS - 2),
                     () -> assertThrows(RankFailure.class, () -> gen.generate(List.of(req), TokenListener.NONE)));
+            // the stopped group refuses the next step at once (an abandoned rank's thread is still busy)
+            ParallelException again = assertTimeoutPreemptively(Duration.ofSeconds(2),
+                    () -> assertThrows(ParallelException.class, () -> gen.generate(List.of(req), TokenListener.NONE)));
+            assertTrue(again.getMessage().startsWith("tensor-parallel group stopped: tensor-parallel rank 1 failed: "),
+                    again.getMessage());
+            return failure;
         } finally {
             if (model != null) model.close();
             for (int r = 0; r < worldSize; r++) {
