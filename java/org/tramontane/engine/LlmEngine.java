@@ -196,6 +196,9 @@ public final class LlmEngine implements AutoCloseable {
     @Override
     public void close() {
         model.close();
-        for (Backend b : backends) b.close();
+        for (int r = 0; r < backends.size(); r++) {
+            // a rank abandoned when its group stopped may still be inside a native call on its device
+            if (!(model instanceof TensorParallelLm tp && tp.abandoned(r))) backends.get(r).close();
+        }
     }
 }

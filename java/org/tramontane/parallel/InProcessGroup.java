@@ -121,7 +121,10 @@ public final class InProcessGroup {
 
         @Override
         public void enteringDeviceCollective(DeviceCollective collective) {
-            if (worldSize == 1 || fault == null) return;
+            if (worldSize == 1) return;
+            // a rank the abort cannot release once inside the device collective must not enter it
+            if (abortCause != null) throw aborted(rank);
+            if (fault == null) return;
             if (collective == DeviceCollective.ALL_REDUCE) fault.check(rank, RankFault.Op.ALLREDUCE, ++allReduceCalls);
             else fault.check(rank, RankFault.Op.ALLGATHER, ++allGatherCalls);
         }
